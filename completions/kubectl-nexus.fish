@@ -1,0 +1,175 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_kubectl_nexus_global_optspecs
+    string join \n kubeconfig= context= n/namespace= o/output= h/help V/version
+end
+
+function __fish_kubectl_nexus_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_kubectl_nexus_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_kubectl_nexus_using_subcommand
+    set -l cmd (__fish_kubectl_nexus_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "store" -d 'Create, inspect and delete stores'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "version" -d 'Print the client version and, when reachable, the server version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "create" -d 'Create a store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "logs" -d 'Print the logs of a store\'s pods'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l plan -d 'The store\'s size: resource quota and limits' -r -f -a "small\t''
+medium\t''
+large\t''"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l domain -d 'Serve the store at this host name instead of <name>.<base domain>' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l admin-email -d 'Email address of the WordPress administrator' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l currency -d 'The shop\'s currency, an ISO 4217 code such as USD or EUR' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l no-sample-products -d 'Do not create a sample product'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l dry-run -d 'Print the Store that would be created and create nothing'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from list" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from list" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from list" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from list" -s A -l all-namespaces -d 'List stores in all namespaces'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from get" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from get" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from get" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -l component -d 'Which part of the store' -r -f -a "wordpress\t''
+database\t''
+setup\t''"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -l tail -d 'Print only the last N lines of each pod' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Keep streaming new log lines'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -l save-to-keyring -d 'Also save the password in the OS keyring (service "nexus", user "<namespace>/<store>")'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Print the logs of a store\'s pods'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -l out -d 'The repository root to write crds/, completions/ and man/ under; "-" prints CRDs to stdout' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version generate help" -f -a "store" -d 'Create, inspect and delete stores'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version generate help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version generate help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "create" -d 'Create a store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "delete" -d 'Delete a store and everything provisioned for it'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "logs" -d 'Print the logs of a store\'s pods'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'

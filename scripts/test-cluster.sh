@@ -1,0 +1,411 @@
+#!/usr/bin/env bash
+# A real Kubernetes control plane for development and tests, on 127.0.0.1:
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (fake
+# nodes whose pods run, get Ready and complete) and a tiny PV provisioner.
+#
+#   scripts/test-cluster.sh up      build if needed, start, wait until usable
+#   scripts/test-cluster.sh down    stop every process it started, remove its data
+#   scripts/test-cluster.sh status  say what runs
+#   scripts/test-cluster.sh env     print `export KUBECONFIG=...` for the admin
+#
+# Data, logs, pids and kubeconfigs live in $NEXUS_TEST_CLUSTER_DIR
+# (default: target/test-cluster). Ports are picked free at start, so two
+# clusters with different directories can run at once.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+dir=${NEXUS_TEST_CLUSTER_DIR:-$root/target/test-cluster}
+bin=${NEXUS_CLUSTER_BIN:-$root/target/cluster-bin}
+components=(etcd apiserver controller-manager scheduler kwok provisioner)
+
+say() { printf 'test-cluster: %s\n' "$*"; }
+die() {
+  printf 'test-cluster: %s\n' "$1" >&2
+  if [[ -n ${2:-} && -f $2 ]]; then
+    printf -- '--- last lines of %s ---\n' "$2" >&2
+    tail -n 25 "$2" >&2
+  fi
+  exit 1
+}
+
+pid_of() { cat "$dir/pids/$1.pid" 2>/dev/null || true; }
+is_running() { local pid; pid=$(pid_of "$1"); [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; }
+
+require_tools() {
+  local missing=()
+  for tool in go openssl kubectl curl python3 setsid; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  ((${#missing[@]} == 0)) || die "missing prerequisites: ${missing[*]} (install them and run again)"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+port_is_free() {
+  python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" 2>/dev/null
+}
+
+# start NAME COMMAND... : run a component in its own session, logging to logs/NAME.log
+start() {
+  local name=$1
+  shift
+  setsid "$@" >"$dir/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$dir/pids/$name.pid"
+}
+
+# wait_for WHAT SECONDS LOG COMMAND... : poll until COMMAND succeeds
+wait_for() {
+  local what=$1 seconds=$2 log=$3
+  shift 3
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "$what did not come up within ${seconds}s" "$log"
+    sleep 0.5
+  done
+}
+
+alive_or_die() { is_running "$1" || die "$1 exited during start-up" "$dir/logs/$1.log"; }
+
+# --- certificates and kubeconfigs --------------------------------------------
+
+pki=""
+make_ca() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=nexus-test-cluster-ca" \
+    -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+}
+
+# client_cert NAME SUBJECT : a client certificate signed by the cluster CA
+client_cert() {
+  openssl req -new -newkey rsa:2048 -nodes -subj "$2" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$pki/$1.ext"
+  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$pki/$1.ext" -out "$pki/$1.crt" 2>/dev/null
+}
+
+# serving_cert NAME SUBJECT_ALT_NAMES
+serving_cert() {
+  openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$1" \
+    -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
+  printf 'extendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$2" >"$pki/$1.ext"
+  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+    -days 3650 -extfile "$pki/$1.ext" -out "$pki/$1.crt" 2>/dev/null
+}
+
+# kubeconfig FILE CERT_NAME USER
+kubeconfig() {
+  cat >"$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: nexus-test
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+- name: $3
+  user:
+    client-certificate-data: $(base64 -w0 "$pki/$2.crt")
+    client-key-data: $(base64 -w0 "$pki/$2.key")
+contexts:
+- name: $3@nexus-test
+  context:
+    cluster: nexus-test
+    user: $3
+current-context: $3@nexus-test
+EOF
+  chmod 600 "$1"
+}
+
+make_identities() {
+  pki=$dir/pki
+  mkdir -p "$pki"
+  make_ca
+  serving_cert apiserver "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  serving_cert kubelet "IP:127.0.0.1,DNS:localhost"
+  openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+  client_cert admin "/O=system:masters/CN=nexus-admin"
+  client_cert controller-manager "/CN=system:kube-controller-manager"
+  client_cert scheduler "/CN=system:kube-scheduler"
+  # Ordinary users: no rights until a RoleBinding grants them some.
+  client_cert alice "/O=nexus-users/O=team-alice/CN=alice"
+  client_cert bob "/O=nexus-users/O=team-bob/CN=bob"
+  kubeconfig "$dir/admin.kubeconfig" admin admin
+  kubeconfig "$dir/controller-manager.kubeconfig" controller-manager controller-manager
+  kubeconfig "$dir/scheduler.kubeconfig" scheduler scheduler
+  kubeconfig "$dir/alice.kubeconfig" alice alice
+  kubeconfig "$dir/bob.kubeconfig" bob bob
+}
+
+# --- the cluster's first objects ---------------------------------------------
+
+# kwok serves every pod's logs from one file (the pods are simulated, so are
+# their logs); `kubectl logs` reaches it through the API server as on a node.
+kwok_config() {
+  printf 'simulated log of a kwok pod: started\nsimulated log of a kwok pod: serving\n' >"$dir/pod.log"
+  cat <<EOF
+kind: ClusterLogs
+apiVersion: kwok.x-k8s.io/v1alpha1
+metadata:
+  name: all-pods
+spec:
+  logs:
+  - logsFile: $dir/pod.log
+    follow: true
+EOF
+}
+
+bootstrap_objects() {
+  cat <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "true"
+provisioner: nexus.dev/test-hostpath
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+EOF
+  local node
+  for node in kwok-node-0 kwok-node-1; do
+    cat <<EOF
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: $node
+  annotations:
+    node.alpha.kubernetes.io/ttl: "0"
+    kwok.x-k8s.io/node: fake
+  labels:
+    kubernetes.io/hostname: $node
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    kubernetes.io/role: agent
+    node-role.kubernetes.io/agent: ""
+    type: kwok
+status:
+  allocatable: {cpu: "8", memory: 32Gi, pods: "110", ephemeral-storage: 100Gi}
+  capacity: {cpu: "8", memory: 32Gi, pods: "110", ephemeral-storage: 100Gi}
+  nodeInfo:
+    architecture: amd64
+    operatingSystem: linux
+    kubeletVersion: fake
+EOF
+  done
+}
+
+smoke_deployment() {
+  cat <<'EOF'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: test-cluster-smoke
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: smoke
+  namespace: test-cluster-smoke
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: smoke}
+  template:
+    metadata:
+      labels: {app: smoke}
+    spec:
+      containers:
+      - name: smoke
+        image: registry.k8s.io/pause:3.10
+EOF
+}
+
+# --- commands -----------------------------------------------------------------
+
+cmd_up() {
+  require_tools
+  if [[ -f $dir/ports.env ]] && all_running && ready; then
+    say "already running in $dir"
+    usage_hint
+    return
+  fi
+  if [[ -d $dir/pids ]]; then
+    say "a previous cluster in $dir is not healthy; stopping it first"
+    cmd_down >/dev/null
+  fi
+
+  "$root/tests/cluster/build.sh"
+  local started=$SECONDS
+  mkdir -p "$dir/logs" "$dir/pids" "$dir/etcd" "$dir/volumes"
+
+  local etcd_port etcd_peer_port kcm_port sched_port kwok_port kubelet_port
+  api_port=${NEXUS_TEST_CLUSTER_API_PORT:-$(free_port)}
+  port_is_free "$api_port" || die "port $api_port on 127.0.0.1 is busy (set NEXUS_TEST_CLUSTER_API_PORT to another or leave it unset)"
+  etcd_port=$(free_port) etcd_peer_port=$(free_port) kcm_port=$(free_port)
+  sched_port=$(free_port) kwok_port=$(free_port) kubelet_port=$(free_port)
+  cat >"$dir/ports.env" <<EOF
+api_port=$api_port
+etcd_port=$etcd_port
+EOF
+
+  make_identities
+
+  start etcd "$bin/etcd" --name=nexus-test --data-dir="$dir/etcd" \
+    --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls="http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer_port" \
+    --initial-cluster="nexus-test=http://127.0.0.1:$etcd_peer_port" \
+    --listen-metrics-urls="" --log-level=warn --quota-backend-bytes=4294967296 --unsafe-no-fsync
+  wait_for etcd 30 "$dir/logs/etcd.log" curl -fsS "http://127.0.0.1:$etcd_port/health"
+
+  start apiserver "$bin/kube" apiserver \
+    --etcd-servers="http://127.0.0.1:$etcd_port" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
+    --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
+    --client-ca-file="$pki/ca.crt" \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
+    --service-cluster-ip-range=10.96.0.0/16 \
+    --authorization-mode=RBAC --allow-privileged=true --profiling=false \
+    --kubelet-preferred-address-types=InternalIP
+  wait_for "kube-apiserver /readyz" 90 "$dir/logs/apiserver.log" \
+    curl -fsS --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "https://127.0.0.1:$api_port/readyz"
+
+  start controller-manager "$bin/kube" controller-manager \
+    --kubeconfig="$dir/controller-manager.kubeconfig" \
+    --authentication-kubeconfig="$dir/controller-manager.kubeconfig" \
+    --authorization-kubeconfig="$dir/controller-manager.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$kcm_port" --leader-elect=false \
+    --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+    --use-service-account-credentials=true \
+    --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
+    --controllers='*' --profiling=false
+  start scheduler "$bin/kube" scheduler \
+    --kubeconfig="$dir/scheduler.kubeconfig" \
+    --authentication-kubeconfig="$dir/scheduler.kubeconfig" \
+    --authorization-kubeconfig="$dir/scheduler.kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$sched_port" --leader-elect=false --profiling=false
+  kwok_config >"$dir/kwok.yaml"
+  start kwok "$bin/kwok" --config="$dir/kwok.yaml" --kubeconfig="$dir/admin.kubeconfig" \
+    --node-port="$kubelet_port" --tls-cert-file="$pki/kubelet.crt" --tls-private-key-file="$pki/kubelet.key" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --cidr=10.244.0.0/16 --node-ip=127.0.0.1 --server-address="127.0.0.1:$kwok_port" \
+    --node-lease-duration-seconds=40
+  start provisioner "$bin/kube" provisioner --kubeconfig="$dir/admin.kubeconfig" --data-dir="$dir/volumes"
+
+  local name
+  for name in controller-manager scheduler kwok provisioner; do alive_or_die "$name"; done
+
+  local k=(kubectl --kubeconfig="$dir/admin.kubeconfig")
+  bootstrap_objects | "${k[@]}" apply -f - >/dev/null 2>"$dir/logs/bootstrap.log" ||
+    die "could not create the default StorageClass and fake nodes" "$dir/logs/bootstrap.log"
+  "${k[@]}" wait --for=condition=Ready node --all --timeout=60s >>"$dir/logs/bootstrap.log" 2>&1 ||
+    die "the fake nodes did not become Ready (is kwok running?)" "$dir/logs/kwok.log"
+  wait_for "the default ServiceAccount" 60 "$dir/logs/controller-manager.log" \
+    "${k[@]}" get serviceaccount default -n default
+  smoke_deployment | "${k[@]}" apply -f - >>"$dir/logs/bootstrap.log" 2>&1 ||
+    die "could not create the smoke Deployment" "$dir/logs/bootstrap.log"
+  "${k[@]}" wait --for=condition=Available deployment/smoke -n test-cluster-smoke --timeout=90s >>"$dir/logs/bootstrap.log" 2>&1 ||
+    die "the smoke Deployment did not become Available (see controller-manager, scheduler and kwok logs in $dir/logs)" "$dir/logs/bootstrap.log"
+  "${k[@]}" delete namespace test-cluster-smoke --wait=false >>"$dir/logs/bootstrap.log" 2>&1 || true
+
+  for name in "${components[@]}"; do alive_or_die "$name"; done
+  say "up in $((SECONDS - started))s ($(server_version))"
+  usage_hint
+}
+
+server_version() {
+  kubectl --kubeconfig="$dir/admin.kubeconfig" version -o json 2>/dev/null |
+    python3 -c 'import json,sys; print("Kubernetes", json.load(sys.stdin)["serverVersion"]["gitVersion"])' 2>/dev/null ||
+    echo "version unknown"
+}
+
+usage_hint() {
+  cat <<EOF
+test-cluster: the cluster runs; use it with
+  export KUBECONFIG=$dir/admin.kubeconfig        # cluster admin (system:masters)
+  kubectl --kubeconfig=$dir/alice.kubeconfig ...  # alice, groups nexus-users, team-alice
+  kubectl --kubeconfig=$dir/bob.kubeconfig ...    # bob, groups nexus-users, team-bob
+  eval "\$($0 env)"                                # the admin KUBECONFIG in this shell
+  $0 down                                          # stop it and remove $dir
+EOF
+}
+
+all_running() {
+  local name
+  for name in "${components[@]}"; do is_running "$name" || return 1; done
+}
+
+ready() {
+  # shellcheck disable=SC1091
+  source "$dir/ports.env"
+  curl -fsS --cacert "$dir/pki/ca.crt" --cert "$dir/pki/admin.crt" --key "$dir/pki/admin.key" \
+    "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1
+}
+
+cmd_down() {
+  local name pid stopped=0
+  for name in "${components[@]}"; do
+    pid=$(pid_of "$name")
+    [[ -n $pid ]] || continue
+    if kill -0 "$pid" 2>/dev/null; then
+      # Each component is a session leader: signal its whole group.
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      stopped=$((stopped + 1))
+    fi
+  done
+  local deadline=$((SECONDS + 15))
+  for name in "${components[@]}"; do
+    pid=$(pid_of "$name")
+    [[ -n $pid ]] || continue
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -rf "$dir"
+  say "stopped $stopped processes and removed $dir"
+}
+
+cmd_status() {
+  if [[ ! -d $dir/pids ]]; then
+    say "not running (no cluster in $dir)"
+    return 3
+  fi
+  local name pid state=0
+  for name in "${components[@]}"; do
+    pid=$(pid_of "$name")
+    if is_running "$name"; then
+      printf '  %-20s running (pid %s)\n' "$name" "$pid"
+    else
+      printf '  %-20s NOT running (see %s)\n' "$name" "$dir/logs/$name.log"
+      state=1
+    fi
+  done
+  if ready; then
+    say "API server https://127.0.0.1:$api_port is ready ($(server_version))"
+  else
+    say "API server https://127.0.0.1:${api_port:-?} is not ready"
+    state=1
+  fi
+  return $state
+}
+
+cmd_env() {
+  [[ -f $dir/admin.kubeconfig ]] || die "no cluster in $dir: run '$0 up' first"
+  printf 'export KUBECONFIG=%q\n' "$dir/admin.kubeconfig"
+}
+
+case ${1:-} in
+up) cmd_up ;;
+down) cmd_down ;;
+status) cmd_status ;;
+env) cmd_env ;;
+*)
+  echo "usage: $0 up|down|status|env" >&2
+  exit 2
+  ;;
+esac

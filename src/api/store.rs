@@ -1,0 +1,202 @@
+//! The `Store` custom resource. Its schema carries every validation rule, so
+//! plain `kubectl apply` is held to the same rules as the CLI.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::{CustomResource, KubeSchema};
+use serde::{Deserialize, Serialize};
+
+use super::validation::{CURRENCY_CEL, EMAIL_CEL, HOSTNAME_CEL, STORE_NAME_CEL};
+
+/// A WooCommerce store: its namespace, database, WordPress and Ingress are
+/// provisioned by the Nexus operator.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[kube(
+    group = "nexus.dev",
+    version = "v1alpha1",
+    kind = "Store",
+    namespaced,
+    status = "StoreStatus",
+    shortname = "nst",
+    category = "nexus",
+    doc = "A WooCommerce store provisioned by the Nexus operator",
+    derive = "PartialEq",
+    printcolumn(name = "Phase", type_ = "string", json_path = ".status.phase"),
+    printcolumn(name = "Plan", type_ = "string", json_path = ".spec.plan"),
+    printcolumn(name = "URL", type_ = "string", json_path = ".status.url"),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    validation = kube::core::Rule::new(STORE_NAME_CEL).message(
+        "the store name must be a DNS label of at most 40 characters: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit"
+    ),
+)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreSpec {
+    /// The shop software. Fixed for the life of the store.
+    #[x_kube(validation = kube::core::Rule::new("self == oldSelf").message("engine is immutable: delete the store and create a new one to change it"))]
+    pub engine: Engine,
+
+    /// The size of the store: its resource quota and limits.
+    #[serde(default)]
+    pub plan: Plan,
+
+    /// Host name to serve the store at instead of `<name>.<base domain>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 253))]
+    #[x_kube(validation = kube::core::Rule::new(HOSTNAME_CEL).message("domain must be a lowercase host name such as shop.example.com"))]
+    pub domain: Option<String>,
+
+    /// Email address of the store's WordPress administrator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 254))]
+    #[x_kube(validation = kube::core::Rule::new(EMAIL_CEL).message("adminEmail must be an email address such as owner@example.com"))]
+    pub admin_email: Option<String>,
+
+    /// WooCommerce settings applied when the store is set up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub woocommerce: Option<WooCommerceOptions>,
+
+    /// Scale the store's WordPress and database to zero while true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suspend: bool,
+}
+
+/// The shop software a store runs.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Woocommerce,
+}
+
+/// Store sizes; each maps to a ResourceQuota and LimitRange.
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    #[default]
+    Small,
+    Medium,
+    Large,
+}
+
+impl Plan {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Small => "small",
+            Plan::Medium => "medium",
+            Plan::Large => "large",
+        }
+    }
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// WooCommerce options for the setup job.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WooCommerceOptions {
+    /// ISO 4217 currency code, such as USD or EUR.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 3))]
+    #[x_kube(validation = kube::core::Rule::new(CURRENCY_CEL).message("currency must be a three-letter ISO 4217 code such as USD or EUR"))]
+    pub currency: Option<String>,
+
+    /// Create a sample product so checkout can be tried at once (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_products: Option<bool>,
+}
+
+/// Where a store is in its life.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
+pub enum Phase {
+    Pending,
+    Provisioning,
+    Ready,
+    Suspended,
+    Failed,
+    Deleting,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Pending => "Pending",
+            Phase::Provisioning => "Provisioning",
+            Phase::Ready => "Ready",
+            Phase::Suspended => "Suspended",
+            Phase::Failed => "Failed",
+            Phase::Deleting => "Deleting",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the operator observed of a store.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    /// One condition per provisioning step, plus `Ready`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The namespace that holds the store's workloads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The Secret with the WordPress admin credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_secret_ref: Option<SecretReference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// When provisioning of the current spec started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_started_at: Option<Time>,
+    /// When the store last became Ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_at: Option<Time>,
+    /// The pinned versions the store runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<EngineVersions>,
+}
+
+/// A reference to a Secret by namespace and name.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, schemars::JsonSchema)]
+pub struct SecretReference {
+    pub namespace: String,
+    pub name: String,
+}
+
+/// Pinned component versions of a store.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineVersions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wordpress: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub woocommerce: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+impl Store {
+    /// The phase as the user should see it: a store nobody reconciled yet is Pending.
+    pub fn phase(&self) -> Phase {
+        if self.metadata.deletion_timestamp.is_some() {
+            return Phase::Deleting;
+        }
+        self.status
+            .as_ref()
+            .and_then(|s| s.phase)
+            .unwrap_or(Phase::Pending)
+    }
+}

@@ -1,0 +1,254 @@
+//! The command line, as clap types only: no I/O here, so completions and man
+//! pages need nothing but `Cli::command()`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::api::Plan;
+
+pub mod duration;
+
+/// Provision and manage WooCommerce stores on Kubernetes.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-nexus",
+    bin_name = "kubectl nexus",
+    version,
+    propagate_version = true,
+    after_help = "Exit codes: 0 success, 1 failure, 2 usage error, 3 a --wait timed out.\nDocs: README.md of the Nexus repository."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes, as in kubectl.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// The namespace to act in (default: the context's namespace, then "default").
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Output format.
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// A human-readable table.
+    #[default]
+    Table,
+    /// The table with more columns.
+    Wide,
+    Json,
+    Yaml,
+    /// Only resource names, one a line (kind/name).
+    Name,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create, inspect and delete stores.
+    #[command(subcommand)]
+    Store(StoreCommand),
+
+    /// Print the client version and, when reachable, the server version.
+    Version,
+
+    /// Write the generated files: CRDs, shell completions, man pages.
+    #[command(hide = true)]
+    Generate(GenerateArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Create a store.
+    #[command(
+        after_help = "Examples:\n  kubectl nexus store create demo\n  kubectl nexus store create shop --plan medium --admin-email owner@example.com --wait --timeout 15m\n  kubectl nexus store create demo --dry-run -o yaml"
+    )]
+    Create(CreateArgs),
+
+    /// List stores in the namespace, or in all namespaces with -A.
+    #[command(alias = "ls")]
+    List(ListArgs),
+
+    /// Show a store: phase, conditions, URL, credentials reference, recent events.
+    #[command(alias = "describe")]
+    Get(NameArg),
+
+    /// Delete a store and everything provisioned for it.
+    #[command(alias = "rm")]
+    Delete(DeleteArgs),
+
+    /// Print the logs of a store's pods.
+    Logs(LogsArgs),
+
+    /// Print a store's WordPress admin credentials (they are secret).
+    Credentials(CredentialsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct NameArg {
+    /// The store's name.
+    pub name: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// The store's name: a DNS label of at most 40 characters (it becomes <name>.<base domain>).
+    pub name: String,
+
+    /// The store's size: resource quota and limits.
+    #[arg(long, value_enum, default_value_t = PlanArg::Small)]
+    pub plan: PlanArg,
+
+    /// Serve the store at this host name instead of <name>.<base domain>.
+    #[arg(long, value_name = "HOST")]
+    pub domain: Option<String>,
+
+    /// Email address of the WordPress administrator.
+    #[arg(long, value_name = "EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// The shop's currency, an ISO 4217 code such as USD or EUR.
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+
+    /// Do not create a sample product.
+    #[arg(long)]
+    pub no_sample_products: bool,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+
+    /// Print the Store that would be created and create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct WaitArgs {
+    /// Wait until the operation finished (Ready or Failed; for delete, gone).
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits, such as 90s, 10m or 1h.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration::parse, requires = "wait")]
+    pub timeout: Duration,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanArg {
+    Small,
+    Medium,
+    Large,
+}
+
+impl From<PlanArg> for Plan {
+    fn from(plan: PlanArg) -> Self {
+        match plan {
+            PlanArg::Small => Plan::Small,
+            PlanArg::Medium => Plan::Medium,
+            PlanArg::Large => Plan::Large,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// List stores in all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// The store's name.
+    pub name: String,
+
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// The store's name.
+    pub name: String,
+
+    /// Which part of the store.
+    #[arg(long, value_enum, default_value_t = Component::Wordpress)]
+    pub component: Component,
+
+    /// Keep streaming new log lines.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+
+    /// Print only the last N lines of each pod.
+    #[arg(long, value_name = "N")]
+    pub tail: Option<i64>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    Wordpress,
+    Database,
+    Setup,
+}
+
+impl Component {
+    /// The `app.kubernetes.io/component` label of the component's pods.
+    pub fn label(self) -> &'static str {
+        match self {
+            Component::Wordpress => "wordpress",
+            Component::Database => "database",
+            Component::Setup => "setup",
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CredentialsArgs {
+    /// The store's name.
+    pub name: String,
+
+    /// Also save the password in the OS keyring (service "nexus", user "<namespace>/<store>").
+    #[arg(long)]
+    pub save_to_keyring: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// What to write.
+    #[arg(value_enum, default_value_t = Generated::All)]
+    pub what: Generated,
+
+    /// The repository root to write crds/, completions/ and man/ under; "-" prints CRDs to stdout.
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated {
+    All,
+    Crds,
+    Completions,
+    Man,
+}

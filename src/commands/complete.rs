@@ -1,0 +1,103 @@
+//! Answers kubectl's plugin completion (`kubectl_complete-nexus ARGS`) in
+//! Cobra's `__complete` format: one candidate a line, then `:<directive>`.
+
+use clap::CommandFactory;
+
+use crate::cli::Cli;
+
+/// Cobra's ShellCompDirectiveNoFileComp: offer no file names.
+const NO_FILE_COMPLETION: u8 = 4;
+
+/// Candidates for the last of `words` (the word being typed, maybe empty).
+pub fn candidates(words: &[String]) -> Vec<String> {
+    let root = Cli::command();
+    let (typed, before) = match words.split_last() {
+        Some((last, rest)) => (last.as_str(), rest),
+        None => ("", &[][..]),
+    };
+    let mut command = &root;
+    for word in before {
+        if let Some(sub) = command
+            .get_subcommands()
+            .find(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))
+        {
+            command = sub;
+        }
+    }
+    let mut found = Vec::new();
+    if typed.starts_with('-') {
+        for arg in command.get_arguments().chain(root.get_arguments()) {
+            if arg.is_hide_set() {
+                continue;
+            }
+            if let Some(long) = arg.get_long() {
+                let flag = format!("--{long}");
+                if flag.starts_with(typed) && !found.contains(&flag) {
+                    found.push(flag);
+                }
+            }
+        }
+    } else {
+        for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+            if sub.get_name().starts_with(typed) {
+                let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+                found.push(format!("{}\t{about}", sub.get_name()));
+            }
+        }
+    }
+    found
+}
+
+/// The whole answer, ready to print.
+pub fn answer(words: &[String]) -> String {
+    let mut text = String::new();
+    for candidate in candidates(words) {
+        text.push_str(&candidate);
+        text.push('\n');
+    }
+    text.push_str(&format!(":{NO_FILE_COMPLETION}\n"));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        let mut words: Vec<String> = text.split(' ').map(String::from).collect();
+        if text.is_empty() {
+            words = vec![String::new()];
+        }
+        words
+    }
+
+    fn names(text: &str) -> Vec<String> {
+        candidates(&words(text))
+            .into_iter()
+            .map(|c| c.split('\t').next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn completes_commands_and_subcommands() {
+        assert!(names("").contains(&"store".to_string()));
+        assert!(
+            !names("").contains(&"generate".to_string()),
+            "hidden commands stay hidden"
+        );
+        assert_eq!(names("store cr"), vec!["create", "credentials"]);
+        assert_eq!(names("store de"), vec!["delete"]);
+    }
+
+    #[test]
+    fn completes_flags_of_the_command_and_global_ones() {
+        let flags = names("store create demo --");
+        assert!(flags.contains(&"--plan".to_string()));
+        assert!(flags.contains(&"--namespace".to_string()));
+    }
+
+    #[test]
+    fn ends_with_the_no_file_directive() {
+        assert!(answer(&words("store ")).ends_with(":4\n"));
+    }
+}

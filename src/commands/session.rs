@@ -1,0 +1,46 @@
+//! Connecting to the cluster the way kubectl does: --kubeconfig, then
+//! KUBECONFIG, then ~/.kube/config (or the in-cluster service account), with
+//! --context and -n/--namespace on top.
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Result, chain};
+
+/// A client plus the namespace the user means.
+#[derive(Clone)]
+pub struct Session {
+    pub client: Client,
+    pub namespace: String,
+}
+
+impl Session {
+    pub async fn connect(global: &GlobalArgs) -> Result<Self> {
+        let options = KubeConfigOptions {
+            context: global.context.clone(),
+            ..Default::default()
+        };
+        let config = match &global.kubeconfig {
+            Some(path) => {
+                let kubeconfig = Kubeconfig::read_from(path)
+                    .map_err(|e| Error::Kubeconfig(format!("{}: {}", path.display(), chain(&e))))?;
+                Config::from_custom_kubeconfig(kubeconfig, &options)
+                    .await
+                    .map_err(|e| Error::Kubeconfig(chain(&e)))?
+            }
+            None if global.context.is_some() => Config::from_kubeconfig(&options)
+                .await
+                .map_err(|e| Error::Kubeconfig(chain(&e)))?,
+            None => Config::infer()
+                .await
+                .map_err(|e| Error::Kubeconfig(chain(&e)))?,
+        };
+        let namespace = global
+            .namespace
+            .clone()
+            .unwrap_or_else(|| config.default_namespace.clone());
+        let client = Client::try_from(config).map_err(|e| Error::Kubeconfig(chain(&e)))?;
+        Ok(Session { client, namespace })
+    }
+}

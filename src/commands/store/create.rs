@@ -1,0 +1,76 @@
+use kube::api::{ObjectMeta, PostParams};
+
+use super::wait::{self, Progress};
+use super::{StoreSummary, stores};
+use crate::api::{Engine, Store, StoreSpec, WooCommerceOptions, validation};
+use crate::cli::CreateArgs;
+use crate::commands::Session;
+use crate::error::{Action, Result};
+
+pub enum CreateOutcome {
+    /// `--dry-run`: the object that would have been created.
+    DryRun(Box<Store>),
+    /// Created, and with `--wait`, Ready.
+    Created(StoreSummary),
+}
+
+/// The Store the arguments describe, after the same checks the API server
+/// makes, so bad input is refused before anything is sent.
+pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
+    validation::store_name(&args.name)?;
+    if let Some(domain) = &args.domain {
+        validation::domain(domain)?;
+    }
+    if let Some(email) = &args.admin_email {
+        validation::admin_email(email)?;
+    }
+    if let Some(currency) = &args.currency {
+        validation::currency(currency)?;
+    }
+    let woocommerce =
+        (args.currency.is_some() || args.no_sample_products).then(|| WooCommerceOptions {
+            currency: args.currency.clone(),
+            sample_products: args.no_sample_products.then_some(false),
+        });
+    let mut store = Store::new(
+        &args.name,
+        StoreSpec {
+            engine: Engine::Woocommerce,
+            plan: args.plan.into(),
+            domain: args.domain.clone(),
+            admin_email: args.admin_email.clone(),
+            woocommerce,
+            suspend: false,
+        },
+    );
+    store.metadata = ObjectMeta {
+        name: Some(args.name.clone()),
+        namespace: Some(namespace.to_string()),
+        ..ObjectMeta::default()
+    };
+    Ok(store)
+}
+
+pub async fn create(
+    session: &Session,
+    args: &CreateArgs,
+    progress: &mut dyn Progress,
+) -> Result<CreateOutcome> {
+    let store = desired_store(args, &session.namespace)?;
+    let action = Action {
+        verb: "create",
+        resource: "stores",
+        namespace: &session.namespace,
+        name: Some(&args.name),
+    };
+    let api = stores(session);
+    let created = api
+        .create(&PostParams::default(), &store)
+        .await
+        .map_err(|e| action.error(e))?;
+    if !args.wait.wait {
+        return Ok(CreateOutcome::Created(StoreSummary::from(&created)));
+    }
+    let settled = wait::until_settled(&api, &args.name, args.wait.timeout, progress).await?;
+    Ok(CreateOutcome::Created(StoreSummary::from(&settled)))
+}

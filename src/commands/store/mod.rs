@@ -1,0 +1,28 @@
+//! `kubectl nexus store ...`: each function returns a model for `output`.
+
+mod create;
+mod credentials;
+mod delete;
+mod get;
+mod list;
+mod logs;
+mod models;
+mod wait;
+
+pub use create::{CreateOutcome, create, desired_store};
+pub use credentials::{Credentials, credentials};
+pub use delete::{DeleteOutcome, delete};
+pub use get::get;
+pub use list::list;
+pub use logs::logs;
+pub use models::{ConditionView, EventView, StoreDetails, StoreList, StoreSummary};
+pub use wait::Progress;
+
+use kube::Api;
+
+use crate::api::Store;
+use crate::commands::Session;
+
+fn stores(session: &Session) -> Api<Store> {
+    Api::namespaced(session.client.clone(), &session.namespace)
+}

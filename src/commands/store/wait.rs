@@ -1,0 +1,161 @@
+//! Following a store until it settles (Ready or Failed) or is gone.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::Api;
+use kube::runtime::{WatchStreamExt, watcher};
+
+use crate::api::{Phase, Store, conditions};
+use crate::error::{Action, Error, Result};
+
+/// Shown while waiting; the output layer decides how (bar or plain lines).
+pub trait Progress {
+    fn update(&mut self, store: &Store);
+    fn finish(&mut self);
+}
+
+/// Waits until the store is Ready (Ok) or Failed (Err), at most `timeout`.
+pub async fn until_settled(
+    api: &Api<Store>,
+    name: &str,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+) -> Result<Store> {
+    let mut last: Option<Store> = None;
+    let followed = follow(api, name, timeout, progress, |store| {
+        last = Some(store.clone());
+        matches!(store.phase(), Phase::Ready | Phase::Failed)
+    })
+    .await;
+    progress.finish();
+    match followed? {
+        Followed::Matched(store) if store.phase() == Phase::Failed => {
+            let (reason, message) = failure_of(&store);
+            Err(Error::StoreFailed {
+                name: name.into(),
+                reason,
+                message,
+            })
+        }
+        Followed::Matched(store) => Ok(*store),
+        Followed::Gone => Err(Error::Other(format!(
+            "store {name:?} was deleted while waiting for it"
+        ))),
+        Followed::TimedOut => Err(Error::Timeout {
+            name: name.into(),
+            waited: timeout,
+            last: describe_last(last.as_ref()),
+        }),
+    }
+}
+
+/// Waits until the store no longer exists, at most `timeout`.
+pub async fn until_gone(
+    api: &Api<Store>,
+    name: &str,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+) -> Result<()> {
+    let mut last: Option<Store> = None;
+    let followed = follow(api, name, timeout, progress, |store| {
+        last = Some(store.clone());
+        false
+    })
+    .await;
+    progress.finish();
+    match followed? {
+        Followed::Gone => Ok(()),
+        // `done` never matches here, so only the deadline ends the wait.
+        Followed::Matched(_) | Followed::TimedOut => Err(Error::Timeout {
+            name: name.into(),
+            waited: timeout,
+            last: format!(
+                "it is still being deleted; {}",
+                describe_last(last.as_ref())
+            ),
+        }),
+    }
+}
+
+enum Followed {
+    Matched(Box<Store>),
+    Gone,
+    TimedOut,
+}
+
+/// Watches one store; `done` decides when an observed state ends the wait.
+async fn follow(
+    api: &Api<Store>,
+    name: &str,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+    mut done: impl FnMut(&Store) -> bool,
+) -> Result<Followed> {
+    let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
+    let mut events = watcher(api.clone(), config).default_backoff().boxed();
+    let action = Action {
+        verb: "watch",
+        resource: "stores",
+        namespace: api.namespace().unwrap_or_default(),
+        name: Some(name),
+    };
+    let mut seen_during_init = false;
+    let watching = async {
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(watcher::Event::Apply(store) | watcher::Event::InitApply(store)) => {
+                    seen_during_init = true;
+                    progress.update(&store);
+                    if done(&store) {
+                        return Ok(Followed::Matched(Box::new(store)));
+                    }
+                }
+                Ok(watcher::Event::Delete(_)) => return Ok(Followed::Gone),
+                Ok(watcher::Event::Init) => seen_during_init = false,
+                Ok(watcher::Event::InitDone) if !seen_during_init => return Ok(Followed::Gone),
+                Ok(watcher::Event::InitDone) => {}
+                Err(watcher::Error::InitialListFailed(e) | watcher::Error::WatchStartFailed(e)) => {
+                    return Err(action.error(e));
+                }
+                Err(_) => {} // transient; the backoff retries
+            }
+        }
+        Ok(Followed::Gone)
+    };
+    match tokio::time::timeout(timeout, watching).await {
+        Ok(result) => result,
+        Err(_) => Ok(Followed::TimedOut),
+    }
+}
+
+/// The reason and message of what failed, from the first failing condition.
+pub fn failure_of(store: &Store) -> (String, String) {
+    store
+        .status
+        .as_ref()
+        .and_then(|s| conditions::most_relevant(&s.conditions))
+        .map(|c| (c.reason.clone(), c.message.clone()))
+        .unwrap_or_else(|| ("Unknown".into(), "no condition explains the failure".into()))
+}
+
+/// One sentence on where a store was when we stopped waiting.
+fn describe_last(store: Option<&Store>) -> String {
+    let Some(store) = store else {
+        return "the store was never observed".into();
+    };
+    let phase = store.phase();
+    match store
+        .status
+        .as_ref()
+        .and_then(|s| conditions::most_relevant(&s.conditions))
+    {
+        Some(c) => format!(
+            "phase {phase}; last condition {}={} ({}): {}",
+            c.type_, c.status, c.reason, c.message
+        ),
+        None => format!(
+            "phase {phase}; no operator has reported on it yet: is the Nexus operator running?"
+        ),
+    }
+}

@@ -1,0 +1,53 @@
+//! `kubectl-nexus`: parse, dispatch, map errors to exit codes.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use nexus::cli::Cli;
+use nexus::commands::complete;
+use nexus::error::Error;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    // kubectl's plugin completion protocol, answered before clap parses.
+    if args.get(1).map(String::as_str) == Some("__complete") {
+        let answer = complete::answer(&args[2..]);
+        let _ = std::io::stdout().write_all(answer.as_bytes());
+        return ExitCode::SUCCESS;
+    }
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return fail(&Error::Other(format!(
+                "cannot start the async runtime: {e}"
+            )));
+        }
+    };
+    match runtime.block_on(nexus::run::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(err: &Error) -> ExitCode {
+    if !matches!(err, Error::BrokenPipe) {
+        let _ = writeln!(std::io::stderr(), "error: {err}");
+    }
+    ExitCode::from(err.exit_code() as u8)
+}
+
+/// Logs go to stderr, quiet unless NEXUS_LOG (an env-filter) asks for more.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("NEXUS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

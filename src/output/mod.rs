@@ -1,0 +1,85 @@
+//! Renders command models as table, wide table, JSON, YAML or names. JSON
+//! and YAML print the model itself, so scripts see what the table shows.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use serde::Serialize;
+
+use crate::cli::OutputFormat;
+use crate::error::{Error, Result};
+
+mod progress;
+mod prompt;
+mod render;
+mod table;
+
+pub use progress::progress_for_stderr;
+pub use prompt::confirm;
+
+/// A model that can be shown as a table and as names.
+pub trait Render: Serialize {
+    fn write_table(&self, out: &mut dyn Write, wide: bool) -> io::Result<()>;
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()>;
+}
+
+pub fn print<T: Render + ?Sized>(model: &T, format: OutputFormat) -> Result<()> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    write(&mut out, model, format)?;
+    out.flush().map_err(io_error)
+}
+
+pub fn write<T: Render + ?Sized>(
+    out: &mut dyn Write,
+    model: &T,
+    format: OutputFormat,
+) -> Result<()> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, model)
+                .map_err(|e| Error::Other(e.to_string()))?;
+            writeln!(out).map_err(io_error)
+        }
+        OutputFormat::Yaml => {
+            let text = serde_yaml::to_string(model).map_err(|e| Error::Other(e.to_string()))?;
+            out.write_all(text.as_bytes()).map_err(io_error)
+        }
+        OutputFormat::Table => model.write_table(out, false).map_err(io_error),
+        OutputFormat::Wide => model.write_table(out, true).map_err(io_error),
+        OutputFormat::Name => model.write_names(out).map_err(io_error),
+    }
+}
+
+/// A write error; a reader that went away (`| head`) ends us quietly.
+pub fn io_error(err: io::Error) -> Error {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        Error::BrokenPipe
+    } else {
+        Error::Other(format!("cannot write output: {err}"))
+    }
+}
+
+/// Writes a note for people to stderr (hints, confirmations), never to stdout,
+/// so stdout stays parseable.
+pub fn note(text: &str) {
+    let _ = writeln!(io::stderr(), "{text}");
+}
+
+pub fn stderr_is_terminal() -> bool {
+    io::stderr().is_terminal()
+}
+
+/// An age as kubectl shows it: 45s, 12m, 5h, 3d.
+pub fn age(created: Option<&Time>) -> String {
+    let Some(created) = created else {
+        return "<unknown>".into();
+    };
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let secs = now.as_second().saturating_sub(created.0.as_second()).max(0);
+    match secs {
+        0..=119 => format!("{secs}s"),
+        120..=7199 => format!("{}m", secs / 60),
+        7200..=172_799 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}

@@ -1,0 +1,72 @@
+//! Progress while waiting: a spinner on a terminal, plain lines otherwise
+//! (CI logs), both on stderr so stdout stays clean.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::api::{Store, conditions};
+use crate::commands::store::Progress;
+
+pub fn progress_for_stderr(what: &str) -> Box<dyn Progress> {
+    if io::stderr().is_terminal() {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar.set_message(what.to_string());
+        Box::new(Spinner { bar })
+    } else {
+        Box::new(Lines {
+            last: String::new(),
+        })
+    }
+}
+
+/// The line that tells where a store is now.
+fn describe(store: &Store) -> String {
+    let name = store.metadata.name.as_deref().unwrap_or_default();
+    let phase = store.phase();
+    match store
+        .status
+        .as_ref()
+        .and_then(|s| conditions::most_relevant(&s.conditions))
+    {
+        Some(c) if c.message.is_empty() => format!("{name}: {phase} ({}: {})", c.type_, c.reason),
+        Some(c) => format!("{name}: {phase} ({}: {}: {})", c.type_, c.reason, c.message),
+        None => format!("{name}: {phase}"),
+    }
+}
+
+struct Spinner {
+    bar: ProgressBar,
+}
+
+impl Progress for Spinner {
+    fn update(&mut self, store: &Store) {
+        self.bar.set_message(describe(store));
+    }
+
+    fn finish(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+struct Lines {
+    last: String,
+}
+
+impl Progress for Lines {
+    fn update(&mut self, store: &Store) {
+        let line = describe(store);
+        if line != self.last {
+            let _ = writeln!(io::stderr(), "{line}");
+            self.last = line;
+        }
+    }
+
+    fn finish(&mut self) {}
+}

@@ -1,0 +1,284 @@
+//! How each command model looks as a table and as names.
+
+use std::io::{self, Write};
+
+use super::{Render, age, table};
+use crate::api::Store;
+use crate::commands::store::{
+    CreateOutcome, Credentials, DeleteOutcome, StoreDetails, StoreList, StoreSummary,
+};
+use crate::commands::version::VersionInfo;
+
+const KIND: &str = "store.nexus.dev";
+
+impl Render for StoreList {
+    fn write_table(&self, out: &mut dyn Write, wide: bool) -> io::Result<()> {
+        if self.items.is_empty() {
+            let place = match &self.scope {
+                Some(ns) => format!("in namespace {ns:?}"),
+                None => "in any namespace".into(),
+            };
+            // To stderr, like kubectl's "No resources found": stdout stays empty for scripts.
+            super::note(&format!(
+                "No stores found {place}.\nCreate one with: kubectl nexus store create NAME"
+            ));
+            return Ok(());
+        }
+        let all = self.scope.is_none();
+        let mut headers = Vec::new();
+        if all {
+            headers.push("NAMESPACE");
+        }
+        headers.extend(["NAME", "PLAN", "PHASE", "URL", "AGE"]);
+        if wide {
+            headers.extend(["ENGINE", "REASON"]);
+        }
+        let mut t = table::new(&headers);
+        for s in &self.items {
+            let mut row = Vec::new();
+            if all {
+                row.push(s.namespace.clone());
+            }
+            row.extend([
+                s.name.clone(),
+                s.plan.to_string(),
+                s.phase.to_string(),
+                s.url.clone().unwrap_or_else(|| "-".into()),
+                age(s.created_at.as_ref()),
+            ]);
+            if wide {
+                row.extend([
+                    "woocommerce".into(),
+                    s.reason.clone().unwrap_or_else(|| "-".into()),
+                ]);
+            }
+            t.add_row(row);
+        }
+        out.write_all(table::render(&t).as_bytes())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        for s in &self.items {
+            writeln!(out, "{KIND}/{}", s.name)?;
+        }
+        Ok(())
+    }
+}
+
+impl Render for StoreSummary {
+    fn write_table(&self, out: &mut dyn Write, wide: bool) -> io::Result<()> {
+        let list = StoreList {
+            items: vec![self.clone()],
+            scope: Some(self.namespace.clone()),
+        };
+        list.write_table(out, wide)
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{KIND}/{}", self.name)
+    }
+}
+
+impl Render for StoreDetails {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        let s = &self.summary;
+        let dash = || "-".to_string();
+        writeln!(out, "Name:             {}", s.name)?;
+        writeln!(out, "Namespace:        {}", s.namespace)?;
+        writeln!(out, "Engine:           woocommerce")?;
+        writeln!(out, "Plan:             {}", s.plan)?;
+        writeln!(out, "Phase:            {}", s.phase)?;
+        writeln!(
+            out,
+            "URL:              {}",
+            s.url.clone().unwrap_or_else(dash)
+        )?;
+        if let Some(domain) = &self.domain {
+            writeln!(out, "Domain:           {domain}")?;
+        }
+        if let Some(email) = &self.admin_email {
+            writeln!(out, "Admin email:      {email}")?;
+        }
+        if self.suspend {
+            writeln!(out, "Suspended:        yes")?;
+        }
+        writeln!(out, "Store namespace:  {}", self.store_namespace)?;
+        match &self.admin_secret_ref {
+            Some(r) => writeln!(
+                out,
+                "Credentials:      secret {}/{} (kubectl nexus store credentials {})",
+                r.namespace, r.name, s.name
+            )?,
+            None => writeln!(out, "Credentials:      not yet created")?,
+        }
+        writeln!(out, "Age:              {}", age(s.created_at.as_ref()))?;
+        if let (Some(generation), Some(observed)) = (self.generation, self.observed_generation) {
+            if observed < generation {
+                writeln!(
+                    out,
+                    "Note:             the operator has not yet seen the latest change (generation {generation}, observed {observed})"
+                )?;
+            }
+        }
+        writeln!(out)?;
+        if self.conditions.is_empty() {
+            writeln!(
+                out,
+                "Conditions:       none yet: no operator has reported on this store (is the Nexus operator running?)"
+            )?;
+        } else {
+            writeln!(out, "Conditions:")?;
+            let mut t = table::new(&["TYPE", "STATUS", "REASON", "AGE", "MESSAGE"]);
+            for c in &self.conditions {
+                t.add_row([
+                    c.type_.clone(),
+                    c.status.clone(),
+                    c.reason.clone(),
+                    age(c.last_transition_time.as_ref()),
+                    c.message.clone(),
+                ]);
+            }
+            write_indented(out, &table::render(&t))?;
+        }
+        writeln!(out)?;
+        if self.events.is_empty() {
+            writeln!(out, "Events:           none")?;
+        } else {
+            writeln!(out, "Events:")?;
+            let mut t = table::new(&["TYPE", "REASON", "AGE", "COUNT", "MESSAGE"]);
+            for e in &self.events {
+                t.add_row([
+                    e.type_.clone(),
+                    e.reason.clone(),
+                    age(e.last_seen.as_ref()),
+                    e.count.to_string(),
+                    e.message.clone(),
+                ]);
+            }
+            write_indented(out, &table::render(&t))?;
+        }
+        for warning in &self.warnings {
+            writeln!(out, "Warning: {warning}")?;
+        }
+        Ok(())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{KIND}/{}", self.summary.name)
+    }
+}
+
+fn write_indented(out: &mut dyn Write, text: &str) -> io::Result<()> {
+    for line in text.lines() {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
+}
+
+impl Render for CreateOutcome {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        match self {
+            CreateOutcome::DryRun(store) => write_yaml(out, store),
+            CreateOutcome::Created(s) if s.phase == crate::api::Phase::Ready => {
+                writeln!(out, "{KIND}/{} is Ready", s.name)?;
+                if let Some(url) = &s.url {
+                    writeln!(out, "URL:          {url}")?;
+                }
+                writeln!(
+                    out,
+                    "Credentials:  kubectl nexus store credentials {} -n {}",
+                    s.name, s.namespace
+                )
+            }
+            CreateOutcome::Created(s) => {
+                writeln!(
+                    out,
+                    "{KIND}/{} created in namespace {}",
+                    s.name, s.namespace
+                )?;
+                writeln!(
+                    out,
+                    "Follow it with: kubectl nexus store get {} -n {}",
+                    s.name, s.namespace
+                )
+            }
+        }
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        let name = match self {
+            CreateOutcome::DryRun(store) => store.metadata.name.clone().unwrap_or_default(),
+            CreateOutcome::Created(s) => s.name.clone(),
+        };
+        writeln!(out, "{KIND}/{name}")
+    }
+}
+
+impl serde::Serialize for CreateOutcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CreateOutcome::DryRun(store) => store.serialize(serializer),
+            CreateOutcome::Created(summary) => summary.serialize(serializer),
+        }
+    }
+}
+
+fn write_yaml(out: &mut dyn Write, store: &Store) -> io::Result<()> {
+    let text = serde_yaml::to_string(store).map_err(io::Error::other)?;
+    out.write_all(text.as_bytes())
+}
+
+impl Render for DeleteOutcome {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        if self.gone {
+            writeln!(out, "{KIND}/{} deleted", self.name)
+        } else {
+            writeln!(
+                out,
+                "{KIND}/{} is being deleted: the operator removes its namespace and data first (add --wait to follow)",
+                self.name
+            )
+        }
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{KIND}/{}", self.name)
+    }
+}
+
+impl Render for Credentials {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        writeln!(out, "Store:     {}/{}", self.namespace, self.store)?;
+        if let Some(url) = &self.login_url {
+            writeln!(out, "Login:     {url}")?;
+        }
+        writeln!(out, "Username:  {}", self.username)?;
+        writeln!(out, "Password:  {}", self.password)?;
+        if let Some(email) = &self.email {
+            writeln!(out, "Email:     {email}")?;
+        }
+        if let Some(saved) = &self.saved_to_keyring {
+            writeln!(out, "Saved to the OS keyring ({saved}).")?;
+        }
+        Ok(())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{KIND}/{}", self.store)
+    }
+}
+
+impl Render for VersionInfo {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        writeln!(out, "Client Version: {}", self.client_version)?;
+        match (&self.server_version, &self.server_error) {
+            (Some(v), _) => writeln!(out, "Server Version: {v}"),
+            (None, Some(e)) => writeln!(out, "Server Version: unavailable ({e})"),
+            (None, None) => Ok(()),
+        }
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{}", self.client_version)
+    }
+}

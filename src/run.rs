@@ -1,0 +1,102 @@
+//! Dispatch: each command wires its arguments to a command function and hands
+//! the model it returns to the output layer.
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command, Generated, OutputFormat, StoreCommand};
+use crate::commands::{Session, generate, store, version};
+use crate::error::{Error, Result};
+use crate::output;
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let global = &cli.global;
+    let format = global.output;
+    match cli.command {
+        Command::Version => output::print(&version::version(global).await, format),
+        Command::Generate(args) => run_generate(args.what, &args.out),
+        Command::Store(StoreCommand::Create(args)) if args.dry_run => {
+            // A client-side dry run needs no cluster, only the namespace it would use.
+            let namespace = match &global.namespace {
+                Some(namespace) => namespace.clone(),
+                None => Session::connect(global)
+                    .await
+                    .map(|s| s.namespace)
+                    .unwrap_or_else(|_| "default".into()),
+            };
+            let store = store::desired_store(&args, &namespace)?;
+            output::print(&store::CreateOutcome::DryRun(Box::new(store)), format)
+        }
+        Command::Store(command) => {
+            // Input errors are reported before any connection is attempted.
+            if let StoreCommand::Create(args) = &command {
+                store::desired_store(args, global.namespace.as_deref().unwrap_or("default"))?;
+            }
+            let session = Session::connect(global).await?;
+            run_store(&session, command, format).await
+        }
+    }
+}
+
+async fn run_store(session: &Session, command: StoreCommand, format: OutputFormat) -> Result<()> {
+    match command {
+        StoreCommand::Create(args) => {
+            let mut progress =
+                output::progress_for_stderr(&format!("waiting for store {}", args.name));
+            let outcome = store::create(session, &args, progress.as_mut()).await?;
+            output::print(&outcome, format)
+        }
+        StoreCommand::List(args) => {
+            output::print(&store::list(session, args.all_namespaces).await?, format)
+        }
+        StoreCommand::Get(args) => output::print(&store::get(session, &args.name).await?, format),
+        StoreCommand::Delete(args) => {
+            if !args.yes {
+                let question = format!(
+                    "Delete store {:?} in namespace {:?} with all its data?",
+                    args.name, session.namespace
+                );
+                let refusal = format!(
+                    "refusing to delete store {:?} without confirmation: stdin is not a terminal\nhint: pass --yes to delete it from a script",
+                    args.name
+                );
+                if !output::confirm(&question, &refusal)? {
+                    output::note("Nothing was deleted.");
+                    return Ok(());
+                }
+            }
+            let mut progress = output::progress_for_stderr(&format!(
+                "waiting for store {} to be deleted",
+                args.name
+            ));
+            let outcome = store::delete(session, &args, progress.as_mut()).await?;
+            output::print(&outcome, format)
+        }
+        StoreCommand::Logs(args) => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            store::logs(session, &args, &mut out).await?;
+            out.flush().map_err(output::io_error)
+        }
+        StoreCommand::Credentials(args) => {
+            let credentials = store::credentials(session, &args.name, args.save_to_keyring).await?;
+            output::print(&credentials, format)
+        }
+    }
+}
+
+fn run_generate(what: Generated, out: &std::path::Path) -> Result<()> {
+    if out == std::path::Path::new("-") {
+        if what != Generated::Crds {
+            return Err(Error::Usage(
+                "--out - prints only the CRDs: use `generate crds --out -`".into(),
+            ));
+        }
+        let yaml = generate::crd_yaml()?;
+        let mut stdout = std::io::stdout().lock();
+        return stdout.write_all(yaml.as_bytes()).map_err(output::io_error);
+    }
+    for path in generate::write(what, out)? {
+        output::note(&format!("wrote {}", path.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! The test control plane itself (scripts/test-cluster.sh): real API server,
+//! controllers, scheduler, kwok nodes, PVC binding, RBAC identities, quotas.
+
+mod common;
+
+use common::{TestNamespace, admin, client, wait_deleted, wait_for};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, Node, PersistentVolumeClaim, ResourceQuota, Secret,
+};
+use kube::api::{ListParams, PostParams};
+use kube::runtime::conditions;
+use kube::{Api, ResourceExt};
+use serde_json::json;
+
+fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+    serde_json::from_value(value).expect("test object is valid")
+}
+
+#[tokio::test]
+async fn server_is_the_pinned_kubernetes_version() {
+    let version = admin()
+        .await
+        .apiserver_version()
+        .await
+        .expect("server version");
+    assert_eq!(version.git_version, "v1.34.4");
+}
+
+#[tokio::test]
+async fn fake_nodes_are_ready_with_capacity() {
+    let nodes = Api::<Node>::all(admin().await)
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    assert!(nodes.items.len() >= 2, "expected at least two nodes");
+    for node in &nodes.items {
+        let status = node.status.as_ref().expect("node status");
+        let ready = status
+            .conditions
+            .iter()
+            .flatten()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        assert!(ready, "node {} is not Ready", node.name_any());
+        let cpu = &status.allocatable.as_ref().expect("allocatable")["cpu"];
+        assert_eq!(cpu.0, "8");
+    }
+}
+
+#[tokio::test]
+async fn deployment_becomes_available() {
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "deploy").await;
+    let api = Api::<Deployment>::namespaced(admin.clone(), &ns.name);
+    let deployment: Deployment = from_json(json!({
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}
+            }
+        }
+    }));
+    api.create(&PostParams::default(), &deployment)
+        .await
+        .unwrap();
+    let ready = wait_for(
+        &api,
+        "web",
+        60,
+        "Available",
+        conditions::is_deployment_completed(),
+    )
+    .await;
+    assert_eq!(ready.status.and_then(|s| s.available_replicas), Some(2));
+}
+
+#[tokio::test]
+async fn statefulset_with_volume_claim_becomes_ready_and_its_claim_binds() {
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "sts").await;
+    let api = Api::<StatefulSet>::namespaced(admin.clone(), &ns.name);
+    let set: StatefulSet = from_json(json!({
+        "metadata": {"name": "db"},
+        "spec": {
+            "replicas": 1,
+            "serviceName": "db",
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {
+                "metadata": {"labels": {"app": "db"}},
+                "spec": {"containers": [{
+                    "name": "db", "image": "mariadb:11.4",
+                    "volumeMounts": [{"name": "data", "mountPath": "/var/lib/mysql"}]
+                }]}
+            },
+            "volumeClaimTemplates": [{
+                "metadata": {"name": "data"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+            }]
+        }
+    }));
+    api.create(&PostParams::default(), &set).await.unwrap();
+    let ready = |s: Option<&StatefulSet>| {
+        s.and_then(|s| s.status.as_ref())
+            .and_then(|s| s.ready_replicas)
+            == Some(1)
+    };
+    wait_for(&api, "db", 90, "1 ready replica", ready).await;
+    let claims = Api::<PersistentVolumeClaim>::namespaced(admin.clone(), &ns.name);
+    let claim = claims
+        .get("data-db-0")
+        .await
+        .expect("the claim from the template exists");
+    assert_eq!(claim.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
+    assert_eq!(
+        claim.spec.and_then(|s| s.storage_class_name).as_deref(),
+        Some("standard")
+    );
+}
+
+#[tokio::test]
+async fn job_completes() {
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "job").await;
+    let api = Api::<Job>::namespaced(admin.clone(), &ns.name);
+    let job: Job = from_json(json!({
+        "metadata": {"name": "once"},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {"spec": {
+                "restartPolicy": "Never",
+                "containers": [{"name": "once", "image": "busybox:1.36", "command": ["true"]}]
+            }}
+        }
+    }));
+    api.create(&PostParams::default(), &job).await.unwrap();
+    let done = wait_for(&api, "once", 90, "Complete", conditions::is_job_completed()).await;
+    assert_eq!(done.status.and_then(|s| s.succeeded), Some(1));
+}
+
+#[tokio::test]
+async fn alice_is_alice_with_her_groups() {
+    let alice = client("alice").await;
+    let review = Api::<SelfSubjectReview>::all(alice)
+        .create(&PostParams::default(), &SelfSubjectReview::default())
+        .await
+        .expect("whoami");
+    let user = review.status.and_then(|s| s.user_info).expect("user info");
+    assert_eq!(user.username.as_deref(), Some("alice"));
+    let groups = user.groups.unwrap_or_default();
+    assert!(groups.contains(&"nexus-users".to_string()), "{groups:?}");
+    assert!(groups.contains(&"team-alice".to_string()), "{groups:?}");
+}
+
+#[tokio::test]
+async fn rbac_forbids_alice_until_a_role_binding_allows_her() {
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "rbac").await;
+    let secrets = Api::<Secret>::namespaced(client("alice").await, &ns.name);
+    let err = secrets
+        .list(&ListParams::default())
+        .await
+        .expect_err("alice has no rights yet");
+    match err {
+        kube::Error::Api(status) => assert_eq!(status.code, 403, "{status:?}"),
+        other => panic!("expected 403, got {other}"),
+    }
+    ns.grant(&admin, "alice", "view").await; // `view` cannot read secrets
+    ns.grant(&admin, "alice", "edit").await;
+    secrets
+        .list(&ListParams::default())
+        .await
+        .expect("allowed after the RoleBinding");
+    let bob = Api::<Secret>::namespaced(client("bob").await, &ns.name);
+    assert!(
+        bob.list(&ListParams::default()).await.is_err(),
+        "bob gained nothing"
+    );
+}
+
+#[tokio::test]
+async fn resource_quota_is_computed_and_enforced() {
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "quota").await;
+    // The namespace's kube-root-ca.crt counts as well. Let it appear first: a
+    // quota computed before the controller saw it would undercount until its
+    // next full resync (5 minutes), as on any cluster.
+    let configmaps = Api::<ConfigMap>::namespaced(admin.clone(), &ns.name);
+    wait_for(
+        &configmaps,
+        "kube-root-ca.crt",
+        30,
+        "published",
+        |c: Option<&ConfigMap>| c.is_some(),
+    )
+    .await;
+    let quotas = Api::<ResourceQuota>::namespaced(admin.clone(), &ns.name);
+    let quota: ResourceQuota = from_json(json!({
+        "metadata": {"name": "small"},
+        "spec": {"hard": {"count/configmaps": "2"}}
+    }));
+    quotas.create(&PostParams::default(), &quota).await.unwrap();
+    let computed = |q: Option<&ResourceQuota>| {
+        q.and_then(|q| q.status.as_ref())
+            .and_then(|s| s.used.as_ref())
+            .and_then(|used| used.get("count/configmaps"))
+            .is_some_and(|used| used.0 == "1")
+    };
+    wait_for(&quotas, "small", 60, "status.used computed", computed).await;
+    let configmap = |name: &str| -> ConfigMap { from_json(json!({"metadata": {"name": name}})) };
+    configmaps
+        .create(&PostParams::default(), &configmap("first"))
+        .await
+        .expect("within quota");
+    let err = configmaps
+        .create(&PostParams::default(), &configmap("second"))
+        .await
+        .expect_err("past the quota");
+    match err {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 403);
+            assert!(
+                status.message.contains("exceeded quota"),
+                "{}",
+                status.message
+            );
+        }
+        other => panic!("expected a quota error, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_namespace_completes() {
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "gone").await;
+    let configmaps = Api::<ConfigMap>::namespaced(admin.clone(), &ns.name);
+    configmaps
+        .create(
+            &PostParams::default(),
+            &from_json(json!({"metadata": {"name": "content"}})),
+        )
+        .await
+        .unwrap();
+    let namespaces = Api::<Namespace>::all(admin.clone());
+    let uid = namespaces.get(&ns.name).await.unwrap().uid().expect("uid");
+    common::delete_namespace(&admin, &ns.name).await;
+    wait_deleted(&namespaces, &ns.name, &uid, 90).await;
+}

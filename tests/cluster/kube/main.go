@@ -1,0 +1,39 @@
+// Command kube is a multicall binary holding the Kubernetes control-plane
+// components the Nexus test cluster needs. Linking them into one binary saves
+// two large links on a 2-core machine. The component is the first argument:
+//
+//	kube apiserver|controller-manager|scheduler [flags...]
+//	kube provisioner --kubeconfig FILE --data-dir DIR
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"
+	_ "k8s.io/component-base/metrics/prometheus/clientgo"
+	_ "k8s.io/component-base/metrics/prometheus/version"
+	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
+)
+
+func main() {
+	components := map[string]func() *cobra.Command{
+		"apiserver":          apiserver.NewAPIServerCommand,
+		"controller-manager": controllermanager.NewControllerManagerCommand,
+		"scheduler":          func() *cobra.Command { return scheduler.NewSchedulerCommand() },
+	}
+	if len(os.Args) >= 2 && os.Args[1] == "provisioner" {
+		os.Exit(runProvisioner(os.Args[2:]))
+	}
+	if len(os.Args) < 2 || components[os.Args[1]] == nil {
+		fmt.Fprintln(os.Stderr, "usage: kube apiserver|controller-manager|scheduler|provisioner [flags...]")
+		os.Exit(2)
+	}
+	command := components[os.Args[1]]()
+	command.SetArgs(os.Args[2:])
+	os.Exit(cli.Run(command))
+}

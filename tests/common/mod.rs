@@ -1,0 +1,205 @@
+//! Shared by the integration tests: the real test control plane
+//! (`scripts/test-cluster.sh`), clients for its identities, a namespace per test.
+//!
+//! The cluster is started once for all test binaries (under a file lock) and
+//! left running for the next test binary; `.ci/run` stops it at the end. Set
+//! NEXUS_TEST_CLUSTER_DIR to use a cluster that is already up elsewhere.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::rbac::v1::{RoleBinding, RoleRef, Subject};
+use kube::api::{DeleteParams, ObjectMeta, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::runtime::wait::{Condition, await_condition};
+use kube::{Api, Client, Config, Resource};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The directory of the running test cluster, started on first use.
+pub fn cluster_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::var_os("NEXUS_TEST_CLUSTER_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join("target/test-cluster"));
+        ensure_cluster(&dir);
+        dir
+    })
+}
+
+fn ensure_cluster(dir: &Path) {
+    let script = repo_root().join("scripts/test-cluster.sh");
+    let parent = dir.parent().expect("cluster dir has a parent");
+    std::fs::create_dir_all(parent).expect("create the cluster dir's parent");
+    // One test binary starts the cluster; the others wait on the lock, then find it up.
+    let lock = File::create(parent.join(".test-cluster.lock")).expect("create lock file");
+    lock.lock().expect("lock the test cluster");
+    let status = Command::new(&script)
+        .arg("status")
+        .env("NEXUS_TEST_CLUSTER_DIR", dir)
+        .output()
+        .expect("run test-cluster.sh status");
+    if !status.status.success() {
+        let up = Command::new(&script)
+            .arg("up")
+            .env("NEXUS_TEST_CLUSTER_DIR", dir)
+            .status()
+            .expect("run test-cluster.sh up");
+        assert!(up.success(), "scripts/test-cluster.sh up failed");
+    }
+}
+
+pub fn kubeconfig(user: &str) -> PathBuf {
+    cluster_dir().join(format!("{user}.kubeconfig"))
+}
+
+pub async fn client(user: &str) -> Client {
+    let path = kubeconfig(user);
+    let kubeconfig = Kubeconfig::read_from(&path).expect("read kubeconfig");
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .expect("kubeconfig is valid");
+    Client::try_from(config).expect("build client")
+}
+
+pub async fn admin() -> Client {
+    client("admin").await
+}
+
+/// A namespace of the test's own, deleted (without waiting) when dropped.
+pub struct TestNamespace {
+    pub name: String,
+}
+
+impl TestNamespace {
+    pub async fn new(admin: &Client, prefix: &str) -> Self {
+        let name = format!("{prefix}-{}", unique_suffix());
+        let namespace = Namespace {
+            metadata: ObjectMeta {
+                name: Some(name.clone()),
+                labels: Some([("nexus.dev/test".to_string(), "true".to_string())].into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        Api::<Namespace>::all(admin.clone())
+            .create(&PostParams::default(), &namespace)
+            .await
+            .expect("create test namespace");
+        TestNamespace { name }
+    }
+
+    /// Lets `user` (alice, bob) act in this namespace with the given ClusterRole.
+    pub async fn grant(&self, admin: &Client, user: &str, cluster_role: &str) {
+        let binding = RoleBinding {
+            metadata: ObjectMeta {
+                name: Some(format!("{user}-{cluster_role}")),
+                namespace: Some(self.name.clone()),
+                ..Default::default()
+            },
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: "ClusterRole".into(),
+                name: cluster_role.into(),
+            },
+            subjects: Some(vec![Subject {
+                api_group: Some("rbac.authorization.k8s.io".into()),
+                kind: "User".into(),
+                name: user.into(),
+                namespace: None,
+            }]),
+        };
+        Api::<RoleBinding>::namespaced(admin.clone(), &self.name)
+            .create(&PostParams::default(), &binding)
+            .await
+            .expect("create role binding");
+    }
+}
+
+impl Drop for TestNamespace {
+    fn drop(&mut self) {
+        let _ = Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .args([
+                "delete",
+                "namespace",
+                &self.name,
+                "--wait=false",
+                "--ignore-not-found",
+            ])
+            .output();
+    }
+}
+
+pub fn unique_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{:x}{:x}{}",
+        std::process::id() % 4096,
+        nanos % 65536,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Waits for a condition on one object, failing the test after `seconds`.
+pub async fn wait_for<K>(
+    api: &Api<K>,
+    name: &str,
+    seconds: u64,
+    what: &str,
+    condition: impl Condition<K>,
+) -> K
+where
+    K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
+{
+    match tokio::time::timeout(
+        Duration::from_secs(seconds),
+        await_condition(api.clone(), name, condition),
+    )
+    .await
+    {
+        Ok(Ok(Some(object))) => object,
+        Ok(Ok(None)) => panic!("{name} was deleted while waiting for {what}"),
+        Ok(Err(e)) => panic!("watching {name} for {what}: {e}"),
+        Err(_) => panic!("{name} did not reach {what} within {seconds}s"),
+    }
+}
+
+/// Waits until an object is gone.
+pub async fn wait_deleted<K>(api: &Api<K>, name: &str, uid: &str, seconds: u64)
+where
+    K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
+{
+    let deadline = tokio::time::timeout(
+        Duration::from_secs(seconds),
+        await_condition(
+            api.clone(),
+            name,
+            kube::runtime::conditions::is_deleted(uid),
+        ),
+    );
+    match deadline.await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => panic!("watching {name} for deletion: {e}"),
+        Err(_) => panic!("{name} was not deleted within {seconds}s"),
+    }
+}
+
+pub async fn delete_namespace(admin: &Client, name: &str) {
+    let _ = Api::<Namespace>::all(admin.clone())
+        .delete(name, &DeleteParams::default())
+        .await;
+}

@@ -1,0 +1,369 @@
+//! `kubectl nexus store ...` against the real test control plane, as the
+//! ordinary users alice and bob. No operator runs here: stores stay Pending.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use assert_cmd::cargo::cargo_bin;
+use common::{TestNamespace, admin, kubeconfig};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::Api;
+use kube::runtime::conditions;
+use nexus::api::validation::cases;
+use predicates::prelude::*;
+use serde_json::Value;
+
+/// Installs the checked-in CRD and the tenant role once, as a platform admin would.
+async fn platform_installed() {
+    static DONE: OnceLock<()> = OnceLock::new();
+    if DONE.get().is_some() {
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "crds/nexus.dev_stores.yaml",
+        "config/rbac/nexus-tenant.yaml",
+    ] {
+        let out = Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .args(["apply", "--server-side", "--force-conflicts", "-f"])
+            .arg(repo.join(file))
+            .output()
+            .expect("kubectl apply");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let crds = Api::<CustomResourceDefinition>::all(admin().await);
+    common::wait_for(
+        &crds,
+        "stores.nexus.dev",
+        30,
+        "Established",
+        conditions::is_crd_established(),
+    )
+    .await;
+    let _ = DONE.set(());
+}
+
+/// A tenant namespace where `user` holds the nexus-tenant role.
+async fn tenant(user: &str) -> TestNamespace {
+    platform_installed().await;
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, &format!("tenant-{user}")).await;
+    ns.grant(&admin, user, "nexus-tenant").await;
+    ns
+}
+
+fn nexus_as(user: &str, namespace: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(cargo_bin("kubectl-nexus"));
+    cmd.arg(format!("--kubeconfig={}", kubeconfig(user).display()))
+        .args(["-n", namespace])
+        .env_remove("KUBECONFIG");
+    cmd
+}
+
+fn stdout_json(cmd: &mut assert_cmd::Command) -> Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out)))
+}
+
+fn kubectl_apply_as(user: &str, yaml: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new("kubectl")
+        .arg(format!("--kubeconfig={}", kubeconfig(user).display()))
+        .args(["apply", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(yaml.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn alice_creates_lists_gets_and_deletes_a_store() {
+    let ns = tenant("alice").await;
+    nexus_as("alice", &ns.name)
+        .args([
+            "store",
+            "create",
+            "shop",
+            "--plan",
+            "medium",
+            "--admin-email",
+            "owner@example.com",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("store.nexus.dev/shop created"));
+
+    nexus_as("alice", &ns.name)
+        .args(["store", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"NAME\s+PLAN\s+PHASE\s+URL\s+AGE").unwrap())
+        .stdout(predicate::str::is_match(r"shop\s+medium\s+Pending\s+-\s+\d+s").unwrap());
+
+    let list = stdout_json(nexus_as("alice", &ns.name).args(["store", "list", "-o", "json"]));
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["name"], "shop");
+    assert_eq!(items[0]["namespace"], ns.name.as_str());
+    assert_eq!(items[0]["plan"], "medium");
+    assert_eq!(items[0]["phase"], "Pending");
+
+    nexus_as("alice", &ns.name)
+        .args(["store", "get", "shop"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Phase:            Pending"))
+        .stdout(predicate::str::contains("Store namespace:  store-shop"))
+        .stdout(predicate::str::contains("no operator has reported"));
+    let details =
+        stdout_json(nexus_as("alice", &ns.name).args(["store", "get", "shop", "-o", "json"]));
+    assert_eq!(details["name"], "shop");
+    assert_eq!(details["adminEmail"], "owner@example.com");
+    assert_eq!(details["storeNamespace"], "store-shop");
+    assert!(
+        details.get("warnings").is_none(),
+        "alice may read events: {details}"
+    );
+
+    nexus_as("alice", &ns.name)
+        .args([
+            "store",
+            "delete",
+            "shop",
+            "--yes",
+            "--wait",
+            "--timeout",
+            "30s",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("store.nexus.dev/shop deleted"));
+    nexus_as("alice", &ns.name)
+        .args(["store", "list"])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(
+            predicate::str::contains("No stores found")
+                .and(predicate::str::contains("store create")),
+        );
+    nexus_as("alice", &ns.name)
+        .args(["store", "get", "shop"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("store \"shop\" not found"));
+}
+
+#[tokio::test]
+async fn wait_without_an_operator_times_out_and_says_why() {
+    let ns = tenant("alice").await;
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", "lonely", "--wait", "--timeout", "3s"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("timed out after 3s"))
+        .stderr(predicate::str::contains("phase Pending"))
+        .stderr(predicate::str::contains("is the Nexus operator running?"));
+    // The store was created all the same; only the wait gave up.
+    nexus_as("alice", &ns.name)
+        .args(["store", "get", "lonely", "-o", "name"])
+        .assert()
+        .success()
+        .stdout("store.nexus.dev/lonely\n");
+}
+
+#[tokio::test]
+async fn creating_a_store_twice_says_it_exists() {
+    let ns = tenant("alice").await;
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", "twice"])
+        .assert()
+        .success();
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", "twice"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
+}
+
+#[tokio::test]
+async fn alice_without_rights_is_told_she_is_forbidden() {
+    platform_installed().await;
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "nobody").await;
+    for args in [
+        vec!["store", "list"],
+        vec!["store", "create", "x"],
+        vec!["store", "get", "x"],
+    ] {
+        nexus_as("alice", &ns.name)
+            .args(&args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("alice may not"))
+            .stderr(predicate::str::contains(format!(
+                "in namespace \"{}\"",
+                ns.name
+            )))
+            .stderr(predicate::str::contains("nexus-tenant"));
+    }
+}
+
+#[tokio::test]
+async fn bob_cannot_see_or_delete_alices_stores() {
+    let alice_ns = tenant("alice").await;
+    let bob_ns = tenant("bob").await;
+    nexus_as("alice", &alice_ns.name)
+        .args(["store", "create", "private"])
+        .assert()
+        .success();
+
+    nexus_as("bob", &alice_ns.name)
+        .args(["store", "get", "private"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bob may not get stores"));
+    nexus_as("bob", &alice_ns.name)
+        .args(["store", "delete", "private", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bob may not delete stores"));
+    nexus_as("bob", &bob_ns.name)
+        .args(["store", "list", "-o", "json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("private").not());
+    nexus_as("alice", &alice_ns.name)
+        .args(["store", "get", "private", "-o", "name"])
+        .assert()
+        .success();
+}
+
+#[tokio::test]
+async fn the_api_server_rejects_what_the_cli_rejects() {
+    let ns = tenant("alice").await;
+    let store = |name: &str, email: &str| {
+        format!(
+            "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: {name:?}, namespace: {ns:?}}}\nspec: {{engine: woocommerce, adminEmail: {email:?}}}\n",
+            ns = ns.name
+        )
+    };
+    for (name, valid) in cases::STORE_NAMES
+        .iter()
+        .filter(|(n, _)| !n.contains(['.', ';', 'D']))
+    {
+        let out = kubectl_apply_as("alice", &store(name, "owner@example.com"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.success(), *valid, "{name:?}: {stderr}");
+        if !valid {
+            assert!(
+                stderr.contains("DNS label of at most 40 characters"),
+                "{name:?}: {stderr}"
+            );
+        }
+    }
+    for (email, valid) in cases::EMAILS {
+        let out = kubectl_apply_as("alice", &store("mail-check", email));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.success(), *valid, "{email:?}: {stderr}");
+        if !valid {
+            assert!(
+                stderr.contains("adminEmail must be an email address such as owner@example.com"),
+                "{email:?}: {stderr}"
+            );
+        }
+    }
+    let engine = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: mail-check, namespace: {ns:?}}}\nspec: {{engine: shopify}}\n",
+        ns = ns.name
+    );
+    let out = kubectl_apply_as("alice", &engine);
+    assert!(!out.status.success(), "an unknown engine was accepted");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("woocommerce"));
+}
+
+#[tokio::test]
+async fn logs_reach_the_store_pods() {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::PostParams;
+    let ns = tenant("alice").await;
+    let admin = admin().await;
+    let name = format!("logged-{}", common::unique_suffix());
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", &name])
+        .assert()
+        .success();
+    // Stand in for the operator: the store's namespace, a WordPress pod, read access for alice.
+    let workload = format!("store-{name}");
+    let kubectl_admin = |args: &[&str]| {
+        let out = Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    kubectl_admin(&["create", "namespace", &workload]);
+    let pod: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "wordpress-0", "labels": {"nexus.dev/store": name, "app.kubernetes.io/component": "wordpress"}},
+        "spec": {"containers": [{"name": "wordpress", "image": "wordpress:6"}]}
+    }))
+    .unwrap();
+    let pods = Api::<Pod>::namespaced(admin.clone(), &workload);
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    common::wait_for(
+        &pods,
+        "wordpress-0",
+        60,
+        "Running",
+        conditions::is_pod_running(),
+    )
+    .await;
+    kubectl_admin(&[
+        "create",
+        "rolebinding",
+        "alice-view",
+        "--clusterrole=view",
+        "--user=alice",
+        "-n",
+        &workload,
+    ]);
+
+    nexus_as("alice", &ns.name)
+        .args(["store", "logs", &name])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("simulated log of a kwok pod"));
+    nexus_as("alice", &ns.name)
+        .args(["store", "logs", &name, "--component", "database"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("has no database pods yet"));
+    nexus_as("bob", &ns.name)
+        .args(["store", "logs", &name])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bob may not"));
+    common::delete_namespace(&admin, &workload).await;
+}
