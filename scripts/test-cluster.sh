@@ -29,7 +29,9 @@ die() {
 }
 
 pid_of() { cat "$dir/pids/$1.pid" 2>/dev/null || true; }
-is_running() { local pid; pid=$(pid_of "$1"); [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; }
+# A process that exited but was not yet reaped (a zombie) counts as stopped.
+pid_alive() { local state; state=$(ps -o stat= -p "$1" 2>/dev/null) && [[ $state != Z* ]]; }
+is_running() { local pid; pid=$(pid_of "$1"); [[ -n $pid ]] && pid_alive "$pid"; }
 
 require_tools() {
   local missing=()
@@ -144,7 +146,9 @@ make_identities() {
 # kwok serves every pod's logs from one file (the pods are simulated, so are
 # their logs); `kubectl logs` reaches it through the API server as on a node.
 kwok_config() {
-  printf 'simulated log of a kwok pod: started\nsimulated log of a kwok pod: serving\n' >"$dir/pod.log"
+  # CRI log format, as a container runtime writes it.
+  printf '%s stdout F simulated log of a kwok pod: started\n%s stdout F simulated log of a kwok pod: serving\n' \
+    "2026-01-01T00:00:00.000000000Z" "2026-01-01T00:00:01.000000000Z" >"$dir/pod.log"
   cat <<EOF
 kind: ClusterLogs
 apiVersion: kwok.x-k8s.io/v1alpha1
@@ -242,11 +246,11 @@ cmd_up() {
   local started=$SECONDS
   mkdir -p "$dir/logs" "$dir/pids" "$dir/etcd" "$dir/volumes"
 
-  local etcd_port etcd_peer_port kcm_port sched_port kwok_port kubelet_port
+  local etcd_port etcd_peer_port kcm_port sched_port kwok_port
   api_port=${NEXUS_TEST_CLUSTER_API_PORT:-$(free_port)}
   port_is_free "$api_port" || die "port $api_port on 127.0.0.1 is busy (set NEXUS_TEST_CLUSTER_API_PORT to another or leave it unset)"
   etcd_port=$(free_port) etcd_peer_port=$(free_port) kcm_port=$(free_port)
-  sched_port=$(free_port) kwok_port=$(free_port) kubelet_port=$(free_port)
+  sched_port=$(free_port) kwok_port=$(free_port)
   cat >"$dir/ports.env" <<EOF
 api_port=$api_port
 etcd_port=$etcd_port
@@ -290,7 +294,7 @@ EOF
     --bind-address=127.0.0.1 --secure-port="$sched_port" --leader-elect=false --profiling=false
   kwok_config >"$dir/kwok.yaml"
   start kwok "$bin/kwok" --config="$dir/kwok.yaml" --kubeconfig="$dir/admin.kubeconfig" \
-    --node-port="$kubelet_port" --tls-cert-file="$pki/kubelet.crt" --tls-private-key-file="$pki/kubelet.key" \
+    --node-port="$kwok_port" --tls-cert-file="$pki/kubelet.crt" --tls-private-key-file="$pki/kubelet.key" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --cidr=10.244.0.0/16 --node-ip=127.0.0.1 --server-address="127.0.0.1:$kwok_port" \
     --node-lease-duration-seconds=40
@@ -351,7 +355,7 @@ cmd_down() {
   for name in "${components[@]}"; do
     pid=$(pid_of "$name")
     [[ -n $pid ]] || continue
-    if kill -0 "$pid" 2>/dev/null; then
+    if pid_alive "$pid"; then
       # Each component is a session leader: signal its whole group.
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
       stopped=$((stopped + 1))
@@ -361,8 +365,8 @@ cmd_down() {
   for name in "${components[@]}"; do
     pid=$(pid_of "$name")
     [[ -n $pid ]] || continue
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
+    while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+    if pid_alive "$pid"; then
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
   done

@@ -138,7 +138,7 @@ impl Action<'_> {
                 name: self.name.unwrap_or_default().into(),
                 namespace: self.namespace.into(),
             },
-            422 | 400 => Error::Rejected(status.message.clone()),
+            422 | 400 if self.resource == "stores" => Error::Rejected(status.message.clone()),
             401 => Error::Kubeconfig(format!(
                 "the API server did not accept your credentials: {}",
                 status.message
@@ -183,9 +183,9 @@ pub fn humantime(d: Duration) -> String {
     match secs {
         0 => format!("{}ms", d.as_millis()),
         1..=119 => format!("{secs}s"),
-        120..=3599 if secs % 60 == 0 => format!("{}m", secs / 60),
+        120..=3599 if secs.is_multiple_of(60) => format!("{}m", secs / 60),
         120..=3599 => format!("{}m{}s", secs / 60, secs % 60),
-        _ if secs % 3600 == 0 => format!("{}h", secs / 3600),
+        _ if secs.is_multiple_of(3600) => format!("{}h", secs / 3600),
         _ => format!("{}h{}m", secs / 3600, (secs % 3600) / 60),
     }
 }

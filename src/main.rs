@@ -42,10 +42,11 @@ fn fail(err: &Error) -> ExitCode {
     ExitCode::from(err.exit_code() as u8)
 }
 
-/// Logs go to stderr, quiet unless NEXUS_LOG (an env-filter) asks for more.
+/// Logs go to stderr: our own warnings only, unless NEXUS_LOG (an env-filter such
+/// as `debug` or `kube=debug`) asks for more. Errors reach the user as messages.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("NEXUS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nexus=warn,kubectl_nexus=warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -250,3 +250,89 @@ async fn deleting_a_namespace_completes() {
     common::delete_namespace(&admin, &ns.name).await;
     wait_deleted(&namespaces, &ns.name, &uid, 90).await;
 }
+
+/// A second cluster in its own directory runs beside the shared one, `up`
+/// twice is harmless, and `down` leaves no process and no listening port.
+#[test]
+fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
+    use std::process::Command;
+    let _ = common::cluster_dir(); // the shared cluster runs meanwhile
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = dir.path().join("second");
+    let script = common::repo_root().join("scripts/test-cluster.sh");
+    let run = |verb: &str| {
+        Command::new(&script)
+            .arg(verb)
+            .env("NEXUS_TEST_CLUSTER_DIR", &cluster)
+            .output()
+            .expect("run test-cluster.sh")
+    };
+    let up = run("up");
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let again = run("up");
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already running"));
+
+    let ports = std::fs::read_to_string(cluster.join("ports.env")).unwrap();
+    let api_port: u16 = ports
+        .lines()
+        .find_map(|l| l.strip_prefix("api_port="))
+        .and_then(|p| p.parse().ok())
+        .expect("api_port in ports.env");
+    let pids: Vec<String> = std::fs::read_dir(cluster.join("pids"))
+        .unwrap()
+        .map(|e| {
+            std::fs::read_to_string(e.unwrap().path())
+                .unwrap()
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        pids.len(),
+        6,
+        "etcd, apiserver, controller-manager, scheduler, kwok, provisioner"
+    );
+    let status = run("status");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+
+    let down = run("down");
+    assert!(
+        down.status.success(),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+    for pid in &pids {
+        // Gone, or a zombie waiting for init to reap it: no longer running either way.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or_default()
+            .trim_start()
+            .chars()
+            .next();
+        assert!(
+            matches!(state, None | Some('Z')),
+            "process {pid} survived down: {stat}"
+        );
+    }
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", api_port)).is_ok(),
+        "port {api_port} is still in use"
+    );
+    assert!(!cluster.exists(), "down removes the cluster directory");
+    assert_eq!(
+        run("status").status.code(),
+        Some(3),
+        "status says not running"
+    );
+}

@@ -112,13 +112,13 @@ impl Render for StoreDetails {
             None => writeln!(out, "Credentials:      not yet created")?,
         }
         writeln!(out, "Age:              {}", age(s.created_at.as_ref()))?;
-        if let (Some(generation), Some(observed)) = (self.generation, self.observed_generation) {
-            if observed < generation {
-                writeln!(
-                    out,
-                    "Note:             the operator has not yet seen the latest change (generation {generation}, observed {observed})"
-                )?;
-            }
+        if let (Some(generation), Some(observed)) = (self.generation, self.observed_generation)
+            && observed < generation
+        {
+            writeln!(
+                out,
+                "Note:             the operator has not yet seen the latest change (generation {generation}, observed {observed})"
+            )?;
         }
         writeln!(out)?;
         if self.conditions.is_empty() {
