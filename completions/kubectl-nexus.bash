@@ -22,6 +22,9 @@ _kubectl__nexus() {
             kubectl__nexus,help)
                 cmd="kubectl__nexus__subcmd__help"
                 ;;
+            kubectl__nexus,operator)
+                cmd="kubectl__nexus__subcmd__operator"
+                ;;
             kubectl__nexus,store)
                 cmd="kubectl__nexus__subcmd__store"
                 ;;
@@ -33,6 +36,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__help,help)
                 cmd="kubectl__nexus__subcmd__help__subcmd__help"
+                ;;
+            kubectl__nexus__subcmd__help,operator)
+                cmd="kubectl__nexus__subcmd__help__subcmd__operator"
                 ;;
             kubectl__nexus__subcmd__help,store)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store"
@@ -58,6 +64,9 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__help__subcmd__store,logs)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__logs"
                 ;;
+            kubectl__nexus__subcmd__help__subcmd__store,retry)
+                cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__retry"
+                ;;
             kubectl__nexus__subcmd__store,create)
                 cmd="kubectl__nexus__subcmd__store__subcmd__create"
                 ;;
@@ -78,6 +87,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__store,logs)
                 cmd="kubectl__nexus__subcmd__store__subcmd__logs"
+                ;;
+            kubectl__nexus__subcmd__store,retry)
+                cmd="kubectl__nexus__subcmd__store__subcmd__retry"
                 ;;
             kubectl__nexus__subcmd__store__subcmd__help,create)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__create"
@@ -100,6 +112,9 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__store__subcmd__help,logs)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__logs"
                 ;;
+            kubectl__nexus__subcmd__store__subcmd__help,retry)
+                cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__retry"
+                ;;
             *)
                 ;;
         esac
@@ -107,7 +122,7 @@ _kubectl__nexus() {
 
     case "${cmd}" in
         kubectl__nexus)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store version generate help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store version operator generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,7 +202,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help)
-            opts="store version generate help"
+            opts="store version operator generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -228,8 +243,22 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__operator)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store)
-            opts="create list get delete logs credentials"
+            opts="create list get delete logs credentials retry"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -326,6 +355,20 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -340,8 +383,122 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__operator)
+            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --plans-file --provisioning-timeout --concurrency --store-selector --lease-name --lease-namespace --identity --metrics-address --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --base-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ingress-class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ingress-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-cidrs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wordpress-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --setup-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wordpress-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --woocommerce-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plans-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --provisioning-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__store)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,7 +712,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help)
-            opts="create list get delete logs credentials help"
+            opts="create list get delete logs credentials retry help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -666,6 +823,20 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__list)
             opts="-A -n -o -h -V --all-namespaces --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -719,6 +890,44 @@ _kubectl__nexus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__retry)
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -36,25 +36,27 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -s h -l help -
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "store" -d 'Create, inspect and delete stores'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "version" -d 'Print the client version and, when reachable, the server version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
 wide\t'The table with more columns'
 json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -s V -l version -d 'Print version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "create" -d 'Create a store'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "logs" -d 'Print the logs of a store\'s pods'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "create" -d 'Create a store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "logs" -d 'Print the logs of a store\'s pods'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "retry" -d 'Provision a Failed store again'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l plan -d 'The store\'s size: resource quota and limits' -r -f -a "small\t''
 medium\t''
 large\t''"
@@ -135,12 +137,23 @@ name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -l save-to-keyring -d 'Also save the password in the OS keyring (service "nexus", user "<namespace>/<store>")'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from credentials" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Print the logs of a store\'s pods'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Provision a Failed store again'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
@@ -152,6 +165,35 @@ yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l base-domain -d 'Stores are served at <name>.<base domain> unless they set spec.domain' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l ingress-class -d 'IngressClass of the stores\' Ingresses' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l ingress-namespace -d 'Namespace of the ingress controller, the only one allowed to reach WordPress' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l tls-issuer -d 'cert-manager ClusterIssuer for the stores\' TLS certificates (none: plain HTTP)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l storage-class -d 'StorageClass of the stores\' volumes (default: the cluster\'s default class)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l cluster-cidrs -d 'CIDRs WordPress may not reach even on 80/443: the cluster\'s pod and service ranges (comma-separated). The cloud metadata address is always excluded' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l wordpress-image -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l database-image -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l setup-image -d 'The wp-cli image that runs the setup Job' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l wordpress-version -d 'WordPress core version the setup Job installs (matches the WordPress image)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l woocommerce-version -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l plans-file -d 'YAML file with the plans\' quotas and container sizes (default: built in)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l provisioning-timeout -d 'A store not Ready this long after provisioning started is Failed' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l concurrency -d 'Stores reconciled at once' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l store-selector -d 'Reconcile only Stores with these labels (sharding, canaries, tests)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l lease-name -d 'Name of the leader-election Lease' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l lease-namespace -d 'Namespace of the Lease (default: the pod\'s namespace, else "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l identity -d 'This replica\'s name in the Lease (default: the host name)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l metrics-address -d 'Address of /metrics, /healthz and /readyz' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -l out -d 'The repository root to write crds/, completions/ and man/ under; "-" prints CRDs to stdout' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -l context -d 'The kubeconfig context to use' -r
@@ -163,13 +205,15 @@ yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version generate help" -f -a "store" -d 'Create, inspect and delete stores'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version generate help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version generate help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "store" -d 'Create, inspect and delete stores'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "create" -d 'Create a store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "delete" -d 'Delete a store and everything provisioned for it'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "logs" -d 'Print the logs of a store\'s pods'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "retry" -d 'Provision a Failed store again'

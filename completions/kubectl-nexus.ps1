@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Create, inspect and delete stores')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client version and, when reachable, the server version')
+            [CompletionResult]::new('operator', 'operator', [CompletionResultType]::ParameterValue, 'Run the operator that provisions stores (in the cluster or from here)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -54,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a store and everything provisioned for it')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -154,6 +156,19 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-nexus;store;retry' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;store;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a store')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List stores in the namespace, or in all namespaces with -A')
@@ -161,6 +176,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a store and everything provisioned for it')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -182,10 +198,45 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
         'kubectl-nexus;store;help;credentials' {
             break
         }
+        'kubectl-nexus;store;help;retry' {
+            break
+        }
         'kubectl-nexus;store;help;help' {
             break
         }
         'kubectl-nexus;version' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-nexus;operator' {
+            [CompletionResult]::new('--base-domain', '--base-domain', [CompletionResultType]::ParameterName, 'Stores are served at <name>.<base domain> unless they set spec.domain')
+            [CompletionResult]::new('--ingress-class', '--ingress-class', [CompletionResultType]::ParameterName, 'IngressClass of the stores'' Ingresses')
+            [CompletionResult]::new('--ingress-namespace', '--ingress-namespace', [CompletionResultType]::ParameterName, 'Namespace of the ingress controller, the only one allowed to reach WordPress')
+            [CompletionResult]::new('--tls-issuer', '--tls-issuer', [CompletionResultType]::ParameterName, 'cert-manager ClusterIssuer for the stores'' TLS certificates (none: plain HTTP)')
+            [CompletionResult]::new('--storage-class', '--storage-class', [CompletionResultType]::ParameterName, 'StorageClass of the stores'' volumes (default: the cluster''s default class)')
+            [CompletionResult]::new('--cluster-cidrs', '--cluster-cidrs', [CompletionResultType]::ParameterName, 'CIDRs WordPress may not reach even on 80/443: the cluster''s pod and service ranges (comma-separated). The cloud metadata address is always excluded')
+            [CompletionResult]::new('--wordpress-image', '--wordpress-image', [CompletionResultType]::ParameterName, 'wordpress-image')
+            [CompletionResult]::new('--database-image', '--database-image', [CompletionResultType]::ParameterName, 'database-image')
+            [CompletionResult]::new('--setup-image', '--setup-image', [CompletionResultType]::ParameterName, 'The wp-cli image that runs the setup Job')
+            [CompletionResult]::new('--wordpress-version', '--wordpress-version', [CompletionResultType]::ParameterName, 'WordPress core version the setup Job installs (matches the WordPress image)')
+            [CompletionResult]::new('--woocommerce-version', '--woocommerce-version', [CompletionResultType]::ParameterName, 'woocommerce-version')
+            [CompletionResult]::new('--plans-file', '--plans-file', [CompletionResultType]::ParameterName, 'YAML file with the plans'' quotas and container sizes (default: built in)')
+            [CompletionResult]::new('--provisioning-timeout', '--provisioning-timeout', [CompletionResultType]::ParameterName, 'A store not Ready this long after provisioning started is Failed')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Stores reconciled at once')
+            [CompletionResult]::new('--store-selector', '--store-selector', [CompletionResultType]::ParameterName, 'Reconcile only Stores with these labels (sharding, canaries, tests)')
+            [CompletionResult]::new('--lease-name', '--lease-name', [CompletionResultType]::ParameterName, 'Name of the leader-election Lease')
+            [CompletionResult]::new('--lease-namespace', '--lease-namespace', [CompletionResultType]::ParameterName, 'Namespace of the Lease (default: the pod''s namespace, else "default")')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'This replica''s name in the Lease (default: the host name)')
+            [CompletionResult]::new('--metrics-address', '--metrics-address', [CompletionResultType]::ParameterName, 'Address of /metrics, /healthz and /readyz')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
@@ -215,6 +266,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
         'kubectl-nexus;help' {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Create, inspect and delete stores')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client version and, when reachable, the server version')
+            [CompletionResult]::new('operator', 'operator', [CompletionResultType]::ParameterValue, 'Run the operator that provisions stores (in the cluster or from here)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -226,6 +278,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a store and everything provisioned for it')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again')
             break
         }
         'kubectl-nexus;help;store;create' {
@@ -246,7 +299,13 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
         'kubectl-nexus;help;store;credentials' {
             break
         }
+        'kubectl-nexus;help;store;retry' {
+            break
+        }
         'kubectl-nexus;help;version' {
+            break
+        }
+        'kubectl-nexus;help;operator' {
             break
         }
         'kubectl-nexus;help;generate' {

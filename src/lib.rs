@@ -4,6 +4,9 @@
 pub mod api;
 pub mod cli;
 pub mod commands;
+pub mod engines;
 pub mod error;
+pub mod guardrails;
+pub mod operator;
 pub mod output;
 pub mod run;

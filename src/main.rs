@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let cli = Cli::parse();
-    init_logging();
+    init_logging(matches!(cli.command, nexus::cli::Command::Operator(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -44,11 +44,21 @@ fn fail(err: &Error) -> ExitCode {
 
 /// Logs go to stderr: our own warnings only, unless NEXUS_LOG (an env-filter such
 /// as `debug` or `kube=debug`) asks for more. Errors reach the user as messages.
-fn init_logging() {
+/// The operator logs JSON at info level, for log pipelines.
+fn init_logging(operator: bool) {
+    let default = if operator {
+        "info,kube_runtime=warn,kube_client=warn"
+    } else {
+        "nexus=warn,kubectl_nexus=warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("NEXUS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("nexus=warn,kubectl_nexus=warn"));
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if operator {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }

@@ -14,6 +14,10 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Version => output::print(&version::version(global).await, format),
         Command::Generate(args) => run_generate(args.what, &args.out),
+        Command::Operator(args) => {
+            let session = Session::connect(global).await?;
+            crate::operator::run(session.client, args).await
+        }
         Command::Store(StoreCommand::Create(args)) if args.dry_run => {
             // A client-side dry run needs no cluster, only the namespace it would use.
             let namespace = match &global.namespace {
@@ -76,6 +80,14 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
             let mut out = stdout.lock();
             store::logs(session, &args, &mut out).await?;
             out.flush().map_err(output::io_error)
+        }
+        StoreCommand::Retry(args) => {
+            let summary = store::retry(session, &args.name).await?;
+            output::note(&format!(
+                "store {} will be provisioned again; follow it with: kubectl nexus store get {}",
+                args.name, args.name
+            ));
+            output::print(&summary, format)
         }
         StoreCommand::Credentials(args) => {
             let credentials = store::credentials(session, &args.name, args.save_to_keyring).await?;

@@ -5,7 +5,8 @@ pub mod store;
 pub mod validation;
 
 pub use store::{
-    Engine, Phase, Plan, SecretReference, Store, StoreSpec, StoreStatus, WooCommerceOptions,
+    Engine, EngineVersions, Phase, Plan, RETRY_ANNOTATION, SecretReference, Store, StoreSpec,
+    StoreStatus, WooCommerceOptions,
 };
 
 /// Every store's workloads live in a namespace of their own with this prefix.

@@ -167,6 +167,9 @@ pub struct StoreStatus {
     /// The pinned versions the store runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<EngineVersions>,
+    /// The `nexus.dev/retry` annotation the operator last acted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_token: Option<String>,
 }
 
 /// A reference to a Secret by namespace and name.
@@ -187,6 +190,10 @@ pub struct EngineVersions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
 }
+
+/// Set by `kubectl nexus store retry`: a Failed store with a new value is
+/// provisioned again.
+pub const RETRY_ANNOTATION: &str = "nexus.dev/retry";
 
 impl Store {
     /// The phase as the user should see it: a store nobody reconciled yet is Pending.

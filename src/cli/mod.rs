@@ -69,6 +69,9 @@ pub enum Command {
     /// Print the client version and, when reachable, the server version.
     Version,
 
+    /// Run the operator that provisions stores (in the cluster or from here).
+    Operator(crate::operator::config::OperatorArgs),
+
     /// Write the generated files: CRDs, shell completions, man pages.
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -99,6 +102,9 @@ pub enum StoreCommand {
 
     /// Print a store's WordPress admin credentials (they are secret).
     Credentials(CredentialsArgs),
+
+    /// Provision a Failed store again.
+    Retry(NameArg),
 }
 
 #[derive(Args, Debug)]

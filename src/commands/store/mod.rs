@@ -7,6 +7,7 @@ mod get;
 mod list;
 mod logs;
 mod models;
+mod retry;
 mod wait;
 
 pub use create::{CreateOutcome, create, desired_store};
@@ -16,6 +17,7 @@ pub use get::get;
 pub use list::list;
 pub use logs::logs;
 pub use models::{ConditionView, EventView, StoreDetails, StoreList, StoreSummary};
+pub use retry::retry;
 pub use wait::Progress;
 
 use kube::Api;

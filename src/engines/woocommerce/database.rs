@@ -1,0 +1,206 @@
+//! MariaDB: one replica with its own volume, reachable only inside the store.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, ExecAction, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, Service, ServicePort, ServiceSpec,
+    VolumeMount, VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{DATABASE_SECRET, container_security, resources, secret_env};
+use crate::engines::StoreContext;
+use crate::guardrails::DATABASE_PORT;
+
+pub const DATABASE: &str = "database";
+
+fn meta(ctx: &StoreContext) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(DATABASE.into()),
+        namespace: Some(ctx.namespace.clone()),
+        labels: Some(ctx.labels(Some(DATABASE))),
+        ..ObjectMeta::default()
+    }
+}
+
+fn probe(command: &str, initial_delay: i32) -> Probe {
+    Probe {
+        exec: Some(ExecAction {
+            command: Some(vec!["healthcheck.sh".into(), command.into()]),
+        }),
+        initial_delay_seconds: Some(initial_delay),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(6),
+        ..Probe::default()
+    }
+}
+
+pub fn database_statefulset(ctx: &StoreContext) -> StatefulSet {
+    let replicas = if ctx.store.spec.suspend { 0 } else { 1 };
+    let mut labels = ctx.labels(Some(DATABASE));
+    labels.extend(ctx.selector(DATABASE));
+    StatefulSet {
+        metadata: meta(ctx),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(replicas),
+            service_name: Some(DATABASE.into()),
+            selector: LabelSelector {
+                match_labels: Some(ctx.selector(DATABASE)),
+                ..LabelSelector::default()
+            },
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(PodSpec {
+                    automount_service_account_token: Some(false),
+                    enable_service_links: Some(false),
+                    // The image's mysql user; the volume is made writable for it.
+                    security_context: Some(PodSecurityContext {
+                        run_as_user: Some(999),
+                        run_as_group: Some(999),
+                        run_as_non_root: Some(true),
+                        fs_group: Some(999),
+                        ..PodSecurityContext::default()
+                    }),
+                    containers: vec![Container {
+                        name: DATABASE.into(),
+                        image: Some(ctx.settings.database_image.clone()),
+                        ports: Some(vec![ContainerPort {
+                            name: Some("mysql".into()),
+                            container_port: DATABASE_PORT,
+                            ..ContainerPort::default()
+                        }]),
+                        env: Some(vec![
+                            secret_env("MARIADB_ROOT_PASSWORD", DATABASE_SECRET, "root-password"),
+                            secret_env("MARIADB_DATABASE", DATABASE_SECRET, "database"),
+                            secret_env("MARIADB_USER", DATABASE_SECRET, "user"),
+                            secret_env("MARIADB_PASSWORD", DATABASE_SECRET, "password"),
+                        ]),
+                        resources: Some(resources(&ctx.plan.database)),
+                        security_context: Some(container_security(&[])),
+                        readiness_probe: Some(probe("--connect", 10)),
+                        liveness_probe: Some(probe("--innodb_initialized", 60)),
+                        volume_mounts: Some(vec![VolumeMount {
+                            name: "data".into(),
+                            mount_path: "/var/lib/mysql".into(),
+                            ..VolumeMount::default()
+                        }]),
+                        ..Container::default()
+                    }],
+                    ..PodSpec::default()
+                }),
+            },
+            volume_claim_templates: Some(vec![PersistentVolumeClaim {
+                metadata: ObjectMeta {
+                    name: Some("data".into()),
+                    labels: Some(ctx.labels(Some(DATABASE))),
+                    ..ObjectMeta::default()
+                },
+                spec: Some(PersistentVolumeClaimSpec {
+                    access_modes: Some(vec!["ReadWriteOnce".into()]),
+                    storage_class_name: ctx.settings.storage_class.clone(),
+                    resources: Some(VolumeResourceRequirements {
+                        requests: Some(BTreeMap::from([(
+                            "storage".to_string(),
+                            Quantity(ctx.plan.database_volume.clone()),
+                        )])),
+                        ..VolumeResourceRequirements::default()
+                    }),
+                    ..PersistentVolumeClaimSpec::default()
+                }),
+                ..PersistentVolumeClaim::default()
+            }]),
+            ..StatefulSetSpec::default()
+        }),
+        ..StatefulSet::default()
+    }
+}
+
+pub fn database_service(ctx: &StoreContext) -> Service {
+    Service {
+        metadata: meta(ctx),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(ctx.selector(DATABASE)),
+            ports: Some(vec![ServicePort {
+                name: Some("mysql".into()),
+                port: DATABASE_PORT,
+                target_port: Some(IntOrString::String("mysql".into())),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Plan;
+    use crate::engines::testing::store;
+    use crate::operator::config::Settings;
+
+    #[test]
+    fn the_database_is_one_pinned_replica_with_a_volume_probes_and_the_plan_size() {
+        let settings = Settings::for_tests();
+        let store = store("demo", Plan::Small);
+        let set = database_statefulset(&StoreContext::new(&store, &settings));
+        let spec = set.spec.unwrap();
+        assert_eq!(spec.replicas, Some(1));
+        let pod = spec.template.spec.unwrap();
+        let container = &pod.containers[0];
+        assert_eq!(container.image.as_deref(), Some("mariadb:test"));
+        assert!(container.readiness_probe.is_some() && container.liveness_probe.is_some());
+        let limits = container
+            .resources
+            .as_ref()
+            .unwrap()
+            .limits
+            .as_ref()
+            .unwrap();
+        assert_eq!(limits["cpu"].0, "300m");
+        assert_eq!(limits["memory"].0, "384Mi");
+        assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
+        let claim = &spec.volume_claim_templates.unwrap()[0];
+        assert_eq!(
+            claim
+                .spec
+                .as_ref()
+                .unwrap()
+                .resources
+                .as_ref()
+                .unwrap()
+                .requests
+                .as_ref()
+                .unwrap()["storage"]
+                .0,
+            "2Gi"
+        );
+        // Passwords come from the Secret, never as literal values.
+        assert!(
+            container
+                .env
+                .as_ref()
+                .unwrap()
+                .iter()
+                .all(|e| e.value.is_none())
+        );
+    }
+
+    #[test]
+    fn a_suspended_store_has_no_database_replica() {
+        let settings = Settings::for_tests();
+        let mut store = store("demo", Plan::Small);
+        store.spec.suspend = true;
+        let set = database_statefulset(&StoreContext::new(&store, &settings));
+        assert_eq!(set.spec.unwrap().replicas, Some(0));
+    }
+}

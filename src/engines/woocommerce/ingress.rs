@@ -1,0 +1,102 @@
+//! The Ingress at `<name>.<base domain>` (or the store's own domain), with
+//! a cert-manager certificate when an issuer is configured.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
+    IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::WORDPRESS;
+use crate::engines::StoreContext;
+
+pub fn ingress(ctx: &StoreContext) -> Ingress {
+    let settings = ctx.settings;
+    let annotations = settings.tls_issuer.as_ref().map(|issuer| {
+        BTreeMap::from([("cert-manager.io/cluster-issuer".to_string(), issuer.clone())])
+    });
+    let tls = settings.tls_issuer.as_ref().map(|_| {
+        vec![IngressTLS {
+            hosts: Some(vec![ctx.host.clone()]),
+            secret_name: Some(format!("{}-tls", ctx.name)),
+        }]
+    });
+    Ingress {
+        metadata: ObjectMeta {
+            name: Some(WORDPRESS.into()),
+            namespace: Some(ctx.namespace.clone()),
+            labels: Some(ctx.labels(Some(WORDPRESS))),
+            annotations,
+            ..ObjectMeta::default()
+        },
+        spec: Some(IngressSpec {
+            ingress_class_name: Some(settings.ingress_class.clone()),
+            tls,
+            rules: Some(vec![IngressRule {
+                host: Some(ctx.host.clone()),
+                http: Some(HTTPIngressRuleValue {
+                    paths: vec![HTTPIngressPath {
+                        path: Some("/".into()),
+                        path_type: "Prefix".into(),
+                        backend: IngressBackend {
+                            service: Some(IngressServiceBackend {
+                                name: WORDPRESS.into(),
+                                port: Some(ServiceBackendPort {
+                                    name: Some("http".into()),
+                                    ..ServiceBackendPort::default()
+                                }),
+                            }),
+                            ..IngressBackend::default()
+                        },
+                    }],
+                }),
+            }]),
+            ..IngressSpec::default()
+        }),
+        ..Ingress::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Plan;
+    use crate::engines::testing::store;
+    use crate::operator::config::Settings;
+
+    #[test]
+    fn plain_http_at_the_base_domain_without_an_issuer() {
+        let settings = Settings::for_tests();
+        let store = store("demo", Plan::Small);
+        let ingress = ingress(&StoreContext::new(&store, &settings));
+        let spec = ingress.spec.unwrap();
+        assert_eq!(spec.ingress_class_name.as_deref(), Some("traefik"));
+        assert_eq!(
+            spec.rules.unwrap()[0].host.as_deref(),
+            Some("demo.shops.example.com")
+        );
+        assert!(spec.tls.is_none());
+    }
+
+    #[test]
+    fn tls_from_cert_manager_for_the_store_domain() {
+        let mut settings = Settings::for_tests();
+        settings.tls_issuer = Some("letsencrypt".into());
+        let mut store = store("demo", Plan::Small);
+        store.spec.domain = Some("shop.example.org".into());
+        let ctx = StoreContext::new(&store, &settings);
+        assert_eq!(ctx.url, "https://shop.example.org");
+        let ingress = ingress(&ctx);
+        assert_eq!(
+            ingress.metadata.annotations.unwrap()["cert-manager.io/cluster-issuer"],
+            "letsencrypt"
+        );
+        let tls = &ingress.spec.unwrap().tls.unwrap()[0];
+        assert_eq!(
+            tls.hosts.as_deref(),
+            Some(&["shop.example.org".to_string()][..])
+        );
+    }
+}

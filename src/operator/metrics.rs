@@ -1,0 +1,139 @@
+//! Prometheus metrics, and the HTTP server for /metrics, /healthz, /readyz.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use kube::runtime::reflector::Store as Cache;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::api::{Phase, Store};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CategoryLabel {
+    pub category: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PhaseLabel {
+    pub phase: String,
+}
+
+pub struct Metrics {
+    pub reconciles: Counter,
+    pub errors: Family<CategoryLabel, Counter>,
+    pub reconcile_duration: Histogram,
+    pub provisioning_duration: Histogram,
+    pub stores: Family<PhaseLabel, Gauge>,
+    pub is_leader: Gauge,
+    registry: Registry,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("nexus");
+        let reconciles = Counter::default();
+        let errors = Family::<CategoryLabel, Counter>::default();
+        let reconcile_duration = Histogram::new(exponential_buckets(0.01, 2.0, 12));
+        let provisioning_duration = Histogram::new(exponential_buckets(15.0, 2.0, 8));
+        let stores = Family::<PhaseLabel, Gauge>::default();
+        let is_leader = Gauge::default();
+        registry.register("reconciles", "Store reconciles run", reconciles.clone());
+        registry.register(
+            "reconcile_errors",
+            "Store reconciles that failed, by category",
+            errors.clone(),
+        );
+        registry.register(
+            "reconcile_duration_seconds",
+            "Time one reconcile took",
+            reconcile_duration.clone(),
+        );
+        registry.register(
+            "provisioning_duration_seconds",
+            "Time from the start of provisioning to Ready",
+            provisioning_duration.clone(),
+        );
+        registry.register("stores", "Stores by phase", stores.clone());
+        registry.register(
+            "leader",
+            "1 while this replica holds the leader lease",
+            is_leader.clone(),
+        );
+        Metrics {
+            reconciles,
+            errors,
+            reconcile_duration,
+            provisioning_duration,
+            stores,
+            is_leader,
+            registry,
+        }
+    }
+}
+
+impl Metrics {
+    /// The text exposition, with the store gauge counted from the cache now.
+    pub fn render(&self, cache: Option<&Cache<Store>>) -> String {
+        if let Some(cache) = cache {
+            let stores = cache.state();
+            for phase in [
+                Phase::Pending,
+                Phase::Provisioning,
+                Phase::Ready,
+                Phase::Suspended,
+                Phase::Failed,
+                Phase::Deleting,
+            ] {
+                let count = stores.iter().filter(|s| s.phase() == phase).count();
+                self.stores
+                    .get_or_create(&PhaseLabel {
+                        phase: phase.to_string(),
+                    })
+                    .set(count as i64);
+            }
+        }
+        let mut text = String::new();
+        if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
+            text.clear();
+        }
+        text
+    }
+}
+
+/// Shared with the HTTP handlers.
+#[derive(Clone)]
+pub struct HttpState {
+    pub metrics: Arc<Metrics>,
+    pub ready: Arc<AtomicBool>,
+    pub cache: Arc<std::sync::Mutex<Option<Cache<Store>>>>,
+}
+
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_handler))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready_handler))
+        .with_state(state)
+}
+
+async fn metrics_handler(State(state): State<HttpState>) -> String {
+    let cache = state.cache.lock().ok().and_then(|c| c.clone());
+    state.metrics.render(cache.as_ref())
+}
+
+async fn ready_handler(State(state): State<HttpState>) -> (StatusCode, &'static str) {
+    if state.ready.load(Ordering::Relaxed) {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "starting")
+    }
+}

@@ -1,0 +1,282 @@
+//! `kubectl-nexus operator`: the reconciler that turns Stores into shops.
+//! The same code runs in the cluster (service account) and outside it
+//! (kubeconfig). Only the holder of the leader Lease reconciles.
+
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod metrics;
+pub mod reconcile;
+pub mod status;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service,
+};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::api::ListParams;
+use kube::core::PartialObjectMeta;
+use kube::runtime::controller::{self, Controller};
+use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::watcher;
+use kube::{Api, Client, Resource, ResourceExt};
+use kube_lease_manager::LeaseManagerBuilder;
+use tracing::{error, info, warn};
+
+use crate::api::Store;
+use crate::engines::{MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL};
+use crate::error::{Error as CliError, INSTALL_CRD_HINT};
+use config::{OperatorArgs, Settings};
+use context::Context;
+use metrics::{HttpState, Metrics};
+
+pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
+    let settings = Settings::from_args(&args).map_err(CliError::Usage)?;
+    check_crd(&client).await?;
+
+    let metrics = Arc::new(Metrics::default());
+    let ready = Arc::new(AtomicBool::new(false));
+    let cache = Arc::new(Mutex::new(None));
+    let http = HttpState {
+        metrics: metrics.clone(),
+        ready: ready.clone(),
+        cache: cache.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(&args.metrics_address)
+        .await
+        .map_err(|e| {
+            CliError::Other(format!(
+                "cannot listen on {} for metrics: {e}",
+                args.metrics_address
+            ))
+        })?;
+    info!(address = %args.metrics_address, "serving /metrics, /healthz and /readyz");
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, metrics::router(http)).await {
+            error!(error = %e, "metrics server stopped");
+        }
+    });
+
+    let identity = args.identity.clone().unwrap_or_else(default_identity);
+    let lease_namespace = args.lease_namespace.clone().unwrap_or_else(pod_namespace);
+    let manager = LeaseManagerBuilder::new(client.clone(), &args.lease_name)
+        .with_namespace(&lease_namespace)
+        .with_identity(&identity)
+        .with_duration(15)
+        .with_grace(5)
+        .build()
+        .await
+        .map_err(|e| CliError::Other(format!("cannot set up leader election: {e}")))?;
+    let (mut leader, lease_task) = manager.watch().await;
+    ready.store(true, Ordering::Relaxed);
+    info!(identity = %identity, lease = %format!("{lease_namespace}/{}", args.lease_name), "waiting for the leader lease");
+
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let outcome = loop {
+        if *leader.borrow_and_update() {
+            break Some(());
+        }
+        tokio::select! {
+            _ = &mut shutdown => break None,
+            changed = leader.changed() => if changed.is_err() {
+                break None;
+            },
+        }
+    };
+    let result = match outcome {
+        None => Ok(()),
+        Some(()) => {
+            info!(identity = %identity, "became the leader; reconciling stores");
+            metrics.is_leader.set(1);
+            let context = Arc::new(Context {
+                client: client.clone(),
+                settings,
+                recorder: Recorder::new(
+                    client.clone(),
+                    Reporter {
+                        controller: "nexus-operator".into(),
+                        instance: Some(identity.clone()),
+                    },
+                ),
+                metrics: metrics.clone(),
+                failures: Mutex::new(Default::default()),
+            });
+            let lost = async {
+                while leader.changed().await.is_ok() {
+                    if !*leader.borrow_and_update() {
+                        return;
+                    }
+                }
+            };
+            let controller = controller(client.clone(), &args, context, cache);
+            tokio::select! {
+                _ = controller => Ok(()),
+                _ = &mut shutdown => Ok(()),
+                _ = lost => Err(CliError::Other("lost the leader lease; exiting so a fresh start can compete again".into())),
+            }
+        }
+    };
+    metrics.is_leader.set(0);
+    // Closing the channel makes the lease task release the lease for the next replica.
+    drop(leader);
+    match tokio::time::timeout(Duration::from_secs(5), lease_task).await {
+        Ok(Ok(Ok(_))) => info!("released the leader lease"),
+        Ok(Ok(Err(e))) => warn!(error = %e, "could not release the leader lease"),
+        _ => warn!("the lease task did not stop in time"),
+    }
+    result
+}
+
+/// Runs the controller until its stream ends.
+async fn controller(
+    client: Client,
+    args: &OperatorArgs,
+    context: Arc<Context>,
+    cache: Arc<Mutex<Option<kube::runtime::reflector::Store<Store>>>>,
+) {
+    let stores: Api<Store> = Api::all(client.clone());
+    let mut store_watch = watcher::Config::default();
+    if let Some(selector) = &args.store_selector {
+        store_watch = store_watch.labels(selector);
+    }
+    let children = watcher::Config::default().labels(&format!("{MANAGED_BY}={MANAGER}"));
+    let controller = Controller::new(stores, store_watch)
+        .with_config(controller::Config::default().concurrency(args.concurrency.max(1)));
+    if let Ok(mut slot) = cache.lock() {
+        *slot = Some(controller.store());
+    }
+    let controller = watch_children::<Namespace>(controller, &client, &children);
+    let controller = watch_namespaced::<Deployment>(controller, &client, &children);
+    let controller = watch_namespaced::<StatefulSet>(controller, &client, &children);
+    let controller = watch_namespaced::<Job>(controller, &client, &children);
+    let controller = watch_namespaced::<Secret>(controller, &client, &children);
+    let controller = watch_namespaced::<Service>(controller, &client, &children);
+    let controller = watch_namespaced::<PersistentVolumeClaim>(controller, &client, &children);
+    let controller = watch_namespaced::<NetworkPolicy>(controller, &client, &children);
+    let controller = watch_namespaced::<Ingress>(controller, &client, &children);
+    let controller = watch_namespaced::<ResourceQuota>(controller, &client, &children);
+    let controller = watch_namespaced::<LimitRange>(controller, &client, &children);
+    let controller = watch_namespaced::<Role>(controller, &client, &children);
+    let controller = watch_namespaced::<RoleBinding>(controller, &client, &children);
+    controller
+        .run(reconcile::reconcile, reconcile::error_policy, context)
+        .for_each(|_| futures::future::ready(()))
+        .await;
+}
+
+fn watch_namespaced<K>(
+    controller: Controller<Store>,
+    client: &Client,
+    config: &watcher::Config,
+) -> Controller<Store>
+where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    watch_children::<K>(controller, client, config)
+}
+
+/// Reconciles a child's Store when the child changes or goes away; metadata
+/// is all the mapping needs.
+fn watch_children<K>(
+    controller: Controller<Store>,
+    client: &Client,
+    config: &watcher::Config,
+) -> Controller<Store>
+where
+    K: Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    // Api<PartialObjectMeta<K>> makes metadata-only list and watch requests.
+    let api: Api<PartialObjectMeta<K>> = Api::all(client.clone());
+    controller.watches(api, config.clone(), |child: PartialObjectMeta<K>| {
+        store_of(&child)
+    })
+}
+
+fn store_of<K: Resource>(child: &PartialObjectMeta<K>) -> Option<ObjectRef<Store>> {
+    let labels = child.labels();
+    let name = labels.get(STORE_LABEL)?;
+    let namespace = labels.get(STORE_NAMESPACE_LABEL)?;
+    Some(ObjectRef::new(name).within(namespace))
+}
+
+/// One clear line when the CRD is missing, rather than a stream of watch errors.
+async fn check_crd(client: &Client) -> Result<(), CliError> {
+    let stores: Api<Store> = Api::all(client.clone());
+    match stores.list(&ListParams::default().limit(1)).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Err(CliError::Other(format!(
+            "the Store CRD (stores.nexus.dev) is not installed; install it with: {INSTALL_CRD_HINT}"
+        ))),
+        Err(e) => Err(crate::error::Action {
+            verb: "list",
+            resource: "stores",
+            namespace: "(all namespaces)",
+            name: None,
+        }
+        .error(e)),
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    info!("shutting down");
+}
+
+fn default_identity() -> String {
+    std::env::var("POD_NAME")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| format!("nexus-operator-{}", std::process::id()))
+}
+
+/// The namespace the operator's pod runs in, when it runs in one.
+fn pod_namespace() -> String {
+    std::env::var("POD_NAMESPACE")
+        .ok()
+        .or_else(|| {
+            std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok()
+        })
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "default".into())
+}
