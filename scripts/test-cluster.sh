@@ -292,7 +292,7 @@ EOF
     --authentication-kubeconfig="$dir/scheduler.kubeconfig" \
     --authorization-kubeconfig="$dir/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$sched_port" --leader-elect=false --profiling=false
-  kwok_config >"$dir/kwok.yaml"
+  { kwok_config; echo "---"; cat "$root/tests/cluster/kwok-stages.yaml"; } >"$dir/kwok.yaml"
   start kwok "$bin/kwok" --config="$dir/kwok.yaml" --kubeconfig="$dir/admin.kubeconfig" \
     --node-port="$kwok_port" --tls-cert-file="$pki/kubelet.crt" --tls-private-key-file="$pki/kubelet.key" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \

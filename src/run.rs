@@ -16,7 +16,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Generate(args) => run_generate(args.what, &args.out),
         Command::Operator(args) => {
             let session = Session::connect(global).await?;
-            crate::operator::run(session.client, args).await
+            crate::operator::run(session.client, *args).await
         }
         Command::Store(StoreCommand::Create(args)) if args.dry_run => {
             // A client-side dry run needs no cluster, only the namespace it would use.

@@ -3,57 +3,19 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use assert_cmd::cargo::cargo_bin;
 use common::{TestNamespace, admin, kubeconfig};
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
 use kube::runtime::conditions;
 use nexus::api::validation::cases;
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// Installs the checked-in CRD and the tenant role once, as a platform admin would.
-async fn platform_installed() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    if DONE.get().is_some() {
-        return;
-    }
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for file in [
-        "crds/nexus.dev_stores.yaml",
-        "config/rbac/nexus-tenant.yaml",
-    ] {
-        let out = Command::new("kubectl")
-            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
-            .args(["apply", "--server-side", "--force-conflicts", "-f"])
-            .arg(repo.join(file))
-            .output()
-            .expect("kubectl apply");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let crds = Api::<CustomResourceDefinition>::all(admin().await);
-    common::wait_for(
-        &crds,
-        "stores.nexus.dev",
-        30,
-        "Established",
-        conditions::is_crd_established(),
-    )
-    .await;
-    let _ = DONE.set(());
-}
-
 /// A tenant namespace where `user` holds the nexus-tenant role.
 async fn tenant(user: &str) -> TestNamespace {
-    platform_installed().await;
+    common::platform_installed().await;
     let admin = admin().await;
     let ns = TestNamespace::new(&admin, &format!("tenant-{user}")).await;
     ns.grant(&admin, user, "nexus-tenant").await;
@@ -205,7 +167,7 @@ async fn creating_a_store_twice_says_it_exists() {
 
 #[tokio::test]
 async fn alice_without_rights_is_told_she_is_forbidden() {
-    platform_installed().await;
+    common::platform_installed().await;
     let admin = admin().await;
     let ns = TestNamespace::new(&admin, "nobody").await;
     for args in [

@@ -70,7 +70,7 @@ pub enum Command {
     Version,
 
     /// Run the operator that provisions stores (in the cluster or from here).
-    Operator(crate::operator::config::OperatorArgs),
+    Operator(Box<crate::operator::config::OperatorArgs>),
 
     /// Write the generated files: CRDs, shell completions, man pages.
     #[command(hide = true)]

@@ -6,6 +6,8 @@
 //! NEXUS_TEST_CLUSTER_DIR to use a cluster that is already up elsewhere.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod operator;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -202,4 +204,24 @@ pub async fn delete_namespace(admin: &Client, name: &str) {
     let _ = Api::<Namespace>::all(admin.clone())
         .delete(name, &DeleteParams::default())
         .await;
+}
+
+/// Installs the checked-in CRD and the tenant role, as a platform admin would.
+pub async fn platform_installed() {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    DONE.get_or_init(|| async {
+        for file in ["crds/nexus.dev_stores.yaml", "config/rbac/nexus-tenant.yaml"] {
+            let out = Command::new("kubectl")
+                .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+                .args(["apply", "--server-side", "--force-conflicts", "-f"])
+                .arg(repo_root().join(file))
+                .output()
+                .expect("kubectl apply");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let crds = Api::<CustomResourceDefinition>::all(admin().await);
+        wait_for(&crds, "stores.nexus.dev", 30, "Established", kube::runtime::conditions::is_crd_established()).await;
+    })
+    .await;
 }

@@ -1,0 +1,140 @@
+//! The operator as a process of its own, out of cluster with the admin's
+//! kubeconfig, as a platform engineer would run it to try it. Each test gets
+//! its own Store selector and Lease, so tests running at once do not meet.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use assert_cmd::cargo::cargo_bin;
+
+use super::{kubeconfig, unique_suffix};
+
+pub const TEST_LABEL: &str = "nexus.dev/test";
+
+pub struct Operator {
+    child: Option<Child>,
+    pub log: PathBuf,
+    pub metrics_port: u16,
+    pub identity: String,
+    _dir: tempfile::TempDir,
+}
+
+/// One test's operators: their Store selector and Lease.
+#[derive(Clone)]
+pub struct Scope {
+    pub id: String,
+}
+
+impl Scope {
+    pub fn new() -> Self {
+        Scope { id: format!("t{}", unique_suffix()) }
+    }
+
+    /// The label that puts a Store in this test's scope.
+    pub fn label(&self) -> (String, String) {
+        (TEST_LABEL.to_string(), self.id.clone())
+    }
+
+    pub fn start(&self, name: &str, extra: &[&str]) -> Operator {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join(format!("{name}.log"));
+        let metrics_port = free_port();
+        let identity = format!("{}-{name}", self.id);
+        let child = Command::new(cargo_bin("kubectl-nexus"))
+            .arg("operator")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .arg(format!("--store-selector={TEST_LABEL}={}", self.id))
+            .arg(format!("--lease-name=nexus-{}", self.id))
+            .arg("--lease-namespace=default")
+            .arg(format!("--identity={identity}"))
+            .arg(format!("--metrics-address=127.0.0.1:{metrics_port}"))
+            .arg("--base-domain=shops.test")
+            .args(extra)
+            .env_remove("KUBECONFIG")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start the operator");
+        Operator { child: Some(child), log, metrics_port, identity, _dir: dir }
+    }
+}
+
+impl Operator {
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL: no chance to release the lease or finish a reconcile.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM and wait: a graceful shutdown.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            for _ in 0..100 {
+                if child.try_wait().ok().flatten().is_some() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_none())
+    }
+
+    /// GET a path of the metrics server, None while it does not answer.
+    pub async fn http_get(&self, path: &str) -> Option<(u16, String)> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.metrics_port)).await.ok()?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.ok()?;
+        let code = response.split_whitespace().nth(1)?.parse().ok()?;
+        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+        Some((code, body))
+    }
+
+    /// The value of a metric line that starts with `prefix`, 0 when absent.
+    pub async fn metric(&self, prefix: &str) -> f64 {
+        let Some((_, body)) = self.http_get("/metrics").await else { return 0.0 };
+        body.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    }
+
+    /// Waits until the reconcile counter passes `above`.
+    pub async fn wait_reconciles_above(&self, above: f64, seconds: u64) -> f64 {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let now = self.metric("nexus_reconciles_total").await;
+            if now > above {
+                return now;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no reconcile within {seconds}s");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
