@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: start the test control plane, install the
-# Nexus platform pieces (CRD, tenant role), make alice a tenant, and walk a
-# store through the plugin as alice would.
+# Nexus platform pieces (CRD, tenant role), run the operator, make alice a
+# tenant, and watch her store become Ready through the plugin.
+#
+# Pods are simulated by kwok here: they are scheduled and become Ready, Jobs
+# complete, but no container runs. On a real cluster the same objects run
+# MariaDB, WordPress and the wp-cli setup for real (see README).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -30,9 +34,16 @@ kubectl --kubeconfig="$admin" create rolebinding alice-nexus-tenant -n "$tenant"
   --clusterrole=nexus-tenant --user=alice --dry-run=client -o yaml |
   kubectl --kubeconfig="$admin" apply -f -
 
-step "as alice: create a store"
+step "the operator (out of cluster, as the admin; logs in $NEXUS_TEST_CLUSTER_DIR/logs/operator.log)"
+kubectl-nexus operator --kubeconfig="$admin" --base-domain=shops.localhost \
+  --metrics-address=127.0.0.1:0 >"$NEXUS_TEST_CLUSTER_DIR/logs/operator.log" 2>&1 &
+operator=$!
+trap 'kill $operator 2>/dev/null; wait $operator 2>/dev/null' EXIT
+
+step "as alice: create a store and wait until it is Ready"
+kubectl nexus --kubeconfig="$alice" -n "$tenant" store delete demo --yes --wait >/dev/null 2>&1 || true
 kubectl nexus --kubeconfig="$alice" -n "$tenant" store create demo --plan small \
-  --admin-email owner@example.com 2>&1 || true
+  --admin-email owner@example.com --wait --timeout 3m
 kubectl nexus --kubeconfig="$alice" -n "$tenant" store list
 
 step "as alice: the whole story of the store"
@@ -40,7 +51,7 @@ kubectl nexus --kubeconfig="$alice" -n "$tenant" store get demo
 
 cat <<MSG
 
-The store stays Pending until the Nexus operator reconciles it. Clean up with:
+The operator stops with this script; the cluster keeps running. Clean up with:
   kubectl nexus --kubeconfig=$alice -n $tenant store delete demo --yes
   scripts/test-cluster.sh down
 MSG

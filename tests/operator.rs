@@ -34,7 +34,13 @@ fn store_name(prefix: &str) -> String {
     format!("{prefix}-{}", common::unique_suffix())
 }
 
-async fn create_store(admin: &Client, ns: &str, scope: &Scope, name: &str, spec: serde_json::Value) -> Store {
+async fn create_store(
+    admin: &Client,
+    ns: &str,
+    scope: &Scope,
+    name: &str,
+    spec: serde_json::Value,
+) -> Store {
     let (key, value) = scope.label();
     let store: Store = serde_json::from_value(json!({
         "apiVersion": "nexus.dev/v1alpha1",
@@ -74,15 +80,36 @@ async fn versions(admin: &Client, namespace: &str) -> BTreeMap<String, String> {
             }
         )*};
     }
-    collect!(Deployment, StatefulSet, Job, Secret, Service, PersistentVolumeClaim, NetworkPolicy, Ingress, ResourceQuota, LimitRange, Role, RoleBinding);
-    let ns = Api::<Namespace>::all(admin.clone()).get(namespace).await.unwrap();
-    all.insert("Namespace".into(), ns.resource_version().unwrap_or_default());
+    collect!(
+        Deployment,
+        StatefulSet,
+        Job,
+        Secret,
+        Service,
+        PersistentVolumeClaim,
+        NetworkPolicy,
+        Ingress,
+        ResourceQuota,
+        LimitRange,
+        Role,
+        RoleBinding
+    );
+    let ns = Api::<Namespace>::all(admin.clone())
+        .get(namespace)
+        .await
+        .unwrap();
+    all.insert(
+        "Namespace".into(),
+        ns.resource_version().unwrap_or_default(),
+    );
     all
 }
 
 fn nexus_as(user: &str, namespace: &str) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"));
-    cmd.arg(format!("--kubeconfig={}", kubeconfig(user).display())).args(["-n", namespace]).env_remove("KUBECONFIG");
+    cmd.arg(format!("--kubeconfig={}", kubeconfig(user).display()))
+        .args(["-n", namespace])
+        .env_remove("KUBECONFIG");
     cmd
 }
 
@@ -91,77 +118,184 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     let (admin, ns, scope) = tenant("op-ready").await;
     let operator = scope.start("a", &[]);
     let name = store_name("ready");
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce", "adminEmail": "owner@example.com"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce", "adminEmail": "owner@example.com"}),
+    )
+    .await;
     let store = wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
     let workload = format!("store-{name}");
 
     let status = store.status.clone().unwrap();
-    assert_eq!(status.url.as_deref(), Some(format!("http://{name}.shops.test").as_str()));
+    assert_eq!(
+        status.url.as_deref(),
+        Some(format!("http://{name}.shops.test").as_str())
+    );
     assert_eq!(status.namespace.as_deref(), Some(workload.as_str()));
-    assert_eq!(status.admin_secret_ref.as_ref().unwrap().name, "wordpress-admin");
+    assert_eq!(
+        status.admin_secret_ref.as_ref().unwrap().name,
+        "wordpress-admin"
+    );
     assert_eq!(status.observed_generation, store.metadata.generation);
     assert!(status.ready_at.is_some());
-    for step in ["Namespace", "Guardrails", "Secrets", "Database", "WordPress", "Setup", "Ingress", "Ready"] {
-        let c = status.conditions.iter().find(|c| c.type_ == step).unwrap_or_else(|| panic!("condition {step}"));
+    for step in [
+        "Namespace",
+        "Guardrails",
+        "Secrets",
+        "Database",
+        "WordPress",
+        "Setup",
+        "Ingress",
+        "Ready",
+    ] {
+        let c = status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == step)
+            .unwrap_or_else(|| panic!("condition {step}"));
         assert_eq!(c.status, "True", "{step}: {}", c.message);
     }
-    assert!(store.finalizers().contains(&"nexus.dev/cleanup".to_string()));
+    assert!(
+        store
+            .finalizers()
+            .contains(&"nexus.dev/cleanup".to_string())
+    );
 
-    let namespace = Api::<Namespace>::all(admin.clone()).get(&workload).await.unwrap();
+    let namespace = Api::<Namespace>::all(admin.clone())
+        .get(&workload)
+        .await
+        .unwrap();
     let labels = namespace.labels();
     assert_eq!(labels["nexus.dev/store-uid"], store.uid().unwrap());
     assert_eq!(labels["pod-security.kubernetes.io/enforce"], "baseline");
 
-    let quota = Api::<ResourceQuota>::namespaced(admin.clone(), &workload).get("store-quota").await.unwrap();
+    let quota = Api::<ResourceQuota>::namespaced(admin.clone(), &workload)
+        .get("store-quota")
+        .await
+        .unwrap();
     let hard = quota.spec.unwrap().hard.unwrap();
     assert_eq!(hard["limits.cpu"].0, "1");
     assert_eq!(hard["limits.memory"].0, "1Gi");
-    Api::<LimitRange>::namespaced(admin.clone(), &workload).get("store-limits").await.unwrap();
+    Api::<LimitRange>::namespaced(admin.clone(), &workload)
+        .get("store-limits")
+        .await
+        .unwrap();
 
-    let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload).list(&ListParams::default()).await.unwrap();
-    let deny = policies.iter().find(|p| p.name_any() == "default-deny").expect("default-deny");
+    let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload)
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    let deny = policies
+        .iter()
+        .find(|p| p.name_any() == "default-deny")
+        .expect("default-deny");
     let deny_spec = deny.spec.clone().unwrap();
     assert_eq!(deny_spec.policy_types.unwrap(), ["Ingress", "Egress"]);
-    assert!(deny_spec.ingress.is_none() && deny_spec.egress.is_none(), "deny means no rules");
-    let egress = policies.iter().find(|p| p.name_any() == "allow-store-egress").unwrap();
+    assert!(
+        deny_spec.ingress.is_none() && deny_spec.egress.is_none(),
+        "deny means no rules"
+    );
+    let egress = policies
+        .iter()
+        .find(|p| p.name_any() == "allow-store-egress")
+        .unwrap();
     let text = serde_json::to_string(egress).unwrap();
-    assert!(text.contains("169.254.169.254/32") && text.contains("0.0.0.0/0"), "{text}");
-    let ingress_policy = serde_json::to_string(policies.iter().find(|p| p.name_any() == "allow-ingress-to-wordpress").unwrap()).unwrap();
+    assert!(
+        text.contains("169.254.169.254/32") && text.contains("0.0.0.0/0"),
+        "{text}"
+    );
+    let ingress_policy = serde_json::to_string(
+        policies
+            .iter()
+            .find(|p| p.name_any() == "allow-ingress-to-wordpress")
+            .unwrap(),
+    )
+    .unwrap();
     assert!(ingress_policy.contains("kube-system"), "{ingress_policy}");
     assert_eq!(policies.items.len(), 5);
 
-    let binding = Api::<RoleBinding>::namespaced(admin.clone(), &workload).get("nexus-tenant-read").await.unwrap();
-    let subjects: Vec<String> = binding.subjects.unwrap().iter().map(|s| s.name.clone()).collect();
+    let binding = Api::<RoleBinding>::namespaced(admin.clone(), &workload)
+        .get("nexus-tenant-read")
+        .await
+        .unwrap();
+    let subjects: Vec<String> = binding
+        .subjects
+        .unwrap()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
     assert_eq!(subjects, ["alice"]);
 
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
     for secret in ["database-credentials", "wordpress-admin", "wordpress-salts"] {
-        secrets.get(secret).await.unwrap_or_else(|e| panic!("{secret}: {e}"));
+        secrets
+            .get(secret)
+            .await
+            .unwrap_or_else(|e| panic!("{secret}: {e}"));
     }
-    let set = Api::<StatefulSet>::namespaced(admin.clone(), &workload).get("database").await.unwrap();
+    let set = Api::<StatefulSet>::namespaced(admin.clone(), &workload)
+        .get("database")
+        .await
+        .unwrap();
     assert_eq!(set.spec.unwrap().replicas, Some(1));
-    let claim = Api::<PersistentVolumeClaim>::namespaced(admin.clone(), &workload).get("data-database-0").await.unwrap();
+    let claim = Api::<PersistentVolumeClaim>::namespaced(admin.clone(), &workload)
+        .get("data-database-0")
+        .await
+        .unwrap();
     assert_eq!(claim.status.unwrap().phase.as_deref(), Some("Bound"));
-    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload).get("wordpress").await.unwrap();
-    assert_eq!(deployment.spec.unwrap().strategy.unwrap().type_.as_deref(), Some("Recreate"));
-    let job = Api::<Job>::namespaced(admin.clone(), &workload).get("setup").await.unwrap();
+    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
+        .get("wordpress")
+        .await
+        .unwrap();
+    assert_eq!(
+        deployment.spec.unwrap().strategy.unwrap().type_.as_deref(),
+        Some("Recreate")
+    );
+    let job = Api::<Job>::namespaced(admin.clone(), &workload)
+        .get("setup")
+        .await
+        .unwrap();
     assert_eq!(job.status.unwrap().succeeded, Some(1));
-    let ingress = Api::<Ingress>::namespaced(admin.clone(), &workload).get("wordpress").await.unwrap();
-    assert_eq!(ingress.spec.unwrap().rules.unwrap()[0].host.as_deref(), Some(format!("{name}.shops.test").as_str()));
+    let ingress = Api::<Ingress>::namespaced(admin.clone(), &workload)
+        .get("wordpress")
+        .await
+        .unwrap();
+    assert_eq!(
+        ingress.spec.unwrap().rules.unwrap()[0].host.as_deref(),
+        Some(format!("{name}.shops.test").as_str())
+    );
 
     // The tenant reads the credentials and the logs; bob does neither.
-    let out = nexus_as("alice", &ns.name).args(["store", "credentials", &name, "-o", "json"]).assert().success().get_output().stdout.clone();
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "credentials", &name, "-o", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let credentials: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(credentials["username"], "admin");
     assert_eq!(credentials["password"].as_str().unwrap().len(), 24);
-    nexus_as("alice", &ns.name).args(["store", "logs", &name]).assert().success();
-    nexus_as("bob", &ns.name).args(["store", "credentials", &name]).assert().code(1);
+    nexus_as("alice", &ns.name)
+        .args(["store", "logs", &name])
+        .assert()
+        .success();
+    nexus_as("bob", &ns.name)
+        .args(["store", "credentials", &name])
+        .assert()
+        .code(1);
 
     let (code, body) = operator.http_get("/metrics").await.expect("metrics answer");
     assert_eq!(code, 200);
     assert!(body.contains("nexus_reconciles_total"), "{body}");
     assert!(body.contains("nexus_stores{phase=\"Ready\"} 1"), "{body}");
-    assert!(body.contains("nexus_provisioning_duration_seconds_count 1"), "{body}");
+    assert!(
+        body.contains("nexus_provisioning_duration_seconds_count 1"),
+        "{body}"
+    );
     assert_eq!(operator.http_get("/healthz").await.map(|r| r.0), Some(200));
     assert_eq!(operator.http_get("/readyz").await.map(|r| r.0), Some(200));
 }
@@ -171,7 +305,14 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
     let (admin, ns, scope) = tenant("op-idem").await;
     let operator = scope.start("a", &[]);
     let name = store_name("idem");
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
     let workload = format!("store-{name}");
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
@@ -184,17 +325,33 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
 
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     for round in 0..3 {
-        reconciles = operator.metric("nexus_reconciles_total").await.max(reconciles);
+        reconciles = operator
+            .metric("nexus_reconciles_total")
+            .await
+            .max(reconciles);
         let patch = json!({"metadata": {"annotations": {"test/poke": round.to_string()}}});
-        let poked = stores.patch(&name, &PatchParams::default(), &Patch::Merge(&patch)).await.unwrap();
+        let poked = stores
+            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap();
         reconciles = operator.wait_reconciles_above(reconciles, 30).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let after = stores.get(&name).await.unwrap();
-        assert_eq!(after.resource_version(), poked.resource_version(), "round {round}: the reconcile rewrote the Store");
+        assert_eq!(
+            after.resource_version(),
+            poked.resource_version(),
+            "round {round}: the reconcile rewrote the Store"
+        );
     }
     let after = versions(&admin, &workload).await;
-    assert_eq!(before, after, "a reconcile of an unchanged store changed objects");
-    assert_eq!(before_secrets, secret_data(secrets.get("database-credentials").await.unwrap()));
+    assert_eq!(
+        before, after,
+        "a reconcile of an unchanged store changed objects"
+    );
+    assert_eq!(
+        before_secrets,
+        secret_data(secrets.get("database-credentials").await.unwrap())
+    );
 
     // No secret value in the operator's logs, the Store's status or its events.
     let mut values: Vec<String> = Vec::new();
@@ -207,11 +364,23 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
     }
     assert!(values.len() >= 11, "{values:?}");
     let status = serde_json::to_string(&stores.get(&name).await.unwrap()).unwrap();
-    let events = serde_json::to_string(&Api::<Event>::namespaced(admin.clone(), &ns.name).list(&ListParams::default()).await.unwrap()).unwrap();
+    let events = serde_json::to_string(
+        &Api::<Event>::namespaced(admin.clone(), &ns.name)
+            .list(&ListParams::default())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     let logs = operator.logs();
-    assert!(logs.contains("phase changed"), "the log is captured: {logs}");
+    assert!(
+        logs.contains("phase changed"),
+        "the log is captured: {logs}"
+    );
     for value in &values {
-        assert!(!logs.contains(value), "a secret value is in the operator log");
+        assert!(
+            !logs.contains(value),
+            "a secret value is in the operator log"
+        );
         assert!(!status.contains(value), "a secret value is in the Store");
         assert!(!events.contains(value), "a secret value is in the events");
     }
@@ -222,42 +391,81 @@ async fn deleted_children_are_put_back_but_lost_credentials_are_reported() {
     let (admin, ns, scope) = tenant("op-repair").await;
     let _operator = scope.start("a", &[]);
     let name = store_name("repair");
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
     let workload = format!("store-{name}");
 
     let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload);
     let old = policies.get("default-deny").await.unwrap().uid();
-    policies.delete("default-deny", &DeleteParams::default()).await.unwrap();
+    policies
+        .delete("default-deny", &DeleteParams::default())
+        .await
+        .unwrap();
     let back = move |p: Option<&NetworkPolicy>| p.is_some_and(|p| p.uid() != old);
     wait_for(&policies, "default-deny", 30, "recreated", back).await;
 
     let deployments = Api::<Deployment>::namespaced(admin.clone(), &workload);
     let old = deployments.get("wordpress").await.unwrap().uid();
-    deployments.delete("wordpress", &DeleteParams::background()).await.unwrap();
+    deployments
+        .delete("wordpress", &DeleteParams::background())
+        .await
+        .unwrap();
     let back = move |d: Option<&Deployment>| d.is_some_and(|d| d.uid() != old);
     wait_for(&deployments, "wordpress", 30, "recreated", back).await;
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 60).await;
 
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
-    secrets.delete("database-credentials", &DeleteParams::default()).await.unwrap();
+    secrets
+        .delete("database-credentials", &DeleteParams::default())
+        .await
+        .unwrap();
     let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 30).await;
     let (reason, message) = ready_condition(&failed);
     assert_eq!(reason, "CredentialsLost");
-    assert!(message.contains("database-credentials") && message.contains("restore"), "{message}");
-    assert!(secrets.get_opt("database-credentials").await.unwrap().is_none(), "it was regenerated");
+    assert!(
+        message.contains("database-credentials") && message.contains("restore"),
+        "{message}"
+    );
+    assert!(
+        secrets
+            .get_opt("database-credentials")
+            .await
+            .unwrap()
+            .is_none(),
+        "it was regenerated"
+    );
 }
 
 #[tokio::test]
 async fn a_failing_setup_fails_the_store_and_retry_brings_it_back() {
     let (admin, ns, scope) = tenant("op-fail").await;
-    let mut failing = scope.start("failing", &["--setup-image=example.invalid/nexus-test-fail:1"]);
+    let mut failing = scope.start(
+        "failing",
+        &["--setup-image=example.invalid/nexus-test-fail:1"],
+    );
     let name = store_name("fail");
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 120).await;
     let (reason, message) = ready_condition(&failed);
     assert_eq!(reason, "SetupFailed");
-    assert!(message.contains("setup step woocommerce-install failed"), "{message}");
+    assert!(
+        message.contains("setup step woocommerce-install failed"),
+        "{message}"
+    );
     nexus_as("alice", &ns.name)
         .args(["store", "get", &name])
         .assert()
@@ -268,12 +476,17 @@ async fn a_failing_setup_fails_the_store_and_retry_brings_it_back() {
         .list(&ListParams::default().fields(&format!("involvedObject.name={name}")))
         .await
         .unwrap();
-    assert!(events.iter().any(|e| e.type_.as_deref() == Some("Warning") && e.reason.as_deref() == Some("SetupFailed")));
+    assert!(events.iter().any(
+        |e| e.type_.as_deref() == Some("Warning") && e.reason.as_deref() == Some("SetupFailed")
+    ));
 
     // Fixed operator configuration, then the tenant asks for a retry.
     failing.stop();
     let job_api = Api::<Job>::namespaced(admin.clone(), &format!("store-{name}"));
-    job_api.delete("setup", &DeleteParams::background()).await.ok(); // the old Job pins the old image
+    job_api
+        .delete("setup", &DeleteParams::background())
+        .await
+        .ok(); // the old Job pins the old image
     let _fixed = scope.start("fixed", &[]);
     nexus_as("alice", &ns.name)
         .args(["store", "retry", &name])
@@ -291,18 +504,32 @@ async fn a_failing_setup_fails_the_store_and_retry_brings_it_back() {
 #[tokio::test]
 async fn a_store_not_ready_in_time_fails_with_provisioning_timeout() {
     let (admin, ns, scope) = tenant("op-timeout").await;
-    let _operator = scope.start("a", &["--provisioning-timeout=5s", "--setup-image=example.invalid/nexus-test-slow:1"]);
+    let slow = "--setup-image=example.invalid/nexus-test-slow:1";
+    let mut hasty = scope.start("hasty", &["--provisioning-timeout=5s", slow]);
     let name = store_name("slow");
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 60).await;
     let (reason, message) = ready_condition(&failed);
     assert_eq!(reason, "ProvisioningTimeout");
-    assert!(message.starts_with("step Setup was not ready within 5s"), "{message}");
-    // The slow pod finishes; a retry is then Ready at once.
-    let job_api = Api::<Job>::namespaced(admin.clone(), &format!("store-{name}"));
-    wait_for(&job_api, "setup", 60, "complete", kube::runtime::conditions::is_job_completed()).await;
-    nexus_as("alice", &ns.name).args(["store", "retry", &name]).assert().success();
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 30).await;
+    assert!(
+        message.starts_with("step Setup was not ready within 5s"),
+        "{message}"
+    );
+    // With a timeout that fits, a retry runs the setup again and the store is Ready.
+    hasty.stop();
+    let _patient = scope.start("patient", &[slow]);
+    nexus_as("alice", &ns.name)
+        .args(["store", "retry", &name])
+        .assert()
+        .success();
+    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
 }
 
 #[tokio::test]
@@ -311,26 +538,71 @@ async fn a_killed_operator_resumes_without_duplicates() {
     let slow = "--setup-image=example.invalid/nexus-test-slow:1";
     let mut first = scope.start("first", &[slow]);
     let name = store_name("kill");
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     let workload = format!("store-{name}");
     let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
     wait_for(&jobs, "setup", 60, "created", |j: Option<&Job>| j.is_some()).await;
     first.kill(); // mid-provisioning: the setup pod is still starting
-    let provisioning = Api::<Store>::namespaced(admin.clone(), &ns.name).get(&name).await.unwrap();
+    let provisioning = Api::<Store>::namespaced(admin.clone(), &ns.name)
+        .get(&name)
+        .await
+        .unwrap();
     assert_eq!(provisioning.phase(), Phase::Provisioning);
 
     // The lease of the killed one must expire before the next one leads.
     let _second = scope.start("second", &[slow]);
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 120).await;
     for (kind, count) in [
-        ("jobs", jobs.list(&ListParams::default()).await.unwrap().items.len()),
-        ("deployments", Api::<Deployment>::namespaced(admin.clone(), &workload).list(&ListParams::default()).await.unwrap().items.len()),
-        ("statefulsets", Api::<StatefulSet>::namespaced(admin.clone(), &workload).list(&ListParams::default()).await.unwrap().items.len()),
-        ("ingresses", Api::<Ingress>::namespaced(admin.clone(), &workload).list(&ListParams::default()).await.unwrap().items.len()),
+        (
+            "jobs",
+            jobs.list(&ListParams::default()).await.unwrap().items.len(),
+        ),
+        (
+            "deployments",
+            Api::<Deployment>::namespaced(admin.clone(), &workload)
+                .list(&ListParams::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+        ),
+        (
+            "statefulsets",
+            Api::<StatefulSet>::namespaced(admin.clone(), &workload)
+                .list(&ListParams::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+        ),
+        (
+            "ingresses",
+            Api::<Ingress>::namespaced(admin.clone(), &workload)
+                .list(&ListParams::default())
+                .await
+                .unwrap()
+                .items
+                .len(),
+        ),
     ] {
         assert_eq!(count, 1, "{kind}");
     }
-    assert_eq!(Api::<Secret>::namespaced(admin.clone(), &workload).list(&ListParams::default()).await.unwrap().items.len(), 3);
+    assert_eq!(
+        Api::<Secret>::namespaced(admin.clone(), &workload)
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
 }
 
 #[tokio::test]
@@ -340,22 +612,48 @@ async fn only_the_leader_reconciles_and_a_killed_leader_hands_over() {
     let mut two = scope.start("two", &[]);
     let leases = Api::<Lease>::namespaced(admin.clone(), "default");
     let lease_name = format!("nexus-{}", scope.id);
-    let held = |l: Option<&Lease>| l.and_then(|l| l.spec.as_ref()).and_then(|s| s.holder_identity.as_ref()).is_some();
+    let held = |l: Option<&Lease>| {
+        l.and_then(|l| l.spec.as_ref())
+            .and_then(|s| s.holder_identity.as_ref())
+            .is_some()
+    };
     let lease = wait_for(&leases, &lease_name, 30, "a holder", held).await;
     let holder = lease.spec.unwrap().holder_identity.unwrap();
-    let (leader, follower) = if holder == one.identity { (&mut one, &mut two) } else { (&mut two, &mut one) };
+    let (leader, follower) = if holder == one.identity {
+        (&mut one, &mut two)
+    } else {
+        (&mut two, &mut one)
+    };
 
     let first = store_name("lead");
-    create_store(&admin, &ns.name, &scope, &first, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &first,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     wait_phase(&admin, &ns.name, &first, Phase::Ready, 90).await;
     assert!(leader.logs().contains("became the leader"));
     assert!(!follower.logs().contains("became the leader"));
-    assert!(!follower.logs().contains("phase changed"), "the follower wrote: {}", follower.logs());
+    assert!(
+        !follower.logs().contains("phase changed"),
+        "the follower wrote: {}",
+        follower.logs()
+    );
     assert_eq!(follower.metric("nexus_reconciles_total").await, 0.0);
 
     leader.kill();
     let second = store_name("handover");
-    create_store(&admin, &ns.name, &scope, &second, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &second,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     wait_phase(&admin, &ns.name, &second, Phase::Ready, 90).await;
     assert!(follower.logs().contains("became the leader"));
     assert!(follower.is_running());
@@ -364,7 +662,10 @@ async fn only_the_leader_reconciles_and_a_killed_leader_hands_over() {
     follower.stop();
     let lease = leases.get(&lease_name).await.unwrap();
     let holder = lease.spec.and_then(|s| s.holder_identity);
-    assert!(holder.as_ref().is_none_or(|h| h.is_empty()), "lease still held by {holder:?}");
+    assert!(
+        holder.as_ref().is_none_or(|h| h.is_empty()),
+        "lease still held by {holder:?}"
+    );
 }
 
 #[tokio::test]
@@ -372,18 +673,41 @@ async fn suspend_scales_to_zero_and_back() {
     let (admin, ns, scope) = tenant("op-suspend").await;
     let _operator = scope.start("a", &[]);
     let name = store_name("nap");
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let suspend = |on: bool| json!({"spec": {"suspend": on}});
-    stores.patch(&name, &PatchParams::default(), &Patch::Merge(suspend(true))).await.unwrap();
+    stores
+        .patch(&name, &PatchParams::default(), &Patch::Merge(suspend(true)))
+        .await
+        .unwrap();
     wait_phase(&admin, &ns.name, &name, Phase::Suspended, 60).await;
     let workload = format!("store-{name}");
-    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload).get("wordpress").await.unwrap();
+    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
+        .get("wordpress")
+        .await
+        .unwrap();
     assert_eq!(deployment.spec.unwrap().replicas, Some(0));
-    let set = Api::<StatefulSet>::namespaced(admin.clone(), &workload).get("database").await.unwrap();
+    let set = Api::<StatefulSet>::namespaced(admin.clone(), &workload)
+        .get("database")
+        .await
+        .unwrap();
     assert_eq!(set.spec.unwrap().replicas, Some(0));
-    stores.patch(&name, &PatchParams::default(), &Patch::Merge(suspend(false))).await.unwrap();
+    stores
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(suspend(false)),
+        )
+        .await
+        .unwrap();
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 60).await;
 }
 
@@ -392,14 +716,32 @@ async fn delete_removes_the_namespace_then_the_store() {
     let (admin, ns, scope) = tenant("op-delete").await;
     let _operator = scope.start("a", &[]);
     let name = store_name("bye");
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce"})).await;
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
     nexus_as("alice", &ns.name)
-        .args(["store", "delete", &name, "--yes", "--wait", "--timeout", "120s"])
+        .args([
+            "store",
+            "delete",
+            &name,
+            "--yes",
+            "--wait",
+            "--timeout",
+            "120s",
+        ])
         .assert()
         .success()
         .stdout(predicates::str::contains("deleted"));
-    let gone = Api::<Namespace>::all(admin.clone()).get_opt(&format!("store-{name}")).await.unwrap();
+    let gone = Api::<Namespace>::all(admin.clone())
+        .get_opt(&format!("store-{name}"))
+        .await
+        .unwrap();
     assert!(gone.is_none(), "the Store went before its namespace");
 }
 
@@ -409,18 +751,149 @@ async fn a_namespace_of_someone_else_is_a_name_conflict_and_is_left_alone() {
     let _operator = scope.start("a", &[]);
     let name = store_name("taken");
     let namespaces = Api::<Namespace>::all(admin.clone());
-    let squatter: Namespace = serde_json::from_value(json!({"metadata": {"name": format!("store-{name}")}})).unwrap();
-    namespaces.create(&PostParams::default(), &squatter).await.unwrap();
-    create_store(&admin, &ns.name, &scope, &name, json!({"engine": "woocommerce"})).await;
+    let squatter: Namespace =
+        serde_json::from_value(json!({"metadata": {"name": format!("store-{name}")}})).unwrap();
+    namespaces
+        .create(&PostParams::default(), &squatter)
+        .await
+        .unwrap();
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
     let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 30).await;
     assert_eq!(ready_condition(&failed).0, "NameConflict");
     let untouched = namespaces.get(&format!("store-{name}")).await.unwrap();
-    assert!(!untouched.labels().contains_key("nexus.dev/store-uid"), "the namespace was adopted");
+    assert!(
+        !untouched.labels().contains_key("nexus.dev/store-uid"),
+        "the namespace was adopted"
+    );
 
-    Api::<Store>::namespaced(admin.clone(), &ns.name).delete(&name, &DeleteParams::default()).await.unwrap();
+    Api::<Store>::namespaced(admin.clone(), &ns.name)
+        .delete(&name, &DeleteParams::default())
+        .await
+        .unwrap();
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     common::wait_deleted(&stores, &name, &failed.uid().unwrap(), 30).await;
     let still = namespaces.get(&format!("store-{name}")).await.unwrap();
-    assert!(still.metadata.deletion_timestamp.is_none(), "someone else's namespace was deleted");
+    assert!(
+        still.metadata.deletion_timestamp.is_none(),
+        "someone else's namespace was deleted"
+    );
     common::delete_namespace(&admin, &format!("store-{name}")).await;
+}
+
+/// In the cluster the operator runs as a ServiceAccount bound to the
+/// nexus-operator ClusterRole: that role must be all it needs.
+#[tokio::test]
+async fn the_operator_needs_no_more_than_its_cluster_role() {
+    use std::process::Command;
+    let (admin, ns, scope) = tenant("op-rbac").await;
+    let home = TestNamespace::new(&admin, "nexus-system").await;
+    let kubectl = |args: &[&str]| {
+        let out = Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let role = common::repo_root().join("config/rbac/nexus-operator.yaml");
+    kubectl(&[
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        role.to_str().unwrap(),
+    ]);
+    kubectl(&[
+        "create",
+        "serviceaccount",
+        "nexus-operator",
+        "-n",
+        &home.name,
+    ]);
+    let binding = format!("nexus-operator-{}", home.name);
+    let subject = format!("{}:nexus-operator", home.name);
+    kubectl(&[
+        "create",
+        "clusterrolebinding",
+        &binding,
+        "--clusterrole=nexus-operator",
+        &format!("--serviceaccount={subject}"),
+    ]);
+    let token = kubectl(&[
+        "create",
+        "token",
+        "nexus-operator",
+        "-n",
+        &home.name,
+        "--duration=1h",
+    ]);
+
+    // A kubeconfig with the ServiceAccount's token, as in a pod.
+    let dir = tempfile::tempdir().unwrap();
+    let admin_config: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(kubeconfig("admin")).unwrap()).unwrap();
+    let cluster = &admin_config["clusters"][0]["cluster"];
+    let config = json!({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": cluster["server"].as_str(), "certificate-authority-data": cluster["certificate-authority-data"].as_str()}}],
+        "users": [{"name": "sa", "user": {"token": token.trim()}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "sa"}}],
+        "current-context": "sa",
+    });
+    let path = dir.path().join("operator.kubeconfig");
+    std::fs::write(&path, serde_yaml::to_string(&config).unwrap()).unwrap();
+
+    let operator = scope.start_as("sa", &path, &[]);
+    let name = store_name("least");
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    let ready = move |s: Option<&Store>| s.is_some_and(|s| s.phase() == Phase::Ready);
+    let waited = tokio::time::timeout(
+        Duration::from_secs(90),
+        kube::runtime::wait::await_condition(stores, &name, ready),
+    )
+    .await;
+    assert!(
+        waited.is_ok(),
+        "not Ready; the operator said:\n{}",
+        operator.logs()
+    );
+    assert!(
+        !operator.logs().contains("forbidden"),
+        "{}",
+        operator.logs()
+    );
+    Api::<Store>::namespaced(admin.clone(), &ns.name)
+        .delete(&name, &DeleteParams::default())
+        .await
+        .unwrap();
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    let uid = stores
+        .get(&name)
+        .await
+        .map(|s| s.uid().unwrap_or_default())
+        .unwrap_or_default();
+    if !uid.is_empty() {
+        common::wait_deleted(&stores, &name, &uid, 90).await;
+    }
+    kubectl(&["delete", "clusterrolebinding", &binding]);
 }

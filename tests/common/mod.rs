@@ -211,17 +211,31 @@ pub async fn platform_installed() {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     DONE.get_or_init(|| async {
-        for file in ["crds/nexus.dev_stores.yaml", "config/rbac/nexus-tenant.yaml"] {
+        for file in [
+            "crds/nexus.dev_stores.yaml",
+            "config/rbac/nexus-tenant.yaml",
+        ] {
             let out = Command::new("kubectl")
                 .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
                 .args(["apply", "--server-side", "--force-conflicts", "-f"])
                 .arg(repo_root().join(file))
                 .output()
                 .expect("kubectl apply");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         let crds = Api::<CustomResourceDefinition>::all(admin().await);
-        wait_for(&crds, "stores.nexus.dev", 30, "Established", kube::runtime::conditions::is_crd_established()).await;
+        wait_for(
+            &crds,
+            "stores.nexus.dev",
+            30,
+            "Established",
+            kube::runtime::conditions::is_crd_established(),
+        )
+        .await;
     })
     .await;
 }

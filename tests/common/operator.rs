@@ -28,7 +28,9 @@ pub struct Scope {
 
 impl Scope {
     pub fn new() -> Self {
-        Scope { id: format!("t{}", unique_suffix()) }
+        Scope {
+            id: format!("t{}", unique_suffix()),
+        }
     }
 
     /// The label that puts a Store in this test's scope.
@@ -37,13 +39,18 @@ impl Scope {
     }
 
     pub fn start(&self, name: &str, extra: &[&str]) -> Operator {
+        self.start_as(name, &kubeconfig("admin"), extra)
+    }
+
+    /// Runs the operator with another identity's kubeconfig.
+    pub fn start_as(&self, name: &str, kubeconfig: &std::path::Path, extra: &[&str]) -> Operator {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join(format!("{name}.log"));
         let metrics_port = free_port();
         let identity = format!("{}-{name}", self.id);
         let child = Command::new(cargo_bin("kubectl-nexus"))
             .arg("operator")
-            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .arg(format!("--kubeconfig={}", kubeconfig.display()))
             .arg(format!("--store-selector={TEST_LABEL}={}", self.id))
             .arg(format!("--lease-name=nexus-{}", self.id))
             .arg("--lease-namespace=default")
@@ -56,7 +63,13 @@ impl Scope {
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("start the operator");
-        Operator { child: Some(child), log, metrics_port, identity, _dir: dir }
+        Operator {
+            child: Some(child),
+            log,
+            metrics_port,
+            identity,
+            _dir: dir,
+        }
     }
 }
 
@@ -76,7 +89,9 @@ impl Operator {
     /// SIGTERM and wait: a graceful shutdown.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
             for _ in 0..100 {
                 if child.try_wait().ok().flatten().is_some() {
                     return;
@@ -89,25 +104,35 @@ impl Operator {
     }
 
     pub fn is_running(&mut self) -> bool {
-        self.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_none())
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().ok().flatten().is_none())
     }
 
     /// GET a path of the metrics server, None while it does not answer.
     pub async fn http_get(&self, path: &str) -> Option<(u16, String)> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.metrics_port)).await.ok()?;
-        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", self.metrics_port))
+            .await
+            .ok()?;
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         stream.write_all(request.as_bytes()).await.ok()?;
         let mut response = String::new();
         stream.read_to_string(&mut response).await.ok()?;
         let code = response.split_whitespace().nth(1)?.parse().ok()?;
-        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
         Some((code, body))
     }
 
     /// The value of a metric line that starts with `prefix`, 0 when absent.
     pub async fn metric(&self, prefix: &str) -> f64 {
-        let Some((_, body)) = self.http_get("/metrics").await else { return 0.0 };
+        let Some((_, body)) = self.http_get("/metrics").await else {
+            return 0.0;
+        };
         body.lines()
             .find(|l| l.starts_with(prefix))
             .and_then(|l| l.rsplit(' ').next())
@@ -123,7 +148,10 @@ impl Operator {
             if now > above {
                 return now;
             }
-            assert!(tokio::time::Instant::now() < deadline, "no reconcile within {seconds}s");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no reconcile within {seconds}s"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -136,5 +164,9 @@ impl Drop for Operator {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
