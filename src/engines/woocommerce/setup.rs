@@ -182,6 +182,6 @@ mod tests {
             );
         }
         assert!(SETUP_SCRIPT.contains("--version=\"$WOOCOMMERCE_VERSION\""));
-        assert!(SETUP_SCRIPT.contains("/dev/termination-log"));
+        assert!(SETUP_SCRIPT.contains("TERMINATION_LOG:-/dev/termination-log"));
     }
 }

@@ -9,7 +9,8 @@
 # part of this text, so none of it can become a command.
 set -eu
 
-WP_PATH=/var/www/html
+WP_PATH=${WP_PATH:-/var/www/html}
+TERMINATION_LOG=${TERMINATION_LOG:-/dev/termination-log}
 export WP_CLI_CACHE_DIR=/tmp/wp-cli-cache
 step=start
 
@@ -20,7 +21,7 @@ run() {
 	shift
 	if ! output=$("$@" 2>&1); then
 		printf '%s\n' "$output" >&2
-		printf 'setup step %s failed: %s\n' "$step" "$(printf '%s' "$output" | tail -n 3)" >/dev/termination-log
+		printf 'setup step %s failed: %s\n' "$step" "$(printf '%s' "$output" | tail -n 3)" >"$TERMINATION_LOG"
 		exit 1
 	fi
 	[ -z "$output" ] || printf '%s\n' "$output"
@@ -28,7 +29,7 @@ run() {
 
 wp() { command wp --path="$WP_PATH" --allow-root "$@"; }
 
-echo "nexus setup: store $STORE_NAME at $STORE_URL"
+printf 'nexus setup: store %s at %s\n' "$STORE_NAME" "$STORE_URL"
 
 if [ ! -f "$WP_PATH/wp-load.php" ]; then
 	run core-download wp core download --version="$WORDPRESS_VERSION" --skip-content --force
