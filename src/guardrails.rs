@@ -301,3 +301,152 @@ pub fn tenant_role_binding(ctx: &StoreContext, tenant_bindings: &[RoleBinding]) 
         subjects: Some(subjects),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Plan;
+    use crate::engines::testing::store;
+    use crate::operator::config::Settings;
+
+    fn with_store<T>(plan: Plan, build: impl FnOnce(&StoreContext) -> T) -> T {
+        let settings = Settings::for_tests();
+        let store = store("demo", plan);
+        build(&StoreContext::new(&store, &settings))
+    }
+
+    #[test]
+    fn the_namespace_names_its_owner_and_enforces_pod_security() {
+        let ns = with_store(Plan::Small, namespace);
+        assert_eq!(ns.metadata.name.as_deref(), Some("store-demo"));
+        let labels = ns.metadata.labels.unwrap();
+        assert_eq!(labels["nexus.dev/store"], "demo");
+        assert_eq!(labels["nexus.dev/store-namespace"], "team-a");
+        assert_eq!(labels["nexus.dev/store-uid"], "0000-uid");
+        assert_eq!(labels["pod-security.kubernetes.io/enforce"], "baseline");
+        assert_eq!(labels["pod-security.kubernetes.io/warn"], "restricted");
+    }
+
+    #[test]
+    fn the_quota_follows_the_plan() {
+        let small = with_store(Plan::Small, resource_quota)
+            .spec
+            .unwrap()
+            .hard
+            .unwrap();
+        assert_eq!(small["limits.cpu"].0, "1");
+        assert_eq!(small["requests.memory"].0, "1Gi");
+        assert_eq!(small["services.loadbalancers"].0, "0");
+        let large = with_store(Plan::Large, resource_quota)
+            .spec
+            .unwrap()
+            .hard
+            .unwrap();
+        assert_eq!(large["limits.cpu"].0, "4");
+        assert_eq!(large["limits.memory"].0, "4Gi");
+    }
+
+    #[test]
+    fn containers_without_resources_get_defaults() {
+        let limits = with_store(Plan::Small, limit_range).spec.unwrap().limits;
+        assert_eq!(limits[0].type_, "Container");
+        assert_eq!(limits[0].default.as_ref().unwrap()["memory"].0, "256Mi");
+        assert_eq!(limits[0].max.as_ref().unwrap()["cpu"].0, "1");
+    }
+
+    #[test]
+    fn network_policies_deny_everything_then_allow_what_a_store_needs() {
+        let policies = with_store(Plan::Small, network_policies);
+        let names: Vec<_> = policies
+            .iter()
+            .map(|p| p.metadata.name.clone().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "default-deny",
+                "allow-dns",
+                "allow-ingress-to-wordpress",
+                "allow-database-from-store",
+                "allow-store-egress"
+            ]
+        );
+        let deny = policies[0].spec.as_ref().unwrap();
+        assert_eq!(
+            deny.pod_selector,
+            Some(LabelSelector::default()),
+            "every pod"
+        );
+        assert!(deny.ingress.is_none() && deny.egress.is_none());
+        let database = policies[3].spec.as_ref().unwrap().ingress.as_ref().unwrap();
+        assert_eq!(
+            database[0].ports.as_ref().unwrap()[0].port,
+            Some(IntOrString::Int(3306))
+        );
+        let internet = &policies[4].spec.as_ref().unwrap().egress.as_ref().unwrap()[1];
+        let block = internet.to.as_ref().unwrap()[0].ip_block.as_ref().unwrap();
+        assert_eq!(block.cidr, "0.0.0.0/0");
+        assert_eq!(
+            block.except.as_ref().unwrap(),
+            &["169.254.169.254/32", "10.0.0.0/8"]
+        );
+        let ports: Vec<_> = internet
+            .ports
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|p| p.port.clone())
+            .collect();
+        assert_eq!(
+            ports,
+            [Some(IntOrString::Int(80)), Some(IntOrString::Int(443))]
+        );
+    }
+
+    #[test]
+    fn tenants_read_pods_logs_and_only_the_admin_secret() {
+        let role = with_store(Plan::Small, tenant_role);
+        let rules = role.rules.unwrap();
+        assert!(rules.iter().all(|r| {
+            r.verbs
+                .iter()
+                .all(|v| ["get", "list", "watch"].contains(&v.as_str()))
+        }));
+        assert_eq!(
+            rules[1].resource_names.as_deref(),
+            Some(&["wordpress-admin".to_string()][..])
+        );
+    }
+
+    #[test]
+    fn the_tenant_binding_copies_only_nexus_tenant_subjects() {
+        let binding = |role: &str, user: &str| RoleBinding {
+            metadata: ObjectMeta::default(),
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: "ClusterRole".into(),
+                name: role.into(),
+            },
+            subjects: Some(vec![Subject {
+                kind: "User".into(),
+                name: user.into(),
+                api_group: Some("rbac.authorization.k8s.io".into()),
+                namespace: None,
+            }]),
+        };
+        let bindings = [
+            binding("nexus-tenant", "alice"),
+            binding("admin", "mallory"),
+            binding("nexus-tenant", "alice"),
+        ];
+        let result = with_store(Plan::Small, |ctx| tenant_role_binding(ctx, &bindings));
+        let names: Vec<_> = result
+            .subjects
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(names, ["alice"]);
+        assert_eq!(result.role_ref.name, "nexus-tenant-read");
+    }
+}

@@ -329,3 +329,13 @@ async fn logs_reach_the_store_pods() {
         .stderr(predicate::str::contains("bob may not"));
     common::delete_namespace(&admin, &workload).await;
 }
+
+#[tokio::test]
+async fn version_shows_the_server() {
+    let ns = tenant("alice").await;
+    nexus_as("alice", &ns.name)
+        .arg("version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Server Version: v1.34.4"));
+}
