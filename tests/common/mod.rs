@@ -206,6 +206,21 @@ pub async fn delete_namespace(admin: &Client, name: &str) {
         .await;
 }
 
+/// Runs kubectl as `user` (admin, alice, bob); fails the test when it fails.
+pub fn kubectl(user: &str, args: &[&str]) -> String {
+    let out = Command::new("kubectl")
+        .arg(format!("--kubeconfig={}", kubeconfig(user).display()))
+        .args(args)
+        .output()
+        .expect("run kubectl");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Installs the checked-in CRD and the tenant role, as a platform admin would.
 pub async fn platform_installed() {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;

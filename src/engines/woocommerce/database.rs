@@ -1,18 +1,15 @@
 //! MariaDB: one replica with its own volume, reachable only inside the store.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, ExecAction, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, Service, ServicePort, ServiceSpec,
-    VolumeMount, VolumeResourceRequirements,
+    Container, ContainerPort, ExecAction, PersistentVolumeClaim, PodSecurityContext, PodSpec,
+    PodTemplateSpec, Probe, Service, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{DATABASE_SECRET, container_security, resources, secret_env};
+use super::{
+    DATABASE_SECRET, claim_spec, component_service, container_security, resources, secret_env,
+};
 use crate::engines::StoreContext;
 use crate::guardrails::DATABASE_PORT;
 
@@ -103,18 +100,7 @@ pub fn database_statefulset(ctx: &StoreContext) -> StatefulSet {
                     labels: Some(ctx.labels(Some(DATABASE))),
                     ..ObjectMeta::default()
                 },
-                spec: Some(PersistentVolumeClaimSpec {
-                    access_modes: Some(vec!["ReadWriteOnce".into()]),
-                    storage_class_name: ctx.settings.storage_class.clone(),
-                    resources: Some(VolumeResourceRequirements {
-                        requests: Some(BTreeMap::from([(
-                            "storage".to_string(),
-                            Quantity(ctx.plan.database_volume.clone()),
-                        )])),
-                        ..VolumeResourceRequirements::default()
-                    }),
-                    ..PersistentVolumeClaimSpec::default()
-                }),
+                spec: Some(claim_spec(ctx, &ctx.plan.database_volume)),
                 ..PersistentVolumeClaim::default()
             }]),
             ..StatefulSetSpec::default()
@@ -124,21 +110,7 @@ pub fn database_statefulset(ctx: &StoreContext) -> StatefulSet {
 }
 
 pub fn database_service(ctx: &StoreContext) -> Service {
-    Service {
-        metadata: meta(ctx),
-        spec: Some(ServiceSpec {
-            type_: Some("ClusterIP".into()),
-            selector: Some(ctx.selector(DATABASE)),
-            ports: Some(vec![ServicePort {
-                name: Some("mysql".into()),
-                port: DATABASE_PORT,
-                target_port: Some(IntOrString::String("mysql".into())),
-                ..ServicePort::default()
-            }]),
-            ..ServiceSpec::default()
-        }),
-        ..Service::default()
-    }
+    component_service(ctx, DATABASE, "mysql", DATABASE_PORT)
 }
 
 #[cfg(test)]

@@ -17,10 +17,15 @@ pub use wordpress::{
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, EnvVar, EnvVarSource, ResourceRequirements, SeccompProfile, SecretKeySelector,
-    SecurityContext,
+    Capabilities, EnvVar, EnvVarSource, PersistentVolumeClaimSpec, ResourceRequirements,
+    SeccompProfile, SecretKeySelector, SecurityContext, Service, ServicePort, ServiceSpec,
+    VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::engines::StoreContext;
 
 use crate::operator::config::ContainerSize;
 
@@ -74,5 +79,45 @@ fn container_security(add: &[&str]) -> SecurityContext {
             ..SeccompProfile::default()
         }),
         ..SecurityContext::default()
+    }
+}
+
+/// A ClusterIP Service named after the component, to its named port.
+fn component_service(ctx: &StoreContext, component: &str, port_name: &str, port: i32) -> Service {
+    Service {
+        metadata: ObjectMeta {
+            name: Some(component.into()),
+            namespace: Some(ctx.namespace.clone()),
+            labels: Some(ctx.labels(Some(component))),
+            ..ObjectMeta::default()
+        },
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".into()),
+            selector: Some(ctx.selector(component)),
+            ports: Some(vec![ServicePort {
+                name: Some(port_name.into()),
+                port,
+                target_port: Some(IntOrString::String(port_name.into())),
+                ..ServicePort::default()
+            }]),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+/// A ReadWriteOnce claim of `size` in the configured StorageClass.
+fn claim_spec(ctx: &StoreContext, size: &str) -> PersistentVolumeClaimSpec {
+    PersistentVolumeClaimSpec {
+        access_modes: Some(vec!["ReadWriteOnce".into()]),
+        storage_class_name: ctx.settings.storage_class.clone(),
+        resources: Some(VolumeResourceRequirements {
+            requests: Some(BTreeMap::from([(
+                "storage".to_string(),
+                Quantity(size.to_string()),
+            )])),
+            ..VolumeResourceRequirements::default()
+        }),
+        ..PersistentVolumeClaimSpec::default()
     }
 }

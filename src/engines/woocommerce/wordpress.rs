@@ -1,21 +1,19 @@
 //! WordPress: one replica (Recreate: the volume is ReadWriteOnce), its
 //! wp-content on a claim of its own, and a ClusterIP Service for the Ingress.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, Service, ServicePort,
-    ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
+    Container, ContainerPort, HTTPGetAction, PersistentVolumeClaim,
+    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, Service, Volume,
+    VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::secrets::SALT_KEYS;
 use super::{
-    DATABASE, DATABASE_SECRET, SALTS_SECRET, container_security, env, resources, secret_env,
+    DATABASE, DATABASE_SECRET, SALTS_SECRET, claim_spec, component_service, container_security,
+    env, resources, secret_env,
 };
 use crate::engines::StoreContext;
 use crate::guardrails::{DATABASE_PORT, WORDPRESS_PORT};
@@ -35,18 +33,7 @@ fn meta(ctx: &StoreContext, name: &str) -> ObjectMeta {
 pub fn wordpress_volume(ctx: &StoreContext) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: meta(ctx, WORDPRESS_VOLUME),
-        spec: Some(PersistentVolumeClaimSpec {
-            access_modes: Some(vec!["ReadWriteOnce".into()]),
-            storage_class_name: ctx.settings.storage_class.clone(),
-            resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([(
-                    "storage".to_string(),
-                    Quantity(ctx.plan.wordpress_volume.clone()),
-                )])),
-                ..VolumeResourceRequirements::default()
-            }),
-            ..PersistentVolumeClaimSpec::default()
-        }),
+        spec: Some(claim_spec(ctx, &ctx.plan.wordpress_volume)),
         ..PersistentVolumeClaim::default()
     }
 }
@@ -152,21 +139,7 @@ pub fn wordpress_deployment(ctx: &StoreContext) -> Deployment {
 }
 
 pub fn wordpress_service(ctx: &StoreContext) -> Service {
-    Service {
-        metadata: meta(ctx, WORDPRESS),
-        spec: Some(ServiceSpec {
-            type_: Some("ClusterIP".into()),
-            selector: Some(ctx.selector(WORDPRESS)),
-            ports: Some(vec![ServicePort {
-                name: Some("http".into()),
-                port: WORDPRESS_PORT,
-                target_port: Some(IntOrString::String("http".into())),
-                ..ServicePort::default()
-            }]),
-            ..ServiceSpec::default()
-        }),
-        ..Service::default()
-    }
+    component_service(ctx, WORDPRESS, "http", WORDPRESS_PORT)
 }
 
 #[cfg(test)]
