@@ -42,6 +42,11 @@ pub enum Error {
     },
 
     #[error(
+        "namespace {0:?} does not exist\nhint: check -n/--namespace and your kubeconfig context; a platform admin creates tenant namespaces"
+    )]
+    NamespaceNotFound(String),
+
+    #[error(
         "store {name:?} not found in namespace {namespace:?}\nhint: kubectl nexus store list -n {namespace}"
     )]
     StoreNotFound { name: String, namespace: String },
@@ -127,6 +132,9 @@ impl Action<'_> {
                 resource: self.resource.into(),
                 namespace: self.namespace.into(),
             },
+            404 if names_kind(status, "namespaces") => {
+                Error::NamespaceNotFound(self.namespace.into())
+            }
             404 if self.resource == "stores" && self.name.is_some() && names_object(status) => {
                 Error::StoreNotFound {
                     name: self.name.unwrap_or_default().into(),
@@ -149,6 +157,11 @@ impl Action<'_> {
             )),
         }
     }
+}
+
+/// Whether a 404 is about a missing object of this kind (plural, as the API names it).
+fn names_kind(status: &kube::core::Status, kind: &str) -> bool {
+    status.details.as_ref().is_some_and(|d| d.kind == kind)
 }
 
 /// A 404 for a missing object names it; a 404 for a missing resource type does not.
@@ -195,9 +208,13 @@ mod tests {
     use super::*;
 
     fn status(code: u16, message: &str, name: &str) -> kube::Error {
+        status_of_kind(code, message, name, "stores")
+    }
+
+    fn status_of_kind(code: u16, message: &str, name: &str, kind: &str) -> kube::Error {
         let mut status = kube::core::Status::failure(message, "").with_code(code);
         if !name.is_empty() {
-            let details = serde_json::json!({"name": name});
+            let details = serde_json::json!({"name": name, "kind": kind});
             status = status.with_details(serde_json::from_value(details).unwrap());
         }
         kube::Error::Api(status.boxed())

@@ -339,3 +339,15 @@ async fn version_shows_the_server() {
         .success()
         .stdout(predicate::str::contains("Server Version: v1.34.4"));
 }
+
+#[tokio::test]
+async fn a_missing_namespace_is_named_as_such() {
+    common::platform_installed().await;
+    nexus_as("admin", "no-such-namespace")
+        .args(["store", "create", "x"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "namespace \"no-such-namespace\" does not exist",
+        ));
+}
