@@ -536,7 +536,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__create)
-            opts="-n -o -h -V --plan --domain --admin-email --currency --no-sample-products --wait --timeout --dry-run --kubeconfig --context --namespace --output --help --version"
+            opts="-l -n -o -h -V --plan --domain --admin-email --currency --no-sample-products --label --wait --timeout --dry-run --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,6 +555,14 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --currency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

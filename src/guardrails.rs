@@ -18,6 +18,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::engines::{STORE_UID_LABEL, StoreContext};
 
+/// The ClusterRole a tenant's people are bound to in their tenant namespace.
+pub const TENANT_CLUSTER_ROLE: &str = "nexus-tenant";
 /// The credentials Secret the tenant may read.
 pub const ADMIN_SECRET: &str = "wordpress-admin";
 pub const DATABASE_PORT: i32 = 3306;
@@ -278,7 +280,7 @@ pub fn tenant_role(ctx: &StoreContext) -> Role {
 pub fn tenant_role_binding(ctx: &StoreContext, tenant_bindings: &[RoleBinding]) -> RoleBinding {
     let mut subjects: Vec<Subject> = tenant_bindings
         .iter()
-        .filter(|b| b.role_ref.kind == "ClusterRole" && b.role_ref.name == "nexus-tenant")
+        .filter(|b| b.role_ref.kind == "ClusterRole" && b.role_ref.name == TENANT_CLUSTER_ROLE)
         .flat_map(|b| b.subjects.clone().unwrap_or_default())
         .map(|mut s| {
             // A ServiceAccount subject keeps its own namespace (defaulting to the tenant's).

@@ -897,3 +897,50 @@ async fn the_operator_needs_no_more_than_its_cluster_role() {
     }
     kubectl(&["delete", "clusterrolebinding", &binding]);
 }
+
+#[tokio::test]
+async fn a_new_tenant_member_gets_read_access_to_existing_stores() {
+    let (admin, ns, scope) = tenant("op-members").await;
+    let _operator = scope.start("a", &[]);
+    let name = store_name("team");
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
+    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    nexus_as("bob", &ns.name)
+        .args(["store", "credentials", &name])
+        .assert()
+        .code(1);
+
+    ns.grant(&admin, "bob", "nexus-tenant").await;
+    let bindings = Api::<RoleBinding>::namespaced(admin.clone(), &format!("store-{name}"));
+    let has_bob = |b: Option<&RoleBinding>| {
+        b.and_then(|b| b.subjects.as_ref())
+            .is_some_and(|s| s.iter().any(|s| s.name == "bob"))
+    };
+    // Well before the periodic resync: the binding itself triggers the update.
+    wait_for(
+        &bindings,
+        "nexus-tenant-read",
+        20,
+        "bob among the subjects",
+        has_bob,
+    )
+    .await;
+    nexus_as("bob", &ns.name)
+        .args(["store", "credentials", &name])
+        .assert()
+        .success();
+
+    Api::<RoleBinding>::namespaced(admin.clone(), &ns.name)
+        .delete("bob-nexus-tenant", &DeleteParams::default())
+        .await
+        .unwrap();
+    let no_bob = move |b: Option<&RoleBinding>| !has_bob(b);
+    wait_for(&bindings, "nexus-tenant-read", 20, "bob removed", no_bob).await;
+}

@@ -130,6 +130,45 @@ pub fn currency(code: &str) -> Result<(), Invalid> {
     }
 }
 
+/// A Kubernetes label given as KEY=VALUE: an optional DNS-subdomain prefix and
+/// '/', a name of up to 63 characters, a value of up to 63.
+pub fn label(text: &str) -> Result<(&str, &str), Invalid> {
+    let fail = || {
+        invalid(
+            "label",
+            format!(
+                "{} is not KEY=VALUE with a valid label key and value, such as team=payments or example.com/tier=gold",
+                shown(text)
+            ),
+        )
+    };
+    let (key, value) = text.split_once('=').ok_or_else(fail)?;
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let prefix_ok = prefix.is_none_or(|p| p.len() <= 253 && p.split('.').all(is_dns_label));
+    let name_ok = !name.is_empty() && is_label_value(name);
+    let value_ok = value.is_empty() || is_label_value(value);
+    if prefix_ok && name_ok && value_ok {
+        Ok((key, value))
+    } else {
+        Err(fail())
+    }
+}
+
+/// 1 to 63 of [A-Za-z0-9-_.], alphanumeric at both ends.
+fn is_label_value(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+}
+
 /// RFC 1123 label: 1 to 63 of [a-z0-9-], alphanumeric at both ends.
 fn is_dns_label(label: &str) -> bool {
     let bytes = label.as_bytes();
@@ -219,6 +258,25 @@ mod tests {
     fn emails_follow_the_shared_table() {
         for (e, valid) in cases::EMAILS {
             assert_eq!(admin_email(e).is_ok(), *valid, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn labels_are_key_equals_value() {
+        assert_eq!(label("team=payments").unwrap(), ("team", "payments"));
+        assert_eq!(
+            label("example.com/tier=").unwrap(),
+            ("example.com/tier", "")
+        );
+        for bad in [
+            "team",
+            "=x",
+            "team=a b",
+            "Bad_Prefix/x=y",
+            "x=-y",
+            "a/b/c=d",
+        ] {
+            assert!(label(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -138,6 +138,10 @@ pub struct CreateArgs {
     #[arg(long)]
     pub no_sample_products: bool,
 
+    /// A label for the Store, KEY=VALUE (repeatable).
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+
     #[command(flatten)]
     pub wait: WaitArgs,
 

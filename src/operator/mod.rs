@@ -168,6 +168,7 @@ async fn controller(
     let controller = watch_namespaced::<LimitRange>(controller, &client, &children);
     let controller = watch_namespaced::<Role>(controller, &client, &children);
     let controller = watch_namespaced::<RoleBinding>(controller, &client, &children);
+    let controller = watch_tenant_bindings(controller, &client);
     controller
         .run(reconcile::reconcile, reconcile::error_policy, context)
         .for_each(|_| futures::future::ready(()))
@@ -212,6 +213,30 @@ where
     controller.watches(api, config.clone(), |child: PartialObjectMeta<K>| {
         store_of(&child)
     })
+}
+
+/// A change to who is bound to `nexus-tenant` in a tenant namespace updates
+/// the read access in every store of that namespace at once.
+fn watch_tenant_bindings(controller: Controller<Store>, client: &Client) -> Controller<Store> {
+    let stores = controller.store();
+    let bindings: Api<RoleBinding> = Api::all(client.clone());
+    controller.watches(
+        bindings,
+        watcher::Config::default(),
+        move |binding: RoleBinding| {
+            let namespace = binding.namespace().unwrap_or_default();
+            let tenant_role = binding.role_ref.kind == "ClusterRole"
+                && binding.role_ref.name == crate::guardrails::TENANT_CLUSTER_ROLE;
+            stores
+                .state()
+                .into_iter()
+                .filter(|store| {
+                    tenant_role && store.namespace().as_deref() == Some(namespace.as_str())
+                })
+                .map(|store| ObjectRef::from_obj(&*store))
+                .collect::<Vec<_>>()
+        },
+    )
 }
 
 fn store_of<K: Resource>(child: &PartialObjectMeta<K>) -> Option<ObjectRef<Store>> {

@@ -27,6 +27,11 @@ pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
     if let Some(currency) = &args.currency {
         validation::currency(currency)?;
     }
+    let mut labels = std::collections::BTreeMap::new();
+    for label in &args.labels {
+        let (key, value) = validation::label(label)?;
+        labels.insert(key.to_string(), value.to_string());
+    }
     let woocommerce =
         (args.currency.is_some() || args.no_sample_products).then(|| WooCommerceOptions {
             currency: args.currency.clone(),
@@ -46,6 +51,7 @@ pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
     store.metadata = ObjectMeta {
         name: Some(args.name.clone()),
         namespace: Some(namespace.to_string()),
+        labels: (!labels.is_empty()).then_some(labels),
         ..ObjectMeta::default()
     };
     Ok(store)
