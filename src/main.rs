@@ -12,7 +12,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     // kubectl's plugin completion protocol, answered before clap parses.
     if args.get(1).map(String::as_str) == Some("__complete") {
-        let answer = complete::answer(&args[2..]);
+        let words = &args[2..];
+        let stores = complete::store_name_wanted(words)
+            .map(|global| store_names(&global))
+            .unwrap_or_default();
+        let answer = complete::answer(words, &stores);
         let _ = std::io::stdout().write_all(answer.as_bytes());
         return ExitCode::SUCCESS;
     }
@@ -33,6 +37,29 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+/// The stores in the namespace, for completion; nothing when the cluster is
+/// slow or unreachable (completion must never hang a shell).
+fn store_names(global: &nexus::cli::GlobalArgs) -> Vec<String> {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return Vec::new();
+    };
+    runtime.block_on(async {
+        let list = async {
+            let session = nexus::commands::Session::connect(global).await.ok()?;
+            let list = nexus::commands::store::list(&session, false).await.ok()?;
+            Some(list.items.into_iter().map(|s| s.name).collect())
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(3), list)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    })
 }
 
 fn fail(err: &Error) -> ExitCode {

@@ -351,3 +351,29 @@ async fn a_missing_namespace_is_named_as_such() {
             "namespace \"no-such-namespace\" does not exist",
         ));
 }
+
+#[tokio::test]
+async fn completion_offers_the_stores_of_the_namespace() {
+    let ns = tenant("alice").await;
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", "completed-one"])
+        .assert()
+        .success();
+    let kubeconfig = format!("--kubeconfig={}", kubeconfig("alice").display());
+    let out = assert_cmd::Command::new(cargo_bin("kubectl-nexus"))
+        .args([
+            "__complete",
+            &kubeconfig,
+            "-n",
+            &ns.name,
+            "store",
+            "get",
+            "comp",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8_lossy(&out), "completed-one\n:4\n");
+}

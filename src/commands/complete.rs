@@ -3,7 +3,7 @@
 
 use clap::CommandFactory;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, GlobalArgs};
 
 /// Cobra's ShellCompDirectiveNoFileComp: offer no file names.
 const NO_FILE_COMPLETION: u8 = 4;
@@ -48,9 +48,57 @@ pub fn candidates(words: &[String]) -> Vec<String> {
     found
 }
 
-/// The whole answer, ready to print.
-pub fn answer(words: &[String]) -> String {
+/// Store subcommands whose argument is an existing store's name.
+const TAKES_A_STORE: [&str; 7] = [
+    "get",
+    "describe",
+    "delete",
+    "rm",
+    "logs",
+    "credentials",
+    "retry",
+];
+
+/// When the word being typed is the name of an existing store, the connection
+/// options given so far, to list the stores with.
+pub fn store_name_wanted(words: &[String]) -> Option<GlobalArgs> {
+    let (_, before) = words.split_last()?;
+    let store = before.iter().position(|w| w == "store")?;
+    let command = before.get(store + 1)?;
+    if !TAKES_A_STORE.contains(&command.as_str()) {
+        return None;
+    }
+    let mut global = GlobalArgs::default();
+    let mut rest = before[..store].iter().chain(&before[store + 2..]);
+    while let Some(word) = rest.next() {
+        let (flag, inline) = match word.split_once('=') {
+            Some((flag, value)) => (flag, Some(value.to_string())),
+            None => (word.as_str(), None),
+        };
+        let mut value = || inline.clone().or_else(|| rest.next().cloned());
+        match flag {
+            "-n" | "--namespace" => global.namespace = value(),
+            "--kubeconfig" => global.kubeconfig = value().map(Into::into),
+            "--context" => global.context = value(),
+            "-o" | "--output" | "--component" | "--tail" | "--timeout" => {
+                value();
+            }
+            f if f.starts_with('-') => {}
+            _ => return None, // the name was given already
+        }
+    }
+    Some(global)
+}
+
+/// The whole answer, ready to print; `stores` are the names to offer when a
+/// store's name is being typed.
+pub fn answer(words: &[String], stores: &[String]) -> String {
+    let typed = words.last().map(String::as_str).unwrap_or_default();
     let mut text = String::new();
+    for name in stores.iter().filter(|n| n.starts_with(typed)) {
+        text.push_str(name);
+        text.push('\n');
+    }
     for candidate in candidates(words) {
         text.push_str(&candidate);
         text.push('\n');
@@ -98,6 +146,25 @@ mod tests {
 
     #[test]
     fn ends_with_the_no_file_directive() {
-        assert!(answer(&words("store ")).ends_with(":4\n"));
+        assert!(answer(&words("store "), &[]).ends_with(":4\n"));
+    }
+
+    #[test]
+    fn store_names_are_wanted_after_commands_that_take_one() {
+        let global = store_name_wanted(&words("-n team-a store get ")).expect("a name is wanted");
+        assert_eq!(global.namespace.as_deref(), Some("team-a"));
+        let global =
+            store_name_wanted(&words("store logs --kubeconfig=/k --component setup d")).unwrap();
+        assert_eq!(global.kubeconfig.unwrap().to_str(), Some("/k"));
+        assert!(store_name_wanted(&words("store create ")).is_none());
+        assert!(
+            store_name_wanted(&words("store get demo ")).is_none(),
+            "one name only"
+        );
+        let offered = answer(&words("store get d"), &["demo".into(), "shop".into()]);
+        assert!(
+            offered.starts_with("demo\n") && !offered.contains("shop"),
+            "{offered}"
+        );
     }
 }
