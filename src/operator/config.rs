@@ -253,3 +253,63 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: OperatorArgs,
+    }
+
+    #[test]
+    fn plans_come_from_a_file_when_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plans.yaml");
+        let mut plans = Plans::default();
+        plans.small.cpu = "500m".into();
+        std::fs::write(&file, serde_yaml::to_string(&plans).unwrap()).unwrap();
+        let wrapper = Wrapper::parse_from([
+            "x",
+            "--plans-file",
+            file.to_str().unwrap(),
+            "--provisioning-timeout",
+            "90s",
+        ]);
+        let settings = Settings::from_args(&wrapper.args).unwrap();
+        assert_eq!(settings.plans.small.cpu, "500m");
+        assert_eq!(settings.provisioning_timeout, Duration::from_secs(90));
+
+        std::fs::write(&file, "small: {cpu: 1}").unwrap();
+        let err = Settings::from_args(&wrapper.args).unwrap_err();
+        assert!(err.contains("is not valid"), "{err}");
+    }
+
+    #[test]
+    fn each_plan_fits_its_quota_with_the_setup_job_running() {
+        let cpu = |q: &str| {
+            q.strip_suffix('m').map_or_else(
+                || q.parse::<f64>().unwrap(),
+                |m| m.parse::<f64>().unwrap() / 1000.0,
+            )
+        };
+        let mib = |q: &str| {
+            q.strip_suffix("Gi").map_or_else(
+                || q.trim_end_matches("Mi").parse::<f64>().unwrap(),
+                |g| g.parse::<f64>().unwrap() * 1024.0,
+            )
+        };
+        let plans = Plans::default();
+        for plan in [&plans.small, &plans.medium, &plans.large] {
+            let used_cpu =
+                cpu(&plan.database.cpu) + cpu(&plan.wordpress.cpu) + cpu(&plan.setup.cpu);
+            let used_mem =
+                mib(&plan.database.memory) + mib(&plan.wordpress.memory) + mib(&plan.setup.memory);
+            assert!(used_cpu <= cpu(&plan.cpu), "{plan:?}");
+            assert!(used_mem <= mib(&plan.memory), "{plan:?}");
+        }
+    }
+}
