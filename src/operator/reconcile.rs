@@ -197,7 +197,13 @@ async fn provision(
     // 4. Database.
     apply_object(client, &wc::database_service(sc)).await?;
     let database = apply_object(client, &wc::database_statefulset(sc)).await?;
-    let database_state = statefulset_state(&database, sc.store.spec.suspend);
+    let database_state = explain(
+        statefulset_state(&database, sc.store.spec.suspend),
+        sc,
+        ctx,
+        DATABASE,
+    )
+    .await?;
     let database_ready = matches!(database_state, StepState::Done { .. });
     observed.steps.push(("Database", database_state));
 
@@ -205,7 +211,13 @@ async fn provision(
     apply_object(client, &wc::wordpress_volume(sc)).await?;
     apply_object(client, &wc::wordpress_service(sc)).await?;
     let wordpress = apply_object(client, &wc::wordpress_deployment(sc)).await?;
-    let wordpress_state = deployment_state(&wordpress, sc.store.spec.suspend);
+    let wordpress_state = explain(
+        deployment_state(&wordpress, sc.store.spec.suspend),
+        sc,
+        ctx,
+        wc::WORDPRESS,
+    )
+    .await?;
     let wordpress_ready = matches!(wordpress_state, StepState::Done { .. });
     observed.steps.push(("WordPress", wordpress_state));
 
@@ -231,6 +243,7 @@ async fn provision(
             ),
         }
     };
+    let setup = explain(setup, sc, ctx, SETUP_JOB).await?;
     observed.steps.push(("Setup", setup));
 
     // 7. Ingress.
@@ -240,6 +253,72 @@ async fn provision(
         StepState::done("Applied", format!("routes {} to WordPress", sc.host)),
     ));
     Ok(observed)
+}
+
+/// Adds to a waiting step what its pods say is wrong: unschedulable, an image
+/// that cannot be pulled, a container that keeps crashing.
+async fn explain(
+    state: StepState,
+    sc: &StoreContext<'_>,
+    ctx: &Context,
+    component: &str,
+) -> Result<StepState> {
+    let StepState::Waiting { reason, message } = state else {
+        return Ok(state);
+    };
+    let pods: Api<Pod> = Api::namespaced(ctx.client.clone(), &sc.namespace);
+    let selector = sc
+        .selector(component)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let trouble = pods
+        .list(&ListParams::default().labels(&selector))
+        .await?
+        .items
+        .iter()
+        .find_map(pod_trouble);
+    Ok(match trouble {
+        Some(trouble) => StepState::waiting(&reason, format!("{message}; {trouble}")),
+        None => StepState::Waiting { reason, message },
+    })
+}
+
+/// One line on why a pod does not run, when its status says.
+pub fn pod_trouble(pod: &Pod) -> Option<String> {
+    let name = pod.metadata.name.as_deref().unwrap_or_default();
+    let status = pod.status.as_ref()?;
+    let unschedulable = status
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == "PodScheduled" && c.status == "False");
+    if let Some(c) = unschedulable {
+        return Some(format!(
+            "pod {name} cannot be scheduled: {}",
+            c.message.as_deref().unwrap_or("no reason given").trim()
+        ));
+    }
+    const STUCK: [&str; 6] = [
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "InvalidImageName",
+        "CrashLoopBackOff",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+    ];
+    status.container_statuses.iter().flatten().find_map(|c| {
+        let waiting = c.state.as_ref()?.waiting.as_ref()?;
+        let reason = waiting.reason.as_deref()?;
+        STUCK.contains(&reason).then(|| {
+            format!(
+                "pod {name} container {}: {reason}: {}",
+                c.name,
+                waiting.message.as_deref().unwrap_or_default().trim()
+            )
+        })
+    })
 }
 
 /// While suspended, the setup step keeps what it last was.
@@ -629,4 +708,42 @@ fn image_tag(image: &str) -> String {
         .rsplit_once(':')
         .map(|(_, tag)| tag.to_string())
         .unwrap_or_else(|| image.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(status: serde_json::Value) -> Pod {
+        serde_json::from_value(json!({"metadata": {"name": "setup-x"}, "status": status})).unwrap()
+    }
+
+    #[test]
+    fn an_unschedulable_pod_says_why() {
+        let pending = pod(json!({"phase": "Pending", "conditions": [{
+            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "message": "0/2 nodes are available: 2 Insufficient cpu."
+        }]}));
+        assert_eq!(
+            pod_trouble(&pending).as_deref(),
+            Some("pod setup-x cannot be scheduled: 0/2 nodes are available: 2 Insufficient cpu.")
+        );
+    }
+
+    #[test]
+    fn an_image_that_cannot_be_pulled_says_so() {
+        let pulling = pod(json!({"phase": "Pending", "containerStatuses": [{
+            "name": "setup", "image": "x", "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"x\""}}
+        }]}));
+        assert_eq!(
+            pod_trouble(&pulling).as_deref(),
+            Some("pod setup-x container setup: ImagePullBackOff: Back-off pulling image \"x\"")
+        );
+        let starting = pod(json!({"phase": "Pending", "containerStatuses": [{
+            "name": "setup", "image": "x", "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"waiting": {"reason": "ContainerCreating"}}
+        }]}));
+        assert_eq!(pod_trouble(&starting), None, "starting is not trouble");
+    }
 }
