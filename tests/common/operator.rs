@@ -20,10 +20,66 @@ pub struct Operator {
     _dir: tempfile::TempDir,
 }
 
-/// One test's operators: their Store selector and Lease.
-#[derive(Clone)]
+/// One test's operators: their Store selector and Lease. Dropped at the end
+/// of the test (after its operators), it removes the test's stores and their
+/// namespaces, so a shared cluster does not fill up with workloads.
 pub struct Scope {
     pub id: String,
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let selector = format!("{TEST_LABEL}={}", self.id);
+        let kubectl = |args: &[&str]| {
+            Command::new("kubectl")
+                .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+                .args(args)
+                .output()
+        };
+        let Ok(listed) = kubectl(&[
+            "get",
+            "stores",
+            "-A",
+            "-l",
+            &selector,
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.namespace} {.metadata.name}{\"\\n\"}{end}",
+        ]) else {
+            return;
+        };
+        for line in String::from_utf8_lossy(&listed.stdout).lines() {
+            let Some((namespace, name)) = line.split_once(' ') else {
+                continue;
+            };
+            // No operator is left to run the finalizer: do its work by hand.
+            let _ = kubectl(&[
+                "delete",
+                "namespace",
+                &format!("store-{name}"),
+                "--wait=false",
+                "--ignore-not-found",
+            ]);
+            let _ = kubectl(&[
+                "patch",
+                "store",
+                name,
+                "-n",
+                namespace,
+                "--type=merge",
+                "-p",
+                r#"{"metadata":{"finalizers":null}}"#,
+            ]);
+            let _ = kubectl(&[
+                "delete",
+                "store",
+                name,
+                "-n",
+                namespace,
+                "--wait=false",
+                "--ignore-not-found",
+            ]);
+        }
+    }
 }
 
 impl Scope {
