@@ -105,6 +105,18 @@ async fn versions(admin: &Client, namespace: &str) -> BTreeMap<String, String> {
     all
 }
 
+/// How many objects of a kind a namespace holds.
+async fn count<K>(admin: &Client, namespace: &str) -> usize
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let api = Api::<K>::namespaced(admin.clone(), namespace);
+    api.list(&ListParams::default()).await.unwrap().items.len()
+}
+
 fn nexus_as(user: &str, namespace: &str) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"));
     cmd.arg(format!("--kubeconfig={}", kubeconfig(user).display()))
@@ -559,50 +571,19 @@ async fn a_killed_operator_resumes_without_duplicates() {
     // The lease of the killed one must expire before the next one leads.
     let _second = scope.start("second", &[slow]);
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 120).await;
-    for (kind, count) in [
-        (
-            "jobs",
-            jobs.list(&ListParams::default()).await.unwrap().items.len(),
-        ),
-        (
-            "deployments",
-            Api::<Deployment>::namespaced(admin.clone(), &workload)
-                .list(&ListParams::default())
-                .await
-                .unwrap()
-                .items
-                .len(),
-        ),
-        (
-            "statefulsets",
-            Api::<StatefulSet>::namespaced(admin.clone(), &workload)
-                .list(&ListParams::default())
-                .await
-                .unwrap()
-                .items
-                .len(),
-        ),
-        (
-            "ingresses",
-            Api::<Ingress>::namespaced(admin.clone(), &workload)
-                .list(&ListParams::default())
-                .await
-                .unwrap()
-                .items
-                .len(),
-        ),
-    ] {
-        assert_eq!(count, 1, "{kind}");
-    }
+    assert_eq!(count::<Job>(&admin, &workload).await, 1, "jobs");
     assert_eq!(
-        Api::<Secret>::namespaced(admin.clone(), &workload)
-            .list(&ListParams::default())
-            .await
-            .unwrap()
-            .items
-            .len(),
-        3
+        count::<Deployment>(&admin, &workload).await,
+        1,
+        "deployments"
     );
+    assert_eq!(
+        count::<StatefulSet>(&admin, &workload).await,
+        1,
+        "statefulsets"
+    );
+    assert_eq!(count::<Ingress>(&admin, &workload).await, 1, "ingresses");
+    assert_eq!(count::<Secret>(&admin, &workload).await, 3, "secrets");
 }
 
 #[tokio::test]
@@ -791,22 +772,9 @@ async fn a_namespace_of_someone_else_is_a_name_conflict_and_is_left_alone() {
 /// nexus-operator ClusterRole: that role must be all it needs.
 #[tokio::test]
 async fn the_operator_needs_no_more_than_its_cluster_role() {
-    use std::process::Command;
     let (admin, ns, scope) = tenant("op-rbac").await;
     let home = TestNamespace::new(&admin, "nexus-system").await;
-    let kubectl = |args: &[&str]| {
-        let out = Command::new("kubectl")
-            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let kubectl = |args: &[&str]| common::kubectl("admin", args);
     let role = common::repo_root().join("config/rbac/nexus-operator.yaml");
     kubectl(&[
         "apply",

@@ -274,18 +274,7 @@ async fn logs_reach_the_store_pods() {
         .success();
     // Stand in for the operator: the store's namespace, a WordPress pod, read access for alice.
     let workload = format!("store-{name}");
-    let kubectl_admin = |args: &[&str]| {
-        let out = Command::new("kubectl")
-            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let kubectl_admin = |args: &[&str]| common::kubectl("admin", args);
     kubectl_admin(&["create", "namespace", &workload]);
     let pod: Pod = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "wordpress-0", "labels": {"nexus.dev/store": name, "app.kubernetes.io/component": "wordpress"}},
