@@ -650,7 +650,7 @@ async fn only_the_leader_reconciles_and_a_killed_leader_hands_over() {
 }
 
 #[tokio::test]
-async fn suspend_scales_to_zero_and_back() {
+async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
     let (admin, ns, scope) = tenant("op-suspend").await;
     let _operator = scope.start("a", &[]);
     let name = store_name("nap");
@@ -690,6 +690,42 @@ async fn suspend_scales_to_zero_and_back() {
         .await
         .unwrap();
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 60).await;
+
+    // A bigger plan: more quota and bigger containers; the volumes stay as they are.
+    let medium = json!({"spec": {"plan": "medium"}});
+    let changed = stores
+        .patch(&name, &PatchParams::default(), &Patch::Merge(medium))
+        .await
+        .unwrap();
+    let generation = changed.metadata.generation;
+    let caught_up = move |s: Option<&Store>| {
+        s.is_some_and(|s| {
+            s.phase() == Phase::Ready
+                && s.status.as_ref().and_then(|st| st.observed_generation) == generation
+        })
+    };
+    wait_for(&stores, &name, 60, "Ready at the new generation", caught_up).await;
+    let quota = Api::<ResourceQuota>::namespaced(admin.clone(), &workload)
+        .get("store-quota")
+        .await
+        .unwrap();
+    assert_eq!(quota.spec.unwrap().hard.unwrap()["limits.cpu"].0, "2");
+    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
+        .get("wordpress")
+        .await
+        .unwrap();
+    let container = &deployment.spec.unwrap().template.spec.unwrap().containers[0];
+    assert_eq!(
+        container
+            .resources
+            .as_ref()
+            .unwrap()
+            .limits
+            .as_ref()
+            .unwrap()["memory"]
+            .0,
+        "1Gi"
+    );
 }
 
 #[tokio::test]
@@ -911,4 +947,62 @@ async fn a_new_tenant_member_gets_read_access_to_existing_stores() {
         .unwrap();
     let no_bob = move |b: Option<&RoleBinding>| !has_bob(b);
     wait_for(&bindings, "nexus-tenant-read", 20, "bob removed", no_bob).await;
+}
+
+#[tokio::test]
+async fn changed_settings_run_the_setup_again() {
+    let (admin, ns, scope) = tenant("op-settings").await;
+    let _operator = scope.start("a", &[]);
+    let name = store_name("move");
+    create_store(
+        &admin,
+        &ns.name,
+        &scope,
+        &name,
+        json!({"engine": "woocommerce"}),
+    )
+    .await;
+    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let workload = format!("store-{name}");
+    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
+    let first_run = jobs.get("setup").await.unwrap().uid();
+
+    let domain = format!("{name}.example.org");
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    let change = json!({"spec": {"domain": domain, "woocommerce": {"currency": "EUR"}}});
+    let changed = stores
+        .patch(&name, &PatchParams::default(), &Patch::Merge(change))
+        .await
+        .unwrap();
+    let generation = changed.metadata.generation;
+    let caught_up = move |s: Option<&Store>| {
+        s.is_some_and(|s| {
+            s.phase() == Phase::Ready
+                && s.status.as_ref().and_then(|st| st.observed_generation) == generation
+        })
+    };
+    let store = wait_for(&stores, &name, 90, "Ready at the new generation", caught_up).await;
+    assert_eq!(store.status.unwrap().url, Some(format!("http://{domain}")));
+
+    let job = jobs.get("setup").await.unwrap();
+    assert_ne!(job.uid(), first_run, "the setup ran again");
+    let env = job.spec.unwrap().template.spec.unwrap().containers[0]
+        .env
+        .clone()
+        .unwrap();
+    let value = |name: &str| {
+        env.iter()
+            .find(|e| e.name == name)
+            .and_then(|e| e.value.clone())
+    };
+    assert_eq!(value("CURRENCY").as_deref(), Some("EUR"));
+    assert_eq!(value("STORE_URL"), Some(format!("http://{domain}")));
+    let ingress = Api::<Ingress>::namespaced(admin.clone(), &workload)
+        .get("wordpress")
+        .await
+        .unwrap();
+    assert_eq!(
+        ingress.spec.unwrap().rules.unwrap()[0].host.as_deref(),
+        Some(domain.as_str())
+    );
 }

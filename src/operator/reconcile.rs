@@ -8,7 +8,7 @@ use std::time::Duration;
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, Pod, Secret};
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, Secret};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -196,7 +196,12 @@ async fn provision(
 
     // 4. Database.
     apply_object(client, &wc::database_service(sc)).await?;
-    let database = apply_object(client, &wc::database_statefulset(sc)).await?;
+    let mut database = wc::database_statefulset(sc);
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), &sc.namespace);
+    if let Some(existing) = sets.get_opt(DATABASE).await? {
+        keep_volume_claims(&mut database, &existing);
+    }
+    let database = apply_object(client, &database).await?;
     let database_state = explain(
         statefulset_state(&database, sc.store.spec.suspend),
         sc,
@@ -208,7 +213,12 @@ async fn provision(
     observed.steps.push(("Database", database_state));
 
     // 5. WordPress.
-    apply_object(client, &wc::wordpress_volume(sc)).await?;
+    let mut volume = wc::wordpress_volume(sc);
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), &sc.namespace);
+    if let Some(existing) = claims.get_opt(wc::WORDPRESS_VOLUME).await? {
+        keep_claim_size(&mut volume, &existing);
+    }
+    apply_object(client, &volume).await?;
     apply_object(client, &wc::wordpress_service(sc)).await?;
     let wordpress = apply_object(client, &wc::wordpress_deployment(sc)).await?;
     let wordpress_state = explain(
@@ -227,15 +237,23 @@ async fn provision(
     } else {
         let jobs: Api<Job> = Api::namespaced(client.clone(), &sc.namespace);
         let existing = jobs.get_opt(SETUP_JOB).await?;
+        let desired_job = wc::setup_job(sc);
         match existing {
             Some(job) if job.metadata.deletion_timestamp.is_some() => {
                 StepState::waiting("Restarting", "the previous setup Job is being removed")
             }
-            Some(_) => {
-                setup_state(&apply_object(client, &wc::setup_job(sc)).await?, sc, ctx).await?
+            // A Job's pod template cannot change: when the store's settings
+            // (URL, email, currency, image) changed, the setup runs again.
+            Some(job) if wc::setup_hash(&job) != wc::setup_hash(&desired_job) => {
+                jobs.delete(SETUP_JOB, &DeleteParams::background()).await?;
+                StepState::waiting(
+                    "Restarting",
+                    "the store's settings changed; the setup runs again",
+                )
             }
+            Some(_) => setup_state(&apply_object(client, &desired_job).await?, sc, ctx).await?,
             None if database_ready && wordpress_ready => {
-                setup_state(&apply_object(client, &wc::setup_job(sc)).await?, sc, ctx).await?
+                setup_state(&apply_object(client, &desired_job).await?, sc, ctx).await?
             }
             None => StepState::waiting(
                 "WaitingForWorkloads",
@@ -319,6 +337,32 @@ pub fn pod_trouble(pod: &Pod) -> Option<String> {
             )
         })
     })
+}
+
+/// A StatefulSet's volume claims cannot change once made: a plan change
+/// resizes the store's quota and containers, not its existing volumes.
+fn keep_volume_claims(desired: &mut StatefulSet, existing: &StatefulSet) {
+    let existing_claims = existing
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_claim_templates.as_ref());
+    if let (Some(spec), Some(claims)) = (desired.spec.as_mut(), existing_claims)
+        && let Some(template) = spec.volume_claim_templates.as_mut()
+    {
+        for (want, have) in template.iter_mut().zip(claims) {
+            if let (Some(want), Some(have)) = (want.spec.as_mut(), have.spec.as_ref()) {
+                want.resources = have.resources.clone();
+            }
+        }
+    }
+}
+
+/// A bound claim keeps its size (shrinking is refused, growing needs a
+/// StorageClass that allows expansion).
+fn keep_claim_size(desired: &mut PersistentVolumeClaim, existing: &PersistentVolumeClaim) {
+    if let (Some(want), Some(have)) = (desired.spec.as_mut(), existing.spec.as_ref()) {
+        want.resources = have.resources.clone();
+    }
 }
 
 /// While suspended, the setup step keeps what it last was.

@@ -2,6 +2,8 @@
 //! up. The script is fixed text; the store's values reach it only through
 //! environment variables.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Affinity, Container, EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, PodAffinity,
@@ -15,6 +17,8 @@ use crate::engines::StoreContext;
 use crate::guardrails::ADMIN_SECRET;
 
 pub const SETUP_JOB: &str = "setup";
+/// Fingerprint of the Job's pod template, to tell when it must run again.
+pub const SETUP_HASH_ANNOTATION: &str = "nexus.dev/setup-hash";
 pub const SETUP_SCRIPT: &str = include_str!("setup.sh");
 
 pub fn setup_job(ctx: &StoreContext) -> Job {
@@ -46,7 +50,7 @@ pub fn setup_job(ctx: &StoreContext) -> Job {
     ]);
     let mut labels = ctx.labels(Some(SETUP_JOB));
     labels.extend(ctx.selector(SETUP_JOB));
-    Job {
+    let mut job = Job {
         metadata: ObjectMeta {
             name: Some(SETUP_JOB.into()),
             namespace: Some(ctx.namespace.clone()),
@@ -125,7 +129,35 @@ pub fn setup_job(ctx: &StoreContext) -> Job {
             ..JobSpec::default()
         }),
         ..Job::default()
-    }
+    };
+    let template = job.spec.as_ref().map(|s| &s.template);
+    let hash = fnv1a(
+        serde_json::to_string(&template)
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    job.metadata.annotations = Some(BTreeMap::from([(
+        SETUP_HASH_ANNOTATION.to_string(),
+        format!("{hash:016x}"),
+    )]));
+    job
+}
+
+/// The fingerprint a setup Job carries (empty when it has none).
+pub fn setup_hash(job: &Job) -> &str {
+    job.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(SETUP_HASH_ANNOTATION))
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
+/// FNV-1a: a small hash that is the same in every build, unlike std's.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -160,6 +192,29 @@ mod tests {
                 .value
                 .as_deref(),
             Some("http://demo.shops.example.com")
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_settings_the_job_runs_with() {
+        let settings = Settings::for_tests();
+        let mut store = store("demo", Plan::Small);
+        let first = setup_job(&StoreContext::new(&store, &settings));
+        let again = setup_job(&StoreContext::new(&store, &settings));
+        assert_eq!(setup_hash(&first), setup_hash(&again));
+        assert_eq!(setup_hash(&first).len(), 16);
+        store.spec.plan = Plan::Medium; // the setup container is the same size in every plan
+        assert_eq!(
+            setup_hash(&first),
+            setup_hash(&setup_job(&StoreContext::new(&store, &settings)))
+        );
+        store.spec.woocommerce = Some(crate::api::WooCommerceOptions {
+            currency: Some("EUR".into()),
+            sample_products: None,
+        });
+        assert_ne!(
+            setup_hash(&first),
+            setup_hash(&setup_job(&StoreContext::new(&store, &settings)))
         );
     }
 

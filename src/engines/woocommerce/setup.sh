@@ -53,6 +53,10 @@ if ! wp core is-installed >/dev/null 2>&1; then
 		--admin_user="$ADMIN_USER" --admin_password="$ADMIN_PASSWORD" --admin_email="$ADMIN_EMAIL" --skip-email
 fi
 
+# The store's address may have changed since the install (spec.domain).
+run site-url wp option update home "$STORE_URL"
+run site-url wp option update siteurl "$STORE_URL"
+
 installed=$(wp plugin get woocommerce --field=version 2>/dev/null || true)
 if [ "$installed" != "$WOOCOMMERCE_VERSION" ]; then
 	run woocommerce-install wp plugin install woocommerce --version="$WOOCOMMERCE_VERSION" --force
