@@ -31,9 +31,8 @@ pub enum Error {
     )]
     CrdMissing,
 
-    #[error(
-        "{who} may not {verb} {resource} in namespace {namespace:?}\nhint: ask a platform admin for a RoleBinding to the nexus-tenant ClusterRole in that namespace, or pick another with -n"
-    )]
+    /// `namespace` is empty for a request across all namespaces.
+    #[error("{}", forbidden(who, verb, resource, namespace))]
     Forbidden {
         who: String,
         verb: String,
@@ -98,7 +97,20 @@ impl Error {
     }
 }
 
+fn forbidden(who: &str, verb: &str, resource: &str, namespace: &str) -> String {
+    if namespace.is_empty() {
+        format!(
+            "{who} may not {verb} {resource} across all namespaces\nhint: leave out -A to work in one namespace where you are a tenant"
+        )
+    } else {
+        format!(
+            "{who} may not {verb} {resource} in namespace {namespace:?}\nhint: ask a platform admin for a RoleBinding to the nexus-tenant ClusterRole in that namespace, or pick another with -n"
+        )
+    }
+}
+
 /// What the CLI was doing when the API answered, for error messages.
+/// An empty `namespace` means all namespaces.
 #[derive(Debug, Clone)]
 pub struct Action<'a> {
     pub verb: &'a str,

@@ -366,3 +366,36 @@ async fn completion_offers_the_stores_of_the_namespace() {
         .clone();
     assert_eq!(String::from_utf8_lossy(&out), "completed-one\n:4\n");
 }
+
+#[tokio::test]
+async fn list_wide_and_across_namespaces() {
+    let ns = tenant("alice").await;
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", "wide-one"])
+        .assert()
+        .success();
+    nexus_as("alice", &ns.name)
+        .args(["store", "list", "-o", "wide"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(r"NAME\s+PLAN\s+PHASE\s+URL\s+AGE\s+ENGINE\s+REASON").unwrap(),
+        )
+        .stdout(
+            predicate::str::is_match(r"wide-one\s+small\s+Pending\s+-\s+\d+s\s+woocommerce\s+-")
+                .unwrap(),
+        );
+    nexus_as("admin", &ns.name)
+        .args(["store", "list", "-A"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"NAMESPACE\s+NAME\s+PLAN").unwrap())
+        .stdout(predicate::str::contains(format!("{}   wide-one", ns.name)));
+    nexus_as("alice", &ns.name)
+        .args(["store", "list", "-A"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "alice may not list stores across all namespaces",
+        ));
+}

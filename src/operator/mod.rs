@@ -257,7 +257,7 @@ async fn check_crd(client: &Client) -> Result<(), CliError> {
         Err(e) => Err(crate::error::Action {
             verb: "list",
             resource: "stores",
-            namespace: "(all namespaces)",
+            namespace: "",
             name: None,
         }
         .error(e)),

@@ -15,7 +15,7 @@ pub async fn list(session: &Session, all_namespaces: bool) -> Result<StoreList> 
     let action = Action {
         verb: "list",
         resource: "stores",
-        namespace: scope.as_deref().unwrap_or("(all namespaces)"),
+        namespace: scope.as_deref().unwrap_or_default(),
         name: None,
     };
     let found = api
