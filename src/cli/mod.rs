@@ -226,10 +226,11 @@ pub enum Component {
 impl Component {
     /// The `app.kubernetes.io/component` label of the component's pods.
     pub fn label(self) -> &'static str {
+        use crate::engines::woocommerce::{DATABASE, SETUP_JOB, WORDPRESS};
         match self {
-            Component::Wordpress => "wordpress",
-            Component::Database => "database",
-            Component::Setup => "setup",
+            Component::Wordpress => WORDPRESS,
+            Component::Database => DATABASE,
+            Component::Setup => SETUP_JOB,
         }
     }
 }

@@ -399,7 +399,7 @@ async fn ensure_namespace(sc: &StoreContext<'_>, ctx: &Context) -> Result<StepSt
                     format!("namespace {} is still being deleted", sc.namespace),
                 ));
             }
-            apply_cluster_object(&namespaces, &desired).await?;
+            apply_through(&namespaces, &desired).await?;
         }
         None => match namespaces.create(&PostParams::default(), &desired).await {
             Ok(_) => {}
@@ -425,13 +425,19 @@ async fn ensure_secrets(
     ctx: &Context,
 ) -> Result<StepState> {
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &sc.namespace);
-    let wanted = [wc::DATABASE_SECRET, ADMIN_SECRET, wc::SALTS_SECRET];
-    let mut missing = Vec::new();
-    for name in wanted {
-        if secrets.get_metadata_opt(name).await?.is_none() {
-            missing.push(name);
-        }
-    }
+    // The whole namespace is the store's: one list, and a Secret restored
+    // without our labels still counts.
+    let present: Vec<String> = secrets
+        .list_metadata(&ListParams::default())
+        .await?
+        .items
+        .iter()
+        .map(|s| s.name_any())
+        .collect();
+    let missing: Vec<&str> = [wc::DATABASE_SECRET, ADMIN_SECRET, wc::SALTS_SECRET]
+        .into_iter()
+        .filter(|name| !present.iter().any(|p| p == name))
+        .collect();
     if missing.is_empty() {
         return Ok(StepState::done(
             "Created",
@@ -714,22 +720,11 @@ where
         .namespace
         .clone()
         .ok_or(Error::Invalid("namespace on a child"))?;
-    let name = object
-        .meta()
-        .name
-        .clone()
-        .ok_or(Error::Invalid("name on a child"))?;
-    let api: Api<K> = Api::namespaced(client.clone(), &namespace);
-    Ok(api
-        .patch(
-            &name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(object),
-        )
-        .await?)
+    apply_through(&Api::namespaced(client.clone(), &namespace), object).await
 }
 
-async fn apply_cluster_object<K>(api: &Api<K>, object: &K) -> Result<K>
+/// Server-side apply through `api` (cluster-scoped objects, or a namespace's Api).
+async fn apply_through<K>(api: &Api<K>, object: &K) -> Result<K>
 where
     K: Resource + Serialize + DeserializeOwned + Clone + std::fmt::Debug,
 {
@@ -738,13 +733,8 @@ where
         .name
         .clone()
         .ok_or(Error::Invalid("name on a child"))?;
-    Ok(api
-        .patch(
-            &name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(object),
-        )
-        .await?)
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    Ok(api.patch(&name, &params, &Patch::Apply(object)).await?)
 }
 
 fn image_tag(image: &str) -> String {

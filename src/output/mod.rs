@@ -1,7 +1,7 @@
 //! Renders command models as table, wide table, JSON, YAML or names. JSON
 //! and YAML print the model itself, so scripts see what the table shows.
 
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, Write};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::Serialize;
@@ -63,10 +63,6 @@ pub fn io_error(err: io::Error) -> Error {
 /// so stdout stays parseable.
 pub fn note(text: &str) {
     let _ = writeln!(io::stderr(), "{text}");
-}
-
-pub fn stderr_is_terminal() -> bool {
-    io::stderr().is_terminal()
 }
 
 /// An age as kubectl shows it: 45s, 12m, 5h, 3d.

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::api::{Store, conditions};
-use crate::commands::store::Progress;
+use crate::api::Store;
+use crate::commands::store::{Progress, position};
 
 pub fn progress_for_stderr(what: &str) -> Box<dyn Progress> {
     if io::stderr().is_terminal() {
@@ -29,16 +29,7 @@ pub fn progress_for_stderr(what: &str) -> Box<dyn Progress> {
 /// The line that tells where a store is now.
 fn describe(store: &Store) -> String {
     let name = store.metadata.name.as_deref().unwrap_or_default();
-    let phase = store.phase();
-    match store
-        .status
-        .as_ref()
-        .and_then(|s| conditions::most_relevant(&s.conditions))
-    {
-        Some(c) if c.message.is_empty() => format!("{name}: {phase} ({}: {})", c.type_, c.reason),
-        Some(c) => format!("{name}: {phase} ({}: {}: {})", c.type_, c.reason, c.message),
-        None => format!("{name}: {phase}"),
-    }
+    format!("{name}: {}", position(store))
 }
 
 struct Spinner {

@@ -8,12 +8,8 @@ use kube::api::{ListParams, LogParams};
 use crate::api::store_namespace;
 use crate::cli::LogsArgs;
 use crate::commands::Session;
+use crate::engines::{COMPONENT, STORE_LABEL};
 use crate::error::{Action, Error, Result};
-
-/// Label every pod of a store carries, with the store's name.
-pub const STORE_LABEL: &str = "nexus.dev/store";
-/// Label that tells a store's parts apart.
-pub const COMPONENT_LABEL: &str = "app.kubernetes.io/component";
 
 /// Writes the logs of the component's pods to `out`, each line prefixed with
 /// the pod's name when there is more than one pod.
@@ -24,7 +20,7 @@ pub async fn logs(session: &Session, args: &LogsArgs, out: &mut dyn Write) -> Re
     let namespace = store_namespace(&args.name);
     let pods: Api<Pod> = Api::namespaced(session.client.clone(), &namespace);
     let selector = format!(
-        "{STORE_LABEL}={},{COMPONENT_LABEL}={}",
+        "{STORE_LABEL}={},{COMPONENT}={}",
         args.name,
         args.component.label()
     );

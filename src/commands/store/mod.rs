@@ -18,7 +18,7 @@ pub use list::list;
 pub use logs::logs;
 pub use models::{ConditionView, EventView, StoreDetails, StoreList, StoreSummary};
 pub use retry::retry;
-pub use wait::Progress;
+pub use wait::{Progress, position};
 
 use kube::Api;
 

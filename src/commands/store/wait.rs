@@ -141,19 +141,19 @@ pub fn failure_of(store: &Store) -> (String, String) {
 
 /// One sentence on where a store was when we stopped waiting.
 fn describe_last(store: Option<&Store>) -> String {
-    let Some(store) = store else {
-        return "the store was never observed".into();
-    };
+    store.map_or_else(|| "the store was never observed".into(), position)
+}
+
+/// Where a store stands: its phase and the condition to look at first.
+pub fn position(store: &Store) -> String {
     let phase = store.phase();
     match store
         .status
         .as_ref()
         .and_then(|s| conditions::most_relevant(&s.conditions))
     {
-        Some(c) => format!(
-            "phase {phase}; last condition {}={} ({}): {}",
-            c.type_, c.status, c.reason, c.message
-        ),
+        Some(c) if c.message.is_empty() => format!("phase {phase}; {}: {}", c.type_, c.reason),
+        Some(c) => format!("phase {phase}; {}: {}: {}", c.type_, c.reason, c.message),
         None => format!(
             "phase {phase}; no operator has reported on it yet: is the Nexus operator running?"
         ),

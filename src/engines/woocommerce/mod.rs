@@ -9,7 +9,7 @@ mod wordpress;
 pub use database::{DATABASE, database_service, database_statefulset};
 pub use ingress::ingress;
 pub use secrets::{DATABASE_SECRET, SALTS_SECRET, generate_secrets};
-pub use setup::{SETUP_HASH_ANNOTATION, SETUP_JOB, SETUP_SCRIPT, setup_hash, setup_job};
+pub use setup::{SETUP_JOB, SETUP_SCRIPT, setup_hash, setup_job};
 pub use wordpress::{
     WORDPRESS, WORDPRESS_VOLUME, wordpress_deployment, wordpress_service, wordpress_volume,
 };
