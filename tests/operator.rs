@@ -30,6 +30,45 @@ async fn tenant(scope_name: &str) -> (Client, TestNamespace, Scope) {
     (admin, ns, Scope::new())
 }
 
+/// A tenant namespace with alice bound to nexus-tenant, an operator of the
+/// test's own, and a store of the test's that reached Ready. Fields drop in
+/// order: the operator stops, the scope removes the store, the namespace goes.
+struct ReadyStore {
+    operator: common::operator::Operator,
+    _scope: Scope,
+    ns: TestNamespace,
+    admin: Client,
+    name: String,
+    store: Store,
+}
+
+async fn ready_store(test: &str, prefix: &str, spec: serde_json::Value) -> ReadyStore {
+    let (admin, ns, scope) = tenant(test).await;
+    let operator = scope.start("a", &[]);
+    let name = store_name(prefix);
+    create_store(&admin, &ns.name, &scope, &name, spec).await;
+    let store = wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    ReadyStore {
+        operator,
+        _scope: scope,
+        ns,
+        admin,
+        name,
+        store,
+    }
+}
+
+/// Waits until the store is Ready again with the operator caught up with `generation`.
+async fn wait_ready_at(stores: &Api<Store>, name: &str, generation: Option<i64>) -> Store {
+    let caught_up = move |s: Option<&Store>| {
+        s.is_some_and(|s| {
+            s.phase() == Phase::Ready
+                && s.status.as_ref().and_then(|st| st.observed_generation) == generation
+        })
+    };
+    wait_for(stores, name, 90, "Ready at the new generation", caught_up).await
+}
+
 fn store_name(prefix: &str) -> String {
     format!("{prefix}-{}", common::unique_suffix())
 }
@@ -127,18 +166,15 @@ fn nexus_as(user: &str, namespace: &str) -> assert_cmd::Command {
 
 #[tokio::test]
 async fn a_store_becomes_ready_with_every_guardrail() {
-    let (admin, ns, scope) = tenant("op-ready").await;
-    let operator = scope.start("a", &[]);
-    let name = store_name("ready");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
+    let fixture = ready_store(
+        "op-ready",
+        "ready",
         json!({"engine": "woocommerce", "adminEmail": "owner@example.com"}),
     )
     .await;
-    let store = wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
+    let operator = &fixture.operator;
+    let store = fixture.store.clone();
     let workload = format!("store-{name}");
 
     let status = store.status.clone().unwrap();
@@ -282,7 +318,7 @@ async fn a_store_becomes_ready_with_every_guardrail() {
 
     // The tenant reads the credentials and the logs; bob does neither.
     let out = nexus_as("alice", &ns.name)
-        .args(["store", "credentials", &name, "-o", "json"])
+        .args(["store", "credentials", name, "-o", "json"])
         .assert()
         .success()
         .get_output()
@@ -292,11 +328,11 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     assert_eq!(credentials["username"], "admin");
     assert_eq!(credentials["password"].as_str().unwrap().len(), 24);
     nexus_as("alice", &ns.name)
-        .args(["store", "logs", &name])
+        .args(["store", "logs", name])
         .assert()
         .success();
     nexus_as("bob", &ns.name)
-        .args(["store", "credentials", &name])
+        .args(["store", "credentials", name])
         .assert()
         .code(1);
 
@@ -314,18 +350,9 @@ async fn a_store_becomes_ready_with_every_guardrail() {
 
 #[tokio::test]
 async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
-    let (admin, ns, scope) = tenant("op-idem").await;
-    let operator = scope.start("a", &[]);
-    let name = store_name("idem");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let fixture = ready_store("op-idem", "idem", json!({"engine": "woocommerce"})).await;
+    let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
+    let operator = &fixture.operator;
     let workload = format!("store-{name}");
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
     let secret_data = |s: Secret| s.data.unwrap_or_default();
@@ -333,7 +360,7 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
     // Let the controller settle on its own writes first.
     let mut reconciles = operator.wait_reconciles_above(0.0, 30).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let before = versions(&admin, &workload).await;
+    let before = versions(admin, &workload).await;
 
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     for round in 0..3 {
@@ -343,19 +370,19 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
             .max(reconciles);
         let patch = json!({"metadata": {"annotations": {"test/poke": round.to_string()}}});
         let poked = stores
-            .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .unwrap();
         reconciles = operator.wait_reconciles_above(reconciles, 30).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let after = stores.get(&name).await.unwrap();
+        let after = stores.get(name).await.unwrap();
         assert_eq!(
             after.resource_version(),
             poked.resource_version(),
             "round {round}: the reconcile rewrote the Store"
         );
     }
-    let after = versions(&admin, &workload).await;
+    let after = versions(admin, &workload).await;
     assert_eq!(
         before, after,
         "a reconcile of an unchanged store changed objects"
@@ -375,7 +402,7 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
         }
     }
     assert!(values.len() >= 11, "{values:?}");
-    let status = serde_json::to_string(&stores.get(&name).await.unwrap()).unwrap();
+    let status = serde_json::to_string(&stores.get(name).await.unwrap()).unwrap();
     let events = serde_json::to_string(
         &Api::<Event>::namespaced(admin.clone(), &ns.name)
             .list(&ListParams::default())
@@ -400,18 +427,8 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
 
 #[tokio::test]
 async fn deleted_children_are_put_back_but_lost_credentials_are_reported() {
-    let (admin, ns, scope) = tenant("op-repair").await;
-    let _operator = scope.start("a", &[]);
-    let name = store_name("repair");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let fixture = ready_store("op-repair", "repair", json!({"engine": "woocommerce"})).await;
+    let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     let workload = format!("store-{name}");
 
     let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload);
@@ -431,14 +448,14 @@ async fn deleted_children_are_put_back_but_lost_credentials_are_reported() {
         .unwrap();
     let back = move |d: Option<&Deployment>| d.is_some_and(|d| d.uid() != old);
     wait_for(&deployments, "wordpress", 30, "recreated", back).await;
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 60).await;
+    wait_phase(admin, &ns.name, name, Phase::Ready, 60).await;
 
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
     secrets
         .delete("database-credentials", &DeleteParams::default())
         .await
         .unwrap();
-    let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 30).await;
+    let failed = wait_phase(admin, &ns.name, name, Phase::Failed, 30).await;
     let (reason, message) = ready_condition(&failed);
     assert_eq!(reason, "CredentialsLost");
     assert!(
@@ -651,25 +668,15 @@ async fn only_the_leader_reconciles_and_a_killed_leader_hands_over() {
 
 #[tokio::test]
 async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
-    let (admin, ns, scope) = tenant("op-suspend").await;
-    let _operator = scope.start("a", &[]);
-    let name = store_name("nap");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let fixture = ready_store("op-suspend", "nap", json!({"engine": "woocommerce"})).await;
+    let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let suspend = |on: bool| json!({"spec": {"suspend": on}});
     stores
-        .patch(&name, &PatchParams::default(), &Patch::Merge(suspend(true)))
+        .patch(name, &PatchParams::default(), &Patch::Merge(suspend(true)))
         .await
         .unwrap();
-    wait_phase(&admin, &ns.name, &name, Phase::Suspended, 60).await;
+    wait_phase(admin, &ns.name, name, Phase::Suspended, 60).await;
     let workload = format!("store-{name}");
     let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
         .get("wordpress")
@@ -682,29 +689,18 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
         .unwrap();
     assert_eq!(set.spec.unwrap().replicas, Some(0));
     stores
-        .patch(
-            &name,
-            &PatchParams::default(),
-            &Patch::Merge(suspend(false)),
-        )
+        .patch(name, &PatchParams::default(), &Patch::Merge(suspend(false)))
         .await
         .unwrap();
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 60).await;
+    wait_phase(admin, &ns.name, name, Phase::Ready, 60).await;
 
     // A bigger plan: more quota and bigger containers; the volumes stay as they are.
     let medium = json!({"spec": {"plan": "medium"}});
     let changed = stores
-        .patch(&name, &PatchParams::default(), &Patch::Merge(medium))
+        .patch(name, &PatchParams::default(), &Patch::Merge(medium))
         .await
         .unwrap();
-    let generation = changed.metadata.generation;
-    let caught_up = move |s: Option<&Store>| {
-        s.is_some_and(|s| {
-            s.phase() == Phase::Ready
-                && s.status.as_ref().and_then(|st| st.observed_generation) == generation
-        })
-    };
-    wait_for(&stores, &name, 60, "Ready at the new generation", caught_up).await;
+    wait_ready_at(&stores, name, changed.metadata.generation).await;
     let quota = Api::<ResourceQuota>::namespaced(admin.clone(), &workload)
         .get("store-quota")
         .await
@@ -730,23 +726,13 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
 
 #[tokio::test]
 async fn delete_removes_the_namespace_then_the_store() {
-    let (admin, ns, scope) = tenant("op-delete").await;
-    let _operator = scope.start("a", &[]);
-    let name = store_name("bye");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let fixture = ready_store("op-delete", "bye", json!({"engine": "woocommerce"})).await;
+    let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     nexus_as("alice", &ns.name)
         .args([
             "store",
             "delete",
-            &name,
+            name,
             "--yes",
             "--wait",
             "--timeout",
@@ -904,24 +890,14 @@ async fn the_operator_needs_no_more_than_its_cluster_role() {
 
 #[tokio::test]
 async fn a_new_tenant_member_gets_read_access_to_existing_stores() {
-    let (admin, ns, scope) = tenant("op-members").await;
-    let _operator = scope.start("a", &[]);
-    let name = store_name("team");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let fixture = ready_store("op-members", "team", json!({"engine": "woocommerce"})).await;
+    let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     nexus_as("bob", &ns.name)
-        .args(["store", "credentials", &name])
+        .args(["store", "credentials", name])
         .assert()
         .code(1);
 
-    ns.grant(&admin, "bob", "nexus-tenant").await;
+    ns.grant(admin, "bob", "nexus-tenant").await;
     let bindings = Api::<RoleBinding>::namespaced(admin.clone(), &format!("store-{name}"));
     let has_bob = |b: Option<&RoleBinding>| {
         b.and_then(|b| b.subjects.as_ref())
@@ -937,7 +913,7 @@ async fn a_new_tenant_member_gets_read_access_to_existing_stores() {
     )
     .await;
     nexus_as("bob", &ns.name)
-        .args(["store", "credentials", &name])
+        .args(["store", "credentials", name])
         .assert()
         .success();
 
@@ -951,18 +927,8 @@ async fn a_new_tenant_member_gets_read_access_to_existing_stores() {
 
 #[tokio::test]
 async fn changed_settings_run_the_setup_again() {
-    let (admin, ns, scope) = tenant("op-settings").await;
-    let _operator = scope.start("a", &[]);
-    let name = store_name("move");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
-    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let fixture = ready_store("op-settings", "move", json!({"engine": "woocommerce"})).await;
+    let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     let workload = format!("store-{name}");
     let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
     let first_run = jobs.get("setup").await.unwrap().uid();
@@ -971,17 +937,10 @@ async fn changed_settings_run_the_setup_again() {
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let change = json!({"spec": {"domain": domain, "woocommerce": {"currency": "EUR"}}});
     let changed = stores
-        .patch(&name, &PatchParams::default(), &Patch::Merge(change))
+        .patch(name, &PatchParams::default(), &Patch::Merge(change))
         .await
         .unwrap();
-    let generation = changed.metadata.generation;
-    let caught_up = move |s: Option<&Store>| {
-        s.is_some_and(|s| {
-            s.phase() == Phase::Ready
-                && s.status.as_ref().and_then(|st| st.observed_generation) == generation
-        })
-    };
-    let store = wait_for(&stores, &name, 90, "Ready at the new generation", caught_up).await;
+    let store = wait_ready_at(&stores, name, changed.metadata.generation).await;
     assert_eq!(store.status.unwrap().url, Some(format!("http://{domain}")));
 
     let job = jobs.get("setup").await.unwrap();
