@@ -123,6 +123,48 @@ impl TestNamespace {
             .create(&PostParams::default(), &binding)
             .await
             .expect("create role binding");
+        self.wait_until_authorized(admin, user, cluster_role).await;
+    }
+
+    /// RBAC is eventually consistent: the authorizer sees a new RoleBinding a
+    /// moment after it is stored. Wait until it does, as a user would retry.
+    async fn wait_until_authorized(&self, admin: &Client, user: &str, cluster_role: &str) {
+        use k8s_openapi::api::authorization::v1::{
+            ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
+        };
+        let (group, resource) = match cluster_role {
+            "nexus-tenant" => ("nexus.dev", "stores"),
+            "edit" => ("", "secrets"),
+            _ => ("", "pods"),
+        };
+        let review = SubjectAccessReview {
+            spec: SubjectAccessReviewSpec {
+                user: Some(user.into()),
+                resource_attributes: Some(ResourceAttributes {
+                    namespace: Some(self.name.clone()),
+                    group: Some(group.into()),
+                    resource: Some(resource.into()),
+                    verb: Some("list".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let reviews = Api::<SubjectAccessReview>::all(admin.clone());
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let answer = reviews.create(&PostParams::default(), &review).await;
+            if answer.is_ok_and(|r| r.status.is_some_and(|s| s.allowed)) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{user} is still not allowed to list {resource} in {} 15s after the RoleBinding",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 
