@@ -384,7 +384,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__operator)
-            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --plans-file --provisioning-timeout --concurrency --store-selector --lease-name --lease-namespace --identity --metrics-address --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --provisioning-timeout --concurrency --store-selector --lease-name --lease-namespace --identity --metrics-address --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -414,6 +414,10 @@ _kubectl__nexus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --egress-deny-cidrs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --wordpress-image)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -431,6 +435,10 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --woocommerce-version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --woocommerce-source)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

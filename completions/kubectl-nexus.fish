@@ -171,12 +171,14 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l ingress-namespace -d 'Namespace of the ingress controller, the only one allowed to reach WordPress' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l tls-issuer -d 'cert-manager ClusterIssuer for the stores\' TLS certificates (none: plain HTTP)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l storage-class -d 'StorageClass of the stores\' volumes (default: the cluster\'s default class)' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l cluster-cidrs -d 'CIDRs WordPress may not reach even on 80/443: the cluster\'s pod and service ranges (comma-separated). The cloud metadata address is always excluded' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l cluster-cidrs -d 'CIDRs WordPress may not reach even on 80/443: the cluster\'s pod and service ranges (comma-separated)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l egress-deny-cidrs -d 'Further CIDRs no store may reach: cloud metadata and provider services (comma-separated; replaces the default list)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l wordpress-image -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l database-image -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l setup-image -d 'The wp-cli image that runs the setup Job' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l wordpress-version -d 'WordPress core version the setup Job installs (matches the WordPress image)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l wordpress-version -d 'The WordPress version the WordPress image ships (recorded in the status; the setup Job takes core from that image)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l woocommerce-version -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l woocommerce-source -d 'Where the setup Job takes WooCommerce from: `wordpress.org` (the plugin directory, at --woocommerce-version) or the http(s) URL of a zip the platform hosts, for clusters without internet access' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l plans-file -d 'YAML file with the plans\' quotas and container sizes (default: built in)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l provisioning-timeout -d 'A store not Ready this long after provisioning started is Failed' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l concurrency -d 'Stores reconciled at once' -r

@@ -67,7 +67,7 @@ pub enum Error {
         message: String,
     },
 
-    #[error("timed out after {} waiting for store {name:?}; {last}", humantime(*.waited))]
+    #[error("timed out after {} waiting for store {name:?}; {last}", crate::duration::human(*.waited))]
     Timeout {
         name: String,
         waited: Duration,
@@ -202,19 +202,6 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// A duration the way users write it: 90s, 10m, 1h30m.
-pub fn humantime(d: Duration) -> String {
-    let secs = d.as_secs();
-    match secs {
-        0 => format!("{}ms", d.as_millis()),
-        1..=119 => format!("{secs}s"),
-        120..=3599 if secs.is_multiple_of(60) => format!("{}m", secs / 60),
-        120..=3599 => format!("{}m{}s", secs / 60, secs % 60),
-        _ if secs.is_multiple_of(3600) => format!("{}h", secs / 3600),
-        _ => format!("{}h{}m", secs / 3600, (secs % 3600) / 60),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,12 +252,5 @@ mod tests {
             "",
         ));
         assert!(missing_crd.to_string().contains(INSTALL_CRD_HINT));
-    }
-
-    #[test]
-    fn durations_read_as_typed() {
-        assert_eq!(humantime(Duration::from_secs(90)), "90s");
-        assert_eq!(humantime(Duration::from_secs(600)), "10m");
-        assert_eq!(humantime(Duration::from_secs(5400)), "1h30m");
     }
 }

@@ -16,16 +16,22 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::engines::{STORE_UID_LABEL, StoreContext};
+use crate::api::labels::{
+    ACME_SOLVER_LABEL, ADMIN_SECRET, COMPONENT, DATABASE, DATABASE_PORT, SETUP, STORE_UID_LABEL,
+    TENANT_CLUSTER_ROLE, WORDPRESS, WORDPRESS_PORT,
+};
+use crate::validated::ValidatedStore;
 
-/// The ClusterRole a tenant's people are bound to in their tenant namespace.
-pub const TENANT_CLUSTER_ROLE: &str = "nexus-tenant";
-/// The credentials Secret the tenant may read.
-pub const ADMIN_SECRET: &str = "wordpress-admin";
-pub const DATABASE_PORT: i32 = 3306;
-pub const WORDPRESS_PORT: i32 = 80;
+/// The policies that route the public to a store: present only once its
+/// setup completed, so nobody but the setup ever meets an uninstalled site.
+pub const ALLOW_INGRESS_POLICY: &str = "allow-ingress-to-wordpress";
+pub const ALLOW_ACME_SOLVER_POLICY: &str = "allow-ingress-to-acme-solver";
+/// The port of cert-manager's HTTP-01 solver pods.
+pub const ACME_SOLVER_PORT: i32 = 8089;
+/// The name of the store's read-only Role and RoleBinding for its tenant.
+pub const TENANT_READ: &str = "nexus-tenant-read";
 
-fn meta(ctx: &StoreContext, name: &str) -> ObjectMeta {
+fn meta(ctx: &ValidatedStore, name: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.into()),
         namespace: Some(ctx.namespace.clone()),
@@ -41,18 +47,16 @@ fn quantities(pairs: &[(&str, &str)]) -> BTreeMap<String, Quantity> {
         .collect()
 }
 
-/// The store's namespace: labelled with its owner, Pod Security enforced.
-pub fn namespace(ctx: &StoreContext) -> Namespace {
+/// The store's namespace: labelled with its owner, Pod Security `restricted`
+/// enforced (every store pod runs unprivileged, so nothing else may).
+pub fn namespace(ctx: &ValidatedStore) -> Namespace {
     let mut labels = ctx.labels(None);
     labels.insert(STORE_UID_LABEL.into(), ctx.uid.clone());
-    // WordPress and MariaDB images start as root and drop privileges: baseline
-    // is what they meet; warn and audit against restricted to show the gap.
-    for (mode, level) in [
-        ("enforce", "baseline"),
-        ("warn", "restricted"),
-        ("audit", "restricted"),
-    ] {
-        labels.insert(format!("pod-security.kubernetes.io/{mode}"), level.into());
+    for mode in ["enforce", "warn", "audit"] {
+        labels.insert(
+            format!("pod-security.kubernetes.io/{mode}"),
+            "restricted".into(),
+        );
     }
     Namespace {
         metadata: ObjectMeta {
@@ -64,7 +68,7 @@ pub fn namespace(ctx: &StoreContext) -> Namespace {
     }
 }
 
-pub fn resource_quota(ctx: &StoreContext) -> ResourceQuota {
+pub fn resource_quota(ctx: &ValidatedStore) -> ResourceQuota {
     let plan = ctx.plan;
     ResourceQuota {
         metadata: meta(ctx, "store-quota"),
@@ -91,7 +95,7 @@ pub fn resource_quota(ctx: &StoreContext) -> ResourceQuota {
 
 /// Defaults for containers that name no resources, so every pod counts
 /// against the quota; and a ceiling no single container may pass.
-pub fn limit_range(ctx: &StoreContext) -> LimitRange {
+pub fn limit_range(ctx: &ValidatedStore) -> LimitRange {
     let plan = ctx.plan;
     LimitRange {
         metadata: meta(ctx, "store-limits"),
@@ -122,7 +126,7 @@ fn port(protocol: &str, port: i32) -> NetworkPolicyPort {
     }
 }
 
-fn policy(ctx: &StoreContext, name: &str, spec: NetworkPolicySpec) -> NetworkPolicy {
+fn policy(ctx: &ValidatedStore, name: &str, spec: NetworkPolicySpec) -> NetworkPolicy {
     NetworkPolicy {
         metadata: meta(ctx, name),
         spec: Some(spec),
@@ -140,14 +144,14 @@ fn namespace_peer(namespace: &str, pods: Option<BTreeMap<String, String>>) -> Ne
     }
 }
 
-/// Deny everything in and out, then allow exactly what a store needs.
-pub fn network_policies(ctx: &StoreContext) -> Vec<NetworkPolicy> {
-    let wordpress = ctx.selector("wordpress");
-    let database = ctx.selector("database");
-    let setup = ctx.selector("setup");
+/// Deny everything in and out, then allow exactly what a store needs inside
+/// itself and towards the internet. The public's way in is `route_policies`.
+pub fn network_policies(ctx: &ValidatedStore) -> Vec<NetworkPolicy> {
+    let wordpress = ctx.selector(WORDPRESS);
+    let database = ctx.selector(DATABASE);
+    let setup = ctx.selector(SETUP);
     let dns_ports = vec![port("UDP", 53), port("TCP", 53)];
-    let mut internet_except = vec!["169.254.169.254/32".to_string()];
-    internet_except.extend(ctx.settings.cluster_cidrs.iter().cloned());
+    let internet_except = ctx.settings.egress_except();
     vec![
         policy(
             ctx,
@@ -179,19 +183,6 @@ pub fn network_policies(ctx: &StoreContext) -> Vec<NetworkPolicy> {
         ),
         policy(
             ctx,
-            "allow-ingress-to-wordpress",
-            NetworkPolicySpec {
-                pod_selector: Some(selector(wordpress.clone())),
-                policy_types: Some(vec!["Ingress".into()]),
-                ingress: Some(vec![NetworkPolicyIngressRule {
-                    from: Some(vec![namespace_peer(&ctx.settings.ingress_namespace, None)]),
-                    ports: Some(vec![port("TCP", WORDPRESS_PORT)]),
-                }]),
-                ..NetworkPolicySpec::default()
-            },
-        ),
-        policy(
-            ctx,
             "allow-database-from-store",
             NetworkPolicySpec {
                 pod_selector: Some(selector(database.clone())),
@@ -213,7 +204,8 @@ pub fn network_policies(ctx: &StoreContext) -> Vec<NetworkPolicy> {
             },
         ),
         // WordPress and the setup Job talk to the database and to the internet
-        // (updates, plugin downloads), never to the cluster or cloud metadata.
+        // (updates, plugin downloads), never to the cluster or cloud metadata:
+        // the ranges in `egress_except` are left out whatever the port.
         policy(
             ctx,
             "allow-store-egress",
@@ -221,9 +213,9 @@ pub fn network_policies(ctx: &StoreContext) -> Vec<NetworkPolicy> {
                 pod_selector: Some(LabelSelector {
                     match_expressions: Some(vec![
                         k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement {
-                            key: crate::engines::COMPONENT.into(),
+                            key: COMPONENT.into(),
                             operator: "In".into(),
-                            values: Some(vec!["wordpress".into(), "setup".into()]),
+                            values: Some(vec![WORDPRESS.into(), SETUP.into()]),
                         },
                     ]),
                     ..LabelSelector::default()
@@ -254,10 +246,42 @@ pub fn network_policies(ctx: &StoreContext) -> Vec<NetworkPolicy> {
     ]
 }
 
+/// The ingress controller's way to WordPress and, with TLS, to cert-manager's
+/// HTTP-01 solver pods (they answer the ACME challenge in the store's
+/// namespace). Applied only once the store's setup completed.
+pub fn route_policies(ctx: &ValidatedStore) -> Vec<NetworkPolicy> {
+    let from_ingress = |pods: BTreeMap<String, String>, port_number: i32| NetworkPolicySpec {
+        pod_selector: Some(selector(pods)),
+        policy_types: Some(vec!["Ingress".into()]),
+        ingress: Some(vec![NetworkPolicyIngressRule {
+            from: Some(vec![namespace_peer(&ctx.settings.ingress_namespace, None)]),
+            ports: Some(vec![port("TCP", port_number)]),
+        }]),
+        ..NetworkPolicySpec::default()
+    };
+    let mut policies = vec![policy(
+        ctx,
+        ALLOW_INGRESS_POLICY,
+        from_ingress(ctx.selector(WORDPRESS), WORDPRESS_PORT),
+    )];
+    if ctx.tls() {
+        let solver = BTreeMap::from([(ACME_SOLVER_LABEL.to_string(), "true".to_string())]);
+        policies.push(policy(
+            ctx,
+            ALLOW_ACME_SOLVER_POLICY,
+            from_ingress(solver, ACME_SOLVER_PORT),
+        ));
+    }
+    policies
+}
+
+/// The names of every policy `route_policies` may make, to remove them.
+pub const ROUTE_POLICIES: [&str; 2] = [ALLOW_INGRESS_POLICY, ALLOW_ACME_SOLVER_POLICY];
+
 /// Read access for the tenant's people: pods, their logs, the credentials.
-pub fn tenant_role(ctx: &StoreContext) -> Role {
+pub fn tenant_role(ctx: &ValidatedStore) -> Role {
     Role {
-        metadata: meta(ctx, "nexus-tenant-read"),
+        metadata: meta(ctx, TENANT_READ),
         rules: Some(vec![
             PolicyRule {
                 api_groups: Some(vec![String::new()]),
@@ -277,7 +301,7 @@ pub fn tenant_role(ctx: &StoreContext) -> Role {
 }
 
 /// Everyone bound to `nexus-tenant` in the Store's namespace, as subjects here.
-pub fn tenant_role_binding(ctx: &StoreContext, tenant_bindings: &[RoleBinding]) -> RoleBinding {
+pub fn tenant_role_binding(ctx: &ValidatedStore, tenant_bindings: &[RoleBinding]) -> RoleBinding {
     let mut subjects: Vec<Subject> = tenant_bindings
         .iter()
         .filter(|b| b.role_ref.kind == "ClusterRole" && b.role_ref.name == TENANT_CLUSTER_ROLE)
@@ -294,11 +318,11 @@ pub fn tenant_role_binding(ctx: &StoreContext, tenant_bindings: &[RoleBinding]) 
         .sort_by(|a, b| (&a.kind, &a.name, &a.namespace).cmp(&(&b.kind, &b.name, &b.namespace)));
     subjects.dedup();
     RoleBinding {
-        metadata: meta(ctx, "nexus-tenant-read"),
+        metadata: meta(ctx, TENANT_READ),
         role_ref: RoleRef {
             api_group: "rbac.authorization.k8s.io".into(),
             kind: "Role".into(),
-            name: "nexus-tenant-read".into(),
+            name: TENANT_READ.into(),
         },
         subjects: Some(subjects),
     }
@@ -308,13 +332,13 @@ pub fn tenant_role_binding(ctx: &StoreContext, tenant_bindings: &[RoleBinding]) 
 mod tests {
     use super::*;
     use crate::api::Plan;
-    use crate::engines::testing::store;
-    use crate::operator::config::Settings;
+    use crate::settings::Settings;
+    use crate::validated::testing::store;
 
-    fn with_store<T>(plan: Plan, build: impl FnOnce(&StoreContext) -> T) -> T {
+    fn with_store<T>(plan: Plan, build: impl FnOnce(&ValidatedStore) -> T) -> T {
         let settings = Settings::for_tests();
         let store = store("demo", plan);
-        build(&StoreContext::new(&store, &settings))
+        build(&ValidatedStore::new(&store, &settings).unwrap())
     }
 
     #[test]
@@ -325,7 +349,7 @@ mod tests {
         assert_eq!(labels["nexus.dev/store"], "demo");
         assert_eq!(labels["nexus.dev/store-namespace"], "team-a");
         assert_eq!(labels["nexus.dev/store-uid"], "0000-uid");
-        assert_eq!(labels["pod-security.kubernetes.io/enforce"], "baseline");
+        assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
         assert_eq!(labels["pod-security.kubernetes.io/warn"], "restricted");
     }
 
@@ -368,7 +392,6 @@ mod tests {
             [
                 "default-deny",
                 "allow-dns",
-                "allow-ingress-to-wordpress",
                 "allow-database-from-store",
                 "allow-store-egress"
             ]
@@ -380,17 +403,22 @@ mod tests {
             "every pod"
         );
         assert!(deny.ingress.is_none() && deny.egress.is_none());
-        let database = policies[3].spec.as_ref().unwrap().ingress.as_ref().unwrap();
+        let database = policies[2].spec.as_ref().unwrap().ingress.as_ref().unwrap();
         assert_eq!(
             database[0].ports.as_ref().unwrap()[0].port,
             Some(IntOrString::Int(3306))
         );
-        let internet = &policies[4].spec.as_ref().unwrap().egress.as_ref().unwrap()[1];
+        let internet = &policies[3].spec.as_ref().unwrap().egress.as_ref().unwrap()[1];
         let block = internet.to.as_ref().unwrap()[0].ip_block.as_ref().unwrap();
         assert_eq!(block.cidr, "0.0.0.0/0");
         assert_eq!(
             block.except.as_ref().unwrap(),
-            &["169.254.169.254/32", "10.0.0.0/8"]
+            &[
+                "169.254.0.0/16",
+                "100.64.0.0/10",
+                "168.63.129.16/32",
+                "10.0.0.0/8"
+            ]
         );
         let ports: Vec<_> = internet
             .ports
@@ -402,6 +430,43 @@ mod tests {
         assert_eq!(
             ports,
             [Some(IntOrString::Int(80)), Some(IntOrString::Int(443))]
+        );
+    }
+
+    #[test]
+    fn the_public_route_admits_the_ingress_controller_and_with_tls_the_solver() {
+        let plain = with_store(Plan::Small, route_policies);
+        assert_eq!(plain.len(), 1);
+        let text = serde_json::to_string(&plain[0]).unwrap();
+        assert!(
+            text.contains("kube-system") && text.contains("\"port\":80"),
+            "{text}"
+        );
+        let settings = Settings {
+            tls_issuer: Some("letsencrypt".into()),
+            ..Settings::for_tests()
+        };
+        let raw = store("demo", Plan::Small);
+        let tls = route_policies(&ValidatedStore::new(&raw, &settings).unwrap());
+        let names: Vec<_> = tls
+            .iter()
+            .map(|p| p.metadata.name.clone().unwrap())
+            .collect();
+        assert_eq!(names, ROUTE_POLICIES);
+        let solver = tls[1].spec.as_ref().unwrap();
+        assert_eq!(
+            solver
+                .pod_selector
+                .as_ref()
+                .unwrap()
+                .match_labels
+                .as_ref()
+                .unwrap()["acme.cert-manager.io/http01-solver"],
+            "true"
+        );
+        assert_eq!(
+            solver.ingress.as_ref().unwrap()[0].ports.as_ref().unwrap()[0].port,
+            Some(IntOrString::Int(8089))
         );
     }
 

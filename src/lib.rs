@@ -4,9 +4,12 @@
 pub mod api;
 pub mod cli;
 pub mod commands;
+pub mod duration;
 pub mod engines;
 pub mod error;
 pub mod guardrails;
 pub mod operator;
 pub mod output;
 pub mod run;
+pub mod settings;
+pub mod validated;

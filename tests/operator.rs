@@ -3,166 +3,22 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::operator::Scope;
-use common::{TestNamespace, admin, kubeconfig, wait_for};
+use common::stores::*;
+use common::wait_for;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
-    Event, LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service,
+    Event, LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::{Api, Client, ResourceExt};
+use kube::{Api, ResourceExt};
 use nexus::api::{Phase, Store};
 use serde_json::json;
-
-/// A tenant namespace with alice bound to nexus-tenant, and the test's scope.
-async fn tenant(scope_name: &str) -> (Client, TestNamespace, Scope) {
-    common::platform_installed().await;
-    let admin = admin().await;
-    let ns = TestNamespace::new(&admin, scope_name).await;
-    ns.grant(&admin, "alice", "nexus-tenant").await;
-    (admin, ns, Scope::new())
-}
-
-/// A tenant namespace with alice bound to nexus-tenant, an operator of the
-/// test's own, and a store of the test's that reached Ready. Fields drop in
-/// order: the operator stops, the scope removes the store, the namespace goes.
-struct ReadyStore {
-    operator: common::operator::Operator,
-    _scope: Scope,
-    ns: TestNamespace,
-    admin: Client,
-    name: String,
-    store: Store,
-}
-
-async fn ready_store(test: &str, prefix: &str, spec: serde_json::Value) -> ReadyStore {
-    let (admin, ns, scope) = tenant(test).await;
-    let operator = scope.start("a", &[]);
-    let name = store_name(prefix);
-    create_store(&admin, &ns.name, &scope, &name, spec).await;
-    let store = wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
-    ReadyStore {
-        operator,
-        _scope: scope,
-        ns,
-        admin,
-        name,
-        store,
-    }
-}
-
-/// Waits until the store is Ready again with the operator caught up with `generation`.
-async fn wait_ready_at(stores: &Api<Store>, name: &str, generation: Option<i64>) -> Store {
-    let caught_up = move |s: Option<&Store>| {
-        s.is_some_and(|s| {
-            s.phase() == Phase::Ready
-                && s.status.as_ref().and_then(|st| st.observed_generation) == generation
-        })
-    };
-    wait_for(stores, name, 90, "Ready at the new generation", caught_up).await
-}
-
-fn store_name(prefix: &str) -> String {
-    format!("{prefix}-{}", common::unique_suffix())
-}
-
-async fn create_store(
-    admin: &Client,
-    ns: &str,
-    scope: &Scope,
-    name: &str,
-    spec: serde_json::Value,
-) -> Store {
-    let (key, value) = scope.label();
-    let store: Store = serde_json::from_value(json!({
-        "apiVersion": "nexus.dev/v1alpha1",
-        "kind": "Store",
-        "metadata": {"name": name, "namespace": ns, "labels": {key: value}},
-        "spec": spec,
-    }))
-    .unwrap();
-    Api::<Store>::namespaced(admin.clone(), ns)
-        .create(&PostParams::default(), &store)
-        .await
-        .expect("create store")
-}
-
-async fn wait_phase(admin: &Client, ns: &str, name: &str, phase: Phase, seconds: u64) -> Store {
-    let stores = Api::<Store>::namespaced(admin.clone(), ns);
-    let reached = move |s: Option<&Store>| s.is_some_and(|s| s.phase() == phase);
-    wait_for(&stores, name, seconds, phase.as_str(), reached).await
-}
-
-fn ready_condition(store: &Store) -> (String, String) {
-    let c = store
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.iter().find(|c| c.type_ == "Ready"))
-        .expect("a Ready condition");
-    (c.reason.clone(), c.message.clone())
-}
-
-/// resourceVersions of everything in the store's namespace, and of the namespace.
-async fn versions(admin: &Client, namespace: &str) -> BTreeMap<String, String> {
-    let mut all = BTreeMap::new();
-    macro_rules! collect {
-        ($($kind:ty),*) => {$(
-            for object in Api::<$kind>::namespaced(admin.clone(), namespace).list(&ListParams::default()).await.unwrap() {
-                all.insert(format!("{}/{}", stringify!($kind), object.name_any()), object.resource_version().unwrap_or_default());
-            }
-        )*};
-    }
-    collect!(
-        Deployment,
-        StatefulSet,
-        Job,
-        Secret,
-        Service,
-        PersistentVolumeClaim,
-        NetworkPolicy,
-        Ingress,
-        ResourceQuota,
-        LimitRange,
-        Role,
-        RoleBinding
-    );
-    let ns = Api::<Namespace>::all(admin.clone())
-        .get(namespace)
-        .await
-        .unwrap();
-    all.insert(
-        "Namespace".into(),
-        ns.resource_version().unwrap_or_default(),
-    );
-    all
-}
-
-/// How many objects of a kind a namespace holds.
-async fn count<K>(admin: &Client, namespace: &str) -> usize
-where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-{
-    let api = Api::<K>::namespaced(admin.clone(), namespace);
-    api.list(&ListParams::default()).await.unwrap().items.len()
-}
-
-fn nexus_as(user: &str, namespace: &str) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"));
-    cmd.arg(format!("--kubeconfig={}", kubeconfig(user).display()))
-        .args(["-n", namespace])
-        .env_remove("KUBECONFIG");
-    cmd
-}
 
 #[tokio::test]
 async fn a_store_becomes_ready_with_every_guardrail() {
@@ -218,7 +74,7 @@ async fn a_store_becomes_ready_with_every_guardrail() {
         .unwrap();
     let labels = namespace.labels();
     assert_eq!(labels["nexus.dev/store-uid"], store.uid().unwrap());
-    assert_eq!(labels["pod-security.kubernetes.io/enforce"], "baseline");
+    assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
 
     let quota = Api::<ResourceQuota>::namespaced(admin.clone(), &workload)
         .get("store-quota")
@@ -252,7 +108,7 @@ async fn a_store_becomes_ready_with_every_guardrail() {
         .unwrap();
     let text = serde_json::to_string(egress).unwrap();
     assert!(
-        text.contains("169.254.169.254/32") && text.contains("0.0.0.0/0"),
+        text.contains("169.254.0.0/16") && text.contains("0.0.0.0/0"),
         "{text}"
     );
     let ingress_policy = serde_json::to_string(
@@ -509,13 +365,9 @@ async fn a_failing_setup_fails_the_store_and_retry_brings_it_back() {
         |e| e.type_.as_deref() == Some("Warning") && e.reason.as_deref() == Some("SetupFailed")
     ));
 
-    // Fixed operator configuration, then the tenant asks for a retry.
+    // Fixed operator configuration, then the tenant asks for a retry: the
+    // failed Job (which pins the old image) is replaced by the retry itself.
     failing.stop();
-    let job_api = Api::<Job>::namespaced(admin.clone(), &format!("store-{name}"));
-    job_api
-        .delete("setup", &DeleteParams::background())
-        .await
-        .ok(); // the old Job pins the old image
     let _fixed = scope.start("fixed", &[]);
     nexus_as("alice", &ns.name)
         .args(["store", "retry", &name])
@@ -795,57 +647,19 @@ async fn a_namespace_of_someone_else_is_a_name_conflict_and_is_left_alone() {
 #[tokio::test]
 async fn the_operator_needs_no_more_than_its_cluster_role() {
     let (admin, ns, scope) = tenant("op-rbac").await;
-    let home = TestNamespace::new(&admin, "nexus-system").await;
-    let kubectl = |args: &[&str]| common::kubectl("admin", args);
     let role = common::repo_root().join("config/rbac/nexus-operator.yaml");
-    kubectl(&[
-        "apply",
-        "--server-side",
-        "--force-conflicts",
-        "-f",
-        role.to_str().unwrap(),
-    ]);
-    kubectl(&[
-        "create",
-        "serviceaccount",
-        "nexus-operator",
-        "-n",
-        &home.name,
-    ]);
-    let binding = format!("nexus-operator-{}", home.name);
-    let subject = format!("{}:nexus-operator", home.name);
-    kubectl(&[
-        "create",
-        "clusterrolebinding",
-        &binding,
-        "--clusterrole=nexus-operator",
-        &format!("--serviceaccount={subject}"),
-    ]);
-    let token = kubectl(&[
-        "create",
-        "token",
-        "nexus-operator",
-        "-n",
-        &home.name,
-        "--duration=1h",
-    ]);
-
-    // A kubeconfig with the ServiceAccount's token, as in a pod.
-    let dir = tempfile::tempdir().unwrap();
-    let admin_config: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(kubeconfig("admin")).unwrap()).unwrap();
-    let cluster = &admin_config["clusters"][0]["cluster"];
-    let config = json!({
-        "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": "c", "cluster": {"server": cluster["server"].as_str(), "certificate-authority-data": cluster["certificate-authority-data"].as_str()}}],
-        "users": [{"name": "sa", "user": {"token": token.trim()}}],
-        "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "sa"}}],
-        "current-context": "sa",
-    });
-    let path = dir.path().join("operator.kubeconfig");
-    std::fs::write(&path, serde_yaml::to_string(&config).unwrap()).unwrap();
-
-    let operator = scope.start_as("sa", &path, &[]);
+    common::kubectl(
+        "admin",
+        &[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            role.to_str().unwrap(),
+        ],
+    );
+    let account = OperatorAccount::new(&admin, "nexus-operator").await;
+    let operator = scope.start_as("sa", &account.kubeconfig, &[]);
     let name = store_name("least");
     create_store(
         &admin,
@@ -885,7 +699,6 @@ async fn the_operator_needs_no_more_than_its_cluster_role() {
     if !uid.is_empty() {
         common::wait_deleted(&stores, &name, &uid, 90).await;
     }
-    kubectl(&["delete", "clusterrolebinding", &binding]);
 }
 
 #[tokio::test]

@@ -9,20 +9,33 @@ use nexus::engines::woocommerce::SETUP_SCRIPT;
 
 /// A stand-in for wp-cli: logs each call, one line of arguments separated by
 /// '|', answers the checks the script makes from files in $STUB_STATE, and
-/// fails the call whose first two words are $STUB_FAIL.
+/// fails the call whose first two words are $STUB_FAIL. The database answers
+/// with $STUB_DB_ERROR for its first $STUB_DB_FAILURES queries (all of them
+/// when no count is set); a zip source installs $STUB_ZIP_VERSION.
 const FAKE_WP: &str = r#"#!/bin/sh
 printf '%s|' "$@" >>"$STUB_LOG"; echo >>"$STUB_LOG"
 shift 2   # --path and --allow-root
 if [ -n "${STUB_FAIL:-}" ] && [ "$1 $2" = "$STUB_FAIL" ]; then echo "Error: download failed (HTTP 404)" >&2; exit 1; fi
+option() { cat "$STUB_STATE/option-$1" 2>/dev/null || exit 1; }
 case "$1 $2" in
-"core download") touch "$WP_PATH/wp-load.php" ;;
+"db query")
+	if [ -n "${STUB_DB_ERROR:-}" ]; then
+		n=$(cat "$STUB_STATE/db-queries" 2>/dev/null || echo 0); echo $((n + 1)) >"$STUB_STATE/db-queries"
+		if [ -z "${STUB_DB_FAILURES:-}" ] || [ "$n" -lt "$STUB_DB_FAILURES" ]; then echo "$STUB_DB_ERROR" >&2; exit 1; fi
+	fi
+	echo 1 ;;
 "config create") touch "$WP_PATH/wp-config.php" ;;
 "core is-installed") [ -f "$STUB_STATE/installed" ] ;;
 "core install") touch "$STUB_STATE/installed" ;;
+"option get") option "$3" ;;
+"option update") printf '%s' "$4" >"$STUB_STATE/option-$3" ;;
 "plugin get") cat "$STUB_STATE/wc-version" 2>/dev/null || exit 1 ;;
-"plugin install") for a; do case $a in --version=*) echo "${a#--version=}" >"$STUB_STATE/wc-version" ;; esac; done ;;
+"plugin install")
+	case $3 in *.zip) echo "${STUB_ZIP_VERSION:-10.2.2}" >"$STUB_STATE/wc-version" ;; esac
+	for a; do case $a in --version=*) echo "${a#--version=}" >"$STUB_STATE/wc-version" ;; esac; done ;;
 "plugin is-active") [ -f "$STUB_STATE/wc-active" ] ;;
 "plugin activate") touch "$STUB_STATE/wc-active" ;;
+"wc tool") [ -f "$STUB_STATE/option-woocommerce_shop_page_id" ] || printf 7 >"$STUB_STATE/option-woocommerce_shop_page_id" ;;
 "wc shipping_zone_method") if [ "$3" = list ]; then cat "$STUB_STATE/methods" 2>/dev/null || echo 0; else echo 1 >"$STUB_STATE/methods"; fi ;;
 "wc product") if [ "$3" = list ]; then cat "$STUB_STATE/products" 2>/dev/null || echo 0; else echo 1 >"$STUB_STATE/products"; fi ;;
 esac
@@ -43,6 +56,8 @@ impl Site {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&wp, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::write(dir.path().join("setup.sh"), SETUP_SCRIPT).unwrap();
+        // What the Job's init container copies from the WordPress image.
+        std::fs::write(dir.path().join("www/wp-load.php"), "<?php\n").unwrap();
         Site { dir }
     }
 
@@ -51,6 +66,10 @@ impl Site {
     }
 
     fn run(&self, store_name: &str, fail: Option<&str>) -> Output {
+        self.run_with(store_name, fail, &[])
+    }
+
+    fn run_with(&self, store_name: &str, fail: Option<&str>, extra: &[(&str, &str)]) -> Output {
         let _ = std::fs::remove_file(self.path("calls.log"));
         let path = format!(
             "{}:{}",
@@ -71,8 +90,8 @@ impl Site {
             .env("ADMIN_USER", "admin")
             .env("ADMIN_PASSWORD", "p4ss'word\"$(x)")
             .env("ADMIN_EMAIL", "owner@example.com")
-            .env("WORDPRESS_VERSION", "6.8.3")
             .env("WOOCOMMERCE_VERSION", "10.2.2")
+            .env("DB_WAIT_SECONDS", "0")
             .env("CURRENCY", "EUR")
             .env("SAMPLE_PRODUCTS", "true")
             .env("WORDPRESS_DB_HOST", "database:3306")
@@ -82,7 +101,19 @@ impl Site {
         if let Some(fail) = fail {
             command.env("STUB_FAIL", fail);
         }
+        command.envs(extra.iter().copied());
         command.output().unwrap()
+    }
+
+    fn option(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.path(&format!("state/option-{name}"))).ok()
+    }
+
+    fn termination(&self) -> String {
+        std::fs::read_to_string(self.path("termination.log"))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
     }
 
     fn calls(&self) -> Vec<String> {
@@ -117,12 +148,15 @@ fn every_step_runs_once_and_a_second_run_changes_nothing() {
     );
     let calls = site.calls();
     for step in [
-        "core download --version=6.8.3",
         "config create",
+        "db query SELECT 1",
         "core install --url=http://demo.shops.test --title=Demo shop --admin_user=admin",
         "plugin install woocommerce --version=10.2.2",
         "plugin activate woocommerce",
         "wc tool run install_pages",
+        "option update show_on_front page",
+        "option update page_on_front 7",
+        "wc hpos enable --for-new-shop",
         "option update woocommerce_coming_soon no",
         "rewrite structure /%postname%/",
         "option update woocommerce_currency EUR",
@@ -134,16 +168,24 @@ fn every_step_runs_once_and_a_second_run_changes_nothing() {
         assert!(called(&calls, step), "missing {step:?} in {calls:#?}");
     }
     assert!(String::from_utf8_lossy(&first.stdout).contains("nexus setup: complete"));
+    assert!(
+        !called(&calls, "core download"),
+        "core comes from the image"
+    );
+    assert!(!called(&calls, "db check"), "no check of every table");
+    assert_eq!(site.option("page_on_front").as_deref(), Some("7"));
 
     let second = site.run("Demo shop", None);
     assert!(second.status.success());
     let calls = site.calls();
     for step in [
-        "core download",
         "config create",
         "core install",
         "plugin install",
         "plugin activate",
+        "option update show_on_front",
+        "wc hpos enable",
+        "rewrite structure",
         "wc shipping_zone_method create",
         "wc product create",
     ] {
@@ -184,11 +226,129 @@ fn a_failing_step_is_named_in_the_termination_message() {
     let site = Site::new();
     let out = site.run("demo", Some("plugin install"));
     assert_eq!(out.status.code(), Some(1));
-    let message = std::fs::read_to_string(site.path("termination.log")).unwrap();
     assert_eq!(
-        message.trim(),
+        site.termination(),
         "setup step woocommerce-install failed: Error: download failed (HTTP 404)"
     );
     // Nothing after the failed step ran.
     assert!(!called(&site.calls(), "wc payment_gateway"));
+}
+
+#[test]
+fn a_later_run_applies_the_owners_request_and_keeps_the_owners_choices() {
+    let site = Site::new();
+    assert!(site.run("demo", None).status.success());
+    // The owner picks another front page and upgrades WooCommerce in wp-admin.
+    std::fs::write(site.path("state/option-page_on_front"), "42").unwrap();
+    std::fs::write(site.path("state/wc-version"), "10.3.1").unwrap();
+    let again = site.run_with("demo", None, &[("CURRENCY", "JPY")]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(site.option("woocommerce_currency").as_deref(), Some("JPY"));
+    assert_eq!(site.option("page_on_front").as_deref(), Some("42"));
+    assert!(
+        !called(&site.calls(), "plugin install"),
+        "an upgraded WooCommerce is not replaced: {:#?}",
+        site.calls()
+    );
+}
+
+#[test]
+fn woocommerce_comes_from_the_platforms_zip_when_one_is_configured() {
+    let site = Site::new();
+    let zip = "https://mirror.internal.example/woocommerce.10.2.2.zip";
+    let out = site.run_with("demo", None, &[("WOOCOMMERCE_SOURCE", zip)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let calls = site.calls();
+    assert!(
+        called(&calls, &format!("plugin install {zip} --force")),
+        "{calls:#?}"
+    );
+    assert!(
+        !called(&calls, "plugin install woocommerce"),
+        "nothing from wordpress.org"
+    );
+
+    // A zip of another version is named, not silently run.
+    let site = Site::new();
+    let out = site.run_with(
+        "demo",
+        None,
+        &[("WOOCOMMERCE_SOURCE", zip), ("STUB_ZIP_VERSION", "9.0.0")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        site.termination().starts_with(
+            "setup step woocommerce-version failed: the installed WooCommerce is 9.0.0, not the pinned 10.2.2"
+        ),
+        "{}",
+        site.termination()
+    );
+}
+
+#[test]
+fn no_wordpress_core_is_named_instead_of_downloaded() {
+    let site = Site::new();
+    std::fs::remove_file(site.path("www/wp-load.php")).unwrap();
+    let out = site.run("demo", None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        site.termination()
+            .starts_with("setup step wordpress-core failed: no WordPress core")
+    );
+    assert!(site.calls().is_empty(), "nothing ran: {:#?}", site.calls());
+}
+
+#[test]
+fn a_database_that_refuses_the_client_fails_at_once_naming_the_step() {
+    let site = Site::new();
+    let tls =
+        "ERROR 2026 (HY000): TLS/SSL error: SSL is required, but the server does not support it";
+    let out = site.run_with("demo", None, &[("STUB_DB_ERROR", tls)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        site.termination(),
+        format!("setup step database-connect failed: {tls}")
+    );
+    let queries = site
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("db query"))
+        .count();
+    assert_eq!(queries, 1, "a TLS mismatch is not waited out");
+}
+
+#[test]
+fn a_database_that_is_not_up_yet_is_waited_for_then_named() {
+    let refused = "ERROR 2002 (HY000): Can't connect to server on 'database' (115)";
+    let site = Site::new();
+    let out = site.run_with(
+        "demo",
+        None,
+        &[("STUB_DB_ERROR", refused), ("STUB_DB_FAILURES", "2")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let site = Site::new();
+    let out = site.run_with(
+        "demo",
+        None,
+        &[("STUB_DB_ERROR", refused), ("DB_WAIT_TRIES", "3")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        site.termination(),
+        format!("setup step wait-for-database failed: no answer after 3 tries: {refused}")
+    );
 }

@@ -1,6 +1,7 @@
 //! The `Store` API (group `nexus.dev`), shared by the CLI and the operator.
 
 pub mod conditions;
+pub mod labels;
 pub mod store;
 pub mod validation;
 

@@ -115,6 +115,8 @@ pub enum Phase {
     Pending,
     Provisioning,
     Ready,
+    /// Was Ready and lost a component: it returns to Ready by itself.
+    Degraded,
     Suspended,
     Failed,
     Deleting,
@@ -126,6 +128,7 @@ impl Phase {
             Phase::Pending => "Pending",
             Phase::Provisioning => "Provisioning",
             Phase::Ready => "Ready",
+            Phase::Degraded => "Degraded",
             Phase::Suspended => "Suspended",
             Phase::Failed => "Failed",
             Phase::Deleting => "Deleting",

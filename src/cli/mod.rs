@@ -8,8 +8,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::api::Plan;
 
-pub mod duration;
-
 /// Provision and manage WooCommerce stores on Kubernetes.
 #[derive(Parser, Debug)]
 #[command(
@@ -157,7 +155,7 @@ pub struct WaitArgs {
     pub wait: bool,
 
     /// How long --wait waits, such as 90s, 10m or 1h.
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration::parse, requires = "wait")]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::duration::parse, requires = "wait")]
     pub timeout: Duration,
 }
 
@@ -226,11 +224,11 @@ pub enum Component {
 impl Component {
     /// The `app.kubernetes.io/component` label of the component's pods.
     pub fn label(self) -> &'static str {
-        use crate::engines::woocommerce::{DATABASE, SETUP_JOB, WORDPRESS};
+        use crate::api::labels::{DATABASE, SETUP, WORDPRESS};
         match self {
             Component::Wordpress => WORDPRESS,
             Component::Database => DATABASE,
-            Component::Setup => SETUP_JOB,
+            Component::Setup => SETUP,
         }
     }
 }

@@ -5,10 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use serde::{Deserialize, Serialize};
 
-use crate::api::Plan;
-use crate::cli::duration;
+use crate::settings::{Plans, Settings, WooCommerceSource, parse_cidr};
 
 #[derive(Args, Debug, Clone)]
 pub struct OperatorArgs {
@@ -33,7 +31,7 @@ pub struct OperatorArgs {
     pub storage_class: Option<String>,
 
     /// CIDRs WordPress may not reach even on 80/443: the cluster's pod and service
-    /// ranges (comma-separated). The cloud metadata address is always excluded.
+    /// ranges (comma-separated).
     #[arg(
         long,
         env = "NEXUS_CLUSTER_CIDRS",
@@ -41,6 +39,16 @@ pub struct OperatorArgs {
         default_value = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
     )]
     pub cluster_cidrs: Vec<String>,
+
+    /// Further CIDRs no store may reach: cloud metadata and provider services
+    /// (comma-separated; replaces the default list).
+    #[arg(
+        long,
+        env = "NEXUS_EGRESS_DENY_CIDRS",
+        value_delimiter = ',',
+        default_value = "169.254.0.0/16,100.64.0.0/10,168.63.129.16/32"
+    )]
+    pub egress_deny_cidrs: Vec<String>,
 
     #[arg(
         long,
@@ -64,19 +72,31 @@ pub struct OperatorArgs {
     )]
     pub setup_image: String,
 
-    /// WordPress core version the setup Job installs (matches the WordPress image).
+    /// The WordPress version the WordPress image ships (recorded in the status;
+    /// the setup Job takes core from that image).
     #[arg(long, env = "NEXUS_WORDPRESS_VERSION", default_value = "6.8.3")]
     pub wordpress_version: String,
 
     #[arg(long, env = "NEXUS_WOOCOMMERCE_VERSION", default_value = "10.2.2")]
     pub woocommerce_version: String,
 
+    /// Where the setup Job takes WooCommerce from: `wordpress.org` (the plugin
+    /// directory, at --woocommerce-version) or the http(s) URL of a zip the
+    /// platform hosts, for clusters without internet access.
+    #[arg(
+        long,
+        env = "NEXUS_WOOCOMMERCE_SOURCE",
+        default_value = "wordpress.org",
+        value_name = "SOURCE"
+    )]
+    pub woocommerce_source: String,
+
     /// YAML file with the plans' quotas and container sizes (default: built in).
     #[arg(long, env = "NEXUS_PLANS_FILE", value_name = "FILE")]
     pub plans_file: Option<PathBuf>,
 
     /// A store not Ready this long after provisioning started is Failed.
-    #[arg(long, env = "NEXUS_PROVISIONING_TIMEOUT", default_value = "10m", value_parser = duration::parse)]
+    #[arg(long, env = "NEXUS_PROVISIONING_TIMEOUT", default_value = "10m", value_parser = crate::duration::parse)]
     pub provisioning_timeout: Duration,
 
     /// Stores reconciled at once.
@@ -104,154 +124,40 @@ pub struct OperatorArgs {
     pub metrics_address: String,
 }
 
-/// Quota and container sizes of one plan.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanSpec {
-    /// ResourceQuota: total CPU and memory (requests and limits) of the namespace.
-    pub cpu: String,
-    pub memory: String,
-    /// ResourceQuota: total storage requested by claims.
-    pub storage: String,
-    pub database: ContainerSize,
-    pub wordpress: ContainerSize,
-    pub setup: ContainerSize,
-    pub database_volume: String,
-    pub wordpress_volume: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct ContainerSize {
-    pub cpu: String,
-    pub memory: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
-pub struct Plans {
-    pub small: PlanSpec,
-    pub medium: PlanSpec,
-    pub large: PlanSpec,
-}
-
-fn size(cpu: &str, memory: &str) -> ContainerSize {
-    ContainerSize {
-        cpu: cpu.into(),
-        memory: memory.into(),
-    }
-}
-
-impl Default for Plans {
-    /// Each plan's containers fit its quota with the setup Job running.
-    fn default() -> Self {
-        Plans {
-            small: PlanSpec {
-                cpu: "1".into(),
-                memory: "1Gi".into(),
-                storage: "10Gi".into(),
-                database: size("300m", "384Mi"),
-                wordpress: size("400m", "384Mi"),
-                setup: size("200m", "256Mi"),
-                database_volume: "2Gi".into(),
-                wordpress_volume: "2Gi".into(),
-            },
-            medium: PlanSpec {
-                cpu: "2".into(),
-                memory: "2Gi".into(),
-                storage: "25Gi".into(),
-                database: size("700m", "768Mi"),
-                wordpress: size("900m", "1Gi"),
-                setup: size("200m", "256Mi"),
-                database_volume: "5Gi".into(),
-                wordpress_volume: "10Gi".into(),
-            },
-            large: PlanSpec {
-                cpu: "4".into(),
-                memory: "4Gi".into(),
-                storage: "60Gi".into(),
-                database: size("1500m", "1536Mi"),
-                wordpress: size("2", "2304Mi"),
-                setup: size("200m", "256Mi"),
-                database_volume: "20Gi".into(),
-                wordpress_volume: "20Gi".into(),
-            },
+/// The operator's flags as the settings the builders read, checked once.
+pub fn settings(args: &OperatorArgs) -> Result<Settings, String> {
+    let plans = match &args.plans_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the plans file {}: {e}", path.display()))?;
+            serde_yaml::from_str(&text)
+                .map_err(|e| format!("the plans file {} is not valid: {e}", path.display()))?
         }
-    }
-}
-
-impl Plans {
-    pub fn get(&self, plan: Plan) -> &PlanSpec {
-        match plan {
-            Plan::Small => &self.small,
-            Plan::Medium => &self.medium,
-            Plan::Large => &self.large,
-        }
-    }
-}
-
-/// Everything the builders need, resolved once at start.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub base_domain: String,
-    pub ingress_class: String,
-    pub ingress_namespace: String,
-    pub tls_issuer: Option<String>,
-    pub storage_class: Option<String>,
-    pub cluster_cidrs: Vec<String>,
-    pub wordpress_image: String,
-    pub database_image: String,
-    pub setup_image: String,
-    pub wordpress_version: String,
-    pub woocommerce_version: String,
-    pub plans: Plans,
-    pub provisioning_timeout: Duration,
-}
-
-impl Settings {
-    pub fn from_args(args: &OperatorArgs) -> Result<Self, String> {
-        let plans = match &args.plans_file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read the plans file {}: {e}", path.display()))?;
-                serde_yaml::from_str(&text)
-                    .map_err(|e| format!("the plans file {} is not valid: {e}", path.display()))?
-            }
-            None => Plans::default(),
-        };
-        Ok(Settings {
-            base_domain: args.base_domain.clone(),
-            ingress_class: args.ingress_class.clone(),
-            ingress_namespace: args.ingress_namespace.clone(),
-            tls_issuer: args.tls_issuer.clone(),
-            storage_class: args.storage_class.clone(),
-            cluster_cidrs: args.cluster_cidrs.clone(),
-            wordpress_image: args.wordpress_image.clone(),
-            database_image: args.database_image.clone(),
-            setup_image: args.setup_image.clone(),
-            wordpress_version: args.wordpress_version.clone(),
-            woocommerce_version: args.woocommerce_version.clone(),
-            plans,
-            provisioning_timeout: args.provisioning_timeout,
-        })
-    }
-
-    /// Settings as the unit tests of the builders use them.
-    pub fn for_tests() -> Self {
-        Settings {
-            base_domain: "shops.example.com".into(),
-            ingress_class: "traefik".into(),
-            ingress_namespace: "kube-system".into(),
-            tls_issuer: None,
-            storage_class: None,
-            cluster_cidrs: vec!["10.0.0.0/8".into()],
-            wordpress_image: "wordpress:test".into(),
-            database_image: "mariadb:test".into(),
-            setup_image: "wpcli:test".into(),
-            wordpress_version: "6.8.3".into(),
-            woocommerce_version: "10.2.2".into(),
-            plans: Plans::default(),
-            provisioning_timeout: Duration::from_secs(600),
-        }
-    }
+        None => Plans::default(),
+    };
+    let cidrs = |flag: &str, list: &[String]| {
+        list.iter()
+            .map(|c| parse_cidr(c).map_err(|e| format!("--{flag}: {e}")))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    Ok(Settings {
+        base_domain: args.base_domain.clone(),
+        ingress_class: args.ingress_class.clone(),
+        ingress_namespace: args.ingress_namespace.clone(),
+        tls_issuer: args.tls_issuer.clone(),
+        storage_class: args.storage_class.clone(),
+        cluster_cidrs: cidrs("cluster-cidrs", &args.cluster_cidrs)?,
+        egress_deny_cidrs: cidrs("egress-deny-cidrs", &args.egress_deny_cidrs)?,
+        wordpress_image: args.wordpress_image.clone(),
+        database_image: args.database_image.clone(),
+        setup_image: args.setup_image.clone(),
+        wordpress_version: args.wordpress_version.clone(),
+        woocommerce_version: args.woocommerce_version.clone(),
+        woocommerce_source: WooCommerceSource::parse(&args.woocommerce_source)
+            .map_err(|e| format!("--woocommerce-source: {e}"))?,
+        plans,
+        provisioning_timeout: args.provisioning_timeout,
+    })
 }
 
 #[cfg(test)]
@@ -279,37 +185,33 @@ mod tests {
             "--provisioning-timeout",
             "90s",
         ]);
-        let settings = Settings::from_args(&wrapper.args).unwrap();
-        assert_eq!(settings.plans.small.cpu, "500m");
-        assert_eq!(settings.provisioning_timeout, Duration::from_secs(90));
+        let resolved = settings(&wrapper.args).unwrap();
+        assert_eq!(resolved.plans.small.cpu, "500m");
+        assert_eq!(resolved.provisioning_timeout, Duration::from_secs(90));
 
         std::fs::write(&file, "small: {cpu: 1}").unwrap();
-        let err = Settings::from_args(&wrapper.args).unwrap_err();
+        let err = settings(&wrapper.args).unwrap_err();
         assert!(err.contains("is not valid"), "{err}");
     }
 
     #[test]
-    fn each_plan_fits_its_quota_with_the_setup_job_running() {
-        let cpu = |q: &str| {
-            q.strip_suffix('m').map_or_else(
-                || q.parse::<f64>().unwrap(),
-                |m| m.parse::<f64>().unwrap() / 1000.0,
-            )
-        };
-        let mib = |q: &str| {
-            q.strip_suffix("Gi").map_or_else(
-                || q.trim_end_matches("Mi").parse::<f64>().unwrap(),
-                |g| g.parse::<f64>().unwrap() * 1024.0,
-            )
-        };
-        let plans = Plans::default();
-        for plan in [&plans.small, &plans.medium, &plans.large] {
-            let used_cpu =
-                cpu(&plan.database.cpu) + cpu(&plan.wordpress.cpu) + cpu(&plan.setup.cpu);
-            let used_mem =
-                mib(&plan.database.memory) + mib(&plan.wordpress.memory) + mib(&plan.setup.memory);
-            assert!(used_cpu <= cpu(&plan.cpu), "{plan:?}");
-            assert!(used_mem <= mib(&plan.memory), "{plan:?}");
-        }
+    fn bad_cidrs_and_sources_are_refused_at_start() {
+        let wrapper = Wrapper::parse_from(["x", "--egress-deny-cidrs", "169.254.0.0/16,metadata"]);
+        let err = settings(&wrapper.args).unwrap_err();
+        assert!(
+            err.starts_with("--egress-deny-cidrs: \"metadata\" is not a CIDR"),
+            "{err}"
+        );
+        let wrapper = Wrapper::parse_from(["x", "--woocommerce-source", "ftp://x/w.zip"]);
+        assert!(
+            settings(&wrapper.args)
+                .unwrap_err()
+                .starts_with("--woocommerce-source:")
+        );
+        let wrapper = Wrapper::parse_from(["x", "--egress-deny-cidrs", "192.0.2.0/24"]);
+        assert_eq!(
+            settings(&wrapper.args).unwrap().egress_deny_cidrs,
+            ["192.0.2.0/24"]
+        );
     }
 }

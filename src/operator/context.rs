@@ -7,8 +7,8 @@ use std::time::Duration;
 use kube::Client;
 use kube::runtime::events::Recorder;
 
-use super::config::Settings;
 use super::metrics::Metrics;
+use crate::settings::Settings;
 
 pub struct Context {
     pub client: Client,

@@ -3,6 +3,15 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A call a step made, with what it was doing: `apply NetworkPolicy
+    /// store-shop/default-deny`. Shown in the step's condition.
+    #[error("{action}: {}", cause(.source))]
+    Api {
+        action: String,
+        #[source]
+        source: kube::Error,
+    },
+
     #[error("kubernetes API: {0}")]
     Kube(#[from] kube::Error),
 
@@ -21,12 +30,19 @@ pub enum Error {
 }
 
 impl Error {
+    pub fn api(action: impl Into<String>) -> impl FnOnce(kube::Error) -> Error {
+        let action = action.into();
+        move |source| Error::Api { action, source }
+    }
+
     pub fn category(&self) -> &'static str {
         match self {
-            Error::Kube(kube::Error::Api(status)) if status.code == 409 => "conflict",
-            Error::Kube(kube::Error::Api(status)) if status.code == 403 => "forbidden",
-            Error::Kube(kube::Error::Api(_)) => "api",
-            Error::Kube(_) => "connection",
+            Error::Api { source, .. } | Error::Kube(source) => match source {
+                kube::Error::Api(status) if status.code == 409 => "conflict",
+                kube::Error::Api(status) if status.code == 403 => "forbidden",
+                kube::Error::Api(_) => "api",
+                _ => "connection",
+            },
             Error::Finalizer(_) => "finalizer",
             Error::Random(_) => "random",
             Error::Invalid(_) => "invalid",
@@ -35,4 +51,36 @@ impl Error {
     }
 }
 
+/// The API server's own words for an error, without the client's wrapping.
+pub fn cause(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) if !status.message.is_empty() => {
+            format!("{} ({} {})", status.message, status.code, status.reason)
+        }
+        other => other.to_string(),
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_error_names_the_action_and_the_servers_reason() {
+        let status = kube::core::Status::failure(
+            "networkpolicies \"default-deny\" is forbidden: User \"x\" cannot patch",
+            "Forbidden",
+        )
+        .with_code(403);
+        let error = Error::api("apply NetworkPolicy store-shop/default-deny")(kube::Error::Api(
+            Box::new(status),
+        ));
+        assert_eq!(
+            error.to_string(),
+            "apply NetworkPolicy store-shop/default-deny: networkpolicies \"default-deny\" is forbidden: User \"x\" cannot patch (403 Forbidden)"
+        );
+        assert_eq!(error.category(), "forbidden");
+    }
+}

@@ -2,12 +2,15 @@
 //! The same code runs in the cluster (service account) and outside it
 //! (kubeconfig). Only the holder of the leader Lease reconciles.
 
+pub mod apply;
 pub mod config;
 pub mod context;
 pub mod error;
 pub mod metrics;
+pub mod readers;
 pub mod reconcile;
 pub mod status;
+pub mod steps;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,14 +36,16 @@ use kube_lease_manager::LeaseManagerBuilder;
 use tracing::{error, info, warn};
 
 use crate::api::Store;
-use crate::engines::{MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL};
+use crate::api::labels::{
+    MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, TENANT_CLUSTER_ROLE,
+};
 use crate::error::{Error as CliError, INSTALL_CRD_HINT};
-use config::{OperatorArgs, Settings};
+use config::OperatorArgs;
 use context::Context;
 use metrics::{HttpState, Metrics};
 
 pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
-    let settings = Settings::from_args(&args).map_err(CliError::Usage)?;
+    let settings = config::settings(&args).map_err(CliError::Usage)?;
     check_crd(&client).await?;
 
     let metrics = Arc::new(Metrics::default());
@@ -226,7 +231,7 @@ fn watch_tenant_bindings(controller: Controller<Store>, client: &Client) -> Cont
         move |binding: RoleBinding| {
             let namespace = binding.namespace().unwrap_or_default();
             let tenant_role = binding.role_ref.kind == "ClusterRole"
-                && binding.role_ref.name == crate::guardrails::TENANT_CLUSTER_ROLE;
+                && binding.role_ref.name == TENANT_CLUSTER_ROLE;
             stores
                 .state()
                 .into_iter()

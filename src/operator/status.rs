@@ -1,12 +1,19 @@
 //! A store's status, computed from what its children report: one condition
 //! per step, `Ready` when all hold, and the phase that sums them up. Pure, so
 //! the rules are tested without a cluster.
+//!
+//! The phases: a new store is Provisioning until every step holds (Ready),
+//! or a step fails or the provisioning timeout passes (Failed). A store that
+//! has been Ready and loses a component is Degraded, with no clock: it returns
+//! to Ready by itself. Failed holds until every step holds again, a retry or a
+//! spec change.
 
 use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 
+use super::steps::Step;
 use crate::api::conditions::{self, READY};
 use crate::api::{Phase, StoreStatus};
 
@@ -47,25 +54,43 @@ impl StepState {
             message: message.into(),
         }
     }
+    pub fn is_done(&self) -> bool {
+        matches!(self, StepState::Done { .. })
+    }
+    pub fn reason(&self) -> &str {
+        self.parts().1
+    }
+    fn parts(&self) -> (&'static str, &str, &str) {
+        match self {
+            StepState::Done { reason, message } => ("True", reason, message),
+            StepState::Waiting { reason, message } | StepState::Failed { reason, message } => {
+                ("False", reason, message)
+            }
+        }
+    }
 }
 
-/// The steps in provisioning order; condition types are these names.
-pub const STEPS: [&str; 7] = [
-    "Namespace",
-    "Guardrails",
-    "Secrets",
-    "Database",
-    "WordPress",
-    "Setup",
-    "Ingress",
-];
-
-/// What the reconcile observed, step by step, in `STEPS` order. Steps it did
-/// not reach are missing.
+/// What the reconcile observed, step by step, in `Step::ALL` order. Steps it
+/// did not reach are missing.
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
-    pub steps: Vec<(&'static str, StepState)>,
+    pub steps: Vec<(Step, StepState)>,
     pub suspended: bool,
+}
+
+impl Observed {
+    pub fn push(&mut self, step: Step, state: StepState) {
+        self.steps.push((step, state));
+    }
+    pub fn get(&self, step: Step) -> Option<&StepState> {
+        self.steps
+            .iter()
+            .find(|(s, _)| *s == step)
+            .map(|(_, state)| state)
+    }
+    pub fn is_done(&self, step: Step) -> bool {
+        self.get(step).is_some_and(StepState::is_done)
+    }
 }
 
 pub struct Inputs<'a> {
@@ -74,6 +99,8 @@ pub struct Inputs<'a> {
     pub generation: Option<i64>,
     pub now: Timestamp,
     pub timeout: Duration,
+    /// Provisioning starts over (retry or spec change of a Failed store).
+    pub restarted: bool,
     pub namespace: &'a str,
     pub url: &'a str,
     pub admin_secret: Option<crate::api::SecretReference>,
@@ -87,43 +114,45 @@ pub fn compute(input: Inputs) -> StoreStatus {
     let previous = input.previous;
     let now = Time(input.now);
     let mut conditions = previous.conditions.clone();
-    let mut first_not_done: Option<(&str, String, String)> = None;
+    let mut first_not_done: Option<(Step, String, String)> = None;
     let mut failure: Option<(String, String)> = None;
-    for step in STEPS {
-        let state = input
-            .observed
-            .steps
-            .iter()
-            .find(|(name, _)| *name == step)
-            .map(|(_, s)| s.clone())
-            .unwrap_or_else(|| StepState::waiting("NotStarted", "waiting for earlier steps"));
-        let (status, reason, message) = match &state {
-            StepState::Done { reason, message } => ("True", reason, message),
-            StepState::Waiting { reason, message } => ("False", reason, message),
-            StepState::Failed { reason, message } => ("False", reason, message),
-        };
+    let not_started = StepState::waiting("NotStarted", "waiting for earlier steps");
+    for step in Step::ALL {
+        let state = input.observed.get(step).unwrap_or(&not_started);
+        let (status, reason, message) = state.parts();
         if status != "True" && first_not_done.is_none() {
-            first_not_done = Some((step, reason.clone(), message.clone()));
+            first_not_done = Some((step, reason.to_string(), message.to_string()));
         }
-        if let StepState::Failed { reason, message } = &state
+        if let StepState::Failed { reason, message } = state
             && failure.is_none()
         {
             failure = Some((reason.clone(), format!("{step}: {message}")));
         }
         conditions::set(
             &mut conditions,
-            condition(step, status, reason, message, input.generation),
+            condition(step.as_str(), status, reason, message, input.generation),
             now.clone(),
         );
     }
 
-    let was = previous.phase;
+    let was = if input.restarted {
+        Some(Phase::Pending)
+    } else {
+        previous.phase
+    };
+    let been_ready = previous.ready_at.is_some();
     let started = match (&previous.provisioning_started_at, was) {
-        // A new round of provisioning starts the clock again.
-        (Some(t), Some(Phase::Provisioning | Phase::Pending) | None) => t.clone(),
+        (Some(t), Some(Phase::Provisioning | Phase::Pending) | None) if !input.restarted => {
+            t.clone()
+        }
         _ => now.clone(),
     };
     let waited = input.now.duration_since(started.0).unsigned_abs();
+    let held_failure = || {
+        conditions::find(&previous.conditions, READY)
+            .map(|c| (c.reason.clone(), c.message.clone()))
+            .unwrap_or_else(|| ("Failed".into(), "the store failed".into()))
+    };
     let (phase, ready_reason, ready_message) = match (&failure, &first_not_done) {
         (Some((reason, message)), _) => (Phase::Failed, reason.clone(), message.clone()),
         (None, None) if input.observed.suspended => (
@@ -136,12 +165,28 @@ pub fn compute(input: Inputs) -> StoreStatus {
             "Ready".into(),
             format!("the store serves {}", input.url),
         ),
+        // Failed stays Failed until every step holds again or a person acts.
+        (None, Some(_)) if was == Some(Phase::Failed) => {
+            let (reason, message) = held_failure();
+            (Phase::Failed, reason, message)
+        }
+        (None, Some((step, reason, message))) if input.observed.suspended => (
+            Phase::Suspended,
+            "Suspending".into(),
+            format!("{step}: {reason}: {message}"),
+        ),
+        // Once Ready, the provisioning clock no longer applies.
+        (None, Some((step, reason, message))) if been_ready => (
+            Phase::Degraded,
+            reason.clone(),
+            format!("{step}: {reason}: {message}"),
+        ),
         (None, Some((step, _, message))) if waited >= input.timeout => (
             Phase::Failed,
             "ProvisioningTimeout".into(),
             format!(
                 "step {step} was not ready within {}: {message}",
-                crate::error::humantime(input.timeout)
+                crate::duration::human(input.timeout)
             ),
         ),
         (None, Some((step, reason, message))) => (
@@ -174,7 +219,8 @@ pub fn compute(input: Inputs) -> StoreStatus {
         admin_secret_ref: input.admin_secret,
         observed_generation: input.generation,
         provisioning_started_at: match phase {
-            Phase::Provisioning | Phase::Failed => Some(started),
+            Phase::Provisioning => Some(started),
+            Phase::Failed if was != Some(Phase::Failed) && !been_ready => Some(started),
             _ => previous.provisioning_started_at.clone(),
         },
         ready_at: if phase == Phase::Ready {
@@ -193,6 +239,9 @@ pub fn compute(input: Inputs) -> StoreStatus {
 
 /// When the provisioning clock runs out, for the requeue.
 pub fn deadline(status: &StoreStatus, timeout: Duration) -> Option<Timestamp> {
+    if status.phase != Some(Phase::Provisioning) {
+        return None;
+    }
     let started = status.provisioning_started_at.as_ref()?;
     let span = k8s_openapi::jiff::SignedDuration::try_from(timeout).ok()?;
     started.0.checked_add(span).ok()
@@ -221,7 +270,7 @@ mod tests {
 
     fn all_done() -> Observed {
         Observed {
-            steps: STEPS
+            steps: Step::ALL
                 .iter()
                 .map(|s| (*s, StepState::done("Ready", "ok")))
                 .collect(),
@@ -236,6 +285,7 @@ mod tests {
             generation: Some(1),
             now: Timestamp::from_second(now).unwrap(),
             timeout: Duration::from_secs(600),
+            restarted: false,
             namespace: "store-demo",
             url: "http://demo.example.com",
             admin_secret: None,
@@ -244,24 +294,27 @@ mod tests {
         }
     }
 
+    fn ready(status: &StoreStatus) -> &Condition {
+        conditions::find(&status.conditions, READY).unwrap()
+    }
+
     #[test]
     fn ready_only_when_every_step_is_done() {
         let previous = StoreStatus::default();
         let status = compute(inputs(&previous, &all_done(), 100));
         assert_eq!(status.phase, Some(Phase::Ready));
-        assert_eq!(
-            conditions::find(&status.conditions, READY).unwrap().status,
-            "True"
-        );
-        assert_eq!(status.conditions.len(), STEPS.len() + 1);
+        assert_eq!(ready(&status).status, "True");
+        assert_eq!(status.conditions.len(), Step::ALL.len() + 1);
 
         let mut observed = all_done();
         observed.steps[3].1 = StepState::waiting("Starting", "0/1 replicas ready");
         let status = compute(inputs(&previous, &observed, 100));
         assert_eq!(status.phase, Some(Phase::Provisioning));
-        let ready = conditions::find(&status.conditions, READY).unwrap();
-        assert_eq!(ready.status, "False");
-        assert_eq!(ready.message, "Database: Starting: 0/1 replicas ready");
+        assert_eq!(ready(&status).status, "False");
+        assert_eq!(
+            ready(&status).message,
+            "Database: Starting: 0/1 replicas ready"
+        );
     }
 
     #[test]
@@ -283,9 +336,12 @@ mod tests {
             StepState::failed("SetupFailed", "setup step woocommerce-install failed: 404");
         let status = compute(inputs(&StoreStatus::default(), &observed, 100));
         assert_eq!(status.phase, Some(Phase::Failed));
-        let ready = conditions::find(&status.conditions, READY).unwrap();
-        assert_eq!(ready.reason, "SetupFailed");
-        assert!(ready.message.contains("woocommerce-install failed"));
+        assert_eq!(ready(&status).reason, "SetupFailed");
+        assert!(
+            ready(&status)
+                .message
+                .contains("woocommerce-install failed")
+        );
     }
 
     #[test]
@@ -296,29 +352,70 @@ mod tests {
         assert_eq!(first.phase, Some(Phase::Provisioning));
         let late = compute(inputs(&first, &observed, 100 + 601));
         assert_eq!(late.phase, Some(Phase::Failed));
-        let ready = conditions::find(&late.conditions, READY).unwrap();
-        assert_eq!(ready.reason, "ProvisioningTimeout");
+        assert_eq!(ready(&late).reason, "ProvisioningTimeout");
         assert!(
-            ready
+            ready(&late)
                 .message
                 .starts_with("step Database was not ready within 10m"),
             "{}",
-            ready.message
+            ready(&late).message
         );
     }
 
     #[test]
-    fn a_ready_store_that_degrades_gets_a_fresh_clock() {
-        let ready = compute(inputs(&StoreStatus::default(), &all_done(), 100));
+    fn a_ready_store_that_loses_a_component_is_degraded_not_failed_and_recovers() {
+        let was_ready = compute(inputs(&StoreStatus::default(), &all_done(), 100));
         let mut observed = all_done();
-        observed.steps[4].1 = StepState::waiting("Starting", "deployment recreated");
-        let later = compute(inputs(&ready, &observed, 5000));
-        assert_eq!(later.phase, Some(Phase::Provisioning));
-        assert_eq!(later.provisioning_started_at.unwrap().0.as_second(), 5000);
+        observed.steps[3].1 = StepState::waiting("Starting", "0/1 replicas ready");
+        let down = compute(inputs(&was_ready, &observed, 200));
+        assert_eq!(down.phase, Some(Phase::Degraded));
+        assert_eq!(ready(&down).reason, "Starting");
         assert_eq!(
-            later.ready_at.unwrap().0.as_second(),
-            100,
-            "readyAt keeps the last time it was Ready"
+            ready(&down).message,
+            "Database: Starting: 0/1 replicas ready"
         );
+        // Far past the provisioning timeout: still Degraded.
+        let long_down = compute(inputs(&down, &observed, 200 + 3600));
+        assert_eq!(long_down.phase, Some(Phase::Degraded));
+        let back = compute(inputs(&long_down, &all_done(), 200 + 3700));
+        assert_eq!(back.phase, Some(Phase::Ready));
+        assert_eq!(back.ready_at.unwrap().0.as_second(), 200 + 3700);
+    }
+
+    #[test]
+    fn a_failed_store_holds_its_reason_until_it_is_whole_or_restarted() {
+        let mut observed = all_done();
+        observed.steps.truncate(3);
+        let first = compute(inputs(&StoreStatus::default(), &observed, 100));
+        let failed = compute(inputs(&first, &observed, 800));
+        assert_eq!(failed.phase, Some(Phase::Failed));
+        // Later reconciles (tenant access, a resync) keep the failure.
+        observed.steps.truncate(5);
+        let held = compute(inputs(&failed, &observed, 900));
+        assert_eq!(held.phase, Some(Phase::Failed));
+        assert_eq!(ready(&held).reason, "ProvisioningTimeout");
+        // A retry starts a fresh clock.
+        let mut retry = inputs(&held, &observed, 1000);
+        retry.restarted = true;
+        let again = compute(retry);
+        assert_eq!(again.phase, Some(Phase::Provisioning));
+        assert_eq!(again.provisioning_started_at.unwrap().0.as_second(), 1000);
+        // Whole again without a retry: Ready.
+        let whole = compute(inputs(&held, &all_done(), 1100));
+        assert_eq!(whole.phase, Some(Phase::Ready));
+    }
+
+    #[test]
+    fn the_clock_waits_only_while_provisioning() {
+        let mut observed = all_done();
+        observed.steps.truncate(3);
+        let provisioning = compute(inputs(&StoreStatus::default(), &observed, 100));
+        assert_eq!(
+            deadline(&provisioning, Duration::from_secs(600)).map(|t| t.as_second()),
+            Some(700)
+        );
+        let was_ready = compute(inputs(&StoreStatus::default(), &all_done(), 100));
+        let degraded = compute(inputs(&was_ready, &observed, 200));
+        assert_eq!(deadline(&degraded, Duration::from_secs(600)), None);
     }
 }

@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod operator;
+pub mod stores;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -255,6 +256,32 @@ pub fn kubectl(user: &str, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("run kubectl");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs kubectl as `user` with `input` on its stdin; fails the test when it fails.
+pub fn kubectl_stdin(user: &str, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("kubectl")
+        .arg(format!("--kubeconfig={}", kubeconfig(user).display()))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kubectl");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write kubectl's stdin");
+    let out = child.wait_with_output().expect("wait for kubectl");
     assert!(
         out.status.success(),
         "kubectl {args:?}: {}",

@@ -5,10 +5,10 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::{ListParams, LogParams};
 
+use crate::api::labels::{COMPONENT, STORE_LABEL};
 use crate::api::store_namespace;
 use crate::cli::LogsArgs;
 use crate::commands::Session;
-use crate::engines::{COMPONENT, STORE_LABEL};
 use crate::error::{Action, Error, Result};
 
 /// Writes the logs of the component's pods to `out`, each line prefixed with

@@ -2,20 +2,22 @@
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, ExecAction, PersistentVolumeClaim, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, Service, VolumeMount,
+    Container, ContainerPort, ExecAction, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Probe,
+    Service,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::{
-    DATABASE_SECRET, claim_spec, component_service, container_security, resources, secret_env,
+    DATABASE_SECRET, claim_spec, component_service, container_security, mount, pod_security,
+    resources, scratch, secret_env,
 };
-use crate::engines::StoreContext;
-use crate::guardrails::DATABASE_PORT;
+use crate::api::labels::{DATABASE, DATABASE_PORT};
+use crate::validated::ValidatedStore;
 
-pub const DATABASE: &str = "database";
+/// The uid of the image's mysql user.
+const MYSQL_UID: i64 = 999;
 
-fn meta(ctx: &StoreContext) -> ObjectMeta {
+fn meta(ctx: &ValidatedStore) -> ObjectMeta {
     ObjectMeta {
         name: Some(DATABASE.into()),
         namespace: Some(ctx.namespace.clone()),
@@ -37,8 +39,8 @@ fn probe(command: &str, initial_delay: i32) -> Probe {
     }
 }
 
-pub fn database_statefulset(ctx: &StoreContext) -> StatefulSet {
-    let replicas = if ctx.store.spec.suspend { 0 } else { 1 };
+pub fn database_statefulset(ctx: &ValidatedStore) -> StatefulSet {
+    let replicas = if ctx.suspend { 0 } else { 1 };
     let mut labels = ctx.labels(Some(DATABASE));
     labels.extend(ctx.selector(DATABASE));
     StatefulSet {
@@ -58,14 +60,8 @@ pub fn database_statefulset(ctx: &StoreContext) -> StatefulSet {
                 spec: Some(PodSpec {
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
-                    // The image's mysql user; the volume is made writable for it.
-                    security_context: Some(PodSecurityContext {
-                        run_as_user: Some(999),
-                        run_as_group: Some(999),
-                        run_as_non_root: Some(true),
-                        fs_group: Some(999),
-                        ..PodSecurityContext::default()
-                    }),
+                    // The image's mysql user; the volumes are made writable for it.
+                    security_context: Some(pod_security(MYSQL_UID)),
                     containers: vec![Container {
                         name: DATABASE.into(),
                         image: Some(ctx.settings.database_image.clone()),
@@ -81,16 +77,18 @@ pub fn database_statefulset(ctx: &StoreContext) -> StatefulSet {
                             secret_env("MARIADB_PASSWORD", DATABASE_SECRET, "password"),
                         ]),
                         resources: Some(resources(&ctx.plan.database)),
-                        security_context: Some(container_security(&[])),
+                        security_context: Some(container_security()),
                         readiness_probe: Some(probe("--connect", 10)),
                         liveness_probe: Some(probe("--innodb_initialized", 60)),
-                        volume_mounts: Some(vec![VolumeMount {
-                            name: "data".into(),
-                            mount_path: "/var/lib/mysql".into(),
-                            ..VolumeMount::default()
-                        }]),
+                        // The socket and pid file, and temporary tables.
+                        volume_mounts: Some(vec![
+                            mount("data", "/var/lib/mysql"),
+                            mount("run", "/run/mysqld"),
+                            mount("tmp", "/tmp"),
+                        ]),
                         ..Container::default()
                     }],
+                    volumes: Some(vec![scratch("run"), scratch("tmp")]),
                     ..PodSpec::default()
                 }),
             },
@@ -109,7 +107,7 @@ pub fn database_statefulset(ctx: &StoreContext) -> StatefulSet {
     }
 }
 
-pub fn database_service(ctx: &StoreContext) -> Service {
+pub fn database_service(ctx: &ValidatedStore) -> Service {
     component_service(ctx, DATABASE, "mysql", DATABASE_PORT)
 }
 
@@ -117,14 +115,14 @@ pub fn database_service(ctx: &StoreContext) -> Service {
 mod tests {
     use super::*;
     use crate::api::Plan;
-    use crate::engines::testing::store;
-    use crate::operator::config::Settings;
+    use crate::settings::Settings;
+    use crate::validated::testing::store;
 
     #[test]
     fn the_database_is_one_pinned_replica_with_a_volume_probes_and_the_plan_size() {
         let settings = Settings::for_tests();
         let store = store("demo", Plan::Small);
-        let set = database_statefulset(&StoreContext::new(&store, &settings));
+        let set = database_statefulset(&ValidatedStore::new(&store, &settings).unwrap());
         let spec = set.spec.unwrap();
         assert_eq!(spec.replicas, Some(1));
         let pod = spec.template.spec.unwrap();
@@ -141,6 +139,9 @@ mod tests {
         assert_eq!(limits["cpu"].0, "300m");
         assert_eq!(limits["memory"].0, "384Mi");
         assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
+        let security = container.security_context.as_ref().unwrap();
+        assert_eq!(security.read_only_root_filesystem, Some(true));
+        assert_eq!(security.capabilities.as_ref().unwrap().add, None);
         let claim = &spec.volume_claim_templates.unwrap()[0];
         assert_eq!(
             claim
@@ -172,7 +173,7 @@ mod tests {
         let settings = Settings::for_tests();
         let mut store = store("demo", Plan::Small);
         store.spec.suspend = true;
-        let set = database_statefulset(&StoreContext::new(&store, &settings));
+        let set = database_statefulset(&ValidatedStore::new(&store, &settings).unwrap());
         assert_eq!(set.spec.unwrap().replicas, Some(0));
     }
 }

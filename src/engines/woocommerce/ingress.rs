@@ -9,10 +9,10 @@ use k8s_openapi::api::networking::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::WORDPRESS;
-use crate::engines::StoreContext;
+use crate::api::labels::WORDPRESS;
+use crate::validated::ValidatedStore;
 
-pub fn ingress(ctx: &StoreContext) -> Ingress {
+pub fn ingress(ctx: &ValidatedStore) -> Ingress {
     let settings = ctx.settings;
     let annotations = settings.tls_issuer.as_ref().map(|issuer| {
         BTreeMap::from([("cert-manager.io/cluster-issuer".to_string(), issuer.clone())])
@@ -20,7 +20,7 @@ pub fn ingress(ctx: &StoreContext) -> Ingress {
     let tls = settings.tls_issuer.as_ref().map(|_| {
         vec![IngressTLS {
             hosts: Some(vec![ctx.host.clone()]),
-            secret_name: Some(format!("{}-tls", ctx.name)),
+            secret_name: Some(ctx.tls_secret()),
         }]
     });
     Ingress {
@@ -63,14 +63,14 @@ pub fn ingress(ctx: &StoreContext) -> Ingress {
 mod tests {
     use super::*;
     use crate::api::Plan;
-    use crate::engines::testing::store;
-    use crate::operator::config::Settings;
+    use crate::settings::Settings;
+    use crate::validated::testing::store;
 
     #[test]
     fn plain_http_at_the_base_domain_without_an_issuer() {
         let settings = Settings::for_tests();
         let store = store("demo", Plan::Small);
-        let ingress = ingress(&StoreContext::new(&store, &settings));
+        let ingress = ingress(&ValidatedStore::new(&store, &settings).unwrap());
         let spec = ingress.spec.unwrap();
         assert_eq!(spec.ingress_class_name.as_deref(), Some("traefik"));
         assert_eq!(
@@ -86,7 +86,7 @@ mod tests {
         settings.tls_issuer = Some("letsencrypt".into());
         let mut store = store("demo", Plan::Small);
         store.spec.domain = Some("shop.example.org".into());
-        let ctx = StoreContext::new(&store, &settings);
+        let ctx = ValidatedStore::new(&store, &settings).unwrap();
         assert_eq!(ctx.url, "https://shop.example.org");
         let ingress = ingress(&ctx);
         assert_eq!(

@@ -6,28 +6,27 @@ mod secrets;
 mod setup;
 mod wordpress;
 
-pub use database::{DATABASE, database_service, database_statefulset};
+pub use database::{database_service, database_statefulset};
 pub use ingress::ingress;
 pub use secrets::{DATABASE_SECRET, SALTS_SECRET, generate_secrets};
-pub use setup::{SETUP_JOB, SETUP_SCRIPT, setup_hash, setup_job};
+pub use setup::{SETUP_HASH_ANNOTATION, SETUP_SCRIPT, setup_hash, setup_job};
 pub use wordpress::{
-    WORDPRESS, WORDPRESS_VOLUME, wordpress_deployment, wordpress_service, wordpress_volume,
+    INSTALLED_PROBE, WORDPRESS_VOLUME, wordpress_deployment, wordpress_service, wordpress_volume,
 };
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, EnvVar, EnvVarSource, PersistentVolumeClaimSpec, ResourceRequirements,
-    SeccompProfile, SecretKeySelector, SecurityContext, Service, ServicePort, ServiceSpec,
-    VolumeResourceRequirements,
+    Capabilities, EmptyDirVolumeSource, EnvVar, EnvVarSource, PersistentVolumeClaimSpec,
+    PodSecurityContext, ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext,
+    Service, ServicePort, ServiceSpec, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::engines::StoreContext;
-
-use crate::operator::config::ContainerSize;
+use crate::settings::ContainerSize;
+use crate::validated::ValidatedStore;
 
 /// Requests equal limits: the plan's quota is exactly what the store may use.
 fn resources(size: &ContainerSize) -> ResourceRequirements {
@@ -65,25 +64,62 @@ fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
     }
 }
 
-/// No privilege escalation, no extra capabilities beyond what the image's
-/// entrypoint needs to drop to its own user, the runtime's seccomp profile.
-fn container_security(add: &[&str]) -> SecurityContext {
+/// What Pod Security `restricted` asks of every container: no privilege
+/// escalation, no capabilities at all, the runtime's seccomp profile, and a
+/// root filesystem nobody writes to (scratch space comes from emptyDirs).
+fn container_security() -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
         capabilities: Some(Capabilities {
             drop: Some(vec!["ALL".into()]),
-            add: (!add.is_empty()).then(|| add.iter().map(|c| c.to_string()).collect()),
+            add: None,
         }),
-        seccomp_profile: Some(SeccompProfile {
-            type_: "RuntimeDefault".into(),
-            ..SeccompProfile::default()
-        }),
+        seccomp_profile: Some(runtime_default()),
         ..SecurityContext::default()
     }
 }
 
+fn runtime_default() -> SeccompProfile {
+    SeccompProfile {
+        type_: "RuntimeDefault".into(),
+        ..SeccompProfile::default()
+    }
+}
+
+/// A pod that runs as the image's own unprivileged user, whose volumes that
+/// user may write (fsGroup).
+fn pod_security(uid: i64) -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_user: Some(uid),
+        run_as_group: Some(uid),
+        run_as_non_root: Some(true),
+        fs_group: Some(uid),
+        seccomp_profile: Some(runtime_default()),
+        ..PodSecurityContext::default()
+    }
+}
+
+/// An emptyDir: scratch space a read-only root filesystem still needs.
+fn scratch(name: &str) -> Volume {
+    Volume {
+        name: name.into(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Volume::default()
+    }
+}
+
+fn mount(name: &str, path: &str) -> VolumeMount {
+    VolumeMount {
+        name: name.into(),
+        mount_path: path.into(),
+        ..VolumeMount::default()
+    }
+}
+
 /// A ClusterIP Service named after the component, to its named port.
-fn component_service(ctx: &StoreContext, component: &str, port_name: &str, port: i32) -> Service {
+fn component_service(ctx: &ValidatedStore, component: &str, port_name: &str, port: i32) -> Service {
     Service {
         metadata: ObjectMeta {
             name: Some(component.into()),
@@ -107,7 +143,7 @@ fn component_service(ctx: &StoreContext, component: &str, port_name: &str, port:
 }
 
 /// A ReadWriteOnce claim of `size` in the configured StorageClass.
-fn claim_spec(ctx: &StoreContext, size: &str) -> PersistentVolumeClaimSpec {
+fn claim_spec(ctx: &ValidatedStore, size: &str) -> PersistentVolumeClaimSpec {
     PersistentVolumeClaimSpec {
         access_modes: Some(vec!["ReadWriteOnce".into()]),
         storage_class_name: ctx.settings.storage_class.clone(),

@@ -7,8 +7,8 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::engines::StoreContext;
-use crate::guardrails::ADMIN_SECRET;
+use crate::api::labels::ADMIN_SECRET;
+use crate::validated::ValidatedStore;
 
 pub const DATABASE_SECRET: &str = "database-credentials";
 pub const SALTS_SECRET: &str = "wordpress-salts";
@@ -43,7 +43,7 @@ pub fn random_token(len: usize) -> Result<String, getrandom::Error> {
     Ok(token)
 }
 
-fn secret(ctx: &StoreContext, name: &str, data: BTreeMap<String, String>) -> Secret {
+fn secret(ctx: &ValidatedStore, name: &str, data: BTreeMap<String, String>) -> Secret {
     Secret {
         metadata: ObjectMeta {
             name: Some(name.into()),
@@ -62,20 +62,18 @@ fn secret(ctx: &StoreContext, name: &str, data: BTreeMap<String, String>) -> Sec
 }
 
 /// The three Secrets of a new store, with fresh random values.
-pub fn generate_secrets(ctx: &StoreContext) -> Result<Vec<Secret>, getrandom::Error> {
+pub fn generate_secrets(ctx: &ValidatedStore) -> Result<Vec<Secret>, getrandom::Error> {
     let database = BTreeMap::from([
         ("database".to_string(), "wordpress".to_string()),
         ("user".to_string(), "wordpress".to_string()),
         ("password".to_string(), random_token(32)?),
         ("root-password".to_string(), random_token(32)?),
     ]);
-    let mut admin = BTreeMap::from([
+    let admin = BTreeMap::from([
         ("username".to_string(), ADMIN_USER.to_string()),
         ("password".to_string(), random_token(24)?),
+        ("email".to_string(), ctx.setup.admin_email.clone()),
     ]);
-    if let Some(email) = &ctx.store.spec.admin_email {
-        admin.insert("email".into(), email.clone());
-    }
     let mut salts = BTreeMap::new();
     for key in SALT_KEYS {
         salts.insert(key.to_string(), random_token(64)?);
@@ -91,8 +89,8 @@ pub fn generate_secrets(ctx: &StoreContext) -> Result<Vec<Secret>, getrandom::Er
 mod tests {
     use super::*;
     use crate::api::Plan;
-    use crate::engines::testing::store;
-    use crate::operator::config::Settings;
+    use crate::settings::Settings;
+    use crate::validated::testing::store;
 
     #[test]
     fn tokens_are_long_alphanumeric_and_differ() {
@@ -107,7 +105,7 @@ mod tests {
     fn a_store_gets_database_admin_and_salt_secrets() {
         let settings = Settings::for_tests();
         let store = store("demo", Plan::Small);
-        let ctx = StoreContext::new(&store, &settings);
+        let ctx = ValidatedStore::new(&store, &settings).unwrap();
         let secrets = generate_secrets(&ctx).unwrap();
         let names: Vec<_> = secrets
             .iter()

@@ -1,65 +1,75 @@
-//! The setup Job: wp-cli runs `setup.sh` once WordPress and the database are
-//! up. The script is fixed text; the store's values reach it only through
-//! environment variables.
+//! The setup Job: wp-cli runs `setup.sh` once the database is ready and
+//! WordPress's pod is placed. WordPress core comes from the WordPress image
+//! itself (an init container copies it), so the versions match by
+//! construction and nothing is downloaded but WooCommerce. The script is fixed
+//! text; the store's values reach it only through environment variables.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Affinity, Container, EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, PodAffinity,
-    PodAffinityTerm, PodSpec, PodTemplateSpec, Volume, VolumeMount,
+    Affinity, Container, PodAffinity, PodAffinityTerm, PodSpec, PodTemplateSpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
-use super::wordpress::wordpress_env;
-use super::{WORDPRESS, WORDPRESS_VOLUME, container_security, env, resources, secret_env};
-use crate::engines::StoreContext;
-use crate::guardrails::ADMIN_SECRET;
+use super::wordpress::{WWW_DATA_UID, content_volume, wordpress_env};
+use super::{container_security, env, mount, pod_security, resources, scratch, secret_env};
+use crate::api::labels::{ADMIN_SECRET, SETUP, WORDPRESS};
+use crate::validated::{SetupRequest, ValidatedStore};
 
-pub const SETUP_JOB: &str = "setup";
-/// Fingerprint of the Job's pod template, to tell when it must run again.
+/// Fingerprint of what the owner asked the setup for, to tell when it must run again.
 pub const SETUP_HASH_ANNOTATION: &str = "nexus.dev/setup-hash";
 pub const SETUP_SCRIPT: &str = include_str!("setup.sh");
 
-pub fn setup_job(ctx: &StoreContext) -> Job {
-    let spec = &ctx.store.spec;
-    let options = spec.woocommerce.clone().unwrap_or_default();
+/// Copies WordPress core out of the WordPress image into the Job's scratch
+/// volume; names itself as the failed step when the image has none.
+const COPY_CORE: &str = r#"set -eu
+if [ ! -f /usr/src/wordpress/wp-load.php ]; then
+	echo "setup step wordpress-core failed: the WordPress image has no WordPress core in /usr/src/wordpress" >/dev/termination-log
+	exit 1
+fi
+cp -R /usr/src/wordpress/. /var/www/html/
+"#;
+
+pub fn setup_job(ctx: &ValidatedStore) -> Job {
+    let request = &ctx.setup;
+    let settings = ctx.settings;
     let mut environment = wordpress_env();
     environment.extend([
-        env("STORE_NAME", &ctx.name),
-        env("STORE_URL", &ctx.url),
-        env("WORDPRESS_VERSION", &ctx.settings.wordpress_version),
-        env("WOOCOMMERCE_VERSION", &ctx.settings.woocommerce_version),
-        env("CURRENCY", options.currency.as_deref().unwrap_or("USD")),
+        env("STORE_NAME", &request.title),
+        env("STORE_URL", &request.url),
+        env("WOOCOMMERCE_VERSION", &settings.woocommerce_version),
+        env("WOOCOMMERCE_SOURCE", settings.woocommerce_source.as_env()),
+        env("CURRENCY", &request.currency),
         env(
             "SAMPLE_PRODUCTS",
-            if options.sample_products.unwrap_or(true) {
+            if request.sample_products {
                 "true"
             } else {
                 "false"
             },
         ),
-        env(
-            "ADMIN_EMAIL",
-            spec.admin_email
-                .as_deref()
-                .unwrap_or(&format!("admin@{}", ctx.host)),
-        ),
+        env("ADMIN_EMAIL", &request.admin_email),
+        env("WP_CLI_CACHE_DIR", "/tmp/wp-cli-cache"),
         secret_env("ADMIN_USER", ADMIN_SECRET, "username"),
         secret_env("ADMIN_PASSWORD", ADMIN_SECRET, "password"),
     ]);
-    let mut labels = ctx.labels(Some(SETUP_JOB));
-    labels.extend(ctx.selector(SETUP_JOB));
-    let mut job = Job {
+    let mut labels = ctx.labels(Some(SETUP));
+    labels.extend(ctx.selector(SETUP));
+    Job {
         metadata: ObjectMeta {
-            name: Some(SETUP_JOB.into()),
+            name: Some(SETUP.into()),
             namespace: Some(ctx.namespace.clone()),
-            labels: Some(ctx.labels(Some(SETUP_JOB))),
+            labels: Some(ctx.labels(Some(SETUP))),
+            annotations: Some(BTreeMap::from([(
+                SETUP_HASH_ANNOTATION.to_string(),
+                request_hash(request),
+            )])),
             ..ObjectMeta::default()
         },
         spec: Some(JobSpec {
             backoff_limit: Some(2),
-            active_deadline_seconds: Some(ctx.settings.provisioning_timeout.as_secs() as i64),
+            active_deadline_seconds: Some(settings.provisioning_timeout.as_secs() as i64),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(labels),
@@ -69,78 +79,59 @@ pub fn setup_job(ctx: &StoreContext) -> Job {
                     restart_policy: Some("Never".into()),
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
+                    security_context: Some(pod_security(WWW_DATA_UID)),
                     // The content volume is ReadWriteOnce: run beside WordPress.
-                    affinity: Some(Affinity {
-                        pod_affinity: Some(PodAffinity {
-                            required_during_scheduling_ignored_during_execution: Some(vec![
-                                PodAffinityTerm {
-                                    label_selector: Some(LabelSelector {
-                                        match_labels: Some(ctx.selector(WORDPRESS)),
-                                        ..LabelSelector::default()
-                                    }),
-                                    topology_key: "kubernetes.io/hostname".into(),
-                                    ..PodAffinityTerm::default()
-                                },
-                            ]),
-                            ..PodAffinity::default()
-                        }),
-                        ..Affinity::default()
-                    }),
+                    affinity: Some(beside(ctx, WORDPRESS)),
+                    init_containers: Some(vec![Container {
+                        name: "wordpress-core".into(),
+                        image: Some(settings.wordpress_image.clone()),
+                        command: Some(vec!["/bin/sh".into(), "-c".into(), COPY_CORE.into()]),
+                        resources: Some(resources(&ctx.plan.setup)),
+                        security_context: Some(container_security()),
+                        volume_mounts: Some(vec![mount("core", "/var/www/html")]),
+                        ..Container::default()
+                    }]),
                     containers: vec![Container {
-                        name: SETUP_JOB.into(),
-                        image: Some(ctx.settings.setup_image.clone()),
+                        name: SETUP.into(),
+                        image: Some(settings.setup_image.clone()),
                         command: Some(vec!["/bin/sh".into(), "-c".into(), SETUP_SCRIPT.into()]),
                         env: Some(environment),
                         resources: Some(resources(&ctx.plan.setup)),
-                        security_context: Some(container_security(&[])),
+                        security_context: Some(container_security()),
                         termination_message_policy: Some("FallbackToLogsOnError".into()),
                         volume_mounts: Some(vec![
-                            VolumeMount {
-                                name: "core".into(),
-                                mount_path: "/var/www/html".into(),
-                                ..VolumeMount::default()
-                            },
-                            VolumeMount {
-                                name: "content".into(),
-                                mount_path: "/var/www/html/wp-content".into(),
-                                ..VolumeMount::default()
-                            },
+                            mount("core", "/var/www/html"),
+                            mount("content", "/var/www/html/wp-content"),
+                            mount("tmp", "/tmp"),
                         ]),
                         ..Container::default()
                     }],
-                    volumes: Some(vec![
-                        Volume {
-                            name: "core".into(),
-                            empty_dir: Some(EmptyDirVolumeSource::default()),
-                            ..Volume::default()
-                        },
-                        Volume {
-                            name: "content".into(),
-                            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-                                claim_name: WORDPRESS_VOLUME.into(),
-                                read_only: Some(false),
-                            }),
-                            ..Volume::default()
-                        },
-                    ]),
+                    volumes: Some(vec![scratch("core"), content_volume(), scratch("tmp")]),
                     ..PodSpec::default()
                 }),
             },
             ..JobSpec::default()
         }),
         ..Job::default()
-    };
-    let template = job.spec.as_ref().map(|s| &s.template);
-    let hash = fnv1a(
-        serde_json::to_string(&template)
-            .unwrap_or_default()
-            .as_bytes(),
-    );
-    job.metadata.annotations = Some(BTreeMap::from([(
-        SETUP_HASH_ANNOTATION.to_string(),
-        format!("{hash:016x}"),
-    )]));
-    job
+    }
+}
+
+/// Required placement on the node of the component's pod.
+fn beside(ctx: &ValidatedStore, component: &str) -> Affinity {
+    Affinity {
+        pod_affinity: Some(PodAffinity {
+            required_during_scheduling_ignored_during_execution: Some(vec![PodAffinityTerm {
+                label_selector: Some(LabelSelector {
+                    match_labels: Some(ctx.selector(component)),
+                    ..LabelSelector::default()
+                }),
+                topology_key: "kubernetes.io/hostname".into(),
+                ..PodAffinityTerm::default()
+            }]),
+            ..PodAffinity::default()
+        }),
+        ..Affinity::default()
+    }
 }
 
 /// The fingerprint a setup Job carries (empty when it has none).
@@ -153,7 +144,22 @@ pub fn setup_hash(job: &Job) -> &str {
         .unwrap_or_default()
 }
 
-/// FNV-1a: a small hash that is the same in every build, unlike std's.
+/// Covers only what the owner asked for: an operator upgrade (images, labels,
+/// the script) never re-runs the setup of a live store. The fields are
+/// written out explicitly so the fingerprint never depends on std's hashing.
+fn request_hash(request: &SetupRequest) -> String {
+    let sample = if request.sample_products { "1" } else { "0" };
+    let fields = [
+        request.title.as_str(),
+        &request.url,
+        &request.admin_email,
+        &request.currency,
+        sample,
+    ];
+    format!("{:016x}", fnv1a(fields.join("\0").as_bytes()))
+}
+
+/// FNV-1a: a small hash that is the same in every build.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -164,57 +170,141 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
     use crate::api::Plan;
-    use crate::engines::testing::store;
-    use crate::operator::config::Settings;
+    use crate::settings::{Settings, WooCommerceSource};
+    use crate::validated::testing::store;
+
+    fn job_for(store: &crate::api::Store, settings: &Settings) -> Job {
+        setup_job(&ValidatedStore::new(store, settings).unwrap())
+    }
+
+    fn env_of(job: &Job) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
+        job.spec
+            .as_ref()
+            .unwrap()
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .containers[0]
+            .env
+            .clone()
+            .unwrap()
+    }
+
+    fn value(env: &[k8s_openapi::api::core::v1::EnvVar], name: &str) -> Option<String> {
+        env.iter()
+            .find(|e| e.name == name)
+            .and_then(|e| e.value.clone())
+    }
 
     #[test]
     fn user_values_reach_the_script_only_through_the_environment() {
         let settings = Settings::for_tests();
         let mut store = store("demo", Plan::Small);
         store.spec.admin_email = Some("a'$(reboot)'@example.com".into());
-        let job = setup_job(&StoreContext::new(&store, &settings));
-        let container = &job.spec.unwrap().template.spec.unwrap().containers[0];
+        // The CRD refuses such an email; the builder must not trust that.
+        assert!(ValidatedStore::new(&store, &settings).is_err());
+        store.spec.admin_email = Some("owner+shop@example.com".into());
+        let job = job_for(&store, &settings);
+        let container = &job
+            .spec
+            .as_ref()
+            .unwrap()
+            .template
+            .spec
+            .as_ref()
+            .unwrap()
+            .containers[0];
         let command = container.command.as_ref().unwrap();
         assert_eq!(command[2], SETUP_SCRIPT, "the script text is fixed");
-        assert!(!SETUP_SCRIPT.contains("reboot"));
-        let env = container.env.as_ref().unwrap();
-        let email = env.iter().find(|e| e.name == "ADMIN_EMAIL").unwrap();
-        assert_eq!(email.value.as_deref(), Some("a'$(reboot)'@example.com"));
+        let env = env_of(&job);
+        assert_eq!(
+            value(&env, "ADMIN_EMAIL").as_deref(),
+            Some("owner+shop@example.com")
+        );
         let password = env.iter().find(|e| e.name == "ADMIN_PASSWORD").unwrap();
         assert!(
             password.value.is_none(),
             "the password comes from the Secret"
         );
         assert_eq!(
-            env.iter()
-                .find(|e| e.name == "STORE_URL")
-                .unwrap()
-                .value
-                .as_deref(),
+            value(&env, "STORE_URL").as_deref(),
             Some("http://demo.shops.example.com")
         );
     }
 
     #[test]
-    fn the_fingerprint_follows_the_settings_the_job_runs_with() {
+    fn core_comes_from_the_wordpress_image_and_woocommerce_from_the_configured_source() {
+        let mut settings = Settings::for_tests();
+        let store = store("demo", Plan::Small);
+        let job = job_for(&store, &settings);
+        let pod = job.spec.as_ref().unwrap().template.spec.clone().unwrap();
+        let init = &pod.init_containers.unwrap()[0];
+        assert_eq!(init.image.as_deref(), Some("wordpress:test"));
+        assert!(init.command.as_ref().unwrap()[2].contains("/usr/src/wordpress"));
+        assert!(!SETUP_SCRIPT.contains("core download"), "no core download");
+        assert_eq!(
+            value(&env_of(&job), "WOOCOMMERCE_SOURCE").as_deref(),
+            Some("")
+        );
+        settings.woocommerce_source = WooCommerceSource::Zip("https://m.example/wc.zip".into());
+        let job = job_for(&store, &settings);
+        assert_eq!(
+            value(&env_of(&job), "WOOCOMMERCE_SOURCE").as_deref(),
+            Some("https://m.example/wc.zip")
+        );
+        assert_eq!(
+            value(&env_of(&job), "WOOCOMMERCE_VERSION").as_deref(),
+            Some("10.2.2")
+        );
+    }
+
+    #[test]
+    fn every_container_meets_pod_security_restricted() {
+        let settings = Settings::for_tests();
+        let job = job_for(&store("demo", Plan::Small), &settings);
+        let pod = job.spec.unwrap().template.spec.unwrap();
+        assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
+        for container in pod
+            .containers
+            .iter()
+            .chain(pod.init_containers.iter().flatten())
+        {
+            let security = container.security_context.as_ref().unwrap();
+            assert_eq!(security.allow_privilege_escalation, Some(false));
+            assert_eq!(security.read_only_root_filesystem, Some(true));
+            assert_eq!(
+                security.capabilities.as_ref().unwrap().drop.as_deref(),
+                Some(&["ALL".to_string()][..])
+            );
+        }
+    }
+
+    #[test]
+    fn only_what_the_owner_asked_for_changes_the_fingerprint() {
         let settings = Settings::for_tests();
         let mut store = store("demo", Plan::Small);
-        let first = setup_job(&StoreContext::new(&store, &settings));
-        let again = setup_job(&StoreContext::new(&store, &settings));
-        assert_eq!(setup_hash(&first), setup_hash(&again));
+        let first = job_for(&store, &settings);
+        assert_eq!(setup_hash(&first), setup_hash(&job_for(&store, &settings)));
         assert_eq!(setup_hash(&first).len(), 16);
-        store.spec.plan = Plan::Medium; // the setup container is the same size in every plan
-        assert_eq!(
-            setup_hash(&first),
-            setup_hash(&setup_job(&StoreContext::new(&store, &settings)))
-        );
+
+        // An operator upgrade: new images, another WooCommerce source.
+        let mut upgraded = Settings::for_tests();
+        upgraded.setup_image = "wpcli:next".into();
+        upgraded.wordpress_image = "wordpress:next".into();
+        upgraded.woocommerce_version = "10.3.0".into();
+        assert_eq!(setup_hash(&first), setup_hash(&job_for(&store, &upgraded)));
+        store.spec.plan = Plan::Medium;
+        store.metadata.labels = Some([("team".to_string(), "x".to_string())].into());
+        assert_eq!(setup_hash(&first), setup_hash(&job_for(&store, &settings)));
+
         store.spec.woocommerce = Some(crate::api::WooCommerceOptions {
             currency: Some("EUR".into()),
             sample_products: None,
         });
-        assert_ne!(
-            setup_hash(&first),
-            setup_hash(&setup_job(&StoreContext::new(&store, &settings)))
-        );
+        let eur = job_for(&store, &settings);
+        assert_ne!(setup_hash(&first), setup_hash(&eur));
+        store.spec.domain = Some("shop.example.org".into());
+        assert_ne!(setup_hash(&eur), setup_hash(&job_for(&store, &settings)));
     }
 }

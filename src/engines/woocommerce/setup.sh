@@ -1,8 +1,16 @@
 #!/bin/sh
-# Sets up WooCommerce in a Nexus store: WordPress core, the pinned WooCommerce,
-# its pages, Cash on Delivery with a shipping method, guest checkout, pretty
-# permalinks and a sample product. Idempotent: every step checks before it
-# acts, so the Job can run again after any failure.
+# Sets up WooCommerce in a Nexus store: the site on the WordPress core that
+# the WordPress image ships (copied in by the Job's init container), the
+# pinned WooCommerce, its pages, the shop as the front page, order tables,
+# Cash on Delivery with a shipping method, guest checkout, pretty permalinks
+# and a sample product. Idempotent: every step checks before it acts, so the
+# Job can run again after any failure.
+#
+# What the owner asked for (address, currency, sample products) is applied on
+# every run. Choices the owner may change later in wp-admin (front page,
+# permalinks, checkout options) are made on the first run only, so a later
+# run never undoes them, and an installed WooCommerce is never replaced:
+# engine upgrades are explicit, not a side effect of a setup run.
 #
 # Every user value (store name, URL, email, currency) arrives in the
 # environment and is only ever expanded inside double quotes: none of it is
@@ -11,18 +19,24 @@ set -eu
 
 WP_PATH=${WP_PATH:-/var/www/html}
 TERMINATION_LOG=${TERMINATION_LOG:-/dev/termination-log}
-export WP_CLI_CACHE_DIR=/tmp/wp-cli-cache
-step=start
+DB_WAIT_TRIES=${DB_WAIT_TRIES:-60}
+DB_WAIT_SECONDS=${DB_WAIT_SECONDS:-5}
+WOOCOMMERCE_SOURCE=${WOOCOMMERCE_SOURCE:-}
 
-# run STEP COMMAND...: run a wp-cli command; on failure, name the step in the
-# pod's termination message (read back by the operator) and stop.
+# fail STEP OUTPUT: name the step in the pod's termination message (read
+# back by the operator into the store's condition) and stop.
+fail() {
+	printf '%s\n' "$2" >&2
+	printf 'setup step %s failed: %s\n' "$1" "$(printf '%s' "$2" | tail -n 3)" >"$TERMINATION_LOG"
+	exit 1
+}
+
+# run STEP COMMAND...: run a wp-cli command; on failure, fail naming the step.
 run() {
 	step=$1
 	shift
 	if ! output=$("$@" 2>&1); then
-		printf '%s\n' "$output" >&2
-		printf 'setup step %s failed: %s\n' "$step" "$(printf '%s' "$output" | tail -n 3)" >"$TERMINATION_LOG"
-		exit 1
+		fail "$step" "$output"
 	fi
 	[ -z "$output" ] || printf '%s\n' "$output"
 }
@@ -32,20 +46,28 @@ wp() { command wp --path="$WP_PATH" --allow-root "$@"; }
 printf 'nexus setup: store %s at %s\n' "$STORE_NAME" "$STORE_URL"
 
 if [ ! -f "$WP_PATH/wp-load.php" ]; then
-	run core-download wp core download --version="$WORDPRESS_VERSION" --skip-content --force
+	fail wordpress-core "no WordPress core in $WP_PATH: the Job's init container copies it from the WordPress image"
 fi
 if [ ! -f "$WP_PATH/wp-config.php" ]; then
 	run config wp config create --dbname="$WORDPRESS_DB_NAME" --dbuser="$WORDPRESS_DB_USER" \
 		--dbpass="$WORDPRESS_DB_PASSWORD" --dbhost="$WORDPRESS_DB_HOST" --skip-check --skip-salts
 fi
 
+# Wait for the database with the cheapest query. Errors that waiting cannot
+# fix (a refused password, a TLS mismatch between client and server) fail at
+# once with the client's own words; the rest are retried for a while.
 tries=0
-until wp db check >/dev/null 2>&1; do
+until output=$(wp db query 'SELECT 1' --skip-column-names 2>&1); do
+	case $output in
+	*"Access denied"* | *SSL* | *TLS* | *certificate*)
+		fail database-connect "$output"
+		;;
+	esac
 	tries=$((tries + 1))
-	if [ "$tries" -ge 60 ]; then
-		run wait-for-database wp db check
+	if [ "$tries" -ge "$DB_WAIT_TRIES" ]; then
+		fail wait-for-database "no answer after $tries tries: $output"
 	fi
-	sleep 5
+	sleep "$DB_WAIT_SECONDS"
 done
 
 if ! wp core is-installed >/dev/null 2>&1; then
@@ -57,28 +79,50 @@ fi
 run site-url wp option update home "$STORE_URL"
 run site-url wp option update siteurl "$STORE_URL"
 
+# WooCommerce: installed when missing, from the plugin directory at the pinned
+# version or from the platform's zip; a present one is left as it is.
 installed=$(wp plugin get woocommerce --field=version 2>/dev/null || true)
-if [ "$installed" != "$WOOCOMMERCE_VERSION" ]; then
-	run woocommerce-install wp plugin install woocommerce --version="$WOOCOMMERCE_VERSION" --force
+if [ -z "$installed" ]; then
+	if [ -n "$WOOCOMMERCE_SOURCE" ]; then
+		run woocommerce-install wp plugin install "$WOOCOMMERCE_SOURCE" --force
+	else
+		run woocommerce-install wp plugin install woocommerce --version="$WOOCOMMERCE_VERSION" --force
+	fi
+	installed=$(wp plugin get woocommerce --field=version 2>/dev/null || true)
+	if [ "$installed" != "$WOOCOMMERCE_VERSION" ]; then
+		fail woocommerce-version "the installed WooCommerce is ${installed:-missing}, not the pinned $WOOCOMMERCE_VERSION: check the WooCommerce source"
+	fi
 fi
 if ! wp plugin is-active woocommerce >/dev/null 2>&1; then
 	run woocommerce-activate wp plugin activate woocommerce
 fi
-
 run pages wp wc tool run install_pages --user="$ADMIN_USER"
-run coming-soon wp option update woocommerce_coming_soon no
-run permalinks wp rewrite structure '/%postname%/'
-run currency wp option update woocommerce_currency "$CURRENCY"
-run guest-checkout wp option update woocommerce_enable_guest_checkout yes
-run cash-on-delivery wp wc payment_gateway update cod --enabled=true --user="$ADMIN_USER"
 
-# Cash on Delivery applies only with a shipping method: give the zone for
-# "everywhere else" free shipping when it has no method yet.
-methods=$(wp wc shipping_zone_method list 0 --format=count --user="$ADMIN_USER" 2>/dev/null || echo 0)
-if [ "$methods" = "0" ]; then
-	run shipping wp wc shipping_zone_method create 0 --method_id=free_shipping --enabled=true --user="$ADMIN_USER"
+if [ "$(wp option get nexus_setup_first_run 2>/dev/null || true)" != done ]; then
+	# A shopper expects the shop, not a list of blog posts.
+	shop_page=$(wp option get woocommerce_shop_page_id 2>/dev/null || true)
+	case $shop_page in
+	'' | 0 | *[!0-9]*) fail front-page "WooCommerce has no shop page (woocommerce_shop_page_id is '$shop_page')" ;;
+	esac
+	run front-page wp option update show_on_front page
+	run front-page wp option update page_on_front "$shop_page"
+	# WooCommerce moves a new shop to its own order tables (HPOS) only on an
+	# admin's first visit; do it now, so every store stores orders alike.
+	run order-tables wp wc hpos enable --for-new-shop
+	run coming-soon wp option update woocommerce_coming_soon no
+	run permalinks wp rewrite structure '/%postname%/'
+	run guest-checkout wp option update woocommerce_enable_guest_checkout yes
+	run cash-on-delivery wp wc payment_gateway update cod --enabled=true --user="$ADMIN_USER"
+	# Cash on Delivery applies only with a shipping method: give the zone for
+	# "everywhere else" free shipping when it has no method yet.
+	methods=$(wp wc shipping_zone_method list 0 --format=count --user="$ADMIN_USER" 2>/dev/null || echo 0)
+	if [ "$methods" = "0" ]; then
+		run shipping wp wc shipping_zone_method create 0 --method_id=free_shipping --enabled=true --user="$ADMIN_USER"
+	fi
+	run first-run wp option update nexus_setup_first_run done
 fi
 
+run currency wp option update woocommerce_currency "$CURRENCY"
 if [ "$SAMPLE_PRODUCTS" = "true" ]; then
 	found=$(wp wc product list --sku=nexus-sample --format=count --user="$ADMIN_USER" 2>/dev/null || echo 0)
 	if [ "$found" = "0" ]; then
@@ -87,5 +131,4 @@ if [ "$SAMPLE_PRODUCTS" = "true" ]; then
 	fi
 fi
 
-step=done
 echo "nexus setup: complete"

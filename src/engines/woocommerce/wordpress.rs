@@ -1,27 +1,42 @@
 //! WordPress: one replica (Recreate: the volume is ReadWriteOnce), its
 //! wp-content on a claim of its own, and a ClusterIP Service for the Ingress.
+//! It runs as the image's www-data user with a read-only root filesystem, and
+//! reports Ready only once the site is installed: an uninstalled WordPress
+//! offers its installer to whoever comes first.
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, HTTPGetAction, PersistentVolumeClaim,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, Service, Volume,
-    VolumeMount,
+    Container, ContainerPort, ExecAction, HTTPGetAction, PersistentVolumeClaim,
+    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, Service, Sysctl, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::secrets::SALT_KEYS;
 use super::{
-    DATABASE, DATABASE_SECRET, SALTS_SECRET, claim_spec, component_service, container_security,
-    env, resources, secret_env,
+    DATABASE_SECRET, SALTS_SECRET, claim_spec, component_service, container_security, env, mount,
+    pod_security, resources, scratch, secret_env,
 };
-use crate::engines::StoreContext;
-use crate::guardrails::{DATABASE_PORT, WORDPRESS_PORT};
+use crate::api::labels::{DATABASE, DATABASE_PORT, WORDPRESS, WORDPRESS_PORT};
+use crate::validated::ValidatedStore;
 
-pub const WORDPRESS: &str = "wordpress";
 pub const WORDPRESS_VOLUME: &str = "wordpress-content";
+/// The uid of the image's www-data user.
+pub const WWW_DATA_UID: i64 = 33;
 
-fn meta(ctx: &StoreContext, name: &str) -> ObjectMeta {
+/// Ready means: Apache answers, the database answers, and WordPress is
+/// installed there (its siteurl option exists). An HTTP probe cannot tell: an
+/// uninstalled WordPress redirects to its installer, and a redirect counts as
+/// success. Credentials come from the container's environment, never the
+/// command line.
+pub const INSTALLED_PROBE: &str = r#"if (!@fsockopen("127.0.0.1", 80, $errno, $error, 2)) exit(1);
+$host = explode(":", getenv("WORDPRESS_DB_HOST"), 2);
+$db = new mysqli($host[0], getenv("WORDPRESS_DB_USER"), getenv("WORDPRESS_DB_PASSWORD"), getenv("WORDPRESS_DB_NAME"), (int) ($host[1] ?? 3306));
+$prefix = getenv("WORDPRESS_TABLE_PREFIX") ?: "wp_";
+$found = $db->query("SELECT 1 FROM `{$prefix}options` WHERE option_name = 'siteurl' AND option_value <> ''");
+exit($found && $found->num_rows > 0 ? 0 : 1);"#;
+
+fn meta(ctx: &ValidatedStore, name: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.into()),
         namespace: Some(ctx.namespace.clone()),
@@ -30,7 +45,7 @@ fn meta(ctx: &StoreContext, name: &str) -> ObjectMeta {
     }
 }
 
-pub fn wordpress_volume(ctx: &StoreContext) -> PersistentVolumeClaim {
+pub fn wordpress_volume(ctx: &ValidatedStore) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: meta(ctx, WORDPRESS_VOLUME),
         spec: Some(claim_spec(ctx, &ctx.plan.wordpress_volume)),
@@ -38,18 +53,34 @@ pub fn wordpress_volume(ctx: &StoreContext) -> PersistentVolumeClaim {
     }
 }
 
-fn http_probe(initial_delay: i32) -> Probe {
+fn probe_timing(initial_delay: i32) -> Probe {
+    Probe {
+        initial_delay_seconds: Some(initial_delay),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(6),
+        ..Probe::default()
+    }
+}
+
+/// Alive: Apache answers (an installer page counts).
+fn liveness() -> Probe {
     Probe {
         http_get: Some(HTTPGetAction {
             path: Some("/wp-login.php".into()),
             port: IntOrString::String("http".into()),
             ..HTTPGetAction::default()
         }),
-        initial_delay_seconds: Some(initial_delay),
-        period_seconds: Some(10),
-        timeout_seconds: Some(5),
-        failure_threshold: Some(6),
-        ..Probe::default()
+        ..probe_timing(60)
+    }
+}
+
+fn readiness() -> Probe {
+    Probe {
+        exec: Some(ExecAction {
+            command: Some(vec!["php".into(), "-r".into(), INSTALLED_PROBE.into()]),
+        }),
+        ..probe_timing(5)
     }
 }
 
@@ -63,8 +94,8 @@ pub fn wordpress_env() -> Vec<k8s_openapi::api::core::v1::EnvVar> {
     ]
 }
 
-pub fn wordpress_deployment(ctx: &StoreContext) -> Deployment {
-    let replicas = if ctx.store.spec.suspend { 0 } else { 1 };
+pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
+    let replicas = if ctx.suspend { 0 } else { 1 };
     let mut env = wordpress_env();
     env.extend(
         SALT_KEYS
@@ -73,6 +104,13 @@ pub fn wordpress_deployment(ctx: &StoreContext) -> Deployment {
     );
     let mut labels = ctx.labels(Some(WORDPRESS));
     labels.extend(ctx.selector(WORDPRESS));
+    let mut security = pod_security(WWW_DATA_UID);
+    // Apache keeps its port 80 without root or NET_BIND_SERVICE: the pod's
+    // own network namespace lets unprivileged users bind from 80 up.
+    security.sysctls = Some(vec![Sysctl {
+        name: "net.ipv4.ip_unprivileged_port_start".into(),
+        value: WORDPRESS_PORT.to_string(),
+    }]);
     Deployment {
         metadata: meta(ctx, WORDPRESS),
         spec: Some(DeploymentSpec {
@@ -93,6 +131,7 @@ pub fn wordpress_deployment(ctx: &StoreContext) -> Deployment {
                 spec: Some(PodSpec {
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
+                    security_context: Some(security),
                     containers: vec![Container {
                         name: WORDPRESS.into(),
                         image: Some(ctx.settings.wordpress_image.clone()),
@@ -103,32 +142,28 @@ pub fn wordpress_deployment(ctx: &StoreContext) -> Deployment {
                         }]),
                         env: Some(env),
                         resources: Some(resources(&ctx.plan.wordpress)),
-                        // Apache binds port 80 as root, then runs as www-data.
-                        security_context: Some(container_security(&[
-                            "CHOWN",
-                            "DAC_OVERRIDE",
-                            "FOWNER",
-                            "NET_BIND_SERVICE",
-                            "SETGID",
-                            "SETUID",
-                        ])),
-                        readiness_probe: Some(http_probe(10)),
-                        liveness_probe: Some(http_probe(60)),
-                        volume_mounts: Some(vec![VolumeMount {
-                            name: "content".into(),
-                            mount_path: "/var/www/html/wp-content".into(),
-                            ..VolumeMount::default()
-                        }]),
+                        security_context: Some(container_security()),
+                        readiness_probe: Some(readiness()),
+                        liveness_probe: Some(liveness()),
+                        // The image copies core into /var/www/html at start;
+                        // Apache keeps its pid and lock files and PHP its
+                        // sessions and uploads in flight on scratch volumes.
+                        volume_mounts: Some(vec![
+                            mount("core", "/var/www/html"),
+                            mount("content", "/var/www/html/wp-content"),
+                            mount("apache-run", "/var/run/apache2"),
+                            mount("apache-lock", "/var/lock/apache2"),
+                            mount("tmp", "/tmp"),
+                        ]),
                         ..Container::default()
                     }],
-                    volumes: Some(vec![Volume {
-                        name: "content".into(),
-                        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-                            claim_name: WORDPRESS_VOLUME.into(),
-                            read_only: Some(false),
-                        }),
-                        ..Volume::default()
-                    }]),
+                    volumes: Some(vec![
+                        scratch("core"),
+                        content_volume(),
+                        scratch("apache-run"),
+                        scratch("apache-lock"),
+                        scratch("tmp"),
+                    ]),
                     ..PodSpec::default()
                 }),
             },
@@ -138,7 +173,19 @@ pub fn wordpress_deployment(ctx: &StoreContext) -> Deployment {
     }
 }
 
-pub fn wordpress_service(ctx: &StoreContext) -> Service {
+/// The store's wp-content claim as a pod volume named `content`.
+pub fn content_volume() -> Volume {
+    Volume {
+        name: "content".into(),
+        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+            claim_name: WORDPRESS_VOLUME.into(),
+            read_only: Some(false),
+        }),
+        ..Volume::default()
+    }
+}
+
+pub fn wordpress_service(ctx: &ValidatedStore) -> Service {
     component_service(ctx, WORDPRESS, "http", WORDPRESS_PORT)
 }
 
@@ -146,26 +193,24 @@ pub fn wordpress_service(ctx: &StoreContext) -> Service {
 mod tests {
     use super::*;
     use crate::api::Plan;
-    use crate::engines::testing::store;
-    use crate::operator::config::Settings;
+    use crate::settings::Settings;
+    use crate::validated::testing::store;
 
     #[test]
     fn wordpress_is_one_recreated_replica_with_its_content_volume() {
         let settings = Settings::for_tests();
         let store = store("demo", Plan::Medium);
-        let ctx = StoreContext::new(&store, &settings);
+        let ctx = ValidatedStore::new(&store, &settings).unwrap();
         let spec = wordpress_deployment(&ctx).spec.unwrap();
         assert_eq!(spec.replicas, Some(1));
         assert_eq!(spec.strategy.unwrap().type_.as_deref(), Some("Recreate"));
         let pod = spec.template.spec.unwrap();
-        assert_eq!(
-            pod.volumes.unwrap()[0]
-                .persistent_volume_claim
+        let volumes = pod.volumes.clone().unwrap();
+        assert!(volumes.iter().any(|v| {
+            v.persistent_volume_claim
                 .as_ref()
-                .unwrap()
-                .claim_name,
-            "wordpress-content"
-        );
+                .is_some_and(|c| c.claim_name == "wordpress-content")
+        }));
         let container = &pod.containers[0];
         assert_eq!(container.image.as_deref(), Some("wordpress:test"));
         assert_eq!(
@@ -190,6 +235,46 @@ mod tests {
         assert_eq!(
             wordpress_service(&ctx).spec.unwrap().type_.as_deref(),
             Some("ClusterIP")
+        );
+    }
+
+    #[test]
+    fn wordpress_runs_unprivileged_and_is_ready_only_when_installed() {
+        let settings = Settings::for_tests();
+        let store = store("demo", Plan::Small);
+        let ctx = ValidatedStore::new(&store, &settings).unwrap();
+        let pod = wordpress_deployment(&ctx)
+            .spec
+            .unwrap()
+            .template
+            .spec
+            .unwrap();
+        let security = pod.security_context.unwrap();
+        assert_eq!(security.run_as_user, Some(33));
+        assert_eq!(security.run_as_non_root, Some(true));
+        assert_eq!(
+            security.sysctls.unwrap()[0].name,
+            "net.ipv4.ip_unprivileged_port_start"
+        );
+        let container = &pod.containers[0];
+        let own = container.security_context.as_ref().unwrap();
+        assert_eq!(own.read_only_root_filesystem, Some(true));
+        assert_eq!(own.capabilities.as_ref().unwrap().add, None);
+        let ready = container.readiness_probe.as_ref().unwrap();
+        let command = ready.exec.as_ref().unwrap().command.as_ref().unwrap();
+        assert_eq!(command[..2], ["php", "-r"]);
+        assert!(command[2].contains("option_name = 'siteurl'"));
+        assert!(
+            !command[2].contains("password="),
+            "no secret on the command line"
+        );
+        assert!(
+            container
+                .liveness_probe
+                .as_ref()
+                .unwrap()
+                .http_get
+                .is_some()
         );
     }
 }

@@ -1,4 +1,5 @@
-//! Durations as users type them: `90s`, `10m`, `1h30m`, `500ms`.
+//! Durations as users type them (`90s`, `10m`, `1h30m`, `500ms`) and as we
+//! print them back. A building block: the CLI, the settings and the status use it.
 
 use std::time::Duration;
 
@@ -37,6 +38,19 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// A duration the way users write it: 90s, 10m, 1h30m.
+pub fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0 => format!("{}ms", d.as_millis()),
+        1..=119 => format!("{secs}s"),
+        120..=3599 if secs.is_multiple_of(60) => format!("{}m", secs / 60),
+        120..=3599 => format!("{}m{}s", secs / 60, secs % 60),
+        _ if secs.is_multiple_of(3600) => format!("{}h", secs / 3600),
+        _ => format!("{}h{}m", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +69,12 @@ mod tests {
         assert!(parse("10").unwrap_err().contains("no unit"));
         assert!(parse("5d").unwrap_err().contains("unknown unit"));
         assert!(parse("m5").is_err());
+    }
+
+    #[test]
+    fn prints_the_way_users_write() {
+        assert_eq!(human(Duration::from_secs(90)), "90s");
+        assert_eq!(human(Duration::from_secs(600)), "10m");
+        assert_eq!(human(Duration::from_secs(5400)), "1h30m");
     }
 }

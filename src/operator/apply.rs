@@ -1,0 +1,140 @@
+//! Every write the operator makes inside a store's namespace goes through
+//! here, and each takes an `Owned`: the proof, made only by the Namespace
+//! step, that the namespace carries this Store's UID. So no code path can
+//! write, delete or restart anything in a namespace that belongs to another
+//! store (the loser of a name collision included). Errors name the action.
+
+use k8s_openapi::NamespaceResourceScope;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::{Api, Client, Resource};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::{Error, Result};
+
+pub const FIELD_MANAGER: &str = "nexus-operator";
+
+/// Proof that `namespace` exists and belongs to the Store being reconciled.
+#[derive(Debug)]
+pub struct Owned {
+    namespace: String,
+}
+
+impl Owned {
+    /// Only the Namespace step calls this, after it checked the UID label.
+    pub(super) fn checked(namespace: &str) -> Self {
+        Owned {
+            namespace: namespace.to_string(),
+        }
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    pub fn api<K>(&self, client: &Client) -> Api<K>
+    where
+        K: Resource<Scope = NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        Api::namespaced(client.clone(), &self.namespace)
+    }
+}
+
+fn kind<K: Resource>() -> String
+where
+    K::DynamicType: Default,
+{
+    K::kind(&K::DynamicType::default()).into_owned()
+}
+
+/// `Kind namespace/name`, as errors and conditions name an object.
+pub fn describe<K: Resource>(owned: &Owned, name: &str) -> String
+where
+    K::DynamicType: Default,
+{
+    format!("{} {}/{name}", kind::<K>(), owned.namespace)
+}
+
+/// Server-side apply of an object into the owned namespace; returns what the
+/// server holds.
+pub async fn apply<K>(client: &Client, owned: &Owned, object: &K) -> Result<K>
+where
+    K: Resource<Scope = NamespaceResourceScope>
+        + Serialize
+        + DeserializeOwned
+        + Clone
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let name = object
+        .meta()
+        .name
+        .clone()
+        .ok_or(Error::Invalid("name on a child"))?;
+    if object.meta().namespace.as_deref() != Some(owned.namespace()) {
+        return Err(Error::Invalid("child in the store's own namespace"));
+    }
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    owned
+        .api::<K>(client)
+        .patch(&name, &params, &Patch::Apply(object))
+        .await
+        .map_err(Error::api(format!("apply {}", describe::<K>(owned, &name))))
+}
+
+/// Creates an object unless it exists (Secrets: made once, never rewritten).
+pub async fn create_once<K>(client: &Client, owned: &Owned, object: &K) -> Result<()>
+where
+    K: Resource<Scope = NamespaceResourceScope>
+        + Serialize
+        + DeserializeOwned
+        + Clone
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let name = object.meta().name.clone().unwrap_or_default();
+    match owned
+        .api::<K>(client)
+        .create(&PostParams::default(), object)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
+        Err(e) => Err(Error::api(format!(
+            "create {}",
+            describe::<K>(owned, &name)
+        ))(e)),
+    }
+}
+
+/// Reads an object of the owned namespace, None when it does not exist.
+pub async fn get<K>(client: &Client, owned: &Owned, name: &str) -> Result<Option<K>>
+where
+    K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    owned
+        .api::<K>(client)
+        .get_opt(name)
+        .await
+        .map_err(Error::api(format!("read {}", describe::<K>(owned, name))))
+}
+
+/// Deletes an object of the owned namespace when it exists (in the
+/// background: its pods go with it). Returns whether there was one.
+pub async fn delete<K>(client: &Client, owned: &Owned, name: &str) -> Result<bool>
+where
+    K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    match owned
+        .api::<K>(client)
+        .delete(name, &DeleteParams::background())
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+        Err(e) => Err(Error::api(format!("delete {}", describe::<K>(owned, name)))(e)),
+    }
+}

@@ -1,0 +1,41 @@
+//! Database: MariaDB's Service and StatefulSet.
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+
+use super::{Run, explain};
+use crate::api::labels::DATABASE;
+use crate::engines::woocommerce as wc;
+use crate::operator::apply::{Owned, apply as apply_object, get};
+use crate::operator::error::Result;
+use crate::operator::readers::statefulset_state;
+use crate::operator::status::StepState;
+
+pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
+    let store = run.store;
+    let client = run.client();
+    apply_object(client, owned, &wc::database_service(store)).await?;
+    let mut desired = wc::database_statefulset(store);
+    if let Some(existing) = get::<StatefulSet>(client, owned, DATABASE).await? {
+        keep_volume_claims(&mut desired, &existing);
+    }
+    let set = apply_object(client, owned, &desired).await?;
+    explain(run, owned, DATABASE, statefulset_state(&set, store.suspend)).await
+}
+
+/// A StatefulSet's volume claims cannot change once made: a plan change
+/// resizes the store's quota and containers, not its existing volumes.
+fn keep_volume_claims(desired: &mut StatefulSet, existing: &StatefulSet) {
+    let existing_claims = existing
+        .spec
+        .as_ref()
+        .and_then(|s| s.volume_claim_templates.as_ref());
+    if let (Some(spec), Some(claims)) = (desired.spec.as_mut(), existing_claims)
+        && let Some(template) = spec.volume_claim_templates.as_mut()
+    {
+        for (want, have) in template.iter_mut().zip(claims) {
+            if let (Some(want), Some(have)) = (want.spec.as_mut(), have.spec.as_ref()) {
+                want.resources = have.resources.clone();
+            }
+        }
+    }
+}

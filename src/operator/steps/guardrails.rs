@@ -1,0 +1,42 @@
+//! Guardrails: quota, limits, network policies and the tenant's read access.
+//! Applied in every phase, Failed included, so access follows the tenant's
+//! RoleBindings at once.
+
+use k8s_openapi::api::rbac::v1::RoleBinding;
+use kube::Api;
+use kube::api::ListParams;
+
+use super::Run;
+use crate::guardrails;
+use crate::operator::apply::{Owned, apply as apply_object};
+use crate::operator::error::{Error, Result};
+use crate::operator::status::StepState;
+
+pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
+    let store = run.store;
+    let client = run.client();
+    apply_object(client, owned, &guardrails::resource_quota(store)).await?;
+    apply_object(client, owned, &guardrails::limit_range(store)).await?;
+    for policy in guardrails::network_policies(store) {
+        apply_object(client, owned, &policy).await?;
+    }
+    let tenant_bindings = Api::<RoleBinding>::namespaced(client.clone(), &store.tenant_namespace)
+        .list(&ListParams::default())
+        .await
+        .map_err(Error::api(format!(
+            "list RoleBindings in {}",
+            store.tenant_namespace
+        )))?
+        .items;
+    apply_object(client, owned, &guardrails::tenant_role(store)).await?;
+    apply_object(
+        client,
+        owned,
+        &guardrails::tenant_role_binding(store, &tenant_bindings),
+    )
+    .await?;
+    Ok(StepState::done(
+        "Applied",
+        "quota, limits, network policies and tenant access are in place",
+    ))
+}

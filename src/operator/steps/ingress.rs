@@ -1,0 +1,69 @@
+//! Ingress: the public route. A store is routed (its Ingress and the network
+//! policies that admit the ingress controller and cert-manager's solver) only
+//! once its setup completed: until then WordPress's installer would belong to
+//! whoever reaches it first. With TLS, the store is not Ready before its
+//! certificate is.
+
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use kube::Api;
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+
+use super::Run;
+use crate::api::conditions;
+use crate::api::labels::WORDPRESS;
+use crate::engines::woocommerce as wc;
+use crate::guardrails::{ROUTE_POLICIES, route_policies};
+use crate::operator::apply::{Owned, apply as apply_object, delete};
+use crate::operator::error::{Error, Result};
+use crate::operator::readers::certificate_state;
+use crate::operator::status::StepState;
+
+pub const NOT_ROUTED: &str = "NotRouted";
+
+pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<StepState> {
+    let store = run.store;
+    let client = run.client();
+    if !(setup_done || run.installed()) {
+        // Removed once; later reconciles find the condition already says so.
+        let said = conditions::find(&run.previous.conditions, "Ingress")
+            .is_some_and(|c| c.reason == NOT_ROUTED);
+        if !said {
+            delete::<Ingress>(client, owned, WORDPRESS).await?;
+            for policy in ROUTE_POLICIES {
+                delete::<NetworkPolicy>(client, owned, policy).await?;
+            }
+        }
+        return Ok(StepState::waiting(
+            NOT_ROUTED,
+            "the store gets its public route once its setup completed, so nobody can reach the WordPress installer",
+        ));
+    }
+    for policy in route_policies(store) {
+        apply_object(client, owned, &policy).await?;
+    }
+    apply_object(client, owned, &wc::ingress(store)).await?;
+    if !store.tls() {
+        return Ok(routed(run));
+    }
+    let certificate = store.tls_secret();
+    let resource = ApiResource::from_gvk(&GroupVersionKind::gvk(
+        "cert-manager.io",
+        "v1",
+        "Certificate",
+    ));
+    let found = Api::<DynamicObject>::namespaced_with(client.clone(), owned.namespace(), &resource)
+        .get_opt(&certificate)
+        .await
+        .map_err(Error::api(format!(
+            "read Certificate {}/{certificate}",
+            owned.namespace()
+        )))?;
+    Ok(match certificate_state(found.as_ref(), &certificate) {
+        StepState::Done { .. } => routed(run),
+        waiting => waiting,
+    })
+}
+
+fn routed(run: &Run<'_>) -> StepState {
+    StepState::done("Routed", format!("routes {} to WordPress", run.store.url))
+}

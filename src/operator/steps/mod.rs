@@ -1,0 +1,189 @@
+//! The reconcile of one store as a pipeline of steps. Each step builds its
+//! objects with the pure builders and applies them; the runner owns the
+//! order and which steps gate later ones. A step whose API call fails gets a
+//! condition that names the call and the cause, and the runner stops there:
+//! the status is still written, then the error goes to the backoff.
+
+mod database;
+mod guardrails;
+mod ingress;
+mod namespace;
+mod secrets;
+mod setup;
+mod wordpress;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::ListParams;
+
+use super::apply::Owned;
+use super::context::Context;
+use super::error::{Error, Result};
+use super::readers::pod_trouble;
+use super::status::{Observed, StepState};
+use crate::api::StoreStatus;
+use crate::validated::ValidatedStore;
+
+/// The provisioning steps, in order; condition types are their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Namespace,
+    Guardrails,
+    Secrets,
+    Database,
+    WordPress,
+    Setup,
+    Ingress,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::Namespace,
+        Step::Guardrails,
+        Step::Secrets,
+        Step::Database,
+        Step::WordPress,
+        Step::Setup,
+        Step::Ingress,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Namespace => "Namespace",
+            Step::Guardrails => "Guardrails",
+            Step::Secrets => "Secrets",
+            Step::Database => "Database",
+            Step::WordPress => "WordPress",
+            Step::Setup => "Setup",
+            Step::Ingress => "Ingress",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What every step of one reconcile knows.
+pub struct Run<'a> {
+    pub store: &'a ValidatedStore<'a>,
+    pub ctx: &'a Context,
+    pub previous: &'a StoreStatus,
+    /// A retry or a spec change of a Failed store: a failed setup runs again.
+    pub restart: bool,
+    /// Failed and not restarted: nothing new is started, access still follows.
+    pub held: bool,
+}
+
+impl Run<'_> {
+    /// The store has been Ready, so its site is installed: it keeps its route
+    /// while a component is down or a changed setup runs.
+    pub fn installed(&self) -> bool {
+        self.previous.ready_at.is_some()
+    }
+
+    fn client(&self) -> &kube::Client {
+        &self.ctx.client
+    }
+}
+
+/// Runs the steps in order. Returns what was observed, and the API error that
+/// stopped the run, if one did.
+pub async fn provision(run: &Run<'_>) -> (Observed, Option<Error>) {
+    let mut observed = Observed {
+        steps: Vec::new(),
+        suspended: run.store.suspend,
+    };
+    let error = walk(run, &mut observed).await.err();
+    (observed, error)
+}
+
+async fn walk(run: &Run<'_>, observed: &mut Observed) -> Result<()> {
+    // Nothing is written, deleted or restarted before the namespace is proven ours.
+    let (state, owned) = record(observed, Step::Namespace, namespace::ensure(run).await)?;
+    observed.push(Step::Namespace, state);
+    let Some(owned) = owned else {
+        return Ok(());
+    };
+
+    let state = record(
+        observed,
+        Step::Guardrails,
+        guardrails::apply(run, &owned).await,
+    )?;
+    observed.push(Step::Guardrails, state);
+
+    let state = record(observed, Step::Secrets, secrets::ensure(run, &owned).await)?;
+    let secrets_done = state.is_done();
+    observed.push(Step::Secrets, state);
+    if !secrets_done {
+        return Ok(());
+    }
+
+    let state = record(observed, Step::Database, database::apply(run, &owned).await)?;
+    observed.push(Step::Database, state);
+
+    let (state, placed) = record(
+        observed,
+        Step::WordPress,
+        wordpress::apply(run, &owned).await,
+    )?;
+    observed.push(Step::WordPress, state);
+
+    let can_start = observed.is_done(Step::Database) && placed;
+    let state = record(
+        observed,
+        Step::Setup,
+        setup::run(run, &owned, can_start).await,
+    )?;
+    observed.push(Step::Setup, state);
+
+    let setup_done = observed.is_done(Step::Setup);
+    let state = record(
+        observed,
+        Step::Ingress,
+        ingress::route(run, &owned, setup_done).await,
+    )?;
+    observed.push(Step::Ingress, state);
+    Ok(())
+}
+
+/// On an API error, the step's condition says which call failed and why.
+fn record<T>(observed: &mut Observed, step: Step, result: Result<T>) -> Result<T> {
+    result.inspect_err(|error| {
+        observed.push(step, StepState::waiting("ApiError", error.to_string()));
+    })
+}
+
+/// Adds to a waiting step what its pods say is wrong: unschedulable, an image
+/// that cannot be pulled, a container that keeps crashing.
+async fn explain(
+    run: &Run<'_>,
+    owned: &Owned,
+    component: &str,
+    state: StepState,
+) -> Result<StepState> {
+    let StepState::Waiting { reason, message } = state else {
+        return Ok(state);
+    };
+    let selector = run
+        .store
+        .selector(component)
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let pods = owned
+        .api::<Pod>(run.client())
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(Error::api(format!(
+            "list Pods in {} ({selector})",
+            owned.namespace()
+        )))?;
+    Ok(match pods.items.iter().find_map(pod_trouble) {
+        Some(trouble) => StepState::waiting(&reason, format!("{message}; {trouble}")),
+        None => StepState::Waiting { reason, message },
+    })
+}

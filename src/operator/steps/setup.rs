@@ -1,0 +1,85 @@
+//! Setup: the wp-cli Job. It runs once the database is ready and WordPress's
+//! pod is placed; again only when what the owner asked for changed, or on a
+//! retry after it failed. An existing Job is read, never re-applied: its pod
+//! template cannot change, and an operator upgrade must not re-run it.
+
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::ListParams;
+
+use super::{Run, explain};
+use crate::api::conditions;
+use crate::api::labels::SETUP;
+use crate::engines::woocommerce as wc;
+use crate::operator::apply::{Owned, apply as apply_object, delete, get};
+use crate::operator::error::{Error, Result};
+use crate::operator::readers::{job_failed, job_state, job_succeeded, termination_message};
+use crate::operator::status::StepState;
+
+pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepState> {
+    let store = run.store;
+    if store.suspend {
+        return Ok(as_before(run));
+    }
+    let client = run.client();
+    let desired = wc::setup_job(store);
+    let restarting = |why: &str| StepState::waiting("Restarting", why);
+    let state = match get::<Job>(client, owned, SETUP).await? {
+        Some(job) if job.metadata.deletion_timestamp.is_some() => {
+            restarting("the previous setup Job is being removed")
+        }
+        Some(job) if wc::setup_hash(&job) != wc::setup_hash(&desired) => {
+            delete::<Job>(client, owned, SETUP).await?;
+            restarting("the store's settings changed; the setup runs again")
+        }
+        // A retry starts the setup afresh: a Job still running from the
+        // failed round would keep that round's deadline.
+        Some(job) if run.restart && !job_succeeded(&job) => {
+            delete::<Job>(client, owned, SETUP).await?;
+            restarting("the setup runs again")
+        }
+        Some(job) => observe(run, owned, &job).await?,
+        None if run.held => StepState::waiting(
+            "AwaitingRetry",
+            format!(
+                "the setup Job is gone; it runs again on `kubectl nexus store retry {}`",
+                store.name
+            ),
+        ),
+        None if can_start => {
+            let job = apply_object(client, owned, &desired).await?;
+            observe(run, owned, &job).await?
+        }
+        None => StepState::waiting(
+            "WaitingForWorkloads",
+            "starts once the database is ready and WordPress's pod is placed",
+        ),
+    };
+    explain(run, owned, SETUP, state).await
+}
+
+async fn observe(run: &Run<'_>, owned: &Owned, job: &Job) -> Result<StepState> {
+    let message = if job_failed(job) {
+        let selector = format!("batch.kubernetes.io/job-name={SETUP}");
+        let pods = owned
+            .api::<Pod>(run.client())
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(Error::api(format!(
+                "list Pods of Job {}/{SETUP}",
+                owned.namespace()
+            )))?;
+        termination_message(&pods.items)
+    } else {
+        None
+    };
+    Ok(job_state(job, message))
+}
+
+/// While suspended, the setup step keeps what it last was.
+fn as_before(run: &Run<'_>) -> StepState {
+    match conditions::find(&run.previous.conditions, "Setup") {
+        Some(c) if c.status == "True" => StepState::done(&c.reason, c.message.clone()),
+        _ => StepState::waiting("Suspended", "runs when the store is resumed"),
+    }
+}

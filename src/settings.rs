@@ -1,0 +1,285 @@
+//! What the operator is configured with, as pure data: the plans and the
+//! settings every builder reads. No I/O and no CLI types: the operator turns
+//! its flags into these once at start.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::Plan;
+
+/// Quota and container sizes of one plan.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanSpec {
+    /// ResourceQuota: total CPU and memory (requests and limits) of the namespace.
+    pub cpu: String,
+    pub memory: String,
+    /// ResourceQuota: total storage requested by claims.
+    pub storage: String,
+    pub database: ContainerSize,
+    pub wordpress: ContainerSize,
+    pub setup: ContainerSize,
+    pub database_volume: String,
+    pub wordpress_volume: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ContainerSize {
+    pub cpu: String,
+    pub memory: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Plans {
+    pub small: PlanSpec,
+    pub medium: PlanSpec,
+    pub large: PlanSpec,
+}
+
+fn size(cpu: &str, memory: &str) -> ContainerSize {
+    ContainerSize {
+        cpu: cpu.into(),
+        memory: memory.into(),
+    }
+}
+
+impl Default for Plans {
+    /// Each plan's containers fit its quota with the setup Job running.
+    fn default() -> Self {
+        Plans {
+            small: PlanSpec {
+                cpu: "1".into(),
+                memory: "1Gi".into(),
+                storage: "10Gi".into(),
+                database: size("300m", "384Mi"),
+                wordpress: size("400m", "384Mi"),
+                setup: size("200m", "256Mi"),
+                database_volume: "2Gi".into(),
+                wordpress_volume: "2Gi".into(),
+            },
+            medium: PlanSpec {
+                cpu: "2".into(),
+                memory: "2Gi".into(),
+                storage: "25Gi".into(),
+                database: size("700m", "768Mi"),
+                wordpress: size("900m", "1Gi"),
+                setup: size("200m", "256Mi"),
+                database_volume: "5Gi".into(),
+                wordpress_volume: "10Gi".into(),
+            },
+            large: PlanSpec {
+                cpu: "4".into(),
+                memory: "4Gi".into(),
+                storage: "60Gi".into(),
+                database: size("1500m", "1536Mi"),
+                wordpress: size("2", "2304Mi"),
+                setup: size("200m", "256Mi"),
+                database_volume: "20Gi".into(),
+                wordpress_volume: "20Gi".into(),
+            },
+        }
+    }
+}
+
+impl Plans {
+    pub fn get(&self, plan: Plan) -> &PlanSpec {
+        match plan {
+            Plan::Small => &self.small,
+            Plan::Medium => &self.medium,
+            Plan::Large => &self.large,
+        }
+    }
+}
+
+/// Where the setup Job takes WooCommerce from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WooCommerceSource {
+    /// The wordpress.org plugin directory, at the pinned version.
+    Directory,
+    /// A zip the platform hosts (air-gapped clusters); it must hold the pinned version.
+    Zip(String),
+}
+
+impl WooCommerceSource {
+    /// `wordpress.org` or an http(s) URL of a zip.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text == "wordpress.org" {
+            return Ok(WooCommerceSource::Directory);
+        }
+        // Plain URL characters only: no quotes, `$`, backticks or spaces, so
+        // the value stays harmless wherever it is shown or used.
+        let is_url = (text.starts_with("https://") || text.starts_with("http://"))
+            && text.len() <= 2048
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]@!&*+,;=%".contains(c));
+        if is_url && text.ends_with(".zip") {
+            Ok(WooCommerceSource::Zip(text.to_string()))
+        } else {
+            Err(format!(
+                "{text:?} is not a WooCommerce source: use wordpress.org or the http(s) URL of a plugin zip, such as https://mirror.example.com/woocommerce.10.2.2.zip"
+            ))
+        }
+    }
+
+    /// What the setup script receives: empty for the plugin directory.
+    pub fn as_env(&self) -> &str {
+        match self {
+            WooCommerceSource::Directory => "",
+            WooCommerceSource::Zip(url) => url,
+        }
+    }
+}
+
+/// Addresses no store may reach, whatever its port: link-local (cloud
+/// metadata on every provider), carrier-grade NAT (Alibaba's metadata, some
+/// providers' internal services) and Azure's wire server.
+pub const DEFAULT_EGRESS_DENY: [&str; 3] = ["169.254.0.0/16", "100.64.0.0/10", "168.63.129.16/32"];
+
+/// Everything the builders need, resolved once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub base_domain: String,
+    pub ingress_class: String,
+    pub ingress_namespace: String,
+    pub tls_issuer: Option<String>,
+    pub storage_class: Option<String>,
+    /// The cluster's pod and service ranges: not reachable from a store.
+    pub cluster_cidrs: Vec<String>,
+    /// Further ranges not reachable from a store (metadata services).
+    pub egress_deny_cidrs: Vec<String>,
+    pub wordpress_image: String,
+    pub database_image: String,
+    pub setup_image: String,
+    pub wordpress_version: String,
+    pub woocommerce_version: String,
+    pub woocommerce_source: WooCommerceSource,
+    pub plans: Plans,
+    pub provisioning_timeout: Duration,
+}
+
+impl Settings {
+    /// Settings as the unit tests of the builders use them.
+    pub fn for_tests() -> Self {
+        Settings {
+            base_domain: "shops.example.com".into(),
+            ingress_class: "traefik".into(),
+            ingress_namespace: "kube-system".into(),
+            tls_issuer: None,
+            storage_class: None,
+            cluster_cidrs: vec!["10.0.0.0/8".into()],
+            egress_deny_cidrs: DEFAULT_EGRESS_DENY.map(String::from).to_vec(),
+            wordpress_image: "wordpress:test".into(),
+            database_image: "mariadb:test".into(),
+            setup_image: "wpcli:test".into(),
+            wordpress_version: "6.8.3".into(),
+            woocommerce_version: "10.2.2".into(),
+            woocommerce_source: WooCommerceSource::Directory,
+            plans: Plans::default(),
+            provisioning_timeout: Duration::from_secs(600),
+        }
+    }
+
+    /// Every CIDR a store's egress to the internet leaves out.
+    pub fn egress_except(&self) -> Vec<String> {
+        let mut except = self.egress_deny_cidrs.clone();
+        except.extend(self.cluster_cidrs.iter().cloned());
+        except.dedup();
+        except
+    }
+}
+
+/// A CIDR as NetworkPolicy ipBlocks take it: an IPv4 or IPv6 address and a
+/// prefix length that fits it.
+pub fn parse_cidr(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let bad = || format!("{text:?} is not a CIDR such as 169.254.0.0/16 or fd00::/8");
+    let (address, prefix) = text.split_once('/').ok_or_else(bad)?;
+    let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+    let max = match address.parse::<std::net::IpAddr>().map_err(|_| bad())? {
+        std::net::IpAddr::V4(_) => 32,
+        std::net::IpAddr::V6(_) => 128,
+    };
+    if prefix > max {
+        return Err(bad());
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_plan_fits_its_quota_with_the_setup_job_running() {
+        let cpu = |q: &str| {
+            q.strip_suffix('m').map_or_else(
+                || q.parse::<f64>().unwrap(),
+                |m| m.parse::<f64>().unwrap() / 1000.0,
+            )
+        };
+        let mib = |q: &str| {
+            q.strip_suffix("Gi").map_or_else(
+                || q.trim_end_matches("Mi").parse::<f64>().unwrap(),
+                |g| g.parse::<f64>().unwrap() * 1024.0,
+            )
+        };
+        let plans = Plans::default();
+        for plan in [&plans.small, &plans.medium, &plans.large] {
+            let used_cpu =
+                cpu(&plan.database.cpu) + cpu(&plan.wordpress.cpu) + cpu(&plan.setup.cpu);
+            let used_mem =
+                mib(&plan.database.memory) + mib(&plan.wordpress.memory) + mib(&plan.setup.memory);
+            assert!(used_cpu <= cpu(&plan.cpu), "{plan:?}");
+            assert!(used_mem <= mib(&plan.memory), "{plan:?}");
+        }
+    }
+
+    #[test]
+    fn woocommerce_comes_from_the_directory_or_a_hosted_zip() {
+        assert_eq!(
+            WooCommerceSource::parse("wordpress.org"),
+            Ok(WooCommerceSource::Directory)
+        );
+        let zip = "https://mirror.example.com/woocommerce.10.2.2.zip";
+        assert_eq!(
+            WooCommerceSource::parse(zip),
+            Ok(WooCommerceSource::Zip(zip.into()))
+        );
+        for bad in [
+            "",
+            "ftp://x/woocommerce.zip",
+            "https://x/woo.tar.gz",
+            "https://x/a b.zip",
+            "https://x/$(id).zip\n",
+        ] {
+            let err = WooCommerceSource::parse(bad).unwrap_err();
+            assert!(err.contains("wordpress.org or the http(s) URL"), "{err}");
+        }
+    }
+
+    #[test]
+    fn cidrs_are_checked() {
+        assert_eq!(parse_cidr("169.254.0.0/16"), Ok("169.254.0.0/16".into()));
+        assert!(parse_cidr("fd00::/8").is_ok());
+        for bad in ["169.254.0.0", "169.254.0.0/33", "metadata/32", "1.2.3.4/x"] {
+            assert!(parse_cidr(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn egress_leaves_out_metadata_and_the_cluster() {
+        let settings = Settings::for_tests();
+        assert_eq!(
+            settings.egress_except(),
+            [
+                "169.254.0.0/16",
+                "100.64.0.0/10",
+                "168.63.129.16/32",
+                "10.0.0.0/8"
+            ]
+        );
+    }
+}

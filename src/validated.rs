@@ -1,0 +1,212 @@
+//! A Store as the builders see it: checked once, every default resolved once,
+//! names and the plan looked up. Builders read this, never the raw spec, so a
+//! default lives in one place and a malformed Store never reaches them.
+
+use std::collections::BTreeMap;
+
+use crate::api::labels::{COMPONENT, MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL};
+use crate::api::validation::{self, Invalid};
+use crate::api::{Plan, Store, store_namespace};
+use crate::settings::{PlanSpec, Settings};
+
+pub const DEFAULT_CURRENCY: &str = "USD";
+
+/// What the store's owner asked the setup for. A change of any of these runs
+/// the setup again; nothing else does (not an image, not a label).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupRequest {
+    pub title: String,
+    pub url: String,
+    pub admin_email: String,
+    pub currency: String,
+    pub sample_products: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidatedStore<'a> {
+    pub name: String,
+    /// The tenant namespace the Store lives in.
+    pub tenant_namespace: String,
+    /// The namespace of the store's workloads.
+    pub namespace: String,
+    pub uid: String,
+    pub generation: Option<i64>,
+    pub host: String,
+    pub url: String,
+    pub plan_name: Plan,
+    pub plan: &'a PlanSpec,
+    pub suspend: bool,
+    pub setup: SetupRequest,
+    pub settings: &'a Settings,
+}
+
+impl<'a> ValidatedStore<'a> {
+    pub fn new(store: &Store, settings: &'a Settings) -> Result<Self, Invalid> {
+        let missing = |field: &'static str| Invalid {
+            field,
+            message: "the Store has none (it did not come from the API server)".into(),
+        };
+        let name = store.metadata.name.clone().ok_or_else(|| missing("name"))?;
+        validation::store_name(&name)?;
+        let tenant_namespace = store
+            .metadata
+            .namespace
+            .clone()
+            .ok_or_else(|| missing("namespace"))?;
+        let uid = store.metadata.uid.clone().ok_or_else(|| missing("uid"))?;
+        let spec = &store.spec;
+        if let Some(domain) = &spec.domain {
+            validation::domain(domain)?;
+        }
+        let host = spec
+            .domain
+            .clone()
+            .unwrap_or_else(|| format!("{name}.{}", settings.base_domain));
+        let scheme = if settings.tls_issuer.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let url = format!("{scheme}://{host}");
+        let admin_email = match &spec.admin_email {
+            Some(email) => {
+                validation::admin_email(email)?;
+                email.clone()
+            }
+            None => format!("admin@{host}"),
+        };
+        let options = spec.woocommerce.clone().unwrap_or_default();
+        let currency = match options.currency {
+            Some(code) => {
+                validation::currency(&code)?;
+                code
+            }
+            None => DEFAULT_CURRENCY.into(),
+        };
+        Ok(ValidatedStore {
+            namespace: store_namespace(&name),
+            setup: SetupRequest {
+                title: name.clone(),
+                url: url.clone(),
+                admin_email,
+                currency,
+                sample_products: options.sample_products.unwrap_or(true),
+            },
+            tenant_namespace,
+            uid,
+            generation: store.metadata.generation,
+            host,
+            url,
+            plan_name: spec.plan,
+            plan: settings.plans.get(spec.plan),
+            suspend: spec.suspend,
+            name,
+            settings,
+        })
+    }
+
+    /// `namespace/name` of the Store, for logs.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.tenant_namespace, self.name)
+    }
+
+    /// Served over https (a cert-manager issuer is configured).
+    pub fn tls(&self) -> bool {
+        self.settings.tls_issuer.is_some()
+    }
+
+    /// The Secret cert-manager fills with the store's certificate (and the
+    /// name of the Certificate it makes for the Ingress).
+    pub fn tls_secret(&self) -> String {
+        format!("{}-tls", self.name)
+    }
+
+    /// Labels every object of the store carries; watches select on them.
+    pub fn labels(&self, component: Option<&str>) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::from([
+            (MANAGED_BY.to_string(), MANAGER.to_string()),
+            (STORE_LABEL.to_string(), self.name.clone()),
+            (
+                STORE_NAMESPACE_LABEL.to_string(),
+                self.tenant_namespace.clone(),
+            ),
+        ]);
+        if let Some(component) = component {
+            labels.insert(COMPONENT.to_string(), component.to_string());
+        }
+        labels
+    }
+
+    /// Labels that select one component's pods (stable, so selectors never change).
+    pub fn selector(&self, component: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (STORE_LABEL.to_string(), self.name.clone()),
+            (COMPONENT.to_string(), component.to_string()),
+        ])
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::api::{Engine, Plan, Store, StoreSpec};
+
+    /// A Store as the API server would hand it to the operator.
+    pub fn store(name: &str, plan: Plan) -> Store {
+        let mut store = Store::new(
+            name,
+            StoreSpec {
+                engine: Engine::Woocommerce,
+                plan,
+                domain: None,
+                admin_email: Some("owner@example.com".into()),
+                woocommerce: None,
+                suspend: false,
+            },
+        );
+        store.metadata.namespace = Some("team-a".into());
+        store.metadata.uid = Some("0000-uid".into());
+        store.metadata.generation = Some(1);
+        store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::store;
+    use super::*;
+
+    #[test]
+    fn defaults_are_resolved_once() {
+        let settings = Settings::for_tests();
+        let mut raw = store("demo", Plan::Small);
+        raw.spec.admin_email = None;
+        let store = ValidatedStore::new(&raw, &settings).unwrap();
+        assert_eq!(store.namespace, "store-demo");
+        assert_eq!(store.host, "demo.shops.example.com");
+        assert_eq!(store.url, "http://demo.shops.example.com");
+        assert_eq!(store.setup.admin_email, "admin@demo.shops.example.com");
+        assert_eq!(store.setup.currency, "USD");
+        assert!(store.setup.sample_products);
+        assert_eq!(store.plan.cpu, "1");
+    }
+
+    #[test]
+    fn a_store_without_identity_or_with_bad_values_is_refused() {
+        let settings = Settings::for_tests();
+        let mut raw = store("demo", Plan::Small);
+        raw.metadata.uid = None;
+        assert_eq!(
+            ValidatedStore::new(&raw, &settings).unwrap_err().field,
+            "uid"
+        );
+        let mut raw = store("demo", Plan::Small);
+        raw.metadata.name = Some("Bad;Name".into());
+        assert_eq!(
+            ValidatedStore::new(&raw, &settings).unwrap_err().field,
+            "store name"
+        );
+        let mut raw = store("demo", Plan::Small);
+        raw.spec.domain = Some("evil..example.com".into());
+        assert!(ValidatedStore::new(&raw, &settings).is_err());
+    }
+}

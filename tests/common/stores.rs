@@ -1,0 +1,244 @@
+//! Stores on the test cluster: a tenant, an operator of the test's own, a
+//! store created, waited for and looked at. Shared by the operator tests.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service,
+};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client, ResourceExt};
+use nexus::api::{Phase, Store};
+use serde_json::json;
+
+use super::operator::{Operator, Scope};
+use super::{TestNamespace, admin, kubeconfig, wait_for};
+
+/// A tenant namespace with alice bound to nexus-tenant, and the test's scope.
+pub async fn tenant(scope_name: &str) -> (Client, TestNamespace, Scope) {
+    super::platform_installed().await;
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, scope_name).await;
+    ns.grant(&admin, "alice", "nexus-tenant").await;
+    (admin, ns, Scope::new())
+}
+
+/// A tenant namespace with alice bound to nexus-tenant, an operator of the
+/// test's own, and a store of the test's that reached Ready. Fields drop in
+/// order: the operator stops, the scope removes the store, the namespace goes.
+pub struct ReadyStore {
+    pub operator: Operator,
+    pub scope: Scope,
+    pub ns: TestNamespace,
+    pub admin: Client,
+    pub name: String,
+    pub store: Store,
+}
+
+pub async fn ready_store(test: &str, prefix: &str, spec: serde_json::Value) -> ReadyStore {
+    ready_store_with(test, prefix, spec, &[]).await
+}
+
+/// `ready_store` with an operator started with `operator_args`.
+pub async fn ready_store_with(
+    test: &str,
+    prefix: &str,
+    spec: serde_json::Value,
+    operator_args: &[&str],
+) -> ReadyStore {
+    let (admin, ns, scope) = tenant(test).await;
+    let operator = scope.start("a", operator_args);
+    let name = store_name(prefix);
+    create_store(&admin, &ns.name, &scope, &name, spec).await;
+    let store = wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    ReadyStore {
+        operator,
+        scope,
+        ns,
+        admin,
+        name,
+        store,
+    }
+}
+
+/// Waits until the store is Ready again with the operator caught up with `generation`.
+pub async fn wait_ready_at(stores: &Api<Store>, name: &str, generation: Option<i64>) -> Store {
+    let caught_up = move |s: Option<&Store>| {
+        s.is_some_and(|s| {
+            s.phase() == Phase::Ready
+                && s.status.as_ref().and_then(|st| st.observed_generation) == generation
+        })
+    };
+    wait_for(stores, name, 90, "Ready at the new generation", caught_up).await
+}
+
+pub fn store_name(prefix: &str) -> String {
+    format!("{prefix}-{}", super::unique_suffix())
+}
+
+pub async fn create_store(
+    admin: &Client,
+    ns: &str,
+    scope: &Scope,
+    name: &str,
+    spec: serde_json::Value,
+) -> Store {
+    let (key, value) = scope.label();
+    let store: Store = serde_json::from_value(json!({
+        "apiVersion": "nexus.dev/v1alpha1",
+        "kind": "Store",
+        "metadata": {"name": name, "namespace": ns, "labels": {key: value}},
+        "spec": spec,
+    }))
+    .unwrap();
+    Api::<Store>::namespaced(admin.clone(), ns)
+        .create(&PostParams::default(), &store)
+        .await
+        .expect("create store")
+}
+
+pub async fn wait_phase(admin: &Client, ns: &str, name: &str, phase: Phase, seconds: u64) -> Store {
+    let stores = Api::<Store>::namespaced(admin.clone(), ns);
+    let reached = move |s: Option<&Store>| s.is_some_and(|s| s.phase() == phase);
+    wait_for(&stores, name, seconds, phase.as_str(), reached).await
+}
+
+pub fn ready_condition(store: &Store) -> (String, String) {
+    let c = store
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.iter().find(|c| c.type_ == "Ready"))
+        .expect("a Ready condition");
+    (c.reason.clone(), c.message.clone())
+}
+
+/// resourceVersions of everything in the store's namespace, and of the namespace.
+pub async fn versions(admin: &Client, namespace: &str) -> BTreeMap<String, String> {
+    let mut all = BTreeMap::new();
+    macro_rules! collect {
+        ($($kind:ty),*) => {$(
+            for object in Api::<$kind>::namespaced(admin.clone(), namespace).list(&ListParams::default()).await.unwrap() {
+                all.insert(format!("{}/{}", stringify!($kind), object.name_any()), object.resource_version().unwrap_or_default());
+            }
+        )*};
+    }
+    collect!(
+        Deployment,
+        StatefulSet,
+        Job,
+        Secret,
+        Service,
+        PersistentVolumeClaim,
+        NetworkPolicy,
+        Ingress,
+        ResourceQuota,
+        LimitRange,
+        Role,
+        RoleBinding
+    );
+    let ns = Api::<Namespace>::all(admin.clone())
+        .get(namespace)
+        .await
+        .unwrap();
+    all.insert(
+        "Namespace".into(),
+        ns.resource_version().unwrap_or_default(),
+    );
+    all
+}
+
+/// How many objects of a kind a namespace holds.
+pub async fn count<K>(admin: &Client, namespace: &str) -> usize
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let api = Api::<K>::namespaced(admin.clone(), namespace);
+    api.list(&ListParams::default()).await.unwrap().items.len()
+}
+
+pub fn nexus_as(user: &str, namespace: &str) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"));
+    cmd.arg(format!("--kubeconfig={}", kubeconfig(user).display()))
+        .args(["-n", namespace])
+        .env_remove("KUBECONFIG");
+    cmd
+}
+
+/// A ServiceAccount bound to a ClusterRole, and a kubeconfig with its token,
+/// as the operator has in a pod. The binding is removed when dropped.
+pub struct OperatorAccount {
+    pub kubeconfig: std::path::PathBuf,
+    binding: String,
+    _home: TestNamespace,
+    _dir: tempfile::TempDir,
+}
+
+impl OperatorAccount {
+    pub async fn new(admin: &Client, cluster_role: &str) -> Self {
+        let home = TestNamespace::new(admin, "nexus-system").await;
+        let kubectl = |args: &[&str]| super::kubectl("admin", args);
+        kubectl(&[
+            "create",
+            "serviceaccount",
+            "nexus-operator",
+            "-n",
+            &home.name,
+        ]);
+        let binding = format!("{cluster_role}-{}", home.name);
+        kubectl(&[
+            "create",
+            "clusterrolebinding",
+            &binding,
+            &format!("--clusterrole={cluster_role}"),
+            &format!("--serviceaccount={}:nexus-operator", home.name),
+        ]);
+        let token = kubectl(&[
+            "create",
+            "token",
+            "nexus-operator",
+            "-n",
+            &home.name,
+            "--duration=1h",
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let admin_config: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(kubeconfig("admin")).unwrap()).unwrap();
+        let cluster = &admin_config["clusters"][0]["cluster"];
+        let config = json!({
+            "apiVersion": "v1", "kind": "Config",
+            "clusters": [{"name": "c", "cluster": {"server": cluster["server"].as_str(), "certificate-authority-data": cluster["certificate-authority-data"].as_str()}}],
+            "users": [{"name": "sa", "user": {"token": token.trim()}}],
+            "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "sa"}}],
+            "current-context": "sa",
+        });
+        let path = dir.path().join("operator.kubeconfig");
+        std::fs::write(&path, serde_yaml::to_string(&config).unwrap()).unwrap();
+        OperatorAccount {
+            kubeconfig: path,
+            binding,
+            _home: home,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for OperatorAccount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .args([
+                "delete",
+                "clusterrolebinding",
+                &self.binding,
+                "--ignore-not-found",
+            ])
+            .output();
+    }
+}
