@@ -206,31 +206,31 @@ async fn a_store_becomes_ready_with_every_guardrail() {
 
 #[tokio::test]
 async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
-    let fixture = ready_store("op-idem", "idem", json!({"engine": "woocommerce"})).await;
+    let fixture = ready_store("op-idem", "idem", woocommerce()).await;
     let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     let operator = &fixture.operator;
     let workload = format!("store-{name}");
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
     let secret_data = |s: Secret| s.data.unwrap_or_default();
     let before_secrets = secret_data(secrets.get("database-credentials").await.unwrap());
-    // Let the controller settle on its own writes first.
-    let mut reconciles = operator.wait_reconciles_above(0.0, 30).await;
+    // Let the operator and Kubernetes's controllers settle on their own
+    // writes (Deployment and Job status) before the baseline is taken.
+    operator.wait_finished_above(0.0, 30).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let before = versions(admin, &workload).await;
 
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     for round in 0..3 {
-        reconciles = operator
-            .metric("nexus_reconciles_total")
-            .await
-            .max(reconciles);
+        let finished = operator
+            .metric("nexus_reconcile_duration_seconds_count")
+            .await;
         let patch = json!({"metadata": {"annotations": {"test/poke": round.to_string()}}});
         let poked = stores
             .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .unwrap();
-        reconciles = operator.wait_reconciles_above(reconciles, 30).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The poke's reconcile has run to its end (status write included).
+        operator.wait_finished_above(finished, 30).await;
         let after = stores.get(name).await.unwrap();
         assert_eq!(
             after.resource_version(),
@@ -283,7 +283,7 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
 
 #[tokio::test]
 async fn deleted_children_are_put_back_but_lost_credentials_are_reported() {
-    let fixture = ready_store("op-repair", "repair", json!({"engine": "woocommerce"})).await;
+    let fixture = ready_store("op-repair", "repair", woocommerce()).await;
     let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     let workload = format!("store-{name}");
 
@@ -314,6 +314,11 @@ async fn deleted_children_are_put_back_but_lost_credentials_are_reported() {
     let failed = wait_phase(admin, &ns.name, name, Phase::Failed, 30).await;
     let (reason, message) = ready_condition(&failed);
     assert_eq!(reason, "CredentialsLost");
+    assert_eq!(
+        failed.status.as_ref().unwrap().admin_secret_ref,
+        None,
+        "the status no longer points at credentials that are gone"
+    );
     assert!(
         message.contains("database-credentials") && message.contains("restore"),
         "{message}"
@@ -336,14 +341,7 @@ async fn a_failing_setup_fails_the_store_and_retry_brings_it_back() {
         &["--setup-image=example.invalid/nexus-test-fail:1"],
     );
     let name = store_name("fail");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 120).await;
     let (reason, message) = ready_condition(&failed);
     assert_eq!(reason, "SetupFailed");
@@ -388,14 +386,7 @@ async fn a_store_not_ready_in_time_fails_with_provisioning_timeout() {
     let slow = "--setup-image=example.invalid/nexus-test-slow:1";
     let mut hasty = scope.start("hasty", &["--provisioning-timeout=5s", slow]);
     let name = store_name("slow");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 60).await;
     let (reason, message) = ready_condition(&failed);
     assert_eq!(reason, "ProvisioningTimeout");
@@ -419,14 +410,7 @@ async fn a_killed_operator_resumes_without_duplicates() {
     let slow = "--setup-image=example.invalid/nexus-test-slow:1";
     let mut first = scope.start("first", &[slow]);
     let name = store_name("kill");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     let workload = format!("store-{name}");
     let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
     wait_for(&jobs, "setup", 60, "created", |j: Option<&Job>| j.is_some()).await;
@@ -476,14 +460,7 @@ async fn only_the_leader_reconciles_and_a_killed_leader_hands_over() {
     };
 
     let first = store_name("lead");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &first,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &first, woocommerce()).await;
     wait_phase(&admin, &ns.name, &first, Phase::Ready, 90).await;
     assert!(leader.logs().contains("became the leader"));
     assert!(!follower.logs().contains("became the leader"));
@@ -496,14 +473,7 @@ async fn only_the_leader_reconciles_and_a_killed_leader_hands_over() {
 
     leader.kill();
     let second = store_name("handover");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &second,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &second, woocommerce()).await;
     wait_phase(&admin, &ns.name, &second, Phase::Ready, 90).await;
     assert!(follower.logs().contains("became the leader"));
     assert!(follower.is_running());
@@ -520,7 +490,7 @@ async fn only_the_leader_reconciles_and_a_killed_leader_hands_over() {
 
 #[tokio::test]
 async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
-    let fixture = ready_store("op-suspend", "nap", json!({"engine": "woocommerce"})).await;
+    let fixture = ready_store("op-suspend", "nap", woocommerce()).await;
     let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let suspend = |on: bool| json!({"spec": {"suspend": on}});
@@ -578,7 +548,7 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
 
 #[tokio::test]
 async fn delete_removes_the_namespace_then_the_store() {
-    let fixture = ready_store("op-delete", "bye", json!({"engine": "woocommerce"})).await;
+    let fixture = ready_store("op-delete", "bye", woocommerce()).await;
     let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     nexus_as("alice", &ns.name)
         .args([
@@ -612,14 +582,7 @@ async fn a_namespace_of_someone_else_is_a_name_conflict_and_is_left_alone() {
         .create(&PostParams::default(), &squatter)
         .await
         .unwrap();
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 30).await;
     assert_eq!(ready_condition(&failed).0, "NameConflict");
     let untouched = namespaces.get(&format!("store-{name}")).await.unwrap();
@@ -661,14 +624,7 @@ async fn the_operator_needs_no_more_than_its_cluster_role() {
     let account = OperatorAccount::new(&admin, "nexus-operator").await;
     let operator = scope.start_as("sa", &account.kubeconfig, &[]);
     let name = store_name("least");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let ready = move |s: Option<&Store>| s.is_some_and(|s| s.phase() == Phase::Ready);
     let waited = tokio::time::timeout(
@@ -703,7 +659,7 @@ async fn the_operator_needs_no_more_than_its_cluster_role() {
 
 #[tokio::test]
 async fn a_new_tenant_member_gets_read_access_to_existing_stores() {
-    let fixture = ready_store("op-members", "team", json!({"engine": "woocommerce"})).await;
+    let fixture = ready_store("op-members", "team", woocommerce()).await;
     let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     nexus_as("bob", &ns.name)
         .args(["store", "credentials", name])
@@ -740,7 +696,7 @@ async fn a_new_tenant_member_gets_read_access_to_existing_stores() {
 
 #[tokio::test]
 async fn changed_settings_run_the_setup_again() {
-    let fixture = ready_store("op-settings", "move", json!({"engine": "woocommerce"})).await;
+    let fixture = ready_store("op-settings", "move", woocommerce()).await;
     let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);
     let workload = format!("store-{name}");
     let jobs = Api::<Job>::namespaced(admin.clone(), &workload);

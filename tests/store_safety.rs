@@ -53,20 +53,15 @@ async fn public_route(admin: &Client, workload: &str) -> (bool, bool) {
 
 #[tokio::test]
 async fn nobody_reaches_a_store_before_its_setup_installed_it() {
-    let (admin, ns, scope) = tenant("safe-route").await;
-    let _operator = scope.start("a", &[SLOW_SETUP]);
-    let name = store_name("route");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
-    let workload = format!("store-{name}");
-    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
-    wait_for(&jobs, "setup", 60, "created", |j: Option<&Job>| j.is_some()).await;
+    let fixture = new_store("safe-route", "route", woocommerce(), &[SLOW_SETUP]).await;
+    let (admin, ns, name, workload) = (
+        &fixture.admin,
+        &fixture.ns,
+        &fixture.name,
+        &fixture.workload,
+    );
+    fixture.wait_setup_job().await;
+    let jobs = Api::<Job>::namespaced(admin.clone(), workload);
 
     // The setup runs (its pod takes 20 s to start): WordPress is up, the
     // site is not installed, and the public has no way in.
@@ -76,9 +71,9 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
             .and_then(|st| st.conditions.iter().find(|c| c.type_ == "Ingress"))
             .is_some_and(|c| c.reason == "NotRouted")
     };
-    let store = wait_for(&stores, &name, 30, "Ingress NotRouted", not_routed).await;
+    let store = wait_for(&stores, name, 30, "Ingress NotRouted", not_routed).await;
     assert_eq!(store.phase(), Phase::Provisioning);
-    assert_eq!(public_route(&admin, &workload).await, (false, false));
+    assert_eq!(public_route(admin, workload).await, (false, false));
     let succeeded = jobs
         .get("setup")
         .await
@@ -88,7 +83,7 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
     assert_eq!(succeeded, None, "the setup is still running");
 
     // WordPress's readiness is the site being installed, not Apache answering.
-    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
+    let deployment = Api::<Deployment>::namespaced(admin.clone(), workload)
         .get("wordpress")
         .await
         .unwrap();
@@ -108,12 +103,12 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
         .join(" ");
     assert!(command.contains("siteurl"), "{command}");
 
-    let store = wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let store = wait_phase(admin, &ns.name, name, Phase::Ready, 90).await;
     assert_eq!(condition(&store, "Ingress").1, "Routed");
-    assert_eq!(public_route(&admin, &workload).await, (true, true));
+    assert_eq!(public_route(admin, workload).await, (true, true));
 
     // Egress never reaches cloud metadata or provider services, whatever the port.
-    let egress = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload)
+    let egress = Api::<NetworkPolicy>::namespaced(admin.clone(), workload)
         .get("allow-store-egress")
         .await
         .unwrap();
@@ -129,7 +124,7 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
             "securityContext": {"runAsUser": 0, "privileged": true}}]}
     }))
     .unwrap();
-    let refused = Api::<Pod>::namespaced(admin.clone(), &workload)
+    let refused = Api::<Pod>::namespaced(admin.clone(), workload)
         .create(&PostParams::default(), &pod)
         .await
         .unwrap_err();
@@ -143,29 +138,24 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
 
 #[tokio::test]
 async fn a_failed_store_has_no_route_and_access_still_follows_the_tenant() {
-    let (admin, ns, scope) = tenant("safe-failed").await;
-    let _operator = scope.start("a", &[FAILING_SETUP]);
-    let name = store_name("broken");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
-    let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 120).await;
+    let fixture = new_store("safe-failed", "broken", woocommerce(), &[FAILING_SETUP]).await;
+    let (admin, ns, name, workload) = (
+        &fixture.admin,
+        &fixture.ns,
+        &fixture.name,
+        &fixture.workload,
+    );
+    let failed = fixture.wait_phase(Phase::Failed, 120).await;
     assert_eq!(ready_condition(&failed).0, "SetupFailed");
-    let workload = format!("store-{name}");
     assert_eq!(
-        public_route(&admin, &workload).await,
+        public_route(admin, workload).await,
         (false, false),
         "a Failed store keeps no route to an uninstalled site"
     );
 
     // Bob joins the tenant, then leaves: the Failed store follows both ways.
-    ns.grant(&admin, "bob", "nexus-tenant").await;
-    let bindings = Api::<RoleBinding>::namespaced(admin.clone(), &workload);
+    ns.grant(admin, "bob", "nexus-tenant").await;
+    let bindings = Api::<RoleBinding>::namespaced(admin.clone(), workload);
     let has_bob = |b: Option<&RoleBinding>| {
         b.and_then(|b| b.subjects.as_ref())
             .is_some_and(|s| s.iter().any(|s| s.name == "bob"))
@@ -178,7 +168,7 @@ async fn a_failed_store_has_no_route_and_access_still_follows_the_tenant() {
     let no_bob = move |b: Option<&RoleBinding>| !has_bob(b);
     wait_for(&bindings, "nexus-tenant-read", 20, "bob removed", no_bob).await;
     let store = Api::<Store>::namespaced(admin.clone(), &ns.name)
-        .get(&name)
+        .get(name)
         .await
         .unwrap();
     assert_eq!(
@@ -196,14 +186,7 @@ async fn a_colliding_store_never_touches_the_other_tenants_namespace() {
     bob_ns.grant(&admin, "bob", "nexus-tenant").await;
     let _operator = scope.start("a", &[SLOW_SETUP]);
     let name = store_name("shop");
-    create_store(
-        &admin,
-        &alice_ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &alice_ns.name, &scope, &name, woocommerce()).await;
     let workload = format!("store-{name}");
     let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
     let alices_job = wait_for(&jobs, "setup", 60, "created", |j: Option<&Job>| j.is_some())
@@ -289,7 +272,7 @@ async fn a_ready_store_that_loses_a_component_is_degraded_and_recovers_by_itself
     let fixture = ready_store_with(
         "safe-degraded",
         "flaky",
-        json!({"engine": "woocommerce"}),
+        woocommerce(),
         &["--provisioning-timeout=5s"],
     )
     .await;
@@ -363,14 +346,7 @@ async fn with_tls_a_store_is_ready_only_with_its_certificate() {
         ],
     );
     let name = store_name("secure");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     let workload = format!("store-{name}");
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let pending = |s: Option<&Store>| {
@@ -440,13 +416,7 @@ async fn with_tls_a_store_is_ready_only_with_its_certificate() {
 #[tokio::test]
 async fn an_operator_upgrade_does_not_run_the_setup_again() {
     let source = "--woocommerce-source=https://mirror.example.com/woocommerce.10.2.2.zip";
-    let mut fixture = ready_store_with(
-        "safe-upgrade",
-        "steady",
-        json!({"engine": "woocommerce"}),
-        &[source],
-    )
-    .await;
+    let mut fixture = ready_store_with("safe-upgrade", "steady", woocommerce(), &[source]).await;
     let (admin, name) = (fixture.admin.clone(), fixture.name.clone());
     let workload = format!("store-{name}");
     let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
@@ -492,6 +462,20 @@ async fn an_operator_upgrade_does_not_run_the_setup_again() {
             "--wordpress-image=example.invalid/wordpress:next",
         ],
     );
+    // And the Job as the operator before this one left it: a fingerprint of
+    // its whole pod template under the old annotation.
+    common::kubectl(
+        "admin",
+        &[
+            "-n",
+            &workload,
+            "annotate",
+            "job",
+            "setup",
+            "nexus.dev/setup-request-",
+            "nexus.dev/setup-hash=0123456789abcdef",
+        ],
+    );
     let stores = Api::<Store>::namespaced(admin.clone(), &fixture.ns.name);
     let reconciles = upgraded.wait_reconciles_above(0.0, 30).await;
     stores
@@ -502,8 +486,19 @@ async fn an_operator_upgrade_does_not_run_the_setup_again() {
         )
         .await
         .unwrap();
-    upgraded.wait_reconciles_above(reconciles, 30).await;
-    let after = jobs.get("setup").await.unwrap();
+    upgraded.wait_finished_above(reconciles, 30).await;
+    let fingerprint = job.annotations()["nexus.dev/setup-request"].clone();
+    let adopted = move |j: Option<&Job>| {
+        j.is_some_and(|j| j.annotations().get("nexus.dev/setup-request") == Some(&fingerprint))
+    };
+    let after = wait_for(
+        &jobs,
+        "setup",
+        30,
+        "adopted with the owner's fingerprint",
+        adopted,
+    )
+    .await;
     assert_eq!(after.uid(), job.uid(), "the upgrade ran the setup again");
     assert_eq!(stores.get(&name).await.unwrap().phase(), Phase::Ready);
     let still = Api::<Job>::namespaced(admin.clone(), &workload)
@@ -536,14 +531,7 @@ async fn a_step_that_the_api_refuses_says_which_call_and_why() {
     let account = OperatorAccount::new(&admin, &role_name).await;
     let _operator = scope.start_as("sa", &account.kubeconfig, &[]);
     let name = store_name("refused");
-    create_store(
-        &admin,
-        &ns.name,
-        &scope,
-        &name,
-        json!({"engine": "woocommerce"}),
-    )
-    .await;
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
 
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let refused = |s: Option<&Store>| {

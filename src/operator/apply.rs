@@ -108,6 +108,31 @@ where
     }
 }
 
+/// Sets one annotation of an object of the owned namespace (a merge patch:
+/// nothing else of the object is touched, immutable fields included).
+pub async fn annotate<K>(
+    client: &Client,
+    owned: &Owned,
+    name: &str,
+    key: &str,
+    value: &str,
+) -> Result<()>
+where
+    K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let patch = serde_json::json!({"metadata": {"annotations": {key: value}}});
+    owned
+        .api::<K>(client)
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(Error::api(format!(
+            "annotate {}",
+            describe::<K>(owned, name)
+        )))?;
+    Ok(())
+}
+
 /// Reads an object of the owned namespace, None when it does not exist.
 pub async fn get<K>(client: &Client, owned: &Owned, name: &str) -> Result<Option<K>>
 where

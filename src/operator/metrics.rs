@@ -85,14 +85,7 @@ impl Metrics {
     pub fn render(&self, cache: Option<&Cache<Store>>) -> String {
         if let Some(cache) = cache {
             let stores = cache.state();
-            for phase in [
-                Phase::Pending,
-                Phase::Provisioning,
-                Phase::Ready,
-                Phase::Suspended,
-                Phase::Failed,
-                Phase::Deleting,
-            ] {
+            for phase in Phase::ALL {
                 let count = stores.iter().filter(|s| s.phase() == phase).count();
                 self.stores
                     .get_or_create(&PhaseLabel {

@@ -196,17 +196,28 @@ impl Operator {
             .unwrap_or(0.0)
     }
 
+    /// Waits until the count of finished reconciles passes `above`.
+    pub async fn wait_finished_above(&self, above: f64, seconds: u64) -> f64 {
+        self.wait_metric_above("nexus_reconcile_duration_seconds_count", above, seconds)
+            .await
+    }
+
     /// Waits until the reconcile counter passes `above`.
     pub async fn wait_reconciles_above(&self, above: f64, seconds: u64) -> f64 {
+        self.wait_metric_above("nexus_reconciles_total", above, seconds)
+            .await
+    }
+
+    async fn wait_metric_above(&self, metric: &str, above: f64, seconds: u64) -> f64 {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
         loop {
-            let now = self.metric("nexus_reconciles_total").await;
+            let now = self.metric(metric).await;
             if now > above {
                 return now;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "no reconcile within {seconds}s"
+                "{metric} did not pass {above} within {seconds}s"
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

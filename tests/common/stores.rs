@@ -28,41 +28,73 @@ pub async fn tenant(scope_name: &str) -> (Client, TestNamespace, Scope) {
 }
 
 /// A tenant namespace with alice bound to nexus-tenant, an operator of the
-/// test's own, and a store of the test's that reached Ready. Fields drop in
-/// order: the operator stops, the scope removes the store, the namespace goes.
-pub struct ReadyStore {
+/// test's own, and a store of the test's. Fields drop in order: the operator
+/// stops, the scope removes the store, the namespace goes.
+pub struct TestStore {
     pub operator: Operator,
     pub scope: Scope,
     pub ns: TestNamespace,
     pub admin: Client,
     pub name: String,
+    /// The store's own namespace, `store-<name>`.
+    pub workload: String,
+    /// The Store as last waited for (as created, for `new_store`).
     pub store: Store,
 }
 
-pub async fn ready_store(test: &str, prefix: &str, spec: serde_json::Value) -> ReadyStore {
+impl TestStore {
+    pub fn stores(&self) -> Api<Store> {
+        Api::namespaced(self.admin.clone(), &self.ns.name)
+    }
+
+    pub async fn wait_phase(&self, phase: Phase, seconds: u64) -> Store {
+        wait_phase(&self.admin, &self.ns.name, &self.name, phase, seconds).await
+    }
+
+    /// Waits until the operator made the setup Job; returns it.
+    pub async fn wait_setup_job(&self) -> Job {
+        let jobs = Api::<Job>::namespaced(self.admin.clone(), &self.workload);
+        wait_for(&jobs, "setup", 60, "created", |j: Option<&Job>| j.is_some()).await
+    }
+}
+
+/// A new store of `spec` in a tenant of its own, with an operator started
+/// with `operator_args`; not waited for.
+pub async fn new_store(
+    test: &str,
+    prefix: &str,
+    spec: serde_json::Value,
+    operator_args: &[&str],
+) -> TestStore {
+    let (admin, ns, scope) = tenant(test).await;
+    let operator = scope.start("a", operator_args);
+    let name = store_name(prefix);
+    let store = create_store(&admin, &ns.name, &scope, &name, spec).await;
+    TestStore {
+        operator,
+        scope,
+        ns,
+        admin,
+        workload: format!("store-{name}"),
+        name,
+        store,
+    }
+}
+
+pub async fn ready_store(test: &str, prefix: &str, spec: serde_json::Value) -> TestStore {
     ready_store_with(test, prefix, spec, &[]).await
 }
 
-/// `ready_store` with an operator started with `operator_args`.
+/// `new_store`, waited for until Ready.
 pub async fn ready_store_with(
     test: &str,
     prefix: &str,
     spec: serde_json::Value,
     operator_args: &[&str],
-) -> ReadyStore {
-    let (admin, ns, scope) = tenant(test).await;
-    let operator = scope.start("a", operator_args);
-    let name = store_name(prefix);
-    create_store(&admin, &ns.name, &scope, &name, spec).await;
-    let store = wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
-    ReadyStore {
-        operator,
-        scope,
-        ns,
-        admin,
-        name,
-        store,
-    }
+) -> TestStore {
+    let mut fixture = new_store(test, prefix, spec, operator_args).await;
+    fixture.store = fixture.wait_phase(Phase::Ready, 90).await;
+    fixture
 }
 
 /// Waits until the store is Ready again with the operator caught up with `generation`.
@@ -241,4 +273,9 @@ impl Drop for OperatorAccount {
             ])
             .output();
     }
+}
+
+/// The smallest spec: a WooCommerce store with every default.
+pub fn woocommerce() -> serde_json::Value {
+    json!({"engine": "woocommerce"})
 }

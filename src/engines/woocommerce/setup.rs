@@ -17,8 +17,10 @@ use super::{container_security, env, mount, pod_security, resources, scratch, se
 use crate::api::labels::{ADMIN_SECRET, SETUP, WORDPRESS};
 use crate::validated::{SetupRequest, ValidatedStore};
 
-/// Fingerprint of what the owner asked the setup for, to tell when it must run again.
-pub const SETUP_HASH_ANNOTATION: &str = "nexus.dev/setup-hash";
+/// Fingerprint of what the owner asked the setup for, to tell when it must
+/// run again. (Operators before it wrote `nexus.dev/setup-hash`, a hash of the
+/// whole pod template; a Job with only that one is adopted, not re-run.)
+pub const SETUP_HASH_ANNOTATION: &str = "nexus.dev/setup-request";
 pub const SETUP_SCRIPT: &str = include_str!("setup.sh");
 
 /// Copies WordPress core out of the WordPress image into the Job's scratch

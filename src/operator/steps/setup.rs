@@ -11,7 +11,7 @@ use super::{Run, explain};
 use crate::api::conditions;
 use crate::api::labels::SETUP;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, delete, get};
+use crate::operator::apply::{Owned, annotate, apply as apply_object, delete, get};
 use crate::operator::error::{Error, Result};
 use crate::operator::readers::{job_failed, job_state, job_succeeded, termination_message};
 use crate::operator::status::StepState;
@@ -27,6 +27,14 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
     let state = match get::<Job>(client, owned, SETUP).await? {
         Some(job) if job.metadata.deletion_timestamp.is_some() => {
             restarting("the previous setup Job is being removed")
+        }
+        // A Job an older operator made carries no request fingerprint: it
+        // ran for the store as it is, so it is adopted rather than re-run
+        // (an upgrade never re-runs the setup of live stores).
+        Some(job) if wc::setup_hash(&job).is_empty() => {
+            let fingerprint = wc::setup_hash(&desired);
+            annotate::<Job>(client, owned, SETUP, wc::SETUP_HASH_ANNOTATION, fingerprint).await?;
+            observe(run, owned, &job).await?
         }
         Some(job) if wc::setup_hash(&job) != wc::setup_hash(&desired) => {
             delete::<Job>(client, owned, SETUP).await?;
