@@ -98,7 +98,7 @@ if ! wp plugin is-active woocommerce >/dev/null 2>&1; then
 fi
 run pages wp wc tool run install_pages --user="$ADMIN_USER"
 
-if [ "$(wp option get nexus_setup_first_run 2>/dev/null || true)" != done ]; then
+if [ "$(wp option get nexus_setup_first_run 2>/dev/null || true)" != "done" ]; then
 	# A shopper expects the shop, not a list of blog posts.
 	shop_page=$(wp option get woocommerce_shop_page_id 2>/dev/null || true)
 	case $shop_page in
@@ -119,7 +119,7 @@ if [ "$(wp option get nexus_setup_first_run 2>/dev/null || true)" != done ]; the
 	if [ "$methods" = "0" ]; then
 		run shipping wp wc shipping_zone_method create 0 --method_id=free_shipping --enabled=true --user="$ADMIN_USER"
 	fi
-	run first-run wp option update nexus_setup_first_run done
+	run first-run wp option update nexus_setup_first_run "done"
 fi
 
 run currency wp option update woocommerce_currency "$CURRENCY"
