@@ -667,31 +667,16 @@ async fn a_new_tenant_member_gets_read_access_to_existing_stores() {
         .code(1);
 
     ns.grant(admin, "bob", "nexus-tenant").await;
-    let bindings = Api::<RoleBinding>::namespaced(admin.clone(), &format!("store-{name}"));
-    let has_bob = |b: Option<&RoleBinding>| {
-        b.and_then(|b| b.subjects.as_ref())
-            .is_some_and(|s| s.iter().any(|s| s.name == "bob"))
-    };
     // Well before the periodic resync: the binding itself triggers the update.
-    wait_for(
-        &bindings,
-        "nexus-tenant-read",
-        20,
-        "bob among the subjects",
-        has_bob,
-    )
-    .await;
+    let workload = format!("store-{name}");
+    wait_tenant_reader(admin, &workload, "bob", true).await;
     nexus_as("bob", &ns.name)
         .args(["store", "credentials", name])
         .assert()
         .success();
 
-    Api::<RoleBinding>::namespaced(admin.clone(), &ns.name)
-        .delete("bob-nexus-tenant", &DeleteParams::default())
-        .await
-        .unwrap();
-    let no_bob = move |b: Option<&RoleBinding>| !has_bob(b);
-    wait_for(&bindings, "nexus-tenant-read", 20, "bob removed", no_bob).await;
+    ns.revoke(admin, "bob", "nexus-tenant").await;
+    wait_tenant_reader(admin, &workload, "bob", false).await;
 }
 
 #[tokio::test]

@@ -16,8 +16,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use k8s_openapi::api::rbac::v1::RoleBinding;
-use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use nexus::api::{Phase, Store};
 use serde_json::json;
@@ -155,18 +154,9 @@ async fn a_failed_store_has_no_route_and_access_still_follows_the_tenant() {
 
     // Bob joins the tenant, then leaves: the Failed store follows both ways.
     ns.grant(admin, "bob", "nexus-tenant").await;
-    let bindings = Api::<RoleBinding>::namespaced(admin.clone(), workload);
-    let has_bob = |b: Option<&RoleBinding>| {
-        b.and_then(|b| b.subjects.as_ref())
-            .is_some_and(|s| s.iter().any(|s| s.name == "bob"))
-    };
-    wait_for(&bindings, "nexus-tenant-read", 20, "bob added", has_bob).await;
-    Api::<RoleBinding>::namespaced(admin.clone(), &ns.name)
-        .delete("bob-nexus-tenant", &DeleteParams::default())
-        .await
-        .unwrap();
-    let no_bob = move |b: Option<&RoleBinding>| !has_bob(b);
-    wait_for(&bindings, "nexus-tenant-read", 20, "bob removed", no_bob).await;
+    wait_tenant_reader(admin, workload, "bob", true).await;
+    ns.revoke(admin, "bob", "nexus-tenant").await;
+    wait_tenant_reader(admin, workload, "bob", false).await;
     let store = Api::<Store>::namespaced(admin.clone(), &ns.name)
         .get(name)
         .await

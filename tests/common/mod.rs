@@ -127,6 +127,14 @@ impl TestNamespace {
         self.wait_until_authorized(admin, user, cluster_role).await;
     }
 
+    /// Removes the RoleBinding `grant` made for `user`.
+    pub async fn revoke(&self, admin: &Client, user: &str, cluster_role: &str) {
+        Api::<RoleBinding>::namespaced(admin.clone(), &self.name)
+            .delete(&format!("{user}-{cluster_role}"), &DeleteParams::default())
+            .await
+            .expect("delete role binding");
+    }
+
     /// RBAC is eventually consistent: the authorizer sees a new RoleBinding a
     /// moment after it is stored. Wait until it does, as a user would retry.
     async fn wait_until_authorized(&self, admin: &Client, user: &str, cluster_role: &str) {

@@ -279,3 +279,18 @@ impl Drop for OperatorAccount {
 pub fn woocommerce() -> serde_json::Value {
     json!({"engine": "woocommerce"})
 }
+
+/// Waits until `user` is (or is no longer) among the readers the operator
+/// bound in the store's namespace.
+pub async fn wait_tenant_reader(admin: &Client, workload: &str, user: &str, present: bool) {
+    let bindings = Api::<RoleBinding>::namespaced(admin.clone(), workload);
+    let user = user.to_string();
+    let what = format!("{user} {}", if present { "added" } else { "removed" });
+    let matches = move |b: Option<&RoleBinding>| {
+        let listed = b
+            .and_then(|b| b.subjects.as_ref())
+            .is_some_and(|s| s.iter().any(|s| s.name == user));
+        listed == present
+    };
+    wait_for(&bindings, "nexus-tenant-read", 20, &what, matches).await;
+}

@@ -179,8 +179,8 @@ mod tests {
         setup_job(&ValidatedStore::new(store, settings).unwrap())
     }
 
-    fn env_of(job: &Job) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
-        job.spec
+    fn setup_container(job: &Job) -> &Container {
+        &job.spec
             .as_ref()
             .unwrap()
             .template
@@ -188,9 +188,10 @@ mod tests {
             .as_ref()
             .unwrap()
             .containers[0]
-            .env
-            .clone()
-            .unwrap()
+    }
+
+    fn env_of(job: &Job) -> Vec<k8s_openapi::api::core::v1::EnvVar> {
+        setup_container(job).env.clone().unwrap()
     }
 
     fn value(env: &[k8s_openapi::api::core::v1::EnvVar], name: &str) -> Option<String> {
@@ -208,15 +209,7 @@ mod tests {
         assert!(ValidatedStore::new(&store, &settings).is_err());
         store.spec.admin_email = Some("owner+shop@example.com".into());
         let job = job_for(&store, &settings);
-        let container = &job
-            .spec
-            .as_ref()
-            .unwrap()
-            .template
-            .spec
-            .as_ref()
-            .unwrap()
-            .containers[0];
+        let container = setup_container(&job);
         let command = container.command.as_ref().unwrap();
         assert_eq!(command[2], SETUP_SCRIPT, "the script text is fixed");
         let env = env_of(&job);
