@@ -174,6 +174,17 @@ fn invalid_emails_and_domains_are_refused_with_a_fix() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("ISO 4217"));
+    for reserved in [
+        "nexus.dev/shard=1",
+        "node.kubernetes.io/role=x",
+        "k8s.io/a=b",
+    ] {
+        nexus()
+            .args(["store", "create", "demo", "--dry-run", "-l", reserved])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("reserved prefix"));
+    }
 }
 
 #[test]

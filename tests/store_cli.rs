@@ -252,6 +252,34 @@ async fn the_api_server_rejects_what_the_cli_rejects() {
             );
         }
     }
+    for (code, valid) in cases::CURRENCIES {
+        let priced = format!(
+            "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: money-check, namespace: {ns:?}}}\nspec: {{engine: woocommerce, woocommerce: {{currency: {code:?}}}}}\n",
+            ns = ns.name
+        );
+        let out = kubectl_apply_as("alice", &priced);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.success(), *valid, "{code:?}: {stderr}");
+        if !valid {
+            // Too long a value is stopped by the schema's maxLength first.
+            let too_long = code.len() > 3 && stderr.contains("may not be more than 3");
+            assert!(
+                stderr.contains("ISO 4217") || too_long,
+                "{code:?}: {stderr}"
+            );
+        }
+        nexus_as("alice", &ns.name)
+            .args([
+                "store",
+                "create",
+                "money-check",
+                "--dry-run",
+                "--currency",
+                code,
+            ])
+            .assert()
+            .code(if *valid { 0 } else { 2 });
+    }
     let engine = format!(
         "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: mail-check, namespace: {ns:?}}}\nspec: {{engine: shopify}}\n",
         ns = ns.name

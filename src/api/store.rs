@@ -5,7 +5,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-use super::validation::{CURRENCY_CEL, EMAIL_CEL, HOSTNAME_CEL, STORE_NAME_CEL};
+use super::validation::{EMAIL_CEL, HOSTNAME_CEL, STORE_NAME_CEL, currency_cel};
 
 /// A WooCommerce store: its namespace, database, WordPress and Ingress are
 /// provisioned by the Nexus operator.
@@ -101,7 +101,7 @@ pub struct WooCommerceOptions {
     /// ISO 4217 currency code, such as USD or EUR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 3))]
-    #[x_kube(validation = kube::core::Rule::new(CURRENCY_CEL).message("currency must be a three-letter ISO 4217 code such as USD or EUR"))]
+    #[x_kube(validation = kube::core::Rule::new(currency_cel()).message("currency must be the ISO 4217 code of a currency a shop can price in, such as USD, EUR or JPY"))]
     pub currency: Option<String>,
 
     /// Create a sample product so checkout can be tried at once (default true).

@@ -14,8 +14,38 @@ pub const STORE_NAME_CEL: &str =
     "self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')";
 pub const HOSTNAME_CEL: &str =
     "self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$')";
-pub const EMAIL_CEL: &str = "self.matches('^[A-Za-z0-9._%+-]+@([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?[.])+[A-Za-z]{2,63}$')";
-pub const CURRENCY_CEL: &str = "self.matches('^[A-Z]{3}$')";
+/// The local part is dot-separated words: no leading, trailing or doubled dot.
+pub const EMAIL_CEL: &str = "self.matches('^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?[.])+[A-Za-z]{2,63}$')";
+
+/// ISO 4217 codes of currencies a shop can price in: the active national and
+/// regional currencies, without fund codes (BOV, CHE, CLF, ...), precious
+/// metals (XAU, XAG, ...), SDRs and the testing and "no currency" codes (XTS,
+/// XXX). Codes being phased out stay while shops may still hold them.
+pub const CURRENCIES: [&str; 160] = [
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP",
+    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF",
+    "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD",
+    "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP",
+    "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
+    "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB",
+    "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD",
+    "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD",
+    "UYU", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER",
+    "ZAR", "ZMW", "ZWG", "ZWL",
+];
+
+/// `self in [...]` over `CURRENCIES`, for the CRD.
+pub fn currency_cel() -> String {
+    let codes: Vec<String> = CURRENCIES.iter().map(|c| format!("'{c}'")).collect();
+    format!("self in [{}]", codes.join(", "))
+}
+
+/// Label key prefixes a Store's labels may not use: Kubernetes's own, and
+/// Nexus's (the operator selects and shards stores by them).
+pub const RESERVED_LABEL_PREFIXES: [&str; 3] = ["kubernetes.io", "k8s.io", "nexus.dev"];
 
 /// A rule a user's input broke, with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,14 +125,15 @@ pub fn domain(domain: &str) -> Result<(), Invalid> {
 }
 
 pub fn admin_email(email: &str) -> Result<(), Invalid> {
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_%+-".contains(c))
+    };
     let ok = email.len() <= MAX_EMAIL_LEN
-        && email.split_once('@').is_some_and(|(local, host)| {
-            !local.is_empty()
-                && local
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c))
-                && is_email_host(host)
-        });
+        && email
+            .split_once('@')
+            .is_some_and(|(local, host)| local.split('.').all(word) && is_email_host(host));
     if ok {
         Ok(())
     } else {
@@ -117,13 +148,13 @@ pub fn admin_email(email: &str) -> Result<(), Invalid> {
 }
 
 pub fn currency(code: &str) -> Result<(), Invalid> {
-    if code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()) {
+    if CURRENCIES.contains(&code) {
         Ok(())
     } else {
         Err(invalid(
             "currency",
             format!(
-                "{} is not a currency code; use a three-letter ISO 4217 code such as USD or EUR",
+                "{} is not the ISO 4217 code of a currency a shop can price in; use one such as USD, EUR or JPY",
                 shown(code)
             ),
         ))
@@ -150,10 +181,23 @@ pub fn label(text: &str) -> Result<(&str, &str), Invalid> {
     let prefix_ok = prefix.is_none_or(|p| p.len() <= 253 && p.split('.').all(is_dns_label));
     let name_ok = !name.is_empty() && is_label_value(name);
     let value_ok = value.is_empty() || is_label_value(value);
-    if prefix_ok && name_ok && value_ok {
-        Ok((key, value))
-    } else {
-        Err(fail())
+    if !(prefix_ok && name_ok && value_ok) {
+        return Err(fail());
+    }
+    let reserved = prefix.and_then(|p| {
+        RESERVED_LABEL_PREFIXES
+            .iter()
+            .find(|r| p == **r || p.ends_with(&format!(".{r}")))
+    });
+    match reserved {
+        Some(reserved) => Err(invalid(
+            "label",
+            format!(
+                "{} uses the reserved prefix {reserved}/ (kept for Kubernetes and Nexus); use a prefix of your own, such as example.com/tier=gold",
+                shown(text)
+            ),
+        )),
+        None => Ok((key, value)),
     }
 }
 
@@ -233,6 +277,23 @@ pub mod cases {
         ("owner@example.com\nX-Injected: 1", false),
         ("a'$(id)'@example.com", false),
         ("owner@exa mple.com", false),
+        ("..@example.com", false),
+        (".owner.@example.com", false),
+        ("owner.@example.com", false),
+        ("first..last@example.com", false),
+    ];
+    pub const CURRENCIES: &[(&str, bool)] = &[
+        ("USD", true),
+        ("EUR", true),
+        ("JPY", true),
+        ("XOF", true),
+        ("XCD", true),
+        ("ABC", false),
+        ("XXX", false),
+        ("XAU", false),
+        ("XTS", false),
+        ("usd", false),
+        ("EURO", false),
     ];
 }
 
@@ -281,10 +342,43 @@ mod tests {
     }
 
     #[test]
-    fn currency_codes_are_three_capitals() {
-        assert!(currency("EUR").is_ok());
-        assert!(currency("eur").is_err());
-        assert!(currency("EURO").is_err());
+    fn currencies_follow_the_shared_table() {
+        for (code, valid) in cases::CURRENCIES {
+            assert_eq!(currency(code).is_ok(), *valid, "{code:?}");
+        }
+        let err = currency("XAU").unwrap_err().to_string();
+        assert!(err.contains("ISO 4217") && err.contains("USD"), "{err}");
+    }
+
+    #[test]
+    fn the_currency_list_is_unique_and_the_cel_rule_holds_it_all() {
+        let mut sorted = CURRENCIES.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), CURRENCIES.len(), "a code is listed twice");
+        let rule = currency_cel();
+        for code in CURRENCIES {
+            assert!(rule.contains(&format!("'{code}'")), "{code}");
+        }
+    }
+
+    #[test]
+    fn reserved_label_prefixes_are_refused() {
+        for reserved in [
+            "kubernetes.io/x=y",
+            "node.kubernetes.io/role=shop",
+            "k8s.io/a=b",
+            "nexus.dev/test=1",
+            "shard.nexus.dev/id=2",
+        ] {
+            let err = label(reserved).unwrap_err().to_string();
+            assert!(err.contains("reserved prefix"), "{reserved}: {err}");
+        }
+        assert!(label("example.com/tier=gold").is_ok());
+        assert!(
+            label("notkubernetes.io/x=y").is_ok(),
+            "only the domain and its subdomains"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use assert_cmd::cargo::cargo_bin;
 
 use super::{kubeconfig, unique_suffix};
 
-pub const TEST_LABEL: &str = "nexus.dev/test";
+pub const TEST_LABEL: &str = "nexus-tests/scope";
 
 pub struct Operator {
     child: Option<Child>,
