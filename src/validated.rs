@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
 use crate::api::labels::{COMPONENT, MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL};
 use crate::api::validation::{self, Invalid};
 use crate::api::{Plan, Store, store_namespace};
@@ -30,6 +32,7 @@ pub struct ValidatedStore<'a> {
     /// The namespace of the store's workloads.
     pub namespace: String,
     pub uid: String,
+    pub created: Option<Time>,
     pub generation: Option<i64>,
     pub host: String,
     pub url: String,
@@ -57,6 +60,7 @@ impl<'a> ValidatedStore<'a> {
         let spec = &store.spec;
         if let Some(domain) = &spec.domain {
             validation::domain(domain)?;
+            validation::domain_for_store(domain, &name, &settings.base_domain)?;
         }
         let host = spec
             .domain
@@ -94,6 +98,7 @@ impl<'a> ValidatedStore<'a> {
             },
             tenant_namespace,
             uid,
+            created: store.metadata.creation_timestamp.clone(),
             generation: store.metadata.generation,
             host,
             url,

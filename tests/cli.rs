@@ -125,7 +125,8 @@ fn invalid_store_names_are_refused_before_any_api_call() {
                 .stderr(predicate::str::contains("invalid store name"))
                 .stderr(
                     predicate::str::contains("lowercase letters")
-                        .or(predicate::str::contains("at most 40")),
+                        .or(predicate::str::contains("at most 40"))
+                        .or(predicate::str::contains("internationalized (xn--) names")),
                 );
         }
     }

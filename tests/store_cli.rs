@@ -236,7 +236,8 @@ async fn the_api_server_rejects_what_the_cli_rejects() {
         assert_eq!(out.status.success(), *valid, "{name:?}: {stderr}");
         if !valid {
             assert!(
-                stderr.contains("DNS label of at most 40 characters"),
+                stderr.contains("DNS label of at most 40 characters")
+                    || stderr.contains("internationalized (xn--) names"),
                 "{name:?}: {stderr}"
             );
         }
@@ -250,6 +251,18 @@ async fn the_api_server_rejects_what_the_cli_rejects() {
                 stderr.contains("adminEmail must be an email address such as owner@example.com"),
                 "{email:?}: {stderr}"
             );
+        }
+    }
+    for (domain, valid) in cases::DOMAINS {
+        let hosted = format!(
+            "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: host-check, namespace: {ns:?}}}\nspec: {{engine: woocommerce, domain: {domain:?}}}\n",
+            ns = ns.name
+        );
+        let out = kubectl_apply_as("alice", &hosted);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.success(), *valid, "{domain:?}: {stderr}");
+        if !valid {
+            assert!(stderr.contains("domain "), "{domain:?}: {stderr}");
         }
     }
     for (code, valid) in cases::CURRENCIES {

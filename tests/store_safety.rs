@@ -542,3 +542,67 @@ async fn a_step_that_the_api_refuses_says_which_call_and_why() {
     assert_eq!(store.phase(), Phase::Provisioning);
     common::kubectl("admin", &["delete", "clusterrole", &role_name]);
 }
+
+#[tokio::test]
+async fn a_host_belongs_to_one_store_and_the_base_domain_to_the_platform() {
+    let domain = format!("shop-{}.example.org", common::unique_suffix());
+    let alice = ready_store(
+        "safe-host",
+        "first",
+        json!({"engine": "woocommerce", "domain": domain}),
+    )
+    .await;
+    let before = versions(&alice.admin, &alice.workload).await;
+
+    // Bob asks for the same host in his own namespace: his store is served nowhere.
+    let bob_ns = TestNamespace::new(&alice.admin, "safe-host-bob").await;
+    bob_ns.grant(&alice.admin, "bob", "nexus-tenant").await;
+    let bobs = store_name("second");
+    create_store(
+        &alice.admin,
+        &bob_ns.name,
+        &alice.scope,
+        &bobs,
+        json!({"engine": "woocommerce", "domain": domain}),
+    )
+    .await;
+    let failed = wait_phase(&alice.admin, &bob_ns.name, &bobs, Phase::Failed, 60).await;
+    let (reason, message) = ready_condition(&failed);
+    assert_eq!(reason, "DomainTaken");
+    assert!(
+        message.contains(&domain) && !message.contains("first-"),
+        "{message}"
+    );
+    let bobs_ingress = Api::<Ingress>::namespaced(alice.admin.clone(), &format!("store-{bobs}"))
+        .get_opt("wordpress")
+        .await
+        .unwrap();
+    assert!(bobs_ingress.is_none(), "a second Ingress for {domain}");
+    assert_eq!(before, versions(&alice.admin, &alice.workload).await);
+
+    // Another store's host under the base domain, or the base domain itself,
+    // is refused before anything is made.
+    for taken in [
+        format!("{}.shops.test", alice.name),
+        "shops.test".to_string(),
+    ] {
+        let name = store_name("squat");
+        create_store(
+            &alice.admin,
+            &bob_ns.name,
+            &alice.scope,
+            &name,
+            json!({"engine": "woocommerce", "domain": taken}),
+        )
+        .await;
+        let refused = wait_phase(&alice.admin, &bob_ns.name, &name, Phase::Failed, 30).await;
+        let (reason, message) = ready_condition(&refused);
+        assert_eq!(reason, "InvalidSpec", "{taken}: {message}");
+        assert!(message.contains("base domain shops.test"), "{message}");
+        let made = Api::<k8s_openapi::api::core::v1::Namespace>::all(alice.admin.clone())
+            .get_opt(&format!("store-{name}"))
+            .await
+            .unwrap();
+        assert!(made.is_none(), "a namespace was made for a refused store");
+    }
+}

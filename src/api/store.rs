@@ -5,7 +5,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
-use super::validation::{EMAIL_CEL, HOSTNAME_CEL, STORE_NAME_CEL, currency_cel};
+use super::validation::{
+    EMAIL_CEL, HOSTNAME_CEL, INTERNAL_HOST_CEL, STORE_NAME_CEL, STORE_NAME_RESERVED_CEL,
+    currency_cel,
+};
 
 /// A WooCommerce store: its namespace, database, WordPress and Ingress are
 /// provisioned by the Nexus operator.
@@ -27,6 +30,9 @@ use super::validation::{EMAIL_CEL, HOSTNAME_CEL, STORE_NAME_CEL, currency_cel};
     validation = kube::core::Rule::new(STORE_NAME_CEL).message(
         "the store name must be a DNS label of at most 40 characters: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit"
     ),
+    validation = kube::core::Rule::new(STORE_NAME_RESERVED_CEL).message(
+        "the store name may not have '--' as its third and fourth characters: that marks internationalized (xn--) names"
+    ),
 )]
 #[serde(rename_all = "camelCase")]
 pub struct StoreSpec {
@@ -41,7 +47,10 @@ pub struct StoreSpec {
     /// Host name to serve the store at instead of `<name>.<base domain>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 253))]
-    #[x_kube(validation = kube::core::Rule::new(HOSTNAME_CEL).message("domain must be a lowercase host name such as shop.example.com"))]
+    #[x_kube(
+        validation = kube::core::Rule::new(HOSTNAME_CEL).message("domain must be a lowercase host name such as shop.example.com"),
+        validation = kube::core::Rule::new(INTERNAL_HOST_CEL).message("domain may not be a cluster-internal or private name (.svc, .local, .internal, .localhost, .arpa)")
+    )]
     pub domain: Option<String>,
 
     /// Email address of the store's WordPress administrator.

@@ -14,6 +14,14 @@ pub const STORE_NAME_CEL: &str =
     "self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')";
 pub const HOSTNAME_CEL: &str =
     "self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$')";
+/// Labels with '--' as their third and fourth characters are reserved for
+/// internationalized names (`xn--`, punycode): a store name never is one.
+pub const STORE_NAME_RESERVED_CEL: &str = "!self.metadata.name.matches('^..--')";
+
+/// Names that resolve inside a cluster or a private network, never on the
+/// internet: a store served at one would reach (or impersonate) the inside.
+pub const INTERNAL_HOST_SUFFIXES: [&str; 5] = ["svc", "local", "internal", "localhost", "arpa"];
+pub const INTERNAL_HOST_CEL: &str = "!self.matches('(^|[.])(svc|local|internal|localhost|arpa)$')";
 /// The local part is dot-separated words: no leading, trailing or doubled dot.
 pub const EMAIL_CEL: &str = "self.matches('^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?[.])+[A-Za-z]{2,63}$')";
 
@@ -99,6 +107,15 @@ pub fn store_name(name: &str) -> Result<(), Invalid> {
             format!("{} is not allowed; {rule}", shown(name)),
         ));
     }
+    if name.get(2..4) == Some("--") {
+        return Err(invalid(
+            "store name",
+            format!(
+                "{} has '--' as its third and fourth characters, which marks internationalized (xn--) names; pick another name",
+                shown(name)
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -111,17 +128,46 @@ pub fn domain(domain: &str) -> Result<(), Invalid> {
                 .last()
                 .is_some_and(|tld| tld.starts_with(|c: char| c.is_ascii_lowercase()))
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
+    if !ok {
+        return Err(invalid(
             "domain",
             format!(
                 "{} is not a host name; use a lowercase name such as shop.example.com (at most {MAX_DOMAIN_LEN} characters)",
                 shown(domain)
             ),
-        ))
+        ));
     }
+    let internal = INTERNAL_HOST_SUFFIXES
+        .iter()
+        .find(|suffix| domain.rsplit('.').next() == Some(**suffix));
+    match internal {
+        Some(suffix) => Err(invalid(
+            "domain",
+            format!(
+                "{} ends in .{suffix}, a cluster-internal or private name; use a public host name such as shop.example.com",
+                shown(domain)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The platform's own names: a store's domain may not be the base domain nor
+/// lie under it, except its own `<name>.<base>` (another store's host there
+/// would be taken over).
+pub fn domain_for_store(domain: &str, store: &str, base_domain: &str) -> Result<(), Invalid> {
+    let own = format!("{store}.{base_domain}");
+    let under_base = domain == base_domain || domain.ends_with(&format!(".{base_domain}"));
+    if under_base && domain != own {
+        return Err(invalid(
+            "domain",
+            format!(
+                "{} lies under the platform's base domain {base_domain}, where every store has its own name: leave domain unset to be served at {own}, or use a domain of your own",
+                shown(domain)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub fn admin_email(email: &str) -> Result<(), Invalid> {
@@ -257,6 +303,9 @@ pub mod cases {
         ("-shop", false),
         ("shop.example", false),
         ("shop;rm", false),
+        ("xn--shop", false),
+        ("ab--cd", false),
+        ("abc--d", true),
     ];
     pub const DOMAINS: &[(&str, bool)] = &[
         ("shop.example.com", true),
@@ -267,6 +316,14 @@ pub mod cases {
         ("-shop.example.com", false),
         ("shop.example.com;id", false),
         ("shop.example.com.", false),
+        ("kubernetes.default.svc", false),
+        ("db.store-x.svc.cluster.local", false),
+        ("metadata.google.internal", false),
+        ("shop.localhost", false),
+        ("printer.local", false),
+        ("1.0.0.10.in-addr.arpa", false),
+        ("10.0.0.1", false),
+        ("internal.example.com", true),
     ];
     pub const EMAILS: &[(&str, bool)] = &[
         ("owner@example.com", true),
@@ -313,6 +370,28 @@ mod tests {
         for (d, valid) in cases::DOMAINS {
             assert_eq!(domain(d).is_ok(), *valid, "{d:?}");
         }
+    }
+
+    #[test]
+    fn a_store_domain_stays_off_the_platforms_own_names() {
+        let base = "shops.example.com";
+        assert!(domain_for_store("shop.example.org", "demo", base).is_ok());
+        assert!(domain_for_store("demo.shops.example.com", "demo", base).is_ok());
+        for taken in [
+            "shops.example.com",
+            "other.shops.example.com",
+            "a.demo.shops.example.com",
+        ] {
+            let err = domain_for_store(taken, "demo", base)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("base domain shops.example.com"),
+                "{taken}: {err}"
+            );
+            assert!(err.contains("demo.shops.example.com"), "{err}");
+        }
+        assert!(domain_for_store("evilshops.example.com", "demo", base).is_ok());
     }
 
     #[test]

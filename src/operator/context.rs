@@ -6,9 +6,14 @@ use std::time::Duration;
 
 use kube::Client;
 use kube::runtime::events::Recorder;
+use kube::runtime::reflector::Store as Cache;
 
 use super::metrics::Metrics;
+use crate::api::Store;
 use crate::settings::Settings;
+
+/// The controller's watch cache of Stores, shared once the controller runs.
+pub type StoreCache = Arc<Mutex<Option<Cache<Store>>>>;
 
 pub struct Context {
     pub client: Client,
@@ -17,6 +22,7 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// Consecutive errors per store (namespace/name), for its backoff.
     pub failures: Mutex<HashMap<String, u32>>,
+    pub stores: StoreCache,
 }
 
 /// The first retry after an error, and the most a store waits between retries.
@@ -30,6 +36,15 @@ impl Context {
         let count = failures.entry(key.to_string()).or_insert(0);
         *count = count.saturating_add(1);
         backoff(*count)
+    }
+
+    /// Every Store the controller's cache holds now (none before it runs).
+    pub fn all_stores(&self) -> Vec<Arc<Store>> {
+        self.stores
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|c| c.state()))
+            .unwrap_or_default()
     }
 
     pub fn reset_backoff(&self, key: &str) {

@@ -3,6 +3,7 @@
 //! (kubeconfig). Only the holder of the leader Lease reconciles.
 
 pub mod apply;
+pub mod claims;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -115,6 +116,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 ),
                 metrics: metrics.clone(),
                 failures: Mutex::new(Default::default()),
+                stores: cache.clone(),
             });
             let lost = async {
                 while leader.changed().await.is_ok() {

@@ -14,6 +14,7 @@ use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
 use crate::guardrails::{ROUTE_POLICIES, route_policies};
 use crate::operator::apply::{Owned, apply as apply_object, delete};
+use crate::operator::claims::{Claimant, routed_at, taken_by_another};
 use crate::operator::error::{Error, Result};
 use crate::operator::readers::certificate_state;
 use crate::operator::status::StepState;
@@ -23,6 +24,21 @@ pub const NOT_ROUTED: &str = "NotRouted";
 pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<StepState> {
     let store = run.store;
     let client = run.client();
+    let me = Claimant {
+        uid: &store.uid,
+        created: store.created.as_ref(),
+        routed: routed_at(run.previous, &store.host),
+    };
+    let base = &store.settings.base_domain;
+    if taken_by_another(&me, &store.host, base, &run.ctx.all_stores()) {
+        return Ok(StepState::failed(
+            "DomainTaken",
+            format!(
+                "another store is served at {}: a host belongs to one store at a time; use another domain (or retry once that store is gone)",
+                store.host
+            ),
+        ));
+    }
     if !(setup_done || run.installed()) {
         // Removed once; later reconciles find the condition already says so.
         let said = conditions::find(&run.previous.conditions, "Ingress")
