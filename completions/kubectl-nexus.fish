@@ -181,6 +181,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l woocommerce-source -d 'Where the setup Job takes WooCommerce from: `wordpress.org` (the plugin directory, at --woocommerce-version) or the http(s) URL of a zip the platform hosts, for clusters without internet access' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l plans-file -d 'YAML file with the plans\' quotas and container sizes (default: built in)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l provisioning-timeout -d 'A store not Ready this long after provisioning started is Failed' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l orphan-scan-interval -d 'How often the leader looks for store namespaces whose Store is gone' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l concurrency -d 'Stores reconciled at once' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l store-selector -d 'Reconcile only Stores with these labels (sharding, canaries, tests)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l lease-name -d 'Name of the leader-election Lease' -r

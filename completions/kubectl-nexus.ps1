@@ -235,6 +235,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--woocommerce-source', '--woocommerce-source', [CompletionResultType]::ParameterName, 'Where the setup Job takes WooCommerce from: `wordpress.org` (the plugin directory, at --woocommerce-version) or the http(s) URL of a zip the platform hosts, for clusters without internet access')
             [CompletionResult]::new('--plans-file', '--plans-file', [CompletionResultType]::ParameterName, 'YAML file with the plans'' quotas and container sizes (default: built in)')
             [CompletionResult]::new('--provisioning-timeout', '--provisioning-timeout', [CompletionResultType]::ParameterName, 'A store not Ready this long after provisioning started is Failed')
+            [CompletionResult]::new('--orphan-scan-interval', '--orphan-scan-interval', [CompletionResultType]::ParameterName, 'How often the leader looks for store namespaces whose Store is gone')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Stores reconciled at once')
             [CompletionResult]::new('--store-selector', '--store-selector', [CompletionResultType]::ParameterName, 'Reconcile only Stores with these labels (sharding, canaries, tests)')
             [CompletionResult]::new('--lease-name', '--lease-name', [CompletionResultType]::ParameterName, 'Name of the leader-election Lease')

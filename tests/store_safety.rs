@@ -606,3 +606,75 @@ async fn a_host_belongs_to_one_store_and_the_base_domain_to_the_platform() {
         assert!(made.is_none(), "a namespace was made for a refused store");
     }
 }
+
+#[tokio::test]
+async fn a_store_forced_away_leaves_a_namespace_that_is_reported_not_kept_silently() {
+    let mut fixture = ready_store("safe-orphan", "forced", woocommerce()).await;
+    let (admin, name, workload) = (
+        fixture.admin.clone(),
+        fixture.name.clone(),
+        fixture.workload.clone(),
+    );
+    // An admin forces the Store away while no operator runs: no finalizer,
+    // so its namespace and data stay behind.
+    fixture.operator.stop();
+    let stores = fixture.stores();
+    stores
+        .delete(&name, &kube::api::DeleteParams::default())
+        .await
+        .unwrap();
+    stores
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+        )
+        .await
+        .unwrap();
+    common::wait_deleted(&stores, &name, &fixture.store.uid().unwrap(), 30).await;
+
+    let operator = fixture.scope.start("after", &["--orphan-scan-interval=1s"]);
+    let events = Api::<k8s_openapi::api::core::v1::Event>::all(admin.clone());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let event = loop {
+        let listed = events
+            .list(&ListParams::default().fields(&format!("involvedObject.name={workload}")))
+            .await
+            .unwrap();
+        if let Some(e) = listed
+            .items
+            .into_iter()
+            .find(|e| e.reason.as_deref() == Some("OrphanedStoreNamespace"))
+        {
+            break e;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no OrphanedStoreNamespace event for {workload}; the operator said:\n{}",
+            operator.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(event.type_.as_deref(), Some("Warning"));
+    let message = event.message.unwrap_or_default();
+    assert!(
+        message.contains(&format!("{}/{name}", fixture.ns.name))
+            && message.contains("kubectl delete namespace"),
+        "{message}"
+    );
+    assert!(operator.metric("nexus_orphaned_namespaces").await >= 1.0);
+    assert!(
+        operator.logs().contains("orphaned store namespace"),
+        "{}",
+        operator.logs()
+    );
+    let kept = Api::<k8s_openapi::api::core::v1::Namespace>::all(admin.clone())
+        .get(&workload)
+        .await
+        .unwrap();
+    assert!(
+        kept.metadata.deletion_timestamp.is_none(),
+        "the data was deleted"
+    );
+    common::delete_namespace(&admin, &workload).await;
+}

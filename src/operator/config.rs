@@ -99,6 +99,10 @@ pub struct OperatorArgs {
     #[arg(long, env = "NEXUS_PROVISIONING_TIMEOUT", default_value = "10m", value_parser = crate::duration::parse)]
     pub provisioning_timeout: Duration,
 
+    /// How often the leader looks for store namespaces whose Store is gone.
+    #[arg(long, env = "NEXUS_ORPHAN_SCAN_INTERVAL", default_value = "5m", value_parser = crate::duration::parse)]
+    pub orphan_scan_interval: Duration,
+
     /// Stores reconciled at once.
     #[arg(long, env = "NEXUS_CONCURRENCY", default_value_t = 4)]
     pub concurrency: u16,

@@ -34,6 +34,7 @@ pub struct Metrics {
     pub provisioning_duration: Histogram,
     pub stores: Family<PhaseLabel, Gauge>,
     pub is_leader: Gauge,
+    pub orphaned_namespaces: Gauge,
     registry: Registry,
 }
 
@@ -46,6 +47,7 @@ impl Default for Metrics {
         let provisioning_duration = Histogram::new(exponential_buckets(15.0, 2.0, 8));
         let stores = Family::<PhaseLabel, Gauge>::default();
         let is_leader = Gauge::default();
+        let orphaned_namespaces = Gauge::default();
         registry.register("reconciles", "Store reconciles run", reconciles.clone());
         registry.register(
             "reconcile_errors",
@@ -68,7 +70,13 @@ impl Default for Metrics {
             "1 while this replica holds the leader lease",
             is_leader.clone(),
         );
+        registry.register(
+            "orphaned_namespaces",
+            "Store namespaces whose Store is gone (forced away), kept with their data",
+            orphaned_namespaces.clone(),
+        );
         Metrics {
+            orphaned_namespaces,
             reconciles,
             errors,
             reconcile_duration,

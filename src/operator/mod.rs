@@ -8,6 +8,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod metrics;
+pub mod orphans;
 pub mod readers;
 pub mod reconcile;
 pub mod status;
@@ -125,9 +126,11 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                     }
                 }
             };
+            let orphans = orphans::watch(context.clone(), args.orphan_scan_interval);
             let controller = controller(client.clone(), &args, context, cache);
             tokio::select! {
                 _ = controller => Ok(()),
+                _ = orphans => Ok(()),
                 _ = &mut shutdown => Ok(()),
                 _ = lost => Err(CliError::Other("lost the leader lease; exiting so a fresh start can compete again".into())),
             }
