@@ -304,6 +304,10 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
         String::from_utf8_lossy(&status.stdout)
     );
 
+    assert!(
+        listening_on(api_port),
+        "the API server listens on {api_port}"
+    );
     let down = run("down");
     assert!(
         down.status.success(),
@@ -325,9 +329,11 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
             "process {pid} survived down: {stat}"
         );
     }
+    // Nothing listens there any more. (Binding the port to check would race
+    // with any process on the machine that picks it as an ephemeral port.)
     assert!(
-        std::net::TcpListener::bind(("127.0.0.1", api_port)).is_ok(),
-        "port {api_port} is still in use"
+        !listening_on(api_port),
+        "port {api_port} is still listened on"
     );
     assert!(!cluster.exists(), "down removes the cluster directory");
     assert_eq!(
@@ -335,4 +341,23 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
         Some(3),
         "status says not running"
     );
+}
+
+/// Whether a socket of this machine listens on `port` (IPv4 or IPv6).
+fn listening_on(port: u16) -> bool {
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        std::fs::read_to_string(table)
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .any(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let local_port = fields
+                    .get(1)
+                    .and_then(|local| local.rsplit(':').next())
+                    .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+                // State 0A is LISTEN.
+                local_port == Some(port) && fields.get(3) == Some(&"0A")
+            })
+    })
 }
