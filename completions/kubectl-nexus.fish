@@ -187,6 +187,11 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l lease-name -d 'Name of the leader-election Lease' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l lease-namespace -d 'Namespace of the Lease (default: the pod\'s namespace, else "default")' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l identity -d 'This replica\'s name in the Lease (default: the host name)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-address -d 'Serve admission for Stores (every replica) at this address, over TLS. Active with --webhook-url or --webhook-service' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-url -d 'The https URL the API server calls the webhook at, for an operator outside the cluster (e.g. https://127.0.0.1:9443)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-service -d 'The operator\'s Service the API server calls the webhook through (NAMESPACE/NAME, port 443 to --webhook-address)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-configuration -d 'Name of the webhook configurations (mutating and validating)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-secret -d 'Secret with the webhook\'s CA and serving certificate, in the lease namespace' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l metrics-address -d 'Address of /metrics, /healthz and /readyz' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l context -d 'The kubeconfig context to use' -r

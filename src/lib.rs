@@ -1,6 +1,7 @@
 //! Nexus: multi-tenant WooCommerce provisioning on Kubernetes, as a kubectl
 //! plugin (`kubectl nexus ...`) and the operator that reconciles its stores.
 
+pub mod admission;
 pub mod api;
 pub mod cli;
 pub mod commands;

@@ -32,3 +32,14 @@ pub const ACME_SOLVER_LABEL: &str = "acme.cert-manager.io/http01-solver";
 /// The ports the store's Services expose; the network policies open exactly these.
 pub const WORDPRESS_PORT: i32 = 80;
 pub const DATABASE_PORT: i32 = 3306;
+
+/// Who created a store, recorded at admission from the API server's
+/// authentication (never from what the client sends) and never changed.
+pub const OWNER_ANNOTATION: &str = "nexus.dev/owner";
+pub const OWNER_GROUPS_ANNOTATION: &str = "nexus.dev/owner-groups";
+pub const OWNER_UID_ANNOTATION: &str = "nexus.dev/owner-uid";
+pub const OWNER_ANNOTATIONS: [&str; 3] = [
+    OWNER_ANNOTATION,
+    OWNER_GROUPS_ANNOTATION,
+    OWNER_UID_ANNOTATION,
+];

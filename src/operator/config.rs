@@ -123,6 +123,37 @@ pub struct OperatorArgs {
     #[arg(long, env = "NEXUS_IDENTITY")]
     pub identity: Option<String>,
 
+    /// Serve admission for Stores (every replica) at this address, over TLS.
+    /// Active with --webhook-url or --webhook-service.
+    #[arg(long, env = "NEXUS_WEBHOOK_ADDRESS", default_value = "0.0.0.0:9443")]
+    pub webhook_address: String,
+
+    /// The https URL the API server calls the webhook at, for an operator
+    /// outside the cluster (e.g. https://127.0.0.1:9443).
+    #[arg(long, env = "NEXUS_WEBHOOK_URL", conflicts_with = "webhook_service")]
+    pub webhook_url: Option<String>,
+
+    /// The operator's Service the API server calls the webhook through
+    /// (NAMESPACE/NAME, port 443 to --webhook-address).
+    #[arg(long, env = "NEXUS_WEBHOOK_SERVICE", value_name = "NAMESPACE/NAME")]
+    pub webhook_service: Option<String>,
+
+    /// Name of the webhook configurations (mutating and validating).
+    #[arg(
+        long,
+        env = "NEXUS_WEBHOOK_CONFIGURATION",
+        default_value = "nexus-stores"
+    )]
+    pub webhook_configuration: String,
+
+    /// Secret with the webhook's CA and serving certificate, in the lease namespace.
+    #[arg(
+        long,
+        env = "NEXUS_WEBHOOK_SECRET",
+        default_value = "nexus-webhook-tls"
+    )]
+    pub webhook_secret: String,
+
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, env = "NEXUS_METRICS_ADDRESS", default_value = "0.0.0.0:8080")]
     pub metrics_address: String,

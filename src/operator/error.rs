@@ -24,6 +24,10 @@ pub enum Error {
     #[error("the Store has no {0}")]
     Invalid(&'static str),
 
+    /// The webhook's certificates or TLS setup.
+    #[error("webhook TLS: {0}")]
+    Tls(String),
+
     /// Not a failure: cleanup goes on until the namespace is gone.
     #[error("waiting: {0}")]
     Waiting(String),
@@ -46,6 +50,7 @@ impl Error {
             Error::Finalizer(_) => "finalizer",
             Error::Random(_) => "random",
             Error::Invalid(_) => "invalid",
+            Error::Tls(_) => "tls",
             Error::Waiting(_) => "waiting",
         }
     }

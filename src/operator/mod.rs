@@ -13,6 +13,7 @@ pub mod readers;
 pub mod reconcile;
 pub mod status;
 pub mod steps;
+pub mod webhook;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,6 +76,14 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
 
     let identity = args.identity.clone().unwrap_or_else(default_identity);
     let lease_namespace = args.lease_namespace.clone().unwrap_or_else(pod_namespace);
+    // Admission is served by every replica, before and whatever the election.
+    if let Some(config) =
+        webhook::Config::from_args(&args, &lease_namespace).map_err(CliError::Usage)?
+    {
+        webhook::start(client.clone(), config)
+            .await
+            .map_err(|e| CliError::Other(format!("cannot start the admission webhook: {e}")))?;
+    }
     let manager = LeaseManagerBuilder::new(client.clone(), &args.lease_name)
         .with_namespace(&lease_namespace)
         .with_identity(&identity)

@@ -31,7 +31,7 @@ impl Render for StoreList {
         }
         headers.extend(["NAME", "PLAN", "PHASE", "URL", "AGE"]);
         if wide {
-            headers.extend(["ENGINE", "REASON"]);
+            headers.extend(["ENGINE", "REASON", "OWNER"]);
         }
         let mut t = table::new(&headers);
         for s in &self.items {
@@ -50,6 +50,7 @@ impl Render for StoreList {
                 row.extend([
                     "woocommerce".into(),
                     s.reason.clone().unwrap_or_else(|| "-".into()),
+                    s.owner.clone().unwrap_or_else(|| "-".into()),
                 ]);
             }
             t.add_row(row);
@@ -98,6 +99,9 @@ impl Render for StoreDetails {
         }
         if let Some(email) = &self.admin_email {
             writeln!(out, "Admin email:      {email}")?;
+        }
+        if let Some(owner) = &s.owner {
+            writeln!(out, "Owner:            {owner}")?;
         }
         if self.suspend {
             writeln!(out, "Suspended:        yes")?;

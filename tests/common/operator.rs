@@ -29,6 +29,24 @@ pub struct Scope {
 
 impl Drop for Scope {
     fn drop(&mut self) {
+        // A webhook of the test's own goes first: with no operator left to
+        // answer it, it would refuse the cleanup below.
+        let webhook = format!("nexus-{}", self.id);
+        for kind in [
+            "mutatingwebhookconfiguration",
+            "validatingwebhookconfiguration",
+        ] {
+            let _ = Command::new("kubectl")
+                .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+                .args(["delete", kind, &webhook, "--ignore-not-found"])
+                .output();
+        }
+        let _ = Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .args(["-n", "default", "delete", "secret"])
+            .arg(format!("nexus-webhook-{}", self.id))
+            .arg("--ignore-not-found")
+            .output();
         let selector = format!("{TEST_LABEL}={}", self.id);
         let kubectl = |args: &[&str]| {
             Command::new("kubectl")
@@ -87,6 +105,17 @@ impl Scope {
         Scope {
             id: format!("t{}", unique_suffix()),
         }
+    }
+
+    /// Flags that make an operator serve admission for this scope's stores
+    /// on `port` (configurations and certificate Secret of the scope's own).
+    pub fn webhook_args(&self, port: u16) -> Vec<String> {
+        vec![
+            format!("--webhook-address=127.0.0.1:{port}"),
+            format!("--webhook-url=https://127.0.0.1:{port}"),
+            format!("--webhook-configuration=nexus-{}", self.id),
+            format!("--webhook-secret=nexus-webhook-{}", self.id),
+        ]
     }
 
     /// The label that puts a Store in this test's scope.
@@ -230,7 +259,7 @@ impl Drop for Operator {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -22,6 +22,9 @@ pub struct StoreSummary {
     /// The reason of the condition to look at first, for the wide table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Who created the store, as recorded at admission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl From<&Store> for StoreSummary {
@@ -38,6 +41,12 @@ impl From<&Store> for StoreSummary {
             reason: status
                 .and_then(|s| conditions::most_relevant(&s.conditions))
                 .map(|c| c.reason.clone()),
+            owner: store
+                .metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(crate::api::labels::OWNER_ANNOTATION))
+                .cloned(),
         }
     }
 }

@@ -1,0 +1,229 @@
+//! The admission webhook for Stores, served over TLS by every replica (not
+//! only the leader), so admission keeps working through a leader change. Its
+//! certificates come from `certs`; its configurations (mutating and
+//! validating, `failurePolicy: Fail` for stores only) are applied at start
+//! with the CA in their caBundle. Decisions live in `crate::admission`.
+
+pub mod certs;
+mod register;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+use kube::api::PostParams;
+use kube::core::DynamicObject;
+use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
+use kube::{Api, Client};
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tracing::{info, warn};
+
+use super::config::OperatorArgs;
+use super::error::{Error, Result};
+use crate::admission;
+pub use register::{ClientConfig, object_selector};
+
+/// How often the certificates are checked for renewal.
+const RENEWAL_CHECK: Duration = Duration::from_secs(12 * 3600);
+
+/// Where and how the webhook is served, from the operator's flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub address: String,
+    pub client: ClientConfig,
+    pub configuration: String,
+    pub secret_namespace: String,
+    pub secret: String,
+    pub object_selector: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+}
+
+impl Config {
+    /// None when neither `--webhook-url` nor `--webhook-service` asks for a webhook.
+    pub fn from_args(args: &OperatorArgs, namespace: &str) -> Result<Option<Self>, String> {
+        let client = match (&args.webhook_url, &args.webhook_service) {
+            (Some(url), _) => ClientConfig::url(url)?,
+            (None, Some(service)) => ClientConfig::service(service)?,
+            (None, None) => return Ok(None),
+        };
+        Ok(Some(Config {
+            address: args.webhook_address.clone(),
+            client,
+            configuration: args.webhook_configuration.clone(),
+            secret_namespace: namespace.to_string(),
+            secret: args.webhook_secret.clone(),
+            object_selector: args
+                .store_selector
+                .as_deref()
+                .map(object_selector)
+                .transpose()?,
+        }))
+    }
+}
+
+/// Makes or loads the certificates, starts serving, and registers the webhook.
+/// Returns once admission is served; serving and renewal go on in the background.
+pub async fn start(client: Client, config: Config) -> Result<()> {
+    let operator = whoami(&client).await?;
+    let hosts = config.client.hosts();
+    let material = certs::ensure(&client, &config.secret_namespace, &config.secret, &hosts).await?;
+    let tls = Arc::new(RwLock::new(Arc::new(server_config(&material)?)));
+    let address: SocketAddr = config
+        .address
+        .parse()
+        .map_err(|e| Error::Tls(format!("--webhook-address {}: {e}", config.address)))?;
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|e| Error::Tls(format!("cannot listen on {address} for the webhook: {e}")))?;
+    info!(address = %address, operator = %operator, "serving admission for stores");
+    tokio::spawn(serve(listener, tls.clone(), router(operator)));
+    register::apply(&client, &config, &material.ca_pem).await?;
+    tokio::spawn(renew(client, config, hosts, material, tls));
+    Ok(())
+}
+
+/// The operator's own username, as the API server sees it: the one identity
+/// allowed to remove the cleanup finalizer.
+async fn whoami(client: &Client) -> Result<String> {
+    let review = Api::<SelfSubjectReview>::all(client.clone())
+        .create(&PostParams::default(), &SelfSubjectReview::default())
+        .await
+        .map_err(Error::api("create a SelfSubjectReview (who am I)"))?;
+    review
+        .status
+        .and_then(|s| s.user_info)
+        .and_then(|u| u.username)
+        .ok_or_else(|| Error::Tls("the API server did not say who the operator is".into()))
+}
+
+fn server_config(material: &certs::Material) -> Result<ServerConfig> {
+    let bad = |what: &str| {
+        let what = what.to_string();
+        move |e: rustls::pki_types::pem::Error| Error::Tls(format!("{what}: {e}"))
+    };
+    let chain = CertificateDer::pem_slice_iter(material.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(bad("the serving certificate"))?;
+    let key = PrivateKeyDer::from_pem_slice(material.key_pem.as_bytes())
+        .map_err(bad("the serving key"))?;
+    ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| Error::Tls(e.to_string()))
+}
+
+fn router(operator: String) -> Router {
+    Router::new()
+        .route("/mutate", post(mutate))
+        .route("/validate", post(validate))
+        .with_state(Arc::new(operator))
+}
+
+type Review = AdmissionReview<DynamicObject>;
+
+fn decide(
+    review: Review,
+    decision: impl FnOnce(&AdmissionRequest<DynamicObject>) -> AdmissionResponse,
+) -> Json<Review> {
+    let request: Result<AdmissionRequest<DynamicObject>, _> = review.try_into();
+    let response = match request {
+        Ok(request) => decision(&request),
+        Err(e) => AdmissionResponse::invalid(e.to_string()),
+    };
+    Json(response.into_review())
+}
+
+async fn mutate(Json(review): Json<Review>) -> Json<Review> {
+    decide(review, admission::mutate)
+}
+
+async fn validate(State(operator): State<Arc<String>>, Json(review): Json<Review>) -> Json<Review> {
+    decide(review, |request| admission::validate(request, &operator))
+}
+
+/// Accepts TLS connections with the current certificate and serves HTTP/1.1.
+async fn serve(listener: TcpListener, tls: Arc<RwLock<Arc<ServerConfig>>>, router: Router) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                warn!(error = %e, "webhook accept failed");
+                continue;
+            }
+        };
+        let config = match tls.read() {
+            Ok(config) => config.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let router = router.clone();
+        tokio::spawn(async move {
+            let handshake = tokio::time::timeout(
+                Duration::from_secs(10),
+                TlsAcceptor::from(config).accept(stream),
+            );
+            let Ok(Ok(stream)) = handshake.await else {
+                return;
+            };
+            let service = hyper_util::service::TowerToHyperService::new(router);
+            let io = hyper_util::rt::TokioIo::new(stream);
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await
+            {
+                warn!(error = %e, "webhook connection failed");
+            }
+        });
+    }
+}
+
+/// Renews the serving certificate when due and serves the new one; registers
+/// again when the CA changed (its Secret was deleted).
+async fn renew(
+    client: Client,
+    config: Config,
+    hosts: Vec<String>,
+    mut current: certs::Material,
+    tls: Arc<RwLock<Arc<ServerConfig>>>,
+) {
+    loop {
+        tokio::time::sleep(RENEWAL_CHECK).await;
+        let material =
+            match certs::ensure(&client, &config.secret_namespace, &config.secret, &hosts).await {
+                Ok(material) => material,
+                Err(e) => {
+                    warn!(error = %e, "cannot renew the webhook certificate");
+                    continue;
+                }
+            };
+        if material == current {
+            continue;
+        }
+        match server_config(&material) {
+            Ok(next) => {
+                if let Ok(mut slot) = tls.write() {
+                    *slot = Arc::new(next);
+                }
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot use the renewed webhook certificate");
+                continue;
+            }
+        }
+        if material.ca_pem != current.ca_pem
+            && let Err(e) = register::apply(&client, &config, &material.ca_pem).await
+        {
+            warn!(error = %e, "cannot register the webhook with its new CA");
+        }
+        info!("renewed the webhook certificate");
+        current = material;
+    }
+}

@@ -1,0 +1,271 @@
+//! The webhook configurations: how the API server reaches the webhook (a URL
+//! from outside the cluster, or the operator's Service), the CA it trusts,
+//! and the one resource they cover. `failurePolicy: Fail` for stores only:
+//! when no replica answers, store writes fail with a message naming the
+//! webhook, and nothing else in the cluster is affected.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::admissionregistration::v1::{
+    MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ServiceReference,
+    ValidatingWebhook, ValidatingWebhookConfiguration, WebhookClientConfig,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    LabelSelector, LabelSelectorRequirement, ObjectMeta,
+};
+use kube::api::{Patch, PatchParams};
+use kube::{Api, Client, Resource};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Config;
+use crate::api::labels::{MANAGED_BY, MANAGER};
+use crate::operator::apply::FIELD_MANAGER;
+use crate::operator::error::{Error, Result};
+
+/// How the API server calls the webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientConfig {
+    /// `https://host[:port]`, for an operator outside the cluster.
+    Url { base: String, host: String },
+    /// The Service in front of the operator's pods, on port 443.
+    Service { namespace: String, name: String },
+}
+
+impl ClientConfig {
+    pub fn url(text: &str) -> Result<Self, String> {
+        let base = text.trim_end_matches('/');
+        let rest = base.strip_prefix("https://").ok_or_else(|| {
+            format!("--webhook-url {text:?}: the API server calls webhooks over https only")
+        })?;
+        let authority = rest.split('/').next().unwrap_or_default();
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+        };
+        if host.is_empty() {
+            return Err(format!("--webhook-url {text:?} names no host"));
+        }
+        Ok(ClientConfig::Url {
+            base: base.to_string(),
+            host: host.to_string(),
+        })
+    }
+
+    pub fn service(text: &str) -> Result<Self, String> {
+        match text.split_once('/') {
+            Some((namespace, name)) if !namespace.is_empty() && !name.is_empty() => {
+                Ok(ClientConfig::Service {
+                    namespace: namespace.into(),
+                    name: name.into(),
+                })
+            }
+            _ => Err(format!(
+                "--webhook-service {text:?}: use NAMESPACE/NAME of the operator's Service"
+            )),
+        }
+    }
+
+    /// The names the serving certificate must carry.
+    pub fn hosts(&self) -> Vec<String> {
+        match self {
+            ClientConfig::Url { host, .. } => vec![host.clone()],
+            ClientConfig::Service { namespace, name } => vec![
+                format!("{name}.{namespace}.svc"),
+                format!("{name}.{namespace}.svc.cluster.local"),
+                format!("{name}.{namespace}"),
+            ],
+        }
+    }
+
+    fn for_path(&self, path: &str, ca_pem: &str) -> WebhookClientConfig {
+        let ca_bundle = Some(ByteString(ca_pem.as_bytes().to_vec()));
+        match self {
+            ClientConfig::Url { base, .. } => WebhookClientConfig {
+                ca_bundle,
+                url: Some(format!("{base}{path}")),
+                service: None,
+            },
+            ClientConfig::Service { namespace, name } => WebhookClientConfig {
+                ca_bundle,
+                url: None,
+                service: Some(ServiceReference {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    path: Some(path.into()),
+                    port: Some(443),
+                }),
+            },
+        }
+    }
+}
+
+/// A `--store-selector` as an objectSelector: `key=value` and `key` terms.
+pub fn object_selector(selector: &str) -> Result<LabelSelector, String> {
+    let mut labels = BTreeMap::new();
+    let mut exists = Vec::new();
+    for term in selector.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        match term.split_once('=') {
+            Some((key, value)) if !key.ends_with('!') && !value.starts_with('=') => {
+                labels.insert(key.trim().to_string(), value.trim().to_string());
+            }
+            None if !term.contains([' ', '!', '(']) => exists.push(LabelSelectorRequirement {
+                key: term.to_string(),
+                operator: "Exists".into(),
+                values: None,
+            }),
+            _ => {
+                return Err(format!(
+                    "--store-selector {selector:?}: with the webhook, use key=value and key terms only"
+                ));
+            }
+        }
+    }
+    Ok(LabelSelector {
+        match_labels: (!labels.is_empty()).then_some(labels),
+        match_expressions: (!exists.is_empty()).then_some(exists),
+    })
+}
+
+fn rules() -> Vec<RuleWithOperations> {
+    vec![RuleWithOperations {
+        api_groups: Some(vec!["nexus.dev".into()]),
+        api_versions: Some(vec!["v1alpha1".into()]),
+        operations: Some(vec!["CREATE".into(), "UPDATE".into()]),
+        resources: Some(vec!["stores".into()]),
+        scope: Some("Namespaced".into()),
+    }]
+}
+
+fn meta(name: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.into()),
+        labels: Some(BTreeMap::from([(
+            MANAGED_BY.to_string(),
+            MANAGER.to_string(),
+        )])),
+        ..ObjectMeta::default()
+    }
+}
+
+pub fn mutating(config: &Config, ca_pem: &str) -> MutatingWebhookConfiguration {
+    MutatingWebhookConfiguration {
+        metadata: meta(&config.configuration),
+        webhooks: Some(vec![MutatingWebhook {
+            name: "owner.stores.nexus.dev".into(),
+            client_config: config.client.for_path("/mutate", ca_pem),
+            rules: Some(rules()),
+            failure_policy: Some("Fail".into()),
+            match_policy: Some("Equivalent".into()),
+            side_effects: "None".into(),
+            timeout_seconds: Some(5),
+            admission_review_versions: vec!["v1".into()],
+            object_selector: config.object_selector.clone(),
+            reinvocation_policy: Some("Never".into()),
+            ..MutatingWebhook::default()
+        }]),
+    }
+}
+
+pub fn validating(config: &Config, ca_pem: &str) -> ValidatingWebhookConfiguration {
+    ValidatingWebhookConfiguration {
+        metadata: meta(&config.configuration),
+        webhooks: Some(vec![ValidatingWebhook {
+            name: "validate.stores.nexus.dev".into(),
+            client_config: config.client.for_path("/validate", ca_pem),
+            rules: Some(rules()),
+            failure_policy: Some("Fail".into()),
+            match_policy: Some("Equivalent".into()),
+            side_effects: "None".into(),
+            timeout_seconds: Some(5),
+            admission_review_versions: vec!["v1".into()],
+            object_selector: config.object_selector.clone(),
+            ..ValidatingWebhook::default()
+        }]),
+    }
+}
+
+async fn apply_cluster<K>(client: &Client, object: &K) -> Result<()>
+where
+    K: Resource<DynamicType = ()> + Serialize + DeserializeOwned + Clone + std::fmt::Debug,
+{
+    let name = object.meta().name.clone().unwrap_or_default();
+    Api::<K>::all(client.clone())
+        .patch(
+            &name,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(object),
+        )
+        .await
+        .map_err(Error::api(format!("apply {} {name}", K::kind(&()))))?;
+    Ok(())
+}
+
+/// Applies both configurations (server-side; the same from every replica).
+pub async fn apply(client: &Client, config: &Config, ca_pem: &str) -> Result<()> {
+    apply_cluster(client, &mutating(config, ca_pem)).await?;
+    apply_cluster(client, &validating(config, ca_pem)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_and_service_forms_name_the_hosts_the_certificate_needs() {
+        let url = ClientConfig::url("https://127.0.0.1:9443/").unwrap();
+        assert_eq!(url.hosts(), ["127.0.0.1"]);
+        assert_eq!(
+            url.for_path("/mutate", "CA").url.as_deref(),
+            Some("https://127.0.0.1:9443/mutate")
+        );
+        assert!(
+            ClientConfig::url("http://127.0.0.1:9443")
+                .unwrap_err()
+                .contains("https only")
+        );
+        let service = ClientConfig::service("nexus-system/nexus-operator").unwrap();
+        assert_eq!(service.hosts()[0], "nexus-operator.nexus-system.svc");
+        let reference = service.for_path("/validate", "CA").service.unwrap();
+        assert_eq!(
+            (reference.port, reference.path.as_deref()),
+            (Some(443), Some("/validate"))
+        );
+        assert!(ClientConfig::service("nexus-operator").is_err());
+    }
+
+    #[test]
+    fn a_store_selector_becomes_the_object_selector() {
+        let selector = object_selector("nexus-tests/scope=t1,shard").unwrap();
+        assert_eq!(selector.match_labels.unwrap()["nexus-tests/scope"], "t1");
+        assert_eq!(selector.match_expressions.unwrap()[0].operator, "Exists");
+        for unsupported in ["tier!=gold", "tier in (a,b)", "tier==x"] {
+            assert!(object_selector(unsupported).is_err(), "{unsupported}");
+        }
+    }
+
+    #[test]
+    fn the_webhooks_cover_stores_only_and_fail_closed() {
+        let config = Config {
+            address: "0.0.0.0:9443".into(),
+            client: ClientConfig::url("https://127.0.0.1:9443").unwrap(),
+            configuration: "nexus-stores".into(),
+            secret_namespace: "nexus-system".into(),
+            secret: "nexus-webhook-tls".into(),
+            object_selector: None,
+        };
+        let validating = validating(&config, "CA");
+        let hook = &validating.webhooks.unwrap()[0];
+        assert_eq!(hook.failure_policy.as_deref(), Some("Fail"));
+        assert_eq!(
+            hook.rules.as_ref().unwrap()[0].resources.as_deref(),
+            Some(&["stores".to_string()][..])
+        );
+        assert_eq!(hook.client_config.ca_bundle.as_ref().unwrap().0, b"CA");
+        assert_eq!(
+            mutating(&config, "CA").webhooks.unwrap()[0].timeout_seconds,
+            Some(5)
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! The operator's admission webhook on the real control plane: the API
+//! server calls it over TLS with the CA the operator made, records who
+//! created a store, refuses a forged or changed owner and a tenant removing
+//! the cleanup finalizer, and fails store writes (only those) when no
+//! replica answers.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::operator::{Scope, free_port};
+use common::stores::*;
+use common::{kubeconfig, kubectl, wait_for};
+use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
+use kube::{Api, ResourceExt};
+use nexus::api::{Phase, Store};
+
+/// kubectl as `user` with `input` on stdin; returns (success, stderr).
+fn kubectl_as(user: &str, args: &[&str], input: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = Command::new("kubectl")
+        .arg(format!("--kubeconfig={}", kubeconfig(user).display()))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn store_yaml(scope: &Scope, namespace: &str, name: &str, annotations: &str) -> String {
+    let (key, value) = scope.label();
+    format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata:\n  name: {name}\n  namespace: {namespace}\n  labels: {{{key}: {value}}}\n  annotations: {{{annotations}}}\nspec: {{engine: woocommerce}}\n"
+    )
+}
+
+/// Waits until the API server calls the scope's webhook: a server-side dry
+/// run comes back with the owner recorded.
+async fn wait_until_admitting(scope: &Scope, namespace: &str) {
+    let configurations = Api::<ValidatingWebhookConfiguration>::all(common::admin().await);
+    let name = format!("nexus-{}", scope.id);
+    wait_for(
+        &configurations,
+        &name,
+        30,
+        "registered",
+        |c: Option<&ValidatingWebhookConfiguration>| c.is_some(),
+    )
+    .await;
+    let probe = store_yaml(scope, namespace, "admission-probe", "");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("alice").display()))
+            .args([
+                "create",
+                "--dry-run=server",
+                "-o",
+                "jsonpath={.metadata.annotations.nexus\\.dev/owner}",
+                "-f",
+                "-",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(probe.as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        if String::from_utf8_lossy(&out.stdout) == "alice" {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the webhook did not admit within 30s: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_owner_is_recorded_at_admission_and_cannot_be_forged_or_changed() {
+    let (admin, ns, scope) = tenant("adm-owner").await;
+    let role = common::repo_root().join("config/rbac/nexus-operator.yaml");
+    kubectl(
+        "admin",
+        &[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            role.to_str().unwrap(),
+        ],
+    );
+    // The operator as in a pod: its ServiceAccount and nothing more.
+    let account = OperatorAccount::new(&admin, "nexus-operator").await;
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start_as("sa", &account.kubeconfig, &args);
+    wait_until_admitting(&scope, &ns.name).await;
+
+    // Created through the plugin: the owner is alice, as authenticated.
+    let (key, value) = scope.label();
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", "owned", "-l", &format!("{key}={value}")])
+        .assert()
+        .success();
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    let owned = stores.get("owned").await.unwrap();
+    let annotations = owned.annotations();
+    assert_eq!(annotations["nexus.dev/owner"], "alice");
+    assert!(
+        annotations["nexus.dev/owner-groups"]
+            .split(',')
+            .any(|g| g == "team-alice")
+    );
+
+    // A forged owner on create is replaced by the requester.
+    let forged = store_yaml(
+        &scope,
+        &ns.name,
+        "forged",
+        "nexus.dev/owner: bob, nexus.dev/owner-groups: system:masters",
+    );
+    let (created, stderr) = kubectl_as("alice", &["create", "-f", "-"], &forged);
+    assert!(created, "{stderr}");
+    let forged = stores.get("forged").await.unwrap();
+    assert_eq!(forged.annotations()["nexus.dev/owner"], "alice");
+    assert!(!forged.annotations()["nexus.dev/owner-groups"].contains("system:masters"));
+
+    // Nobody changes it afterwards.
+    let (changed, stderr) = kubectl_as(
+        "alice",
+        &[
+            "-n",
+            &ns.name,
+            "annotate",
+            "store",
+            "owned",
+            "nexus.dev/owner=bob",
+            "--overwrite",
+        ],
+        "",
+    );
+    assert!(!changed, "the owner was changed");
+    assert!(
+        stderr.contains("record who created the store and cannot be changed"),
+        "{stderr}"
+    );
+
+    // The tenant cannot remove the finalizer that deletes the data in order.
+    let with_finalizer = |s: Option<&Store>| {
+        s.is_some_and(|s| s.finalizers().iter().any(|f| f == "nexus.dev/cleanup"))
+    };
+    wait_for(
+        &stores,
+        "owned",
+        30,
+        "the cleanup finalizer",
+        with_finalizer,
+    )
+    .await;
+    let (removed, stderr) = kubectl_as(
+        "alice",
+        &[
+            "-n",
+            &ns.name,
+            "patch",
+            "store",
+            "owned",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":null}}"#,
+        ],
+        "",
+    );
+    assert!(!removed, "a tenant removed the finalizer");
+    assert!(
+        stderr.contains("only the Nexus operator removes the finalizer"),
+        "{stderr}"
+    );
+
+    // The operator's own identity provisions and deletes through the webhook.
+    wait_phase(&admin, &ns.name, "owned", Phase::Ready, 90).await;
+    let uid = owned.uid().unwrap();
+    nexus_as("alice", &ns.name)
+        .args(["store", "delete", "owned", "--yes"])
+        .assert()
+        .success();
+    common::wait_deleted(&stores, "owned", &uid, 90).await;
+    assert!(
+        !operator.logs().contains("forbidden"),
+        "{}",
+        operator.logs()
+    );
+}
+
+#[tokio::test]
+async fn with_no_replica_answering_store_writes_fail_and_say_so() {
+    let (_admin, ns, scope) = tenant("adm-down").await;
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut operator = scope.start("a", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+    operator.stop();
+
+    let (created, stderr) = kubectl_as(
+        "alice",
+        &["create", "-f", "-"],
+        &store_yaml(&scope, &ns.name, "while-down", ""),
+    );
+    assert!(!created, "a store was admitted with no webhook answering");
+    assert!(
+        stderr.contains("failed calling webhook \"owner.stores.nexus.dev\""),
+        "{stderr}"
+    );
+
+    // Only the webhook's stores are affected: a store outside its selector is admitted.
+    let outside = "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {name: outside}\nspec: {engine: woocommerce}\n";
+    let (created, stderr) = kubectl_as("alice", &["-n", &ns.name, "create", "-f", "-"], outside);
+    assert!(created, "{stderr}");
+}
