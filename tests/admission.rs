@@ -237,3 +237,65 @@ async fn with_no_replica_answering_store_writes_fail_and_say_so() {
     let (created, stderr) = kubectl_as("alice", &["-n", &ns.name, "create", "-f", "-"], outside);
     assert!(created, "{stderr}");
 }
+
+#[tokio::test]
+async fn a_taken_name_or_host_is_refused_at_admission() {
+    let (admin, alice_ns, scope) = tenant("adm-claims").await;
+    let bob_ns = common::TestNamespace::new(&admin, "adm-claims-bob").await;
+    bob_ns.grant(&admin, "bob", "nexus-tenant").await;
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _operator = scope.start("a", &args);
+    wait_until_admitting(&scope, &alice_ns.name).await;
+
+    let name = store_name("dup");
+    let domain = format!("{name}.example.org");
+    let with_domain = |namespace: &str, name: &str, domain: &str| {
+        store_yaml(&scope, namespace, name, "").replace(
+            "spec: {engine: woocommerce}",
+            &format!("spec: {{engine: woocommerce, domain: {domain}}}"),
+        )
+    };
+    let (created, stderr) = kubectl_as(
+        "alice",
+        &["create", "-f", "-"],
+        &with_domain(&alice_ns.name, &name, &domain),
+    );
+    assert!(created, "{stderr}");
+
+    // Bob, in his own namespace: the same name, the same host, a host under the base domain.
+    let refusals = [
+        (
+            with_domain(&bob_ns.name, &name, &format!("{name}.example.net")),
+            format!("the store name \"{name}\" is taken"),
+        ),
+        (
+            with_domain(&bob_ns.name, &store_name("mine"), &domain),
+            format!("the domain {domain} is already claimed by another store"),
+        ),
+        (
+            with_domain(
+                &bob_ns.name,
+                &store_name("squat"),
+                &format!("{name}.shops.test"),
+            ),
+            "lies under the platform's base domain shops.test".to_string(),
+        ),
+    ];
+    for (yaml, reason) in refusals {
+        let (created, stderr) = kubectl_as("bob", &["create", "-f", "-"], &yaml);
+        assert!(!created, "admitted: {yaml}");
+        assert!(stderr.contains(&reason), "{reason}: {stderr}");
+        assert!(
+            !stderr.contains(&alice_ns.name),
+            "another tenant's namespace was told: {stderr}"
+        );
+    }
+    let fine = with_domain(
+        &bob_ns.name,
+        &store_name("own"),
+        &format!("{name}.example.net"),
+    );
+    let (created, stderr) = kubectl_as("bob", &["create", "-f", "-"], &fine);
+    assert!(created, "{stderr}");
+}

@@ -10,9 +10,63 @@ use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
 use serde_json::json;
 
+use std::sync::Arc;
+
+use crate::api::Store;
 use crate::api::labels::{
     FINALIZER, OWNER_ANNOTATION, OWNER_ANNOTATIONS, OWNER_GROUPS_ANNOTATION, OWNER_UID_ANNOTATION,
 };
+use crate::api::validation;
+
+/// What the validating decisions need besides the request.
+pub struct Facts {
+    /// The operator's own username: the one identity that removes the finalizer.
+    pub operator: String,
+    pub base_domain: String,
+    /// Every Store in the cluster (the webhook's watch cache).
+    pub stores: Vec<Arc<Store>>,
+}
+
+/// Whether `other` is the store of this request (same object, possibly older).
+fn same_store(other: &Store, me: &Store) -> bool {
+    match (&other.metadata.uid, &me.metadata.uid) {
+        (Some(a), Some(b)) => a == b,
+        _ => {
+            other.metadata.namespace == me.metadata.namespace
+                && other.metadata.name == me.metadata.name
+        }
+    }
+}
+
+/// A store name is unique in the cluster (it names `store-<name>` and
+/// `<name>.<base domain>`); a host belongs to one store. Says why not.
+/// (Names are checked on create: a name cannot change afterwards.)
+pub fn claims(me: &Store, creating: bool, facts: &Facts) -> Option<String> {
+    let name = me.metadata.name.as_deref().unwrap_or_default();
+    let others = facts.stores.iter().filter(|other| !same_store(other, me));
+    let mut others_with_hosts = others.clone();
+    if creating
+        && others
+            .clone()
+            .any(|other| other.metadata.name.as_deref() == Some(name))
+    {
+        return Some(format!(
+            "the store name {name:?} is taken: store names are unique in the cluster (each names its namespace store-{name} and its host {name}.{}); pick another name",
+            facts.base_domain
+        ));
+    }
+    if let Some(domain) = &me.spec.domain {
+        if let Err(invalid) = validation::domain_for_store(domain, name, &facts.base_domain) {
+            return Some(invalid.to_string());
+        }
+        if others_with_hosts.any(|other| &other.host(&facts.base_domain) == domain) {
+            return Some(format!(
+                "the domain {domain} is already claimed by another store: a host belongs to one store at a time; use another domain"
+            ));
+        }
+    }
+    None
+}
 
 /// The group whose members may do anything, a forced cleanup included.
 pub const CLUSTER_ADMINS: &str = "system:masters";
@@ -67,14 +121,22 @@ pub fn mutate(request: &AdmissionRequest<DynamicObject>) -> AdmissionResponse {
     }
 }
 
-/// Refuses what a tenant must not do to a Store: forge or change its owner,
-/// remove the finalizer that deletes its data in order.
-pub fn validate(request: &AdmissionRequest<DynamicObject>, operator: &str) -> AdmissionResponse {
+/// Refuses what a tenant must not do to a Store: take a name or host another
+/// store holds, forge or change its owner, remove the finalizer that deletes
+/// its data in order.
+pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> AdmissionResponse {
     let response = AdmissionResponse::from(request);
     let new = request.object.as_ref();
     let old = request.old_object.as_ref();
     let user = &request.user_info;
     let username = user.username.as_deref().unwrap_or_default();
+    let operator = facts.operator.as_str();
+    if matches!(request.operation, Operation::Create | Operation::Update)
+        && let Some(store) = new.and_then(|o| o.clone().try_parse::<Store>().ok())
+        && let Some(reason) = claims(&store, request.operation == Operation::Create, facts)
+    {
+        return response.deny(reason);
+    }
     match request.operation {
         Operation::Create => {
             let expected = owner_annotations(user);
@@ -151,6 +213,14 @@ mod tests {
         review.try_into().unwrap()
     }
 
+    fn facts(operator: &str) -> Facts {
+        Facts {
+            operator: operator.into(),
+            base_domain: "shops.test".into(),
+            stores: Vec::new(),
+        }
+    }
+
     fn alice() -> serde_json::Value {
         json!({"username": "alice", "groups": ["nexus-users", "team-alice", "system:authenticated"]})
     }
@@ -195,14 +265,14 @@ mod tests {
     #[test]
     fn a_create_must_carry_the_recorded_owner() {
         let recorded = request("CREATE", alice(), store(owned_by_alice(), json!([])), None);
-        assert!(validate(&recorded, "nexus-operator").allowed);
+        assert!(validate(&recorded, &facts("nexus-operator")).allowed);
         let forged = request(
             "CREATE",
             alice(),
             store(json!({"nexus.dev/owner": "bob"}), json!([])),
             None,
         );
-        let response = validate(&forged, "nexus-operator");
+        let response = validate(&forged, &facts("nexus-operator"));
         assert!(!response.allowed);
         assert!(
             response
@@ -222,7 +292,7 @@ mod tests {
             store(changed, json!(["nexus.dev/cleanup"])),
             Some(store(owned_by_alice(), json!(["nexus.dev/cleanup"]))),
         );
-        let response = validate(&update, "nexus-operator");
+        let response = validate(&update, &facts("nexus-operator"));
         assert!(!response.allowed);
         assert!(
             response
@@ -239,7 +309,58 @@ mod tests {
             store(owned_by_alice(), json!([])),
             Some(store(json!({}), json!([]))),
         );
-        assert!(!validate(&added, "nexus-operator").allowed);
+        assert!(!validate(&added, &facts("nexus-operator")).allowed);
+    }
+
+    #[test]
+    fn a_taken_name_or_host_is_refused_at_admission() {
+        let existing: Store =
+            serde_json::from_value(json!({"apiVersion": "nexus.dev/v1alpha1", "kind": "Store",
+            "metadata": {"name": "shop", "namespace": "team-b", "uid": "u-b"},
+            "spec": {"engine": "woocommerce", "domain": "shop.example.org"}}))
+            .unwrap();
+        let mut known = facts("op");
+        known.stores = vec![Arc::new(existing)];
+        let same_name = request("CREATE", alice(), store(owned_by_alice(), json!([])), None);
+        let refused = validate(&same_name, &known);
+        assert!(!refused.allowed);
+        assert!(
+            refused
+                .result
+                .message
+                .contains("the store name \"shop\" is taken"),
+            "{}",
+            refused.result.message
+        );
+        assert!(
+            !refused.result.message.contains("team-b"),
+            "another tenant's namespace is not told"
+        );
+
+        let mut other = store(owned_by_alice(), json!([]));
+        other["metadata"]["name"] = json!("other");
+        other["spec"]["domain"] = json!("shop.example.org");
+        let taken_host = request("CREATE", alice(), other.clone(), None);
+        let refused = validate(&taken_host, &known);
+        assert!(
+            refused
+                .result
+                .message
+                .contains("already claimed by another store"),
+            "{}",
+            refused.result.message
+        );
+
+        other["spec"]["domain"] = json!("shop.shops.test");
+        let under_base = validate(&request("CREATE", alice(), other.clone(), None), &known);
+        assert!(
+            under_base.result.message.contains("base domain shops.test"),
+            "{}",
+            under_base.result.message
+        );
+
+        other["spec"]["domain"] = json!("mine.example.org");
+        assert!(validate(&request("CREATE", alice(), other, None), &known).allowed);
     }
 
     #[test]
@@ -252,28 +373,14 @@ mod tests {
                 Some(store(owned_by_alice(), json!(["nexus.dev/cleanup"]))),
             )
         };
-        let tenant = validate(
-            &removal(alice()),
-            "system:serviceaccount:nexus:nexus-operator",
-        );
+        let operator_facts = facts("system:serviceaccount:nexus:nexus-operator");
+        let tenant = validate(&removal(alice()), &operator_facts);
         assert!(!tenant.allowed);
         assert!(tenant.result.message.contains("only the Nexus operator"));
         let operator = json!({"username": "system:serviceaccount:nexus:nexus-operator", "groups": ["system:serviceaccounts"]});
-        assert!(
-            validate(
-                &removal(operator),
-                "system:serviceaccount:nexus:nexus-operator"
-            )
-            .allowed
-        );
+        assert!(validate(&removal(operator), &operator_facts).allowed);
         let admin = json!({"username": "admin", "groups": ["system:masters"]});
-        assert!(
-            validate(
-                &removal(admin),
-                "system:serviceaccount:nexus:nexus-operator"
-            )
-            .allowed
-        );
+        assert!(validate(&removal(admin), &operator_facts).allowed);
         // Other updates by the tenant pass.
         let labelled = request(
             "UPDATE",
@@ -281,6 +388,6 @@ mod tests {
             store(owned_by_alice(), json!(["nexus.dev/cleanup"])),
             Some(store(owned_by_alice(), json!(["nexus.dev/cleanup"]))),
         );
-        assert!(validate(&labelled, "op").allowed);
+        assert!(validate(&labelled, &facts("op")).allowed);
     }
 }

@@ -218,6 +218,16 @@ pub struct EngineVersions {
 pub const RETRY_ANNOTATION: &str = "nexus.dev/retry";
 
 impl Store {
+    /// The host the store is served at: its domain, else `<name>.<base domain>`.
+    pub fn host(&self, base_domain: &str) -> String {
+        self.spec.domain.clone().unwrap_or_else(|| {
+            format!(
+                "{}.{base_domain}",
+                self.metadata.name.as_deref().unwrap_or_default()
+            )
+        })
+    }
+
     /// The phase as the user should see it: a store nobody reconciled yet is Pending.
     pub fn phase(&self) -> Phase {
         if self.metadata.deletion_timestamp.is_some() {

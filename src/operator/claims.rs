@@ -10,16 +10,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use crate::api::conditions;
 use crate::api::{Store, StoreStatus};
 
-/// The host a store is served at.
-pub fn host_of(store: &Store, base_domain: &str) -> String {
-    store.spec.domain.clone().unwrap_or_else(|| {
-        format!(
-            "{}.{base_domain}",
-            store.metadata.name.as_deref().unwrap_or_default()
-        )
-    })
-}
-
 /// A store that asks for a host: its UID, when it was created, and whether
 /// its status says it is routed there already.
 pub struct Claimant<'a> {
@@ -40,7 +30,7 @@ pub fn taken_by_another(me: &Claimant, host: &str, base_domain: &str, all: &[Arc
                 .status
                 .as_ref()
                 .is_some_and(|status| routed_at(status, host));
-            routed || (host_of(other, base_domain) == host && older(other, me))
+            routed || (other.host(base_domain) == host && older(other, me))
         })
 }
 
@@ -95,7 +85,7 @@ mod tests {
     }
 
     fn me(s: &Store) -> Claimant<'_> {
-        let host = host_of(s, "shops.test");
+        let host = s.host("shops.test");
         Claimant {
             uid: s.metadata.uid.as_deref().unwrap(),
             created: s.metadata.creation_timestamp.as_ref(),
@@ -135,7 +125,7 @@ mod tests {
         let alice = at("alice", "a", 100, None);
         let bob = at("bob", "b", 50, Some("bob.example.org"));
         let all = vec![Arc::new(alice.clone()), Arc::new(bob)];
-        assert_eq!(host_of(&alice, base), "alice.shops.test");
+        assert_eq!(alice.host(base), "alice.shops.test");
         assert!(!taken_by_another(
             &me(&alice),
             "alice.shops.test",

@@ -14,10 +14,12 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
+use futures::StreamExt;
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::PostParams;
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
+use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Api, Client};
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
@@ -29,6 +31,7 @@ use tracing::{info, warn};
 use super::config::OperatorArgs;
 use super::error::{Error, Result};
 use crate::admission;
+use crate::api::Store;
 pub use register::{ClientConfig, object_selector};
 
 /// How often the certificates are checked for renewal.
@@ -43,6 +46,7 @@ pub struct Config {
     pub secret_namespace: String,
     pub secret: String,
     pub object_selector: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+    pub base_domain: String,
 }
 
 impl Config {
@@ -59,6 +63,7 @@ impl Config {
             configuration: args.webhook_configuration.clone(),
             secret_namespace: namespace.to_string(),
             secret: args.webhook_secret.clone(),
+            base_domain: args.base_domain.clone(),
             object_selector: args
                 .store_selector
                 .as_deref()
@@ -72,6 +77,7 @@ impl Config {
 /// Returns once admission is served; serving and renewal go on in the background.
 pub async fn start(client: Client, config: Config) -> Result<()> {
     let operator = whoami(&client).await?;
+    let stores = watch_stores(&client).await?;
     let hosts = config.client.hosts();
     let material = certs::ensure(&client, &config.secret_namespace, &config.secret, &hosts).await?;
     let tls = Arc::new(RwLock::new(Arc::new(server_config(&material)?)));
@@ -83,7 +89,12 @@ pub async fn start(client: Client, config: Config) -> Result<()> {
         .await
         .map_err(|e| Error::Tls(format!("cannot listen on {address} for the webhook: {e}")))?;
     info!(address = %address, operator = %operator, "serving admission for stores");
-    tokio::spawn(serve(listener, tls.clone(), router(operator)));
+    let state = Arc::new(AdmissionState {
+        operator,
+        base_domain: config.base_domain.clone(),
+        stores,
+    });
+    tokio::spawn(serve(listener, tls.clone(), router(state)));
     register::apply(&client, &config, &material.ca_pem).await?;
     tokio::spawn(renew(client, config, hosts, material, tls));
     Ok(())
@@ -121,11 +132,40 @@ fn server_config(material: &certs::Material) -> Result<ServerConfig> {
         .map_err(|e| Error::Tls(e.to_string()))
 }
 
-fn router(operator: String) -> Router {
+/// What the handlers share: who the operator is, the base domain, and a
+/// watch cache of every Store in the cluster (names and hosts are unique
+/// cluster-wide, whatever the operator's `--store-selector`).
+struct AdmissionState {
+    operator: String,
+    base_domain: String,
+    stores: reflector::Store<Store>,
+}
+
+/// Every Store, cached; returns once the cache has synced.
+async fn watch_stores(client: &Client) -> Result<reflector::Store<Store>> {
+    let (reader, writer) = reflector::store();
+    let stream = reflector(
+        writer,
+        watcher::watcher(
+            Api::<Store>::all(client.clone()),
+            watcher::Config::default(),
+        ),
+    )
+    .default_backoff()
+    .for_each(|_| futures::future::ready(()));
+    tokio::spawn(stream);
+    tokio::time::timeout(Duration::from_secs(60), reader.wait_until_ready())
+        .await
+        .map_err(|_| Error::Tls("the Store cache for admission did not sync within 60s".into()))?
+        .map_err(|e| Error::Tls(format!("the Store cache for admission: {e}")))?;
+    Ok(reader)
+}
+
+fn router(state: Arc<AdmissionState>) -> Router {
     Router::new()
         .route("/mutate", post(mutate))
         .route("/validate", post(validate))
-        .with_state(Arc::new(operator))
+        .with_state(state)
 }
 
 type Review = AdmissionReview<DynamicObject>;
@@ -146,8 +186,16 @@ async fn mutate(Json(review): Json<Review>) -> Json<Review> {
     decide(review, admission::mutate)
 }
 
-async fn validate(State(operator): State<Arc<String>>, Json(review): Json<Review>) -> Json<Review> {
-    decide(review, |request| admission::validate(request, &operator))
+async fn validate(
+    State(state): State<Arc<AdmissionState>>,
+    Json(review): Json<Review>,
+) -> Json<Review> {
+    let facts = admission::Facts {
+        operator: state.operator.clone(),
+        base_domain: state.base_domain.clone(),
+        stores: state.stores.state(),
+    };
+    decide(review, |request| admission::validate(request, &facts))
 }
 
 /// Accepts TLS connections with the current certificate and serves HTTP/1.1.

@@ -254,6 +254,7 @@ mod tests {
             secret_namespace: "nexus-system".into(),
             secret: "nexus-webhook-tls".into(),
             object_selector: None,
+            base_domain: "shops.test".into(),
         };
         let validating = validating(&config, "CA");
         let hook = &validating.webhooks.unwrap()[0];
