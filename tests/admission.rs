@@ -6,34 +6,18 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use common::operator::{Scope, free_port};
 use common::stores::*;
-use common::{kubeconfig, kubectl, wait_for};
+use common::wait_for;
 use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 use kube::{Api, ResourceExt};
 use nexus::api::{Phase, Store};
 
 /// kubectl as `user` with `input` on stdin; returns (success, stderr).
 fn kubectl_as(user: &str, args: &[&str], input: &str) -> (bool, String) {
-    use std::io::Write;
-    let mut child = Command::new("kubectl")
-        .arg(format!("--kubeconfig={}", kubeconfig(user).display()))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = common::kubectl_output(user, args, input);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -63,26 +47,18 @@ async fn wait_until_admitting(scope: &Scope, namespace: &str) {
     let probe = store_yaml(scope, namespace, "admission-probe", "");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let out = Command::new("kubectl")
-            .arg(format!("--kubeconfig={}", kubeconfig("alice").display()))
-            .args([
+        let out = common::kubectl_output(
+            "alice",
+            &[
                 "create",
                 "--dry-run=server",
                 "-o",
                 "jsonpath={.metadata.annotations.nexus\\.dev/owner}",
                 "-f",
                 "-",
-            ])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child.stdin.take().unwrap().write_all(probe.as_bytes())?;
-                child.wait_with_output()
-            })
-            .unwrap();
+            ],
+            &probe,
+        );
         if String::from_utf8_lossy(&out.stdout) == "alice" {
             return;
         }
@@ -98,17 +74,7 @@ async fn wait_until_admitting(scope: &Scope, namespace: &str) {
 #[tokio::test]
 async fn the_owner_is_recorded_at_admission_and_cannot_be_forged_or_changed() {
     let (admin, ns, scope) = tenant("adm-owner").await;
-    let role = common::repo_root().join("config/rbac/nexus-operator.yaml");
-    kubectl(
-        "admin",
-        &[
-            "apply",
-            "--server-side",
-            "--force-conflicts",
-            "-f",
-            role.to_str().unwrap(),
-        ],
-    );
+    common::operator_role_installed();
     // The operator as in a pod: its ServiceAccount and nothing more.
     let account = OperatorAccount::new(&admin, "nexus-operator").await;
     let args = scope.webhook_args(free_port());

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use assert_cmd::cargo::cargo_bin;
 use common::{TestNamespace, admin, kubeconfig};
 use kube::Api;
@@ -37,22 +35,7 @@ fn stdout_json(cmd: &mut assert_cmd::Command) -> Value {
 }
 
 fn kubectl_apply_as(user: &str, yaml: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new("kubectl")
-        .arg(format!("--kubeconfig={}", kubeconfig(user).display()))
-        .args(["apply", "-f", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(yaml.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::kubectl_output(user, &["apply", "-f", "-"], yaml)
 }
 
 #[tokio::test]

@@ -272,8 +272,8 @@ pub fn kubectl(user: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Runs kubectl as `user` with `input` on its stdin; fails the test when it fails.
-pub fn kubectl_stdin(user: &str, args: &[&str], input: &str) -> String {
+/// Runs kubectl as `user` with `input` on its stdin; returns what it did.
+pub fn kubectl_output(user: &str, args: &[&str], input: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = Command::new("kubectl")
         .arg(format!("--kubeconfig={}", kubeconfig(user).display()))
@@ -289,13 +289,33 @@ pub fn kubectl_stdin(user: &str, args: &[&str], input: &str) -> String {
         .expect("stdin")
         .write_all(input.as_bytes())
         .expect("write kubectl's stdin");
-    let out = child.wait_with_output().expect("wait for kubectl");
+    child.wait_with_output().expect("wait for kubectl")
+}
+
+/// Runs kubectl as `user` with `input` on its stdin; fails the test when it fails.
+pub fn kubectl_stdin(user: &str, args: &[&str], input: &str) -> String {
+    let out = kubectl_output(user, args, input);
     assert!(
         out.status.success(),
         "kubectl {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Applies the operator's ClusterRole as checked in, as a platform admin would.
+pub fn operator_role_installed() {
+    let role = repo_root().join("config/rbac/nexus-operator.yaml");
+    kubectl(
+        "admin",
+        &[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            role.to_str().expect("a UTF-8 path"),
+        ],
+    );
 }
 
 /// Installs the checked-in CRD and the tenant role, as a platform admin would.
