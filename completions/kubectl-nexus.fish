@@ -191,6 +191,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-url -d 'The https URL the API server calls the webhook at, for an operator outside the cluster (e.g. https://127.0.0.1:9443)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-service -d 'The operator\'s Service the API server calls the webhook through (NAMESPACE/NAME, port 443 to --webhook-address)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-configuration -d 'Name of the webhook configurations (mutating and validating)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l policy -d 'The StorePolicy (cluster-scoped) the webhook enforces; none means no restrictions' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-secret -d 'Secret with the webhook\'s CA and serving certificate, in the lease namespace' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l metrics-address -d 'Address of /metrics, /healthz and /readyz' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F

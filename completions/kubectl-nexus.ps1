@@ -245,6 +245,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--webhook-url', '--webhook-url', [CompletionResultType]::ParameterName, 'The https URL the API server calls the webhook at, for an operator outside the cluster (e.g. https://127.0.0.1:9443)')
             [CompletionResult]::new('--webhook-service', '--webhook-service', [CompletionResultType]::ParameterName, 'The operator''s Service the API server calls the webhook through (NAMESPACE/NAME, port 443 to --webhook-address)')
             [CompletionResult]::new('--webhook-configuration', '--webhook-configuration', [CompletionResultType]::ParameterName, 'Name of the webhook configurations (mutating and validating)')
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The StorePolicy (cluster-scoped) the webhook enforces; none means no restrictions')
             [CompletionResult]::new('--webhook-secret', '--webhook-secret', [CompletionResultType]::ParameterName, 'Secret with the webhook''s CA and serving certificate, in the lease namespace')
             [CompletionResult]::new('--metrics-address', '--metrics-address', [CompletionResultType]::ParameterName, 'Address of /metrics, /healthz and /readyz')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')

@@ -265,3 +265,64 @@ async fn a_taken_name_or_host_is_refused_at_admission() {
     let (created, stderr) = kubectl_as("bob", &["create", "-f", "-"], &fine);
     assert!(created, "{stderr}");
 }
+
+#[tokio::test]
+async fn the_store_policy_reserves_names_and_decides_plans_per_group_and_user() {
+    let (_admin, ns, scope) = tenant("adm-policy").await;
+    let policy = |extra_user_rule: &str| {
+        format!(
+            "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec:\n  defaults: {{allowedPlans: [small]}}\n  groups: [{{name: team-alice, allowedPlans: [small, medium]}}]\n  users: [{extra_user_rule}]\n  reservedNames: [www, admin]\n",
+            scope.id
+        )
+    };
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy(""));
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _operator = scope.start("a", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+
+    let with_plan = |name: &str, plan: &str| {
+        store_yaml(&scope, &ns.name, name, "").replace(
+            "spec: {engine: woocommerce}",
+            &format!("spec: {{engine: woocommerce, plan: {plan}}}"),
+        )
+    };
+    let (created, stderr) = kubectl_as(
+        "alice",
+        &["create", "-f", "-"],
+        &with_plan(&store_name("mid"), "medium"),
+    );
+    assert!(created, "her group allows medium: {stderr}");
+    let large = with_plan(&store_name("big"), "large");
+    let (created, stderr) = kubectl_as("alice", &["create", "-f", "-"], &large);
+    assert!(!created, "large was admitted");
+    assert!(
+        stderr.contains("the plan large is not allowed for alice (allowed: small, medium)"),
+        "{stderr}"
+    );
+    let (created, stderr) = kubectl_as("alice", &["create", "-f", "-"], &with_plan("www", "small"));
+    assert!(!created, "a reserved name was admitted");
+    assert!(
+        stderr.contains("\"www\" is reserved by the platform"),
+        "{stderr}"
+    );
+
+    // The platform team lets alice have large stores: the webhook follows the policy.
+    common::kubectl_stdin(
+        "admin",
+        &["apply", "-f", "-"],
+        &policy("{name: alice, allowedPlans: [large]}"),
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (created, stderr) = kubectl_as("alice", &["create", "-f", "-"], &large);
+        if created {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the policy change did not apply: {stderr}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -16,6 +16,7 @@ use crate::api::Store;
 use crate::api::labels::{
     FINALIZER, OWNER_ANNOTATION, OWNER_ANNOTATIONS, OWNER_GROUPS_ANNOTATION, OWNER_UID_ANNOTATION,
 };
+use crate::api::policy::StorePolicySpec;
 use crate::api::validation;
 
 /// What the validating decisions need besides the request.
@@ -25,6 +26,42 @@ pub struct Facts {
     pub base_domain: String,
     /// Every Store in the cluster (the webhook's watch cache).
     pub stores: Vec<Arc<Store>>,
+    /// The platform's StorePolicy (empty: no restrictions).
+    pub policy: StorePolicySpec,
+}
+
+/// What the StorePolicy refuses: a reserved name (on create), a plan the
+/// requester may not use (on create, and when the plan changes). Cluster
+/// admins are not held to it.
+pub fn policy_refusal(
+    me: &Store,
+    old: Option<&Store>,
+    user: &UserInfo,
+    policy: &StorePolicySpec,
+) -> Option<String> {
+    let groups = user.groups.clone().unwrap_or_default();
+    if groups.iter().any(|g| g == CLUSTER_ADMINS) {
+        return None;
+    }
+    let name = me.metadata.name.as_deref().unwrap_or_default();
+    if old.is_none() && policy.reserved_names.iter().any(|r| r == name) {
+        return Some(format!(
+            "the store name {name:?} is reserved by the platform (StorePolicy); pick another name"
+        ));
+    }
+    let plan = me.spec.plan;
+    let changed = old.is_none_or(|old| old.spec.plan != plan);
+    let username = user.username.as_deref().unwrap_or_default();
+    match policy.allowed_plans(username, &groups) {
+        Some(allowed) if changed && !allowed.contains(&plan) => {
+            let names: Vec<&str> = allowed.iter().map(|p| p.as_str()).collect();
+            Some(format!(
+                "the plan {plan} is not allowed for {username} (allowed: {}); pick one of those, or ask the platform team",
+                names.join(", ")
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// Whether `other` is the store of this request (same object, possibly older).
@@ -133,9 +170,14 @@ pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> Adm
     let operator = facts.operator.as_str();
     if matches!(request.operation, Operation::Create | Operation::Update)
         && let Some(store) = new.and_then(|o| o.clone().try_parse::<Store>().ok())
-        && let Some(reason) = claims(&store, request.operation == Operation::Create, facts)
     {
-        return response.deny(reason);
+        let before = old.and_then(|o| o.clone().try_parse::<Store>().ok());
+        let creating = request.operation == Operation::Create;
+        let refusal = claims(&store, creating, facts)
+            .or_else(|| policy_refusal(&store, before.as_ref(), user, &facts.policy));
+        if let Some(reason) = refusal {
+            return response.deny(reason);
+        }
     }
     match request.operation {
         Operation::Create => {
@@ -218,6 +260,7 @@ mod tests {
             operator: operator.into(),
             base_domain: "shops.test".into(),
             stores: Vec::new(),
+            policy: StorePolicySpec::default(),
         }
     }
 
@@ -361,6 +404,57 @@ mod tests {
 
         other["spec"]["domain"] = json!("mine.example.org");
         assert!(validate(&request("CREATE", alice(), other, None), &known).allowed);
+    }
+
+    #[test]
+    fn the_policy_reserves_names_and_limits_plans() {
+        use crate::api::Plan;
+        use crate::api::policy::PolicyRules;
+        let mut known = facts("op");
+        known.policy = StorePolicySpec {
+            defaults: PolicyRules {
+                allowed_plans: Some(vec![Plan::Small]),
+            },
+            reserved_names: vec!["www".into()],
+            ..StorePolicySpec::default()
+        };
+        let mut www = store(owned_by_alice(), json!([]));
+        www["metadata"]["name"] = json!("www");
+        let refused = validate(&request("CREATE", alice(), www, None), &known);
+        assert!(
+            refused.result.message.contains("\"www\" is reserved"),
+            "{}",
+            refused.result.message
+        );
+
+        let mut large = store(owned_by_alice(), json!([]));
+        large["spec"]["plan"] = json!("large");
+        let refused = validate(&request("CREATE", alice(), large.clone(), None), &known);
+        assert!(
+            refused
+                .result
+                .message
+                .contains("the plan large is not allowed for alice (allowed: small)"),
+            "{}",
+            refused.result.message
+        );
+        // A store that already has the plan keeps it; a change to it is refused.
+        let same = request("UPDATE", alice(), large.clone(), Some(large.clone()));
+        assert!(validate(&same, &known).allowed);
+        let grown = request(
+            "UPDATE",
+            alice(),
+            large,
+            Some(store(owned_by_alice(), json!([]))),
+        );
+        assert!(!validate(&grown, &known).allowed);
+        let admin = json!({"username": "admin", "groups": ["system:masters"]});
+        let mut big = store(
+            json!({"nexus.dev/owner": "admin", "nexus.dev/owner-groups": "system:masters", "nexus.dev/owner-uid": ""}),
+            json!([]),
+        );
+        big["spec"]["plan"] = json!("large");
+        assert!(validate(&request("CREATE", admin, big, None), &known).allowed);
     }
 
     #[test]

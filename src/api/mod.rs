@@ -2,6 +2,7 @@
 
 pub mod conditions;
 pub mod labels;
+pub mod policy;
 pub mod store;
 pub mod validation;
 

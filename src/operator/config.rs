@@ -146,6 +146,10 @@ pub struct OperatorArgs {
     )]
     pub webhook_configuration: String,
 
+    /// The StorePolicy (cluster-scoped) the webhook enforces; none means no restrictions.
+    #[arg(long, env = "NEXUS_POLICY", default_value = "default")]
+    pub policy: String,
+
     /// Secret with the webhook's CA and serving certificate, in the lease namespace.
     #[arg(
         long,

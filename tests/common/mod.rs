@@ -325,6 +325,7 @@ pub async fn platform_installed() {
     DONE.get_or_init(|| async {
         for file in [
             "crds/nexus.dev_stores.yaml",
+            "crds/nexus.dev_storepolicies.yaml",
             "config/rbac/nexus-tenant.yaml",
         ] {
             let out = Command::new("kubectl")
@@ -340,14 +341,16 @@ pub async fn platform_installed() {
             );
         }
         let crds = Api::<CustomResourceDefinition>::all(admin().await);
-        wait_for(
-            &crds,
-            "stores.nexus.dev",
-            30,
-            "Established",
-            kube::runtime::conditions::is_crd_established(),
-        )
-        .await;
+        for crd in ["stores.nexus.dev", "storepolicies.nexus.dev"] {
+            wait_for(
+                &crds,
+                crd,
+                30,
+                "Established",
+                kube::runtime::conditions::is_crd_established(),
+            )
+            .await;
+        }
     })
     .await;
 }

@@ -43,6 +43,10 @@ impl Drop for Scope {
         }
         let _ = Command::new("kubectl")
             .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .args(["delete", "storepolicy", &webhook, "--ignore-not-found"])
+            .output();
+        let _ = Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
             .args(["-n", "default", "delete", "secret"])
             .arg(format!("nexus-webhook-{}", self.id))
             .arg("--ignore-not-found")
@@ -108,13 +112,15 @@ impl Scope {
     }
 
     /// Flags that make an operator serve admission for this scope's stores
-    /// on `port` (configurations and certificate Secret of the scope's own).
+    /// on `port` (configurations, certificate Secret and StorePolicy
+    /// `nexus-<scope>` of the scope's own).
     pub fn webhook_args(&self, port: u16) -> Vec<String> {
         vec![
             format!("--webhook-address=127.0.0.1:{port}"),
             format!("--webhook-url=https://127.0.0.1:{port}"),
             format!("--webhook-configuration=nexus-{}", self.id),
             format!("--webhook-secret=nexus-webhook-{}", self.id),
+            format!("--policy=nexus-{}", self.id),
         ]
     }
 

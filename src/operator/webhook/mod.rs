@@ -32,6 +32,7 @@ use super::config::OperatorArgs;
 use super::error::{Error, Result};
 use crate::admission;
 use crate::api::Store;
+use crate::api::policy::StorePolicy;
 pub use register::{ClientConfig, object_selector};
 
 /// How often the certificates are checked for renewal.
@@ -47,6 +48,8 @@ pub struct Config {
     pub secret: String,
     pub object_selector: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
     pub base_domain: String,
+    /// The StorePolicy the webhook enforces.
+    pub policy: String,
 }
 
 impl Config {
@@ -64,6 +67,7 @@ impl Config {
             secret_namespace: namespace.to_string(),
             secret: args.webhook_secret.clone(),
             base_domain: args.base_domain.clone(),
+            policy: args.policy.clone(),
             object_selector: args
                 .store_selector
                 .as_deref()
@@ -77,7 +81,20 @@ impl Config {
 /// Returns once admission is served; serving and renewal go on in the background.
 pub async fn start(client: Client, config: Config) -> Result<()> {
     let operator = whoami(&client).await?;
-    let stores = watch_stores(&client).await?;
+    let stores = cache(
+        Api::<Store>::all(client.clone()),
+        watcher::Config::default(),
+        "Store",
+    )
+    .await?;
+    let only_policy =
+        watcher::Config::default().fields(&format!("metadata.name={}", config.policy));
+    let policies = cache(
+        Api::<StorePolicy>::all(client.clone()),
+        only_policy,
+        "StorePolicy",
+    )
+    .await?;
     let hosts = config.client.hosts();
     let material = certs::ensure(&client, &config.secret_namespace, &config.secret, &hosts).await?;
     let tls = Arc::new(RwLock::new(Arc::new(server_config(&material)?)));
@@ -93,6 +110,7 @@ pub async fn start(client: Client, config: Config) -> Result<()> {
         operator,
         base_domain: config.base_domain.clone(),
         stores,
+        policies,
     });
     tokio::spawn(serve(listener, tls.clone(), router(state)));
     register::apply(&client, &config, &material.ca_pem).await?;
@@ -139,25 +157,33 @@ struct AdmissionState {
     operator: String,
     base_domain: String,
     stores: reflector::Store<Store>,
+    policies: reflector::Store<StorePolicy>,
 }
 
-/// Every Store, cached; returns once the cache has synced.
-async fn watch_stores(client: &Client) -> Result<reflector::Store<Store>> {
+/// A watch cache of `api` (filtered by `config`); returns once it has synced.
+async fn cache<K>(api: Api<K>, config: watcher::Config, what: &str) -> Result<reflector::Store<K>>
+where
+    K: kube::Resource<DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
     let (reader, writer) = reflector::store();
-    let stream = reflector(
-        writer,
-        watcher::watcher(
-            Api::<Store>::all(client.clone()),
-            watcher::Config::default(),
-        ),
-    )
-    .default_backoff()
-    .for_each(|_| futures::future::ready(()));
+    let stream = reflector(writer, watcher::watcher(api, config))
+        .default_backoff()
+        .for_each(|_| futures::future::ready(()));
     tokio::spawn(stream);
     tokio::time::timeout(Duration::from_secs(60), reader.wait_until_ready())
         .await
-        .map_err(|_| Error::Tls("the Store cache for admission did not sync within 60s".into()))?
-        .map_err(|e| Error::Tls(format!("the Store cache for admission: {e}")))?;
+        .map_err(|_| {
+            Error::Tls(format!(
+                "the {what} cache for admission did not sync within 60s (is its CRD installed?)"
+            ))
+        })?
+        .map_err(|e| Error::Tls(format!("the {what} cache for admission: {e}")))?;
     Ok(reader)
 }
 
@@ -194,6 +220,12 @@ async fn validate(
         operator: state.operator.clone(),
         base_domain: state.base_domain.clone(),
         stores: state.stores.state(),
+        policy: state
+            .policies
+            .state()
+            .first()
+            .map(|p| p.spec.clone())
+            .unwrap_or_default(),
     };
     decide(review, |request| admission::validate(request, &facts))
 }

@@ -255,6 +255,7 @@ mod tests {
             secret: "nexus-webhook-tls".into(),
             object_selector: None,
             base_domain: "shops.test".into(),
+            policy: "default".into(),
         };
         let validating = validating(&config, "CA");
         let hook = &validating.webhooks.unwrap()[0];
