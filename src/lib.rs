@@ -8,6 +8,7 @@ pub mod commands;
 pub mod duration;
 pub mod engines;
 pub mod error;
+pub mod fingerprint;
 pub mod guardrails;
 pub mod operator;
 pub mod output;

@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::operator::{Scope, free_port};
@@ -325,4 +327,119 @@ async fn the_store_policy_reserves_names_and_decides_plans_per_group_and_user() 
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A TCP round robin in front of two webhook replicas, as a Service would
+/// be: TLS passes through (both serve the certificate of the shared Secret).
+/// Counts the connections each replica got.
+struct RoundRobin {
+    port: u16,
+    served: Arc<[AtomicUsize; 2]>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RoundRobin {
+    async fn start(targets: [u16; 2]) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let served: Arc<[AtomicUsize; 2]> = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
+        let counts = served.clone();
+        let task = tokio::spawn(async move {
+            let mut next = 0usize;
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let which = next % 2;
+                next += 1;
+                counts[which].fetch_add(1, Ordering::Relaxed);
+                let target = targets[which];
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        RoundRobin { port, served, task }
+    }
+}
+
+impl Drop for RoundRobin {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+// Multi-threaded: the round robin runs while the test blocks on kubectl.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_limit_holds_exactly_under_concurrency_with_two_replicas() {
+    let (_admin, ns, scope) = tenant("adm-limit").await;
+    let policy = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec:\n  users: [{{name: alice, maxStores: 5}}]\n",
+        scope.id
+    );
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
+    // Two replicas behind one address, as behind the operator's Service.
+    let replicas = [free_port(), free_port()];
+    let front = RoundRobin::start(replicas).await;
+    let mut operators = Vec::new();
+    for (i, port) in replicas.iter().enumerate() {
+        let mut args = scope.webhook_args(*port);
+        args[1] = format!("--webhook-url=https://127.0.0.1:{}", front.port);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        operators.push(scope.start(&format!("replica{i}"), &args));
+    }
+    wait_until_admitting(&scope, &ns.name).await;
+
+    // Suspended stores: admission counts them, and they run no pods.
+    let suspended = |name: &str| {
+        store_yaml(&scope, &ns.name, name, "").replace(
+            "spec: {engine: woocommerce}",
+            "spec: {engine: woocommerce, suspend: true}",
+        )
+    };
+    // A dry run is decided (and told) but takes no place.
+    let first = suspended(&store_name("first"));
+    let (ok, stderr) = kubectl_as("alice", &["create", "--dry-run=server", "-f", "-"], &first);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("Warning: alice holds 1 of 5 stores"),
+        "{stderr}"
+    );
+    let (ok, stderr) = kubectl_as("alice", &["create", "-f", "-"], &first);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("Warning: alice holds 1 of 5 stores"),
+        "the dry run counted: {stderr}"
+    );
+
+    // Twenty creates at once: exactly four more fit.
+    let alice = common::client("alice").await;
+    let stores = Api::<Store>::namespaced(alice, &ns.name);
+    let creates = (0..20).map(|i| {
+        let stores = stores.clone();
+        let yaml = suspended(&format!("{}-{i}", store_name("race")));
+        async move {
+            let store: Store = serde_yaml::from_str(&yaml).unwrap();
+            stores
+                .create(&kube::api::PostParams::default(), &store)
+                .await
+        }
+    });
+    let results = futures::future::join_all(creates).await;
+    let admitted = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(admitted, 4, "{results:#?}");
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        let text = refused.to_string();
+        assert!(text.contains("alice holds 5 of 5 stores allowed"), "{text}");
+    }
+    let served = [
+        front.served[0].load(Ordering::Relaxed),
+        front.served[1].load(Ordering::Relaxed),
+    ];
+    assert!(
+        served[0] > 0 && served[1] > 0,
+        "both replicas served: {served:?}"
+    );
+    drop(operators);
 }

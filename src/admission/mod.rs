@@ -3,6 +3,8 @@
 //! asked for a write, so the owner of a store and the finalizer that protects
 //! its data are guarded here.
 
+pub mod ledger;
+
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::authentication::v1::UserInfo;
@@ -414,6 +416,7 @@ mod tests {
         known.policy = StorePolicySpec {
             defaults: PolicyRules {
                 allowed_plans: Some(vec![Plan::Small]),
+                ..PolicyRules::default()
             },
             reserved_names: vec!["www".into()],
             ..StorePolicySpec::default()

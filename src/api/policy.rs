@@ -36,6 +36,9 @@ pub struct StorePolicySpec {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 1000))]
     pub reserved_names: Vec<String>,
+    /// Stores one tenant namespace may hold at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_stores_per_namespace: Option<u32>,
 }
 
 /// What a rule can say; a field left out inherits from the level below.
@@ -45,7 +48,28 @@ pub struct PolicyRules {
     /// The plans stores may use (all when not set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_plans: Option<Vec<Plan>>,
+    /// Stores one user may own at most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_stores: Option<u32>,
+    /// Stores one user may create within `window` (a sliding window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_creations: Option<u32>,
+    /// The sliding window of `maxCreations`, such as 1h or 10m (default 1h).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 16))]
+    pub window: Option<String>,
 }
+
+/// The limits that hold for one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserLimits {
+    pub max_stores: Option<u32>,
+    pub max_creations: Option<u32>,
+    pub window: std::time::Duration,
+}
+
+/// The window when a rule gives none.
+pub const DEFAULT_WINDOW: std::time::Duration = std::time::Duration::from_secs(3600);
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -60,12 +84,34 @@ impl StorePolicySpec {
     /// The plans `user` (in `groups`) may use: the user's rule, else the first
     /// group rule that says, else the defaults; None means every plan.
     pub fn allowed_plans(&self, user: &str, groups: &[String]) -> Option<&[Plan]> {
+        self.resolve(user, groups, |r| r.allowed_plans.as_deref())
+    }
+
+    /// The user's limits, each from the first rule that says (user, groups,
+    /// defaults). A window that does not parse counts as the default.
+    pub fn limits(&self, user: &str, groups: &[String]) -> UserLimits {
+        UserLimits {
+            max_stores: self.resolve(user, groups, |r| r.max_stores),
+            max_creations: self.resolve(user, groups, |r| r.max_creations),
+            window: self
+                .resolve(user, groups, |r| r.window.as_deref())
+                .and_then(|w| crate::duration::parse(w).ok())
+                .unwrap_or(DEFAULT_WINDOW),
+        }
+    }
+
+    fn resolve<'a, T>(
+        &'a self,
+        user: &str,
+        groups: &[String],
+        field: impl Fn(&'a PolicyRules) -> Option<T>,
+    ) -> Option<T> {
         let users = self.users.iter().filter(|r| r.name == user);
         let in_groups = self.groups.iter().filter(|r| groups.contains(&r.name));
         users
             .chain(in_groups)
-            .find_map(|r| r.rules.allowed_plans.as_deref())
-            .or(self.defaults.allowed_plans.as_deref())
+            .find_map(|r| field(&r.rules))
+            .or_else(|| field(&self.defaults))
     }
 }
 
@@ -76,6 +122,7 @@ mod tests {
     fn rules(plans: &[Plan]) -> PolicyRules {
         PolicyRules {
             allowed_plans: Some(plans.to_vec()),
+            ..PolicyRules::default()
         }
     }
 
@@ -91,7 +138,7 @@ mod tests {
                 name: "carol".into(),
                 rules: rules(&[Plan::Large]),
             }],
-            reserved_names: vec![],
+            ..StorePolicySpec::default()
         };
         let team = ["team-alice".to_string()];
         assert_eq!(
@@ -104,5 +151,35 @@ mod tests {
             Some(&[Plan::Large][..])
         );
         assert_eq!(StorePolicySpec::default().allowed_plans("bob", &[]), None);
+    }
+
+    #[test]
+    fn limits_come_from_the_first_rule_that_says() {
+        let policy = StorePolicySpec {
+            defaults: PolicyRules {
+                max_stores: Some(3),
+                max_creations: Some(10),
+                window: Some("1h".into()),
+                ..PolicyRules::default()
+            },
+            users: vec![SubjectRules {
+                name: "alice".into(),
+                rules: PolicyRules {
+                    max_stores: Some(5),
+                    window: Some("10m".into()),
+                    ..PolicyRules::default()
+                },
+            }],
+            ..StorePolicySpec::default()
+        };
+        let alice = policy.limits("alice", &[]);
+        assert_eq!(alice.max_stores, Some(5));
+        assert_eq!(alice.max_creations, Some(10), "inherited from the defaults");
+        assert_eq!(alice.window, std::time::Duration::from_secs(600));
+        assert_eq!(policy.limits("bob", &[]).max_stores, Some(3));
+        assert_eq!(
+            StorePolicySpec::default().limits("bob", &[]).max_stores,
+            None
+        );
     }
 }

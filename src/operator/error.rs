@@ -24,9 +24,9 @@ pub enum Error {
     #[error("the Store has no {0}")]
     Invalid(&'static str),
 
-    /// The webhook's certificates or TLS setup.
-    #[error("webhook TLS: {0}")]
-    Tls(String),
+    /// The admission webhook: its certificates, caches or ledgers.
+    #[error("webhook: {0}")]
+    Webhook(String),
 
     /// Not a failure: cleanup goes on until the namespace is gone.
     #[error("waiting: {0}")]
@@ -50,7 +50,7 @@ impl Error {
             Error::Finalizer(_) => "finalizer",
             Error::Random(_) => "random",
             Error::Invalid(_) => "invalid",
-            Error::Tls(_) => "tls",
+            Error::Webhook(_) => "webhook",
             Error::Waiting(_) => "waiting",
         }
     }

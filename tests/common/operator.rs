@@ -47,6 +47,11 @@ impl Drop for Scope {
             .output();
         let _ = Command::new("kubectl")
             .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .args(["-n", "default", "delete", "configmap", "-l"])
+            .arg(format!("nexus.dev/policy={webhook}"))
+            .output();
+        let _ = Command::new("kubectl")
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
             .args(["-n", "default", "delete", "secret"])
             .arg(format!("nexus-webhook-{}", self.id))
             .arg("--ignore-not-found")

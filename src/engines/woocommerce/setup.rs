@@ -15,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use super::wordpress::{WWW_DATA_UID, content_volume, wordpress_env};
 use super::{container_security, env, mount, pod_security, resources, scratch, secret_env};
 use crate::api::labels::{ADMIN_SECRET, SETUP, WORDPRESS};
+use crate::fingerprint::fnv1a;
 use crate::validated::{SetupRequest, ValidatedStore};
 
 /// Fingerprint of what the owner asked the setup for, to tell when it must
@@ -159,13 +160,6 @@ fn request_hash(request: &SetupRequest) -> String {
         sample,
     ];
     format!("{:016x}", fnv1a(fields.join("\0").as_bytes()))
-}
-
-/// FNV-1a: a small hash that is the same in every build.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub struct Material {
 }
 
 fn tls_error(context: &str) -> impl FnOnce(rcgen::Error) -> Error + '_ {
-    move |e| Error::Tls(format!("{context}: {e}"))
+    move |e| Error::Webhook(format!("{context}: {e}"))
 }
 
 fn ca_params() -> CertificateParams {
@@ -226,7 +226,7 @@ pub async fn ensure(
             Err(e) => return Err(Error::api(action("write"))(e)),
         }
     }
-    Err(Error::Tls(format!(
+    Err(Error::Webhook(format!(
         "{} kept changing under us; another replica may be writing it",
         action("write")
     )))

@@ -5,6 +5,7 @@
 //! with the CA in their caBundle. Decisions live in `crate::admission`.
 
 pub mod certs;
+mod limits;
 mod register;
 
 use std::net::SocketAddr;
@@ -101,12 +102,15 @@ pub async fn start(client: Client, config: Config) -> Result<()> {
     let address: SocketAddr = config
         .address
         .parse()
-        .map_err(|e| Error::Tls(format!("--webhook-address {}: {e}", config.address)))?;
+        .map_err(|e| Error::Webhook(format!("--webhook-address {}: {e}", config.address)))?;
     let listener = TcpListener::bind(address)
         .await
-        .map_err(|e| Error::Tls(format!("cannot listen on {address} for the webhook: {e}")))?;
+        .map_err(|e| Error::Webhook(format!("cannot listen on {address} for the webhook: {e}")))?;
     info!(address = %address, operator = %operator, "serving admission for stores");
     let state = Arc::new(AdmissionState {
+        client: client.clone(),
+        namespace: config.secret_namespace.clone(),
+        policy_name: config.policy.clone(),
         operator,
         base_domain: config.base_domain.clone(),
         stores,
@@ -129,13 +133,13 @@ async fn whoami(client: &Client) -> Result<String> {
         .status
         .and_then(|s| s.user_info)
         .and_then(|u| u.username)
-        .ok_or_else(|| Error::Tls("the API server did not say who the operator is".into()))
+        .ok_or_else(|| Error::Webhook("the API server did not say who the operator is".into()))
 }
 
 fn server_config(material: &certs::Material) -> Result<ServerConfig> {
     let bad = |what: &str| {
         let what = what.to_string();
-        move |e: rustls::pki_types::pem::Error| Error::Tls(format!("{what}: {e}"))
+        move |e: rustls::pki_types::pem::Error| Error::Webhook(format!("{what}: {e}"))
     };
     let chain = CertificateDer::pem_slice_iter(material.cert_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
@@ -144,16 +148,20 @@ fn server_config(material: &certs::Material) -> Result<ServerConfig> {
         .map_err(bad("the serving key"))?;
     ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(e.to_string()))?
+        .map_err(|e| Error::Webhook(e.to_string()))?
         .with_no_client_auth()
         .with_single_cert(chain, key)
-        .map_err(|e| Error::Tls(e.to_string()))
+        .map_err(|e| Error::Webhook(e.to_string()))
 }
 
 /// What the handlers share: who the operator is, the base domain, and a
 /// watch cache of every Store in the cluster (names and hosts are unique
 /// cluster-wide, whatever the operator's `--store-selector`).
 struct AdmissionState {
+    client: Client,
+    /// Where the ledgers of the limits live (the operator's namespace).
+    namespace: String,
+    policy_name: String,
     operator: String,
     base_domain: String,
     stores: reflector::Store<Store>,
@@ -179,11 +187,11 @@ where
     tokio::time::timeout(Duration::from_secs(60), reader.wait_until_ready())
         .await
         .map_err(|_| {
-            Error::Tls(format!(
+            Error::Webhook(format!(
                 "the {what} cache for admission did not sync within 60s (is its CRD installed?)"
             ))
         })?
-        .map_err(|e| Error::Tls(format!("the {what} cache for admission: {e}")))?;
+        .map_err(|e| Error::Webhook(format!("the {what} cache for admission: {e}")))?;
     Ok(reader)
 }
 
@@ -216,6 +224,11 @@ async fn validate(
     State(state): State<Arc<AdmissionState>>,
     Json(review): Json<Review>,
 ) -> Json<Review> {
+    let request: Result<AdmissionRequest<DynamicObject>, _> = review.try_into();
+    let request = match request {
+        Ok(request) => request,
+        Err(e) => return Json(AdmissionResponse::invalid(e.to_string()).into_review()),
+    };
     let facts = admission::Facts {
         operator: state.operator.clone(),
         base_domain: state.base_domain.clone(),
@@ -227,7 +240,31 @@ async fn validate(
             .map(|p| p.spec.clone())
             .unwrap_or_default(),
     };
-    decide(review, |request| admission::validate(request, &facts))
+    let mut response = admission::validate(&request, &facts);
+    if response.allowed {
+        // Limits last: only a write that is otherwise allowed takes a place.
+        let policy = (state.policy_name.as_str(), &facts.policy);
+        match limits::admit(
+            &state.client,
+            &state.namespace,
+            &request,
+            policy,
+            &facts.stores,
+        )
+        .await
+        {
+            Ok(Ok(warnings)) if !warnings.is_empty() => response.warnings = Some(warnings),
+            Ok(Ok(_)) => {}
+            Ok(Err(refusal)) => response = response.deny(refusal),
+            Err(e) => {
+                warn!(error = %e, "cannot check store limits");
+                response = response.deny(format!(
+                    "cannot check the store limits now ({e}); try again"
+                ));
+            }
+        }
+    }
+    Json(response.into_review())
 }
 
 /// Accepts TLS connections with the current certificate and serves HTTP/1.1.

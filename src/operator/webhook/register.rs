@@ -1,6 +1,7 @@
 //! The webhook configurations: how the API server reaches the webhook (a URL
 //! from outside the cluster, or the operator's Service), the CA it trusts,
-//! and the one resource they cover. `failurePolicy: Fail` for stores only:
+//! and the one resource they cover. Admission writes the limits' ledgers, but
+//! never on a dry run (`sideEffects: NoneOnDryRun`). `failurePolicy: Fail` for stores only:
 //! when no replica answers, store writes fail with a message naming the
 //! webhook, and nothing else in the cluster is affected.
 
@@ -158,7 +159,7 @@ pub fn mutating(config: &Config, ca_pem: &str) -> MutatingWebhookConfiguration {
             rules: Some(rules()),
             failure_policy: Some("Fail".into()),
             match_policy: Some("Equivalent".into()),
-            side_effects: "None".into(),
+            side_effects: "NoneOnDryRun".into(),
             timeout_seconds: Some(5),
             admission_review_versions: vec!["v1".into()],
             object_selector: config.object_selector.clone(),
@@ -177,7 +178,7 @@ pub fn validating(config: &Config, ca_pem: &str) -> ValidatingWebhookConfigurati
             rules: Some(rules()),
             failure_policy: Some("Fail".into()),
             match_policy: Some("Equivalent".into()),
-            side_effects: "None".into(),
+            side_effects: "NoneOnDryRun".into(),
             timeout_seconds: Some(5),
             admission_review_versions: vec!["v1".into()],
             object_selector: config.object_selector.clone(),
