@@ -79,6 +79,11 @@ async fn the_owner_is_recorded_at_admission_and_cannot_be_forged_or_changed() {
     common::operator_role_installed();
     // The operator as in a pod: its ServiceAccount and nothing more.
     let account = OperatorAccount::new(&admin, "nexus-operator").await;
+    let policy = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{defaults: {{maxStores: 10}}}}\n",
+        scope.id
+    );
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
     let args = scope.webhook_args(free_port());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let operator = scope.start_as("sa", &account.kubeconfig, &args);
@@ -86,10 +91,14 @@ async fn the_owner_is_recorded_at_admission_and_cannot_be_forged_or_changed() {
 
     // Created through the plugin: the owner is alice, as authenticated.
     let (key, value) = scope.label();
+    // The plugin prints admission's warning: the usage under the policy.
     nexus_as("alice", &ns.name)
         .args(["store", "create", "owned", "-l", &format!("{key}={value}")])
         .assert()
-        .success();
+        .success()
+        .stderr(predicates::str::contains(
+            "Warning: alice holds 1 of 10 stores",
+        ));
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let owned = stores.get("owned").await.unwrap();
     let annotations = owned.annotations();

@@ -44,6 +44,15 @@ impl Progress for Spinner {
     fn finish(&mut self) {
         self.bar.finish_and_clear();
     }
+
+    fn warn(&mut self, message: &str) {
+        self.bar.suspend(|| warning(message));
+    }
+}
+
+/// As kubectl prints the API server's warnings.
+fn warning(message: &str) {
+    let _ = writeln!(io::stderr(), "Warning: {message}");
 }
 
 struct Lines {
@@ -60,4 +69,8 @@ impl Progress for Lines {
     }
 
     fn finish(&mut self) {}
+
+    fn warn(&mut self, message: &str) {
+        warning(message);
+    }
 }

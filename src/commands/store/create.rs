@@ -70,13 +70,68 @@ pub async fn create(
         name: Some(&args.name),
     };
     let api = stores(session);
-    let created = api
-        .create(&PostParams::default(), &store)
+    let (created, warnings) = create_telling_warnings(session, &api, &store)
         .await
         .map_err(|e| action.error(e))?;
+    for warning in &warnings {
+        progress.warn(warning);
+    }
     if !args.wait.wait {
         return Ok(CreateOutcome::Created(StoreSummary::from(&created)));
     }
     let settled = wait::until_settled(&api, &args.name, args.wait.timeout, progress).await?;
     Ok(CreateOutcome::Created(StoreSummary::from(&settled)))
+}
+
+/// Creates the Store and returns the API server's warnings with it (admission
+/// tells the owner's usage there), which kube's typed API does not surface.
+async fn create_telling_warnings(
+    session: &Session,
+    api: &kube::Api<Store>,
+    store: &Store,
+) -> std::result::Result<(Store, Vec<String>), kube::Error> {
+    let body = serde_json::to_vec(store).map_err(kube::Error::SerdeError)?;
+    let request = kube::core::Request::new(api.resource_url())
+        .create(&PostParams::default(), body)
+        .map_err(kube::Error::BuildRequest)?;
+    let response = session
+        .client
+        .send(request.map(kube::client::Body::from))
+        .await?;
+    let status = response.status();
+    let warnings = response
+        .headers()
+        .get_all("warning")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(warning_text)
+        .collect();
+    let bytes = response.into_body().collect_bytes().await?;
+    if !status.is_success() {
+        let status_object: kube::core::Status =
+            serde_json::from_slice(&bytes).map_err(kube::Error::SerdeError)?;
+        return Err(kube::Error::Api(Box::new(status_object)));
+    }
+    let created = serde_json::from_slice(&bytes).map_err(kube::Error::SerdeError)?;
+    Ok((created, warnings))
+}
+
+/// The text of a `Warning: 299 - "text"` header.
+fn warning_text(header: &str) -> String {
+    header
+        .split_once(" - ")
+        .map(|(_, text)| text.trim().trim_matches('"').replace("\\\"", "\""))
+        .unwrap_or_else(|| header.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_warning_header_reads_as_its_text() {
+        assert_eq!(
+            super::warning_text("299 - \"alice holds 1 of 5 stores\""),
+            "alice holds 1 of 5 stores"
+        );
+        assert_eq!(super::warning_text("odd"), "odd");
+    }
 }

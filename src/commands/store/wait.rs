@@ -13,6 +13,8 @@ use crate::error::{Action, Error, Result};
 pub trait Progress {
     fn update(&mut self, store: &Store);
     fn finish(&mut self);
+    /// A warning the API server sent with an answer (admission's usage notes).
+    fn warn(&mut self, message: &str);
 }
 
 /// Waits until the store is Ready (Ok) or Failed (Err), at most `timeout`.
