@@ -142,6 +142,25 @@ async fn the_owner_is_recorded_at_admission_and_cannot_be_forged_or_changed() {
         "{stderr}"
     );
 
+    // Nor label it under a prefix kept for Kubernetes and Nexus.
+    let (labelled, stderr) = kubectl_as(
+        "alice",
+        &[
+            "-n",
+            &ns.name,
+            "label",
+            "store",
+            "owned",
+            "nexus.dev/shard=b",
+        ],
+        "",
+    );
+    assert!(!labelled, "a reserved label was set");
+    assert!(
+        stderr.contains("uses the reserved prefix nexus.dev/"),
+        "{stderr}"
+    );
+
     // The tenant cannot remove the finalizer that deletes the data in order.
     let with_finalizer = |s: Option<&Store>| {
         s.is_some_and(|s| s.finalizers().iter().any(|f| f == "nexus.dev/cleanup"))

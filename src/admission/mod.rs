@@ -8,6 +8,7 @@ pub mod ledger;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::authentication::v1::UserInfo;
+use kube::ResourceExt;
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
 use serde_json::json;
@@ -30,6 +31,32 @@ pub struct Facts {
     pub stores: Vec<Arc<Store>>,
     /// The platform's StorePolicy (empty: no restrictions).
     pub policy: StorePolicySpec,
+}
+
+/// Label keys under `kubernetes.io/`, `k8s.io/` and `nexus.dev/` are kept
+/// for Kubernetes and Nexus (the operator selects and shards by them): a
+/// tenant may not add or change one. Says which.
+pub fn reserved_label(
+    me: &Store,
+    old: Option<&Store>,
+    user: &UserInfo,
+    operator: &str,
+) -> Option<String> {
+    let admin = user.groups.iter().flatten().any(|g| g == CLUSTER_ADMINS);
+    if admin || user.username.as_deref() == Some(operator) {
+        return None;
+    }
+    let before = old.map(|o| o.labels().clone()).unwrap_or_default();
+    me.labels()
+        .iter()
+        .filter(|(key, value)| before.get(*key) != Some(*value))
+        .find_map(|(key, _)| {
+            validation::reserved_prefix(key).map(|prefix| {
+                format!(
+                    "the label {key} uses the reserved prefix {prefix}/ (kept for Kubernetes and Nexus); use a prefix of your own, such as example.com/tier"
+                )
+            })
+        })
 }
 
 /// What the StorePolicy refuses: a reserved name (on create), a plan the
@@ -176,6 +203,7 @@ pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> Adm
         let before = old.and_then(|o| o.clone().try_parse::<Store>().ok());
         let creating = request.operation == Operation::Create;
         let refusal = claims(&store, creating, facts)
+            .or_else(|| reserved_label(&store, before.as_ref(), user, operator))
             .or_else(|| policy_refusal(&store, before.as_ref(), user, &facts.policy));
         if let Some(reason) = refusal {
             return response.deny(reason);
@@ -406,6 +434,38 @@ mod tests {
 
         other["spec"]["domain"] = json!("mine.example.org");
         assert!(validate(&request("CREATE", alice(), other, None), &known).allowed);
+    }
+
+    #[test]
+    fn a_tenant_may_not_set_reserved_labels() {
+        let mut labelled = store(owned_by_alice(), json!([]));
+        labelled["metadata"]["labels"] = json!({"shard.nexus.dev/id": "2", "team": "x"});
+        let refused = validate(
+            &request("CREATE", alice(), labelled.clone(), None),
+            &facts("op"),
+        );
+        assert!(
+            refused
+                .result
+                .message
+                .contains("shard.nexus.dev/id uses the reserved prefix nexus.dev/"),
+            "{}",
+            refused.result.message
+        );
+        // Kept as it was (set by an admin): other changes pass.
+        let mut changed = labelled.clone();
+        changed["metadata"]["labels"]["team"] = json!("y");
+        assert!(
+            validate(
+                &request("UPDATE", alice(), changed, Some(labelled.clone())),
+                &facts("op")
+            )
+            .allowed
+        );
+        let admin = json!({"username": "admin", "groups": ["system:masters"]});
+        let mut by_admin = labelled;
+        by_admin["metadata"]["annotations"] = json!({"nexus.dev/owner": "admin", "nexus.dev/owner-groups": "system:masters", "nexus.dev/owner-uid": ""});
+        assert!(validate(&request("CREATE", admin, by_admin, None), &facts("op")).allowed);
     }
 
     #[test]

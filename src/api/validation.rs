@@ -230,12 +230,7 @@ pub fn label(text: &str) -> Result<(&str, &str), Invalid> {
     if !(prefix_ok && name_ok && value_ok) {
         return Err(fail());
     }
-    let reserved = prefix.and_then(|p| {
-        RESERVED_LABEL_PREFIXES
-            .iter()
-            .find(|r| p == **r || p.ends_with(&format!(".{r}")))
-    });
-    match reserved {
+    match reserved_prefix(key) {
         Some(reserved) => Err(invalid(
             "label",
             format!(
@@ -245,6 +240,14 @@ pub fn label(text: &str) -> Result<(&str, &str), Invalid> {
         )),
         None => Ok((key, value)),
     }
+}
+
+/// The reserved prefix a label key uses, if any (the domain or a subdomain).
+pub fn reserved_prefix(key: &str) -> Option<&'static str> {
+    let (prefix, _) = key.split_once('/')?;
+    RESERVED_LABEL_PREFIXES
+        .into_iter()
+        .find(|r| prefix == *r || prefix.ends_with(&format!(".{r}")))
 }
 
 /// 1 to 63 of [A-Za-z0-9-_.], alphanumeric at both ends.
