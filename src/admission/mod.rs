@@ -1,19 +1,19 @@
-//! Admission of Stores: pure decisions on an `AdmissionRequest`, served by
-//! the operator's webhook. The API server is the only place that knows who
-//! asked for a write, so the owner of a store and the finalizer that protects
-//! its data are guarded here.
+//! Admission of Stores: pure decisions on an `AdmissionRequest` and the
+//! state they need, served by the operator's webhook. The API server is the
+//! only place that knows who asked for a write, so the owner of a store, the
+//! finalizer that protects its data, names and hosts, the reserved labels and
+//! the StorePolicy are enforced here (the limits' ledgers in `ledger`).
 
 pub mod ledger;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::authentication::v1::UserInfo;
 use kube::ResourceExt;
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, Operation};
 use serde_json::json;
-
-use std::sync::Arc;
 
 use crate::api::Store;
 use crate::api::labels::{
@@ -109,8 +109,7 @@ fn same_store(other: &Store, me: &Store) -> bool {
 /// (Names are checked on create: a name cannot change afterwards.)
 pub fn claims(me: &Store, creating: bool, facts: &Facts) -> Option<String> {
     let name = me.metadata.name.as_deref().unwrap_or_default();
-    let others = facts.stores.iter().filter(|other| !same_store(other, me));
-    let mut others_with_hosts = others.clone();
+    let mut others = facts.stores.iter().filter(|other| !same_store(other, me));
     if creating
         && others
             .clone()
@@ -125,7 +124,7 @@ pub fn claims(me: &Store, creating: bool, facts: &Facts) -> Option<String> {
         if let Err(invalid) = validation::domain_for_store(domain, name, &facts.base_domain) {
             return Some(invalid.to_string());
         }
-        if others_with_hosts.any(|other| &other.host(&facts.base_domain) == domain) {
+        if others.any(|other| &other.host(&facts.base_domain) == domain) {
             return Some(format!(
                 "the domain {domain} is already claimed by another store: a host belongs to one store at a time; use another domain"
             ));
