@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -180,40 +179,23 @@ pub async fn ensure(
             (TLS_CERT, cert_pem.as_str()),
             (TLS_KEY, key_pem.as_str()),
         ];
-        let written = match existing {
-            None => {
-                let secret = Secret {
-                    metadata: kube::api::ObjectMeta {
-                        name: Some(name.into()),
-                        namespace: Some(namespace.into()),
-                        annotations: Some(annotations),
-                        labels: Some(BTreeMap::from([(
-                            crate::api::labels::MANAGED_BY.to_string(),
-                            crate::api::labels::MANAGER.to_string(),
-                        )])),
-                        ..Default::default()
-                    },
-                    type_: Some("Opaque".into()),
-                    data: Some(data(&entries)),
-                    ..Secret::default()
-                };
-                secrets
-                    .create(&PostParams::default(), &secret)
-                    .await
-                    .map(|_| ())
-            }
-            Some(current) => {
-                // The resourceVersion makes this a compare-and-swap.
-                let patch = json!({
-                    "metadata": {"resourceVersion": current.metadata.resource_version, "annotations": annotations},
-                    "data": data(&entries),
-                });
-                secrets
-                    .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-                    .await
-                    .map(|_| ())
-            }
+        let secret = Secret {
+            metadata: kube::api::ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some(namespace.into()),
+                annotations: Some(annotations.clone()),
+                labels: Some(BTreeMap::from([(
+                    crate::api::labels::MANAGED_BY.to_string(),
+                    crate::api::labels::MANAGER.to_string(),
+                )])),
+                ..Default::default()
+            },
+            type_: Some("Opaque".into()),
+            data: Some(data(&entries)),
+            ..Secret::default()
         };
+        let changes = json!({"metadata": {"annotations": annotations}, "data": data(&entries)});
+        let written = super::compare_and_swap(&secrets, existing.as_ref(), &secret, changes).await;
         match written {
             Ok(()) => {
                 return Ok(Material {

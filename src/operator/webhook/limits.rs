@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{ObjectMeta, Patch, PatchParams, PostParams};
+use kube::api::ObjectMeta;
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, Operation};
 use kube::{Api, Client};
@@ -143,37 +143,20 @@ async fn record(
             return Ok(Ok(usage));
         }
         let text = serde_json::to_string(&ledger).map_err(|e| Error::Webhook(e.to_string()))?;
-        let written = match existing {
-            None => {
-                let map = ConfigMap {
-                    metadata: ObjectMeta {
-                        name: Some(name.into()),
-                        labels: Some(BTreeMap::from([
-                            (MANAGED_BY.to_string(), MANAGER.to_string()),
-                            (POLICY_LABEL.to_string(), policy_name.to_string()),
-                        ])),
-                        ..ObjectMeta::default()
-                    },
-                    data: Some(BTreeMap::from([(KEY.to_string(), text)])),
-                    ..ConfigMap::default()
-                };
-                ledgers
-                    .create(&PostParams::default(), &map)
-                    .await
-                    .map(|_| ())
-            }
-            Some(current) => {
-                // The resourceVersion makes this a compare-and-swap.
-                let patch = json!({
-                    "metadata": {"resourceVersion": current.metadata.resource_version},
-                    "data": {KEY: text},
-                });
-                ledgers
-                    .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-                    .await
-                    .map(|_| ())
-            }
+        let fresh = ConfigMap {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                labels: Some(BTreeMap::from([
+                    (MANAGED_BY.to_string(), MANAGER.to_string()),
+                    (POLICY_LABEL.to_string(), policy_name.to_string()),
+                ])),
+                ..ObjectMeta::default()
+            },
+            data: Some(BTreeMap::from([(KEY.to_string(), text.clone())])),
+            ..ConfigMap::default()
         };
+        let changes = json!({"data": {KEY: text}});
+        let written = super::compare_and_swap(ledgers, existing.as_ref(), &fresh, changes).await;
         match written {
             Ok(()) => return Ok(Ok(usage)),
             Err(kube::Error::Api(status)) if status.code == 409 => continue,

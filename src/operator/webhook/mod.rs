@@ -36,6 +36,32 @@ use crate::api::Store;
 use crate::api::policy::StorePolicy;
 pub use register::{ClientConfig, object_selector};
 
+/// Writes `fresh` when nothing exists yet, else merges `changes` only if the
+/// object is still the one read (its resourceVersion): a compare-and-swap.
+/// A 409 means someone wrote first: read again and decide again.
+async fn compare_and_swap<K>(
+    api: &Api<K>,
+    existing: Option<&K>,
+    fresh: &K,
+    mut changes: serde_json::Value,
+) -> std::result::Result<(), kube::Error>
+where
+    K: kube::Resource + Clone + serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let Some(current) = existing else {
+        return api.create(&PostParams::default(), fresh).await.map(|_| ());
+    };
+    let name = current.meta().name.clone().unwrap_or_default();
+    changes["metadata"]["resourceVersion"] = current.meta().resource_version.clone().into();
+    api.patch(
+        &name,
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(&changes),
+    )
+    .await
+    .map(|_| ())
+}
+
 /// How often the certificates are checked for renewal.
 const RENEWAL_CHECK: Duration = Duration::from_secs(12 * 3600);
 
