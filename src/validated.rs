@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use crate::api::labels::{COMPONENT, MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL};
 use crate::api::validation::{self, Invalid};
-use crate::api::{Plan, Store, store_namespace};
+use crate::api::{Store, store_namespace};
 use crate::settings::{PlanSpec, Settings};
 
 pub const DEFAULT_CURRENCY: &str = "USD";
@@ -33,10 +33,8 @@ pub struct ValidatedStore<'a> {
     pub namespace: String,
     pub uid: String,
     pub created: Option<Time>,
-    pub generation: Option<i64>,
     pub host: String,
     pub url: String,
-    pub plan_name: Plan,
     pub plan: &'a PlanSpec,
     pub suspend: bool,
     pub setup: SetupRequest,
@@ -99,10 +97,8 @@ impl<'a> ValidatedStore<'a> {
             tenant_namespace,
             uid,
             created: store.metadata.creation_timestamp.clone(),
-            generation: store.metadata.generation,
             host,
             url,
-            plan_name: spec.plan,
             plan: settings.plans.get(spec.plan),
             suspend: spec.suspend,
             name,
@@ -179,6 +175,7 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::store;
     use super::*;
+    use crate::api::Plan;
 
     #[test]
     fn defaults_are_resolved_once() {

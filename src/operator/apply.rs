@@ -147,8 +147,8 @@ where
 }
 
 /// Deletes an object of the owned namespace when it exists (in the
-/// background: its pods go with it). Returns whether there was one.
-pub async fn delete<K>(client: &Client, owned: &Owned, name: &str) -> Result<bool>
+/// background: its pods go with it).
+pub async fn delete<K>(client: &Client, owned: &Owned, name: &str) -> Result<()>
 where
     K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
     K::DynamicType: Default,
@@ -158,8 +158,8 @@ where
         .delete(name, &DeleteParams::background())
         .await
     {
-        Ok(_) => Ok(true),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
         Err(e) => Err(Error::api(format!("delete {}", describe::<K>(owned, name)))(e)),
     }
 }

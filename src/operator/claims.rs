@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
+use super::steps::Step;
 use crate::api::conditions;
 use crate::api::{Store, StoreStatus};
 
@@ -37,8 +38,8 @@ pub fn taken_by_another(me: &Claimant, host: &str, base_domain: &str, all: &[Arc
 /// The status says the store is served at `host` (its Ingress step holds).
 pub fn routed_at(status: &StoreStatus, host: &str) -> bool {
     let url_host = status.url.as_deref().and_then(|u| u.split("://").nth(1));
-    let routed =
-        conditions::find(&status.conditions, "Ingress").is_some_and(|c| c.status == "True");
+    let routed = conditions::find(&status.conditions, Step::Ingress.as_str())
+        .is_some_and(|c| c.status == "True");
     routed && url_host == Some(host)
 }
 

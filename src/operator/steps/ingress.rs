@@ -8,8 +8,7 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 
-use super::Run;
-use crate::api::conditions;
+use super::{Run, Step};
 use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
 use crate::guardrails::{ROUTE_POLICIES, route_policies};
@@ -41,7 +40,8 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
     }
     if !(setup_done || run.installed()) {
         // Removed once; later reconciles find the condition already says so.
-        let said = conditions::find(&run.previous.conditions, "Ingress")
+        let said = run
+            .previous(Step::Ingress)
             .is_some_and(|c| c.reason == NOT_ROUTED);
         if !said {
             delete::<Ingress>(client, owned, WORDPRESS).await?;

@@ -86,6 +86,14 @@ impl Run<'_> {
     fn client(&self) -> &kube::Client {
         &self.ctx.client
     }
+
+    /// The condition a step had in the status this reconcile started from.
+    fn previous(
+        &self,
+        step: Step,
+    ) -> Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
+        crate::api::conditions::find(&self.previous.conditions, step.as_str())
+    }
 }
 
 /// Runs the steps in order. Returns what was observed, and the API error that

@@ -6,8 +6,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
 use kube::api::ListParams;
 
-use super::Run;
-use crate::api::conditions;
+use super::{Run, Step};
 use crate::api::labels::{ADMIN_SECRET, DATABASE};
 use crate::engines::woocommerce as wc;
 use crate::operator::apply::{Owned, create_once, get};
@@ -36,7 +35,8 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     if missing.is_empty() {
         return Ok(exist());
     }
-    let made_before = conditions::find(&run.previous.conditions, "Secrets")
+    let made_before = run
+        .previous(Step::Secrets)
         .is_some_and(|c| c.status == "True")
         || get::<StatefulSet>(client, owned, DATABASE).await?.is_some();
     if made_before {

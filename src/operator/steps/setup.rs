@@ -7,8 +7,7 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 
-use super::{Run, explain};
-use crate::api::conditions;
+use super::{Run, Step, explain};
 use crate::api::labels::SETUP;
 use crate::engines::woocommerce as wc;
 use crate::operator::apply::{Owned, annotate, apply as apply_object, delete, get};
@@ -86,7 +85,7 @@ async fn observe(run: &Run<'_>, owned: &Owned, job: &Job) -> Result<StepState> {
 
 /// While suspended, the setup step keeps what it last was.
 fn as_before(run: &Run<'_>) -> StepState {
-    match conditions::find(&run.previous.conditions, "Setup") {
+    match run.previous(Step::Setup) {
         Some(c) if c.status == "True" => StepState::done(&c.reason, c.message.clone()),
         _ => StepState::waiting("Suspended", "runs when the store is resumed"),
     }
