@@ -4,6 +4,7 @@
 mod common;
 
 use assert_cmd::cargo::cargo_bin;
+use common::stores::nexus_as;
 use common::{TestNamespace, admin, kubeconfig};
 use kube::Api;
 use kube::runtime::conditions;
@@ -18,14 +19,6 @@ async fn tenant(user: &str) -> TestNamespace {
     let ns = TestNamespace::new(&admin, &format!("tenant-{user}")).await;
     ns.grant(&admin, user, "nexus-tenant").await;
     ns
-}
-
-fn nexus_as(user: &str, namespace: &str) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(cargo_bin("kubectl-nexus"));
-    cmd.arg(format!("--kubeconfig={}", kubeconfig(user).display()))
-        .args(["-n", namespace])
-        .env_remove("KUBECONFIG");
-    cmd
 }
 
 fn stdout_json(cmd: &mut assert_cmd::Command) -> Value {

@@ -433,15 +433,11 @@ mod tests {
     }
 
     #[test]
-    fn the_currency_list_is_unique_and_the_cel_rule_holds_it_all() {
+    fn the_currency_list_has_no_code_twice() {
         let mut sorted = CURRENCIES.to_vec();
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), CURRENCIES.len(), "a code is listed twice");
-        let rule = currency_cel();
-        for code in CURRENCIES {
-            assert!(rule.contains(&format!("'{code}'")), "{code}");
-        }
     }
 
     #[test]

@@ -150,41 +150,46 @@ fn meta(name: &str) -> ObjectMeta {
     }
 }
 
-pub fn mutating(config: &Config, ca_pem: &str) -> MutatingWebhookConfiguration {
-    MutatingWebhookConfiguration {
-        metadata: meta(&config.configuration),
-        webhooks: Some(vec![MutatingWebhook {
-            name: "owner.stores.nexus.dev".into(),
-            client_config: config.client.for_path("/mutate", ca_pem),
-            rules: Some(rules()),
-            failure_policy: Some("Fail".into()),
-            match_policy: Some("Equivalent".into()),
-            side_effects: "NoneOnDryRun".into(),
-            timeout_seconds: Some(5),
-            admission_review_versions: vec!["v1".into()],
-            object_selector: config.object_selector.clone(),
-            reinvocation_policy: Some("Never".into()),
-            ..MutatingWebhook::default()
-        }]),
+/// The settings both webhooks share: stores only, fail closed, short.
+fn webhook(config: &Config, ca_pem: &str, name: &str, path: &str) -> ValidatingWebhook {
+    ValidatingWebhook {
+        name: name.into(),
+        client_config: config.client.for_path(path, ca_pem),
+        rules: Some(rules()),
+        failure_policy: Some("Fail".into()),
+        match_policy: Some("Equivalent".into()),
+        side_effects: "NoneOnDryRun".into(),
+        timeout_seconds: Some(5),
+        admission_review_versions: vec!["v1".into()],
+        object_selector: config.object_selector.clone(),
+        ..ValidatingWebhook::default()
     }
 }
 
 pub fn validating(config: &Config, ca_pem: &str) -> ValidatingWebhookConfiguration {
     ValidatingWebhookConfiguration {
         metadata: meta(&config.configuration),
-        webhooks: Some(vec![ValidatingWebhook {
-            name: "validate.stores.nexus.dev".into(),
-            client_config: config.client.for_path("/validate", ca_pem),
-            rules: Some(rules()),
-            failure_policy: Some("Fail".into()),
-            match_policy: Some("Equivalent".into()),
-            side_effects: "NoneOnDryRun".into(),
-            timeout_seconds: Some(5),
-            admission_review_versions: vec!["v1".into()],
-            object_selector: config.object_selector.clone(),
-            ..ValidatingWebhook::default()
-        }]),
+        webhooks: Some(vec![webhook(
+            config,
+            ca_pem,
+            "validate.stores.nexus.dev",
+            "/validate",
+        )]),
     }
+}
+
+/// The mutating webhook is the validating one's fields (the two types share
+/// their shape) plus its reinvocation policy.
+pub fn mutating(config: &Config, ca_pem: &str) -> Result<MutatingWebhookConfiguration> {
+    let shared = webhook(config, ca_pem, "owner.stores.nexus.dev", "/mutate");
+    let mut hook: MutatingWebhook = serde_json::to_value(shared)
+        .and_then(serde_json::from_value)
+        .map_err(|e| Error::Webhook(format!("the mutating webhook: {e}")))?;
+    hook.reinvocation_policy = Some("Never".into());
+    Ok(MutatingWebhookConfiguration {
+        metadata: meta(&config.configuration),
+        webhooks: Some(vec![hook]),
+    })
 }
 
 async fn apply_cluster<K>(client: &Client, object: &K) -> Result<()>
@@ -205,7 +210,7 @@ where
 
 /// Applies both configurations (server-side; the same from every replica).
 pub async fn apply(client: &Client, config: &Config, ca_pem: &str) -> Result<()> {
-    apply_cluster(client, &mutating(config, ca_pem)).await?;
+    apply_cluster(client, &mutating(config, ca_pem)?).await?;
     apply_cluster(client, &validating(config, ca_pem)).await
 }
 
@@ -266,9 +271,13 @@ mod tests {
             Some(&["stores".to_string()][..])
         );
         assert_eq!(hook.client_config.ca_bundle.as_ref().unwrap().0, b"CA");
+        let mutating = mutating(&config, "CA").unwrap().webhooks.unwrap();
+        assert_eq!(mutating[0].name, "owner.stores.nexus.dev");
+        assert_eq!(mutating[0].failure_policy.as_deref(), Some("Fail"));
+        assert_eq!(mutating[0].reinvocation_policy.as_deref(), Some("Never"));
         assert_eq!(
-            mutating(&config, "CA").webhooks.unwrap()[0].timeout_seconds,
-            Some(5)
+            mutating[0].client_config.url.as_deref(),
+            Some("https://127.0.0.1:9443/mutate")
         );
     }
 }
