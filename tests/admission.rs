@@ -14,8 +14,11 @@ use common::operator::{Scope, free_port};
 use common::stores::*;
 use common::wait_for;
 use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{Patch, PatchParams};
 use kube::{Api, ResourceExt};
 use nexus::api::{Phase, Store};
+use serde_json::json;
 
 /// kubectl as `user` with `input` on stdin; returns (success, stderr).
 fn kubectl_as(user: &str, args: &[&str], input: &str) -> (bool, String) {
@@ -232,6 +235,80 @@ async fn with_no_replica_answering_store_writes_fail_and_say_so() {
     let outside = "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {name: outside}\nspec: {engine: woocommerce}\n";
     let (created, stderr) = kubectl_as("alice", &["-n", &ns.name, "create", "-f", "-"], outside);
     assert!(created, "{stderr}");
+
+    // The README's way out with the operator gone: delete both configurations.
+    let configurations = format!("nexus-{}", scope.id);
+    common::kubectl(
+        "admin",
+        &[
+            "delete",
+            "mutatingwebhookconfiguration,validatingwebhookconfiguration",
+            &configurations,
+        ],
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let after = store_yaml(&scope, &ns.name, "after-delete", "");
+    loop {
+        let (created, stderr) = kubectl_as("alice", &["create", "-f", "-"], &after);
+        if created {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "store writes still fail after the configurations were deleted: {stderr}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_serving_certificate_due_for_renewal_is_renewed_by_the_same_ca() {
+    let (admin, ns, scope) = tenant("adm-renew").await;
+    let secrets = Api::<Secret>::namespaced(admin.clone(), "default");
+    let secret_name = format!("nexus-webhook-{}", scope.id);
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut first = scope.start("first", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+    first.stop();
+    let before = secrets.get(&secret_name).await.unwrap();
+    let data = |s: &Secret, key: &str| s.data.as_ref().unwrap()[key].0.clone();
+
+    // Make it due: it expires in a day, well inside the 30 days of renewal.
+    let soon = (k8s_openapi::jiff::Timestamp::now()
+        + k8s_openapi::jiff::SignedDuration::from_hours(24))
+    .to_string();
+    let due = json!({"metadata": {"annotations": {"nexus.dev/serving-not-after": soon}}});
+    secrets
+        .patch(&secret_name, &PatchParams::default(), &Patch::Merge(&due))
+        .await
+        .unwrap();
+
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _second = scope.start("second", &args);
+    let renewed = |s: Option<&Secret>| {
+        s.and_then(|s| s.annotations().get("nexus.dev/serving-not-after"))
+            .and_then(|t| t.parse::<k8s_openapi::jiff::Timestamp>().ok())
+            .is_some_and(|t| {
+                t > k8s_openapi::jiff::Timestamp::now()
+                    + k8s_openapi::jiff::SignedDuration::from_hours(24 * 300)
+            })
+    };
+    let after = wait_for(&secrets, &secret_name, 30, "a renewed certificate", renewed).await;
+    assert_eq!(
+        data(&after, "ca.crt"),
+        data(&before, "ca.crt"),
+        "the CA changed"
+    );
+    assert_eq!(data(&after, "ca.key"), data(&before, "ca.key"));
+    assert_ne!(
+        data(&after, "tls.crt"),
+        data(&before, "tls.crt"),
+        "not renewed"
+    );
+    // The API server, still trusting the same CA, admits through the renewed certificate.
+    wait_until_admitting(&scope, &ns.name).await;
 }
 
 #[tokio::test]
