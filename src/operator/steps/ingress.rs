@@ -29,7 +29,11 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
         routed: routed_at(run.previous, &store.host),
     };
     let base = &store.settings.base_domain;
-    if taken_by_another(&me, &store.host, base, &run.ctx.all_stores()) {
+    // Only a domain of the store's own can be contested: no store may ask
+    // for a host under the base domain but its own (ValidatedStore), so the
+    // fleet is searched only for those.
+    let own_domain = store.host != format!("{}.{base}", store.name);
+    if own_domain && taken_by_another(&me, &store.host, base, &run.ctx.all_stores()) {
         return Ok(StepState::failed(
             "DomainTaken",
             format!(
