@@ -230,30 +230,31 @@ fn router(state: Arc<AdmissionState>) -> Router {
 
 type Review = AdmissionReview<DynamicObject>;
 
-fn decide(
-    review: Review,
-    decision: impl FnOnce(&AdmissionRequest<DynamicObject>) -> AdmissionResponse,
-) -> Json<Review> {
-    let request: Result<AdmissionRequest<DynamicObject>, _> = review.try_into();
-    let response = match request {
-        Ok(request) => decision(&request),
-        Err(e) => AdmissionResponse::invalid(e.to_string()),
-    };
-    Json(response.into_review())
+/// The request in a review, or why it is malformed.
+fn request_of(review: Review) -> std::result::Result<AdmissionRequest<DynamicObject>, String> {
+    review
+        .try_into()
+        .map_err(|e: kube::core::admission::ConvertAdmissionReviewError| e.to_string())
+}
+
+fn malformed(reason: String) -> Json<Review> {
+    Json(AdmissionResponse::invalid(reason).into_review())
 }
 
 async fn mutate(Json(review): Json<Review>) -> Json<Review> {
-    decide(review, admission::mutate)
+    match request_of(review) {
+        Ok(request) => Json(admission::mutate(&request).into_review()),
+        Err(reason) => malformed(reason),
+    }
 }
 
 async fn validate(
     State(state): State<Arc<AdmissionState>>,
     Json(review): Json<Review>,
 ) -> Json<Review> {
-    let request: Result<AdmissionRequest<DynamicObject>, _> = review.try_into();
-    let request = match request {
+    let request = match request_of(review) {
         Ok(request) => request,
-        Err(e) => return Json(AdmissionResponse::invalid(e.to_string()).into_review()),
+        Err(reason) => return malformed(reason),
     };
     let facts = admission::Facts {
         operator: state.operator.clone(),
