@@ -16,6 +16,9 @@ _kubectl__nexus() {
             ",$1")
                 cmd="kubectl__nexus"
                 ;;
+            kubectl__nexus,audit)
+                cmd="kubectl__nexus__subcmd__audit"
+                ;;
             kubectl__nexus,generate)
                 cmd="kubectl__nexus__subcmd__generate"
                 ;;
@@ -25,11 +28,17 @@ _kubectl__nexus() {
             kubectl__nexus,operator)
                 cmd="kubectl__nexus__subcmd__operator"
                 ;;
+            kubectl__nexus,quota)
+                cmd="kubectl__nexus__subcmd__quota"
+                ;;
             kubectl__nexus,store)
                 cmd="kubectl__nexus__subcmd__store"
                 ;;
             kubectl__nexus,version)
                 cmd="kubectl__nexus__subcmd__version"
+                ;;
+            kubectl__nexus__subcmd__help,audit)
+                cmd="kubectl__nexus__subcmd__help__subcmd__audit"
                 ;;
             kubectl__nexus__subcmd__help,generate)
                 cmd="kubectl__nexus__subcmd__help__subcmd__generate"
@@ -39,6 +48,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__help,operator)
                 cmd="kubectl__nexus__subcmd__help__subcmd__operator"
+                ;;
+            kubectl__nexus__subcmd__help,quota)
+                cmd="kubectl__nexus__subcmd__help__subcmd__quota"
                 ;;
             kubectl__nexus__subcmd__help,store)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store"
@@ -122,12 +134,62 @@ _kubectl__nexus() {
 
     case "${cmd}" in
         kubectl__nexus)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store version operator generate help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota version operator generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__audit)
+            opts="-A -f -n -o -h -V --user --since --action --all-namespaces --verify --follow --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --action)
+                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted checkpoint" -- "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -202,8 +264,22 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help)
-            opts="store version operator generate help"
+            opts="store audit quota version operator generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -244,6 +320,20 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__operator)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__quota)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -384,7 +474,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__operator)
-            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --provisioning-timeout --orphan-scan-interval --concurrency --store-selector --lease-name --lease-namespace --identity --webhook-address --webhook-url --webhook-service --webhook-configuration --policy --webhook-secret --metrics-address --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --provisioning-timeout --orphan-scan-interval --concurrency --store-selector --lease-name --lease-namespace --identity --webhook-address --webhook-url --webhook-service --webhook-configuration --policy --webhook-secret --audit-retention --audit-sink-token-file --metrics-address --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,7 +588,57 @@ _kubectl__nexus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --audit-retention)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-sink-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --metrics-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__quota)
+            opts="-n -o -h -V --user --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -35,6 +35,8 @@ name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "store" -d 'Create, inspect and delete stores'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "version" -d 'Print the client version and, when reachable, the server version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
@@ -156,6 +158,43 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and _
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Provision a Failed store again'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l user -d 'Only what this user did (as the API server names them)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l since -d 'Only records this recent, such as 30m, 24h or 7d' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l action -d 'Only records of this action' -r -f -a "create\t''
+update\t''
+suspend\t''
+resume\t''
+retry\t''
+delete\t''
+ready\t''
+failed\t''
+degraded\t''
+deleted\t''
+checkpoint\t''"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s A -l all-namespaces -d 'Records of every namespace you may read'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l verify -d 'Check that no record was deleted or replaced; exit 1 naming the first broken link'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s f -l follow -d 'Keep printing new records as they are written'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -l user -d 'Ask about another user (needs the review-others verb on quotareviews.nexus.dev)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
@@ -193,6 +232,8 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-configuration -d 'Name of the webhook configurations (mutating and validating)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l policy -d 'The StorePolicy (cluster-scoped) the webhook enforces; none means no restrictions' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-secret -d 'Secret with the webhook\'s CA and serving certificate, in the lease namespace' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l audit-retention -d 'Audit records older than this are pruned (a checkpoint record keeps the chain verifiable); 0s keeps them forever' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l audit-sink-token-file -d 'File holding the bearer token the API server\'s audit webhook backend sends to /audit; with it, audit records get the requests\' source IPs and user agents. Without it, /audit is not served' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l metrics-address -d 'Address of /metrics, /healthz and /readyz' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l context -d 'The kubeconfig context to use' -r
@@ -215,11 +256,13 @@ yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "store" -d 'Create, inspect and delete stores'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store version operator generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota version operator generate help" -f -a "store" -d 'Create, inspect and delete stores'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota version operator generate help" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota version operator generate help" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota version operator generate help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota version operator generate help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota version operator generate help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota version operator generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "create" -d 'Create a store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'

@@ -32,6 +32,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Create, inspect and delete stores')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who did what to stores: the audit records, oldest first')
+            [CompletionResult]::new('quota', 'quota', [CompletionResultType]::ParameterValue, 'Show your store limits and usage, and a store''s resource quota')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client version and, when reachable, the server version')
             [CompletionResult]::new('operator', 'operator', [CompletionResultType]::ParameterValue, 'Run the operator that provisions stores (in the cluster or from here)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
@@ -206,6 +208,41 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
         'kubectl-nexus;store;help;help' {
             break
         }
+        'kubectl-nexus;audit' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only what this user did (as the API server names them)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only records this recent, such as 30m, 24h or 7d')
+            [CompletionResult]::new('--action', '--action', [CompletionResultType]::ParameterName, 'Only records of this action')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'Records of every namespace you may read')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'Records of every namespace you may read')
+            [CompletionResult]::new('--verify', '--verify', [CompletionResultType]::ParameterName, 'Check that no record was deleted or replaced; exit 1 naming the first broken link')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep printing new records as they are written')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing new records as they are written')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-nexus;quota' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Ask about another user (needs the review-others verb on quotareviews.nexus.dev)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;version' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
@@ -247,6 +284,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--webhook-configuration', '--webhook-configuration', [CompletionResultType]::ParameterName, 'Name of the webhook configurations (mutating and validating)')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The StorePolicy (cluster-scoped) the webhook enforces; none means no restrictions')
             [CompletionResult]::new('--webhook-secret', '--webhook-secret', [CompletionResultType]::ParameterName, 'Secret with the webhook''s CA and serving certificate, in the lease namespace')
+            [CompletionResult]::new('--audit-retention', '--audit-retention', [CompletionResultType]::ParameterName, 'Audit records older than this are pruned (a checkpoint record keeps the chain verifiable); 0s keeps them forever')
+            [CompletionResult]::new('--audit-sink-token-file', '--audit-sink-token-file', [CompletionResultType]::ParameterName, 'File holding the bearer token the API server''s audit webhook backend sends to /audit; with it, audit records get the requests'' source IPs and user agents. Without it, /audit is not served')
             [CompletionResult]::new('--metrics-address', '--metrics-address', [CompletionResultType]::ParameterName, 'Address of /metrics, /healthz and /readyz')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
@@ -276,6 +315,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
         }
         'kubectl-nexus;help' {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Create, inspect and delete stores')
+            [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who did what to stores: the audit records, oldest first')
+            [CompletionResult]::new('quota', 'quota', [CompletionResultType]::ParameterValue, 'Show your store limits and usage, and a store''s resource quota')
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client version and, when reachable, the server version')
             [CompletionResult]::new('operator', 'operator', [CompletionResultType]::ParameterValue, 'Run the operator that provisions stores (in the cluster or from here)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
@@ -311,6 +352,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;help;store;retry' {
+            break
+        }
+        'kubectl-nexus;help;audit' {
+            break
+        }
+        'kubectl-nexus;help;quota' {
             break
         }
         'kubectl-nexus;help;version' {

@@ -228,6 +228,49 @@ spec:
 EOF
 }
 
+# The API server sends its audit events for stores to an operator's /audit
+# (an audit webhook backend) at 127.0.0.1:$audit_sink_port, trusting the
+# cluster CA and sending a bearer token. A test that wants source IPs runs an
+# operator there with the serving certificate made here (audit-sink.crt) and
+# --audit-sink-token-file=$dir/audit-sink.token; with nobody listening the
+# API server drops the events after its retries, and nothing else changes.
+make_audit_backend() {
+  serving_cert audit-sink "IP:127.0.0.1"
+  python3 -c 'import secrets; print(secrets.token_hex(24))' >"$dir/audit-sink.token"
+  chmod 600 "$dir/audit-sink.token"
+  cat >"$dir/audit-policy.yaml" <<EOF
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+  resources:
+  - group: nexus.dev
+    resources: ["stores"]
+- level: None
+EOF
+  cat >"$dir/audit-webhook.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: nexus-audit-sink
+  cluster:
+    server: https://127.0.0.1:$audit_sink_port/audit
+    certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+- name: kube-apiserver
+  user:
+    token: $(cat "$dir/audit-sink.token")
+contexts:
+- name: audit
+  context:
+    cluster: nexus-audit-sink
+    user: kube-apiserver
+current-context: audit
+EOF
+  chmod 600 "$dir/audit-webhook.kubeconfig"
+}
+
 # --- commands -----------------------------------------------------------------
 
 cmd_up() {
@@ -246,17 +289,20 @@ cmd_up() {
   local started=$SECONDS
   mkdir -p "$dir/logs" "$dir/pids" "$dir/etcd" "$dir/volumes"
 
-  local etcd_port etcd_peer_port kcm_port sched_port kwok_port
+  local etcd_port etcd_peer_port kcm_port sched_port kwok_port audit_sink_port
   api_port=${NEXUS_TEST_CLUSTER_API_PORT:-$(free_port)}
   port_is_free "$api_port" || die "port $api_port on 127.0.0.1 is busy (set NEXUS_TEST_CLUSTER_API_PORT to another or leave it unset)"
   etcd_port=$(free_port) etcd_peer_port=$(free_port) kcm_port=$(free_port)
   sched_port=$(free_port) kwok_port=$(free_port)
+  audit_sink_port=$(free_port)
   cat >"$dir/ports.env" <<EOF
 api_port=$api_port
 etcd_port=$etcd_port
+audit_sink_port=$audit_sink_port
 EOF
 
   make_identities
+  make_audit_backend
 
   start etcd "$bin/etcd" --name=nexus-test --data-dir="$dir/etcd" \
     --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
@@ -274,7 +320,9 @@ EOF
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 \
     --authorization-mode=RBAC --allow-privileged=true --profiling=false \
-    --kubelet-preferred-address-types=InternalIP
+    --kubelet-preferred-address-types=InternalIP \
+    --audit-policy-file="$dir/audit-policy.yaml" --audit-webhook-config-file="$dir/audit-webhook.kubeconfig" \
+    --audit-webhook-mode=batch --audit-webhook-batch-max-wait=1s --audit-webhook-initial-backoff=1s
   wait_for "kube-apiserver /readyz" 90 "$dir/logs/apiserver.log" \
     curl -fsS --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "https://127.0.0.1:$api_port/readyz"
 

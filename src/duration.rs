@@ -1,4 +1,4 @@
-//! Durations as users type them (`90s`, `10m`, `1h30m`, `500ms`) and as we
+//! Durations as users type them (`90s`, `10m`, `1h30m`, `500ms`, `90d`) and as we
 //! print them back. A building block: the CLI, the settings and the status use it.
 
 use std::time::Duration;
@@ -29,6 +29,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             "s" => Duration::from_secs(number),
             "m" => Duration::from_secs(number.saturating_mul(60)),
             "h" => Duration::from_secs(number.saturating_mul(3600)),
+            "d" => Duration::from_secs(number.saturating_mul(86400)),
             "" => return Err(format!("{text:?} has no unit; {hint}")),
             other => return Err(format!("unknown unit {other:?} in {text:?}; {hint}")),
         };

@@ -278,14 +278,19 @@ pub fn route_policies(ctx: &ValidatedStore) -> Vec<NetworkPolicy> {
 /// The names of every policy `route_policies` may make, to remove them.
 pub const ROUTE_POLICIES: [&str; 2] = [ALLOW_INGRESS_POLICY, ALLOW_ACME_SOLVER_POLICY];
 
-/// Read access for the tenant's people: pods, their logs, the credentials.
+/// Read access for the tenant's people: pods, their logs, the store's
+/// quota (`kubectl nexus quota STORE`), the credentials.
 pub fn tenant_role(ctx: &ValidatedStore) -> Role {
     Role {
         metadata: meta(ctx, TENANT_READ),
         rules: Some(vec![
             PolicyRule {
                 api_groups: Some(vec![String::new()]),
-                resources: Some(vec!["pods".into(), "pods/log".into()]),
+                resources: Some(vec![
+                    "pods".into(),
+                    "pods/log".into(),
+                    "resourcequotas".into(),
+                ]),
                 verbs: vec!["get".into(), "list".into(), "watch".into()],
                 ..PolicyRule::default()
             },

@@ -3,6 +3,7 @@
 
 pub mod admission;
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod duration;

@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use crate::cli::{Cli, Command, Generated, OutputFormat, StoreCommand};
-use crate::commands::{Session, generate, store, version};
+use crate::cli::{AuditArgs, Cli, Command, Generated, OutputFormat, StoreCommand};
+use crate::commands::{Session, audit, generate, quota, store, version};
 use crate::error::{Error, Result};
 use crate::output;
 
@@ -17,6 +17,15 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Operator(args) => {
             let session = Session::connect(global).await?;
             crate::operator::run(session.client, *args).await
+        }
+        Command::Quota(args) => {
+            let session = Session::connect(global).await?;
+            let view = quota::quota(&session, args.store.as_deref(), args.user.as_deref()).await?;
+            output::print(&view, format)
+        }
+        Command::Audit(args) => {
+            let session = Session::connect(global).await?;
+            run_audit(&session, &args, format).await
         }
         Command::Store(StoreCommand::Create(args)) if args.dry_run => {
             // A client-side dry run needs no cluster, only the namespace it would use.
@@ -94,6 +103,18 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
             output::print(&credentials, format)
         }
     }
+}
+
+async fn run_audit(session: &Session, args: &AuditArgs, format: OutputFormat) -> Result<()> {
+    if args.verify {
+        let verification = audit::verify_chains(session, args).await?;
+        output::print(&verification, format)?;
+        return verification.failure().map_or(Ok(()), Err);
+    }
+    if args.follow {
+        return audit::follow(session, args, format).await;
+    }
+    output::print(&audit::audit(session, args).await?, format)
 }
 
 fn run_generate(what: Generated, out: &std::path::Path) -> Result<()> {

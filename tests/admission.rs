@@ -10,10 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::operator::{Scope, free_port};
+use common::operator::free_port;
 use common::stores::*;
 use common::wait_for;
-use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, ResourceExt};
@@ -27,53 +26,6 @@ fn kubectl_as(user: &str, args: &[&str], input: &str) -> (bool, String) {
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn store_yaml(scope: &Scope, namespace: &str, name: &str, annotations: &str) -> String {
-    let (key, value) = scope.label();
-    format!(
-        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata:\n  name: {name}\n  namespace: {namespace}\n  labels: {{{key}: {value}}}\n  annotations: {{{annotations}}}\nspec: {{engine: woocommerce}}\n"
-    )
-}
-
-/// Waits until the API server calls the scope's webhook: a server-side dry
-/// run comes back with the owner recorded.
-async fn wait_until_admitting(scope: &Scope, namespace: &str) {
-    let configurations = Api::<ValidatingWebhookConfiguration>::all(common::admin().await);
-    let name = format!("nexus-{}", scope.id);
-    wait_for(
-        &configurations,
-        &name,
-        30,
-        "registered",
-        |c: Option<&ValidatingWebhookConfiguration>| c.is_some(),
-    )
-    .await;
-    let probe = store_yaml(scope, namespace, "admission-probe", "");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let out = common::kubectl_output(
-            "alice",
-            &[
-                "create",
-                "--dry-run=server",
-                "-o",
-                "jsonpath={.metadata.annotations.nexus\\.dev/owner}",
-                "-f",
-                "-",
-            ],
-            &probe,
-        );
-        if String::from_utf8_lossy(&out.stdout) == "alice" {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the webhook did not admit within 30s: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 #[tokio::test]

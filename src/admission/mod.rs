@@ -5,6 +5,7 @@
 //! the StorePolicy are enforced here (the limits' ledgers in `ledger`).
 
 pub mod ledger;
+pub mod quota;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

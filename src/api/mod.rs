@@ -1,8 +1,10 @@
 //! The `Store` API (group `nexus.dev`), shared by the CLI and the operator.
 
+pub mod audit;
 pub mod conditions;
 pub mod labels;
 pub mod policy;
+pub mod quota;
 pub mod store;
 pub mod validation;
 

@@ -64,6 +64,18 @@ pub enum Command {
     #[command(subcommand)]
     Store(StoreCommand),
 
+    /// Show who did what to stores: the audit records, oldest first.
+    #[command(
+        after_help = "Examples:\n  kubectl nexus audit                       # every store in the namespace\n  kubectl nexus audit shop --since 24h\n  kubectl nexus audit -A --user alice --action delete\n  kubectl nexus audit --verify              # exit 1 when a record was deleted or replaced\n  kubectl nexus audit -f                    # keep printing new records"
+    )]
+    Audit(AuditArgs),
+
+    /// Show your store limits and usage, and a store's resource quota.
+    #[command(
+        after_help = "Examples:\n  kubectl nexus quota              # your limits and usage in this namespace\n  kubectl nexus quota shop         # and the store's ResourceQuota\n  kubectl nexus quota --user alice # an admin asks about alice"
+    )]
+    Quota(QuotaArgs),
+
     /// Print the client version and, when reachable, the server version.
     Version,
 
@@ -103,6 +115,80 @@ pub enum StoreCommand {
 
     /// Provision a Failed store again.
     Retry(NameArg),
+}
+
+#[derive(Args, Debug)]
+pub struct QuotaArgs {
+    /// Also show this store's ResourceQuota (used / hard).
+    pub store: Option<String>,
+
+    /// Ask about another user (needs the review-others verb on quotareviews.nexus.dev).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct AuditArgs {
+    /// Only this store's records.
+    pub store: Option<String>,
+
+    /// Only what this user did (as the API server names them).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Only records this recent, such as 30m, 24h or 7d.
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub since: Option<Duration>,
+
+    /// Only records of this action.
+    #[arg(long, value_enum)]
+    pub action: Option<AuditActionArg>,
+
+    /// Records of every namespace you may read.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Check that no record was deleted or replaced; exit 1 naming the first broken link.
+    #[arg(long, conflicts_with = "follow")]
+    pub verify: bool,
+
+    /// Keep printing new records as they are written.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditActionArg {
+    Create,
+    Update,
+    Suspend,
+    Resume,
+    Retry,
+    Delete,
+    Ready,
+    Failed,
+    Degraded,
+    Deleted,
+    Checkpoint,
+}
+
+impl From<AuditActionArg> for crate::api::audit::AuditAction {
+    fn from(action: AuditActionArg) -> Self {
+        use crate::api::audit::AuditAction as A;
+        match action {
+            AuditActionArg::Create => A::Create,
+            AuditActionArg::Update => A::Update,
+            AuditActionArg::Suspend => A::Suspend,
+            AuditActionArg::Resume => A::Resume,
+            AuditActionArg::Retry => A::Retry,
+            AuditActionArg::Delete => A::Delete,
+            AuditActionArg::Ready => A::Ready,
+            AuditActionArg::Failed => A::Failed,
+            AuditActionArg::Degraded => A::Degraded,
+            AuditActionArg::Deleted => A::Deleted,
+            AuditActionArg::Checkpoint => A::Checkpoint,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

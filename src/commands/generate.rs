@@ -9,12 +9,16 @@ use clap_complete::Shell;
 use kube::CustomResourceExt;
 
 use crate::api::Store;
+use crate::api::audit::AuditRecord;
 use crate::api::policy::StorePolicy;
+use crate::api::quota::QuotaReview;
 use crate::cli::{Cli, Generated};
 use crate::error::{Error, Result};
 
 pub const CRD_FILE: &str = "crds/nexus.dev_stores.yaml";
 pub const POLICY_CRD_FILE: &str = "crds/nexus.dev_storepolicies.yaml";
+pub const AUDIT_CRD_FILE: &str = "crds/nexus.dev_auditrecords.yaml";
+pub const QUOTA_REVIEW_CRD_FILE: &str = "crds/nexus.dev_quotareviews.yaml";
 pub const BIN: &str = "kubectl-nexus";
 
 /// Every generated file, as (path relative to the repository root, contents).
@@ -25,6 +29,14 @@ pub fn files(what: Generated) -> Result<Vec<(PathBuf, Vec<u8>)>> {
         files.push((
             PathBuf::from(POLICY_CRD_FILE),
             one_crd(StorePolicy::crd())?.into_bytes(),
+        ));
+        files.push((
+            PathBuf::from(AUDIT_CRD_FILE),
+            one_crd(AuditRecord::crd())?.into_bytes(),
+        ));
+        files.push((
+            PathBuf::from(QUOTA_REVIEW_CRD_FILE),
+            one_crd(QuotaReview::crd())?.into_bytes(),
         ));
     }
     if matches!(what, Generated::All | Generated::Completions) {
@@ -68,9 +80,11 @@ fn one_crd(
 /// Every CRD as one multi-document YAML stream, for `generate crds --out -`.
 pub fn crd_yaml() -> Result<String> {
     Ok(format!(
-        "{}---\n{}",
+        "{}---\n{}---\n{}---\n{}",
         one_crd(Store::crd())?,
-        one_crd(StorePolicy::crd())?
+        one_crd(StorePolicy::crd())?,
+        one_crd(AuditRecord::crd())?,
+        one_crd(QuotaReview::crd())?
     ))
 }
 

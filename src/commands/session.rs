@@ -8,6 +8,9 @@ use kube::{Client, Config};
 use crate::cli::GlobalArgs;
 use crate::error::{Error, Result, chain};
 
+/// What requests say they come from: `kubectl-nexus/<version>`.
+pub const USER_AGENT: &str = concat!("kubectl-nexus/", env!("CARGO_PKG_VERSION"));
+
 /// A client plus the namespace the user means.
 #[derive(Clone)]
 pub struct Session {
@@ -40,6 +43,13 @@ impl Session {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
+        let mut config = config;
+        // Like kubectl's: the API server's audit log (and Nexus's audit
+        // records) say which client made a request.
+        config.headers.push((
+            axum::http::header::USER_AGENT,
+            axum::http::HeaderValue::from_static(USER_AGENT),
+        ));
         let client = Client::try_from(config).map_err(|e| Error::Kubeconfig(chain(&e)))?;
         Ok(Session { client, namespace })
     }

@@ -158,6 +158,17 @@ pub struct OperatorArgs {
     )]
     pub webhook_secret: String,
 
+    /// Audit records older than this are pruned (a checkpoint record keeps
+    /// the chain verifiable); 0s keeps them forever.
+    #[arg(long, env = "NEXUS_AUDIT_RETENTION", default_value = "90d", value_parser = crate::duration::parse)]
+    pub audit_retention: Duration,
+
+    /// File holding the bearer token the API server's audit webhook backend
+    /// sends to /audit; with it, audit records get the requests' source IPs
+    /// and user agents. Without it, /audit is not served.
+    #[arg(long, env = "NEXUS_AUDIT_SINK_TOKEN_FILE", value_name = "FILE")]
+    pub audit_sink_token_file: Option<PathBuf>,
+
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, env = "NEXUS_METRICS_ADDRESS", default_value = "0.0.0.0:8080")]
     pub metrics_address: String,

@@ -23,6 +23,8 @@ pub struct Context {
     /// Consecutive errors per store (namespace/name), for its backoff.
     pub failures: Mutex<HashMap<String, u32>>,
     pub stores: StoreCache,
+    /// Where lifecycle events are recorded.
+    pub audit: Arc<super::audit::AuditLog>,
 }
 
 /// The first retry after an error, and the most a store waits between retries.

@@ -3,6 +3,7 @@
 //! (kubeconfig). Only the holder of the leader Lease reconciles.
 
 pub mod apply;
+pub mod audit;
 pub mod claims;
 pub mod config;
 pub mod context;
@@ -47,6 +48,9 @@ use config::OperatorArgs;
 use context::Context;
 use metrics::{HttpState, Metrics};
 
+/// How often the leader prunes audit records past retention.
+const AUDIT_RETENTION_EVERY: Duration = Duration::from_secs(3600);
+
 pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
     let settings = config::settings(&args).map_err(CliError::Usage)?;
     check_crd(&client).await?;
@@ -76,11 +80,15 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
 
     let identity = args.identity.clone().unwrap_or_else(default_identity);
     let lease_namespace = args.lease_namespace.clone().unwrap_or_else(pod_namespace);
+    let operator = webhook::whoami(&client)
+        .await
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    let audit = Arc::new(audit::AuditLog::new(client.clone(), operator));
     // Admission is served by every replica, before and whatever the election.
     if let Some(config) =
         webhook::Config::from_args(&args, &lease_namespace).map_err(CliError::Usage)?
     {
-        webhook::start(client.clone(), config)
+        webhook::start(client.clone(), config, audit.clone())
             .await
             .map_err(|e| CliError::Other(format!("cannot start the admission webhook: {e}")))?;
     }
@@ -127,6 +135,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 metrics: metrics.clone(),
                 failures: Mutex::new(Default::default()),
                 stores: cache.clone(),
+                audit: audit.clone(),
             });
             let lost = async {
                 while leader.changed().await.is_ok() {
@@ -136,10 +145,17 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 }
             };
             let orphans = orphans::watch(context.clone(), args.orphan_scan_interval);
+            let retention = async {
+                if args.audit_retention.is_zero() {
+                    return futures::future::pending().await;
+                }
+                audit::retain(audit.clone(), args.audit_retention, AUDIT_RETENTION_EVERY).await
+            };
             let controller = controller(client.clone(), &args, context, cache);
             tokio::select! {
                 _ = controller => Ok(()),
                 _ = orphans => Ok(()),
+                _ = retention => Ok(()),
                 _ = &mut shutdown => Ok(()),
                 _ = lost => Err(CliError::Other("lost the leader lease; exiting so a fresh start can compete again".into())),
             }

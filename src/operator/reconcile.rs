@@ -22,11 +22,13 @@ use super::error::{Error, Result};
 use super::readers::CERTIFICATE_PENDING;
 use super::status::{self, Inputs, Observed};
 use super::steps::{self, Run, Step};
+use crate::api::audit::{AuditAction, AuditOutcome};
 use crate::api::conditions::{self, READY};
 use crate::api::labels::{ADMIN_SECRET, FINALIZER, STORE_UID_LABEL};
 use crate::api::{
     EngineVersions, Phase, RETRY_ANNOTATION, SecretReference, Store, StoreStatus, store_namespace,
 };
+use crate::audit::event as audit_event;
 use crate::validated::ValidatedStore;
 
 /// How often a settled store is looked at again.
@@ -190,6 +192,9 @@ async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
     if &previous == next {
         return Ok(());
     }
+    if previous.phase != next.phase {
+        record_phase(store, next, ctx).await?;
+    }
     let stores: Api<Store> =
         Api::namespaced(ctx.client.clone(), &store.namespace().unwrap_or_default());
     let body = json!({
@@ -212,6 +217,29 @@ async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
         announce(store, &previous, next, ctx).await;
     }
     Ok(())
+}
+
+/// An audit record of a phase the store reached, written before the status
+/// says so: a status written means its record exists (a retry after a failed
+/// status write may record the phase twice, never zero times).
+async fn record_phase(store: &Store, next: &StoreStatus, ctx: &Context) -> Result<()> {
+    let ready = conditions::find(&next.conditions, READY);
+    let (reason, message) = ready
+        .map(|c| (c.reason.as_str(), c.message.as_str()))
+        .unwrap_or_default();
+    let Some(event) =
+        audit_event::from_phase(next.phase.unwrap_or(Phase::Pending), reason, message)
+    else {
+        return Ok(());
+    };
+    ctx.audit
+        .report(
+            &store.namespace().unwrap_or_default(),
+            &store.name_any(),
+            event,
+        )
+        .await
+        .map(|_| ())
 }
 
 /// An Event on the Store for each phase transition, and the metrics that go with it.
@@ -268,6 +296,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
         .map_err(Error::api(action("read")))?
     else {
         info!(store = %store_key(store), "namespace gone; releasing the store");
+        record_deleted(store, ctx).await?;
         return Ok(Action::await_change());
     };
     if uid.is_empty() || existing.labels().get(STORE_UID_LABEL) != Some(&uid) {
@@ -287,6 +316,28 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let next = status_with(store, &previous, Phase::Deleting, "Deleting", &message);
     write_status(store, &next, ctx).await?;
     Err(Error::Waiting(message))
+}
+
+/// The record that a store is gone. A tenant namespace being deleted takes
+/// its records with it: nothing to write to, and nothing to hold up.
+async fn record_deleted(store: &Store, ctx: &Context) -> Result<()> {
+    let event = (
+        AuditAction::Deleted,
+        AuditOutcome::Succeeded,
+        "the store's namespace and everything in it are deleted".to_string(),
+    );
+    let namespace = store.namespace().unwrap_or_default();
+    match ctx.audit.report(&namespace, &store.name_any(), event).await {
+        Ok(_) => Ok(()),
+        Err(Error::Api {
+            source: kube::Error::Api(status),
+            ..
+        }) if status.code == 404 || status.message.contains("being terminated") => {
+            warn!(store = %store_key(store), "the tenant namespace is going away; no record of the deletion");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn image_tag(image: &str) -> String {

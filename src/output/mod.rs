@@ -50,6 +50,22 @@ pub fn write<T: Render + ?Sized>(
     }
 }
 
+/// One document of a stream (`-f -o json|yaml`): pretty JSON, or YAML
+/// after a `---` line.
+pub fn print_value<T: Serialize>(value: &T, format: OutputFormat) -> Result<()> {
+    let mut out = io::stdout().lock();
+    let text = match format {
+        OutputFormat::Yaml => serde_yaml::to_string(value)
+            .map(|yaml| format!("---\n{yaml}"))
+            .map_err(|e| Error::Other(e.to_string()))?,
+        _ => serde_json::to_string_pretty(value)
+            .map(|json| format!("{json}\n"))
+            .map_err(|e| Error::Other(e.to_string()))?,
+    };
+    out.write_all(text.as_bytes()).map_err(io_error)?;
+    out.flush().map_err(io_error)
+}
+
 /// A write error; a reader that went away (`| head`) ends us quietly.
 pub fn io_error(err: io::Error) -> Error {
     if err.kind() == io::ErrorKind::BrokenPipe {

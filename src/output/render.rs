@@ -4,6 +4,8 @@ use std::io::{self, Write};
 
 use super::{Render, age, table};
 use crate::api::Store;
+use crate::commands::audit::{AuditTrail, Verification};
+use crate::commands::quota::{QuotaView, used_of};
 use crate::commands::store::{
     CreateOutcome, Credentials, DeleteOutcome, StoreDetails, StoreList, StoreSummary,
 };
@@ -284,5 +286,177 @@ impl Render for VersionInfo {
 
     fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{}", self.client_version)
+    }
+}
+
+impl Render for AuditTrail {
+    fn write_table(&self, out: &mut dyn Write, wide: bool) -> io::Result<()> {
+        if self.records.is_empty() {
+            let place = match &self.scope {
+                Some(ns) => format!("in namespace {ns:?}"),
+                None => "in any namespace".into(),
+            };
+            super::note(&format!("No audit records found {place}."));
+            return Ok(());
+        }
+        let all = self.scope.is_none();
+        let mut headers = Vec::new();
+        if all {
+            headers.push("NAMESPACE");
+        }
+        headers.extend([
+            "TIME", "SEQ", "STORE", "ACTION", "OUTCOME", "USER", "SOURCE",
+        ]);
+        if wide {
+            headers.extend(["GROUPS", "USER-AGENT"]);
+        }
+        headers.push("DETAILS");
+        let mut t = table::new(&headers);
+        let dash = |text: &str| {
+            if text.is_empty() {
+                "-".to_string()
+            } else {
+                text.to_string()
+            }
+        };
+        for r in &self.records {
+            let mut row = Vec::new();
+            if all {
+                row.push(r.namespace.clone());
+            }
+            let source = match (r.source_ips.is_empty(), r.request) {
+                (false, _) => r.source_ips.join(","),
+                (true, true) => "unknown".into(),
+                (true, false) => "-".into(),
+            };
+            row.extend([
+                seconds(&r.time),
+                r.sequence.to_string(),
+                dash(&r.store),
+                r.action.clone(),
+                r.outcome.clone(),
+                r.user.clone(),
+                source,
+            ]);
+            if wide {
+                row.extend([dash(&r.groups.join(",")), dash(&r.user_agent)]);
+            }
+            row.push(dash(&r.details));
+            t.add_row(row);
+        }
+        let text = table::render(&t);
+        let text = if self.headers {
+            text.as_str()
+        } else {
+            text.split_once('\n').map_or("", |(_, rows)| rows)
+        };
+        out.write_all(text.as_bytes())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        for r in &self.records {
+            writeln!(out, "auditrecord.nexus.dev/{}", r.record)?;
+        }
+        Ok(())
+    }
+}
+
+/// An RFC 3339 time to the second, for tables.
+fn seconds(time: &str) -> String {
+    match time.split_once('.') {
+        Some((whole, _)) => format!("{whole}Z"),
+        None => time.to_string(),
+    }
+}
+
+impl Render for Verification {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        let mut t = table::new(&["NAMESPACE", "RECORDS", "CHAIN"]);
+        for c in &self.chains {
+            let chain = match &c.broken {
+                Some(broken) => format!("BROKEN at {broken}"),
+                None => "intact".into(),
+            };
+            t.add_row(vec![c.namespace.clone(), c.records.to_string(), chain]);
+        }
+        out.write_all(table::render(&t).as_bytes())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        for c in &self.chains {
+            writeln!(out, "namespace/{}", c.namespace)?;
+        }
+        Ok(())
+    }
+}
+
+impl Render for QuotaView {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        let r = &self.report;
+        let mut t = table::new(&["SCOPE", "RESOURCE", "USED", "LIMIT", "NOTE"]);
+        let user = format!("user {}", r.user);
+        let namespace = format!("namespace {}", self.namespace);
+        let (used, limit) = used_of(&r.stores);
+        t.add_row(vec![
+            user.clone(),
+            "stores".into(),
+            used,
+            limit,
+            String::new(),
+        ]);
+        let (used, limit) = used_of(&r.creations);
+        let note = match &r.next_creation_at {
+            Some(at) => format!("next creation allowed at {at}"),
+            None => String::new(),
+        };
+        t.add_row(vec![
+            user.clone(),
+            format!("creations per {}", r.window),
+            used,
+            limit,
+            note,
+        ]);
+        let plans = match &r.allowed_plans {
+            Some(plans) => plans
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            None => "any".into(),
+        };
+        t.add_row(vec![user, "plans".into(), "-".into(), plans, String::new()]);
+        let (used, limit) = used_of(&r.namespace_stores);
+        t.add_row(vec![
+            namespace.clone(),
+            "stores".into(),
+            used,
+            limit,
+            format!("StorePolicy {}", r.policy),
+        ]);
+        for line in &self.namespace_quotas {
+            t.add_row(vec![
+                namespace.clone(),
+                line.resource.clone(),
+                line.used.clone(),
+                line.hard.clone(),
+                format!("ResourceQuota {}", line.quota),
+            ]);
+        }
+        if let Some(store) = &self.store {
+            for line in &store.lines {
+                t.add_row(vec![
+                    format!("store {}", store.name),
+                    line.resource.clone(),
+                    line.used.clone(),
+                    line.hard.clone(),
+                    format!("ResourceQuota {}", line.quota),
+                ]);
+            }
+        }
+        out.write_all(table::render(&t).as_bytes())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "user/{}", self.report.user)
     }
 }

@@ -326,6 +326,8 @@ pub async fn platform_installed() {
         for file in [
             "crds/nexus.dev_stores.yaml",
             "crds/nexus.dev_storepolicies.yaml",
+            "crds/nexus.dev_auditrecords.yaml",
+            "crds/nexus.dev_quotareviews.yaml",
             "config/rbac/nexus-tenant.yaml",
         ] {
             let out = Command::new("kubectl")
@@ -341,7 +343,12 @@ pub async fn platform_installed() {
             );
         }
         let crds = Api::<CustomResourceDefinition>::all(admin().await);
-        for crd in ["stores.nexus.dev", "storepolicies.nexus.dev"] {
+        for crd in [
+            "stores.nexus.dev",
+            "storepolicies.nexus.dev",
+            "auditrecords.nexus.dev",
+            "quotareviews.nexus.dev",
+        ] {
             wait_for(
                 &crds,
                 crd,

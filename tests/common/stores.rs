@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use std::time::Duration;
+
+use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
@@ -293,4 +296,52 @@ pub async fn wait_tenant_reader(admin: &Client, workload: &str, user: &str, pres
         listed == present
     };
     wait_for(&bindings, "nexus-tenant-read", 20, &what, matches).await;
+}
+
+/// A Store in the scope as YAML, with these annotations (YAML flow map entries).
+pub fn store_yaml(scope: &Scope, namespace: &str, name: &str, annotations: &str) -> String {
+    let (key, value) = scope.label();
+    format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata:\n  name: {name}\n  namespace: {namespace}\n  labels: {{{key}: {value}}}\n  annotations: {{{annotations}}}\nspec: {{engine: woocommerce}}\n"
+    )
+}
+
+/// Waits until the API server calls the scope's webhook: a server-side dry
+/// run comes back with the owner recorded.
+pub async fn wait_until_admitting(scope: &Scope, namespace: &str) {
+    let configurations = Api::<ValidatingWebhookConfiguration>::all(super::admin().await);
+    let name = format!("nexus-{}", scope.id);
+    wait_for(
+        &configurations,
+        &name,
+        30,
+        "registered",
+        |c: Option<&ValidatingWebhookConfiguration>| c.is_some(),
+    )
+    .await;
+    let probe = store_yaml(scope, namespace, "admission-probe", "");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = super::kubectl_output(
+            "alice",
+            &[
+                "create",
+                "--dry-run=server",
+                "-o",
+                "jsonpath={.metadata.annotations.nexus\\.dev/owner}",
+                "-f",
+                "-",
+            ],
+            &probe,
+        );
+        if String::from_utf8_lossy(&out.stdout) == "alice" {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the webhook did not admit within 30s: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -1,7 +1,9 @@
-//! The webhook's certificates when nothing else provides them: a CA and a
-//! serving certificate, made once and kept in a Secret that every replica
-//! shares, the serving certificate renewed a month before it expires (by the
-//! same CA, so the webhook configurations' caBundle stays valid).
+//! The webhook's certificates. When cert-manager (or anyone) fills the
+//! Secret with `ca.crt`, `tls.crt` and `tls.key`, they are served as they
+//! are and re-read as the issuer renews them. Otherwise: a CA and a serving
+//! certificate, made once and kept in the Secret that every replica shares,
+//! the serving certificate renewed a month before it expires (by the same
+//! CA, so the webhook configurations' caBundle stays valid).
 
 use std::collections::BTreeMap;
 
@@ -109,9 +111,25 @@ fn annotation<'a>(secret: &'a Secret, key: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
+/// What a Secret that another issuer fills (cert-manager: `ca.crt`,
+/// `tls.crt`, `tls.key`, and no CA key of ours) holds. That issuer renews it.
+pub fn provided(secret: &Secret) -> Option<Material> {
+    if text(secret, CA_KEY).is_some() {
+        return None;
+    }
+    Some(Material {
+        ca_pem: text(secret, CA_CERT)?,
+        cert_pem: text(secret, TLS_CERT)?,
+        key_pem: text(secret, TLS_KEY)?,
+    })
+}
+
 /// The material a Secret holds, if it is complete, names `hosts` and is not
-/// due for renewal at `now`.
+/// due for renewal at `now`; or what another issuer put there.
 pub fn usable(secret: &Secret, hosts: &[String], now: OffsetDateTime) -> Option<Material> {
+    if let Some(material) = provided(secret) {
+        return Some(material);
+    }
     let not_after = annotation(secret, NOT_AFTER_ANNOTATION)
         .and_then(|t| t.parse::<Timestamp>().ok())
         .and_then(|t| OffsetDateTime::from_unix_timestamp(t.as_second()).ok())?;
@@ -267,6 +285,26 @@ mod tests {
             None,
             "renewed for new hosts"
         );
+    }
+
+    #[test]
+    fn a_secret_another_issuer_fills_is_served_as_it_is() {
+        let now = OffsetDateTime::now_utc();
+        let (ca_pem, ca_key) = new_ca(now).unwrap();
+        let (cert_pem, key_pem, _) = serving(&["127.0.0.1".to_string()], &ca_key, now).unwrap();
+        let issued = Secret {
+            data: Some(data(&[
+                (CA_CERT, &ca_pem),
+                (TLS_CERT, &cert_pem),
+                (TLS_KEY, &key_pem),
+            ])),
+            ..Secret::default()
+        };
+        let material = usable(&issued, &["other.host".to_string()], now).expect("served as is");
+        assert_eq!(material.cert_pem, cert_pem);
+        // Ours (with the CA key) is renewed by us instead.
+        let ours = secret_with(&material, &ca_key, now, "127.0.0.1");
+        assert_eq!(provided(&ours), None);
     }
 
     #[test]

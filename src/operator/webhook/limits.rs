@@ -66,10 +66,7 @@ pub async fn admit(
 
     let rate = limits.max_creations.map(|max| (max, limits.window));
     if limits.max_stores.is_some() || rate.is_some() {
-        let key = format!(
-            "nexus-ledger-{policy_name}-user-{:016x}",
-            fnv1a(username.as_bytes())
-        );
+        let key = user_ledger(policy_name, &username);
         let decided = record(&ledgers, &key, policy_name, dry_run, |ledger| {
             ledger.prune(exists, now, limits.window);
             ledger.admit(&username, &tenant, &name, now, limits.max_stores, rate)
@@ -81,7 +78,7 @@ pub async fn admit(
         }
     }
     if let Some(max) = policy.max_stores_per_namespace {
-        let key = format!("nexus-ledger-{policy_name}-ns-{tenant}");
+        let key = namespace_ledger(policy_name, &tenant);
         let who = format!("namespace {tenant}");
         let decided = record(&ledgers, &key, policy_name, dry_run, |ledger| {
             ledger.prune(exists, now, limits.window);
@@ -116,6 +113,34 @@ fn user_usage(
     format!("{user} holds {}", parts.join(", "))
 }
 
+/// The ledger of a user's stores under a policy (the name hashes the user
+/// name, which may hold characters a ConfigMap name may not).
+pub fn user_ledger(policy_name: &str, user: &str) -> String {
+    format!(
+        "nexus-ledger-{policy_name}-user-{:016x}",
+        fnv1a(user.as_bytes())
+    )
+}
+
+/// The ledger of a tenant namespace's stores under a policy.
+pub fn namespace_ledger(policy_name: &str, namespace: &str) -> String {
+    format!("nexus-ledger-{policy_name}-ns-{namespace}")
+}
+
+fn ledger_in(config_map: Option<&ConfigMap>) -> Option<Ledger> {
+    config_map
+        .and_then(|cm| cm.data.as_ref()?.get(KEY))
+        .and_then(|text| serde_json::from_str(text).ok())
+}
+
+/// A ledger as it is now, if there is one.
+pub async fn read(ledgers: &Api<ConfigMap>, name: &str) -> Result<Option<Ledger>> {
+    let found = ledgers.get_opt(name).await.map_err(Error::api(format!(
+        "read ConfigMap {name} (a store ledger)"
+    )))?;
+    Ok(ledger_in(found.as_ref()))
+}
+
 /// Read, decide, write back unless someone wrote in between; again if so.
 async fn record(
     ledgers: &Api<ConfigMap>,
@@ -130,11 +155,7 @@ async fn record(
             .get_opt(name)
             .await
             .map_err(Error::api(action("read")))?;
-        let mut ledger: Ledger = existing
-            .as_ref()
-            .and_then(|cm| cm.data.as_ref()?.get(KEY))
-            .and_then(|text| serde_json::from_str(text).ok())
-            .unwrap_or_default();
+        let mut ledger = ledger_in(existing.as_ref()).unwrap_or_default();
         let usage = match decide(&mut ledger) {
             Ok(usage) => usage,
             Err(refusal) => return Ok(Err(refusal)),

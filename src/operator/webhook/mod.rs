@@ -6,7 +6,9 @@
 
 pub mod certs;
 mod limits;
+mod quota;
 mod register;
+mod sink;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -19,7 +21,7 @@ use futures::StreamExt;
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use kube::api::PostParams;
 use kube::core::DynamicObject;
-use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
+use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview, Operation};
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Api, Client};
 use rustls::ServerConfig;
@@ -29,12 +31,14 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
 
+use super::audit::AuditLog;
 use super::config::OperatorArgs;
 use super::error::{Error, Result};
 use crate::admission;
 use crate::api::Store;
 use crate::api::policy::StorePolicy;
-pub use register::{ClientConfig, object_selector};
+use crate::audit;
+pub use register::{ClientConfig, VALIDATING_WEBHOOK, object_selector};
 
 /// Writes `fresh` when nothing exists yet, else merges `changes` only if the
 /// object is still the one read (its resourceVersion): a compare-and-swap.
@@ -62,8 +66,9 @@ where
     .map(|_| ())
 }
 
-/// How often the certificates are checked for renewal.
-const RENEWAL_CHECK: Duration = Duration::from_secs(12 * 3600);
+/// How often the certificates are checked for renewal (or, when another
+/// issuer fills the Secret, re-read).
+const RENEWAL_CHECK: Duration = Duration::from_secs(600);
 
 /// Where and how the webhook is served, from the operator's flags.
 #[derive(Debug, Clone)]
@@ -77,6 +82,8 @@ pub struct Config {
     pub base_domain: String,
     /// The StorePolicy the webhook enforces.
     pub policy: String,
+    /// The bearer token the API server's audit backend sends to /audit.
+    pub audit_sink_token: Option<String>,
 }
 
 impl Config {
@@ -87,6 +94,10 @@ impl Config {
             (None, Some(service)) => ClientConfig::service(service)?,
             (None, None) => return Ok(None),
         };
+        let audit_sink_token = match &args.audit_sink_token_file {
+            Some(path) => Some(sink::read_token(path)?),
+            None => None,
+        };
         Ok(Some(Config {
             address: args.webhook_address.clone(),
             client,
@@ -95,6 +106,7 @@ impl Config {
             secret: args.webhook_secret.clone(),
             base_domain: args.base_domain.clone(),
             policy: args.policy.clone(),
+            audit_sink_token,
             object_selector: args
                 .store_selector
                 .as_deref()
@@ -106,8 +118,8 @@ impl Config {
 
 /// Makes or loads the certificates, starts serving, and registers the webhook.
 /// Returns once admission is served; serving and renewal go on in the background.
-pub async fn start(client: Client, config: Config) -> Result<()> {
-    let operator = whoami(&client).await?;
+pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Result<()> {
+    let operator = audit.operator.username.clone();
     let stores = cache(
         Api::<Store>::all(client.clone()),
         watcher::Config::default(),
@@ -141,8 +153,14 @@ pub async fn start(client: Client, config: Config) -> Result<()> {
         base_domain: config.base_domain.clone(),
         stores,
         policies,
+        audit,
     });
-    tokio::spawn(serve(listener, tls.clone(), router(state)));
+    let mut routes = router(state);
+    if let Some(token) = &config.audit_sink_token {
+        info!("serving /audit for the API server's audit backend");
+        routes = routes.merge(sink::router(client.clone(), token.clone()));
+    }
+    tokio::spawn(serve(listener, tls.clone(), routes));
     register::apply(&client, &config, &material.ca_pem).await?;
     tokio::spawn(renew(client, config, hosts, material, tls));
     Ok(())
@@ -150,7 +168,7 @@ pub async fn start(client: Client, config: Config) -> Result<()> {
 
 /// The operator's own username, as the API server sees it: the one identity
 /// allowed to remove the cleanup finalizer.
-async fn whoami(client: &Client) -> Result<String> {
+pub async fn whoami(client: &Client) -> Result<String> {
     let review = Api::<SelfSubjectReview>::all(client.clone())
         .create(&PostParams::default(), &SelfSubjectReview::default())
         .await
@@ -192,6 +210,7 @@ struct AdmissionState {
     base_domain: String,
     stores: reflector::Store<Store>,
     policies: reflector::Store<StorePolicy>,
+    audit: Arc<AuditLog>,
 }
 
 /// A watch cache of `api` (filtered by `config`); returns once it has synced.
@@ -225,6 +244,7 @@ fn router(state: Arc<AdmissionState>) -> Router {
     Router::new()
         .route("/mutate", post(mutate))
         .route("/validate", post(validate))
+        .route("/quota", post(quota::answer))
         .with_state(state)
 }
 
@@ -291,8 +311,47 @@ async fn validate(
             }
         }
     }
-    Json(response.into_review())
+    Json(record(&state, &request, response).await.into_review())
 }
+
+/// Every decision on a store but a dry run becomes an audit record in the
+/// store's namespace, linked to the API server's audit event through an
+/// audit annotation. A create or update that cannot be recorded is refused
+/// (it would leave no trace); a delete goes on, so cleanup never waits on it.
+async fn record(
+    state: &AdmissionState,
+    request: &AdmissionRequest<DynamicObject>,
+    mut response: AdmissionResponse,
+) -> AdmissionResponse {
+    if request.dry_run {
+        return response;
+    }
+    let refusal = (!response.allowed).then(|| response.result.message.clone());
+    let Some(entry) = audit::event::from_admission(request, refusal.as_deref()) else {
+        return response;
+    };
+    let namespace = request.namespace.clone().unwrap_or_default();
+    match state.audit.append(&namespace, &entry, None).await {
+        Ok(name) => {
+            response.audit_annotations.insert(
+                AUDIT_RECORD_ANNOTATION.into(),
+                format!("{namespace}/{name}"),
+            );
+        }
+        Err(e) if response.allowed && request.operation != Operation::Delete => {
+            warn!(error = %e, "cannot write an audit record; refusing the request");
+            response = response.deny(format!(
+                "cannot write the audit record of this request ({e}); try again"
+            ));
+        }
+        Err(e) => warn!(error = %e, store = %request.name, "cannot write an audit record"),
+    }
+    response
+}
+
+/// The audit annotation naming a request's record (`<namespace>/<record>`);
+/// the API server prefixes it with the webhook's name.
+pub const AUDIT_RECORD_ANNOTATION: &str = "record";
 
 /// Accepts TLS connections with the current certificate and serves HTTP/1.1.
 async fn serve(listener: TcpListener, tls: Arc<RwLock<Arc<ServerConfig>>>, router: Router) {

@@ -129,11 +129,12 @@ pub fn object_selector(selector: &str) -> Result<LabelSelector, String> {
     })
 }
 
-fn rules() -> Vec<RuleWithOperations> {
+/// Store requests with these operations.
+fn rules(operations: &[&str]) -> Vec<RuleWithOperations> {
     vec![RuleWithOperations {
         api_groups: Some(vec!["nexus.dev".into()]),
         api_versions: Some(vec!["v1alpha1".into()]),
-        operations: Some(vec!["CREATE".into(), "UPDATE".into()]),
+        operations: Some(operations.iter().map(|o| o.to_string()).collect()),
         resources: Some(vec!["stores".into()]),
         scope: Some("Namespaced".into()),
     }]
@@ -150,12 +151,21 @@ fn meta(name: &str) -> ObjectMeta {
     }
 }
 
+/// The name of the validating webhook; the API server prefixes its audit
+/// annotations with it.
+pub const VALIDATING_WEBHOOK: &str = "validate.stores.nexus.dev";
+
 /// The settings both webhooks share: stores only, fail closed, short.
-fn webhook(config: &Config, ca_pem: &str, name: &str, path: &str) -> ValidatingWebhook {
+fn webhook(
+    config: &Config,
+    ca_pem: &str,
+    (name, path): (&str, &str),
+    operations: &[&str],
+) -> ValidatingWebhook {
     ValidatingWebhook {
         name: name.into(),
         client_config: config.client.for_path(path, ca_pem),
-        rules: Some(rules()),
+        rules: Some(rules(operations)),
         failure_policy: Some("Fail".into()),
         match_policy: Some("Equivalent".into()),
         side_effects: "NoneOnDryRun".into(),
@@ -169,11 +179,12 @@ fn webhook(config: &Config, ca_pem: &str, name: &str, path: &str) -> ValidatingW
 pub fn validating(config: &Config, ca_pem: &str) -> ValidatingWebhookConfiguration {
     ValidatingWebhookConfiguration {
         metadata: meta(&config.configuration),
+        // Deletes too: they are audited.
         webhooks: Some(vec![webhook(
             config,
             ca_pem,
-            "validate.stores.nexus.dev",
-            "/validate",
+            (VALIDATING_WEBHOOK, "/validate"),
+            &["CREATE", "UPDATE", "DELETE"],
         )]),
     }
 }
@@ -181,15 +192,43 @@ pub fn validating(config: &Config, ca_pem: &str) -> ValidatingWebhookConfigurati
 /// The mutating webhook is the validating one's fields (the two types share
 /// their shape) plus its reinvocation policy.
 pub fn mutating(config: &Config, ca_pem: &str) -> Result<MutatingWebhookConfiguration> {
-    let shared = webhook(config, ca_pem, "owner.stores.nexus.dev", "/mutate");
+    let shared = webhook(
+        config,
+        ca_pem,
+        ("owner.stores.nexus.dev", "/mutate"),
+        &["CREATE"],
+    );
     let mut hook: MutatingWebhook = serde_json::to_value(shared)
         .and_then(serde_json::from_value)
         .map_err(|e| Error::Webhook(format!("the mutating webhook: {e}")))?;
     hook.reinvocation_policy = Some("Never".into());
     Ok(MutatingWebhookConfiguration {
         metadata: meta(&config.configuration),
-        webhooks: Some(vec![hook]),
+        webhooks: Some(vec![hook, quota_webhook(config, ca_pem)]),
     })
+}
+
+/// Answers QuotaReviews: every review, whatever the store selector (it is
+/// about a user, not a store); it writes nothing.
+fn quota_webhook(config: &Config, ca_pem: &str) -> MutatingWebhook {
+    MutatingWebhook {
+        name: "quota.nexus.dev".into(),
+        client_config: config.client.for_path("/quota", ca_pem),
+        rules: Some(vec![RuleWithOperations {
+            api_groups: Some(vec!["nexus.dev".into()]),
+            api_versions: Some(vec!["v1alpha1".into()]),
+            operations: Some(vec!["CREATE".into()]),
+            resources: Some(vec!["quotareviews".into()]),
+            scope: Some("Namespaced".into()),
+        }]),
+        failure_policy: Some("Fail".into()),
+        match_policy: Some("Equivalent".into()),
+        side_effects: "None".into(),
+        timeout_seconds: Some(5),
+        admission_review_versions: vec!["v1".into()],
+        reinvocation_policy: Some("Never".into()),
+        ..MutatingWebhook::default()
+    }
 }
 
 async fn apply_cluster<K>(client: &Client, object: &K) -> Result<()>
@@ -262,6 +301,7 @@ mod tests {
             object_selector: None,
             base_domain: "shops.test".into(),
             policy: "default".into(),
+            audit_sink_token: None,
         };
         let validating = validating(&config, "CA");
         let hook = &validating.webhooks.unwrap()[0];
@@ -271,6 +311,12 @@ mod tests {
             Some(&["stores".to_string()][..])
         );
         assert_eq!(hook.client_config.ca_bundle.as_ref().unwrap().0, b"CA");
+        let operations = hook.rules.as_ref().unwrap()[0].operations.clone().unwrap();
+        assert_eq!(
+            operations,
+            ["CREATE", "UPDATE", "DELETE"],
+            "deletes are audited"
+        );
         let mutating = mutating(&config, "CA").unwrap().webhooks.unwrap();
         assert_eq!(mutating[0].name, "owner.stores.nexus.dev");
         assert_eq!(mutating[0].failure_policy.as_deref(), Some("Fail"));

@@ -1,0 +1,262 @@
+//! `kubectl nexus audit`: the audit records of stores, oldest first (newest
+//! last, like `kubectl get events`), filtered; `--verify` checks each
+//! namespace's chain; `-f` keeps printing records as they are written.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::jiff::Timestamp;
+use kube::api::ListParams;
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, ResourceExt};
+use serde::Serialize;
+
+use crate::api::audit::{AuditRecord, AuditRecordSpec};
+use crate::api::labels::STORE_LABEL;
+use crate::audit::select::Query;
+use crate::audit::verify;
+use crate::cli::{AuditArgs, OutputFormat};
+use crate::commands::Session;
+use crate::error::{Action, Error, Result};
+use crate::output;
+
+/// One record as the commands show it.
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRow {
+    pub namespace: String,
+    pub record: String,
+    pub sequence: u64,
+    pub time: String,
+    pub store: String,
+    pub action: String,
+    pub outcome: String,
+    pub user: String,
+    pub groups: Vec<String>,
+    pub details: String,
+    /// Where the request came from; empty when the API server did not say.
+    #[serde(rename = "sourceIPs")]
+    pub source_ips: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub user_agent: String,
+    /// Whether the record is of a request (else the operator reported it).
+    #[serde(skip)]
+    pub request: bool,
+}
+
+impl From<&AuditRecord> for AuditRow {
+    fn from(record: &AuditRecord) -> Self {
+        let spec = &record.spec;
+        let source = record.status.clone().unwrap_or_default();
+        AuditRow {
+            namespace: record.namespace().unwrap_or_default(),
+            record: record.name_any(),
+            sequence: spec.sequence,
+            time: spec.time.clone(),
+            store: spec.store.clone(),
+            action: spec.action.to_string(),
+            outcome: spec.outcome.to_string(),
+            user: spec.actor.username.clone(),
+            groups: spec.actor.groups.clone(),
+            details: spec.details.clone(),
+            source_ips: source.source_ips,
+            user_agent: source.user_agent,
+            request: spec.request_uid.is_some(),
+        }
+    }
+}
+
+/// The records a query found.
+#[derive(Serialize, Debug)]
+pub struct AuditTrail {
+    pub records: Vec<AuditRow>,
+    /// None across all namespaces.
+    #[serde(skip)]
+    pub scope: Option<String>,
+    /// False for the rows `-f` prints after the first table.
+    #[serde(skip)]
+    pub headers: bool,
+}
+
+/// How each namespace's chain held up.
+#[derive(Serialize, Debug)]
+pub struct Verification {
+    pub chains: Vec<ChainReport>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct ChainReport {
+    pub namespace: String,
+    pub records: usize,
+    /// The first break, or None when the chain holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken: Option<String>,
+}
+
+impl Verification {
+    /// An error naming the first broken link, for the exit code.
+    pub fn failure(&self) -> Option<Error> {
+        self.chains.iter().find_map(|c| {
+            let broken = c.broken.as_ref()?;
+            Some(Error::Other(format!(
+                "the audit chain of namespace {:?} is broken at {broken}",
+                c.namespace
+            )))
+        })
+    }
+}
+
+fn query(args: &AuditArgs) -> Query {
+    Query {
+        store: args.store.clone(),
+        user: args.user.clone(),
+        since: args.since.map(|d| Timestamp::now() - d),
+        action: args.action.map(Into::into),
+    }
+}
+
+fn api(session: &Session, all: bool) -> (Api<AuditRecord>, Option<String>) {
+    if all {
+        (Api::all(session.client.clone()), None)
+    } else {
+        (
+            Api::namespaced(session.client.clone(), &session.namespace),
+            Some(session.namespace.clone()),
+        )
+    }
+}
+
+fn list_error(scope: &Option<String>) -> impl FnOnce(kube::Error) -> Error + '_ {
+    move |e| {
+        Action {
+            verb: "list",
+            resource: "auditrecords",
+            namespace: scope.as_deref().unwrap_or_default(),
+            name: None,
+        }
+        .error(e)
+    }
+}
+
+/// Sorted oldest first; across namespaces by time.
+fn sort(rows: &mut [AuditRow]) {
+    rows.sort_by(|a, b| {
+        (&a.time, &a.namespace, a.sequence).cmp(&(&b.time, &b.namespace, b.sequence))
+    });
+}
+
+async fn records(
+    session: &Session,
+    args: &AuditArgs,
+    whole_chain: bool,
+) -> Result<(Vec<AuditRecord>, Option<String>)> {
+    let (api, scope) = api(session, args.all_namespaces);
+    let mut params = ListParams::default();
+    if let (Some(store), false) = (&args.store, whole_chain) {
+        params = params.labels(&format!("{STORE_LABEL}={store}"));
+    }
+    let found = api.list(&params).await.map_err(list_error(&scope))?;
+    Ok((found.items, scope))
+}
+
+pub async fn audit(session: &Session, args: &AuditArgs) -> Result<AuditTrail> {
+    let (found, scope) = records(session, args, false).await?;
+    let query = query(args);
+    let mut rows: Vec<AuditRow> = found
+        .iter()
+        .filter(|r| query.matches(&r.spec))
+        .map(AuditRow::from)
+        .collect();
+    sort(&mut rows);
+    Ok(AuditTrail {
+        records: rows,
+        scope,
+        headers: true,
+    })
+}
+
+pub async fn verify_chains(session: &Session, args: &AuditArgs) -> Result<Verification> {
+    let (found, _) = records(session, args, true).await?;
+    let mut by_namespace: BTreeMap<String, Vec<AuditRecordSpec>> = BTreeMap::new();
+    for record in found {
+        by_namespace
+            .entry(record.namespace().unwrap_or_default())
+            .or_default()
+            .push(record.spec);
+    }
+    if by_namespace.is_empty() && !args.all_namespaces {
+        by_namespace.insert(session.namespace.clone(), Vec::new());
+    }
+    let chains = by_namespace
+        .into_iter()
+        .map(|(namespace, specs)| {
+            let (records, broken) = match verify(&specs) {
+                Ok(n) => (n, None),
+                Err(b) => (specs.len(), Some(b.to_string())),
+            };
+            ChainReport {
+                namespace,
+                records,
+                broken,
+            }
+        })
+        .collect();
+    Ok(Verification { chains })
+}
+
+/// Prints what there is, then each new record as it is written, until
+/// interrupted. JSON and YAML print one document per record.
+pub async fn follow(session: &Session, args: &AuditArgs, format: OutputFormat) -> Result<()> {
+    let first = audit(session, args).await?;
+    let mut seen: HashSet<(String, String)> = first
+        .records
+        .iter()
+        .map(|r| (r.namespace.clone(), r.record.clone()))
+        .collect();
+    print_rows(first, format)?;
+    let (api, scope) = api(session, args.all_namespaces);
+    let mut config = watcher::Config::default();
+    if let Some(store) = &args.store {
+        config = config.labels(&format!("{STORE_LABEL}={store}"));
+    }
+    let query = query(args);
+    let mut stream = watcher(api, config).applied_objects().boxed();
+    while let Some(record) = stream.try_next().await.map_err(|e| {
+        Error::Api(format!(
+            "watching audit records{}: {e}",
+            scope
+                .as_ref()
+                .map(|s| format!(" in namespace {s:?}"))
+                .unwrap_or_default()
+        ))
+    })? {
+        let key = (record.namespace().unwrap_or_default(), record.name_any());
+        if !query.matches(&record.spec) || !seen.insert(key) {
+            continue;
+        }
+        let trail = AuditTrail {
+            records: vec![AuditRow::from(&record)],
+            scope: scope.clone(),
+            headers: false,
+        };
+        print_rows(trail, format)?;
+    }
+    Ok(())
+}
+
+fn print_rows(trail: AuditTrail, format: OutputFormat) -> Result<()> {
+    match format {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            for row in &trail.records {
+                output::print_value(row, format)?;
+            }
+            Ok(())
+        }
+        _ if trail.records.is_empty() && !trail.headers => Ok(()),
+        _ => {
+            output::print(&trail, format)?;
+            std::io::stdout().flush().map_err(output::io_error)
+        }
+    }
+}

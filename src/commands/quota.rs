@@ -1,0 +1,151 @@
+//! `kubectl nexus quota [STORE]`: the caller's own limits and usage, asked
+//! of the admission webhook with a dry-run QuotaReview (tenants cannot read
+//! the ledgers, and see nobody else's usage), the tenant namespace's native
+//! `count/stores.nexus.dev` quota, and for a store its ResourceQuota.
+
+use k8s_openapi::api::core::v1::ResourceQuota;
+use kube::api::{ListParams, ObjectMeta, PostParams};
+use kube::{Api, ResourceExt};
+use serde::Serialize;
+
+use crate::api::quota::{QuotaReport, QuotaReview, QuotaReviewSpec, Usage};
+use crate::api::store_namespace;
+use crate::commands::Session;
+use crate::error::{Action, Error, Result};
+
+/// The native quota key for stores in a namespace.
+pub const STORE_COUNT_QUOTA: &str = "count/stores.nexus.dev";
+
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaView {
+    pub namespace: String,
+    pub report: QuotaReport,
+    /// ResourceQuotas of the tenant namespace that count stores.
+    pub namespace_quotas: Vec<QuotaLine>,
+    /// The store's ResourceQuota, with `quota STORE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreQuota>,
+}
+
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreQuota {
+    pub name: String,
+    pub lines: Vec<QuotaLine>,
+}
+
+/// One resource of a ResourceQuota.
+#[derive(Serialize, Debug)]
+pub struct QuotaLine {
+    pub quota: String,
+    pub resource: String,
+    pub used: String,
+    pub hard: String,
+}
+
+fn lines(quota: &ResourceQuota, only: Option<&str>) -> Vec<QuotaLine> {
+    let status = quota.status.clone().unwrap_or_default();
+    let hard = status.hard.unwrap_or_default();
+    let used = status.used.unwrap_or_default();
+    hard.iter()
+        .filter(|(resource, _)| only.is_none_or(|o| o == resource.as_str()))
+        .map(|(resource, limit)| QuotaLine {
+            quota: quota.name_any(),
+            resource: resource.clone(),
+            used: used
+                .get(resource)
+                .map(|q| q.0.clone())
+                .unwrap_or_else(|| "0".into()),
+            hard: limit.0.clone(),
+        })
+        .collect()
+}
+
+async fn quotas(session: &Session, namespace: &str) -> Result<Vec<ResourceQuota>> {
+    let api: Api<ResourceQuota> = Api::namespaced(session.client.clone(), namespace);
+    let action = Action {
+        verb: "list",
+        resource: "resourcequotas",
+        namespace,
+        name: None,
+    };
+    Ok(api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| action.error(e))?
+        .items)
+}
+
+pub async fn quota(
+    session: &Session,
+    store: Option<&str>,
+    user: Option<&str>,
+) -> Result<QuotaView> {
+    let reviews: Api<QuotaReview> = Api::namespaced(session.client.clone(), &session.namespace);
+    let question = QuotaReview {
+        metadata: ObjectMeta {
+            name: Some("quota".into()),
+            ..ObjectMeta::default()
+        },
+        spec: QuotaReviewSpec {
+            user: user.map(String::from),
+            report: None,
+        },
+    };
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    let action = Action {
+        verb: "create",
+        resource: "quotareviews",
+        namespace: &session.namespace,
+        name: None,
+    };
+    let answered = reviews.create(&dry_run, &question).await.map_err(|e| match e {
+        kube::Error::Api(status) if status.code == 404 && status.details.as_ref().is_none_or(|d| d.name.is_empty()) => {
+            Error::Other("the QuotaReview CRD (quotareviews.nexus.dev) is not installed in this cluster\nhint: install the CRDs with: kubectl-nexus generate crds --out - | kubectl apply -f -".into())
+        }
+        kube::Error::Api(status) if status.code == 400 || status.code == 422 => Error::Other(status.message.clone()),
+        other => action.error(other),
+    })?;
+    let report = answered.spec.report.ok_or_else(|| {
+        Error::Other("the Nexus admission webhook did not answer the QuotaReview\nhint: the operator answers it when it runs with its webhook (--webhook-url or --webhook-service)".into())
+    })?;
+    let namespace_quotas = quotas(session, &session.namespace)
+        .await?
+        .iter()
+        .flat_map(|q| lines(q, Some(STORE_COUNT_QUOTA)))
+        .collect();
+    let store = match store {
+        None => None,
+        Some(name) => {
+            let found = quotas(session, &store_namespace(name)).await?;
+            if found.is_empty() {
+                return Err(Error::Other(format!(
+                    "store {name:?} has no ResourceQuota yet (or you may not read namespace {:?})\nhint: kubectl nexus store get {name}",
+                    store_namespace(name)
+                )));
+            }
+            Some(StoreQuota {
+                name: name.to_string(),
+                lines: found.iter().flat_map(|q| lines(q, None)).collect(),
+            })
+        }
+    };
+    Ok(QuotaView {
+        namespace: session.namespace.clone(),
+        report,
+        namespace_quotas,
+        store,
+    })
+}
+
+/// `used` of `limit`, or `used` with no limit.
+pub fn used_of(usage: &Usage) -> (String, String) {
+    (
+        usage.used.to_string(),
+        usage.limit.map_or_else(|| "none".into(), |l| l.to_string()),
+    )
+}

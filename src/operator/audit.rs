@@ -1,0 +1,255 @@
+//! Writes audit records into their chains and prunes them by retention.
+//! Records are named by sequence, so appending is a create of the next name:
+//! when another writer (another replica, another request) took it first, the
+//! create conflicts, and the writer reads that record and tries the one after.
+//! No lock, no counter that races, and every replica may write.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use k8s_openapi::jiff::Timestamp;
+use kube::api::{DeleteParams, ListParams, ObjectMeta, PostParams};
+use kube::{Api, Client, ResourceExt};
+use tracing::{info, warn};
+
+use super::error::{Error, Result};
+use crate::api::audit::{
+    Actor, AuditAction, AuditOutcome, AuditRecord, AuditRecordSpec, Checkpoint, record_name,
+};
+use crate::api::labels::{MANAGED_BY, MANAGER, STORE_LABEL};
+use crate::audit::event::Entry;
+use crate::audit::{hash, select, verify};
+
+/// Rounds of create-conflict-read before giving up under contention.
+const ATTEMPTS: usize = 50;
+
+#[derive(Debug, Clone)]
+struct Head {
+    sequence: u64,
+    hash: String,
+}
+
+/// The writer every part of one operator process shares.
+pub struct AuditLog {
+    client: Client,
+    /// Who the operator is: the actor of what it reports.
+    pub operator: Actor,
+    /// The last record this process knows of, per namespace.
+    heads: Mutex<HashMap<String, Head>>,
+}
+
+impl AuditLog {
+    pub fn new(client: Client, operator: String) -> Self {
+        AuditLog {
+            client,
+            operator: Actor {
+                username: operator,
+                ..Actor::default()
+            },
+            heads: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// An event the operator itself reports (a phase reached, a store gone).
+    pub async fn report(
+        &self,
+        namespace: &str,
+        store: &str,
+        (action, outcome, details): (AuditAction, AuditOutcome, String),
+    ) -> Result<String> {
+        let entry = Entry {
+            store: store.into(),
+            action,
+            outcome,
+            actor: self.operator.clone(),
+            details,
+            request_uid: None,
+        };
+        self.append(namespace, &entry, None).await
+    }
+
+    /// Appends `entry` to the chain of `namespace`; returns the record's name.
+    pub async fn append(
+        &self,
+        namespace: &str,
+        entry: &Entry,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<String> {
+        let api: Api<AuditRecord> = Api::namespaced(self.client.clone(), namespace);
+        let known = self.heads().get(namespace).cloned();
+        let mut head = match known {
+            Some(head) => head,
+            None => read_head(&api, namespace).await?,
+        };
+        for _ in 0..ATTEMPTS {
+            let spec = AuditRecordSpec {
+                sequence: head.sequence + 1,
+                previous: head.hash.clone(),
+                time: now(),
+                store: entry.store.clone(),
+                action: entry.action,
+                outcome: entry.outcome,
+                actor: entry.actor.clone(),
+                details: entry.details.clone(),
+                request_uid: entry.request_uid.clone(),
+                checkpoint: checkpoint.clone(),
+            };
+            let name = record_name(spec.sequence);
+            let record = AuditRecord {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    namespace: Some(namespace.into()),
+                    labels: Some(labels(&entry.store)),
+                    ..ObjectMeta::default()
+                },
+                spec,
+                status: None,
+            };
+            match api.create(&PostParams::default(), &record).await {
+                Ok(_) => {
+                    let written = Head {
+                        sequence: record.spec.sequence,
+                        hash: hash(&record.spec),
+                    };
+                    self.heads().insert(namespace.into(), written);
+                    return Ok(name);
+                }
+                Err(kube::Error::Api(status)) if status.code == 409 => {
+                    head = match api.get_opt(&name).await.map_err(read_error(namespace))? {
+                        Some(taken) => Head {
+                            sequence: taken.spec.sequence,
+                            hash: hash(&taken.spec),
+                        },
+                        None => read_head(&api, namespace).await?,
+                    };
+                }
+                Err(e) => {
+                    self.heads().remove(namespace);
+                    return Err(Error::api(format!("create AuditRecord {namespace}/{name}"))(e));
+                }
+            }
+        }
+        Err(Error::Webhook(format!(
+            "the audit chain of namespace {namespace} kept growing under {ATTEMPTS} attempts; try again"
+        )))
+    }
+
+    fn heads(&self) -> std::sync::MutexGuard<'_, HashMap<String, Head>> {
+        self.heads.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Prunes records older than `retention` in every namespace whose chain
+    /// verifies, leaving a checkpoint record that vouches for them. A broken
+    /// chain is left as it is (pruning would hide the break) and reported.
+    pub async fn prune(&self, retention: Duration) -> Result<usize> {
+        let all: Api<AuditRecord> = Api::all(self.client.clone());
+        let records = all
+            .list(&ListParams::default())
+            .await
+            .map_err(Error::api("list AuditRecords (retention)"))?;
+        let mut by_namespace: BTreeMap<String, Vec<AuditRecord>> = BTreeMap::new();
+        for record in records {
+            by_namespace
+                .entry(record.namespace().unwrap_or_default())
+                .or_default()
+                .push(record);
+        }
+        let cutoff = Timestamp::now() - retention;
+        let mut pruned = 0;
+        for (namespace, records) in by_namespace {
+            let specs: Vec<AuditRecordSpec> = records.iter().map(|r| r.spec.clone()).collect();
+            if let Err(broken) = verify(&specs) {
+                warn!(namespace = %namespace, %broken, "the audit chain is broken; not pruning it");
+                continue;
+            }
+            let Some(checkpoint) = select::prune_through(&specs, cutoff) else {
+                continue;
+            };
+            let entry = Entry {
+                store: String::new(),
+                action: AuditAction::Checkpoint,
+                outcome: AuditOutcome::Succeeded,
+                actor: self.operator.clone(),
+                details: format!(
+                    "records up to {} are older than the retention of {} and were pruned",
+                    checkpoint.through,
+                    crate::duration::human(retention)
+                ),
+                request_uid: None,
+            };
+            let through = checkpoint.through;
+            self.append(&namespace, &entry, Some(checkpoint)).await?;
+            let api: Api<AuditRecord> = Api::namespaced(self.client.clone(), &namespace);
+            for record in records.iter().filter(|r| r.spec.sequence <= through) {
+                match api
+                    .delete(&record.name_any(), &DeleteParams::default())
+                    .await
+                {
+                    Ok(_) => pruned += 1,
+                    Err(kube::Error::Api(s)) if s.code == 404 => {}
+                    Err(e) => {
+                        return Err(Error::api(format!(
+                            "delete AuditRecord {namespace}/{} (retention)",
+                            record.name_any()
+                        ))(e));
+                    }
+                }
+            }
+            info!(namespace = %namespace, through, "pruned audit records past retention");
+        }
+        Ok(pruned)
+    }
+}
+
+fn labels(store: &str) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([(MANAGED_BY.to_string(), MANAGER.to_string())]);
+    if !store.is_empty() {
+        labels.insert(STORE_LABEL.to_string(), store.to_string());
+    }
+    labels
+}
+
+/// Now, to the millisecond, as RFC 3339.
+fn now() -> String {
+    let now = Timestamp::now();
+    Timestamp::from_millisecond(now.as_millisecond())
+        .unwrap_or(now)
+        .to_string()
+}
+
+fn read_error(namespace: &str) -> impl FnOnce(kube::Error) -> Error + '_ {
+    move |e| Error::api(format!("read the audit chain of namespace {namespace}"))(e)
+}
+
+/// The newest record of a namespace's chain (sequence 0 when it has none).
+async fn read_head(api: &Api<AuditRecord>, namespace: &str) -> Result<Head> {
+    let records = api
+        .list(&ListParams::default())
+        .await
+        .map_err(read_error(namespace))?;
+    Ok(records
+        .items
+        .iter()
+        .max_by_key(|r| r.spec.sequence)
+        .map(|r| Head {
+            sequence: r.spec.sequence,
+            hash: hash(&r.spec),
+        })
+        .unwrap_or(Head {
+            sequence: 0,
+            hash: String::new(),
+        }))
+}
+
+/// Runs retention every `every` until the task is dropped.
+pub async fn retain(log: std::sync::Arc<AuditLog>, retention: Duration, every: Duration) {
+    loop {
+        match log.prune(retention).await {
+            Ok(0) => {}
+            Ok(pruned) => info!(pruned, "audit retention pruned records"),
+            Err(e) => warn!(error = %e, "audit retention failed; trying again later"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}

@@ -1,0 +1,519 @@
+//! The audit trail and the quota answer on the real control plane: records
+//! of who did what (with the source IPs the API server's audit backend
+//! sends), readable by the tenant and nobody else, immutable, chained so
+//! `--verify` names a deleted record, pruned by retention behind a
+//! checkpoint; and `kubectl nexus quota` telling each caller their own usage.
+
+mod common;
+
+use std::time::Duration;
+
+use common::operator::{Scope, free_port};
+use common::stores::*;
+use common::wait_for;
+use kube::api::{DeleteParams, ObjectMeta, PostParams};
+use kube::{Api, Client};
+use nexus::api::audit::{
+    Actor, AuditAction, AuditOutcome, AuditRecord, AuditRecordSpec, record_name,
+};
+use nexus::api::{Phase, Store};
+use predicates::prelude::*;
+use serde_json::Value;
+
+/// The port the test cluster's API server sends audit events to.
+fn audit_sink_port() -> u16 {
+    let ports = std::fs::read_to_string(common::cluster_dir().join("ports.env")).unwrap();
+    ports
+        .lines()
+        .find_map(|l| l.strip_prefix("audit_sink_port="))
+        .and_then(|p| p.trim().parse().ok())
+        .expect("ports.env names audit_sink_port (restart the test cluster)")
+}
+
+/// The certificate the API server's audit backend trusts, put where the
+/// webhook reads it, as cert-manager would.
+fn provided_certificate(scope: &Scope) {
+    let pki = common::cluster_dir().join("pki");
+    let file = |name: &str| {
+        format!(
+            "--from-file={name}={}",
+            pki.join(match name {
+                "ca.crt" => "ca.crt",
+                "tls.crt" => "audit-sink.crt",
+                _ => "audit-sink.key",
+            })
+            .display()
+        )
+    };
+    common::kubectl(
+        "admin",
+        &[
+            "-n",
+            "default",
+            "create",
+            "secret",
+            "generic",
+            &format!("nexus-webhook-{}", scope.id),
+            &file("ca.crt"),
+            &file("tls.crt"),
+            &file("tls.key"),
+        ],
+    );
+}
+
+fn audit_json(user: &str, namespace: &str, extra: &[&str]) -> Vec<Value> {
+    let out = nexus_as(user, namespace)
+        .args(["audit", "-o", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trail: Value = serde_json::from_slice(&out.stdout).unwrap();
+    trail["records"].as_array().unwrap().clone()
+}
+
+async fn wait_records(
+    user: &str,
+    namespace: &str,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let records = audit_json(user, namespace, &[]);
+        if done(&records) {
+            return records;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {what} within 60s; records: {}",
+            serde_json::to_string_pretty(&records).unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn has(records: &[Value], action: &str, outcome: &str, user: &str) -> bool {
+    records
+        .iter()
+        .any(|r| r["action"] == action && r["outcome"] == outcome && r["user"] == user)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_trail_shows_who_did_what_from_where_and_verify_catches_a_deleted_record() {
+    let (admin, ns, scope) = tenant("aud-trail").await;
+    let bob_ns = common::TestNamespace::new(&admin, "aud-trail-bob").await;
+    bob_ns.grant(&admin, "bob", "nexus-tenant").await;
+    common::operator_role_installed();
+    let account = OperatorAccount::new(&admin, "nexus-operator").await;
+    provided_certificate(&scope);
+    let token = common::cluster_dir().join("audit-sink.token");
+    let mut args = scope.webhook_args(audit_sink_port());
+    args.push(format!("--audit-sink-token-file={}", token.display()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start_as("sa", &account.kubeconfig, &args);
+
+    wait_until_admitting(&scope, &ns.name).await;
+    let (key, value) = scope.label();
+    let name = store_name("trail");
+    let label = format!("{key}={value}");
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", &name, "-l", &label])
+        .assert()
+        .success();
+    // A server-side dry run records nothing.
+    let dry = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: dry, labels: {{{key}: {value}}}}}\nspec: {{engine: woocommerce}}\n"
+    );
+    let out = common::kubectl_output(
+        "alice",
+        &["-n", &ns.name, "create", "--dry-run=server", "-f", "-"],
+        &dry,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    // Suspended and refused a finalizer removal, as alice.
+    common::kubectl(
+        "alice",
+        &[
+            "-n",
+            &ns.name,
+            "patch",
+            "store",
+            &name,
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"suspend":true}}"#,
+        ],
+    );
+    let refused = common::kubectl_output(
+        "alice",
+        &[
+            "-n",
+            &ns.name,
+            "patch",
+            "store",
+            &name,
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":null}}"#,
+        ],
+        "",
+    );
+    assert!(!refused.status.success());
+
+    let records = wait_records(
+        "alice",
+        &ns.name,
+        "source IPs on alice's create",
+        |records| {
+            records.iter().any(|r| {
+                r["action"] == "create"
+                    && r["sourceIPs"]
+                        .as_array()
+                        .is_some_and(|ips| ips.iter().any(|ip| ip == "127.0.0.1"))
+            }) && records.iter().any(|r| r["action"] == "ready")
+                && has(records, "suspend", "admitted", "alice")
+                && has(records, "update", "denied", "alice")
+        },
+    )
+    .await;
+    let create = records.iter().find(|r| r["action"] == "create").unwrap();
+    assert_eq!(create["user"], "alice");
+    assert_eq!(create["store"], name.as_str());
+    assert!(
+        create["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "team-alice")
+    );
+    assert!(
+        !create["userAgent"].as_str().unwrap_or_default().is_empty(),
+        "{create}"
+    );
+    let denied = records.iter().find(|r| r["outcome"] == "denied").unwrap();
+    assert!(
+        denied["details"]
+            .as_str()
+            .unwrap()
+            .contains("only the Nexus operator"),
+        "{denied}"
+    );
+    let ready = records.iter().find(|r| r["action"] == "ready").unwrap();
+    assert!(
+        ready["user"]
+            .as_str()
+            .unwrap()
+            .starts_with("system:serviceaccount:"),
+        "{ready}"
+    );
+    assert_eq!(
+        records.iter().filter(|r| r["action"] == "create").count(),
+        1,
+        "the dry run was recorded"
+    );
+    // Oldest first, and filters narrow it.
+    let sequences: Vec<u64> = records
+        .iter()
+        .map(|r| r["sequence"].as_u64().unwrap())
+        .collect();
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "{sequences:?}");
+    let suspends = audit_json(
+        "alice",
+        &ns.name,
+        &[
+            &name, "--action", "suspend", "--user", "alice", "--since", "1h",
+        ],
+    );
+    assert_eq!(suspends.len(), 1);
+    // The table shows the source.
+    nexus_as("alice", &ns.name)
+        .args(["audit", &name])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("127.0.0.1").and(predicates::str::contains("suspend")));
+
+    // Bob reads his own namespace's trail, not alice's.
+    nexus_as("bob", &ns.name)
+        .args(["audit"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("may not list auditrecords"));
+    // Nobody rewrites a record, and tenants cannot delete one.
+    let first = record_name(1);
+    let rewrite = common::kubectl_output(
+        "admin",
+        &[
+            "-n",
+            &ns.name,
+            "patch",
+            "auditrecord",
+            &first,
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"details":"nothing happened"}}"#,
+        ],
+        "",
+    );
+    assert!(!rewrite.status.success());
+    assert!(String::from_utf8_lossy(&rewrite.stderr).contains("audit records are immutable"));
+    let source = common::kubectl_output(
+        "admin",
+        &[
+            "-n",
+            &ns.name,
+            "patch",
+            "auditrecord",
+            &first,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            r#"{"status":{"sourceIPs":["203.0.113.9"]}}"#,
+        ],
+        "",
+    );
+    assert!(!source.status.success(), "a recorded source was changed");
+    let deleted = common::kubectl_output(
+        "alice",
+        &["-n", &ns.name, "delete", "auditrecord", &first],
+        "",
+    );
+    assert!(!deleted.status.success());
+
+    nexus_as("alice", &ns.name)
+        .args(["audit", "--verify"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("intact"));
+    // An admin deletes a record in the middle: --verify names it and fails.
+    common::kubectl(
+        "admin",
+        &["-n", &ns.name, "delete", "auditrecord", &record_name(2)],
+    );
+    nexus_as("alice", &ns.name)
+        .args(["audit", "--verify"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "BROKEN at record 2: record 2 is missing",
+        ))
+        .stderr(predicates::str::contains("is broken at record 2"));
+    drop(operator);
+}
+
+fn record(sequence: u64, previous: &str, time: &str, action: AuditAction) -> AuditRecordSpec {
+    AuditRecordSpec {
+        sequence,
+        previous: previous.into(),
+        time: time.into(),
+        store: "old".into(),
+        action,
+        outcome: AuditOutcome::Admitted,
+        actor: Actor {
+            username: "alice".into(),
+            ..Actor::default()
+        },
+        details: String::new(),
+        request_uid: Some(format!("r-{sequence}")),
+        checkpoint: None,
+    }
+}
+
+async fn write(admin: &Client, namespace: &str, spec: AuditRecordSpec) {
+    let record = AuditRecord {
+        metadata: ObjectMeta {
+            name: Some(record_name(spec.sequence)),
+            ..ObjectMeta::default()
+        },
+        spec,
+        status: None,
+    };
+    Api::<AuditRecord>::namespaced(admin.clone(), namespace)
+        .create(&PostParams::default(), &record)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn retention_prunes_old_records_behind_a_checkpoint_that_still_verifies() {
+    let (admin, ns, scope) = tenant("aud-retain").await;
+    // A chain of three: two from last year, one from now.
+    let old = record(1, "", "2025-01-01T00:00:00Z", AuditAction::Create);
+    let older = record(
+        2,
+        &nexus::audit::hash(&old),
+        "2025-01-02T00:00:00Z",
+        AuditAction::Delete,
+    );
+    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+    let recent = record(3, &nexus::audit::hash(&older), &now, AuditAction::Create);
+    for spec in [old, older, recent] {
+        write(&admin, &ns.name, spec).await;
+    }
+    let _operator = scope.start("a", &["--audit-retention=720h"]);
+    let records = Api::<AuditRecord>::namespaced(admin.clone(), &ns.name);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    for sequence in [1, 2] {
+        while records
+            .get_opt(&record_name(sequence))
+            .await
+            .unwrap()
+            .is_some()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "record {sequence} was not pruned"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    let checkpoint = wait_for(
+        &records,
+        &record_name(4),
+        30,
+        "a checkpoint",
+        |r: Option<&AuditRecord>| r.is_some(),
+    )
+    .await;
+    assert_eq!(checkpoint.spec.action, AuditAction::Checkpoint);
+    assert_eq!(checkpoint.spec.checkpoint.as_ref().unwrap().through, 2);
+    assert!(
+        records.get_opt(&record_name(3)).await.unwrap().is_some(),
+        "a recent record was pruned"
+    );
+    nexus_as("alice", &ns.name)
+        .args(["audit", "--verify"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("intact"));
+    // Deleting what the checkpoint does not cover is still caught.
+    records
+        .delete(&record_name(3), &DeleteParams::default())
+        .await
+        .unwrap();
+    nexus_as("alice", &ns.name)
+        .args(["audit", "--verify"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("record 3"));
+}
+
+fn quota_json(user: &str, namespace: &str, extra: &[&str]) -> Result<Value, String> {
+    let out = nexus_as(user, namespace)
+        .args(["quota", "-o", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
+    let (admin, ns, scope) = tenant("aud-quota").await;
+    let bob_ns = common::TestNamespace::new(&admin, "aud-quota-bob").await;
+    bob_ns.grant(&admin, "bob", "nexus-tenant").await;
+    let policy = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{defaults: {{maxStores: 3, maxCreations: 2, window: 1h, allowedPlans: [small, medium]}}, maxStoresPerNamespace: 5}}\n",
+        scope.id
+    );
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _operator = scope.start("a", &args);
+    let (key, value) = scope.label();
+    let label = format!("{key}={value}");
+    wait_until_admitting(&scope, &ns.name).await;
+    let names = [store_name("q1"), store_name("q2")];
+    for name in &names {
+        nexus_as("alice", &ns.name)
+            .args(["store", "create", name, "-l", &label])
+            .assert()
+            .success();
+    }
+    // A native quota on the namespace shows too.
+    common::kubectl_stdin(
+        "admin",
+        &["-n", &ns.name, "apply", "-f", "-"],
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: stores}\nspec: {hard: {count/stores.nexus.dev: \"4\"}}\n",
+    );
+
+    let alice = quota_json("alice", &ns.name, &[]).unwrap();
+    let report = &alice["report"];
+    assert_eq!(report["user"], "alice");
+    assert_eq!(report["stores"], serde_json::json!({"used": 2, "limit": 3}));
+    assert_eq!(
+        report["creations"],
+        serde_json::json!({"used": 2, "limit": 2})
+    );
+    assert!(report["nextCreationAt"].is_string(), "{report}");
+    assert_eq!(
+        report["namespaceStores"],
+        serde_json::json!({"used": 2, "limit": 5})
+    );
+    assert_eq!(
+        report["allowedPlans"],
+        serde_json::json!(["small", "medium"])
+    );
+
+    // Bob sees his own usage (none), and may not ask about alice.
+    let bob = quota_json("bob", &bob_ns.name, &[]).unwrap();
+    assert_eq!(bob["report"]["stores"]["used"], 0);
+    let refused = quota_json("bob", &bob_ns.name, &["--user", "alice"]).unwrap_err();
+    assert!(
+        refused.contains("may not ask about another user's quota"),
+        "{refused}"
+    );
+    // An admin may.
+    let asked = quota_json("admin", &ns.name, &["--user", "alice"]).unwrap();
+    assert_eq!(asked["report"]["stores"]["used"], 2);
+
+    // The table: usage, the native quota once its controller counted, and a store's quota.
+    let store_quota = |out: &str| {
+        out.contains(&format!("store {}", names[0])) && out.contains("count/stores.nexus.dev")
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = nexus_as("alice", &ns.name)
+            .args(["quota", &names[0]])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() && store_quota(&text) {
+            assert!(text.contains("creations per 1h"), "{text}");
+            assert!(text.contains("next creation allowed at"), "{text}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // A review is a question: stored, it is refused.
+    let stored = common::kubectl_output(
+        "alice",
+        &["-n", &ns.name, "create", "-f", "-"],
+        "apiVersion: nexus.dev/v1alpha1\nkind: QuotaReview\nmetadata: {name: keep}\nspec: {}\n",
+    );
+    assert!(!stored.status.success());
+    assert!(String::from_utf8_lossy(&stored.stderr).contains("never stored"));
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    assert_eq!(
+        stores.list(&Default::default()).await.unwrap().items.len(),
+        2
+    );
+}
