@@ -26,7 +26,7 @@ export PATH=$root/target/debug:$PATH   # so `kubectl nexus` finds the plugin
 step "platform: the Store CRD and the nexus-tenant role (as the cluster admin)"
 kubectl-nexus generate crds --out - | kubectl --kubeconfig="$admin" apply --server-side -f -
 kubectl --kubeconfig="$admin" apply --server-side -f config/rbac/nexus-tenant.yaml
-kubectl --kubeconfig="$admin" wait --for=condition=Established crd/stores.nexus.dev --timeout=30s
+kubectl --kubeconfig="$admin" wait --for=condition=Established crd/stores.nexus.dev crd/auditrecords.nexus.dev crd/quotareviews.nexus.dev --timeout=30s
 kubectl --kubeconfig="$admin" create namespace "$tenant" --dry-run=client -o yaml |
   kubectl --kubeconfig="$admin" apply -f -
 kubectl --kubeconfig="$admin" label namespace "$tenant" nexus.dev/tenant=demo --overwrite

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 pub fn parse(text: &str) -> Result<Duration, String> {
-    let hint = "use a number with a unit, such as 90s, 10m or 1h30m";
+    let hint = "use a number with a unit (ms, s, m, h, d), such as 90s, 10m or 1h30m";
     if text.is_empty() {
         return Err(format!("empty duration; {hint}"));
     }
@@ -68,8 +68,13 @@ mod tests {
     fn rejects_what_is_not_a_duration() {
         assert!(parse("").is_err());
         assert!(parse("10").unwrap_err().contains("no unit"));
-        assert!(parse("5d").unwrap_err().contains("unknown unit"));
+        assert!(parse("5w").unwrap_err().contains("unknown unit"));
         assert!(parse("m5").is_err());
+    }
+
+    #[test]
+    fn days_are_a_unit_for_retention_and_since() {
+        assert_eq!(parse("90d"), Ok(Duration::from_secs(90 * 86400)));
     }
 
     #[test]

@@ -424,8 +424,9 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
     let (admin, ns, scope) = tenant("aud-quota").await;
     let bob_ns = common::TestNamespace::new(&admin, "aud-quota-bob").await;
     bob_ns.grant(&admin, "bob", "nexus-tenant").await;
+    ns.grant(&admin, "bob", "nexus-tenant").await;
     let policy = format!(
-        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{defaults: {{maxStores: 3, maxCreations: 2, window: 1h, allowedPlans: [small, medium]}}, maxStoresPerNamespace: 5}}\n",
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{defaults: {{maxStores: 3, maxCreations: 2, window: 1h, allowedPlans: [small, medium]}}, maxStoresPerNamespace: 2}}\n",
         scope.id
     );
     common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
@@ -442,6 +443,26 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
             .assert()
             .success();
     }
+    // The window is full: a third creation (in a namespace with room) waits,
+    // and says until when; the namespace's place it took is given back.
+    bob_ns.grant(&admin, "alice", "nexus-tenant").await;
+    nexus_as("alice", &bob_ns.name)
+        .args(["store", "create", &store_name("q3"), "-l", &label])
+        .assert()
+        .failure()
+        .stderr(
+            predicates::str::contains("alice created 2 stores in the last 1h (2 allowed")
+                .and(predicates::str::contains("the next one is allowed in")),
+        );
+    // The namespace is full: bob may not add a store to it.
+    nexus_as("bob", &ns.name)
+        .args(["store", "create", &store_name("qb"), "-l", &label])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(format!(
+            "namespace {} holds 2 of 2 stores allowed",
+            ns.name
+        )));
     // A native quota on the namespace shows too.
     common::kubectl_stdin(
         "admin",
@@ -460,7 +481,7 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
     assert!(report["nextCreationAt"].is_string(), "{report}");
     assert_eq!(
         report["namespaceStores"],
-        serde_json::json!({"used": 2, "limit": 5})
+        serde_json::json!({"used": 2, "limit": 2})
     );
     assert_eq!(
         report["allowedPlans"],
@@ -469,7 +490,14 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
 
     // Bob sees his own usage (none), and may not ask about alice.
     let bob = quota_json("bob", &bob_ns.name, &[]).unwrap();
-    assert_eq!(bob["report"]["stores"]["used"], 0);
+    assert_eq!(
+        bob["report"]["stores"]["used"], 0,
+        "a refused create took a place"
+    );
+    assert_eq!(
+        bob["report"]["namespaceStores"]["used"], 0,
+        "alice's refused create kept its place in the namespace"
+    );
     let refused = quota_json("bob", &bob_ns.name, &["--user", "alice"]).unwrap_err();
     assert!(
         refused.contains("may not ask about another user's quota"),

@@ -47,6 +47,17 @@ impl Ledger {
         self.creations.retain(|at| *at > since);
     }
 
+    /// Gives back the place of a store whose create was refused after this
+    /// ledger admitted it.
+    pub fn release(&mut self, namespace: &str, name: &str) -> Usage {
+        self.stores
+            .retain(|e| !(e.namespace == namespace && e.name == name));
+        Usage {
+            stores: self.stores.len(),
+            creations: self.creations.len(),
+        }
+    }
+
     /// Admits one more store for `who` if the limits allow; records it.
     /// The refusal names the limit, the usage and when the next one is allowed.
     pub fn admit(
@@ -154,6 +165,25 @@ mod tests {
         assert!(
             ledger
                 .admit("alice", "t", "c", 4601, None, Some((2, hour)))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_released_place_is_free_again() {
+        let mut ledger = Ledger::default();
+        ledger
+            .admit("namespace t", "t", "a", 100, Some(1), None)
+            .unwrap();
+        assert!(
+            ledger
+                .admit("namespace t", "t", "b", 100, Some(1), None)
+                .is_err()
+        );
+        assert_eq!(ledger.release("t", "a").stores, 0);
+        assert!(
+            ledger
+                .admit("namespace t", "t", "b", 100, Some(1), None)
                 .is_ok()
         );
     }

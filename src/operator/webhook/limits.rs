@@ -64,19 +64,9 @@ pub async fn admit(
     let dry_run = request.dry_run;
     let mut warnings = Vec::new();
 
-    let rate = limits.max_creations.map(|max| (max, limits.window));
-    if limits.max_stores.is_some() || rate.is_some() {
-        let key = user_ledger(policy_name, &username);
-        let decided = record(&ledgers, &key, policy_name, dry_run, |ledger| {
-            ledger.prune(exists, now, limits.window);
-            ledger.admit(&username, &tenant, &name, now, limits.max_stores, rate)
-        })
-        .await?;
-        match decided {
-            Err(refusal) => return Ok(Err(refusal)),
-            Ok(usage) => warnings.push(user_usage(&username, &usage, limits.max_stores, rate)),
-        }
-    }
+    // The namespace's ledger first: it counts no creations, so when the
+    // user's ledger refuses after it, taking its place back undoes it all.
+    let mut taken = None;
     if let Some(max) = policy.max_stores_per_namespace {
         let key = namespace_ledger(policy_name, &tenant);
         let who = format!("namespace {tenant}");
@@ -87,7 +77,32 @@ pub async fn admit(
         .await?;
         match decided {
             Err(refusal) => return Ok(Err(refusal)),
-            Ok(usage) => warnings.push(format!("{who} holds {} of {max} stores", usage.stores)),
+            Ok(usage) => {
+                warnings.push(format!("{who} holds {} of {max} stores", usage.stores));
+                taken = Some(key);
+            }
+        }
+    }
+    let rate = limits.max_creations.map(|max| (max, limits.window));
+    if limits.max_stores.is_some() || rate.is_some() {
+        let key = user_ledger(policy_name, &username);
+        let decided = record(&ledgers, &key, policy_name, dry_run, |ledger| {
+            ledger.prune(exists, now, limits.window);
+            ledger.admit(&username, &tenant, &name, now, limits.max_stores, rate)
+        })
+        .await?;
+        match decided {
+            Err(refusal) => {
+                if let Some(key) = taken {
+                    record(&ledgers, &key, policy_name, dry_run, |ledger| {
+                        Ok(ledger.release(&tenant, &name))
+                    })
+                    .await?
+                    .map_err(Error::Webhook)?;
+                }
+                return Ok(Err(refusal));
+            }
+            Ok(usage) => warnings.insert(0, user_usage(&username, &usage, limits.max_stores, rate)),
         }
     }
     Ok(Ok(warnings))
