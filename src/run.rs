@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use crate::cli::{AuditArgs, Cli, Command, Generated, OutputFormat, StoreCommand};
-use crate::commands::{Session, audit, generate, quota, store, version};
+use crate::commands::{Session, audit, generate, install, quota, store, version};
 use crate::error::{Error, Result};
 use crate::output;
 
@@ -17,6 +17,16 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Operator(args) => {
             let session = Session::connect(global).await?;
             crate::operator::run(session.client, *args).await
+        }
+        Command::Install(args) if !args.apply && !args.dry_run => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(install::MANIFEST.as_bytes())
+                .map_err(output::io_error)
+        }
+        Command::Install(args) => {
+            let session = Session::connect(global).await?;
+            output::print(&install::install(&session, args.dry_run).await?, format)
         }
         Command::Quota(args) => {
             let session = Session::connect(global).await?;

@@ -308,6 +308,13 @@ fn version_works_without_a_cluster() {
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["clientVersion"], env!("CARGO_PKG_VERSION"));
+    // Built from this checkout: its commit, and that commit's date.
+    let commit = v["gitCommit"].as_str().unwrap();
+    assert!(
+        commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit()),
+        "{commit}"
+    );
+    assert!(v["buildDate"].as_str().unwrap().starts_with("20"), "{v}");
 }
 
 #[test]

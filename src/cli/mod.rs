@@ -76,6 +76,12 @@ pub enum Command {
     )]
     Quota(QuotaArgs),
 
+    /// Install the platform without Helm: print its manifests, or apply them.
+    #[command(
+        after_help = "The manifests are the Helm chart's (charts/nexus) with its default values, in namespace nexus-system.\n\nExamples:\n  kubectl nexus install > nexus.yaml      # review, then kubectl apply --server-side -f nexus.yaml\n  kubectl nexus install --dry-run         # what applying would change in the cluster\n  kubectl nexus install --apply"
+    )]
+    Install(InstallArgs),
+
     /// Print the client version and, when reachable, the server version.
     Version,
 
@@ -115,6 +121,17 @@ pub enum StoreCommand {
 
     /// Provision a Failed store again.
     Retry(NameArg),
+}
+
+#[derive(Args, Debug)]
+pub struct InstallArgs {
+    /// Apply the manifests (server-side) instead of printing them.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Ask the API server what applying would change, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Args, Debug)]

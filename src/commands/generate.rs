@@ -4,40 +4,44 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
-use clap_complete::Shell;
-use kube::CustomResourceExt;
-
-use crate::api::Store;
-use crate::api::audit::AuditRecord;
-use crate::api::policy::StorePolicy;
-use crate::api::quota::QuotaReview;
 use crate::cli::{Cli, Generated};
 use crate::error::{Error, Result};
+use clap::CommandFactory;
+use clap_complete::Shell;
 
-pub const CRD_FILE: &str = "crds/nexus.dev_stores.yaml";
-pub const POLICY_CRD_FILE: &str = "crds/nexus.dev_storepolicies.yaml";
-pub const AUDIT_CRD_FILE: &str = "crds/nexus.dev_auditrecords.yaml";
-pub const QUOTA_REVIEW_CRD_FILE: &str = "crds/nexus.dev_quotareviews.yaml";
+/// Where the CRDs are written: for `kubectl apply`, and the chart's copy
+/// (Helm installs crds/ before its templates).
+pub const CRD_DIRS: [&str; 2] = ["crds", "charts/nexus/crds"];
+/// The RBAC the chart renders, from the same files `kubectl apply` takes.
+const CHART_RBAC: [(&str, &str); 2] = [
+    (
+        "charts/nexus/files/nexus-operator.yaml",
+        include_str!("../../config/rbac/nexus-operator.yaml"),
+    ),
+    (
+        "charts/nexus/files/nexus-tenant.yaml",
+        include_str!("../../config/rbac/nexus-tenant.yaml"),
+    ),
+];
 pub const BIN: &str = "kubectl-nexus";
 
 /// Every generated file, as (path relative to the repository root, contents).
 pub fn files(what: Generated) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     let mut files = Vec::new();
     if matches!(what, Generated::All | Generated::Crds) {
-        files.push((PathBuf::from(CRD_FILE), one_crd(Store::crd())?.into_bytes()));
-        files.push((
-            PathBuf::from(POLICY_CRD_FILE),
-            one_crd(StorePolicy::crd())?.into_bytes(),
-        ));
-        files.push((
-            PathBuf::from(AUDIT_CRD_FILE),
-            one_crd(AuditRecord::crd())?.into_bytes(),
-        ));
-        files.push((
-            PathBuf::from(QUOTA_REVIEW_CRD_FILE),
-            one_crd(QuotaReview::crd())?.into_bytes(),
-        ));
+        for (plural, crd) in crate::api::crds() {
+            let text = one_crd(crd)?;
+            for dir in CRD_DIRS {
+                let path = Path::new(dir).join(format!("nexus.dev_{plural}.yaml"));
+                files.push((path, text.clone().into_bytes()));
+            }
+        }
+        for (path, text) in CHART_RBAC {
+            let copy = format!(
+                "# Copied from config/rbac by `kubectl-nexus generate`; do not edit.\n{text}"
+            );
+            files.push((PathBuf::from(path), copy.into_bytes()));
+        }
     }
     if matches!(what, Generated::All | Generated::Completions) {
         for (shell, file) in [
@@ -79,13 +83,11 @@ fn one_crd(
 
 /// Every CRD as one multi-document YAML stream, for `generate crds --out -`.
 pub fn crd_yaml() -> Result<String> {
-    Ok(format!(
-        "{}---\n{}---\n{}---\n{}",
-        one_crd(Store::crd())?,
-        one_crd(StorePolicy::crd())?,
-        one_crd(AuditRecord::crd())?,
-        one_crd(QuotaReview::crd())?
-    ))
+    let documents = crate::api::crds()
+        .into_iter()
+        .map(|(_, crd)| one_crd(crd))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(documents.join("---\n"))
 }
 
 fn man_pages(
@@ -113,7 +115,13 @@ fn man_pages(
 pub fn write(what: Generated, root: &Path) -> Result<Vec<PathBuf>> {
     let files = files(what)?;
     let io = |path: &Path, e: std::io::Error| Error::Other(format!("{}: {e}", path.display()));
-    for dir in ["crds", "completions", "man"] {
+    for dir in [
+        "crds",
+        "completions",
+        "man",
+        "charts/nexus/crds",
+        "charts/nexus/files",
+    ] {
         let dir = root.join(dir);
         let owned = files.iter().any(|(p, _)| root.join(p).starts_with(&dir));
         if owned && dir.is_dir() {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod complete;
 pub mod generate;
+pub mod install;
 pub mod quota;
 pub mod session;
 pub mod store;

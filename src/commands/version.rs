@@ -7,6 +7,10 @@ use crate::commands::Session;
 #[serde(rename_all = "camelCase")]
 pub struct VersionInfo {
     pub client_version: String,
+    /// The commit the binary was built from.
+    pub git_commit: String,
+    /// When that commit was made (or the release build's date).
+    pub build_date: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17,6 +21,8 @@ pub struct VersionInfo {
 pub async fn version(global: &GlobalArgs) -> VersionInfo {
     let mut info = VersionInfo {
         client_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: env!("NEXUS_GIT_COMMIT").to_string(),
+        build_date: env!("NEXUS_BUILD_DATE").to_string(),
         server_version: None,
         server_error: None,
     };

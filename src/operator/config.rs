@@ -169,6 +169,16 @@ pub struct OperatorArgs {
     #[arg(long, env = "NEXUS_AUDIT_SINK_TOKEN_FILE", value_name = "FILE")]
     pub audit_sink_token_file: Option<PathBuf>,
 
+    /// Apply the CRDs of this version at start (Helm installs a chart's CRDs
+    /// but never upgrades them). Needs patch on Nexus's CRDs, by name.
+    #[arg(long, env = "NEXUS_MANAGE_CRDS")]
+    pub manage_crds: bool,
+
+    /// The webhook configurations are installed by the platform (the Helm
+    /// chart): only write the CA into them instead of applying them whole.
+    #[arg(long, env = "NEXUS_WEBHOOK_INSTALLED")]
+    pub webhook_installed: bool,
+
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, env = "NEXUS_METRICS_ADDRESS", default_value = "0.0.0.0:8080")]
     pub metrics_address: String,

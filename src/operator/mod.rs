@@ -53,6 +53,9 @@ const AUDIT_RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
 pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
     let settings = config::settings(&args).map_err(CliError::Usage)?;
+    if args.manage_crds {
+        apply_crds(&client).await?;
+    }
     check_crd(&client).await?;
 
     let metrics = Arc::new(Metrics::default());
@@ -282,6 +285,30 @@ fn store_of<K: Resource>(child: &PartialObjectMeta<K>) -> Option<ObjectRef<Store
 }
 
 /// One clear line when the CRD is missing, rather than a stream of watch errors.
+/// Applies this version's CRDs (server-side, forcing our fields), so an
+/// upgrade of the operator upgrades them.
+async fn apply_crds(client: &Client) -> Result<(), CliError> {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
+    for (_, crd) in crate::api::crds() {
+        let name = crd.name_any();
+        crds.patch(
+            &name,
+            &kube::api::PatchParams::apply(apply::FIELD_MANAGER).force(),
+            &kube::api::Patch::Apply(&crd),
+        )
+        .await
+        .map_err(|e| {
+            CliError::Other(format!(
+                "--manage-crds: cannot apply the CRD {name}: {} (the operator's ClusterRole needs get and patch on it)",
+                error::cause(&e)
+            ))
+        })?;
+    }
+    info!("applied the CRDs of this version");
+    Ok(())
+}
+
 async fn check_crd(client: &Client) -> Result<(), CliError> {
     let stores: Api<Store> = Api::all(client.clone());
     match stores.list(&ListParams::default().limit(1)).await {

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use super::{Render, age, table};
 use crate::api::Store;
 use crate::commands::audit::{AuditTrail, Verification};
+use crate::commands::install::InstallOutcome;
 use crate::commands::quota::{QuotaView, used_of};
 use crate::commands::store::{
     CreateOutcome, Credentials, DeleteOutcome, StoreDetails, StoreList, StoreSummary,
@@ -276,7 +277,11 @@ impl Render for Credentials {
 
 impl Render for VersionInfo {
     fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
-        writeln!(out, "Client Version: {}", self.client_version)?;
+        writeln!(
+            out,
+            "Client Version: {} (commit {}, built {})",
+            self.client_version, self.git_commit, self.build_date
+        )?;
         match (&self.server_version, &self.server_error) {
             (Some(v), _) => writeln!(out, "Server Version: {v}"),
             (None, Some(e)) => writeln!(out, "Server Version: unavailable ({e})"),
@@ -458,5 +463,32 @@ impl Render for QuotaView {
 
     fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "user/{}", self.report.user)
+    }
+}
+
+impl Render for InstallOutcome {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        let mut t = table::new(&["KIND", "NAMESPACE", "NAME", "RESULT"]);
+        for o in &self.objects {
+            let namespace = if o.namespace.is_empty() {
+                "-".to_string()
+            } else {
+                o.namespace.clone()
+            };
+            t.add_row(vec![
+                o.kind.clone(),
+                namespace,
+                o.name.clone(),
+                o.result.clone(),
+            ]);
+        }
+        out.write_all(table::render(&t).as_bytes())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        for o in &self.objects {
+            writeln!(out, "{}/{}", o.kind.to_lowercase(), o.name)?;
+        }
+        Ok(())
     }
 }

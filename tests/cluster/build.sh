@@ -3,6 +3,7 @@
 #   kube  (kube-apiserver, kube-controller-manager, kube-scheduler, a tiny PV provisioner)
 #   etcd  (go.etcd.io/etcd/server/v3)
 #   kwok  (sigs.k8s.io/kwok)
+#   helm  (helm.sh/helm/v4: the chart's lint, template and install tests)
 # A binary is rebuilt only when its module's pinned inputs change: each one
 # carries a stamp with the hash of go.mod, go.sum and its sources.
 set -euo pipefail
@@ -55,3 +56,5 @@ build() {
 build etcd etcd . "-s -w"
 build kwok kwok sigs.k8s.io/kwok/cmd/kwok "-s -w"
 build kube kube . "$kube_ldflags"
+HELM_VERSION=v4.3.1
+build helm helm helm.sh/helm/v4/cmd/helm "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"

@@ -149,7 +149,10 @@ impl Scope {
             .arg(format!("--kubeconfig={}", kubeconfig.display()))
             .arg(format!("--store-selector={TEST_LABEL}={}", self.id))
             .arg(format!("--lease-name=nexus-{}", self.id))
-            .arg("--lease-namespace=default")
+            .args(
+                (!extra.iter().any(|a| a.starts_with("--lease-namespace=")))
+                    .then_some("--lease-namespace=default"),
+            )
             .arg(format!("--identity={identity}"))
             .arg(format!("--metrics-address=127.0.0.1:{metrics_port}"))
             .arg("--base-domain=shops.test")

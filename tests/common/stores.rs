@@ -206,6 +206,32 @@ pub fn nexus_as(user: &str, namespace: &str) -> assert_cmd::Command {
     cmd
 }
 
+/// A kubeconfig (written under `dir`) with a token of the ServiceAccount
+/// `namespace/name`, as a pod of it has.
+pub fn service_account_kubeconfig(
+    namespace: &str,
+    name: &str,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    let token = super::kubectl(
+        "admin",
+        &["create", "token", name, "-n", namespace, "--duration=1h"],
+    );
+    let admin_config: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(kubeconfig("admin")).unwrap()).unwrap();
+    let cluster = &admin_config["clusters"][0]["cluster"];
+    let config = json!({
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": cluster["server"].as_str(), "certificate-authority-data": cluster["certificate-authority-data"].as_str()}}],
+        "users": [{"name": "sa", "user": {"token": token.trim()}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "sa"}}],
+        "current-context": "sa",
+    });
+    let path = dir.join(format!("{name}.kubeconfig"));
+    std::fs::write(&path, serde_yaml::to_string(&config).unwrap()).unwrap();
+    path
+}
+
 /// A ServiceAccount bound to a ClusterRole, and a kubeconfig with its token,
 /// as the operator has in a pod. The binding is removed when dropped.
 pub struct OperatorAccount {
@@ -234,27 +260,8 @@ impl OperatorAccount {
             &format!("--clusterrole={cluster_role}"),
             &format!("--serviceaccount={}:nexus-operator", home.name),
         ]);
-        let token = kubectl(&[
-            "create",
-            "token",
-            "nexus-operator",
-            "-n",
-            &home.name,
-            "--duration=1h",
-        ]);
         let dir = tempfile::tempdir().unwrap();
-        let admin_config: serde_yaml::Value =
-            serde_yaml::from_str(&std::fs::read_to_string(kubeconfig("admin")).unwrap()).unwrap();
-        let cluster = &admin_config["clusters"][0]["cluster"];
-        let config = json!({
-            "apiVersion": "v1", "kind": "Config",
-            "clusters": [{"name": "c", "cluster": {"server": cluster["server"].as_str(), "certificate-authority-data": cluster["certificate-authority-data"].as_str()}}],
-            "users": [{"name": "sa", "user": {"token": token.trim()}}],
-            "contexts": [{"name": "sa", "context": {"cluster": "c", "user": "sa"}}],
-            "current-context": "sa",
-        });
-        let path = dir.path().join("operator.kubeconfig");
-        std::fs::write(&path, serde_yaml::to_string(&config).unwrap()).unwrap();
+        let path = service_account_kubeconfig(&home.name, "nexus-operator", dir.path());
         OperatorAccount {
             kubeconfig: path,
             binding,

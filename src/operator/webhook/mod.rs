@@ -40,6 +40,21 @@ use crate::api::policy::StorePolicy;
 use crate::audit;
 pub use register::{ClientConfig, VALIDATING_WEBHOOK, object_selector};
 
+/// The mutating and validating configurations the operator applies (the
+/// chart renders the same; a test compares them).
+pub fn configurations(
+    config: &Config,
+    ca_pem: &str,
+) -> Result<(
+    k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration,
+    k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration,
+)> {
+    Ok((
+        register::mutating(config, ca_pem)?,
+        register::validating(config, ca_pem),
+    ))
+}
+
 /// Writes `fresh` when nothing exists yet, else merges `changes` only if the
 /// object is still the one read (its resourceVersion): a compare-and-swap.
 /// A 409 means someone wrote first: read again and decide again.
@@ -84,6 +99,8 @@ pub struct Config {
     pub policy: String,
     /// The bearer token the API server's audit backend sends to /audit.
     pub audit_sink_token: Option<String>,
+    /// The configurations exist (the chart made them): write only the CA.
+    pub installed: bool,
 }
 
 impl Config {
@@ -107,6 +124,7 @@ impl Config {
             base_domain: args.base_domain.clone(),
             policy: args.policy.clone(),
             audit_sink_token,
+            installed: args.webhook_installed,
             object_selector: args
                 .store_selector
                 .as_deref()

@@ -247,10 +247,64 @@ where
     Ok(())
 }
 
-/// Applies both configurations (server-side; the same from every replica).
+/// Applies both configurations (server-side; the same from every replica),
+/// or, when the platform installed them, only the CA in each webhook.
 pub async fn apply(client: &Client, config: &Config, ca_pem: &str) -> Result<()> {
+    if config.installed {
+        return inject_ca(client, config, ca_pem).await;
+    }
     apply_cluster(client, &mutating(config, ca_pem)?).await?;
     apply_cluster(client, &validating(config, ca_pem)).await
+}
+
+/// Writes `ca_pem` into the caBundle of every webhook of the installed
+/// configurations, owning that field only: the rest stays the installer's.
+async fn inject_ca(client: &Client, config: &Config, ca_pem: &str) -> Result<()> {
+    let bundle = ByteString(ca_pem.as_bytes().to_vec());
+    for kind in [
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ] {
+        let names: Vec<String> = match kind {
+            "MutatingWebhookConfiguration" => mutating(config, ca_pem)?
+                .webhooks
+                .unwrap_or_default()
+                .into_iter()
+                .map(|w| w.name)
+                .collect(),
+            _ => validating(config, ca_pem)
+                .webhooks
+                .unwrap_or_default()
+                .into_iter()
+                .map(|w| w.name)
+                .collect(),
+        };
+        let webhooks: Vec<serde_json::Value> = names
+            .iter()
+            .map(|name| serde_json::json!({"name": name, "clientConfig": {"caBundle": bundle}}))
+            .collect();
+        let patch = serde_json::json!({
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": kind,
+            "metadata": {"name": config.configuration},
+            "webhooks": webhooks,
+        });
+        let params = PatchParams::apply(FIELD_MANAGER).force();
+        let action = format!("write the CA into {kind} {}", config.configuration);
+        let result = if kind == "MutatingWebhookConfiguration" {
+            Api::<MutatingWebhookConfiguration>::all(client.clone())
+                .patch(&config.configuration, &params, &Patch::Apply(&patch))
+                .await
+                .map(|_| ())
+        } else {
+            Api::<ValidatingWebhookConfiguration>::all(client.clone())
+                .patch(&config.configuration, &params, &Patch::Apply(&patch))
+                .await
+                .map(|_| ())
+        };
+        result.map_err(Error::api(action))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -302,6 +356,7 @@ mod tests {
             base_domain: "shops.test".into(),
             policy: "default".into(),
             audit_sink_token: None,
+            installed: false,
         };
         let validating = validating(&config, "CA");
         let hook = &validating.webhooks.unwrap()[0];

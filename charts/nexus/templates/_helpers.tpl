@@ -1,0 +1,63 @@
+{{/* Names: namespaced objects are named after the release; the cluster-scoped
+roles keep the names the operator and the docs use (one Nexus per cluster). */}}
+{{- define "nexus.name" -}}{{ .Release.Name }}-operator{{- end }}
+{{- define "nexus.serviceAccount" -}}{{ .Release.Name }}-operator{{- end }}
+{{- define "nexus.service" -}}{{ .Release.Name }}-operator{{- end }}
+{{- define "nexus.webhookSecret" -}}{{ .Release.Name }}-webhook-tls{{- end }}
+{{- define "nexus.webhookConfiguration" -}}nexus-stores{{- end }}
+{{- define "nexus.image" -}}{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}{{- end }}
+
+{{- define "nexus.labels" -}}
+app.kubernetes.io/name: nexus
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: nexus
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end }}
+
+{{- define "nexus.selector" -}}
+app.kubernetes.io/name: nexus
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/* The operator's username as the API server knows it. */}}
+{{- define "nexus.operatorUser" -}}system:serviceaccount:{{ .Release.Namespace }}:{{ include "nexus.serviceAccount" . }}{{- end }}
+
+{{/* How the API server calls the webhook at PATH. */}}
+{{- define "nexus.clientConfig" -}}
+{{- if .root.Values.webhook.url -}}
+url: {{ printf "%s%s" (trimSuffix "/" .root.Values.webhook.url) .path }}
+{{- else -}}
+service:
+  namespace: {{ .root.Release.Namespace }}
+  name: {{ include "nexus.service" .root }}
+  path: {{ .path }}
+  port: 443
+{{- end -}}
+{{- end }}
+
+{{/* The store selector as an objectSelector (key=value and key terms). */}}
+{{- define "nexus.objectSelector" -}}
+{{- $labels := dict -}}
+{{- $exists := list -}}
+{{- range $term := splitList "," .Values.operator.storeSelector -}}
+{{- $term = trim $term -}}
+{{- if contains "=" $term -}}
+{{- $kv := splitn "=" 2 $term -}}
+{{- $_ := set $labels (trim $kv._0) (trim $kv._1) -}}
+{{- else if $term -}}
+{{- $exists = append $exists (dict "key" $term "operator" "Exists") -}}
+{{- end -}}
+{{- end -}}
+{{- if or $labels $exists -}}
+objectSelector:
+{{- with $labels }}
+  matchLabels: {{- toYaml . | nindent 4 }}
+{{- end }}
+{{- with $exists }}
+  matchExpressions: {{- toYaml . | nindent 4 }}
+{{- end }}
+{{- end -}}
+{{- end }}

@@ -1,0 +1,580 @@
+//! The Helm chart (charts/nexus) with the real Helm (built from its Go
+//! module by tests/cluster/build.sh): lint, the schema's refusals, the
+//! manifests `kubectl nexus install` prints, and on the test cluster an
+//! install, an upgrade, a rollback and an uninstall around a store the
+//! chart's ServiceAccount provisions, confined by the chart's admission
+//! policy. The cluster tests take turns: both install cluster-wide objects.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::operator::free_port;
+use common::stores::*;
+use common::{cluster_dir, kubeconfig, repo_root, wait_for};
+use k8s_openapi::api::admissionregistration::v1::{
+    MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::ListParams;
+use kube::{Api, ResourceExt};
+use nexus::api::Phase;
+use nexus::api::policy::StorePolicy;
+use serde_json::Value;
+
+/// Uninstalls a release when the test ends, passed or not, and puts back the
+/// roles other tests use as the platform admin applies them.
+struct Uninstall {
+    release: String,
+    namespace: String,
+}
+
+impl Drop for Uninstall {
+    fn drop(&mut self) {
+        let _ = helm(&[
+            "uninstall",
+            &self.release,
+            "-n",
+            &self.namespace,
+            "--ignore-not-found",
+        ]);
+        restore_platform_roles();
+    }
+}
+
+fn restore_platform_roles() {
+    for file in [
+        "config/rbac/nexus-operator.yaml",
+        "config/rbac/nexus-tenant.yaml",
+    ] {
+        let path = repo_root().join(file).display().to_string();
+        common::kubectl(
+            "admin",
+            &["apply", "--server-side", "--force-conflicts", "-f", &path],
+        );
+    }
+}
+
+/// Cluster tests that install cluster-wide objects run one at a time.
+static CLUSTER_WIDE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn helm_bin() -> PathBuf {
+    // The cluster's build step builds Helm too.
+    let _ = cluster_dir();
+    repo_root().join("target/cluster-bin/helm")
+}
+
+fn helm(args: &[&str]) -> Output {
+    Command::new(helm_bin())
+        .args(args)
+        .env("KUBECONFIG", kubeconfig("admin"))
+        .env("HELM_CACHE_HOME", repo_root().join("target/helm/cache"))
+        .env("HELM_CONFIG_HOME", repo_root().join("target/helm/config"))
+        .env("HELM_DATA_HOME", repo_root().join("target/helm/data"))
+        .output()
+        .expect("run helm")
+}
+
+fn helm_ok(args: &[&str]) -> String {
+    let out = helm(args);
+    assert!(
+        out.status.success(),
+        "helm {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn chart() -> String {
+    repo_root().join("charts/nexus").display().to_string()
+}
+
+fn values_file(dir: &tempfile::TempDir, name: &str, yaml: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, yaml).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn the_chart_lints_for_both_worlds_and_renders_what_install_prints() {
+    let chart = chart();
+    for values in ["values.yaml", "values-local.yaml", "values-prod.yaml"] {
+        let file = format!("{chart}/{values}");
+        helm_ok(&["lint", "--strict", &chart, "-f", &file]);
+    }
+    // deploy/nexus.yaml is the chart as rendered now.
+    let fresh = tempfile::tempdir().unwrap();
+    let rendered = fresh.path().join("nexus.yaml");
+    let out = Command::new(repo_root().join("scripts/render-install.sh"))
+        .arg(&rendered)
+        .env("HELM", helm_bin())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let checked_in = std::fs::read_to_string(repo_root().join("deploy/nexus.yaml")).unwrap();
+    assert!(
+        std::fs::read_to_string(&rendered).unwrap() == checked_in,
+        "deploy/nexus.yaml is stale: run scripts/render-install.sh"
+    );
+    // What the install command prints is that file.
+    let printed = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"))
+        .arg("install")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&printed.stdout), checked_in);
+
+    // Production renders cert-manager's certificates and the ServiceMonitor,
+    // three replicas; local renders no PDB for its one replica.
+    let prod = helm_ok(&[
+        "template",
+        "nexus",
+        &chart,
+        "-n",
+        "nexus-system",
+        "-f",
+        &format!("{chart}/values-prod.yaml"),
+    ]);
+    for expected in [
+        "kind: Certificate",
+        "kind: ServiceMonitor",
+        "replicas: 3",
+        "NEXUS_TLS_ISSUER",
+        "NEXUS_AUDIT_SINK_TOKEN_FILE",
+    ] {
+        assert!(prod.contains(expected), "values-prod.yaml: no {expected}");
+    }
+    let local = helm_ok(&[
+        "template",
+        "nexus",
+        &chart,
+        "-n",
+        "nexus-system",
+        "-f",
+        &format!("{chart}/values-local.yaml"),
+    ]);
+    assert!(!local.contains("kind: PodDisruptionBudget"));
+    assert!(local.contains("value: \"local-path\""));
+}
+
+#[test]
+fn wrong_values_are_refused_saying_which_and_why() {
+    let chart = chart();
+    let cases = [
+        ("replicas=0", "replicas"),
+        ("replica=3", "replica"),
+        ("operator.baseDomain=Shops_Example", "baseDomain"),
+        (
+            "operator.provisioningTimeout=ten minutes",
+            "provisioningTimeout",
+        ),
+        ("webhook.url=http://127.0.0.1:9443", "url"),
+        (
+            "engines.woocommerceSource=ftp://example.org/woo.zip",
+            "woocommerceSource",
+        ),
+        ("image.pullPolicy=Sometimes", "pullPolicy"),
+    ];
+    for (set, field) in cases {
+        let out = helm(&["template", "nexus", &chart, "--set", set]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{set} was accepted");
+        assert!(
+            stderr.contains("values don't meet the specifications of the schema")
+                && stderr.contains(field),
+            "{set}: {stderr}"
+        );
+    }
+}
+
+/// The chart's webhook configurations are the ones the operator applies
+/// without the chart (same webhooks, rules, paths, policies).
+#[test]
+fn the_charts_webhooks_are_the_operators() {
+    use nexus::operator::webhook::{ClientConfig, Config, configurations};
+    let config = Config {
+        address: "0.0.0.0:9443".into(),
+        client: ClientConfig::service("nexus-system/nexus-operator").unwrap(),
+        configuration: "nexus-stores".into(),
+        secret_namespace: "nexus-system".into(),
+        secret: "nexus-webhook-tls".into(),
+        object_selector: None,
+        base_domain: "localhost".into(),
+        policy: "default".into(),
+        audit_sink_token: None,
+        installed: true,
+    };
+    let (mutating, validating) = configurations(&config, "").unwrap();
+    let webhooks = |v: Value| {
+        let mut hooks = v["webhooks"].clone();
+        for hook in hooks.as_array_mut().unwrap() {
+            hook["clientConfig"]
+                .as_object_mut()
+                .unwrap()
+                .remove("caBundle");
+        }
+        hooks
+    };
+    let chart = nexus::commands::install::objects().unwrap();
+    let rendered = |kind: &str| {
+        let object = chart
+            .iter()
+            .find(|o| o.types.as_ref().is_some_and(|t| t.kind == kind))
+            .unwrap();
+        webhooks(serde_json::to_value(object).unwrap())
+    };
+    assert_eq!(
+        rendered("MutatingWebhookConfiguration"),
+        webhooks(serde_json::to_value(mutating).unwrap())
+    );
+    assert_eq!(
+        rendered("ValidatingWebhookConfiguration"),
+        webhooks(serde_json::to_value(validating).unwrap())
+    );
+}
+
+fn kubectl_as_kubeconfig(config: &std::path::Path, args: &[&str]) -> Output {
+    Command::new("kubectl")
+        .arg(format!("--kubeconfig={}", config.display()))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+async fn store_namespace_versions(admin: &kube::Client, namespace: &str) -> Vec<(String, String)> {
+    let mut versions: Vec<(String, String)> =
+        versions(admin, namespace).await.into_iter().collect();
+    versions.sort();
+    versions
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone() {
+    let _turn = CLUSTER_WIDE.lock().await;
+    let (admin, tenant_ns, scope) = tenant("chart-tenant").await;
+    let platform = common::TestNamespace::new(&admin, "chart-nexus").await;
+    let release = format!("nx{}", &platform.name[platform.name.len() - 6..]);
+    let port = free_port();
+    let (key, value) = scope.label();
+    let dir = tempfile::tempdir().unwrap();
+    let values = |max_stores: u32, concurrency: u32| {
+        format!(
+            "replicas: 1\noperator:\n  baseDomain: shops.test\n  storeSelector: \"{key}={value}\"\n  concurrency: {concurrency}\nwebhook:\n  url: https://127.0.0.1:{port}\npolicy:\n  create: true\n  spec:\n    defaults: {{maxStores: {max_stores}}}\n"
+        )
+    };
+    let first = values_file(&dir, "first.yaml", &values(5, 4));
+    let chart = chart();
+    helm_ok(&[
+        "install",
+        &release,
+        &chart,
+        "-n",
+        &platform.name,
+        "-f",
+        &first,
+        "--take-ownership",
+        "--force-conflicts",
+    ]);
+    let _uninstall = Uninstall {
+        release: release.clone(),
+        namespace: platform.name.clone(),
+    };
+
+    // An old Store CRD (a printer column missing): the operator's --manage-crds upgrades it.
+    let crds = Api::<CustomResourceDefinition>::all(admin.clone());
+    common::kubectl(
+        "admin",
+        &[
+            "patch",
+            "crd",
+            "stores.nexus.dev",
+            "--type=json",
+            "-p",
+            r#"[{"op":"remove","path":"/spec/versions/0/additionalPrinterColumns/2"}]"#,
+        ],
+    );
+
+    // The operator process with the chart's ServiceAccount, as its pod would run.
+    let sa = service_account_kubeconfig(&platform.name, &format!("{release}-operator"), dir.path());
+    let lease_namespace = format!("--lease-namespace={}", platform.name);
+    let address = format!("--webhook-address=127.0.0.1:{port}");
+    let url = format!("--webhook-url=https://127.0.0.1:{port}");
+    let secret = format!("--webhook-secret={release}-webhook-tls");
+    let args = [
+        "--webhook-installed",
+        "--manage-crds",
+        "--webhook-configuration=nexus-stores",
+        "--policy=default",
+        &lease_namespace,
+        &address,
+        &url,
+        &secret,
+    ];
+    let mut operator = scope.start_as("chart", &sa, &args);
+    let columns = |c: Option<&CustomResourceDefinition>| {
+        c.is_some_and(|c| {
+            c.spec.versions[0]
+                .additional_printer_columns
+                .as_ref()
+                .is_some_and(|p| p.len() == 4)
+        })
+    };
+    wait_for(
+        &crds,
+        "stores.nexus.dev",
+        30,
+        "the printer column back",
+        columns,
+    )
+    .await;
+
+    // Alice's store, admitted by the chart's webhook and provisioned.
+    let name = store_name("charted");
+    let label = format!("{key}={value}");
+    let admitted = |name: &str| {
+        nexus_as("alice", &tenant_ns.name)
+            .args(["store", "create", name, "-l", &label])
+            .output()
+            .unwrap()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = admitted(&name);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if out.status.success() {
+            assert!(stderr.contains("alice holds 1 of 5 stores"), "{stderr}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{stderr}\n{}",
+            operator.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    wait_phase(&admin, &tenant_ns.name, &name, Phase::Ready, 90).await;
+    let workload = format!("store-{name}");
+    let before = store_namespace_versions(&admin, &workload).await;
+
+    // Confined: the chart's ServiceAccount may not write outside store namespaces.
+    let refused = kubectl_as_kubeconfig(&sa, &["-n", &tenant_ns.name, "create", "configmap", "x"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("may write configmaps only in store namespaces"),
+        "{stderr}"
+    );
+    let refused = kubectl_as_kubeconfig(
+        &sa,
+        &[
+            "-n",
+            &tenant_ns.name,
+            "create",
+            "deployment",
+            "x",
+            "--image=busybox",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("only in store namespaces"));
+
+    // Upgrade: new values, the webhook keeps its CA, no store object is touched.
+    let second = values_file(&dir, "second.yaml", &values(6, 8));
+    helm_ok(&[
+        "upgrade",
+        &release,
+        &chart,
+        "-n",
+        &platform.name,
+        "-f",
+        &second,
+    ]);
+    let policies = Api::<StorePolicy>::all(admin.clone());
+    assert_eq!(
+        policies
+            .get("default")
+            .await
+            .unwrap()
+            .spec
+            .defaults
+            .max_stores,
+        Some(6)
+    );
+    let validating = Api::<ValidatingWebhookConfiguration>::all(admin.clone())
+        .get("nexus-stores")
+        .await
+        .unwrap();
+    assert!(
+        validating.webhooks.unwrap()[0]
+            .client_config
+            .ca_bundle
+            .as_ref()
+            .is_some_and(|b| !b.0.is_empty()),
+        "the upgrade dropped the CA the operator wrote"
+    );
+    let out = admitted(&store_name("after-upgrade"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("alice holds 2 of 6 stores"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        store_namespace_versions(&admin, &workload).await,
+        before,
+        "the upgrade touched the store"
+    );
+
+    // Rollback: the first values again.
+    helm_ok(&["rollback", &release, "1", "-n", &platform.name]);
+    assert_eq!(
+        policies
+            .get("default")
+            .await
+            .unwrap()
+            .spec
+            .defaults
+            .max_stores,
+        Some(5)
+    );
+    let history = helm_ok(&["history", &release, "-n", &platform.name, "-o", "json"]);
+    let history: Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 3);
+
+    // Uninstall: the platform goes, the tenants' stores and their data stay.
+    operator.stop();
+    helm_ok(&["uninstall", &release, "-n", &platform.name]);
+    let mutating = Api::<MutatingWebhookConfiguration>::all(admin.clone());
+    assert!(
+        mutating.get_opt("nexus-stores").await.unwrap().is_none(),
+        "the webhook outlived the chart"
+    );
+    assert!(
+        crds.get_opt("stores.nexus.dev").await.unwrap().is_some(),
+        "Helm deleted the CRD"
+    );
+    let stores = Api::<nexus::api::Store>::namespaced(admin.clone(), &tenant_ns.name);
+    assert_eq!(
+        stores
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    assert_eq!(
+        store_namespace_versions(&admin, &workload).await,
+        before,
+        "uninstall touched the store"
+    );
+
+    restore_platform_roles();
+    // A plain operator of the scope removes the stores (their finalizer needs one).
+    let _cleanup = scope.start("cleanup", &[]);
+    for store in stores.list(&ListParams::default()).await.unwrap() {
+        let uid = store.uid().unwrap();
+        nexus_as("alice", &tenant_ns.name)
+            .args(["store", "delete", &store.name_any(), "--yes"])
+            .assert()
+            .success();
+        common::wait_deleted(&stores, &store.name_any(), &uid, 90).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn install_applies_the_platform_and_a_second_apply_changes_nothing() {
+    let _turn = CLUSTER_WIDE.lock().await;
+    common::platform_installed().await;
+    let install = |args: &[&str]| {
+        assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"))
+            .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
+            .arg("install")
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap()
+    };
+    let out = install(&["--apply", "-o", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let applied: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results: Vec<&str> = applied["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["result"].as_str().unwrap())
+        .collect();
+    assert!(
+        results
+            .iter()
+            .all(|r| ["created", "configured", "unchanged"].contains(r)),
+        "{results:?}"
+    );
+    // The webhook has no operator behind it here: let store writes through again.
+    struct Remove;
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            remove_installed();
+        }
+    }
+    let _remove = Remove;
+    fn remove_installed() {
+        for args in [
+            &[
+                "delete",
+                "mutatingwebhookconfiguration,validatingwebhookconfiguration",
+                "nexus-stores",
+                "--ignore-not-found",
+            ][..],
+            &[
+                "delete",
+                "validatingadmissionpolicy,validatingadmissionpolicybinding",
+                "nexus-operator-confinement",
+                "--ignore-not-found",
+            ],
+            &[
+                "delete",
+                "clusterrolebinding",
+                "nexus-operator-nexus-system",
+                "--ignore-not-found",
+            ],
+            &["delete", "storepolicy", "default", "--ignore-not-found"],
+            &[
+                "delete",
+                "namespace",
+                "nexus-system",
+                "--ignore-not-found",
+                "--wait=false",
+            ],
+        ] {
+            common::kubectl("admin", args);
+        }
+        restore_platform_roles();
+    }
+    let again = install(&["--dry-run", "-o", "json"]);
+    let second: Value = serde_json::from_slice(&again.stdout).unwrap_or_default();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let changed: Vec<&Value> = second["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["result"] != "would be unchanged")
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "a second apply would change: {changed:?}"
+    );
+}
