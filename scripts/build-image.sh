@@ -63,7 +63,7 @@ with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         tar.addfile(info, f)
 layer_tar = raw.getvalue()
 zipped = io.BytesIO()
-with gzip.GzipFile(fileobj=zipped, mode="wb", mtime=0, compresslevel=9) as z:
+with gzip.GzipFile(fileobj=zipped, mode="wb", mtime=0, compresslevel=6) as z:
     z.write(layer_tar)
 layer = zipped.getvalue()
 
