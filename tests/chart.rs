@@ -488,9 +488,9 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn install_applies_the_platform_and_a_second_apply_changes_nothing() {
+async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_provisions() {
     let _turn = CLUSTER_WIDE.lock().await;
-    common::platform_installed().await;
+    let (admin, tenant_ns, scope) = tenant("install-tenant").await;
     let install = |args: &[&str]| {
         assert_cmd::Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"))
             .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
@@ -519,7 +519,8 @@ async fn install_applies_the_platform_and_a_second_apply_changes_nothing() {
             .all(|r| ["created", "configured", "unchanged"].contains(r)),
         "{results:?}"
     );
-    // The webhook has no operator behind it here: let store writes through again.
+    // Whatever happens, the installed platform goes again (its webhook would
+    // stop every store write in the cluster with no operator behind it).
     struct Remove;
     impl Drop for Remove {
         fn drop(&mut self) {
@@ -577,4 +578,71 @@ async fn install_applies_the_platform_and_a_second_apply_changes_nothing() {
         changed.is_empty(),
         "a second apply would change: {changed:?}"
     );
+
+    // Provisioning with what was installed: its ServiceAccount, roles, policy
+    // and webhook configurations. kwok runs no operator pod, so the
+    // configurations are pointed at an operator process instead of the Service.
+    let port = free_port();
+    let url = |path: &str| format!(r#"{{"url":"https://127.0.0.1:{port}{path}"}}"#);
+    let mutating_patch = format!(
+        r#"[{{"op":"replace","path":"/webhooks/0/clientConfig","value":{}}},{{"op":"replace","path":"/webhooks/1/clientConfig","value":{}}}]"#,
+        url("/mutate"),
+        url("/quota")
+    );
+    let validating_patch = format!(
+        r#"[{{"op":"replace","path":"/webhooks/0/clientConfig","value":{}}}]"#,
+        url("/validate")
+    );
+    for (kind, patch) in [
+        ("mutatingwebhookconfiguration", &mutating_patch),
+        ("validatingwebhookconfiguration", &validating_patch),
+    ] {
+        common::kubectl(
+            "admin",
+            &["patch", kind, "nexus-stores", "--type=json", "-p", patch],
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sa = service_account_kubeconfig("nexus-system", "nexus-operator", dir.path());
+    let address = format!("--webhook-address=127.0.0.1:{port}");
+    let webhook_url = format!("--webhook-url=https://127.0.0.1:{port}");
+    let args = [
+        "--webhook-installed",
+        "--manage-crds",
+        "--webhook-configuration=nexus-stores",
+        "--webhook-secret=nexus-webhook-tls",
+        "--policy=default",
+        "--lease-namespace=nexus-system",
+        &address,
+        &webhook_url,
+    ];
+    let operator = scope.start_as("installed", &sa, &args);
+    let (key, value) = scope.label();
+    let label = format!("{key}={value}");
+    let name = store_name("installed");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = nexus_as("alice", &tenant_ns.name)
+            .args(["store", "create", &name, "-l", &label])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            operator.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let ready = wait_phase(&admin, &tenant_ns.name, &name, Phase::Ready, 90).await;
+    assert_eq!(ready.annotations()["nexus.dev/owner"], "alice");
+    let stores = Api::<nexus::api::Store>::namespaced(admin.clone(), &tenant_ns.name);
+    nexus_as("alice", &tenant_ns.name)
+        .args(["store", "delete", &name, "--yes"])
+        .assert()
+        .success();
+    common::wait_deleted(&stores, &name, &ready.uid().unwrap(), 90).await;
 }
