@@ -103,6 +103,7 @@ case $mode in
     for arch in "${built[@]}"; do echo "$(sha "$arch")  kubectl-nexus-v$version-linux-$arch.tar.gz"; done
     ;;
   manifest)
+    mkdir -p "$(dirname "$manifest")"
     python3 - "$manifest" "$version" "$commit" "${built[@]}" <<'PY'
 import sys
 manifest, version, commit, archs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
