@@ -51,7 +51,9 @@ fn store_names(global: &nexus::cli::GlobalArgs) -> Vec<String> {
     runtime.block_on(async {
         let list = async {
             let session = nexus::commands::Session::connect(global).await.ok()?;
-            let list = nexus::commands::store::list(&session, false).await.ok()?;
+            let list = nexus::commands::store::list(&session, false, 500)
+                .await
+                .ok()?;
             Some(list.items.into_iter().map(|s| s.name).collect())
         };
         tokio::time::timeout(std::time::Duration::from_secs(3), list)

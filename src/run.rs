@@ -69,7 +69,8 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
             output::print(&outcome, format)
         }
         StoreCommand::List(args) => {
-            output::print(&store::list(session, args.all_namespaces).await?, format)
+            let list = store::list(session, args.all_namespaces, args.chunk_size).await?;
+            output::print(&list, format)
         }
         StoreCommand::Get(args) => output::print(&store::get(session, &args.name).await?, format),
         StoreCommand::Delete(args) => {

@@ -418,3 +418,33 @@ async fn list_wide_and_across_namespaces() {
             "alice may not list stores across all namespaces",
         ));
 }
+
+#[tokio::test]
+async fn a_list_in_small_chunks_is_the_whole_list() {
+    let ns = tenant("alice").await;
+    for i in 0..5 {
+        nexus_as("alice", &ns.name)
+            .args(["store", "create", &format!("chunk-{i}")])
+            .assert()
+            .success();
+    }
+    let names = |chunk: &str| -> Vec<String> {
+        let list = stdout_json(nexus_as("alice", &ns.name).args([
+            "store",
+            "list",
+            "--chunk-size",
+            chunk,
+            "-o",
+            "json",
+        ]));
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let whole = names("0");
+    assert_eq!(whole.len(), 5);
+    assert_eq!(names("2"), whole, "pages of 2 lost or repeated a store");
+}

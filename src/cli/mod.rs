@@ -284,6 +284,10 @@ pub struct ListArgs {
     /// List stores in all namespaces.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
+
+    /// Ask the API server for this many stores at a time (0: all at once), as kubectl does.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub chunk_size: u32,
 }
 
 #[derive(Args, Debug)]
