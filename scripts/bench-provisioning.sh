@@ -65,7 +65,14 @@ until [[ $(ready_count) -ge $count ]]; do
 done
 provisioned=$(date +%s.%N)
 peak_kib=$(awk '/VmHWM/ {print $2}' "/proc/$operator/status")
-reconciles=$(curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^nexus_reconciles_total/ {print $2}')
+metric() { curl -fsS "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}'; }
+reconciles=$(metric nexus_reconciles_total)
+writes=$(metric nexus_child_writes_total)
+# At rest: one more reconcile of every Ready store (an annotation pokes it)
+# must send no writes for its children.
+k annotate stores -n "$id" --all bench.nexus.dev/poke="$(date +%s)" --overwrite >/dev/null
+until (($(metric nexus_reconcile_duration_seconds_count | cut -d. -f1) >= ${reconciles%.*} + count)); do sleep 0.2; done
+idle_writes=$(($(metric nexus_child_writes_total | cut -d. -f1) - ${writes%.*}))
 
 k get stores -n "$id" -o json | python3 -c '
 import json, sys
@@ -79,12 +86,15 @@ print(f"time to Ready per store: p50 {pick(0.5):.1f}s  p95 {pick(0.95):.1f}s  ma
 k delete stores -n "$id" --all --wait=false >/dev/null
 until [[ -z $(k get stores -n "$id" -o name) ]]; do sleep 0.5; done
 deleted=$(date +%s.%N)
-python3 - "$start" "$provisioned" "$deleted" "$count" "$peak_kib" "$reconciles" <<'EOF'
+python3 - "$start" "$provisioned" "$deleted" "$count" "$peak_kib" "$reconciles" "$writes" "$idle_writes" <<'EOF'
 import sys
 start, provisioned, deleted = map(float, sys.argv[1:4])
 count, peak_kib, reconciles = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6])
+writes, idle_writes = float(sys.argv[7]), int(sys.argv[8])
 print(f"all {count} Ready after {provisioned - start:.1f}s ({count / (provisioned - start):.2f} stores/s)")
 print(f"all {count} deleted (namespaces gone) after {deleted - provisioned:.1f}s")
 print(f"reconciles until all Ready: {reconciles:.0f} ({reconciles / count:.1f} per store)")
+print(f"child writes until all Ready: {writes:.0f} ({writes / count:.1f} per store)")
+print(f"child writes of one more reconcile of every Ready store: {idle_writes}")
 print(f"operator peak memory (VmHWM): {peak_kib / 1024:.1f} MiB")
 EOF

@@ -220,6 +220,14 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
     let before = versions(admin, &workload).await;
 
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    let writes = operator.metric_sum("nexus_child_writes_total").await;
+    let skipped = operator
+        .metric_sum("nexus_child_writes_skipped_total")
+        .await;
+    assert!(
+        writes > 10.0,
+        "the provisioning wrote its children: {writes}"
+    );
     for round in 0..3 {
         let finished = operator
             .metric("nexus_reconcile_duration_seconds_count")
@@ -242,6 +250,18 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
     assert_eq!(
         before, after,
         "a reconcile of an unchanged store changed objects"
+    );
+    // Not even a no-op write: nothing was sent for children at rest.
+    assert_eq!(
+        operator.metric_sum("nexus_child_writes_total").await,
+        writes,
+        "a reconcile of an unchanged store sent writes"
+    );
+    assert!(
+        operator
+            .metric_sum("nexus_child_writes_skipped_total")
+            .await
+            >= skipped + 30.0
     );
     assert_eq!(
         before_secrets,

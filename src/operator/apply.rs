@@ -10,7 +10,11 @@ use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::context::Context;
 use super::error::{Error, Result};
+use super::metrics::KindLabel;
+use super::written::Key;
+use crate::fingerprint::fnv1a;
 
 pub const FIELD_MANAGER: &str = "nexus-operator";
 
@@ -56,9 +60,21 @@ where
     format!("{} {}/{name}", kind::<K>(), owned.namespace)
 }
 
-/// Server-side apply of an object into the owned namespace; returns what the
-/// server holds.
-pub async fn apply<K>(client: &Client, owned: &Owned, object: &K) -> Result<K>
+fn key_of<K: Resource>(owned: &Owned, name: &str) -> Key
+where
+    K::DynamicType: Default,
+{
+    Key {
+        kind: kind::<K>(),
+        namespace: owned.namespace.clone(),
+        name: name.to_string(),
+    }
+}
+
+/// Server-side apply of an object into the owned namespace, unless the same
+/// object was applied already and nobody changed it since (`Written`).
+/// Returns whether it wrote.
+pub async fn ensure<K>(ctx: &Context, owned: &Owned, object: &K) -> Result<bool>
 where
     K: Resource<Scope = NamespaceResourceScope>
         + Serialize
@@ -67,6 +83,40 @@ where
         + std::fmt::Debug,
     K::DynamicType: Default,
 {
+    let name = checked_name(owned, object)?;
+    let key = key_of::<K>(owned, &name);
+    let fingerprint = fingerprint(object);
+    if ctx.written.unchanged(&key, fingerprint) {
+        ctx.metrics.writes_skipped.inc();
+        return Ok(false);
+    }
+    write(ctx, owned, object, key, fingerprint).await?;
+    Ok(true)
+}
+
+/// `ensure`, returning what the server holds (read back when unchanged).
+pub async fn apply<K>(ctx: &Context, owned: &Owned, object: &K) -> Result<K>
+where
+    K: Resource<Scope = NamespaceResourceScope>
+        + Serialize
+        + DeserializeOwned
+        + Clone
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let name = checked_name(owned, object)?;
+    let key = key_of::<K>(owned, &name);
+    let fingerprint = fingerprint(object);
+    if ctx.written.unchanged(&key, fingerprint)
+        && let Some(current) = get::<K>(&ctx.client, owned, &name).await?
+    {
+        ctx.metrics.writes_skipped.inc();
+        return Ok(current);
+    }
+    write(ctx, owned, object, key, fingerprint).await
+}
+
+fn checked_name<K: Resource>(owned: &Owned, object: &K) -> Result<String> {
     let name = object
         .meta()
         .name
@@ -75,12 +125,41 @@ where
     if object.meta().namespace.as_deref() != Some(owned.namespace()) {
         return Err(Error::Invalid("child in the store's own namespace"));
     }
+    Ok(name)
+}
+
+/// A fingerprint of the desired object (its JSON, deterministic: maps are sorted).
+pub fn fingerprint<K: Serialize>(object: &K) -> u64 {
+    fnv1a(&serde_json::to_vec(object).unwrap_or_default())
+}
+
+async fn write<K>(ctx: &Context, owned: &Owned, object: &K, key: Key, fingerprint: u64) -> Result<K>
+where
+    K: Resource<Scope = NamespaceResourceScope>
+        + Serialize
+        + DeserializeOwned
+        + Clone
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
     let params = PatchParams::apply(FIELD_MANAGER).force();
-    owned
-        .api::<K>(client)
-        .patch(&name, &params, &Patch::Apply(object))
+    ctx.metrics
+        .writes
+        .get_or_create(&KindLabel {
+            kind: key.kind.clone(),
+        })
+        .inc();
+    let written = owned
+        .api::<K>(&ctx.client)
+        .patch(&key.name, &params, &Patch::Apply(object))
         .await
-        .map_err(Error::api(format!("apply {}", describe::<K>(owned, &name))))
+        .map_err(Error::api(format!(
+            "apply {}",
+            describe::<K>(owned, &key.name)
+        )))?;
+    let version = written.meta().resource_version.clone().unwrap_or_default();
+    ctx.written.record(key, fingerprint, &version);
+    Ok(written)
 }
 
 /// Creates an object unless it exists (Secrets: made once, never rewritten).

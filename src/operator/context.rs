@@ -25,6 +25,8 @@ pub struct Context {
     pub stores: StoreCache,
     /// Where lifecycle events are recorded.
     pub audit: Arc<super::audit::AuditLog>,
+    /// What was last written to each child, to skip writing it again.
+    pub written: Arc<super::written::Written>,
 }
 
 /// The first retry after an error, and the most a store waits between retries.

@@ -23,6 +23,11 @@ pub struct CategoryLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PhaseLabel {
     pub phase: String,
 }
@@ -35,6 +40,10 @@ pub struct Metrics {
     pub stores: Family<PhaseLabel, Gauge>,
     pub is_leader: Gauge,
     pub orphaned_namespaces: Gauge,
+    /// Applies sent to the API server, by kind.
+    pub writes: Family<KindLabel, Counter>,
+    /// Applies not sent: the object was as desired and untouched since.
+    pub writes_skipped: Counter,
     registry: Registry,
 }
 
@@ -48,6 +57,18 @@ impl Default for Metrics {
         let stores = Family::<PhaseLabel, Gauge>::default();
         let is_leader = Gauge::default();
         let orphaned_namespaces = Gauge::default();
+        let writes = Family::<KindLabel, Counter>::default();
+        let writes_skipped = Counter::default();
+        registry.register(
+            "child_writes",
+            "Applies of store children sent to the API server, by kind",
+            writes.clone(),
+        );
+        registry.register(
+            "child_writes_skipped",
+            "Applies not sent: the child was as desired and untouched since the operator wrote it",
+            writes_skipped.clone(),
+        );
         registry.register("reconciles", "Store reconciles run", reconciles.clone());
         registry.register(
             "reconcile_errors",
@@ -77,6 +98,8 @@ impl Default for Metrics {
         );
         Metrics {
             orphaned_namespaces,
+            writes,
+            writes_skipped,
             reconciles,
             errors,
             reconcile_duration,

@@ -15,6 +15,7 @@ pub mod reconcile;
 pub mod status;
 pub mod steps;
 pub mod webhook;
+pub mod written;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -124,6 +125,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
         None => Ok(()),
         Some(()) => {
             info!(identity = %identity, "became the leader; reconciling stores");
+            let written = Arc::new(written::Written::default());
             metrics.is_leader.set(1);
             let context = Arc::new(Context {
                 client: client.clone(),
@@ -139,6 +141,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 failures: Mutex::new(Default::default()),
                 stores: cache.clone(),
                 audit: audit.clone(),
+                written: written.clone(),
             });
             let lost = async {
                 while leader.changed().await.is_ok() {
@@ -154,7 +157,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 }
                 audit::retain(audit.clone(), args.audit_retention, AUDIT_RETENTION_EVERY).await
             };
-            let controller = controller(client.clone(), &args, context, cache);
+            let controller = controller(client.clone(), &args, context, cache, written);
             tokio::select! {
                 _ = controller => Ok(()),
                 _ = orphans => Ok(()),
@@ -181,6 +184,7 @@ async fn controller(
     args: &OperatorArgs,
     context: Arc<Context>,
     cache: Arc<Mutex<Option<kube::runtime::reflector::Store<Store>>>>,
+    written: Arc<written::Written>,
 ) {
     let stores: Api<Store> = Api::all(client.clone());
     let mut store_watch = watcher::Config::default();
@@ -193,19 +197,24 @@ async fn controller(
     if let Ok(mut slot) = cache.lock() {
         *slot = Some(controller.store());
     }
-    let controller = watch_children::<Namespace>(controller, &client, &children);
-    let controller = watch_namespaced::<Deployment>(controller, &client, &children);
-    let controller = watch_namespaced::<StatefulSet>(controller, &client, &children);
-    let controller = watch_namespaced::<Job>(controller, &client, &children);
-    let controller = watch_namespaced::<Secret>(controller, &client, &children);
-    let controller = watch_namespaced::<Service>(controller, &client, &children);
-    let controller = watch_namespaced::<PersistentVolumeClaim>(controller, &client, &children);
-    let controller = watch_namespaced::<NetworkPolicy>(controller, &client, &children);
-    let controller = watch_namespaced::<Ingress>(controller, &client, &children);
-    let controller = watch_namespaced::<ResourceQuota>(controller, &client, &children);
-    let controller = watch_namespaced::<LimitRange>(controller, &client, &children);
-    let controller = watch_namespaced::<Role>(controller, &client, &children);
-    let controller = watch_namespaced::<RoleBinding>(controller, &client, &children);
+    let watch = Watch {
+        client: &client,
+        config: &children,
+        written: &written,
+    };
+    let controller = watch_children::<Namespace>(controller, &watch);
+    let controller = watch_namespaced::<Deployment>(controller, &watch);
+    let controller = watch_namespaced::<StatefulSet>(controller, &watch);
+    let controller = watch_namespaced::<Job>(controller, &watch);
+    let controller = watch_namespaced::<Secret>(controller, &watch);
+    let controller = watch_namespaced::<Service>(controller, &watch);
+    let controller = watch_namespaced::<PersistentVolumeClaim>(controller, &watch);
+    let controller = watch_namespaced::<NetworkPolicy>(controller, &watch);
+    let controller = watch_namespaced::<Ingress>(controller, &watch);
+    let controller = watch_namespaced::<ResourceQuota>(controller, &watch);
+    let controller = watch_namespaced::<LimitRange>(controller, &watch);
+    let controller = watch_namespaced::<Role>(controller, &watch);
+    let controller = watch_namespaced::<RoleBinding>(controller, &watch);
     let controller = watch_tenant_bindings(controller, &client);
     controller
         .run(reconcile::reconcile, reconcile::error_policy, context)
@@ -213,11 +222,14 @@ async fn controller(
         .await;
 }
 
-fn watch_namespaced<K>(
-    controller: Controller<Store>,
-    client: &Client,
-    config: &watcher::Config,
-) -> Controller<Store>
+/// What the child watches need.
+struct Watch<'a> {
+    client: &'a Client,
+    config: &'a watcher::Config,
+    written: &'a Arc<written::Written>,
+}
+
+fn watch_namespaced<K>(controller: Controller<Store>, watch: &Watch<'_>) -> Controller<Store>
 where
     K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
         + Clone
@@ -227,16 +239,12 @@ where
         + Sync
         + 'static,
 {
-    watch_children::<K>(controller, client, config)
+    watch_children::<K>(controller, watch)
 }
 
-/// Reconciles a child's Store when the child changes or goes away; metadata
-/// is all the mapping needs.
-fn watch_children<K>(
-    controller: Controller<Store>,
-    client: &Client,
-    config: &watcher::Config,
-) -> Controller<Store>
+/// Reconciles a child's Store when the child changes or goes away, and tells
+/// `Written` its new version; metadata is all either needs.
+fn watch_children<K>(controller: Controller<Store>, watch: &Watch<'_>) -> Controller<Store>
 where
     K: Resource<DynamicType = ()>
         + Clone
@@ -247,10 +255,22 @@ where
         + 'static,
 {
     // Api<PartialObjectMeta<K>> makes metadata-only list and watch requests.
-    let api: Api<PartialObjectMeta<K>> = Api::all(client.clone());
-    controller.watches(api, config.clone(), |child: PartialObjectMeta<K>| {
-        store_of(&child)
-    })
+    let api: Api<PartialObjectMeta<K>> = Api::all(watch.client.clone());
+    let written = watch.written.clone();
+    controller.watches(
+        api,
+        watch.config.clone(),
+        move |child: PartialObjectMeta<K>| {
+            let key = written::Key {
+                kind: K::kind(&()).into_owned(),
+                namespace: child.namespace().unwrap_or_default(),
+                name: child.name_any(),
+            };
+            let version = child.resource_version().unwrap_or_default();
+            written.observed(key, &version);
+            store_of(&child)
+        },
+    )
 }
 
 /// A change to who is bound to `nexus-tenant` in a tenant namespace updates

@@ -296,6 +296,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
         .map_err(Error::api(action("read")))?
     else {
         info!(store = %store_key(store), "namespace gone; releasing the store");
+        ctx.written.forget_namespace(&namespace);
         record_deleted(store, ctx).await?;
         return Ok(Action::await_change());
     };

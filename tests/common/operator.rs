@@ -239,6 +239,17 @@ impl Operator {
             .unwrap_or(0.0)
     }
 
+    /// The sum of every series of a metric (all its label sets).
+    pub async fn metric_sum(&self, name: &str) -> f64 {
+        let Some((_, body)) = self.http_get("/metrics").await else {
+            return 0.0;
+        };
+        body.lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     /// Waits until the count of finished reconciles passes `above`.
     pub async fn wait_finished_above(&self, above: f64, seconds: u64) -> f64 {
         self.wait_metric_above("nexus_reconcile_duration_seconds_count", above, seconds)

@@ -5,7 +5,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use super::{Run, explain};
 use crate::api::labels::DATABASE;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, get};
+use crate::operator::apply::{Owned, apply as apply_object, ensure, get};
 use crate::operator::error::Result;
 use crate::operator::readers::statefulset_state;
 use crate::operator::status::StepState;
@@ -13,12 +13,12 @@ use crate::operator::status::StepState;
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
     let client = run.client();
-    apply_object(client, owned, &wc::database_service(store)).await?;
+    ensure(run.ctx, owned, &wc::database_service(store)).await?;
     let mut desired = wc::database_statefulset(store);
     if let Some(existing) = get::<StatefulSet>(client, owned, DATABASE).await? {
         keep_volume_claims(&mut desired, &existing);
     }
-    let set = apply_object(client, owned, &desired).await?;
+    let set = apply_object(run.ctx, owned, &desired).await?;
     explain(run, owned, DATABASE, statefulset_state(&set, store.suspend)).await
 }
 

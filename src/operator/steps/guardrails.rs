@@ -8,17 +8,17 @@ use kube::api::ListParams;
 
 use super::Run;
 use crate::guardrails;
-use crate::operator::apply::{Owned, apply as apply_object};
+use crate::operator::apply::{Owned, ensure};
 use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
     let client = run.client();
-    apply_object(client, owned, &guardrails::resource_quota(store)).await?;
-    apply_object(client, owned, &guardrails::limit_range(store)).await?;
+    ensure(run.ctx, owned, &guardrails::resource_quota(store)).await?;
+    ensure(run.ctx, owned, &guardrails::limit_range(store)).await?;
     for policy in guardrails::network_policies(store) {
-        apply_object(client, owned, &policy).await?;
+        ensure(run.ctx, owned, &policy).await?;
     }
     let tenant_bindings = Api::<RoleBinding>::namespaced(client.clone(), &store.tenant_namespace)
         .list(&ListParams::default())
@@ -28,9 +28,9 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
             store.tenant_namespace
         )))?
         .items;
-    apply_object(client, owned, &guardrails::tenant_role(store)).await?;
-    apply_object(
-        client,
+    ensure(run.ctx, owned, &guardrails::tenant_role(store)).await?;
+    ensure(
+        run.ctx,
         owned,
         &guardrails::tenant_role_binding(store, &tenant_bindings),
     )

@@ -12,7 +12,7 @@ use super::{Run, Step};
 use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
 use crate::guardrails::{ROUTE_POLICIES, route_policies};
-use crate::operator::apply::{Owned, apply as apply_object, delete};
+use crate::operator::apply::{Owned, delete, ensure};
 use crate::operator::claims::{Claimant, routed_at, taken_by_another};
 use crate::operator::error::{Error, Result};
 use crate::operator::readers::certificate_state;
@@ -59,9 +59,9 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
         ));
     }
     for policy in route_policies(store) {
-        apply_object(client, owned, &policy).await?;
+        ensure(run.ctx, owned, &policy).await?;
     }
-    apply_object(client, owned, &wc::ingress(store)).await?;
+    ensure(run.ctx, owned, &wc::ingress(store)).await?;
     if !store.tls() {
         return Ok(routed(run));
     }

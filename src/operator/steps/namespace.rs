@@ -8,9 +8,10 @@ use kube::{Api, ResourceExt};
 use super::Run;
 use crate::api::labels::STORE_UID_LABEL;
 use crate::guardrails;
-use crate::operator::apply::{FIELD_MANAGER, Owned};
+use crate::operator::apply::{FIELD_MANAGER, Owned, fingerprint};
 use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
+use crate::operator::written::Key;
 
 pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
     let store = run.store;
@@ -50,12 +51,25 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
                     None,
                 ));
             }
-            // Ours: keep its labels (Pod Security level included) as we want them.
-            let params = PatchParams::apply(FIELD_MANAGER).force();
-            namespaces
-                .patch(&store.namespace, &params, &Patch::Apply(&desired))
-                .await
-                .map_err(Error::api(action("apply")))?;
+            // Ours: keep its labels (Pod Security level included) as we want
+            // them, writing only when they are not as last written.
+            let key = Key {
+                kind: "Namespace".into(),
+                namespace: String::new(),
+                name: store.namespace.clone(),
+            };
+            let fingerprint = fingerprint(&desired);
+            if run.ctx.written.unchanged(&key, fingerprint) {
+                run.ctx.metrics.writes_skipped.inc();
+            } else {
+                let params = PatchParams::apply(FIELD_MANAGER).force();
+                let written = namespaces
+                    .patch(&store.namespace, &params, &Patch::Apply(&desired))
+                    .await
+                    .map_err(Error::api(action("apply")))?;
+                let version = written.resource_version().unwrap_or_default();
+                run.ctx.written.record(key, fingerprint, &version);
+            }
         }
         None => match namespaces.create(&PostParams::default(), &desired).await {
             Ok(_) => {}

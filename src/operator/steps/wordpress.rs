@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use super::{Run, explain};
 use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, get};
+use crate::operator::apply::{Owned, apply as apply_object, ensure, get};
 use crate::operator::error::Result;
 use crate::operator::readers::deployment_state;
 use crate::operator::status::StepState;
@@ -23,9 +23,9 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     {
         want.resources = have.resources.clone();
     }
-    apply_object(client, owned, &volume).await?;
-    apply_object(client, owned, &wc::wordpress_service(store)).await?;
-    let deployment = apply_object(client, owned, &wc::wordpress_deployment(store)).await?;
+    ensure(run.ctx, owned, &volume).await?;
+    ensure(run.ctx, owned, &wc::wordpress_service(store)).await?;
+    let deployment = apply_object(run.ctx, owned, &wc::wordpress_deployment(store)).await?;
     let (state, placed) = deployment_state(&deployment, store.suspend);
     Ok((explain(run, owned, WORDPRESS, state).await?, placed))
 }
