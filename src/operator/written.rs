@@ -87,7 +87,8 @@ impl Written {
         });
     }
 
-    pub fn len(&self) -> usize {
+    /// How many children are remembered (memory grows with them).
+    pub fn remembered(&self) -> usize {
         self.entries().len()
     }
 }
@@ -133,6 +134,6 @@ mod tests {
         written.observed(key(), "abd");
         assert!(!written.unchanged(&key(), 7));
         written.forget_namespace("store-a");
-        assert_eq!(written.len(), 0);
+        assert_eq!(written.remembered(), 0);
     }
 }
