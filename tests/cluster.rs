@@ -314,8 +314,9 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
         "{}",
         String::from_utf8_lossy(&down.stderr)
     );
-    for pid in &pids {
-        // Gone, or a zombie waiting for init to reap it: no longer running either way.
+    // Gone, or a zombie waiting for init to reap it: no longer running either
+    // way. A process may still be tearing down for a moment after its kill.
+    let state_of = |pid: &String| {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         let state = stat
             .rsplit(')')
@@ -324,16 +325,32 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
             .trim_start()
             .chars()
             .next();
-        assert!(
-            matches!(state, None | Some('Z')),
-            "process {pid} survived down: {stat}"
-        );
+        (state, stat)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for pid in &pids {
+        loop {
+            let (state, stat) = state_of(pid);
+            if matches!(state, None | Some('Z')) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "process {pid} survived down: {stat}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
-    // Nothing listens there any more. (Binding the port to check would race
-    // with any process on the machine that picks it as an ephemeral port.)
+    // No process of this cluster listens there any more. (Another process on
+    // the machine may have picked the port since; its command line does not
+    // name the cluster's directory.)
+    let left: Vec<String> = listeners(api_port)
+        .into_iter()
+        .filter(|cmdline| cmdline.contains(cluster.to_str().unwrap()))
+        .collect();
     assert!(
-        !listening_on(api_port),
-        "port {api_port} is still listened on"
+        left.is_empty(),
+        "port {api_port} is still listened on by {left:?}"
     );
     assert!(!cluster.exists(), "down removes the cluster directory");
     assert_eq!(
@@ -345,19 +362,58 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
 
 /// Whether a socket of this machine listens on `port` (IPv4 or IPv6).
 fn listening_on(port: u16) -> bool {
-    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
-        std::fs::read_to_string(table)
-            .unwrap_or_default()
-            .lines()
-            .skip(1)
-            .any(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                let local_port = fields
-                    .get(1)
-                    .and_then(|local| local.rsplit(':').next())
-                    .and_then(|hex| u16::from_str_radix(hex, 16).ok());
-                // State 0A is LISTEN.
-                local_port == Some(port) && fields.get(3) == Some(&"0A")
+    !listening_sockets(port).is_empty()
+}
+
+/// The socket inodes listening on `port` (IPv4 and IPv6).
+fn listening_sockets(port: u16) -> Vec<String> {
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .flat_map(|table| {
+            std::fs::read_to_string(table)
+                .unwrap_or_default()
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    let local_port = fields
+                        .get(1)
+                        .and_then(|local| local.rsplit(':').next())
+                        .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+                    // State 0A is LISTEN; field 9 is the socket's inode.
+                    (local_port == Some(port) && fields.get(3) == Some(&"0A"))
+                        .then(|| fields.get(9).map(|i| i.to_string()))
+                        .flatten()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The command lines of the processes listening on `port`.
+fn listeners(port: u16) -> Vec<String> {
+    let sockets: Vec<String> = listening_sockets(port)
+        .iter()
+        .map(|inode| format!("socket:[{inode}]"))
+        .collect();
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    processes
+        .flatten()
+        .filter(|p| p.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter(|p| {
+            std::fs::read_dir(p.path().join("fd")).is_ok_and(|fds| {
+                fds.flatten().any(|fd| {
+                    std::fs::read_link(fd.path())
+                        .is_ok_and(|target| sockets.iter().any(|s| target.to_string_lossy() == *s))
+                })
             })
-    })
+        })
+        .map(|p| {
+            std::fs::read(p.path().join("cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .unwrap_or_default()
+        })
+        .collect()
 }
