@@ -165,7 +165,8 @@ for arch, sha in re.findall(r"arch: (\w+)\}\n.*\n    sha256: ([0-9a-f]{64})", te
     print(arch, sha)
 PY
 )
-    tar -tzf "$out/kubectl-nexus-v$version-linux-amd64.tar.gz" | grep -qx kubectl-nexus ||
+    listing=$(tar -tzf "$out/kubectl-nexus-v$version-linux-amd64.tar.gz")
+    grep -qx kubectl-nexus <<<"$listing" ||
       { echo "release: the archive has no kubectl-nexus, which the manifest's bin names" >&2; status=1; }
     exit $status
     ;;
