@@ -73,8 +73,7 @@ where
 
 /// Server-side apply of an object into the owned namespace, unless the same
 /// object was applied already and nobody changed it since (`Written`).
-/// Returns whether it wrote.
-pub async fn ensure<K>(ctx: &Context, owned: &Owned, object: &K) -> Result<bool>
+pub async fn ensure<K>(ctx: &Context, owned: &Owned, object: &K) -> Result<()>
 where
     K: Resource<Scope = NamespaceResourceScope>
         + Serialize
@@ -85,17 +84,14 @@ where
 {
     let name = checked_name(owned, object)?;
     let key = key_of::<K>(owned, &name);
-    let fingerprint = fingerprint(object);
-    if ctx.written.unchanged(&key, fingerprint) {
-        ctx.metrics.writes_skipped.inc();
-        return Ok(false);
-    }
-    write(ctx, owned, object, key, fingerprint).await?;
-    Ok(true)
+    let action = format!("apply {}", describe::<K>(owned, &name));
+    apply_recorded(ctx, &owned.api::<K>(&ctx.client), key, object, action).await?;
+    Ok(())
 }
 
-/// `ensure`, returning what the server holds (read back when unchanged).
-pub async fn apply<K>(ctx: &Context, owned: &Owned, object: &K) -> Result<K>
+/// `ensure`, returning what the server holds: the object written, or when
+/// nothing was written, `current` (the caller read it already) or a fresh read.
+pub async fn apply<K>(ctx: &Context, owned: &Owned, object: &K, current: Option<K>) -> Result<K>
 where
     K: Resource<Scope = NamespaceResourceScope>
         + Serialize
@@ -106,14 +102,26 @@ where
 {
     let name = checked_name(owned, object)?;
     let key = key_of::<K>(owned, &name);
-    let fingerprint = fingerprint(object);
-    if ctx.written.unchanged(&key, fingerprint)
-        && let Some(current) = get::<K>(&ctx.client, owned, &name).await?
-    {
-        ctx.metrics.writes_skipped.inc();
-        return Ok(current);
+    let action = format!("apply {}", describe::<K>(owned, &name));
+    let api = owned.api::<K>(&ctx.client);
+    if let Some(written) = apply_recorded(ctx, &api, key, object, action).await? {
+        return Ok(written);
     }
-    write(ctx, owned, object, key, fingerprint).await
+    match current {
+        Some(current) => Ok(current),
+        None => match get::<K>(&ctx.client, owned, &name).await? {
+            Some(current) => Ok(current),
+            // Gone since we wrote it (its watch event is still on the way): write it again.
+            None => {
+                let key = key_of::<K>(owned, &name);
+                ctx.written.forget(&key);
+                let action = format!("apply {}", describe::<K>(owned, &name));
+                apply_recorded(ctx, &api, key, object, action)
+                    .await?
+                    .ok_or(Error::Invalid("a write after forgetting it"))
+            }
+        },
+    }
 }
 
 fn checked_name<K: Resource>(owned: &Owned, object: &K) -> Result<String> {
@@ -129,37 +137,42 @@ fn checked_name<K: Resource>(owned: &Owned, object: &K) -> Result<String> {
 }
 
 /// A fingerprint of the desired object (its JSON, deterministic: maps are sorted).
-pub fn fingerprint<K: Serialize>(object: &K) -> u64 {
+fn fingerprint<K: Serialize>(object: &K) -> u64 {
     fnv1a(&serde_json::to_vec(object).unwrap_or_default())
 }
 
-async fn write<K>(ctx: &Context, owned: &Owned, object: &K, key: Key, fingerprint: u64) -> Result<K>
+/// Server-side apply through `api` (any scope), skipped when `Written` says
+/// the same object was written and is untouched; records what it wrote.
+/// Returns the server's object when it wrote, None when it skipped.
+pub async fn apply_recorded<K>(
+    ctx: &Context,
+    api: &Api<K>,
+    key: Key,
+    object: &K,
+    action: String,
+) -> Result<Option<K>>
 where
-    K: Resource<Scope = NamespaceResourceScope>
-        + Serialize
-        + DeserializeOwned
-        + Clone
-        + std::fmt::Debug,
-    K::DynamicType: Default,
+    K: Resource + Serialize + DeserializeOwned + Clone + std::fmt::Debug,
 {
-    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let fingerprint = fingerprint(object);
+    if ctx.written.unchanged(&key, fingerprint) {
+        ctx.metrics.writes_skipped.inc();
+        return Ok(None);
+    }
     ctx.metrics
         .writes
         .get_or_create(&KindLabel {
             kind: key.kind.clone(),
         })
         .inc();
-    let written = owned
-        .api::<K>(&ctx.client)
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let written = api
         .patch(&key.name, &params, &Patch::Apply(object))
         .await
-        .map_err(Error::api(format!(
-            "apply {}",
-            describe::<K>(owned, &key.name)
-        )))?;
+        .map_err(Error::api(action))?;
     let version = written.meta().resource_version.clone().unwrap_or_default();
     ctx.written.record(key, fingerprint, &version);
-    Ok(written)
+    Ok(Some(written))
 }
 
 /// Creates an object unless it exists (Secrets: made once, never rewritten).

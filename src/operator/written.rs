@@ -80,16 +80,16 @@ impl Written {
         entry.written = None;
     }
 
+    /// Forgets one child (it is gone).
+    pub fn forget(&self, key: &Key) {
+        self.entries().remove(key);
+    }
+
     /// Forgets a store's namespace once it is gone.
     pub fn forget_namespace(&self, namespace: &str) {
         self.entries().retain(|k, _| {
             k.namespace != namespace && !(k.kind == "Namespace" && k.name == namespace)
         });
-    }
-
-    /// How many children are remembered (memory grows with them).
-    pub fn remembered(&self) -> usize {
-        self.entries().len()
     }
 }
 
@@ -133,7 +133,13 @@ mod tests {
         written.record(key(), 7, "abc");
         written.observed(key(), "abd");
         assert!(!written.unchanged(&key(), 7));
+    }
+
+    #[test]
+    fn a_forgotten_namespace_is_written_again() {
+        let written = Written::default();
+        written.record(key(), 7, "100");
         written.forget_namespace("store-a");
-        assert_eq!(written.remembered(), 0);
+        assert!(!written.unchanged(&key(), 7));
     }
 }

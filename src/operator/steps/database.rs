@@ -15,10 +15,11 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let client = run.client();
     ensure(run.ctx, owned, &wc::database_service(store)).await?;
     let mut desired = wc::database_statefulset(store);
-    if let Some(existing) = get::<StatefulSet>(client, owned, DATABASE).await? {
-        keep_volume_claims(&mut desired, &existing);
+    let existing = get::<StatefulSet>(client, owned, DATABASE).await?;
+    if let Some(existing) = &existing {
+        keep_volume_claims(&mut desired, existing);
     }
-    let set = apply_object(run.ctx, owned, &desired).await?;
+    let set = apply_object(run.ctx, owned, &desired, existing).await?;
     explain(run, owned, DATABASE, statefulset_state(&set, store.suspend)).await
 }
 

@@ -2,13 +2,13 @@
 //! The only step that may hand out the `Owned` proof.
 
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Patch, PatchParams, PostParams};
+use kube::api::PostParams;
 use kube::{Api, ResourceExt};
 
 use super::Run;
 use crate::api::labels::STORE_UID_LABEL;
 use crate::guardrails;
-use crate::operator::apply::{FIELD_MANAGER, Owned, fingerprint};
+use crate::operator::apply::{Owned, apply_recorded};
 use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
 use crate::operator::written::Key;
@@ -52,24 +52,13 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
                 ));
             }
             // Ours: keep its labels (Pod Security level included) as we want
-            // them, writing only when they are not as last written.
+            // them (written only when not as last written).
             let key = Key {
                 kind: "Namespace".into(),
                 namespace: String::new(),
                 name: store.namespace.clone(),
             };
-            let fingerprint = fingerprint(&desired);
-            if run.ctx.written.unchanged(&key, fingerprint) {
-                run.ctx.metrics.writes_skipped.inc();
-            } else {
-                let params = PatchParams::apply(FIELD_MANAGER).force();
-                let written = namespaces
-                    .patch(&store.namespace, &params, &Patch::Apply(&desired))
-                    .await
-                    .map_err(Error::api(action("apply")))?;
-                let version = written.resource_version().unwrap_or_default();
-                run.ctx.written.record(key, fingerprint, &version);
-            }
+            apply_recorded(run.ctx, &namespaces, key, &desired, action("apply")).await?;
         }
         None => match namespaces.create(&PostParams::default(), &desired).await {
             Ok(_) => {}

@@ -54,7 +54,7 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
             ),
         ),
         None if can_start => {
-            let job = apply_object(run.ctx, owned, &desired).await?;
+            let job = apply_object(run.ctx, owned, &desired, None).await?;
             observe(run, owned, &job).await?
         }
         None => StepState::waiting(

@@ -25,7 +25,7 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     }
     ensure(run.ctx, owned, &volume).await?;
     ensure(run.ctx, owned, &wc::wordpress_service(store)).await?;
-    let deployment = apply_object(run.ctx, owned, &wc::wordpress_deployment(store)).await?;
+    let deployment = apply_object(run.ctx, owned, &wc::wordpress_deployment(store), None).await?;
     let (state, placed) = deployment_state(&deployment, store.suspend);
     Ok((explain(run, owned, WORDPRESS, state).await?, placed))
 }
