@@ -83,6 +83,20 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    pub const ALL: [AuditAction; 11] = [
+        AuditAction::Create,
+        AuditAction::Update,
+        AuditAction::Suspend,
+        AuditAction::Resume,
+        AuditAction::Retry,
+        AuditAction::Delete,
+        AuditAction::Ready,
+        AuditAction::Failed,
+        AuditAction::Degraded,
+        AuditAction::Deleted,
+        AuditAction::Checkpoint,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::Create => "create",

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::api::Plan;
+use crate::api::audit::AuditAction;
 
 /// Provision and manage WooCommerce stores on Kubernetes.
 #[derive(Parser, Debug)]
@@ -158,8 +159,8 @@ pub struct AuditArgs {
     pub since: Option<Duration>,
 
     /// Only records of this action.
-    #[arg(long, value_enum)]
-    pub action: Option<AuditActionArg>,
+    #[arg(long, value_parser = audit_action())]
+    pub action: Option<AuditAction>,
 
     /// Records of every namespace you may read.
     #[arg(short = 'A', long)]
@@ -174,38 +175,17 @@ pub struct AuditArgs {
     pub follow: bool,
 }
 
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditActionArg {
-    Create,
-    Update,
-    Suspend,
-    Resume,
-    Retry,
-    Delete,
-    Ready,
-    Failed,
-    Degraded,
-    Deleted,
-    Checkpoint,
-}
-
-impl From<AuditActionArg> for crate::api::audit::AuditAction {
-    fn from(action: AuditActionArg) -> Self {
-        use crate::api::audit::AuditAction as A;
-        match action {
-            AuditActionArg::Create => A::Create,
-            AuditActionArg::Update => A::Update,
-            AuditActionArg::Suspend => A::Suspend,
-            AuditActionArg::Resume => A::Resume,
-            AuditActionArg::Retry => A::Retry,
-            AuditActionArg::Delete => A::Delete,
-            AuditActionArg::Ready => A::Ready,
-            AuditActionArg::Failed => A::Failed,
-            AuditActionArg::Degraded => A::Degraded,
-            AuditActionArg::Deleted => A::Deleted,
-            AuditActionArg::Checkpoint => A::Checkpoint,
-        }
-    }
+/// An audit action as written on the command line (the record's own names).
+fn audit_action() -> impl clap::builder::TypedValueParser<Value = AuditAction> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(AuditAction::ALL.map(AuditAction::as_str)).try_map(
+        |name| {
+            AuditAction::ALL
+                .into_iter()
+                .find(|a| a.as_str() == name)
+                .ok_or_else(|| format!("unknown action {name:?}"))
+        },
+    )
 }
 
 #[derive(Args, Debug)]

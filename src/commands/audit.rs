@@ -112,7 +112,7 @@ fn query(args: &AuditArgs) -> Query {
         store: args.store.clone(),
         user: args.user.clone(),
         since: args.since.map(|d| Timestamp::now() - d),
-        action: args.action.map(Into::into),
+        action: args.action,
     }
 }
 
