@@ -260,12 +260,15 @@ pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> Adm
     }
 }
 
+/// Requests as the API server sends them, for the tests of admission and audit.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use kube::core::admission::AdmissionReview;
+pub mod testing {
+    use kube::core::DynamicObject;
+    use kube::core::admission::{AdmissionRequest, AdmissionReview};
+    use serde_json::json;
 
-    fn request(
+    /// A request on the Store team-a/shop by `user`.
+    pub fn store_request(
         operation: &str,
         user: serde_json::Value,
         object: serde_json::Value,
@@ -284,6 +287,13 @@ mod tests {
         .unwrap();
         review.try_into().unwrap()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use super::testing::store_request as request;
 
     fn facts(operator: &str) -> Facts {
         Facts {

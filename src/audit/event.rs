@@ -169,7 +169,6 @@ pub fn from_phase(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kube::core::admission::AdmissionReview;
     use serde_json::json;
 
     fn store(spec: serde_json::Value, annotations: serde_json::Value) -> serde_json::Value {
@@ -183,19 +182,8 @@ mod tests {
         object: serde_json::Value,
         old: serde_json::Value,
     ) -> AdmissionRequest<DynamicObject> {
-        let review: AdmissionReview<DynamicObject> = serde_json::from_value(json!({
-            "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-            "request": {
-                "uid": "r-1", "operation": operation,
-                "userInfo": {"username": "alice", "groups": ["team-alice"], "uid": "u-1"},
-                "kind": {"group": "nexus.dev", "version": "v1alpha1", "kind": "Store"},
-                "resource": {"group": "nexus.dev", "version": "v1alpha1", "resource": "stores"},
-                "name": "shop", "namespace": "team-a",
-                "object": object, "oldObject": old,
-            }
-        }))
-        .unwrap();
-        review.try_into().unwrap()
+        let alice = json!({"username": "alice", "groups": ["team-alice"], "uid": "u-1"});
+        crate::admission::testing::store_request(operation, alice, object, Some(old))
     }
 
     #[test]
