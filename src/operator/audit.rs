@@ -224,14 +224,17 @@ fn read_error(namespace: &str) -> impl FnOnce(kube::Error) -> Error + '_ {
 
 /// The newest record of a namespace's chain (sequence 0 when it has none).
 async fn read_head(api: &Api<AuditRecord>, namespace: &str) -> Result<Head> {
-    let records = api
-        .list(&ListParams::default())
+    // Names sort as the chain does: list names only, read the last record.
+    let names = api
+        .list_metadata(&ListParams::default())
         .await
         .map_err(read_error(namespace))?;
-    Ok(records
-        .items
-        .iter()
-        .max_by_key(|r| r.spec.sequence)
+    let newest = names.items.iter().map(|r| r.name_any()).max();
+    let record = match newest {
+        Some(name) => api.get_opt(&name).await.map_err(read_error(namespace))?,
+        None => None,
+    };
+    Ok(record
         .map(|r| Head {
             sequence: r.spec.sequence,
             hash: hash(&r.spec),

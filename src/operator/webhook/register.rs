@@ -260,50 +260,46 @@ pub async fn apply(client: &Client, config: &Config, ca_pem: &str) -> Result<()>
 /// Writes `ca_pem` into the caBundle of every webhook of the installed
 /// configurations, owning that field only: the rest stays the installer's.
 async fn inject_ca(client: &Client, config: &Config, ca_pem: &str) -> Result<()> {
+    let mutating_names = mutating(config, ca_pem)?.webhooks.unwrap_or_default();
+    let mutating_names = mutating_names.into_iter().map(|w| w.name);
+    apply_ca::<MutatingWebhookConfiguration>(client, config, mutating_names, ca_pem).await?;
+    let validating_names = validating(config, ca_pem).webhooks.unwrap_or_default();
+    let validating_names = validating_names.into_iter().map(|w| w.name);
+    apply_ca::<ValidatingWebhookConfiguration>(client, config, validating_names, ca_pem).await
+}
+
+/// Applies only `caBundle` of the named webhooks of one configuration.
+async fn apply_ca<K>(
+    client: &Client,
+    config: &Config,
+    webhooks: impl Iterator<Item = String>,
+    ca_pem: &str,
+) -> Result<()>
+where
+    K: Resource<DynamicType = ()> + DeserializeOwned + Clone + std::fmt::Debug,
+{
     let bundle = ByteString(ca_pem.as_bytes().to_vec());
-    for kind in [
-        "MutatingWebhookConfiguration",
-        "ValidatingWebhookConfiguration",
-    ] {
-        let names: Vec<String> = match kind {
-            "MutatingWebhookConfiguration" => mutating(config, ca_pem)?
-                .webhooks
-                .unwrap_or_default()
-                .into_iter()
-                .map(|w| w.name)
-                .collect(),
-            _ => validating(config, ca_pem)
-                .webhooks
-                .unwrap_or_default()
-                .into_iter()
-                .map(|w| w.name)
-                .collect(),
-        };
-        let webhooks: Vec<serde_json::Value> = names
-            .iter()
-            .map(|name| serde_json::json!({"name": name, "clientConfig": {"caBundle": bundle}}))
-            .collect();
-        let patch = serde_json::json!({
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": kind,
-            "metadata": {"name": config.configuration},
-            "webhooks": webhooks,
-        });
-        let params = PatchParams::apply(FIELD_MANAGER).force();
-        let action = format!("write the CA into {kind} {}", config.configuration);
-        let result = if kind == "MutatingWebhookConfiguration" {
-            Api::<MutatingWebhookConfiguration>::all(client.clone())
-                .patch(&config.configuration, &params, &Patch::Apply(&patch))
-                .await
-                .map(|_| ())
-        } else {
-            Api::<ValidatingWebhookConfiguration>::all(client.clone())
-                .patch(&config.configuration, &params, &Patch::Apply(&patch))
-                .await
-                .map(|_| ())
-        };
-        result.map_err(Error::api(action))?;
-    }
+    let webhooks: Vec<serde_json::Value> = webhooks
+        .map(|name| serde_json::json!({"name": name, "clientConfig": {"caBundle": bundle}}))
+        .collect();
+    let patch = serde_json::json!({
+        "apiVersion": K::api_version(&()),
+        "kind": K::kind(&()),
+        "metadata": {"name": config.configuration},
+        "webhooks": webhooks,
+    });
+    Api::<K>::all(client.clone())
+        .patch(
+            &config.configuration,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&patch),
+        )
+        .await
+        .map_err(Error::api(format!(
+            "write the CA into {} {}",
+            K::kind(&()),
+            config.configuration
+        )))?;
     Ok(())
 }
 
