@@ -310,6 +310,59 @@ async fn the_trail_shows_who_did_what_from_where_and_verify_catches_a_deleted_re
     drop(operator);
 }
 
+/// A store that cannot be recorded is not created: without a trace there is
+/// no store. (The operator here may do everything but write audit records.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_that_cannot_be_recorded_is_refused() {
+    let (admin, ns, scope) = tenant("aud-unrecorded").await;
+    let role: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(common::repo_root().join("config/rbac/nexus-operator.yaml"))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut role = role;
+    let name = format!("nexus-operator-no-audit-{}", scope.id);
+    role["metadata"]["name"] = name.clone().into();
+    let rules = role["rules"].as_sequence_mut().unwrap();
+    rules.retain(|rule| {
+        !rule["resources"]
+            .as_sequence()
+            .is_some_and(|r| r.iter().any(|r| r.as_str() == Some("auditrecords")))
+    });
+    common::kubectl_stdin(
+        "admin",
+        &["apply", "-f", "-"],
+        &serde_yaml::to_string(&role).unwrap(),
+    );
+    let account = OperatorAccount::new(&admin, &name).await;
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start_as("no-audit", &account.kubeconfig, &args);
+    wait_until_admitting(&scope, &ns.name).await;
+
+    let (key, value) = scope.label();
+    nexus_as("alice", &ns.name)
+        .args([
+            "store",
+            "create",
+            "untraced",
+            "-l",
+            &format!("{key}={value}"),
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "cannot write the audit record of this request",
+        ));
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    assert!(
+        stores.get_opt("untraced").await.unwrap().is_none(),
+        "{}",
+        operator.logs()
+    );
+    common::kubectl("admin", &["delete", "clusterrole", &name]);
+}
+
 fn record(sequence: u64, previous: &str, time: &str, action: AuditAction) -> AuditRecordSpec {
     AuditRecordSpec {
         sequence,

@@ -395,16 +395,16 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         &second,
     ]);
     let policies = Api::<StorePolicy>::all(admin.clone());
-    assert_eq!(
+    let max_stores = || async {
         policies
             .get("default")
             .await
             .unwrap()
             .spec
             .defaults
-            .max_stores,
-        Some(6)
-    );
+            .max_stores
+    };
+    assert_eq!(max_stores().await, Some(6));
     let validating = Api::<ValidatingWebhookConfiguration>::all(admin.clone())
         .get("nexus-stores")
         .await
@@ -432,16 +432,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
 
     // Rollback: the first values again.
     helm_ok(&["rollback", &release, "1", "-n", &platform.name]);
-    assert_eq!(
-        policies
-            .get("default")
-            .await
-            .unwrap()
-            .spec
-            .defaults
-            .max_stores,
-        Some(5)
-    );
+    assert_eq!(max_stores().await, Some(5));
     let history = helm_ok(&["history", &release, "-n", &platform.name, "-o", "json"]);
     let history: Value = serde_json::from_str(&history).unwrap();
     assert_eq!(history.as_array().unwrap().len(), 3);
