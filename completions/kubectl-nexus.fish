@@ -187,6 +187,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s f 
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -l user -d 'Ask about another user (needs the review-others verb on quotareviews.nexus.dev)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -s l -l label -d 'Ask the operator that serves stores with this label, KEY=VALUE (repeatable; for platforms sharded by --store-selector)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand quota" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r

@@ -233,6 +233,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
         }
         'kubectl-nexus;quota' {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Ask about another user (needs the review-others verb on quotareviews.nexus.dev)')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Ask the operator that serves stores with this label, KEY=VALUE (repeatable; for platforms sharded by --store-selector)')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'Ask the operator that serves stores with this label, KEY=VALUE (repeatable; for platforms sharded by --store-selector)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')

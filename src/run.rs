@@ -30,7 +30,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Quota(args) => {
             let session = Session::connect(global).await?;
-            let view = quota::quota(&session, args.store.as_deref(), args.user.as_deref()).await?;
+            let view = quota::quota(&session, &args).await?;
             output::print(&view, format)
         }
         Command::Audit(args) => {

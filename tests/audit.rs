@@ -22,12 +22,7 @@ use serde_json::Value;
 
 /// The port the test cluster's API server sends audit events to.
 fn audit_sink_port() -> u16 {
-    let ports = std::fs::read_to_string(common::cluster_dir().join("ports.env")).unwrap();
-    ports
-        .lines()
-        .find_map(|l| l.strip_prefix("audit_sink_port="))
-        .and_then(|p| p.trim().parse().ok())
-        .expect("ports.env names audit_sink_port (restart the test cluster)")
+    common::cluster_port(common::cluster_dir(), "audit_sink_port")
 }
 
 /// The certificate the API server's audit backend trusts, put where the
@@ -460,9 +455,10 @@ async fn retention_prunes_old_records_behind_a_checkpoint_that_still_verifies() 
         .stdout(predicates::str::contains("record 3"));
 }
 
-fn quota_json(user: &str, namespace: &str, extra: &[&str]) -> Result<Value, String> {
+fn quota_json(scope: &Scope, user: &str, namespace: &str, extra: &[&str]) -> Result<Value, String> {
+    let (key, value) = scope.label();
     let out = nexus_as(user, namespace)
-        .args(["quota", "-o", "json"])
+        .args(["quota", "-o", "json", "-l", &format!("{key}={value}")])
         .args(extra)
         .output()
         .unwrap();
@@ -523,7 +519,7 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
         "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: stores}\nspec: {hard: {count/stores.nexus.dev: \"4\"}}\n",
     );
 
-    let alice = quota_json("alice", &ns.name, &[]).unwrap();
+    let alice = quota_json(&scope, "alice", &ns.name, &[]).unwrap();
     let report = &alice["report"];
     assert_eq!(report["user"], "alice");
     assert_eq!(report["stores"], serde_json::json!({"used": 2, "limit": 3}));
@@ -542,7 +538,7 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
     );
 
     // Bob sees his own usage (none), and may not ask about alice.
-    let bob = quota_json("bob", &bob_ns.name, &[]).unwrap();
+    let bob = quota_json(&scope, "bob", &bob_ns.name, &[]).unwrap();
     assert_eq!(
         bob["report"]["stores"]["used"], 0,
         "a refused create took a place"
@@ -551,13 +547,13 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
         bob["report"]["namespaceStores"]["used"], 0,
         "alice's refused create kept its place in the namespace"
     );
-    let refused = quota_json("bob", &bob_ns.name, &["--user", "alice"]).unwrap_err();
+    let refused = quota_json(&scope, "bob", &bob_ns.name, &["--user", "alice"]).unwrap_err();
     assert!(
         refused.contains("may not ask about another user's quota"),
         "{refused}"
     );
     // An admin may.
-    let asked = quota_json("admin", &ns.name, &["--user", "alice"]).unwrap();
+    let asked = quota_json(&scope, "admin", &ns.name, &["--user", "alice"]).unwrap();
     assert_eq!(asked["report"]["stores"]["used"], 2);
 
     // The table: usage, the native quota once its controller counted, and a store's quota.
@@ -567,7 +563,7 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let out = nexus_as("alice", &ns.name)
-            .args(["quota", &names[0]])
+            .args(["quota", &names[0], "-l", &label])
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -588,7 +584,9 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
     let stored = common::kubectl_output(
         "alice",
         &["-n", &ns.name, "create", "-f", "-"],
-        "apiVersion: nexus.dev/v1alpha1\nkind: QuotaReview\nmetadata: {name: keep}\nspec: {}\n",
+        &format!(
+            "apiVersion: nexus.dev/v1alpha1\nkind: QuotaReview\nmetadata: {{name: keep, labels: {{{key}: {value}}}}}\nspec: {{}}\n"
+        ),
     );
     assert!(!stored.status.success());
     assert!(String::from_utf8_lossy(&stored.stderr).contains("never stored"));

@@ -277,12 +277,7 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("already running"));
 
-    let ports = std::fs::read_to_string(cluster.join("ports.env")).unwrap();
-    let api_port: u16 = ports
-        .lines()
-        .find_map(|l| l.strip_prefix("api_port="))
-        .and_then(|p| p.parse().ok())
-        .expect("api_port in ports.env");
+    let api_port = common::cluster_port(&cluster, "api_port");
     let pids: Vec<String> = std::fs::read_dir(cluster.join("pids"))
         .unwrap()
         .map(|e| {

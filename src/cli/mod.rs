@@ -143,6 +143,11 @@ pub struct QuotaArgs {
     /// Ask about another user (needs the review-others verb on quotareviews.nexus.dev).
     #[arg(long, value_name = "USER")]
     pub user: Option<String>,
+
+    /// Ask the operator that serves stores with this label, KEY=VALUE
+    /// (repeatable; for platforms sharded by --store-selector).
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]

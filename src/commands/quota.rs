@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::api::quota::{QuotaReport, QuotaReview, QuotaReviewSpec, Usage};
 use crate::api::store_namespace;
+use crate::cli::QuotaArgs;
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
 
@@ -77,15 +78,18 @@ async fn quotas(session: &Session, namespace: &str) -> Result<Vec<ResourceQuota>
         .items)
 }
 
-pub async fn quota(
-    session: &Session,
-    store: Option<&str>,
-    user: Option<&str>,
-) -> Result<QuotaView> {
+pub async fn quota(session: &Session, args: &QuotaArgs) -> Result<QuotaView> {
+    let (store, user) = (args.store.as_deref(), args.user.as_deref());
+    let mut labels = std::collections::BTreeMap::new();
+    for label in &args.labels {
+        let (key, value) = crate::api::validation::label(label)?;
+        labels.insert(key.to_string(), value.to_string());
+    }
     let reviews: Api<QuotaReview> = Api::namespaced(session.client.clone(), &session.namespace);
     let question = QuotaReview {
         metadata: ObjectMeta {
             name: Some("quota".into()),
+            labels: (!labels.is_empty()).then_some(labels),
             ..ObjectMeta::default()
         },
         spec: QuotaReviewSpec {

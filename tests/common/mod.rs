@@ -60,6 +60,16 @@ fn ensure_cluster(dir: &Path) {
     }
 }
 
+/// A port a cluster's `ports.env` names (`api_port`, `audit_sink_port`, ...).
+pub fn cluster_port(dir: &Path, key: &str) -> u16 {
+    let ports = std::fs::read_to_string(dir.join("ports.env")).unwrap();
+    ports
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{} names no {key} (restart the cluster)", dir.display()))
+}
+
 pub fn kubeconfig(user: &str) -> PathBuf {
     cluster_dir().join(format!("{user}.kubeconfig"))
 }

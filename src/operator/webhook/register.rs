@@ -208,8 +208,11 @@ pub fn mutating(config: &Config, ca_pem: &str) -> Result<MutatingWebhookConfigur
     })
 }
 
-/// Answers QuotaReviews: every review, whatever the store selector (it is
-/// about a user, not a store); it writes nothing.
+/// Answers QuotaReviews labelled as the stores this operator serves (none,
+/// without a store selector); it writes nothing. A question need not fail
+/// because one configuration's operator is gone (a stopped shard, a test's
+/// operator): `Ignore` lets the others answer, and with none answering the
+/// review comes back without a report, which `kubectl nexus quota` says.
 fn quota_webhook(config: &Config, ca_pem: &str) -> MutatingWebhook {
     MutatingWebhook {
         name: "quota.nexus.dev".into(),
@@ -221,11 +224,12 @@ fn quota_webhook(config: &Config, ca_pem: &str) -> MutatingWebhook {
             resources: Some(vec!["quotareviews".into()]),
             scope: Some("Namespaced".into()),
         }]),
-        failure_policy: Some("Fail".into()),
+        failure_policy: Some("Ignore".into()),
         match_policy: Some("Equivalent".into()),
         side_effects: "None".into(),
         timeout_seconds: Some(5),
         admission_review_versions: vec!["v1".into()],
+        object_selector: config.object_selector.clone(),
         reinvocation_policy: Some("Never".into()),
         ..MutatingWebhook::default()
     }
