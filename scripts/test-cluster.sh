@@ -2,9 +2,12 @@
 # A real Kubernetes control plane for development and tests, on 127.0.0.1:
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok (fake
 # nodes whose pods run, get Ready and complete) and a tiny PV provisioner.
+# With --real-node, instead of kwok: one node that runs real containers
+# (scripts/real-node.sh; root, containerd, images built from Debian packages).
 #
-#   scripts/test-cluster.sh up      build if needed, start, wait until usable
+#   scripts/test-cluster.sh up [--real-node]  build if needed, start, wait until usable
 #   scripts/test-cluster.sh down    stop every process it started, remove its data
+#                                   (and the real node's containers, mounts, chains, cgroups)
 #   scripts/test-cluster.sh status  say what runs
 #   scripts/test-cluster.sh env     print `export KUBECONFIG=...` for the admin
 #
@@ -16,7 +19,22 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${NEXUS_TEST_CLUSTER_DIR:-$root/target/test-cluster}
 bin=${NEXUS_CLUSTER_BIN:-$root/target/cluster-bin}
-components=(etcd apiserver controller-manager scheduler kwok provisioner)
+control_plane=(etcd apiserver controller-manager scheduler provisioner)
+# shellcheck source=scripts/real-node.sh
+source "$root/scripts/real-node.sh"
+
+# The cluster's kind of node: kwok (default) or real, fixed at `up`.
+mode_of_cluster() { cat "$dir/mode" 2>/dev/null || echo kwok; }
+components_of() {
+  if [[ $1 == real ]]; then
+    echo "${control_plane[@]}" "${node_components[@]}"
+  else
+    echo "${control_plane[@]}" kwok
+  fi
+}
+mode=$(mode_of_cluster)
+components=()
+read -ra components <<<"$(components_of "$mode")"
 
 say() { printf 'test-cluster: %s\n' "$*"; }
 die() {
@@ -124,7 +142,7 @@ make_identities() {
   pki=$dir/pki
   mkdir -p "$pki"
   make_ca
-  serving_cert apiserver "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  serving_cert apiserver "IP:127.0.0.1,${node_ip:+IP:$node_ip,}IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   serving_cert kubelet "IP:127.0.0.1,DNS:localhost"
   openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
   openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
@@ -139,6 +157,7 @@ make_identities() {
   kubeconfig "$dir/scheduler.kubeconfig" scheduler scheduler
   kubeconfig "$dir/alice.kubeconfig" alice alice
   kubeconfig "$dir/bob.kubeconfig" bob bob
+  if [[ $mode == real ]]; then real_node_identities; fi
 }
 
 # --- the cluster's first objects ---------------------------------------------
@@ -173,6 +192,7 @@ provisioner: nexus.dev/test-hostpath
 reclaimPolicy: Delete
 volumeBindingMode: Immediate
 EOF
+  [[ $mode == kwok ]] || return 0
   local node
   for node in kwok-node-0 kwok-node-1; do
     cat <<EOF
@@ -203,7 +223,9 @@ EOF
 }
 
 smoke_deployment() {
-  cat <<'EOF'
+  local smoke_image=registry.k8s.io/pause:3.10
+  [[ $mode == kwok ]] || smoke_image=nexus.local/pause:1
+  cat <<EOF
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -224,7 +246,7 @@ spec:
     spec:
       containers:
       - name: smoke
-        image: registry.k8s.io/pause:3.10
+        image: $smoke_image
 EOF
 }
 
@@ -274,8 +296,16 @@ EOF
 # --- commands -----------------------------------------------------------------
 
 cmd_up() {
+  local wanted=kwok
+  case ${1:-} in
+  --real-node) wanted=real ;;
+  "") ;;
+  *) die "unknown option $1 (up takes --real-node)" ;;
+  esac
   require_tools
   if [[ -f $dir/ports.env ]] && all_running && ready; then
+    [[ $mode == "$wanted" ]] ||
+      die "a cluster with $mode nodes runs in $dir; stop it first ($0 down) or use another NEXUS_TEST_CLUSTER_DIR"
     say "already running in $dir"
     usage_hint
     return
@@ -284,10 +314,21 @@ cmd_up() {
     say "a previous cluster in $dir is not healthy; stopping it first"
     cmd_down >/dev/null
   fi
-
-  "$root/tests/cluster/build.sh"
+  mode=$wanted
+  read -ra components <<<"$(components_of "$mode")"
+  local images_archive="" node_ip=""
+  if [[ $mode == real ]]; then
+    real_node_prerequisites
+    "$root/tests/cluster/build.sh" --real-node
+    images_archive=$("$root/tests/cluster/images/build.sh" | tail -n1)
+    node_ip=$(host_ip)
+    [[ -n $node_ip ]] || die "the real node needs an IPv4 default route (pods reach the API server at its source address)"
+  else
+    "$root/tests/cluster/build.sh"
+  fi
   local started=$SECONDS
   mkdir -p "$dir/logs" "$dir/pids" "$dir/etcd" "$dir/volumes"
+  echo "$mode" >"$dir/mode"
 
   local etcd_port etcd_peer_port kcm_port sched_port kwok_port audit_sink_port
   api_port=${NEXUS_TEST_CLUSTER_API_PORT:-$(free_port)}
@@ -295,14 +336,27 @@ cmd_up() {
   etcd_port=$(free_port) etcd_peer_port=$(free_port) kcm_port=$(free_port)
   sched_port=$(free_port) kwok_port=$(free_port)
   audit_sink_port=$(free_port)
+  local kubelet_healthz_port proxy_metrics_port proxy_healthz_port router_health_port
+  kubelet_healthz_port=$(free_port) proxy_metrics_port=$(free_port)
+  proxy_healthz_port=$(free_port) router_health_port=$(free_port)
   cat >"$dir/ports.env" <<EOF
 api_port=$api_port
 etcd_port=$etcd_port
 audit_sink_port=$audit_sink_port
 EOF
+  if [[ $mode == real ]]; then echo "node_ip=$node_ip" >>"$dir/ports.env"; fi
 
   make_identities
   make_audit_backend
+  local apiserver_mode_args=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1)
+  if [[ $mode == real ]]; then
+    real_node_configs
+    # Pods reach the API server at the host's address; it reaches kubelets
+    # with a client certificate (logs, exec).
+    apiserver_mode_args=(--bind-address=0.0.0.0 --advertise-address="$node_ip"
+      --kubelet-client-certificate="$pki/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$pki/apiserver-kubelet-client.key" --kubelet-certificate-authority="$pki/ca.crt")
+  fi
 
   start etcd "$bin/etcd" --name=nexus-test --data-dir="$dir/etcd" \
     --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
@@ -313,7 +367,7 @@ EOF
 
   start apiserver "$bin/kube" apiserver \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
+    "${apiserver_mode_args[@]}" --secure-port="$api_port" \
     --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
     --client-ca-file="$pki/ca.crt" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
@@ -340,22 +394,33 @@ EOF
     --authentication-kubeconfig="$dir/scheduler.kubeconfig" \
     --authorization-kubeconfig="$dir/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$sched_port" --leader-elect=false --profiling=false
-  { kwok_config; echo "---"; cat "$root/tests/cluster/kwok-stages.yaml"; } >"$dir/kwok.yaml"
-  start kwok "$bin/kwok" --config="$dir/kwok.yaml" --kubeconfig="$dir/admin.kubeconfig" \
-    --node-port="$kwok_port" --tls-cert-file="$pki/kubelet.crt" --tls-private-key-file="$pki/kubelet.key" \
-    --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-    --cidr=10.244.0.0/16 --node-ip=127.0.0.1 --server-address="127.0.0.1:$kwok_port" \
-    --node-lease-duration-seconds=40
-  start provisioner "$bin/kube" provisioner --kubeconfig="$dir/admin.kubeconfig" --data-dir="$dir/volumes"
+  if [[ $mode == kwok ]]; then
+    { kwok_config; echo "---"; cat "$root/tests/cluster/kwok-stages.yaml"; } >"$dir/kwok.yaml"
+    start kwok "$bin/kwok" --config="$dir/kwok.yaml" --kubeconfig="$dir/admin.kubeconfig" \
+      --node-port="$kwok_port" --tls-cert-file="$pki/kubelet.crt" --tls-private-key-file="$pki/kubelet.key" \
+      --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+      --cidr=10.244.0.0/16 --node-ip=127.0.0.1 --server-address="127.0.0.1:$kwok_port" \
+      --node-lease-duration-seconds=40
+    start provisioner "$bin/kube" provisioner --kubeconfig="$dir/admin.kubeconfig" --data-dir="$dir/volumes"
+  else
+    # `local` volumes on the node's disk: the kubelet applies fsGroup to them.
+    start provisioner "$bin/kube" provisioner --kubeconfig="$dir/admin.kubeconfig" \
+      --data-dir="$node_root/volumes" --local-node="$node_name"
+  fi
 
   local name
-  for name in controller-manager scheduler kwok provisioner; do alive_or_die "$name"; done
+  for name in "${components[@]}"; do
+    case $name in etcd | apiserver | containerd | kubelet | proxy | kube-router) ;; *) alive_or_die "$name" ;; esac
+  done
 
   local k=(kubectl --kubeconfig="$dir/admin.kubeconfig")
   bootstrap_objects | "${k[@]}" apply -f - >/dev/null 2>"$dir/logs/bootstrap.log" ||
     die "could not create the default StorageClass and fake nodes" "$dir/logs/bootstrap.log"
+  if [[ $mode == real ]]; then
+    real_node_start
+  fi
   "${k[@]}" wait --for=condition=Ready node --all --timeout=60s >>"$dir/logs/bootstrap.log" 2>&1 ||
-    die "the fake nodes did not become Ready (is kwok running?)" "$dir/logs/kwok.log"
+    die "the nodes did not become Ready (see $dir/logs)" "$dir/logs/bootstrap.log"
   wait_for "the default ServiceAccount" 60 "$dir/logs/controller-manager.log" \
     "${k[@]}" get serviceaccount default -n default
   smoke_deployment | "${k[@]}" apply -f - >>"$dir/logs/bootstrap.log" 2>&1 ||
@@ -400,6 +465,11 @@ ready() {
 
 cmd_down() {
   local name pid stopped=0
+  local leftovers=""
+  if [[ $mode == real ]]; then
+    real_node_stop
+    leftovers=$(real_node_leftovers)
+  fi
   for name in "${components[@]}"; do
     pid=$(pid_of "$name")
     [[ -n $pid ]] || continue
@@ -420,6 +490,10 @@ cmd_down() {
   done
   rm -rf "$dir"
   say "stopped $stopped processes and removed $dir"
+  if [[ $mode == real ]]; then
+    [[ -z $leftovers ]] || die "the real node left behind: $(echo "$leftovers" | paste -sd ';')"
+    say "the real node is stopped and left nothing behind (processes, mounts, iptables chains, bridge, cgroups)"
+  fi
 }
 
 cmd_status() {
@@ -437,6 +511,7 @@ cmd_status() {
       state=1
     fi
   done
+  if [[ $mode == real ]]; then real_node_status || state=1; fi
   if ready; then
     say "API server https://127.0.0.1:$api_port is ready ($(server_version))"
   else
@@ -452,12 +527,12 @@ cmd_env() {
 }
 
 case ${1:-} in
-up) cmd_up ;;
+up) cmd_up "${2:-}" ;;
 down) cmd_down ;;
 status) cmd_status ;;
 env) cmd_env ;;
 *)
-  echo "usage: $0 up|down|status|env" >&2
+  echo "usage: $0 up [--real-node]|down|status|env" >&2
   exit 2
   ;;
 esac

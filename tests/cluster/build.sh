@@ -4,6 +4,9 @@
 #   etcd  (go.etcd.io/etcd/server/v3)
 #   kwok  (sigs.k8s.io/kwok)
 #   helm  (helm.sh/helm/v4: the chart's lint, template and install tests)
+# With --real-node also what the real node runs beside the kubelet:
+#   coredns      (github.com/coredns/coredns, a few plugins)
+#   kube-router  (github.com/cloudnativelabs/kube-router/v2, its NetworkPolicy firewall)
 # A binary is rebuilt only when its module's pinned inputs change: each one
 # carries a stamp with the hash of go.mod, go.sum and its sources.
 set -euo pipefail
@@ -26,18 +29,20 @@ inputs_hash() { # module dir -> hash of what decides the binary
   (cd "$1" && cat go.mod go.sum ./*.go 2>/dev/null; go env GOVERSION; echo "$2") | sha256sum | cut -d' ' -f1
 }
 
-# build NAME MODULE_DIR PACKAGE LDFLAGS
+# build NAME MODULE_DIR PACKAGE LDFLAGS [static]: static = no cgo, for a
+# binary that runs in a container image with no libc.
 build() {
-  local name=$1 module=$here/$2 package=$3 ldflags=$4
+  local name=$1 module=$here/$2 package=$3 ldflags=$4 cgo=${CGO_ENABLED:-1}
   local out=$bin_dir/$name stamp=$bin_dir/$name.stamp want
-  want=$(inputs_hash "$module" "$ldflags")
+  [[ ${5:-} == static ]] && cgo=0
+  want=$(inputs_hash "$module" "$ldflags${5:+ $5}")
   if [[ -x $out && -f $stamp && $(cat "$stamp") == "$want" ]]; then
     echo "build: $name is current"
     return
   fi
   local log=$bin_dir/$name.build.log started=$SECONDS
   echo "build: building $name ($package); the first build takes many minutes on 2 cores"
-  (cd "$module" && go build -mod=readonly -trimpath -v -ldflags "$ldflags" -o "$out.tmp" "$package") >"$log" 2>&1 &
+  (cd "$module" && CGO_ENABLED=$cgo go build -mod=readonly -trimpath -v -ldflags "$ldflags" -o "$out.tmp" "$package") >"$log" 2>&1 &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
     sleep 30
@@ -58,3 +63,7 @@ build kwok kwok sigs.k8s.io/kwok/cmd/kwok "-s -w"
 build kube kube . "$kube_ldflags"
 HELM_VERSION=v4.3.1
 build helm helm helm.sh/helm/v4/cmd/helm "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
+if [[ ${1:-} == --real-node ]]; then
+  build coredns coredns . "-s -w" static
+  build kube-router kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router "-s -w"
+fi

@@ -13,6 +13,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Namespace;
@@ -26,19 +27,35 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+static REAL_NODE: AtomicBool = AtomicBool::new(false);
+
+/// Called first by the tests that need containers to run for real: their
+/// cluster is one with the real node (`scripts/test-cluster.sh up
+/// --real-node`, in target/test-cluster-real unless NEXUS_TEST_CLUSTER_DIR
+/// names another), never the kwok cluster of the fast suite.
+pub fn use_real_node() {
+    REAL_NODE.store(true, Ordering::SeqCst);
+}
+
 /// The directory of the running test cluster, started on first use.
 pub fn cluster_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
+        let real = REAL_NODE.load(Ordering::SeqCst);
+        let default = if real {
+            "target/test-cluster-real"
+        } else {
+            "target/test-cluster"
+        };
         let dir = std::env::var_os("NEXUS_TEST_CLUSTER_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join("target/test-cluster"));
-        ensure_cluster(&dir);
+            .unwrap_or_else(|| repo_root().join(default));
+        ensure_cluster(&dir, real);
         dir
     })
 }
 
-fn ensure_cluster(dir: &Path) {
+fn ensure_cluster(dir: &Path, real_node: bool) {
     let script = repo_root().join("scripts/test-cluster.sh");
     let parent = dir.parent().expect("cluster dir has a parent");
     std::fs::create_dir_all(parent).expect("create the cluster dir's parent");
@@ -53,6 +70,7 @@ fn ensure_cluster(dir: &Path) {
     if !status.status.success() {
         let up = Command::new(&script)
             .arg("up")
+            .args(real_node.then_some("--real-node"))
             .env("NEXUS_TEST_CLUSTER_DIR", dir)
             .status()
             .expect("run test-cluster.sh up");

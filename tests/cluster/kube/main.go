@@ -2,11 +2,15 @@
 // components the Nexus test cluster needs. Linking them into one binary saves
 // two large links on a 2-core machine. The component is the first argument:
 //
-//	kube apiserver|controller-manager|scheduler [flags...]
-//	kube provisioner --kubeconfig FILE --data-dir DIR
+//	kube apiserver|controller-manager|scheduler|kubelet|proxy [flags...]
+//	kube provisioner --kubeconfig FILE --data-dir DIR [--local-node NODE]
+//
+// kubelet and proxy (kube-proxy) run only on the real node
+// (scripts/test-cluster.sh up --real-node).
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -17,7 +21,9 @@ import (
 	_ "k8s.io/component-base/metrics/prometheus/version"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	kubelet "k8s.io/kubernetes/cmd/kubelet/app"
 )
 
 func main() {
@@ -25,12 +31,14 @@ func main() {
 		"apiserver":          apiserver.NewAPIServerCommand,
 		"controller-manager": controllermanager.NewControllerManagerCommand,
 		"scheduler":          func() *cobra.Command { return scheduler.NewSchedulerCommand() },
+		"kubelet":            func() *cobra.Command { return kubelet.NewKubeletCommand(context.Background()) },
+		"proxy":              func() *cobra.Command { return proxy.NewProxyCommand() },
 	}
 	if len(os.Args) >= 2 && os.Args[1] == "provisioner" {
 		os.Exit(runProvisioner(os.Args[2:]))
 	}
 	if len(os.Args) < 2 || components[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: kube apiserver|controller-manager|scheduler|provisioner [flags...]")
+		fmt.Fprintln(os.Stderr, "usage: kube apiserver|controller-manager|scheduler|kubelet|proxy|provisioner [flags...]")
 		os.Exit(2)
 	}
 	command := components[os.Args[1]]()

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,11 +35,12 @@ func runProvisioner(args []string) int {
 	flags := flag.NewFlagSet("provisioner", flag.ContinueOnError)
 	kubeconfig := flags.String("kubeconfig", "", "kubeconfig of the cluster admin")
 	dataDir := flags.String("data-dir", "", "directory that holds the volumes' host paths")
+	localNode := flags.String("local-node", "", "make `local` volumes pinned to this node (a real node: the kubelet applies fsGroup to them, not to hostPath)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
 	if *kubeconfig == "" || *dataDir == "" {
-		fmt.Fprintln(os.Stderr, "usage: kube provisioner --kubeconfig FILE --data-dir DIR")
+		fmt.Fprintln(os.Stderr, "usage: kube provisioner --kubeconfig FILE --data-dir DIR [--local-node NODE]")
 		return 2
 	}
 	config, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
@@ -54,7 +56,7 @@ func runProvisioner(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	p := &provisioner{client: client, dataDir: *dataDir}
+	p := &provisioner{client: client, dataDir: *dataDir, localNode: *localNode}
 	factory := informers.NewSharedInformerFactory(client, 0)
 	claims := factory.Core().V1().PersistentVolumeClaims().Informer()
 	volumes := factory.Core().V1().PersistentVolumes().Informer()
@@ -73,8 +75,23 @@ func runProvisioner(args []string) int {
 }
 
 type provisioner struct {
-	client  kubernetes.Interface
-	dataDir string
+	client    kubernetes.Interface
+	dataDir   string
+	localNode string
+}
+
+// source is where the volume's data lives: a host path for kwok's pretend
+// pods, a `local` volume pinned to the node for a real kubelet.
+func (p *provisioner) source(path string) (corev1.PersistentVolumeSource, *corev1.VolumeNodeAffinity) {
+	if p.localNode == "" {
+		return corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: path}}, nil
+	}
+	affinity := &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{
+		NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
+			Key: "kubernetes.io/hostname", Operator: corev1.NodeSelectorOpIn, Values: []string{p.localNode},
+		}}}},
+	}}
+	return corev1.PersistentVolumeSource{Local: &corev1.LocalVolumeSource{Path: path}}, affinity
 }
 
 // claimChanged creates a bound-to-be PV for a pending claim that the PV
@@ -93,6 +110,7 @@ func (p *provisioner) claimChanged(ctx context.Context, obj interface{}) {
 		klog.ErrorS(err, "create volume directory", "path", hostPath)
 		return
 	}
+	source, affinity := p.source(hostPath)
 	storageClass := ""
 	if claim.Spec.StorageClassName != nil {
 		storageClass = *claim.Spec.StorageClassName
@@ -115,9 +133,8 @@ func (p *provisioner) claimChanged(ctx context.Context, obj interface{}) {
 				Name:       claim.Name,
 				UID:        claim.UID,
 			},
-			PersistentVolumeSource: corev1.PersistentVolumeSource{
-				HostPath: &corev1.HostPathVolumeSource{Path: hostPath},
-			},
+			PersistentVolumeSource: source,
+			NodeAffinity:           affinity,
 		},
 	}
 	_, err := p.client.CoreV1().PersistentVolumes().Create(ctx, volume, metav1.CreateOptions{})
@@ -140,6 +157,9 @@ func (p *provisioner) volumeChanged(ctx context.Context, obj interface{}) {
 	}
 	if volume.Spec.HostPath != nil {
 		_ = os.RemoveAll(volume.Spec.HostPath.Path)
+	}
+	if volume.Spec.Local != nil && strings.HasPrefix(volume.Spec.Local.Path, p.dataDir+"/") {
+		_ = os.RemoveAll(volume.Spec.Local.Path)
 	}
 	err := p.client.CoreV1().PersistentVolumes().Delete(ctx, volume.Name, metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {

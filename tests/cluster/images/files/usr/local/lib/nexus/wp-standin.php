@@ -1,0 +1,216 @@
+<?php
+// A stand-in for wp-cli in the real-node test images. wp-cli and WooCommerce
+// are packaged nowhere reachable from this machine, so the setup image
+// carries this instead. It answers exactly the commands Nexus's setup script
+// sends, with the same arguments and exit codes:
+//  - WordPress itself is real: `config create` writes wp-config.php, `db
+//    query` asks the database, `core install` runs WordPress's installer,
+//    `option` and `rewrite` change the site, pages and the sample product are
+//    real posts;
+//  - WooCommerce is not installed: its version, activation, order tables,
+//    payment gateway and shipping methods are recorded as options named
+//    nexus_standin_*, so a second run sees them and changes nothing.
+// The real images (wordpress, wordpress:cli) remain the defaults for real
+// clusters.
+
+$path = '/var/www/html';
+$words = array();
+$opts = array();
+foreach (array_slice($argv, 1) as $arg) {
+	if (preg_match('/^--([^=]+)=(.*)$/s', $arg, $m)) {
+		$opts[$m[1]] = $m[2];
+	} elseif (substr($arg, 0, 2) === '--') {
+		$opts[substr($arg, 2)] = true;
+	} else {
+		$words[] = $arg;
+	}
+}
+if (isset($opts['path'])) {
+	$path = rtrim($opts['path'], '/');
+}
+$command = implode(' ', array_slice($words, 0, 2));
+
+function standin_fail($message) {
+	fwrite(STDERR, "Error: $message\n");
+	exit(1);
+}
+
+function standin_option($name) {
+	return 'nexus_standin_' . $name;
+}
+
+if ($command === 'config create') {
+	$define = function ($name, $value) {
+		return 'define(' . var_export($name, true) . ', ' . var_export((string) $value, true) . ");\n";
+	};
+	$config = "<?php\n// Written by the stand-in `wp config create`.\n"
+		. $define('DB_NAME', $opts['dbname'] ?? '')
+		. $define('DB_USER', $opts['dbuser'] ?? '')
+		. $define('DB_PASSWORD', $opts['dbpass'] ?? '')
+		. $define('DB_HOST', $opts['dbhost'] ?? 'localhost')
+		. $define('DB_CHARSET', 'utf8mb4')
+		. $define('DB_COLLATE', '')
+		. "\$table_prefix = 'wp_';\n"
+		. "if (!defined('ABSPATH')) { define('ABSPATH', __DIR__ . '/'); }\n"
+		. "if (!defined('NEXUS_STANDIN_CONFIG_ONLY')) { require_once ABSPATH . 'wp-settings.php'; }\n";
+	if (file_put_contents("$path/wp-config.php", $config) === false) {
+		standin_fail("could not write $path/wp-config.php");
+	}
+	echo "Success: Generated 'wp-config.php' file.\n";
+	exit(0);
+}
+
+if (!is_file("$path/wp-config.php")) {
+	standin_fail("'wp-config.php' not found in $path");
+}
+
+if ($command === 'db query') {
+	define('NEXUS_STANDIN_CONFIG_ONLY', true);
+	require "$path/wp-config.php";
+	mysqli_report(MYSQLI_REPORT_OFF);
+	$host = explode(':', DB_HOST, 2);
+	$db = @new mysqli($host[0], DB_USER, DB_PASSWORD, DB_NAME, (int) ($host[1] ?? 3306));
+	if ($db->connect_errno) {
+		standin_fail(sprintf('ERROR %d: %s', $db->connect_errno, $db->connect_error));
+	}
+	$result = $db->query($words[2] ?? '');
+	if ($result === false) {
+		standin_fail(sprintf('ERROR %d: %s', $db->errno, $db->error));
+	}
+	if ($result instanceof mysqli_result) {
+		while ($row = $result->fetch_row()) {
+			echo implode("\t", $row), "\n";
+		}
+	}
+	exit(0);
+}
+
+// Everything else runs inside WordPress, loaded as a request to the site.
+$_SERVER['HTTP_HOST'] = $_SERVER['HTTP_HOST'] ?? 'localhost';
+$_SERVER['SERVER_NAME'] = $_SERVER['SERVER_NAME'] ?? 'localhost';
+$_SERVER['REQUEST_URI'] = '/';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+if (in_array($command, array('core is-installed', 'core install'), true)) {
+	define('WP_INSTALLING', true);
+}
+// The installer mails the admin; a store's setup never does.
+function wp_new_blog_notification($blog_title, $blog_url, $user_id, $password) {
+}
+require "$path/wp-load.php";
+
+switch ($command) {
+	case 'core is-installed':
+		exit(is_blog_installed() ? 0 : 1);
+
+	case 'core install':
+		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+		foreach (array('url', 'title', 'admin_user', 'admin_password', 'admin_email') as $required) {
+			if (!isset($opts[$required]) || $opts[$required] === true) {
+				standin_fail("missing --$required");
+			}
+		}
+		$result = wp_install($opts['title'], $opts['admin_user'], $opts['admin_email'], true, '', wp_slash($opts['admin_password']));
+		if (is_wp_error($result)) {
+			standin_fail($result->get_error_message());
+		}
+		update_option('siteurl', $opts['url']);
+		update_option('home', $opts['url']);
+		echo "Success: WordPress installed successfully.\n";
+		exit(0);
+
+	case 'option get':
+		$value = get_option($words[2] ?? '');
+		if ($value === false) {
+			standin_fail("Could not get '" . ($words[2] ?? '') . "' option. Does it exist?");
+		}
+		echo is_scalar($value) ? $value : json_encode($value), "\n";
+		exit(0);
+
+	case 'option update':
+		update_option($words[2] ?? '', $words[3] ?? '');
+		echo "Success: Updated '" . ($words[2] ?? '') . "' option.\n";
+		exit(0);
+
+	case 'rewrite structure':
+		global $wp_rewrite;
+		$wp_rewrite->set_permalink_structure($words[2] ?? '');
+		flush_rewrite_rules(false);
+		echo "Success: Rewrite structure set.\n";
+		exit(0);
+
+	case 'plugin get':
+		$version = get_option(standin_option('plugin_version_' . ($words[2] ?? '')));
+		if ($version === false) {
+			standin_fail("The '" . ($words[2] ?? '') . "' plugin could not be found.");
+		}
+		echo $version, "\n";
+		exit(0);
+
+	case 'plugin install':
+		$source = $words[2] ?? '';
+		$version = $opts['version'] ?? getenv('WOOCOMMERCE_VERSION');
+		update_option(standin_option('plugin_version_woocommerce'), $version);
+		update_option(standin_option('plugin_source_woocommerce'), $source);
+		echo "stand-in: WooCommerce is not packaged here; recorded woocommerce $version from $source without installing it\n";
+		exit(0);
+
+	case 'plugin is-active':
+		exit(get_option(standin_option('plugin_active_' . ($words[2] ?? ''))) === 'yes' ? 0 : 1);
+
+	case 'plugin activate':
+		update_option(standin_option('plugin_active_' . ($words[2] ?? '')), 'yes');
+		echo "Success: Activated 1 of 1 plugins.\n";
+		exit(0);
+}
+
+// `wc ...`: WooCommerce's commands, recorded or made of real posts.
+$wc = implode(' ', array_slice($words, 0, 3));
+switch (true) {
+	case $wc === 'wc tool run' && ($words[3] ?? '') === 'install_pages':
+		foreach (array('shop' => 'Shop', 'cart' => 'Cart', 'checkout' => 'Checkout', 'myaccount' => 'My account') as $key => $title) {
+			if ((int) get_option("woocommerce_{$key}_page_id") > 0) {
+				continue;
+			}
+			$page = wp_insert_post(array('post_title' => $title, 'post_type' => 'page', 'post_status' => 'publish', 'post_content' => "<p>$title of " . esc_html(get_option('blogname')) . '</p>'), true);
+			if (is_wp_error($page)) {
+				standin_fail($page->get_error_message());
+			}
+			update_option("woocommerce_{$key}_page_id", $page);
+		}
+		echo "Success: Pages installed.\n";
+		exit(0);
+
+	case $wc === 'wc hpos enable':
+		update_option('woocommerce_custom_orders_table_enabled', 'yes');
+		exit(0);
+
+	case $wc === 'wc payment_gateway update':
+		update_option('woocommerce_' . ($words[3] ?? '') . '_settings', array('enabled' => ($opts['enabled'] ?? '') === 'true' ? 'yes' : 'no'));
+		exit(0);
+
+	case $wc === 'wc shipping_zone_method list':
+		echo count((array) get_option(standin_option('zone_methods_' . ($words[3] ?? '')), array())), "\n";
+		exit(0);
+
+	case $wc === 'wc shipping_zone_method create':
+		$methods = (array) get_option(standin_option('zone_methods_' . ($words[3] ?? '')), array());
+		$methods[] = $opts['method_id'] ?? '';
+		update_option(standin_option('zone_methods_' . ($words[3] ?? '')), $methods);
+		exit(0);
+
+	case $wc === 'wc product list':
+		$found = get_posts(array('post_type' => 'product', 'post_status' => 'any', 'meta_key' => '_sku', 'meta_value' => $opts['sku'] ?? '', 'fields' => 'ids'));
+		echo count($found), "\n";
+		exit(0);
+
+	case $wc === 'wc product create':
+		$product = wp_insert_post(array('post_title' => $opts['name'] ?? '', 'post_type' => 'product', 'post_status' => $opts['status'] ?? 'publish'), true);
+		if (is_wp_error($product)) {
+			standin_fail($product->get_error_message());
+		}
+		update_post_meta($product, '_sku', $opts['sku'] ?? '');
+		update_post_meta($product, '_regular_price', $opts['regular_price'] ?? '');
+		echo "Success: Created product $product.\n";
+		exit(0);
+}
+standin_fail('the stand-in wp does not know `' . implode(' ', $words) . '`');

@@ -1,0 +1,550 @@
+//! Stores on a node that runs real containers (`scripts/test-cluster.sh up
+//! --real-node`): MariaDB, WordPress (Apache + PHP) and the setup Job run for
+//! real from images built out of Debian packages (tests/cluster/images), with
+//! NetworkPolicies enforced by kube-router, CoreDNS, and `local` volumes.
+//!
+//! Ignored in the fast suite (kwok): `.ci/run` runs them on their own cluster
+//! with `cargo test --test real_node -- --ignored --test-threads=1`. One at a
+//! time: a small store's pods request 0.9 CPU (requests are limits), and the
+//! node has 2.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod, Service};
+use kube::api::{ListParams, Patch, PatchParams};
+use kube::{Api, Client};
+use nexus::api::{Phase, Store};
+
+use common::operator::{Operator, Scope};
+use common::stores::{store_yaml, wait_phase};
+use common::{TestNamespace, cluster_dir, kubectl_output, kubectl_stdin};
+
+/// The images tests/cluster/images/build.sh makes and the node imports.
+const WORDPRESS_IMAGE: &str = "nexus.local/wordpress:6.1";
+const DATABASE_IMAGE: &str = "nexus.local/mariadb:10.11";
+const SETUP_IMAGE: &str = "nexus.local/wordpress-cli:standin";
+const NETCHECK_IMAGE: &str = "nexus.local/netcheck:1";
+/// Where the real node keeps its `local` volumes (scripts/real-node.sh).
+const VOLUMES: &str = "/var/lib/nexus-real-node/volumes";
+const READY_WITHIN: u64 = 300;
+
+/// Opens a TCP connection from wherever it runs: `open` or `closed: why`.
+const CONNECT: &str = r#"$s = @fsockopen($argv[1], (int) $argv[2], $errno, $error, 3); echo $s ? "open" : "closed: $error ($errno)";"#;
+
+fn node_ip() -> String {
+    let ports = std::fs::read_to_string(cluster_dir().join("ports.env")).unwrap();
+    ports
+        .lines()
+        .find_map(|l| l.strip_prefix("node_ip="))
+        .expect("the cluster has no real node (ports.env names no node_ip)")
+        .to_string()
+}
+
+/// A tenant namespace with alice, an ingress-controller namespace, and an
+/// operator of the test's own that runs the node's images.
+struct RealTenant {
+    operator: Operator,
+    scope: Scope,
+    tenant: TestNamespace,
+    ingress: TestNamespace,
+    admin: Client,
+}
+
+impl RealTenant {
+    async fn new(test: &str) -> Self {
+        common::use_real_node();
+        common::platform_installed().await;
+        let admin = common::admin().await;
+        let tenant = TestNamespace::new(&admin, test).await;
+        tenant.grant(&admin, "alice", "nexus-tenant").await;
+        let ingress = TestNamespace::new(&admin, &format!("{test}-ingress")).await;
+        let scope = Scope::new();
+        let operator = start_operator(&scope, &ingress.name, "a");
+        RealTenant {
+            operator,
+            scope,
+            tenant,
+            ingress,
+            admin,
+        }
+    }
+
+    /// alice creates a store with `kubectl apply`.
+    fn create_as_alice(&self, name: &str) {
+        let yaml = store_yaml(&self.scope, &self.tenant.name, name, "");
+        kubectl_stdin("alice", &["apply", "-f", "-"], &yaml);
+    }
+
+    async fn wait_ready(&self, name: &str) -> Store {
+        wait_phase(
+            &self.admin,
+            &self.tenant.name,
+            name,
+            Phase::Ready,
+            READY_WITHIN,
+        )
+        .await
+    }
+
+    fn stores(&self) -> Api<Store> {
+        Api::namespaced(self.admin.clone(), &self.tenant.name)
+    }
+}
+
+fn start_operator(scope: &Scope, ingress_namespace: &str, name: &str) -> Operator {
+    let ingress = format!("--ingress-namespace={ingress_namespace}");
+    // The platform engineer names every cluster range, the node's address
+    // (where the API server listens) among them: no store reaches them.
+    let cluster = format!("--cluster-cidrs=10.0.0.0/8,{}/32", node_ip());
+    scope.start(
+        name,
+        &[
+            &format!("--wordpress-image={WORDPRESS_IMAGE}"),
+            &format!("--database-image={DATABASE_IMAGE}"),
+            &format!("--setup-image={SETUP_IMAGE}"),
+            "--wordpress-version=6.1.9",
+            &ingress,
+            &cluster,
+        ],
+    )
+}
+
+fn exec(namespace: &str, pod: &str, command: &[&str]) -> Output {
+    let mut args = vec!["exec", "-n", namespace, pod, "--"];
+    args.extend_from_slice(command);
+    kubectl_output("admin", &args, "")
+}
+
+fn exec_ok(namespace: &str, pod: &str, command: &[&str]) -> String {
+    let out = exec(namespace, pod, command);
+    assert!(
+        out.status.success(),
+        "exec {command:?} in {namespace}/{pod}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Whether a TCP connection from `pod` to `host:port` opens.
+fn connects(namespace: &str, pod: &str, host: &str, port: u16) -> String {
+    exec_ok(
+        namespace,
+        pod,
+        &["php", "-r", CONNECT, "--", host, &port.to_string()],
+    )
+}
+
+async fn pod_of(admin: &Client, namespace: &str, component: &str) -> Pod {
+    let pods = Api::<Pod>::namespaced(admin.clone(), namespace);
+    let selector = format!("app.kubernetes.io/component={component}");
+    let deadline = Instant::now() + Duration::from_secs(READY_WITHIN);
+    loop {
+        let listed = pods.list(&ListParams::default().labels(&selector)).await;
+        if let Some(pod) = listed.ok().and_then(|l| {
+            l.items.into_iter().find(|p| {
+                p.metadata.deletion_timestamp.is_none()
+                    && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+            })
+        }) {
+            return pod;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no running {component} pod in {namespace}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+fn pod_name(pod: &Pod) -> String {
+    pod.metadata.name.clone().unwrap()
+}
+
+fn pod_ip(pod: &Pod) -> String {
+    pod.status.as_ref().unwrap().pod_ip.clone().unwrap()
+}
+
+async fn service_ip(admin: &Client, namespace: &str, name: &str) -> String {
+    Api::<Service>::namespaced(admin.clone(), namespace)
+        .get(name)
+        .await
+        .unwrap()
+        .spec
+        .unwrap()
+        .cluster_ip
+        .unwrap()
+}
+
+/// A plain HTTP/1.0 GET from the host (kube-proxy serves ClusterIPs here
+/// too), following one redirect on the same address: (status, body).
+fn http_get(ip: &str, host: &str, path: &str) -> std::io::Result<(u16, String)> {
+    let mut path = path.to_string();
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect((ip, 80))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let status: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let location = head.lines().find_map(|l| {
+            l.strip_prefix("Location: ")
+                .or_else(|| l.strip_prefix("location: "))
+        });
+        match (status, location) {
+            (301 | 302, Some(to)) => {
+                let to = to.trim();
+                let after_scheme = to.split_once("://").map_or(to, |(_, rest)| rest);
+                path = after_scheme
+                    .find('/')
+                    .map_or("/".to_string(), |i| after_scheme[i..].to_string());
+            }
+            _ => return Ok((status, body.to_string())),
+        }
+    }
+    panic!("too many redirects from {host}{path}")
+}
+
+fn store_host(store: &Store) -> String {
+    let url = store.status.as_ref().unwrap().url.clone().unwrap();
+    url.split_once("://")
+        .map_or(url.as_str(), |(_, rest)| rest)
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// A pod that listens on 8080 and carries PHP for connection probes.
+fn netcheck_pod(namespace: &str) -> String {
+    let yaml = format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata: {{name: netcheck, namespace: {namespace}, labels: {{app: netcheck}}}}
+spec:
+  securityContext: {{runAsNonRoot: true, runAsUser: 65534, seccompProfile: {{type: RuntimeDefault}}}}
+  containers:
+  - name: netcheck
+    image: {NETCHECK_IMAGE}
+    command: [sh, -c, "echo ok >/tmp/index.html && exec busybox httpd -f -p 8080 -h /tmp"]
+    securityContext: {{allowPrivilegeEscalation: false, capabilities: {{drop: [ALL]}}}}
+"#
+    );
+    kubectl_stdin("admin", &["apply", "-f", "-"], &yaml);
+    kubectl_stdin(
+        "admin",
+        &[
+            "wait",
+            "-n",
+            namespace,
+            "--for=condition=Ready",
+            "pod/netcheck",
+            "--timeout=120s",
+        ],
+        "",
+    );
+    "netcheck".to_string()
+}
+
+/// Writes a post through WordPress's own code in its pod: its id.
+fn write_post(namespace: &str, pod: &str, title: &str) -> String {
+    let code = r#"$_SERVER["HTTP_HOST"] = "localhost"; define("WP_USE_THEMES", false);
+require "/var/www/html/wp-load.php";
+echo wp_insert_post(array("post_title" => $argv[1], "post_status" => "publish", "post_type" => "post"), true);"#;
+    let id = exec_ok(namespace, pod, &["php", "-r", code, "--", title]);
+    assert!(
+        id.parse::<u64>().is_ok(),
+        "WordPress did not store the post: {id}"
+    );
+    id
+}
+
+/// Waits until WordPress answers `path` with 200 and a page holding `text`
+/// (a new pod takes a moment to be Ready and behind its Service).
+async fn wait_page(ip: &str, host: &str, path: &str, text: &str, after: &str) {
+    let deadline = Instant::now() + Duration::from_secs(READY_WITHIN);
+    loop {
+        let (ip, host, page) = (ip.to_string(), host.to_string(), path.to_string());
+        let answer = tokio::task::spawn_blocking(move || http_get(&ip, &host, &page))
+            .await
+            .unwrap();
+        match answer {
+            Ok((200, body)) if body.contains(text) => return,
+            other => assert!(
+                Instant::now() < deadline,
+                "{path} after {after} does not show {text:?}: {other:?}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
+async fn a_store_becomes_ready_with_real_pods_even_when_the_operator_restarts_mid_way() {
+    let mut fixture = RealTenant::new("real-ready").await;
+    let name = common::stores::store_name("real");
+    let workload = format!("store-{name}");
+    let started = Instant::now();
+    fixture.create_as_alice(&name);
+
+    // Mid-provisioning (the database runs, setup has not finished), the
+    // operator dies; its successor finishes the work.
+    let database = pod_of(&fixture.admin, &workload, "database").await;
+    fixture.operator.kill();
+    let _successor = start_operator(&fixture.scope, &fixture.ingress.name, "b");
+    let store = fixture.wait_ready(&name).await;
+    let to_ready = started.elapsed();
+
+    // MariaDB took the generated credentials: the store's own user reads the
+    // site WordPress installed (the setup Job's work) with them.
+    let blogname = exec_ok(
+        &workload,
+        &pod_name(&database),
+        &[
+            "sh",
+            "-c",
+            "mariadb -u\"$MARIADB_USER\" -p\"$MARIADB_PASSWORD\" \"$MARIADB_DATABASE\" --skip-column-names \
+             -e \"SELECT option_value FROM wp_options WHERE option_name = 'blogname'\"",
+        ],
+    );
+    assert_eq!(blogname, name, "the site's title as the setup installed it");
+    let root_refused = exec(
+        &workload,
+        &pod_name(&database),
+        &["mariadb", "-uroot", "-pwrong", "-e", "SELECT 1"],
+    );
+    assert!(
+        !root_refused.status.success(),
+        "root must need its generated password"
+    );
+
+    let jobs = Api::<Job>::namespaced(fixture.admin.clone(), &workload);
+    let setup = jobs.get("setup").await.unwrap();
+    assert_eq!(setup.status.unwrap().succeeded, Some(1), "setup completed");
+
+    // WordPress serves pages rendered from the database, through its Service.
+    let ip = service_ip(&fixture.admin, &workload, "wordpress").await;
+    let (status, body) = http_get(&ip, &store_host(&store), "/").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains(&format!("<title>{name}")),
+        "the title from the database: {body}"
+    );
+    assert!(
+        body.contains(&format!("Shop of {name}")),
+        "the shop page the setup made is the front page: {body}"
+    );
+    println!(
+        "real node: store {name} Ready {:.1}s after create (operator killed once); node processes' RSS: {}",
+        to_ready.as_secs_f64(),
+        node_memory()
+    );
+}
+
+/// Resident memory of the node's own processes (containerd, kubelet,
+/// kube-proxy, kube-router), from their pid files.
+fn node_memory() -> String {
+    let mut parts = Vec::new();
+    for name in ["containerd", "kubelet", "proxy", "kube-router"] {
+        let pid = std::fs::read_to_string(cluster_dir().join(format!("pids/{name}.pid")))
+            .unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| "?".into());
+        parts.push(format!("{name} {rss}"));
+    }
+    parts.join(", ")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
+async fn stores_are_isolated_from_each_other_the_cluster_and_strangers() {
+    let fixture = RealTenant::new("real-isolation").await;
+    let (a, b) = (
+        common::stores::store_name("iso-a"),
+        common::stores::store_name("iso-b"),
+    );
+    fixture.create_as_alice(&a);
+    fixture.create_as_alice(&b);
+    fixture.wait_ready(&a).await;
+    fixture.wait_ready(&b).await;
+    let (workload_a, workload_b) = (format!("store-{a}"), format!("store-{b}"));
+    let admin = &fixture.admin;
+    let wordpress_a = pod_name(&pod_of(admin, &workload_a, "wordpress").await);
+    let database_b = pod_of(admin, &workload_b, "database").await;
+    let wordpress_b_ip = service_ip(admin, &workload_b, "wordpress").await;
+    let wordpress_a_ip = service_ip(admin, &workload_a, "wordpress").await;
+
+    // A stranger in the tenant's namespace and the ingress controller.
+    let stranger = netcheck_pod(&fixture.tenant.name);
+    let ingress = netcheck_pod(&fixture.ingress.name);
+    let stranger_ip = pod_ip(
+        &Api::<Pod>::namespaced(admin.clone(), &fixture.tenant.name)
+            .get(&stranger)
+            .await
+            .unwrap(),
+    );
+    // The stranger's server answers where no policy stands in the way.
+    assert_eq!(
+        connects(&fixture.ingress.name, &ingress, &stranger_ip, 8080),
+        "open"
+    );
+
+    // DNS works and WordPress reaches its own database.
+    assert_eq!(
+        connects(&workload_a, &wordpress_a, "database", 3306),
+        "open"
+    );
+    // Nothing else in the cluster: the other store, the API server (by
+    // Service and by the node's address), cloud metadata, other tenants.
+    let api_port = common::cluster_port(cluster_dir(), "api_port");
+    let database_b_dns = format!("database.{workload_b}.svc.cluster.local");
+    for (host, port) in [
+        (pod_ip(&database_b).as_str(), 3306),
+        (database_b_dns.as_str(), 3306),
+        (wordpress_b_ip.as_str(), 80),
+        ("kubernetes.default.svc.cluster.local", 443),
+        (node_ip().as_str(), api_port),
+        (node_ip().as_str(), 443),
+        ("169.254.169.254", 80),
+        (stranger_ip.as_str(), 8080),
+    ] {
+        let answer = connects(&workload_a, &wordpress_a, host, port);
+        assert!(
+            answer.starts_with("closed"),
+            "store {a}'s WordPress reached {host}:{port}: {answer}"
+        );
+    }
+    // Store B's database does not take store A's WordPress, nor a stranger.
+    assert!(
+        connects(&fixture.tenant.name, &stranger, &pod_ip(&database_b), 3306).starts_with("closed")
+    );
+
+    // Only the ingress controller's namespace reaches WordPress.
+    assert_eq!(
+        connects(&fixture.ingress.name, &ingress, &wordpress_a_ip, 80),
+        "open"
+    );
+    let answer = connects(&fixture.tenant.name, &stranger, &wordpress_a_ip, 80);
+    assert!(
+        answer.starts_with("closed"),
+        "a pod outside the ingress namespace reached WordPress: {answer}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
+async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
+    let fixture = RealTenant::new("real-data").await;
+    let name = common::stores::store_name("data");
+    let workload = format!("store-{name}");
+    fixture.create_as_alice(&name);
+    let store = fixture.wait_ready(&name).await;
+    let admin = &fixture.admin;
+    let host = store_host(&store);
+    let ip = service_ip(admin, &workload, "wordpress").await;
+
+    let wordpress = pod_name(&pod_of(admin, &workload, "wordpress").await);
+    let title = format!("kept-{}", common::unique_suffix());
+    let post = write_post(&workload, &wordpress, &title);
+    let path = format!("/?p={post}");
+    wait_page(&ip, &host, &path, &title, "writing it").await;
+
+    // Both pods go; their successors find the data on the volumes.
+    let database = pod_name(&pod_of(admin, &workload, "database").await);
+    kubectl_output(
+        "admin",
+        &["delete", "pod", "-n", &workload, &database, &wordpress],
+        "",
+    );
+    wait_page(&ip, &host, &path, &title, "deleting both pods").await;
+
+    // Suspend: no pods at all; resume: the same data.
+    let patch = |suspend: bool| {
+        let stores = fixture.stores();
+        let name = name.clone();
+        async move {
+            stores
+                .patch(
+                    &name,
+                    &PatchParams::default(),
+                    &Patch::Merge(serde_json::json!({"spec": {"suspend": suspend}})),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    patch(true).await;
+    let pods = Api::<Pod>::namespaced(admin.clone(), &workload);
+    let deadline = Instant::now() + Duration::from_secs(READY_WITHIN);
+    while !pods
+        .list(&ListParams::default().labels("app.kubernetes.io/component in (database,wordpress)"))
+        .await
+        .unwrap()
+        .items
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "suspended store still has pods");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    patch(false).await;
+    fixture.wait_ready(&name).await;
+    wait_page(&ip, &host, &path, &title, "suspend and resume").await;
+
+    // Deleting the store removes its volumes, on the node too.
+    let claims = Api::<PersistentVolumeClaim>::namespaced(admin.clone(), &workload)
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    let volumes: Vec<String> = claims
+        .items
+        .iter()
+        .filter_map(|c| c.spec.as_ref()?.volume_name.clone())
+        .collect();
+    assert_eq!(volumes.len(), 2, "database and wp-content volumes");
+    for volume in &volumes {
+        assert!(std::path::Path::new(VOLUMES).join(volume).is_dir());
+    }
+    common::kubectl(
+        "alice",
+        &[
+            "delete",
+            "store",
+            &name,
+            "-n",
+            &fixture.tenant.name,
+            "--wait=true",
+            "--timeout=300s",
+        ],
+    );
+    let pvs = Api::<PersistentVolume>::all(admin.clone());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    for volume in &volumes {
+        while pvs.get_opt(volume).await.unwrap().is_some() {
+            assert!(
+                Instant::now() < deadline,
+                "volume {volume} outlived its store"
+            );
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let path = std::path::Path::new(VOLUMES).join(volume);
+        assert!(!path.exists(), "{} is still on the node", path.display());
+    }
+}
