@@ -23,7 +23,7 @@ use nexus::api::{Phase, Store};
 
 use common::operator::{Operator, Scope};
 use common::stores::{store_yaml, wait_phase};
-use common::{TestNamespace, cluster_dir, kubectl_output, kubectl_stdin};
+use common::{TestNamespace, cluster_dir, kubectl_output, kubectl_stdin, wait_for};
 
 /// The images tests/cluster/images/build.sh makes and the node imports.
 const WORDPRESS_IMAGE: &str = "nexus.local/wordpress:6.1";
@@ -547,4 +547,322 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
         let path = std::path::Path::new(VOLUMES).join(volume);
         assert!(!path.exists(), "{} is still on the node", path.display());
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
+async fn a_container_over_its_memory_limit_is_oom_killed_and_the_store_says_so() {
+    let fixture = RealTenant::new("real-limits").await;
+    let name = common::stores::store_name("oom");
+    let workload = format!("store-{name}");
+    fixture.create_as_alice(&name);
+    fixture.wait_ready(&name).await;
+    let admin = &fixture.admin;
+
+    // MariaDB fills a MEMORY table far past the small plan's 384Mi: the
+    // kernel kills the server, not the query.
+    let database = pod_name(&pod_of(admin, &workload, "database").await);
+    let hog = exec(
+        &workload,
+        &database,
+        &[
+            "sh",
+            "-c",
+            "mariadb -uroot -p\"$MARIADB_ROOT_PASSWORD\" -e \"SET SESSION max_heap_table_size = 4294967296; \
+             CREATE TEMPORARY TABLE hog (v VARCHAR(4000)) ENGINE=MEMORY; \
+             INSERT INTO hog SELECT REPEAT('x', 4000) FROM seq_1_to_400000\"",
+        ],
+    );
+    assert!(
+        !hog.status.success(),
+        "the query outlived the memory limit: {}",
+        String::from_utf8_lossy(&hog.stdout)
+    );
+    let pods = Api::<Pod>::namespaced(admin.clone(), &workload);
+    let killed = pods.get(&database).await.unwrap();
+    let last = killed.status.unwrap().container_statuses.unwrap()[0]
+        .last_state
+        .clone()
+        .and_then(|s| s.terminated)
+        .and_then(|t| t.reason);
+    assert_eq!(last.as_deref(), Some("OOMKilled"));
+
+    // The store says so while the database comes back, then is Ready again.
+    let stores = fixture.stores();
+    let says_oom = |s: Option<&Store>| {
+        s.and_then(|s| s.status.as_ref())
+            .map(|st| {
+                st.conditions
+                    .iter()
+                    .any(|c| c.message.contains("OOM-killed"))
+            })
+            .unwrap_or(false)
+    };
+    let reported = wait_for(
+        &stores,
+        &name,
+        120,
+        "a condition naming the OOM kill",
+        says_oom,
+    )
+    .await;
+    assert_ne!(reported.phase(), Phase::Ready);
+    fixture.wait_ready(&name).await;
+
+    // The plan's quota refuses a pod beyond it (within the LimitRange's
+    // per-container maximum, so the quota is what says no).
+    let greedy = format!(
+        r#"apiVersion: v1
+kind: Pod
+metadata: {{name: greedy, namespace: {workload}}}
+spec:
+  securityContext: {{runAsNonRoot: true, runAsUser: 65534, seccompProfile: {{type: RuntimeDefault}}}}
+  containers:
+  - name: greedy
+    image: {NETCHECK_IMAGE}
+    command: [sleep, "60"]
+    resources: {{requests: {{cpu: 500m, memory: 256Mi}}, limits: {{cpu: 500m, memory: 256Mi}}}}
+    securityContext: {{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {{drop: [ALL]}}}}
+"#
+    );
+    let refused = kubectl_output("admin", &["apply", "-f", "-"], &greedy);
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && error.contains("exceeded quota"),
+        "a pod beyond the plan: {error}"
+    );
+}
+
+/// The operator's image, as `scripts/build-image.sh` leaves it.
+fn operator_image_archive() -> std::path::PathBuf {
+    let version = env!("CARGO_PKG_VERSION");
+    let root = common::repo_root();
+    let archive = root.join(format!("target/image/kubectl-nexus-{version}.oci.tar"));
+    assert!(
+        archive.exists(),
+        "no operator image: run scripts/build-image.sh (.ci/run does) to build {}",
+        archive.display()
+    );
+    // Built from this commit, not an older one.
+    let index: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join(format!("target/image/kubectl-nexus-{version}/index.json")))
+            .unwrap(),
+    )
+    .unwrap();
+    let manifest = index["manifests"][0]["digest"].as_str().unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join(format!(
+            "target/image/kubectl-nexus-{version}/blobs/sha256/{}",
+            manifest.trim_start_matches("sha256:")
+        )))
+        .unwrap(),
+    )
+    .unwrap();
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        manifest["annotations"]["org.opencontainers.image.revision"].as_str(),
+        Some(String::from_utf8_lossy(&head.stdout).trim()),
+        "the operator image is from another commit: run scripts/build-image.sh"
+    );
+    archive
+}
+
+fn helm(args: &[&str]) -> Output {
+    let root = common::repo_root();
+    std::process::Command::new(root.join("target/cluster-bin/helm"))
+        .args(args)
+        .env("KUBECONFIG", common::kubeconfig("admin"))
+        .env("HELM_CACHE_HOME", root.join("target/helm/cache"))
+        .env("HELM_CONFIG_HOME", root.join("target/helm/config"))
+        .env("HELM_DATA_HOME", root.join("target/helm/data"))
+        .output()
+        .expect("run helm")
+}
+
+/// Uninstalls the release and puts the platform roles back as other tests
+/// apply them, passed or not.
+struct Release {
+    name: String,
+    namespace: String,
+}
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let _ = helm(&[
+            "uninstall",
+            &self.name,
+            "-n",
+            &self.namespace,
+            "--ignore-not-found",
+            "--wait",
+        ]);
+        for file in [
+            "config/rbac/nexus-operator.yaml",
+            "config/rbac/nexus-tenant.yaml",
+        ] {
+            let path = common::repo_root().join(file).display().to_string();
+            let _ = kubectl_output(
+                "admin",
+                &["apply", "--server-side", "--force-conflicts", "-f", &path],
+                "",
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
+async fn the_operator_runs_in_the_cluster_from_its_image_and_its_webhook_answers_through_its_service()
+ {
+    common::use_real_node();
+    let archive = operator_image_archive();
+    common::platform_installed().await;
+    let admin = common::admin().await;
+    let imported = std::process::Command::new("ctr")
+        .args([
+            "--address",
+            "/run/nexus-real-node/containerd.sock",
+            "-n",
+            "k8s.io",
+            "images",
+            "import",
+        ])
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "import the operator image: {}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+
+    let tenant = TestNamespace::new(&admin, "real-platform-tenant").await;
+    tenant.grant(&admin, "alice", "nexus-tenant").await;
+    let ingress = TestNamespace::new(&admin, "real-platform-ingress").await;
+    let platform = TestNamespace::new(&admin, "real-platform").await;
+    let scope = Scope::new();
+    let (key, value) = scope.label();
+    let release = format!("nx{}", &platform.name[platform.name.len() - 6..]);
+    let api_port = common::cluster_port(cluster_dir(), "api_port");
+    let values = format!(
+        r#"image: {{tag: "{version}", pullPolicy: Never}}
+replicas: 1
+operator:
+  baseDomain: shops.test
+  storeSelector: "{key}={value}"
+  ingressNamespace: {ingress}
+  clusterCidrs: "10.0.0.0/8,{node}/32"
+engines:
+  wordpressImage: {WORDPRESS_IMAGE}
+  wordpressVersion: "6.1.9"
+  databaseImage: {DATABASE_IMAGE}
+  setupImage: {SETUP_IMAGE}
+# The API server listens on {api_port} behind the kubernetes Service.
+networkPolicy: {{apiServerPorts: [443, {api_port}]}}
+podDisruptionBudget: {{enabled: false}}
+"#,
+        version = env!("CARGO_PKG_VERSION"),
+        ingress = ingress.name,
+        node = node_ip(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let values_path = dir.path().join("values.yaml");
+    std::fs::write(&values_path, values).unwrap();
+    let chart = common::repo_root().join("charts/nexus");
+    let installed = helm(&[
+        "install",
+        &release,
+        chart.to_str().unwrap(),
+        "-n",
+        &platform.name,
+        "-f",
+        values_path.to_str().unwrap(),
+        "--take-ownership",
+        "--force-conflicts",
+        "--wait",
+        "--timeout=180s",
+    ]);
+    let _release = Release {
+        name: release.clone(),
+        namespace: platform.name.clone(),
+    };
+    let operator_pods = || {
+        kubectl_output(
+            "admin",
+            &["get", "pods", "-n", &platform.name, "-o", "wide"],
+            "",
+        )
+    };
+    assert!(
+        installed.status.success(),
+        "helm install: {}{}\n{}",
+        String::from_utf8_lossy(&installed.stdout),
+        String::from_utf8_lossy(&installed.stderr),
+        String::from_utf8_lossy(&operator_pods().stdout)
+    );
+
+    // One real pod of the image, as the chart's ServiceAccount.
+    let pods = Api::<Pod>::namespaced(admin.clone(), &platform.name);
+    let running = pods.list(&ListParams::default()).await.unwrap().items;
+    let operator = running
+        .iter()
+        .find(|p| {
+            p.metadata
+                .name
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(&release)
+        })
+        .expect("the operator's pod");
+    let spec = operator.spec.as_ref().unwrap();
+    assert_eq!(
+        spec.service_account_name.as_deref(),
+        Some(format!("{release}-operator").as_str())
+    );
+    assert_eq!(
+        spec.containers[0].image.as_deref(),
+        Some(format!("nexus.dev/kubectl-nexus:{}", env!("CARGO_PKG_VERSION")).as_str())
+    );
+
+    // alice's store goes through the webhook (the API server calls it at its
+    // Service): the mutating webhook records her as the owner.
+    let name = common::stores::store_name("incluster");
+    let yaml = store_yaml(&scope, &tenant.name, &name, "");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        // The webhook's certificate reaches the API server once the
+        // operator injected its CA: until then the webhook refuses.
+        let out = kubectl_output("alice", &["create", "-f", "-"], &yaml);
+        if out.status.success() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "alice's store was not admitted: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&operator_pods().stdout)
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let store = wait_phase(&admin, &tenant.name, &name, Phase::Ready, READY_WITHIN).await;
+    let annotations = store.metadata.annotations.clone().unwrap_or_default();
+    assert_eq!(
+        annotations.get("nexus.dev/owner").map(String::as_str),
+        Some("alice")
+    );
+    let workload = format!("store-{name}");
+    let ip = service_ip(&admin, &workload, "wordpress").await;
+    wait_page(
+        &ip,
+        &store_host(&store),
+        "/",
+        &format!("Shop of {name}"),
+        "provisioning by the in-cluster operator",
+    )
+    .await;
+    drop(scope);
 }

@@ -142,6 +142,28 @@ pub fn pod_trouble(pod: &Pod) -> Option<String> {
             c.message.as_deref().unwrap_or("no reason given").trim()
         ));
     }
+    let containers = || {
+        status
+            .init_container_statuses
+            .iter()
+            .flatten()
+            .chain(status.container_statuses.iter().flatten())
+    };
+    // Killed for its memory: the plan's limit is too small for what it does
+    // (a crash loop that follows says less than this).
+    let oom_killed = containers().find(|c| {
+        [c.state.as_ref(), c.last_state.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.terminated.as_ref())
+            .any(|t| t.reason.as_deref() == Some("OOMKilled"))
+    });
+    if let Some(c) = oom_killed {
+        return Some(format!(
+            "pod {name} container {} was OOM-killed: it went over its memory limit (restarts: {}); a larger plan gives it more",
+            c.name, c.restart_count
+        ));
+    }
     const STUCK: [&str; 6] = [
         "ImagePullBackOff",
         "ErrImagePull",
@@ -150,22 +172,17 @@ pub fn pod_trouble(pod: &Pod) -> Option<String> {
         "CreateContainerConfigError",
         "CreateContainerError",
     ];
-    status
-        .init_container_statuses
-        .iter()
-        .flatten()
-        .chain(status.container_statuses.iter().flatten())
-        .find_map(|c| {
-            let waiting = c.state.as_ref()?.waiting.as_ref()?;
-            let reason = waiting.reason.as_deref()?;
-            STUCK.contains(&reason).then(|| {
-                format!(
-                    "pod {name} container {}: {reason}: {}",
-                    c.name,
-                    waiting.message.as_deref().unwrap_or_default().trim()
-                )
-            })
+    containers().find_map(|c| {
+        let waiting = c.state.as_ref()?.waiting.as_ref()?;
+        let reason = waiting.reason.as_deref()?;
+        STUCK.contains(&reason).then(|| {
+            format!(
+                "pod {name} container {}: {reason}: {}",
+                c.name,
+                waiting.message.as_deref().unwrap_or_default().trim()
+            )
         })
+    })
 }
 
 pub const CERTIFICATE_PENDING: &str = "CertificatePending";
@@ -241,6 +258,31 @@ mod tests {
             "state": {"waiting": {"reason": "ContainerCreating"}}
         }]}));
         assert_eq!(pod_trouble(&starting), None, "starting is not trouble");
+    }
+
+    #[test]
+    fn a_container_killed_for_its_memory_says_so_even_once_restarted() {
+        let restarted = pod(json!({"phase": "Running", "containerStatuses": [{
+            "name": "database", "image": "x", "imageID": "", "ready": false, "restartCount": 1,
+            "state": {"running": {}},
+            "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}
+        }]}));
+        assert_eq!(
+            pod_trouble(&restarted).as_deref(),
+            Some(
+                "pod setup-x container database was OOM-killed: it went over its memory limit (restarts: 1); a larger plan gives it more"
+            )
+        );
+        let crashed = pod(json!({"phase": "Running", "containerStatuses": [{
+            "name": "database", "image": "x", "imageID": "", "ready": false, "restartCount": 0,
+            "state": {"running": {}},
+            "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}
+        }]}));
+        assert_eq!(
+            pod_trouble(&crashed),
+            None,
+            "an ordinary exit is not an OOM kill"
+        );
     }
 
     #[test]
