@@ -59,8 +59,27 @@ require_tools() {
   ((${#missing[@]} == 0)) || die "missing prerequisites: ${missing[*]} (install them and run again)"
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# free_ports N: N distinct free ports below the kernel's ephemeral range
+# (32768 and up here). An ephemeral port that is free now can be taken by any
+# outgoing connection (a download, a test) before the component binds it,
+# seconds later.
+free_ports() {
+  python3 -c '
+import random, socket, sys
+ports = []
+while len(ports) < int(sys.argv[1]):
+    port = random.randrange(20000, 32000)
+    if port in ports:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(("0.0.0.0", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    ports.append(port)
+print(" ".join(map(str, ports)))' "$1"
 }
 
 port_is_free() {
@@ -331,14 +350,14 @@ cmd_up() {
   echo "$mode" >"$dir/mode"
 
   local etcd_port etcd_peer_port kcm_port sched_port kwok_port audit_sink_port
-  api_port=${NEXUS_TEST_CLUSTER_API_PORT:-$(free_port)}
+  local ports
+  read -ra ports <<<"$(free_ports 11)"
+  api_port=${NEXUS_TEST_CLUSTER_API_PORT:-${ports[0]}}
   port_is_free "$api_port" || die "port $api_port on 127.0.0.1 is busy (set NEXUS_TEST_CLUSTER_API_PORT to another or leave it unset)"
-  etcd_port=$(free_port) etcd_peer_port=$(free_port) kcm_port=$(free_port)
-  sched_port=$(free_port) kwok_port=$(free_port)
-  audit_sink_port=$(free_port)
-  local kubelet_healthz_port proxy_metrics_port proxy_healthz_port router_health_port
-  kubelet_healthz_port=$(free_port) proxy_metrics_port=$(free_port)
-  proxy_healthz_port=$(free_port) router_health_port=$(free_port)
+  etcd_port=${ports[1]} etcd_peer_port=${ports[2]} kcm_port=${ports[3]}
+  sched_port=${ports[4]} kwok_port=${ports[5]} audit_sink_port=${ports[6]}
+  local kubelet_healthz_port=${ports[7]} proxy_metrics_port=${ports[8]}
+  local proxy_healthz_port=${ports[9]} router_health_port=${ports[10]}
   cat >"$dir/ports.env" <<EOF
 api_port=$api_port
 etcd_port=$etcd_port

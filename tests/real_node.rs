@@ -568,7 +568,7 @@ async fn a_container_over_its_memory_limit_is_oom_killed_and_the_store_says_so()
         &[
             "sh",
             "-c",
-            "mariadb -uroot -p\"$MARIADB_ROOT_PASSWORD\" -e \"SET SESSION max_heap_table_size = 4294967296; \
+            "mariadb -uroot -p\"$MARIADB_ROOT_PASSWORD\" \"$MARIADB_DATABASE\" -e \"SET SESSION max_heap_table_size = 4294967296; \
              CREATE TEMPORARY TABLE hog (v VARCHAR(4000)) ENGINE=MEMORY; \
              INSERT INTO hog SELECT REPEAT('x', 4000) FROM seq_1_to_400000\"",
         ],
@@ -578,14 +578,19 @@ async fn a_container_over_its_memory_limit_is_oom_killed_and_the_store_says_so()
         "the query outlived the memory limit: {}",
         String::from_utf8_lossy(&hog.stdout)
     );
+    // The kubelet reports why the container ended.
     let pods = Api::<Pod>::namespaced(admin.clone(), &workload);
-    let killed = pods.get(&database).await.unwrap();
-    let last = killed.status.unwrap().container_statuses.unwrap()[0]
-        .last_state
-        .clone()
-        .and_then(|s| s.terminated)
-        .and_then(|t| t.reason);
-    assert_eq!(last.as_deref(), Some("OOMKilled"));
+    let oom_killed = |p: Option<&Pod>| {
+        p.and_then(|p| p.status.as_ref())
+            .and_then(|s| s.container_statuses.as_ref())
+            .into_iter()
+            .flatten()
+            .flat_map(|c| [c.state.as_ref(), c.last_state.as_ref()])
+            .flatten()
+            .filter_map(|s| s.terminated.as_ref())
+            .any(|t| t.reason.as_deref() == Some("OOMKilled"))
+    };
+    wait_for(&pods, &database, 60, "its container OOM-killed", oom_killed).await;
 
     // The store says so while the database comes back, then is Ready again.
     let stores = fixture.stores();
