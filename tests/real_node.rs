@@ -871,3 +871,66 @@ podDisruptionBudget: {{enabled: false}}
     .await;
     drop(scope);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
+async fn wordpress_takes_no_traffic_before_its_setup_completed() {
+    common::use_real_node();
+    common::platform_installed().await;
+    let admin = common::admin().await;
+    let tenant = TestNamespace::new(&admin, "real-unrouted").await;
+    tenant.grant(&admin, "alice", "nexus-tenant").await;
+    let ingress = TestNamespace::new(&admin, "real-unrouted-ingress").await;
+    let scope = Scope::new();
+    // A setup image with no shell: the setup never runs, so the site is
+    // never installed and must never be offered to anyone.
+    let cluster = format!("--cluster-cidrs=10.0.0.0/8,{}/32", node_ip());
+    let _operator = scope.start(
+        "a",
+        &[
+            &format!("--wordpress-image={WORDPRESS_IMAGE}"),
+            &format!("--database-image={DATABASE_IMAGE}"),
+            "--setup-image=nexus.local/pause:1",
+            "--wordpress-version=6.1.9",
+            &format!("--ingress-namespace={}", ingress.name),
+            &cluster,
+        ],
+    );
+    let name = common::stores::store_name("unrouted");
+    let workload = format!("store-{name}");
+    kubectl_stdin(
+        "alice",
+        &["apply", "-f", "-"],
+        &store_yaml(&scope, &tenant.name, &name, ""),
+    );
+    let wordpress = pod_of(&admin, &workload, "wordpress").await;
+    let wordpress_ip = pod_ip(&wordpress);
+    // Apache answers inside its pod (the installer is up)...
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let listening = || {
+        let out = exec(
+            &workload,
+            &pod_name(&wordpress),
+            &["php", "-r", CONNECT, "--", "127.0.0.1", "80"],
+        );
+        String::from_utf8_lossy(&out.stdout).trim() == "open"
+    };
+    // (A pod may be Running a moment before its container takes an exec.)
+    while !listening() {
+        assert!(Instant::now() < deadline, "Apache never listened");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    // ...but not even the ingress controller reaches it.
+    let controller = netcheck_pod(&ingress.name);
+    let answer = connects(&ingress.name, &controller, &wordpress_ip, 80);
+    assert!(
+        answer.starts_with("closed"),
+        "the ingress namespace reached an uninstalled WordPress: {answer}"
+    );
+    let store = Api::<Store>::namespaced(admin.clone(), &tenant.name)
+        .get(&name)
+        .await
+        .unwrap();
+    assert_ne!(store.phase(), Phase::Ready);
+    drop(scope);
+}

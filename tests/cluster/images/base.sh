@@ -51,5 +51,10 @@ sed -i -e 's#^ErrorLog .*#ErrorLog "|/bin/cat"#' -e 's#^\(\s*\)ErrorLog .*#\1Err
 a2disconf other-vhosts-access-log >/dev/null
 rm -rf /var/www/html && mkdir -p /var/www/html && chown www-data:www-data /var/www/html
 
+# What differs from one build to the next: logs, ldconfig's cache of file
+# times, and the day each user was created (shadow's last-change field).
 rm -rf /var/cache/apt/* /var/lib/apt/lists/* /usr/share/doc/* /usr/share/man/* /usr/share/info/* \
-	/var/log/apt /var/log/dpkg.log /var/log/alternatives.log /var/cache/debconf/*-old /var/lib/dpkg/*-old
+	/var/log/apt /var/log/dpkg.log /var/log/alternatives.log /var/log/bootstrap.log \
+	/var/cache/ldconfig/aux-cache /var/cache/debconf/*-old /var/lib/dpkg/*-old /etc/shadow- /etc/gshadow- \
+	/etc/passwd- /etc/group-
+sed -i -E 's/^([^:]*:[^:]*:)[0-9]*:/\1:/' /etc/shadow
