@@ -245,20 +245,11 @@ real_node_start() {
 # Stop every pod's containers and the node's processes, then remove what they
 # left on the host: mounts, iptables chains and sets, the bridge, cgroups, logs.
 real_node_stop() {
-  local sock=$node_run/containerd.sock name pid task
-  for name in kubelet "${node_components[@]}"; do
-    pid=$(pid_of "$name")
-    [[ -n $pid ]] && pid_alive "$pid" && kill -TERM -- "-$pid" 2>/dev/null
-    # The kubelet first: it would restart what is stopped next.
-    [[ $name == kubelet ]] && real_node_kill_containers "$sock"
-  done
-  local deadline=$((SECONDS + 15))
-  for name in "${node_components[@]}"; do
-    pid=$(pid_of "$name")
-    [[ -n $pid ]] || continue
-    while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
-    pid_alive "$pid" && kill -KILL -- "-$pid" 2>/dev/null
-  done
+  local sock=$node_run/containerd.sock
+  # The kubelet first: it would restart what is stopped next.
+  stop_processes kubelet >/dev/null
+  real_node_kill_containers "$sock"
+  stop_processes "${node_components[@]}" >/dev/null
   # Shims outlive containerd; their containers are gone by now.
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $sock" 2>/dev/null || true
   local mount_point

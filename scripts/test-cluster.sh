@@ -482,24 +482,19 @@ ready() {
     "https://127.0.0.1:$api_port/readyz" >/dev/null 2>&1
 }
 
-cmd_down() {
+# stop_processes NAME...: SIGTERM each component's process group, wait up to
+# 15 s for them all, SIGKILL what is left; prints how many were running.
+stop_processes() {
   local name pid stopped=0
-  local leftovers=""
-  if [[ $mode == real ]]; then
-    real_node_stop
-    leftovers=$(real_node_leftovers)
-  fi
-  for name in "${components[@]}"; do
+  for name; do
     pid=$(pid_of "$name")
-    [[ -n $pid ]] || continue
-    if pid_alive "$pid"; then
-      # Each component is a session leader: signal its whole group.
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      stopped=$((stopped + 1))
-    fi
+    if [[ -z $pid ]] || ! pid_alive "$pid"; then continue; fi
+    # Each component is a session leader: signal its whole group.
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    stopped=$((stopped + 1))
   done
   local deadline=$((SECONDS + 15))
-  for name in "${components[@]}"; do
+  for name; do
     pid=$(pid_of "$name")
     [[ -n $pid ]] || continue
     while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
@@ -507,6 +502,16 @@ cmd_down() {
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
   done
+  echo "$stopped"
+}
+
+cmd_down() {
+  local stopped leftovers=""
+  if [[ $mode == real ]]; then
+    real_node_stop
+    leftovers=$(real_node_leftovers)
+  fi
+  stopped=$(stop_processes "${components[@]}")
   rm -rf "$dir"
   say "stopped $stopped processes and removed $dir"
   if [[ $mode == real ]]; then

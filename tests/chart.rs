@@ -7,13 +7,14 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::operator::free_port;
 use common::stores::*;
-use common::{cluster_dir, kubeconfig, repo_root, wait_for};
+use common::{
+    HelmRelease, helm, helm_bin, kubeconfig, repo_root, restore_platform_roles, wait_for,
+};
 use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
 };
@@ -24,58 +25,8 @@ use nexus::api::Phase;
 use nexus::api::policy::StorePolicy;
 use serde_json::Value;
 
-/// Uninstalls a release when the test ends, passed or not, and puts back the
-/// roles other tests use as the platform admin applies them.
-struct Uninstall {
-    release: String,
-    namespace: String,
-}
-
-impl Drop for Uninstall {
-    fn drop(&mut self) {
-        let _ = helm(&[
-            "uninstall",
-            &self.release,
-            "-n",
-            &self.namespace,
-            "--ignore-not-found",
-        ]);
-        restore_platform_roles();
-    }
-}
-
-fn restore_platform_roles() {
-    for file in [
-        "config/rbac/nexus-operator.yaml",
-        "config/rbac/nexus-tenant.yaml",
-    ] {
-        let path = repo_root().join(file).display().to_string();
-        common::kubectl(
-            "admin",
-            &["apply", "--server-side", "--force-conflicts", "-f", &path],
-        );
-    }
-}
-
 /// Cluster tests that install cluster-wide objects run one at a time.
 static CLUSTER_WIDE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn helm_bin() -> PathBuf {
-    // The cluster's build step builds Helm too.
-    let _ = cluster_dir();
-    repo_root().join("target/cluster-bin/helm")
-}
-
-fn helm(args: &[&str]) -> Output {
-    Command::new(helm_bin())
-        .args(args)
-        .env("KUBECONFIG", kubeconfig("admin"))
-        .env("HELM_CACHE_HOME", repo_root().join("target/helm/cache"))
-        .env("HELM_CONFIG_HOME", repo_root().join("target/helm/config"))
-        .env("HELM_DATA_HOME", repo_root().join("target/helm/data"))
-        .output()
-        .expect("run helm")
-}
 
 fn helm_ok(args: &[&str]) -> String {
     let out = helm(args);
@@ -281,8 +232,8 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         "--take-ownership",
         "--force-conflicts",
     ]);
-    let _uninstall = Uninstall {
-        release: release.clone(),
+    let _uninstall = HelmRelease {
+        name: release.clone(),
         namespace: platform.name.clone(),
     };
 

@@ -58,6 +58,10 @@ struct RealTenant {
 
 impl RealTenant {
     async fn new(test: &str) -> Self {
+        Self::with_setup_image(test, SETUP_IMAGE).await
+    }
+
+    async fn with_setup_image(test: &str, setup_image: &str) -> Self {
         common::use_real_node();
         common::platform_installed().await;
         let admin = common::admin().await;
@@ -65,7 +69,7 @@ impl RealTenant {
         tenant.grant(&admin, "alice", "nexus-tenant").await;
         let ingress = TestNamespace::new(&admin, &format!("{test}-ingress")).await;
         let scope = Scope::new();
-        let operator = start_operator(&scope, &ingress.name, "a");
+        let operator = start_operator(&scope, &ingress.name, "a", setup_image);
         RealTenant {
             operator,
             scope,
@@ -97,7 +101,12 @@ impl RealTenant {
     }
 }
 
-fn start_operator(scope: &Scope, ingress_namespace: &str, name: &str) -> Operator {
+fn start_operator(
+    scope: &Scope,
+    ingress_namespace: &str,
+    name: &str,
+    setup_image: &str,
+) -> Operator {
     let ingress = format!("--ingress-namespace={ingress_namespace}");
     // The platform engineer names every cluster range, the node's address
     // (where the API server listens) among them: no store reaches them.
@@ -107,7 +116,7 @@ fn start_operator(scope: &Scope, ingress_namespace: &str, name: &str) -> Operato
         &[
             &format!("--wordpress-image={WORDPRESS_IMAGE}"),
             &format!("--database-image={DATABASE_IMAGE}"),
-            &format!("--setup-image={SETUP_IMAGE}"),
+            &format!("--setup-image={setup_image}"),
             "--wordpress-version=6.1.9",
             &ingress,
             &cluster,
@@ -304,7 +313,7 @@ async fn a_store_becomes_ready_with_real_pods_even_when_the_operator_restarts_mi
     // operator dies; its successor finishes the work.
     let database = pod_of(&fixture.admin, &workload, "database").await;
     fixture.operator.kill();
-    let _successor = start_operator(&fixture.scope, &fixture.ingress.name, "b");
+    let _successor = start_operator(&fixture.scope, &fixture.ingress.name, "b", SETUP_IMAGE);
     let store = fixture.wait_ready(&name).await;
     let to_ready = started.elapsed();
 
@@ -676,49 +685,6 @@ fn operator_image_archive() -> std::path::PathBuf {
     archive
 }
 
-fn helm(args: &[&str]) -> Output {
-    let root = common::repo_root();
-    std::process::Command::new(root.join("target/cluster-bin/helm"))
-        .args(args)
-        .env("KUBECONFIG", common::kubeconfig("admin"))
-        .env("HELM_CACHE_HOME", root.join("target/helm/cache"))
-        .env("HELM_CONFIG_HOME", root.join("target/helm/config"))
-        .env("HELM_DATA_HOME", root.join("target/helm/data"))
-        .output()
-        .expect("run helm")
-}
-
-/// Uninstalls the release and puts the platform roles back as other tests
-/// apply them, passed or not.
-struct Release {
-    name: String,
-    namespace: String,
-}
-
-impl Drop for Release {
-    fn drop(&mut self) {
-        let _ = helm(&[
-            "uninstall",
-            &self.name,
-            "-n",
-            &self.namespace,
-            "--ignore-not-found",
-            "--wait",
-        ]);
-        for file in [
-            "config/rbac/nexus-operator.yaml",
-            "config/rbac/nexus-tenant.yaml",
-        ] {
-            let path = common::repo_root().join(file).display().to_string();
-            let _ = kubectl_output(
-                "admin",
-                &["apply", "--server-side", "--force-conflicts", "-f", &path],
-                "",
-            );
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
 async fn the_operator_runs_in_the_cluster_from_its_image_and_its_webhook_answers_through_its_service()
@@ -778,7 +744,7 @@ podDisruptionBudget: {{enabled: false}}
     let values_path = dir.path().join("values.yaml");
     std::fs::write(&values_path, values).unwrap();
     let chart = common::repo_root().join("charts/nexus");
-    let installed = helm(&[
+    let installed = common::helm(&[
         "install",
         &release,
         chart.to_str().unwrap(),
@@ -791,7 +757,7 @@ podDisruptionBudget: {{enabled: false}}
         "--wait",
         "--timeout=180s",
     ]);
-    let _release = Release {
+    let _release = common::HelmRelease {
         name: release.clone(),
         namespace: platform.name.clone(),
     };
@@ -875,34 +841,13 @@ podDisruptionBudget: {{enabled: false}}
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
 async fn wordpress_takes_no_traffic_before_its_setup_completed() {
-    common::use_real_node();
-    common::platform_installed().await;
-    let admin = common::admin().await;
-    let tenant = TestNamespace::new(&admin, "real-unrouted").await;
-    tenant.grant(&admin, "alice", "nexus-tenant").await;
-    let ingress = TestNamespace::new(&admin, "real-unrouted-ingress").await;
-    let scope = Scope::new();
     // A setup image with no shell: the setup never runs, so the site is
     // never installed and must never be offered to anyone.
-    let cluster = format!("--cluster-cidrs=10.0.0.0/8,{}/32", node_ip());
-    let _operator = scope.start(
-        "a",
-        &[
-            &format!("--wordpress-image={WORDPRESS_IMAGE}"),
-            &format!("--database-image={DATABASE_IMAGE}"),
-            "--setup-image=nexus.local/pause:1",
-            "--wordpress-version=6.1.9",
-            &format!("--ingress-namespace={}", ingress.name),
-            &cluster,
-        ],
-    );
+    let fixture = RealTenant::with_setup_image("real-unrouted", "nexus.local/pause:1").await;
+    let admin = fixture.admin.clone();
     let name = common::stores::store_name("unrouted");
     let workload = format!("store-{name}");
-    kubectl_stdin(
-        "alice",
-        &["apply", "-f", "-"],
-        &store_yaml(&scope, &tenant.name, &name, ""),
-    );
+    fixture.create_as_alice(&name);
     let wordpress = pod_of(&admin, &workload, "wordpress").await;
     let wordpress_ip = pod_ip(&wordpress);
     // Apache answers inside its pod (the installer is up)...
@@ -921,16 +866,12 @@ async fn wordpress_takes_no_traffic_before_its_setup_completed() {
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     // ...but not even the ingress controller reaches it.
-    let controller = netcheck_pod(&ingress.name);
-    let answer = connects(&ingress.name, &controller, &wordpress_ip, 80);
+    let controller = netcheck_pod(&fixture.ingress.name);
+    let answer = connects(&fixture.ingress.name, &controller, &wordpress_ip, 80);
     assert!(
         answer.starts_with("closed"),
         "the ingress namespace reached an uninstalled WordPress: {answer}"
     );
-    let store = Api::<Store>::namespaced(admin.clone(), &tenant.name)
-        .get(&name)
-        .await
-        .unwrap();
+    let store = fixture.stores().get(&name).await.unwrap();
     assert_ne!(store.phase(), Phase::Ready);
-    drop(scope);
 }

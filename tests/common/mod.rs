@@ -389,3 +389,77 @@ pub async fn platform_installed() {
     })
     .await;
 }
+
+/// Helm as built with the test cluster, as the admin, with its caches under target/.
+pub fn helm_bin() -> PathBuf {
+    // The cluster's build step builds Helm too.
+    let _ = cluster_dir();
+    repo_root().join("target/cluster-bin/helm")
+}
+
+pub fn helm(args: &[&str]) -> std::process::Output {
+    Command::new(helm_bin())
+        .args(args)
+        .env("KUBECONFIG", kubeconfig("admin"))
+        .env("HELM_CACHE_HOME", repo_root().join("target/helm/cache"))
+        .env("HELM_CONFIG_HOME", repo_root().join("target/helm/config"))
+        .env("HELM_DATA_HOME", repo_root().join("target/helm/data"))
+        .output()
+        .expect("run helm")
+}
+
+/// Uninstalls a release when the test ends, passed or not, and puts back the
+/// roles other tests use as the platform admin applies them.
+pub struct HelmRelease {
+    pub name: String,
+    pub namespace: String,
+}
+
+impl Drop for HelmRelease {
+    fn drop(&mut self) {
+        let _ = helm(&[
+            "uninstall",
+            &self.name,
+            "-n",
+            &self.namespace,
+            "--ignore-not-found",
+        ]);
+        // No panic here: this may run while a failed test unwinds.
+        for out in apply_platform_roles() {
+            if !out.status.success() {
+                eprintln!(
+                    "restore the platform roles: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}
+
+/// The operator and tenant roles as checked in (a chart install takes them over).
+pub fn restore_platform_roles() {
+    for out in apply_platform_roles() {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn apply_platform_roles() -> Vec<std::process::Output> {
+    [
+        "config/rbac/nexus-operator.yaml",
+        "config/rbac/nexus-tenant.yaml",
+    ]
+    .iter()
+    .map(|file| {
+        let path = repo_root().join(file).display().to_string();
+        kubectl_output(
+            "admin",
+            &["apply", "--server-side", "--force-conflicts", "-f", &path],
+            "",
+        )
+    })
+    .collect()
+}
