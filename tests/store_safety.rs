@@ -490,7 +490,13 @@ async fn an_operator_upgrade_does_not_run_the_setup_again() {
     )
     .await;
     assert_eq!(after.uid(), job.uid(), "the upgrade ran the setup again");
-    assert_eq!(stores.get(&name).await.unwrap().phase(), Phase::Ready);
+    // New images roll WordPress: it may be Degraded a moment, then Ready.
+    wait_ready_at(
+        &stores,
+        &name,
+        stores.get(&name).await.unwrap().metadata.generation,
+    )
+    .await;
     let still = Api::<Job>::namespaced(admin.clone(), &workload)
         .list(&ListParams::default())
         .await
