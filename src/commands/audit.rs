@@ -139,11 +139,32 @@ fn list_error(scope: &Option<String>) -> impl FnOnce(kube::Error) -> Error + '_ 
     }
 }
 
-/// Sorted oldest first; across namespaces by time.
+/// Sorted oldest first. Within a namespace the chain's sequence is the order:
+/// writers stamp a record's time before the chain takes it, so two writers
+/// racing may leave a later record with an earlier time. Chains are
+/// interleaved by time, each record counting as no older than the one before
+/// it in its chain. Times compare as instants, not as text (a timestamp
+/// prints only the fraction digits it needs).
 fn sort(rows: &mut [AuditRow]) {
-    rows.sort_by(|a, b| {
-        (&a.time, &a.namespace, a.sequence).cmp(&(&b.time, &b.namespace, b.sequence))
+    rows.sort_by(|a, b| (&a.namespace, a.sequence).cmp(&(&b.namespace, b.sequence)));
+    let mut not_before: Vec<Option<Timestamp>> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let own = row.time.parse::<Timestamp>().ok();
+        let previous = match i {
+            0 => None,
+            _ if rows[i - 1].namespace != row.namespace => None,
+            _ => not_before[i - 1],
+        };
+        not_before.push(own.max(previous));
+    }
+    let mut keyed: Vec<(Option<Timestamp>, AuditRow)> =
+        not_before.into_iter().zip(rows.iter().cloned()).collect();
+    keyed.sort_by(|(ta, a), (tb, b)| {
+        (ta, &a.namespace, a.sequence).cmp(&(tb, &b.namespace, b.sequence))
     });
+    for (slot, (_, row)) in rows.iter_mut().zip(keyed) {
+        *slot = row;
+    }
 }
 
 async fn records(
@@ -258,5 +279,67 @@ fn print_rows(trail: AuditTrail, format: OutputFormat) -> Result<()> {
             output::print(&trail, format)?;
             std::io::stdout().flush().map_err(output::io_error)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(namespace: &str, sequence: u64, time: &str) -> AuditRow {
+        AuditRow {
+            namespace: namespace.into(),
+            record: format!("r{sequence}"),
+            sequence,
+            time: time.into(),
+            store: String::new(),
+            action: String::new(),
+            outcome: String::new(),
+            user: String::new(),
+            groups: vec![],
+            details: String::new(),
+            source_ips: vec![],
+            user_agent: String::new(),
+            request: false,
+        }
+    }
+
+    fn order(rows: &[AuditRow]) -> Vec<(&str, u64)> {
+        rows.iter()
+            .map(|r| (r.namespace.as_str(), r.sequence))
+            .collect()
+    }
+
+    #[test]
+    fn a_chain_keeps_its_sequence_whatever_its_times_say() {
+        // As text ".5Z" sorts after ".52Z"; a racing writer stamped 5 before 4.
+        let mut rows = vec![
+            row("a", 5, "2026-11-29T10:00:01.4Z"),
+            row("a", 4, "2026-11-29T10:00:01.52Z"),
+            row("a", 3, "2026-11-29T10:00:01.5Z"),
+            row("a", 1, "2026-11-29T10:00:00Z"),
+            row("a", 2, "2026-11-29T10:00:00.5Z"),
+        ];
+        sort(&mut rows);
+        assert_eq!(
+            order(&rows),
+            [("a", 1), ("a", 2), ("a", 3), ("a", 4), ("a", 5)]
+        );
+    }
+
+    #[test]
+    fn chains_interleave_by_time_as_instants() {
+        let mut rows = vec![
+            row("b", 2, "2026-11-29T10:00:03Z"),
+            row("a", 2, "2026-11-29T10:00:02.5Z"),
+            row("b", 1, "2026-11-29T10:00:01.25Z"),
+            row("a", 1, "2026-11-29T10:00:01.2Z"),
+            row("a", 3, "2026-11-29T10:00:02Z"),
+        ];
+        sort(&mut rows);
+        assert_eq!(
+            order(&rows),
+            [("a", 1), ("b", 1), ("a", 2), ("a", 3), ("b", 2)]
+        );
     }
 }
