@@ -137,7 +137,7 @@ fn checked_name<K: Resource>(owned: &Owned, object: &K) -> Result<String> {
 }
 
 /// A fingerprint of the desired object (its JSON, deterministic: maps are sorted).
-fn fingerprint<K: Serialize>(object: &K) -> u64 {
+pub fn fingerprint<K: Serialize>(object: &K) -> u64 {
     fnv1a(&serde_json::to_vec(object).unwrap_or_default())
 }
 
@@ -171,7 +171,8 @@ where
         .await
         .map_err(Error::api(action))?;
     let version = written.meta().resource_version.clone().unwrap_or_default();
-    ctx.written.record(key, fingerprint, &version);
+    let shape = super::written::shape(written.meta());
+    ctx.written.record(key, fingerprint, &version, shape);
     Ok(Some(written))
 }
 
@@ -223,6 +224,15 @@ where
             describe::<K>(owned, name)
         )))?;
     Ok(())
+}
+
+/// An object of the owned namespace from its watch cache.
+pub fn cached<K>(store: &kube::runtime::reflector::Store<K>, owned: &Owned, name: &str) -> Option<K>
+where
+    K: Resource + Clone + 'static,
+    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
+    super::caches::find(store, &owned.namespace, name).map(|k| (*k).clone())
 }
 
 /// Reads an object of the owned namespace, None when it does not exist.

@@ -27,6 +27,8 @@ pub struct Context {
     pub audit: Arc<super::audit::AuditLog>,
     /// What was last written to each child, to skip writing it again.
     pub written: Arc<super::written::Written>,
+    /// The children's watch caches, read instead of the API server.
+    pub caches: super::caches::Caches,
 }
 
 /// The first retry after an error, and the most a store waits between retries.

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod audit;
+pub mod caches;
 pub mod claims;
 pub mod config;
 pub mod context;
@@ -14,6 +15,7 @@ pub mod readers;
 pub mod reconcile;
 pub mod status;
 pub mod steps;
+pub mod watches;
 pub mod webhook;
 pub mod written;
 
@@ -22,28 +24,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::NamespaceResourceScope;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{
-    LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service,
-};
-use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::api::ListParams;
-use kube::core::PartialObjectMeta;
 use kube::runtime::controller::{self, Controller};
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::reflector::ObjectRef;
 use kube::runtime::watcher;
-use kube::{Api, Client, Resource, ResourceExt};
+use kube::{Api, Client, ResourceExt};
 use kube_lease_manager::LeaseManagerBuilder;
 use tracing::{error, info, warn};
 
 use crate::api::Store;
-use crate::api::labels::{
-    MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, TENANT_CLUSTER_ROLE,
-};
 use crate::error::{Error as CliError, INSTALL_CRD_HINT};
 use config::OperatorArgs;
 use context::Context;
@@ -126,6 +115,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
         Some(()) => {
             info!(identity = %identity, "became the leader; reconciling stores");
             let written = Arc::new(written::Written::default());
+            let (caches, writers) = caches::Caches::new();
             metrics.is_leader.set(1);
             let context = Arc::new(Context {
                 client: client.clone(),
@@ -141,7 +131,8 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 failures: Mutex::new(Default::default()),
                 stores: cache.clone(),
                 audit: audit.clone(),
-                written: written.clone(),
+                written,
+                caches,
             });
             let lost = async {
                 while leader.changed().await.is_ok() {
@@ -157,7 +148,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 }
                 audit::retain(audit.clone(), args.audit_retention, AUDIT_RETENTION_EVERY).await
             };
-            let controller = controller(client.clone(), &args, context, cache, written);
+            let controller = controller(client.clone(), &args, context, cache, writers);
             tokio::select! {
                 _ = controller => Ok(()),
                 _ = orphans => Ok(()),
@@ -184,124 +175,22 @@ async fn controller(
     args: &OperatorArgs,
     context: Arc<Context>,
     cache: Arc<Mutex<Option<kube::runtime::reflector::Store<Store>>>>,
-    written: Arc<written::Written>,
+    writers: caches::Writers,
 ) {
     let stores: Api<Store> = Api::all(client.clone());
     let mut store_watch = watcher::Config::default();
     if let Some(selector) = &args.store_selector {
         store_watch = store_watch.labels(selector);
     }
-    let children = watcher::Config::default().labels(&format!("{MANAGED_BY}={MANAGER}"));
     let controller = Controller::new(stores, store_watch)
         .with_config(controller::Config::default().concurrency(args.concurrency.max(1)));
     if let Ok(mut slot) = cache.lock() {
         *slot = Some(controller.store());
     }
-    let watch = Watch {
-        client: &client,
-        config: &children,
-        written: &written,
-    };
-    let controller = watch_children::<Namespace>(controller, &watch);
-    let controller = watch_namespaced::<Deployment>(controller, &watch);
-    let controller = watch_namespaced::<StatefulSet>(controller, &watch);
-    let controller = watch_namespaced::<Job>(controller, &watch);
-    let controller = watch_namespaced::<Secret>(controller, &watch);
-    let controller = watch_namespaced::<Service>(controller, &watch);
-    let controller = watch_namespaced::<PersistentVolumeClaim>(controller, &watch);
-    let controller = watch_namespaced::<NetworkPolicy>(controller, &watch);
-    let controller = watch_namespaced::<Ingress>(controller, &watch);
-    let controller = watch_namespaced::<ResourceQuota>(controller, &watch);
-    let controller = watch_namespaced::<LimitRange>(controller, &watch);
-    let controller = watch_namespaced::<Role>(controller, &watch);
-    let controller = watch_namespaced::<RoleBinding>(controller, &watch);
-    let controller = watch_tenant_bindings(controller, &client);
-    controller
+    watches::children(controller, &client, &context.written, writers)
         .run(reconcile::reconcile, reconcile::error_policy, context)
         .for_each(|_| futures::future::ready(()))
         .await;
-}
-
-/// What the child watches need.
-struct Watch<'a> {
-    client: &'a Client,
-    config: &'a watcher::Config,
-    written: &'a Arc<written::Written>,
-}
-
-fn watch_namespaced<K>(controller: Controller<Store>, watch: &Watch<'_>) -> Controller<Store>
-where
-    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static,
-{
-    watch_children::<K>(controller, watch)
-}
-
-/// Reconciles a child's Store when the child changes or goes away, and tells
-/// `Written` its new version; metadata is all either needs.
-fn watch_children<K>(controller: Controller<Store>, watch: &Watch<'_>) -> Controller<Store>
-where
-    K: Resource<DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug
-        + Send
-        + Sync
-        + 'static,
-{
-    // Api<PartialObjectMeta<K>> makes metadata-only list and watch requests.
-    let api: Api<PartialObjectMeta<K>> = Api::all(watch.client.clone());
-    let written = watch.written.clone();
-    controller.watches(
-        api,
-        watch.config.clone(),
-        move |child: PartialObjectMeta<K>| {
-            let key = written::Key {
-                kind: K::kind(&()).into_owned(),
-                namespace: child.namespace().unwrap_or_default(),
-                name: child.name_any(),
-            };
-            let version = child.resource_version().unwrap_or_default();
-            written.observed(key, &version);
-            store_of(&child)
-        },
-    )
-}
-
-/// A change to who is bound to `nexus-tenant` in a tenant namespace updates
-/// the read access in every store of that namespace at once.
-fn watch_tenant_bindings(controller: Controller<Store>, client: &Client) -> Controller<Store> {
-    let stores = controller.store();
-    let bindings: Api<RoleBinding> = Api::all(client.clone());
-    controller.watches(
-        bindings,
-        watcher::Config::default(),
-        move |binding: RoleBinding| {
-            let namespace = binding.namespace().unwrap_or_default();
-            let tenant_role = binding.role_ref.kind == "ClusterRole"
-                && binding.role_ref.name == TENANT_CLUSTER_ROLE;
-            stores
-                .state()
-                .into_iter()
-                .filter(|store| {
-                    tenant_role && store.namespace().as_deref() == Some(namespace.as_str())
-                })
-                .map(|store| ObjectRef::from_obj(&*store))
-                .collect::<Vec<_>>()
-        },
-    )
-}
-
-fn store_of<K: Resource>(child: &PartialObjectMeta<K>) -> Option<ObjectRef<Store>> {
-    let labels = child.labels();
-    let name = labels.get(STORE_LABEL)?;
-    let namespace = labels.get(STORE_NAMESPACE_LABEL)?;
-    Some(ObjectRef::new(name).within(namespace))
 }
 
 /// One clear line when the CRD is missing, rather than a stream of watch errors.

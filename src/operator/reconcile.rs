@@ -33,12 +33,14 @@ use crate::validated::ValidatedStore;
 
 /// How often a settled store is looked at again.
 const RESYNC: Duration = Duration::from_secs(300);
-/// How often a store in provisioning is looked at, at most, between events.
-const PROVISIONING_POLL: Duration = Duration::from_secs(30);
+/// How often a store in provisioning is looked at, at most, between events
+/// (a look reads caches; a step stuck a while gets its pods asked why).
+const PROVISIONING_POLL: Duration = Duration::from_secs(10);
 /// cert-manager's Certificates are not watched: look again this soon.
 const CERTIFICATE_POLL: Duration = Duration::from_secs(5);
 
 pub async fn reconcile(store: Arc<Store>, ctx: Arc<Context>) -> Result<Action> {
+    ctx.caches.ready().await;
     let started = std::time::Instant::now();
     ctx.metrics.reconciles.inc();
     let namespace = store.namespace().ok_or(Error::Invalid("namespace"))?;
@@ -290,21 +292,31 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let uid = store.uid().unwrap_or_default();
     let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
     let action = |verb: &str| format!("{verb} Namespace {namespace}");
-    let Some(existing) = namespaces
-        .get_opt(&namespace)
-        .await
-        .map_err(Error::api(action("read")))?
-    else {
+    // The watch reports the namespace's deletion; only its absence from the
+    // cache is confirmed with the API server.
+    let existing = match ctx.caches.namespace(&namespace) {
+        Some(cached) => Some(cached.metadata.clone()),
+        None => namespaces
+            .get_opt(&namespace)
+            .await
+            .map_err(Error::api(action("read")))?
+            .map(|n| n.metadata),
+    };
+    let Some(existing) = existing else {
         info!(store = %store_key(store), "namespace gone; releasing the store");
         ctx.written.forget_namespace(&namespace);
         record_deleted(store, ctx).await?;
         return Ok(Action::await_change());
     };
-    if uid.is_empty() || existing.labels().get(STORE_UID_LABEL) != Some(&uid) {
+    let owner = existing
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(STORE_UID_LABEL));
+    if uid.is_empty() || owner != Some(&uid) {
         // Not ours (a name conflict): never delete it.
         return Ok(Action::await_change());
     }
-    if existing.metadata.deletion_timestamp.is_none() {
+    if existing.deletion_timestamp.is_none() {
         namespaces
             .delete(&namespace, &DeleteParams::background())
             .await

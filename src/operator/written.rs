@@ -3,11 +3,21 @@
 //! nobody else changed it sends nothing: a store at rest costs no writes.
 //! The child watches report every change (`observed`), so an object someone
 //! else touched, or deleted, is applied again on the next reconcile: drift
-//! is still corrected. Resource versions are compared as numbers (etcd's);
-//! one that is not a number just makes the next reconcile write again.
+//! is still corrected. A change that left our fields alone (a controller
+//! reporting status, binding a claim, annotating a revision) is not a write
+//! against ours: the object's shape, the fields we own, stays the same.
+//! Whoever changes or removes one of our fields takes it from us, which
+//! changes the shape. Resource
+//! versions are compared as numbers (etcd's); one that is not a number just
+//! makes the next reconcile write again.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::apply::FIELD_MANAGER;
+use crate::fingerprint::fnv1a;
 
 /// One child: kind, namespace ("" when cluster-scoped), name.
 #[derive(Debug, Clone, Hash, PartialEq, Eq)]
@@ -23,6 +33,23 @@ struct Entry {
     written: Option<u64>,
     /// The newest version known, from our write or the watch.
     version: String,
+    /// The shape at that version (see `shape`).
+    shape: Option<u64>,
+}
+
+/// The fields the operator owns in an object (its status aside): they
+/// change when we write, or when somebody changes or removes one of them,
+/// not when others write fields of their own. None when the server kept no
+/// field owners.
+pub fn shape(meta: &ObjectMeta) -> Option<u64> {
+    let fields = meta.managed_fields.as_ref()?;
+    let ours: Vec<_> = fields
+        .iter()
+        .filter(|f| f.manager.as_deref() == Some(FIELD_MANAGER))
+        .filter(|f| f.subresource.as_deref() != Some("status"))
+        .map(|f| (&f.operation, &f.api_version, &f.fields_v1))
+        .collect();
+    Some(fnv1a(&serde_json::to_vec(&ours).ok()?))
 }
 
 #[derive(Default)]
@@ -47,8 +74,8 @@ impl Written {
             .is_some_and(|e| e.written == Some(fingerprint))
     }
 
-    /// Our write of `fingerprint` came back as `version`.
-    pub fn record(&self, key: Key, fingerprint: u64, version: &str) {
+    /// Our write of `fingerprint` came back as `version` with `shape`.
+    pub fn record(&self, key: Key, fingerprint: u64, version: &str, shape: Option<u64>) {
         let mut entries = self.entries();
         if let Some(entry) = entries.get_mut(&key)
             && older(version, &entry.version) == Some(true)
@@ -62,22 +89,28 @@ impl Written {
             Entry {
                 written: Some(fingerprint),
                 version: version.to_string(),
+                shape,
             },
         );
     }
 
-    /// The watch saw the child at `version` (a change, or its deletion).
-    pub fn observed(&self, key: Key, version: &str) {
+    /// The watch saw the child at `version` with `shape` (a change, or its
+    /// deletion: `shape` None).
+    pub fn observed(&self, key: Key, version: &str, shape: Option<u64>) {
         let mut entries = self.entries();
         let entry = entries.entry(key).or_insert_with(|| Entry {
             written: None,
             version: version.to_string(),
+            shape,
         });
         if entry.version == version || older(version, &entry.version) == Some(true) {
             return;
         }
         entry.version = version.to_string();
-        entry.written = None;
+        if shape.is_none() || shape != entry.shape {
+            entry.written = None;
+            entry.shape = shape;
+        }
     }
 
     /// Forgets one child (it is gone).
@@ -109,36 +142,77 @@ mod tests {
     fn the_same_write_is_skipped_until_someone_else_writes() {
         let written = Written::default();
         assert!(!written.unchanged(&key(), 7), "never written");
-        written.record(key(), 7, "100");
-        written.observed(key(), "100"); // our own write's event
+        written.record(key(), 7, "100", Some(1));
+        written.observed(key(), "100", Some(1)); // our own write's event
         assert!(written.unchanged(&key(), 7));
         assert!(!written.unchanged(&key(), 8), "a changed desire is written");
-        written.observed(key(), "99"); // an older event arriving late
+        written.observed(key(), "99", Some(2)); // an older event arriving late
         assert!(written.unchanged(&key(), 7));
-        written.observed(key(), "101"); // somebody else's change
+        written.observed(key(), "101", Some(2)); // somebody else's change
         assert!(!written.unchanged(&key(), 7));
     }
 
     #[test]
     fn a_newer_change_seen_before_our_write_returns_is_not_forgotten() {
         let written = Written::default();
-        written.observed(key(), "105");
-        written.record(key(), 7, "104");
+        written.observed(key(), "105", Some(2));
+        written.record(key(), 7, "104", Some(1));
         assert!(!written.unchanged(&key(), 7));
+    }
+
+    #[test]
+    fn a_status_change_is_not_a_write_but_a_deletion_is() {
+        let written = Written::default();
+        written.record(key(), 7, "100", Some(1));
+        written.observed(key(), "102", Some(1)); // a controller wrote the status
+        assert!(written.unchanged(&key(), 7));
+        written.observed(key(), "103", None); // deleted
+        assert!(!written.unchanged(&key(), 7));
+    }
+
+    #[test]
+    fn the_shape_is_our_fields_only() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, ManagedFieldsEntry};
+        let entry = |manager: &str, subresource: Option<&str>, fields: &str| ManagedFieldsEntry {
+            manager: Some(manager.into()),
+            operation: Some("Update".into()),
+            subresource: subresource.map(Into::into),
+            fields_v1: Some(FieldsV1(serde_json::json!({ fields: {} }))),
+            ..ManagedFieldsEntry::default()
+        };
+        let meta = |entries: Vec<ManagedFieldsEntry>| ObjectMeta {
+            managed_fields: Some(entries),
+            ..ObjectMeta::default()
+        };
+        let ours = entry("nexus-operator", None, "f:spec");
+        let base = shape(&meta(vec![ours.clone()]));
+        let others_wrote = shape(&meta(vec![
+            ours.clone(),
+            entry("kube-controller-manager", Some("status"), "f:status"),
+            entry("kube-controller-manager", None, "f:metadata"),
+        ]));
+        assert_eq!(base, others_wrote);
+        // kubectl edit took one of our fields: what is left to us changed.
+        let taken = shape(&meta(vec![
+            entry("nexus-operator", None, "f:metadata"),
+            entry("kubectl-edit", None, "f:spec"),
+        ]));
+        assert_ne!(base, taken);
+        assert_eq!(shape(&ObjectMeta::default()), None);
     }
 
     #[test]
     fn versions_that_are_not_numbers_never_hide_a_change() {
         let written = Written::default();
-        written.record(key(), 7, "abc");
-        written.observed(key(), "abd");
+        written.record(key(), 7, "abc", Some(1));
+        written.observed(key(), "abd", Some(2));
         assert!(!written.unchanged(&key(), 7));
     }
 
     #[test]
     fn a_forgotten_namespace_is_written_again() {
         let written = Written::default();
-        written.record(key(), 7, "100");
+        written.record(key(), 7, "100", Some(1));
         written.forget_namespace("store-a");
         assert!(!written.unchanged(&key(), 7));
     }

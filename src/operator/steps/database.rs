@@ -2,25 +2,30 @@
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 
-use super::{Run, explain};
+use super::{Run, Step, explain};
 use crate::api::labels::DATABASE;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, ensure, get};
+use crate::operator::apply::{Owned, apply as apply_object, cached, ensure};
 use crate::operator::error::Result;
 use crate::operator::readers::statefulset_state;
 use crate::operator::status::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
-    let client = run.client();
     ensure(run.ctx, owned, &wc::database_service(store)).await?;
     let mut desired = wc::database_statefulset(store);
-    let existing = get::<StatefulSet>(client, owned, DATABASE).await?;
+    let existing = cached(&run.ctx.caches.statefulsets, owned, DATABASE);
     if let Some(existing) = &existing {
         keep_volume_claims(&mut desired, existing);
     }
     let set = apply_object(run.ctx, owned, &desired, existing).await?;
-    explain(run, owned, DATABASE, statefulset_state(&set, store.suspend)).await
+    explain(
+        run,
+        owned,
+        Step::Database,
+        statefulset_state(&set, store.suspend),
+    )
+    .await
 }
 
 /// A StatefulSet's volume claims cannot change once made: a plan change

@@ -2,32 +2,20 @@
 //! Applied in every phase, Failed included, so access follows the tenant's
 //! RoleBindings at once.
 
-use k8s_openapi::api::rbac::v1::RoleBinding;
-use kube::Api;
-use kube::api::ListParams;
-
 use super::Run;
 use crate::guardrails;
 use crate::operator::apply::{Owned, ensure};
-use crate::operator::error::{Error, Result};
+use crate::operator::error::Result;
 use crate::operator::status::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
-    let client = run.client();
     ensure(run.ctx, owned, &guardrails::resource_quota(store)).await?;
     ensure(run.ctx, owned, &guardrails::limit_range(store)).await?;
     for policy in guardrails::network_policies(store) {
         ensure(run.ctx, owned, &policy).await?;
     }
-    let tenant_bindings = Api::<RoleBinding>::namespaced(client.clone(), &store.tenant_namespace)
-        .list(&ListParams::default())
-        .await
-        .map_err(Error::api(format!(
-            "list RoleBindings in {}",
-            store.tenant_namespace
-        )))?
-        .items;
+    let tenant_bindings = run.ctx.caches.role_bindings_in(&store.tenant_namespace);
     ensure(run.ctx, owned, &guardrails::tenant_role(store)).await?;
     ensure(
         run.ctx,

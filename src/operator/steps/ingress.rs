@@ -13,6 +13,7 @@ use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
 use crate::guardrails::{ROUTE_POLICIES, route_policies};
 use crate::operator::apply::{Owned, delete, ensure};
+use crate::operator::caches::find;
 use crate::operator::claims::{Claimant, routed_at, taken_by_another};
 use crate::operator::error::{Error, Result};
 use crate::operator::readers::certificate_state;
@@ -48,9 +49,14 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
             .previous(Step::Ingress)
             .is_some_and(|c| c.reason == NOT_ROUTED);
         if !said {
-            delete::<Ingress>(client, owned, WORDPRESS).await?;
+            let caches = &run.ctx.caches;
+            if find(&caches.ingresses, owned.namespace(), WORDPRESS).is_some() {
+                delete::<Ingress>(client, owned, WORDPRESS).await?;
+            }
             for policy in ROUTE_POLICIES {
-                delete::<NetworkPolicy>(client, owned, policy).await?;
+                if find(&caches.network_policies, owned.namespace(), policy).is_some() {
+                    delete::<NetworkPolicy>(client, owned, policy).await?;
+                }
             }
         }
         return Ok(StepState::waiting(

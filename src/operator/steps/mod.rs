@@ -13,6 +13,7 @@ mod setup;
 mod wordpress;
 
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::jiff::Timestamp;
 use kube::api::ListParams;
 
 use super::apply::Owned;
@@ -21,6 +22,7 @@ use super::error::{Error, Result};
 use super::readers::pod_trouble;
 use super::status::{Observed, StepState};
 use crate::api::StoreStatus;
+use crate::api::labels::{DATABASE, SETUP, WORDPRESS};
 use crate::validated::ValidatedStore;
 
 /// The provisioning steps, in order; condition types are their names.
@@ -164,16 +166,31 @@ fn record<T>(observed: &mut Observed, step: Step, result: Result<T>) -> Result<T
     })
 }
 
-/// Adds to a waiting step what its pods say is wrong: unschedulable, an image
-/// that cannot be pulled, a container that keeps crashing.
-async fn explain(
-    run: &Run<'_>,
-    owned: &Owned,
-    component: &str,
-    state: StepState,
-) -> Result<StepState> {
+/// How long a step waits before its pods are asked what is wrong: most
+/// waits end sooner, and a list of pods is a request the cache cannot answer.
+const EXPLAIN_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Adds to a step that has been waiting a while what its pods say is wrong:
+/// unschedulable, an image that cannot be pulled, a container that keeps
+/// crashing or was killed for memory.
+async fn explain(run: &Run<'_>, owned: &Owned, step: Step, state: StepState) -> Result<StepState> {
     let StepState::Waiting { reason, message } = state else {
         return Ok(state);
+    };
+    let waiting_since = run
+        .previous(step)
+        .filter(|c| c.status == "False")
+        .map(|c| c.last_transition_time.0);
+    let waited = waiting_since.is_some_and(|since| {
+        Timestamp::now().duration_since(since).unsigned_abs() >= EXPLAIN_AFTER
+    });
+    if !waited {
+        return Ok(StepState::Waiting { reason, message });
+    }
+    let component = match step {
+        Step::Database => DATABASE,
+        Step::WordPress => WORDPRESS,
+        _ => SETUP,
     };
     let selector = run
         .store

@@ -8,41 +8,35 @@ use kube::{Api, ResourceExt};
 use super::Run;
 use crate::api::labels::STORE_UID_LABEL;
 use crate::guardrails;
-use crate::operator::apply::{Owned, apply_recorded};
+use crate::operator::apply::{FIELD_MANAGER, Owned, apply_recorded, fingerprint};
 use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
-use crate::operator::written::Key;
+use crate::operator::written::{Key, shape};
+use crate::validated::ValidatedStore;
 
 pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
     let store = run.store;
     let namespaces: Api<Namespace> = Api::all(run.client().clone());
     let action = |verb: &str| format!("{verb} Namespace {}", store.namespace);
     let desired = guardrails::namespace(store);
-    match namespaces
-        .get_opt(&store.namespace)
-        .await
-        .map_err(Error::api(action("read")))?
-    {
+    // Ours are in the watch cache; one that is not (somebody else's, or
+    // ours a moment before the watch reports it) is read when creating it
+    // finds it there.
+    let existing = run
+        .ctx
+        .caches
+        .namespace(&store.namespace)
+        .map(|cached| cached.metadata.clone());
+    match existing {
         Some(existing) => {
-            let owner = existing.labels().get(STORE_UID_LABEL);
+            let owner = existing
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(STORE_UID_LABEL));
             if owner != Some(&store.uid) {
-                let holder = if owner.is_some() {
-                    "another store"
-                } else {
-                    "something other than Nexus"
-                };
-                return Ok((
-                    StepState::failed(
-                        "NameConflict",
-                        format!(
-                            "namespace {} already exists and belongs to {holder}; store names are unique in the cluster: pick another name",
-                            store.namespace
-                        ),
-                    ),
-                    None,
-                ));
+                return Ok((conflict(store, owner.is_some()), None));
             }
-            if existing.metadata.deletion_timestamp.is_some() {
+            if existing.deletion_timestamp.is_some() {
                 return Ok((
                     StepState::waiting(
                         "Terminating",
@@ -60,14 +54,35 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
             };
             apply_recorded(run.ctx, &namespaces, key, &desired, action("apply")).await?;
         }
-        None => match namespaces.create(&PostParams::default(), &desired).await {
-            Ok(_) => {}
-            // Another store took the name between our read and our create.
+        None => match namespaces.create(&create_params(), &desired).await {
+            Ok(created) => {
+                // Recorded as written, so the next reconcile does not apply it again.
+                let key = Key {
+                    kind: "Namespace".into(),
+                    namespace: String::new(),
+                    name: store.namespace.clone(),
+                };
+                run.ctx.written.record(
+                    key,
+                    fingerprint(&desired),
+                    &created.resource_version().unwrap_or_default(),
+                    shape(&created.metadata),
+                );
+            }
+            // It exists: somebody else's, or ours not yet in the cache.
             Err(kube::Error::Api(status)) if status.code == 409 => {
+                let found = namespaces
+                    .get_opt(&store.namespace)
+                    .await
+                    .map_err(Error::api(action("read")))?;
+                let owner = found.as_ref().and_then(|n| n.labels().get(STORE_UID_LABEL));
+                if owner != Some(&store.uid) {
+                    return Ok((conflict(store, owner.is_some()), None));
+                }
                 return Ok((
                     StepState::waiting(
                         "Creating",
-                        "the namespace was created concurrently; checking its owner",
+                        "the namespace exists; waiting for the watch to report it",
                     ),
                     None,
                 ));
@@ -82,4 +97,28 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
         ),
         Some(Owned::checked(&store.namespace)),
     ))
+}
+
+/// Created as the field manager that applies it later, so the fields it
+/// set stay ours.
+fn create_params() -> PostParams {
+    PostParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..PostParams::default()
+    }
+}
+
+fn conflict(store: &ValidatedStore<'_>, by_a_store: bool) -> StepState {
+    let holder = if by_a_store {
+        "another store"
+    } else {
+        "something other than Nexus"
+    };
+    StepState::failed(
+        "NameConflict",
+        format!(
+            "namespace {} already exists and belongs to {holder}; store names are unique in the cluster: pick another name",
+            store.namespace
+        ),
+    )
 }

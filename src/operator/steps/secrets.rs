@@ -1,7 +1,6 @@
 //! Secrets: made once from the OS CSPRNG, never regenerated. A Secret that
 //! existed and is gone fails the store (the database keeps the old password).
 
-use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
 use kube::api::ListParams;
@@ -9,15 +8,40 @@ use kube::api::ListParams;
 use super::{Run, Step};
 use crate::api::labels::{ADMIN_SECRET, DATABASE};
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, create_once, get};
+use crate::operator::apply::{Owned, create_once};
+use crate::operator::caches::find;
 use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
 
 pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
     let client = run.client();
+    let names = [wc::DATABASE_SECRET, ADMIN_SECRET, wc::SALTS_SECRET];
+    let exist = || StepState::done("Created", "database, admin and salt secrets exist");
+    let secrets = &run.ctx.caches.secrets;
+    if names
+        .iter()
+        .all(|name| find(secrets, owned.namespace(), name).is_some())
+    {
+        return Ok(exist());
+    }
+    let made_before = run
+        .previous(Step::Secrets)
+        .is_some_and(|c| c.status == "True")
+        || find(&run.ctx.caches.statefulsets, owned.namespace(), DATABASE).is_some();
+    if !made_before {
+        // A Secret that exists already (restored, unlabelled) is kept.
+        let generated = wc::generate_secrets(store).map_err(|e| Error::Random(e.to_string()))?;
+        for secret in generated
+            .iter()
+            .filter(|s| find(secrets, owned.namespace(), &s.name_any()).is_none())
+        {
+            create_once(client, owned, secret).await?;
+        }
+        return Ok(exist());
+    }
     // The whole namespace is the store's: one list, and a Secret restored
-    // without our labels still counts.
+    // without our labels (so not in the cache) still counts.
     let present: Vec<String> = owned
         .api::<Secret>(client)
         .list_metadata(&ListParams::default())
@@ -27,35 +51,20 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         .iter()
         .map(|s| s.name_any())
         .collect();
-    let missing: Vec<&str> = [wc::DATABASE_SECRET, ADMIN_SECRET, wc::SALTS_SECRET]
+    let missing: Vec<&str> = names
         .into_iter()
         .filter(|name| !present.iter().any(|p| p == name))
         .collect();
-    let exist = || StepState::done("Created", "database, admin and salt secrets exist");
     if missing.is_empty() {
         return Ok(exist());
     }
-    let made_before = run
-        .previous(Step::Secrets)
-        .is_some_and(|c| c.status == "True")
-        || get::<StatefulSet>(client, owned, DATABASE).await?.is_some();
-    if made_before {
-        return Ok(StepState::failed(
-            "CredentialsLost",
-            format!(
-                "secret(s) {} in {} were deleted; they are not regenerated because the database still uses the old passwords: restore them from a backup and run `kubectl nexus store retry {}`, or delete and recreate the store",
-                missing.join(", "),
-                store.namespace,
-                store.name
-            ),
-        ));
-    }
-    let generated = wc::generate_secrets(store).map_err(|e| Error::Random(e.to_string()))?;
-    for secret in generated
-        .iter()
-        .filter(|s| missing.contains(&s.name_any().as_str()))
-    {
-        create_once(client, owned, secret).await?;
-    }
-    Ok(exist())
+    Ok(StepState::failed(
+        "CredentialsLost",
+        format!(
+            "secret(s) {} in {} were deleted; they are not regenerated because the database still uses the old passwords: restore them from a backup and run `kubectl nexus store retry {}`, or delete and recreate the store",
+            missing.join(", "),
+            store.namespace,
+            store.name
+        ),
+    ))
 }

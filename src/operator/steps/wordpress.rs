@@ -1,31 +1,29 @@
 //! WordPress: its content claim, Service and Deployment. Reports whether its
 //! pod is placed: the setup runs beside it before WordPress is Ready.
 
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-
-use super::{Run, explain};
+use super::{Run, Step, explain};
 use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, ensure, get};
+use crate::operator::apply::{Owned, apply as apply_object, cached, ensure};
 use crate::operator::error::Result;
 use crate::operator::readers::deployment_state;
 use crate::operator::status::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     let store = run.store;
-    let client = run.client();
     let mut volume = wc::wordpress_volume(store);
     // A bound claim keeps its size (shrinking is refused, growing needs a
     // StorageClass that allows expansion).
-    if let Some(existing) =
-        get::<PersistentVolumeClaim>(client, owned, wc::WORDPRESS_VOLUME).await?
+    if let Some(existing) = cached(&run.ctx.caches.claims, owned, wc::WORDPRESS_VOLUME)
         && let (Some(want), Some(have)) = (volume.spec.as_mut(), existing.spec.as_ref())
     {
         want.resources = have.resources.clone();
     }
     ensure(run.ctx, owned, &volume).await?;
     ensure(run.ctx, owned, &wc::wordpress_service(store)).await?;
-    let deployment = apply_object(run.ctx, owned, &wc::wordpress_deployment(store), None).await?;
+    let current = cached(&run.ctx.caches.deployments, owned, WORDPRESS);
+    let deployment =
+        apply_object(run.ctx, owned, &wc::wordpress_deployment(store), current).await?;
     let (state, placed) = deployment_state(&deployment, store.suspend);
-    Ok((explain(run, owned, WORDPRESS, state).await?, placed))
+    Ok((explain(run, owned, Step::WordPress, state).await?, placed))
 }

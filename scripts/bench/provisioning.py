@@ -1,0 +1,591 @@
+#!/usr/bin/env python3
+"""Fleet-scale provisioning benchmark on the test cluster (kwok nodes).
+
+Run through scripts/bench-provisioning.sh, which starts the cluster and builds
+the release binary. For each N it measures:
+
+  ceiling  the object graph of N Ready stores (copied from one store Nexus
+           made), written as fast as the API server takes it by parallel
+           server-side applies, until kwok reports every database, WordPress
+           and setup Job ready: what this cluster can do without any operator
+           logic. Its namespaces are then deleted: the namespace controller's
+           own pace for deletion.
+  nexus    N Store objects created at once; time until all are Ready, time to
+           Ready per store, the operator's API requests by verb (counted by the
+           API server: its audit log of the operator's own identity), its CPU
+           and peak memory, the API server's CPU.
+  rest     with the N stores Ready: the operator's requests in a quiet window
+           (its Lease aside), and what one reconcile of every store costs
+           (what a resync costs).
+  delete   all N stores deleted at once; time until every Store and namespace
+           is gone, and the operator's requests meanwhile.
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import re
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from urllib.parse import quote, urlparse
+
+BENCH_USER = "nexus-bench-operator"
+MANAGED_BY = '"app.kubernetes.io/managed-by": "nexus"'
+
+# kind -> (API prefix, resource, namespaced); the children a store has.
+KINDS = {
+    "Namespace": ("/api/v1", "namespaces", False),
+    "ResourceQuota": ("/api/v1", "resourcequotas", True),
+    "LimitRange": ("/api/v1", "limitranges", True),
+    "Secret": ("/api/v1", "secrets", True),
+    "Service": ("/api/v1", "services", True),
+    "PersistentVolumeClaim": ("/api/v1", "persistentvolumeclaims", True),
+    "NetworkPolicy": ("/apis/networking.k8s.io/v1", "networkpolicies", True),
+    "Ingress": ("/apis/networking.k8s.io/v1", "ingresses", True),
+    "Role": ("/apis/rbac.authorization.k8s.io/v1", "roles", True),
+    "RoleBinding": ("/apis/rbac.authorization.k8s.io/v1", "rolebindings", True),
+    "StatefulSet": ("/apis/apps/v1", "statefulsets", True),
+    "Deployment": ("/apis/apps/v1", "deployments", True),
+    "Job": ("/apis/batch/v1", "jobs", True),
+}
+STORE_PATH = "/apis/nexus.dev/v1alpha1"
+
+
+class Api:
+    """A small client of the API server with the client certificate of a
+    kubeconfig written by scripts/test-cluster.sh (one connection per thread)."""
+
+    def __init__(self, kubeconfig):
+        text = open(kubeconfig).read()
+
+        def field(name):
+            return re.search(rf"{name}: (\S+)", text).group(1)
+
+        server = urlparse(field("server"))
+        self.host, self.port = server.hostname, server.port
+        self.dir = tempfile.mkdtemp(prefix="nexus-bench-")
+        paths = {}
+        for name in ("certificate-authority-data", "client-certificate-data", "client-key-data"):
+            paths[name] = os.path.join(self.dir, name)
+            with open(paths[name], "wb") as f:
+                f.write(base64.b64decode(field(name)))
+        self.tls = ssl.create_default_context(cafile=paths["certificate-authority-data"])
+        self.tls.load_cert_chain(paths["client-certificate-data"], paths["client-key-data"])
+        self.local = threading.local()
+
+    def request(self, method, path, body=None, content_type="application/json"):
+        for attempt in range(5):
+            conn = getattr(self.local, "conn", None)
+            if conn is None:
+                conn = http.client.HTTPSConnection(self.host, self.port, context=self.tls, timeout=60)
+                self.local.conn = conn
+            try:
+                headers = {"Accept": "application/json"}
+                data = None
+                if body is not None:
+                    data = json.dumps(body).encode()
+                    headers["Content-Type"] = content_type
+                conn.request(method, path, body=data, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+            except (OSError, http.client.HTTPException):
+                self.local.conn = None
+                conn.close()
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            if response.status == 429:  # the API server's own flow control
+                time.sleep(float(response.getheader("Retry-After", "1")))
+                continue
+            return response.status, json.loads(payload) if payload else None
+        raise RuntimeError(f"{method} {path}: no answer after 5 attempts")
+
+    def ok(self, method, path, body=None, content_type="application/json"):
+        status, payload = self.request(method, path, body, content_type)
+        if status >= 300:
+            raise RuntimeError(f"{method} {path}: {status} {payload and payload.get('message')}")
+        return payload
+
+    def items(self, path, selector=None):
+        query = f"?labelSelector={quote(selector)}" if selector else ""
+        return self.ok("GET", path + query)["items"]
+
+
+def path_of(kind, namespace=None, name=None):
+    prefix, resource, namespaced = KINDS[kind]
+    path = prefix
+    if namespaced and namespace:
+        path += f"/namespaces/{namespace}"
+    path += f"/{resource}"
+    return path + (f"/{name}" if name else "")
+
+
+def kubectl(kubeconfig, *args, stdin=None):
+    return subprocess.run(
+        ["kubectl", f"--kubeconfig={kubeconfig}", *args],
+        input=stdin, text=True, check=True, capture_output=True,
+    ).stdout
+
+
+# --- measurements -------------------------------------------------------------
+
+
+class Process:
+    """CPU time and peak memory of a process, from /proc."""
+
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def cpu(self):
+        fields = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / self.TICKS
+
+    def peak_kib(self):
+        for line in open(f"/proc/{self.pid}/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        return 0
+
+    def rss_kib(self):
+        for line in open(f"/proc/{self.pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+
+class AuditLog:
+    """The operator's requests as the API server logged them (one event per
+    request and stage; a request counts once, by its audit ID)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def mark(self):
+        time.sleep(1)  # the log backend writes as requests complete; let the last ones land
+        return os.path.getsize(self.path) if os.path.exists(self.path) else 0
+
+    def requests(self, start, end):
+        seen = {}
+        with open(self.path, "rb") as f:
+            f.seek(start)
+            data = f.read(end - start)
+        for line in data.splitlines():
+            event = json.loads(line)
+            if event.get("user", {}).get("username") != BENCH_USER:
+                continue
+            resource = (event.get("objectRef") or {}).get("resource", "")
+            subresource = (event.get("objectRef") or {}).get("subresource")
+            if subresource:
+                resource += "/" + subresource
+            seen[event["auditID"]] = (event["verb"], resource)
+        return list(seen.values())
+
+
+def by_verb(requests, per=1):
+    counts = {}
+    for verb, _ in requests:
+        counts[verb] = counts.get(verb, 0) + 1
+    return " ".join(f"{verb} {count / per:.1f}" for verb, count in sorted(counts.items())) or "none"
+
+
+def by_resource(requests):
+    counts = {}
+    for verb, resource in requests:
+        counts[(verb, resource)] = counts.get((verb, resource), 0) + 1
+    return ", ".join(f"{v} {r} {c}" for (v, r), c in sorted(counts.items(), key=lambda x: -x[1]))
+
+
+def without_lease(requests):
+    return [r for r in requests if r[1] != "leases"]
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def parse_time(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def wait_until(what, check, timeout):
+    deadline = time.time() + timeout
+    while True:
+        state = check()
+        if state is True:
+            return
+        if time.time() > deadline:
+            sys.exit(f"bench: {what} not reached within {timeout}s: {state}")
+        time.sleep(0.5)
+
+
+# --- the bench ----------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.dir = args.cluster_dir
+        self.admin_config = os.path.join(self.dir, "admin.kubeconfig")
+        self.admin = Api(self.admin_config)
+        self.audit = AuditLog(os.path.join(self.dir, "logs", "apiserver-audit.log"))
+        self.apiserver = Process(int(open(os.path.join(self.dir, "pids", "apiserver.pid")).read()))
+        self.id = f"bench{int(time.time())}"
+        self.operator = None
+        self.nodes = []
+
+    # The operator, as the benchmark's own identity bound to the operator's role.
+    def start_operator(self, tag):
+        log = open(os.path.join(self.args.out, f"operator-{tag}.log"), "w")
+        command = [
+            self.args.binary, "operator",
+            f"--kubeconfig={os.path.join(self.dir, 'bench-operator.kubeconfig')}",
+            f"--store-selector=nexus.dev/bench={self.id}",
+            f"--lease-name={self.id}-{tag}", "--lease-namespace=default",
+            f"--metrics-address=127.0.0.1:{self.args.metrics_port}",
+        ]
+        if self.args.concurrency:
+            command.append(f"--concurrency={self.args.concurrency}")
+        self.operator = subprocess.Popen(command, stdout=log, stderr=log)
+        wait_until("operator ready", lambda: self.operator_ready(), 60)
+        return Process(self.operator.pid)
+
+    def operator_ready(self):
+        if self.operator.poll() is not None:
+            sys.exit(f"bench: the operator exited ({self.operator.returncode}); see {self.args.out}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.args.metrics_port, timeout=2)
+            conn.request("GET", "/readyz")
+            return conn.getresponse().status == 200 or "not ready"
+        except OSError as e:
+            return str(e)
+
+    def stop_operator(self):
+        if self.operator:
+            self.operator.terminate()
+            self.operator.wait(30)
+            self.operator = None
+
+    def metric(self, name):
+        conn = http.client.HTTPConnection("127.0.0.1", self.args.metrics_port, timeout=5)
+        conn.request("GET", "/metrics")
+        total = 0.0
+        for line in conn.getresponse().read().decode().splitlines():
+            key = line.split(" ")[0]
+            if key == name or key.startswith(name + "{"):
+                total += float(line.split(" ")[1])
+        return total
+
+    def setup(self):
+        crds = subprocess.run([self.args.binary, "generate", "crds", "--out", "-"], check=True,
+                              capture_output=True, text=True).stdout
+        kubectl(self.admin_config, "apply", "--server-side", "--force-conflicts", "-f", "-", stdin=crds)
+        kubectl(self.admin_config, "wait", "--for=condition=Established", "crd/stores.nexus.dev", "--timeout=30s")
+        rbac = os.path.join(self.args.root, "config", "rbac", "nexus-operator.yaml")
+        kubectl(self.admin_config, "apply", "--server-side", "--force-conflicts", "-f", rbac)
+        binding = {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": BENCH_USER},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "nexus-operator"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": BENCH_USER}],
+        }
+        kubectl(self.admin_config, "apply", "--server-side", "-f", "-", stdin=json.dumps(binding))
+        kubectl(self.admin_config, "create", "namespace", self.id)
+
+    def add_nodes(self, count):
+        """kwok nodes with room for `count` stores (3 pods, up to 1.4 CPU each)."""
+        wanted = max(1, -(-count * 3 // 500))
+        for i in range(len(self.nodes), wanted):
+            name = f"{self.id}-node-{i}"
+            node = {
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": {
+                    "name": name,
+                    "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                    "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "type": "kwok"},
+                },
+                "status": {
+                    "allocatable": {"cpu": "1000", "memory": "4Ti", "pods": "500"},
+                    "capacity": {"cpu": "1000", "memory": "4Ti", "pods": "500"},
+                },
+            }
+            self.admin.ok("POST", "/api/v1/nodes", node)
+            self.nodes.append(name)
+        wait_until("bench nodes Ready", self.nodes_ready, 60)
+
+    def nodes_ready(self):
+        for name in self.nodes:
+            node = self.admin.ok("GET", f"/api/v1/nodes/{name}")
+            ready = [c for c in node.get("status", {}).get("conditions", []) if c["type"] == "Ready"]
+            if not ready or ready[0]["status"] != "True":
+                return f"node {name} not Ready"
+        return True
+
+    def cleanup(self):
+        self.stop_operator()
+        for name in self.nodes:
+            self.admin.request("DELETE", f"/api/v1/nodes/{name}")
+        self.admin.request("DELETE", f"/api/v1/namespaces/{self.id}")
+
+    # --- stores -----------------------------------------------------------
+
+    def create_stores(self, names):
+        docs = "".join(
+            f"---\napiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: {n}, namespace: {self.id}, "
+            f"labels: {{nexus.dev/bench: {self.id}}}}}\nspec: {{engine: woocommerce}}\n"
+            for n in names
+        )
+        kubectl(self.admin_config, "apply", "-f", "-", stdin=docs)
+
+    def stores(self):
+        return self.admin.items(f"{STORE_PATH}/namespaces/{self.id}/stores")
+
+    def all_ready(self, count):
+        stores = self.stores()
+        ready = sum(1 for s in stores if (s.get("status") or {}).get("phase") == "Ready")
+        return ready >= count or f"{ready}/{count} Ready"
+
+    def store_namespaces_gone(self, names):
+        left = {n["metadata"]["name"] for n in self.admin.items("/api/v1/namespaces")}
+        stores = len(self.stores())
+        remaining = sum(1 for n in names if f"store-{n}" in left)
+        return (stores == 0 and remaining == 0) or f"{stores} Stores and {remaining} namespaces left"
+
+    # --- the ceiling's object graph ------------------------------------------
+
+    def template(self):
+        """The children of one Ready store Nexus made, as objects to copy."""
+        name = f"{self.id}-tpl"
+        self.start_operator("template")
+        self.create_stores([name])
+        wait_until("template store Ready", lambda: self.all_ready(1), 120)
+        store = self.stores()[0]
+        namespace = f"store-{name}"
+        objects = []
+        ns = self.admin.ok("GET", f"/api/v1/namespaces/{namespace}")
+        objects.append(clean("Namespace", ns))
+        for kind in KINDS:
+            if kind != "Namespace":
+                for item in self.admin.items(path_of(kind, namespace), "app.kubernetes.io/managed-by=nexus"):
+                    objects.append(clean(kind, item))
+        self.stop_operator()
+        # Deleting the template store needs its finalizer: bring an operator back.
+        self.start_operator("template-delete")
+        kubectl(self.admin_config, "delete", "store", name, "-n", self.id, "--wait=true", "--timeout=120s")
+        self.stop_operator()
+        return name, store["metadata"]["uid"], objects
+
+    def ceiling(self, count, template):
+        name, uid, objects = template
+        label = f"{self.id}-c{count}"
+        text = json.dumps(objects).replace(MANAGED_BY, '"app.kubernetes.io/managed-by": "nexus-ceiling"')
+        copies = []
+        for i in range(count):
+            copy = json.loads(text.replace(name, f"{label}-{i}").replace(uid, str(uuid.uuid4())))
+            for obj in copy:
+                obj["metadata"].setdefault("labels", {})["nexus.dev/ceiling"] = label
+            copies.append(copy)
+        namespaces = [c[0] for c in copies]
+        rest = [obj for c in copies for obj in c[1:]]
+        cpu = self.apiserver.cpu()
+        start = time.time()
+        with ThreadPoolExecutor(self.args.writers) as pool:
+            list(pool.map(self.apply, namespaces))
+            list(pool.map(self.apply, rest))
+        written = time.time()
+        wait_until(f"{count} ceiling copies ready", lambda: self.ceiling_ready(label, count), 1800)
+        ready = time.time()
+        apiserver_cpu = self.apiserver.cpu() - cpu
+        for ns in namespaces:
+            self.admin.ok("DELETE", path_of("Namespace", name=ns["metadata"]["name"]))
+        wait_until("ceiling namespaces gone", lambda: self.ceiling_gone(label), 1800)
+        gone = time.time()
+        return {
+            "objects": len(namespaces) + len(rest),
+            "written": written - start,
+            "ready": ready - start,
+            "deleted": gone - ready,
+            "apiserver_cpu": apiserver_cpu,
+        }
+
+    def apply(self, obj):
+        kind = obj["kind"]
+        meta = obj["metadata"]
+        path = path_of(kind, meta.get("namespace"), meta["name"])
+        self.admin.ok("PATCH", path + "?fieldManager=nexus-ceiling&force=true", obj,
+                      "application/apply-patch+yaml")
+
+    def ceiling_ready(self, label, count):
+        selector = f"nexus.dev/ceiling={label}"
+        sets = self.admin.items("/apis/apps/v1/statefulsets", selector)
+        deployments = self.admin.items("/apis/apps/v1/deployments", selector)
+        jobs = self.admin.items("/apis/batch/v1/jobs", selector)
+        ready = (
+            sum(1 for s in sets if (s.get("status") or {}).get("readyReplicas", 0) >= 1),
+            sum(1 for d in deployments if (d.get("status") or {}).get("availableReplicas", 0) >= 1),
+            sum(1 for j in jobs if (j.get("status") or {}).get("succeeded", 0) >= 1),
+        )
+        return all(r >= count for r in ready) or f"databases/WordPress/setups ready: {ready} of {count}"
+
+    def ceiling_gone(self, label):
+        left = len(self.admin.items("/api/v1/namespaces", f"nexus.dev/ceiling={label}"))
+        return left == 0 or f"{left} namespaces left"
+
+    # --- Nexus --------------------------------------------------------------
+
+    def nexus(self, count):
+        names = [f"{self.id}-n{count}-{i}" for i in range(count)]
+        operator = self.start_operator(f"n{count}")
+        operator_cpu, apiserver_cpu = operator.cpu(), self.apiserver.cpu()
+        mark = self.audit.mark()
+        start = time.time()
+        self.create_stores(names)
+        wait_until(f"{count} stores Ready", lambda: self.all_ready(count), 1800)
+        ready = time.time()
+        result = {
+            "ready": ready - start,
+            "operator_cpu": operator.cpu() - operator_cpu,
+            "apiserver_cpu": self.apiserver.cpu() - apiserver_cpu,
+            "reconciles": self.metric("nexus_reconciles_total"),
+        }
+        ready_mark = self.audit.mark()
+        result["requests"] = without_lease(self.audit.requests(mark, ready_mark))
+        durations = [
+            (parse_time(s["status"]["readyAt"]) - parse_time(s["metadata"]["creationTimestamp"])).total_seconds()
+            for s in self.stores()
+        ]
+        result["p50"], result["p95"] = percentile(durations, 0.5), percentile(durations, 0.95)
+
+        # At rest: a quiet window, then one reconcile of every store.
+        time.sleep(self.args.quiet)
+        quiet_mark = self.audit.mark()
+        result["quiet"] = without_lease(self.audit.requests(ready_mark, quiet_mark))
+        reconciled = self.metric("nexus_reconcile_duration_seconds_count")
+        kubectl(self.admin_config, "annotate", "stores", "-n", self.id, "--all", "--overwrite",
+                f"bench.nexus.dev/poke={time.time()}")
+        wait_until("one reconcile of every store",
+                   lambda: self.metric("nexus_reconcile_duration_seconds_count") >= reconciled + count or "reconciling",
+                   600)
+        poke_mark = self.audit.mark()
+        # The annotation itself is the bench's write; the operator's requests follow it.
+        result["resync"] = without_lease(self.audit.requests(quiet_mark, poke_mark))
+        result["peak_kib"] = operator.peak_kib()
+        result["rss_kib"] = operator.rss_kib()
+
+        start = time.time()
+        kubectl(self.admin_config, "delete", "stores", "-n", self.id, "--all", "--wait=false")
+        wait_until(f"{count} stores deleted", lambda: self.store_namespaces_gone(names), 1800)
+        result["deleted"] = time.time() - start
+        result["delete_requests"] = without_lease(self.audit.requests(poke_mark, self.audit.mark()))
+        self.stop_operator()
+        return result
+
+
+def clean(kind, obj):
+    """An object as one would write it: no server-made fields, no status."""
+    meta = obj["metadata"]
+    kept = {k: meta[k] for k in ("name", "namespace", "labels", "annotations") if k in meta}
+    for field in ("labels", "annotations"):
+        values = kept.get(field, {})
+        for key in list(values):
+            if key.startswith(("deployment.kubernetes.io/", "pv.kubernetes.io/", "volume.", "kubectl.kubernetes.io/",
+                               "kubernetes.io/metadata.name", "batch.kubernetes.io/controller-uid", "controller-uid")):
+                del values[key]
+    prefix = KINDS[kind][0]
+    out = {"apiVersion": prefix.removeprefix("/api/").removeprefix("/apis/"), "kind": kind, "metadata": kept}
+    for key, value in obj.items():
+        if key not in ("metadata", "status", "apiVersion", "kind"):
+            out[key] = value
+    spec = out.get("spec", {})
+    if kind == "Service":
+        for key in ("clusterIP", "clusterIPs"):
+            spec.pop(key, None)
+    if kind == "PersistentVolumeClaim":
+        spec.pop("volumeName", None)
+    if kind == "Job":
+        spec.pop("selector", None)
+        spec.pop("manualSelector", None)
+        labels = spec.get("template", {}).get("metadata", {}).get("labels", {})
+        for key in list(labels):
+            if key in ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name",
+                       "batch.kubernetes.io/job-name"):
+                del labels[key]
+    if kind == "Namespace":
+        out.pop("spec", None)
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("counts", nargs="*", type=int, default=[50, 200, 500])
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--cluster-dir", required=True)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--metrics-port", type=int, required=True)
+    parser.add_argument("--concurrency", type=int, default=0, help="operator --concurrency (default: its own)")
+    parser.add_argument("--writers", type=int, default=16, help="parallel writers of the ceiling run")
+    parser.add_argument("--quiet", type=int, default=20, help="seconds of the quiet window at rest")
+    args = parser.parse_args()
+
+    bench = Bench(args)
+    rows = []
+    try:
+        bench.setup()
+        bench.add_nodes(max(args.counts))
+        template = bench.template()
+        print(f"template: {len(template[2])} objects per store", flush=True)
+        for count in args.counts:
+            ceiling = bench.ceiling(count, template)
+            print(f"N={count} ceiling: {ceiling['objects']} objects written in {ceiling['written']:.1f}s, "
+                  f"all ready after {ceiling['ready']:.1f}s, namespaces deleted in {ceiling['deleted']:.1f}s", flush=True)
+            nexus = bench.nexus(count)
+            report(count, ceiling, nexus)
+            rows.append((count, ceiling, nexus))
+    finally:
+        bench.cleanup()
+    table(rows)
+
+
+def report(count, ceiling, nexus):
+    requests = nexus["requests"]
+    print(f"N={count} nexus: all Ready after {nexus['ready']:.1f}s; p50 {nexus['p50']:.0f}s p95 {nexus['p95']:.0f}s; "
+          f"{nexus['reconciles'] / count:.1f} reconciles per store", flush=True)
+    print(f"  operator requests per store until Ready: {len(requests) / count:.1f} ({by_verb(requests, count)})")
+    print(f"    by resource (all stores): {by_resource(requests)}")
+    print(f"  at rest, {len(nexus['quiet'])} requests in a quiet window besides the Lease"
+          + (f": {by_resource(nexus['quiet'])}" if nexus["quiet"] else ""))
+    print(f"  one reconcile of every Ready store: {len(nexus['resync'])} requests"
+          + (f" ({by_resource(nexus['resync'])})" if nexus["resync"] else ""))
+    print(f"  delete: all gone after {nexus['deleted']:.1f}s (ceiling's namespaces: {ceiling['deleted']:.1f}s); "
+          f"operator requests per store {len(nexus['delete_requests']) / count:.1f} "
+          f"({by_verb(nexus['delete_requests'], count)})", flush=True)
+
+
+def table(rows):
+    print()
+    print("| N | ceiling: all ready | Nexus: all Ready | stores/s | of ceiling | p50 / p95 | requests/store "
+          "| operator CPU/store | API server CPU/store (ceiling) | peak RSS | resync requests | delete (ceiling) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for count, ceiling, nexus in rows:
+        rate, ceiling_rate = count / nexus["ready"], count / ceiling["ready"]
+        print(f"| {count} | {ceiling['ready']:.1f} s | {nexus['ready']:.1f} s | {rate:.2f} | "
+              f"{100 * rate / ceiling_rate:.0f} % | {nexus['p50']:.0f} / {nexus['p95']:.0f} s | "
+              f"{len(nexus['requests']) / count:.1f} | {1000 * nexus['operator_cpu'] / count:.0f} ms | "
+              f"{1000 * nexus['apiserver_cpu'] / count:.0f} ms ({1000 * ceiling['apiserver_cpu'] / count:.0f} ms) | "
+              f"{nexus['peak_kib'] / 1024:.1f} MiB | {len(nexus['resync'])} | "
+              f"{nexus['deleted']:.1f} s ({ceiling['deleted']:.1f} s) |")
+
+
+if __name__ == "__main__":
+    main()

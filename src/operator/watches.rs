@@ -1,0 +1,199 @@
+//! The controller's watches. Each child kind is watched once, labelled as
+//! ours: a change reconciles the child's store, tells `Written` whether
+//! somebody else wrote the child, and, for the kinds a reconcile reads, lands
+//! in the watch cache (`Caches`) first. Cached objects keep what the steps
+//! read (metadata, status, claim templates), not pod templates or field
+//! owners, so the operator's memory grows little with each store.
+
+use std::sync::Arc;
+
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{
+    LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service,
+};
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use kube::core::PartialObjectMeta;
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::reflector::store::Writer;
+use kube::runtime::{Controller, WatchStreamExt, watcher};
+use kube::{Api, Client, Resource, ResourceExt};
+use serde::de::DeserializeOwned;
+
+use super::caches::Writers;
+use super::written::{self, Written};
+use crate::api::Store;
+use crate::api::labels::{
+    MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, TENANT_CLUSTER_ROLE,
+};
+
+/// Adds every child watch, and the tenant RoleBinding watch, to `controller`.
+pub fn children(
+    controller: Controller<Store>,
+    client: &Client,
+    written: &Arc<Written>,
+    writers: Writers,
+) -> Controller<Store> {
+    let watch = Watch {
+        client,
+        config: watcher::Config::default().labels(&format!("{MANAGED_BY}={MANAGER}")),
+        written,
+    };
+    let stores = controller.store();
+    controller
+        .watches_stream(
+            watch.metadata::<Namespace>(Some(writers.namespaces)),
+            store_of,
+        )
+        .watches_stream(
+            watch.objects(Some(writers.deployments), |d: &mut Deployment| {
+                if let Some(spec) = d.spec.as_mut() {
+                    spec.template = Default::default();
+                }
+            }),
+            store_of,
+        )
+        .watches_stream(
+            watch.objects(Some(writers.statefulsets), |s: &mut StatefulSet| {
+                if let Some(spec) = s.spec.as_mut() {
+                    spec.template = Default::default();
+                }
+            }),
+            store_of,
+        )
+        .watches_stream(
+            watch.objects(Some(writers.jobs), |j: &mut Job| {
+                if let Some(spec) = j.spec.as_mut() {
+                    spec.template = Default::default();
+                }
+            }),
+            store_of,
+        )
+        .watches_stream(
+            watch.objects(Some(writers.claims), |_: &mut PersistentVolumeClaim| {}),
+            store_of,
+        )
+        .watches_stream(watch.metadata::<Secret>(Some(writers.secrets)), store_of)
+        .watches_stream(
+            watch.metadata::<NetworkPolicy>(Some(writers.network_policies)),
+            store_of,
+        )
+        .watches_stream(watch.metadata::<Ingress>(Some(writers.ingresses)), store_of)
+        .watches_stream(watch.metadata::<Service>(None), store_of)
+        .watches_stream(watch.metadata::<ResourceQuota>(None), store_of)
+        .watches_stream(watch.metadata::<LimitRange>(None), store_of)
+        .watches_stream(watch.metadata::<Role>(None), store_of)
+        .watches_stream(watch.metadata::<RoleBinding>(None), store_of)
+        .watches_stream(
+            tenant_bindings(client, writers.role_bindings),
+            move |binding: RoleBinding| {
+                // A change to who is bound to `nexus-tenant` in a tenant
+                // namespace updates the read access of its stores at once.
+                let namespace = binding.namespace().unwrap_or_default();
+                let tenant_role = binding.role_ref.kind == "ClusterRole"
+                    && binding.role_ref.name == TENANT_CLUSTER_ROLE;
+                stores
+                    .state()
+                    .into_iter()
+                    .filter(|store| {
+                        tenant_role && store.namespace().as_deref() == Some(namespace.as_str())
+                    })
+                    .map(|store| ObjectRef::from_obj(&*store))
+                    .collect::<Vec<_>>()
+            },
+        )
+}
+
+struct Watch<'a> {
+    client: &'a Client,
+    config: watcher::Config,
+    written: &'a Arc<Written>,
+}
+
+impl Watch<'_> {
+    /// Metadata-only list and watch requests (Api<PartialObjectMeta<K>>).
+    fn metadata<K>(
+        &self,
+        cache: Option<Writer<PartialObjectMeta<K>>>,
+    ) -> BoxStream<'static, Result<PartialObjectMeta<K>, watcher::Error>>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+        K: Send + Sync + 'static,
+    {
+        let api: Api<PartialObjectMeta<K>> = Api::all(self.client.clone());
+        self.stream(api, K::kind(&()).into_owned(), cache, |_| {})
+    }
+
+    fn objects<K>(
+        &self,
+        cache: Option<Writer<K>>,
+        slim: fn(&mut K),
+    ) -> BoxStream<'static, Result<K, watcher::Error>>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+        K: Send + Sync + 'static,
+    {
+        let api: Api<K> = Api::all(self.client.clone());
+        self.stream(api, K::kind(&()).into_owned(), cache, slim)
+    }
+
+    fn stream<K>(
+        &self,
+        api: Api<K>,
+        kind: String,
+        cache: Option<Writer<K>>,
+        slim: fn(&mut K),
+    ) -> BoxStream<'static, Result<K, watcher::Error>>
+    where
+        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+        K: Send + Sync + 'static,
+    {
+        let written = self.written.clone();
+        let events = watcher(api, self.config.clone()).map_ok(move |mut event| {
+            let (object, deleted) = match &mut event {
+                watcher::Event::Apply(o) | watcher::Event::InitApply(o) => (o, false),
+                watcher::Event::Delete(o) => (o, true),
+                watcher::Event::Init | watcher::Event::InitDone => return event,
+            };
+            let key = written::Key {
+                kind: kind.clone(),
+                namespace: object.namespace().unwrap_or_default(),
+                name: object.name_any(),
+            };
+            let shape = (!deleted).then(|| written::shape(object.meta())).flatten();
+            let version = object.resource_version().unwrap_or_default();
+            written.observed(key, &version, shape);
+            object.meta_mut().managed_fields = None;
+            slim(object);
+            event
+        });
+        match cache {
+            Some(writer) => events.reflect(writer).touched_objects().boxed(),
+            None => events.touched_objects().boxed(),
+        }
+    }
+}
+
+/// Every RoleBinding, without field owners (tenant access is granted by
+/// bindings nobody labels for us).
+fn tenant_bindings(
+    client: &Client,
+    cache: Writer<RoleBinding>,
+) -> BoxStream<'static, Result<RoleBinding, watcher::Error>> {
+    let api: Api<RoleBinding> = Api::all(client.clone());
+    watcher(api, watcher::Config::default())
+        .modify(|b| b.metadata.managed_fields = None)
+        .reflect(cache)
+        .touched_objects()
+        .boxed()
+}
+
+fn store_of<K: Resource>(child: K) -> Option<ObjectRef<Store>> {
+    let labels = child.labels();
+    let name = labels.get(STORE_LABEL)?;
+    let namespace = labels.get(STORE_NAMESPACE_LABEL)?;
+    Some(ObjectRef::new(name).within(namespace))
+}
