@@ -729,3 +729,47 @@ async fn changed_settings_run_the_setup_again() {
         Some(domain.as_str())
     );
 }
+
+/// Sharding: two operators on disjoint `--store-selector`s (each with its
+/// own Lease) each reconcile their own stores and never the other's.
+#[tokio::test]
+async fn two_shards_on_disjoint_selectors_each_reconcile_only_their_own() {
+    let (admin, ns, shard_a) = tenant("op-shards").await;
+    let shard_b = common::operator::Scope::new();
+    let operator_a = shard_a.start("a", &[]);
+    let operator_b = shard_b.start("b", &[]);
+    let store_a = store_name("shard-a");
+    let store_b = store_name("shard-b");
+    create_store(&admin, &ns.name, &shard_a, &store_a, woocommerce()).await;
+    create_store(&admin, &ns.name, &shard_b, &store_b, woocommerce()).await;
+    wait_phase(&admin, &ns.name, &store_a, Phase::Ready, 90).await;
+    wait_phase(&admin, &ns.name, &store_b, Phase::Ready, 90).await;
+    let (logs_a, logs_b) = (operator_a.logs(), operator_b.logs());
+    assert!(logs_a.contains(&store_a) && !logs_a.contains(&store_b), "{logs_a}");
+    assert!(logs_b.contains(&store_b) && !logs_b.contains(&store_a), "{logs_b}");
+
+    // With shard b's operator gone, its store waits for it: shard a's
+    // operator does not take it over.
+    drop(operator_b);
+    let stores: Api<Store> = Api::namespaced(admin.clone(), &ns.name);
+    stores
+        .patch(
+            &store_b,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"suspend": true}})),
+        )
+        .await
+        .unwrap();
+    stores
+        .patch(
+            &store_a,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"suspend": true}})),
+        )
+        .await
+        .unwrap();
+    wait_phase(&admin, &ns.name, &store_a, Phase::Suspended, 60).await;
+    let b = stores.get(&store_b).await.unwrap();
+    assert_eq!(b.status.unwrap().phase, Some(Phase::Ready), "shard a took over store b");
+    assert!(!operator_a.logs().contains(&store_b));
+}

@@ -16,6 +16,7 @@ use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
 use kube::{Resource, ResourceExt};
+use tokio::sync::watch;
 
 /// The readers; the controller holds the writers (`Writers`).
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct Caches {
     pub claims: Store<PersistentVolumeClaim>,
     /// Every RoleBinding in the cluster (tenant access follows them).
     pub role_bindings: Store<RoleBinding>,
+    /// True once every cache holds its first full list.
+    listed: Arc<watch::Sender<bool>>,
 }
 
 pub struct Writers {
@@ -66,6 +69,7 @@ impl Caches {
                 jobs,
                 claims,
                 role_bindings,
+                listed: Arc::new(watch::Sender::new(false)),
             },
             Writers {
                 namespaces: namespaces_w,
@@ -81,8 +85,22 @@ impl Caches {
         )
     }
 
-    /// Waits until every cache holds its first full list.
+    /// Waits until every cache holds its first full list. Any number of
+    /// reconciles may wait at once (a reflector's own readiness wakes only
+    /// the last of several waiters, so only `open_when_listed` waits on it).
     pub async fn ready(&self) {
+        let mut listed = self.listed.subscribe();
+        // An error means the sender is gone: the controller stopped.
+        let _ = listed.wait_for(|listed| *listed).await;
+    }
+
+    #[cfg(test)]
+    async fn ready_owned(self) {
+        self.ready().await
+    }
+
+    /// Opens `ready` once every watch has listed; run once per controller.
+    pub async fn open_when_listed(self) {
         // A Store only fails to become ready when its writer is dropped,
         // that is when the controller stopped: nothing left to wait for.
         let _ = futures::join!(
@@ -96,6 +114,7 @@ impl Caches {
             self.claims.wait_until_ready(),
             self.role_bindings.wait_until_ready(),
         );
+        self.listed.send_replace(true);
     }
 
     pub fn namespace(&self, name: &str) -> Option<Arc<PartialObjectMeta<Namespace>>> {
@@ -120,4 +139,45 @@ where
     K::DynamicType: Default + Eq + std::hash::Hash + Clone,
 {
     store.get(&ObjectRef::new(name).within(namespace))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use kube::runtime::watcher::Event;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn every_reconcile_waiting_for_the_caches_wakes_once_they_are_listed() {
+        let (caches, mut writers) = Caches::new();
+        let waiters: Vec<_> = (0..4)
+            .map(|_| tokio::spawn(caches.clone().ready_owned()))
+            .collect();
+        let opener = tokio::spawn(caches.clone().open_when_listed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            waiters.iter().all(|w| !w.is_finished()),
+            "ready before listing"
+        );
+        writers.namespaces.apply_watcher_event(&Event::InitDone);
+        writers.secrets.apply_watcher_event(&Event::InitDone);
+        writers
+            .network_policies
+            .apply_watcher_event(&Event::InitDone);
+        writers.ingresses.apply_watcher_event(&Event::InitDone);
+        writers.statefulsets.apply_watcher_event(&Event::InitDone);
+        writers.deployments.apply_watcher_event(&Event::InitDone);
+        writers.jobs.apply_watcher_event(&Event::InitDone);
+        writers.claims.apply_watcher_event(&Event::InitDone);
+        writers.role_bindings.apply_watcher_event(&Event::InitDone);
+        for waiter in waiters {
+            tokio::time::timeout(Duration::from_secs(5), waiter)
+                .await
+                .expect("a waiting reconcile was never woken")
+                .unwrap();
+        }
+        opener.await.unwrap();
+    }
 }

@@ -187,10 +187,19 @@ async fn controller(
     if let Ok(mut slot) = cache.lock() {
         *slot = Some(controller.store());
     }
+    let opener = tokio::spawn(context.caches.clone().open_when_listed());
     watches::children(controller, &client, &context.written, writers)
         .run(reconcile::reconcile, reconcile::error_policy, context)
-        .for_each(|_| futures::future::ready(()))
+        .for_each(|result| {
+            // Reconcile errors are logged by the error policy; a watch that
+            // fails (and retries with backoff) is worth a line too.
+            if let Err(controller::Error::QueueError(e)) = result {
+                warn!(error = %e, "a watch failed; retrying");
+            }
+            futures::future::ready(())
+        })
         .await;
+    opener.abort();
 }
 
 /// One clear line when the CRD is missing, rather than a stream of watch errors.

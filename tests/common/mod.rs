@@ -244,7 +244,8 @@ pub async fn wait_for<K>(
     condition: impl Condition<K>,
 ) -> K
 where
-    K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
+    K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + serde::Serialize,
+    K: Send + 'static,
 {
     match tokio::time::timeout(
         Duration::from_secs(seconds),
@@ -255,7 +256,15 @@ where
         Ok(Ok(Some(object))) => object,
         Ok(Ok(None)) => panic!("{name} was deleted while waiting for {what}"),
         Ok(Err(e)) => panic!("watching {name} for {what}: {e}"),
-        Err(_) => panic!("{name} did not reach {what} within {seconds}s"),
+        Err(_) => {
+            // What it is instead says why.
+            let last = api.get_opt(name).await.ok().flatten();
+            let status = last
+                .and_then(|o| serde_json::to_value(o).ok())
+                .map(|v| v["status"].to_string())
+                .unwrap_or_default();
+            panic!("{name} did not reach {what} within {seconds}s; status: {status}")
+        }
     }
 }
 
