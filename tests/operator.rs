@@ -745,8 +745,14 @@ async fn two_shards_on_disjoint_selectors_each_reconcile_only_their_own() {
     wait_phase(&admin, &ns.name, &store_a, Phase::Ready, 90).await;
     wait_phase(&admin, &ns.name, &store_b, Phase::Ready, 90).await;
     let (logs_a, logs_b) = (operator_a.logs(), operator_b.logs());
-    assert!(logs_a.contains(&store_a) && !logs_a.contains(&store_b), "{logs_a}");
-    assert!(logs_b.contains(&store_b) && !logs_b.contains(&store_a), "{logs_b}");
+    assert!(
+        logs_a.contains(&store_a) && !logs_a.contains(&store_b),
+        "{logs_a}"
+    );
+    assert!(
+        logs_b.contains(&store_b) && !logs_b.contains(&store_a),
+        "{logs_b}"
+    );
 
     // With shard b's operator gone, its store waits for it: shard a's
     // operator does not take it over.
@@ -770,6 +776,10 @@ async fn two_shards_on_disjoint_selectors_each_reconcile_only_their_own() {
         .unwrap();
     wait_phase(&admin, &ns.name, &store_a, Phase::Suspended, 60).await;
     let b = stores.get(&store_b).await.unwrap();
-    assert_eq!(b.status.unwrap().phase, Some(Phase::Ready), "shard a took over store b");
+    assert_eq!(
+        b.status.unwrap().phase,
+        Some(Phase::Ready),
+        "shard a took over store b"
+    );
     assert!(!operator_a.logs().contains(&store_b));
 }

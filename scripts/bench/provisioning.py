@@ -441,6 +441,36 @@ class Bench:
         left = len(self.admin.items("/api/v1/namespaces", f"nexus.dev/ceiling={label}"))
         return left == 0 or f"{left} namespaces left"
 
+    # --- the CLI at scale -----------------------------------------------------
+
+    def cli(self, count):
+        """`store list -A` and `kubectl get stores -A` with `count` Stores
+        (objects only: no operator reconciles them)."""
+        namespace = f"{self.id}-cli"
+        kubectl(self.admin_config, "create", "namespace", namespace)
+        path = f"{STORE_PATH}/namespaces/{namespace}/stores"
+
+        def create(i):
+            self.admin.ok("POST", path, {
+                "apiVersion": "nexus.dev/v1alpha1", "kind": "Store",
+                "metadata": {"name": f"cli-{i}", "namespace": namespace},
+                "spec": {"engine": "woocommerce"},
+            })
+
+        with ThreadPoolExecutor(self.args.writers) as pool:
+            list(pool.map(create, range(count)))
+        config = f"--kubeconfig={self.admin_config}"
+        commands = {
+            "kubectl nexus store list -A": [self.args.binary, "store", "list", "-A", config],
+            "kubectl get stores -A": ["kubectl", "get", "stores", "-A", config],
+        }
+        results = {}
+        for label, command in commands.items():
+            runs = [run_measured(command) for _ in range(3)]
+            results[label] = (min(r[0] for r in runs), max(r[1] for r in runs))
+        self.admin.ok("DELETE", f"/api/v1/namespaces/{namespace}")
+        return results
+
     # --- Nexus --------------------------------------------------------------
 
     def nexus(self, count):
@@ -491,6 +521,17 @@ class Bench:
         return result
 
 
+def run_measured(command):
+    """Wall time and peak memory (KiB) of one command; fails when it does."""
+    start = time.time()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.time() - start
+    if status != 0:
+        sys.exit(f"bench: {' '.join(command)} failed ({status})")
+    return elapsed, usage.ru_maxrss
+
+
 def clean(kind, obj):
     """An object as one would write it: no server-made fields, no status."""
     meta = obj["metadata"]
@@ -536,6 +577,8 @@ def main():
     parser.add_argument("--concurrency", type=int, default=0, help="operator --concurrency (default: its own)")
     parser.add_argument("--writers", type=int, default=16, help="parallel writers of the ceiling run")
     parser.add_argument("--quiet", type=int, default=20, help="seconds of the quiet window at rest")
+    parser.add_argument("--cli-stores", type=int, default=10000,
+                        help="Stores for the CLI's list at scale (0: skip)")
     args = parser.parse_args()
 
     bench = Bench(args)
@@ -552,6 +595,10 @@ def main():
             nexus = bench.nexus(count)
             report(count, ceiling, nexus)
             rows.append((count, ceiling, nexus))
+        if args.cli_stores:
+            for label, (seconds, kib) in bench.cli(args.cli_stores).items():
+                print(f"{args.cli_stores} Stores, {label}: {seconds:.2f}s (best of 3), peak memory {kib / 1024:.0f} MiB",
+                      flush=True)
     finally:
         bench.cleanup()
     table(rows)

@@ -226,13 +226,25 @@ where
     Ok(())
 }
 
-/// An object of the owned namespace from its watch cache.
-pub fn cached<K>(store: &kube::runtime::reflector::Store<K>, owned: &Owned, name: &str) -> Option<K>
+/// An object of the owned namespace from its watch cache, or from the API
+/// server while the cache has not listed yet.
+pub async fn read<K>(
+    client: &Client,
+    cache: &super::caches::Cached<K>,
+    owned: &Owned,
+    name: &str,
+) -> Result<Option<K>>
 where
-    K: Resource + Clone + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+        + 'static,
 {
-    super::caches::find(store, &owned.namespace, name).map(|k| (*k).clone())
+    match cache.lookup(Some(&owned.namespace), name) {
+        Some(found) => Ok(found.map(|k| (*k).clone())),
+        None => get::<K>(client, owned, name).await,
+    }
 }
 
 /// Reads an object of the owned namespace, None when it does not exist.

@@ -2,11 +2,13 @@
 //! workloads, claims, secrets and the tenant's RoleBindings from here, not
 //! from the API server, so a reconcile of a store at rest sends nothing.
 //! Each cache is filled by the same watch that triggers reconciles, so a
-//! change is in the cache before the reconcile it causes runs. A read that
-//! finds nothing where something may be (the watch lags a write) is
-//! confirmed with the API server by the caller.
+//! change is in the cache before the reconcile it causes runs. A cache
+//! answers only once its first list completed; until then (a fresh leader,
+//! or a watch the operator's role does not allow) reads go to the API
+//! server as they would without it, so nothing waits on a cache.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
@@ -16,23 +18,79 @@ use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
 use kube::{Resource, ResourceExt};
-use tokio::sync::watch;
+
+/// One kind's cache and whether it has listed yet.
+pub struct Cached<K: Resource<DynamicType = ()> + 'static> {
+    store: Store<K>,
+    listed: Arc<AtomicBool>,
+}
+
+impl<K: Resource<DynamicType = ()> + Clone + 'static> Clone for Cached<K> {
+    fn clone(&self) -> Self {
+        Cached {
+            store: self.store.clone(),
+            listed: self.listed.clone(),
+        }
+    }
+}
+
+impl<K: Resource<DynamicType = ()> + Clone + 'static> Cached<K> {
+    fn new() -> (Self, Writer<K>) {
+        let (store, writer) = reflector::store();
+        let cached = Cached {
+            store,
+            listed: Arc::new(AtomicBool::new(false)),
+        };
+        (cached, writer)
+    }
+
+    fn known(&self) -> bool {
+        self.listed.load(Ordering::Acquire)
+    }
+
+    /// What the cache knows of an object (namespace None: cluster-scoped):
+    /// None while it has not listed yet, else whether the object exists.
+    pub fn lookup(&self, namespace: Option<&str>, name: &str) -> Option<Option<Arc<K>>> {
+        let key = match namespace {
+            Some(namespace) => ObjectRef::new(name).within(namespace),
+            None => ObjectRef::new(name),
+        };
+        self.known().then(|| self.store.get(&key))
+    }
+
+    /// Every cached object of `namespace`; None while it has not listed yet.
+    pub fn in_namespace(&self, namespace: &str) -> Option<Vec<Arc<K>>> {
+        self.known().then(|| {
+            self.store
+                .state()
+                .into_iter()
+                .filter(|o| o.namespace().as_deref() == Some(namespace))
+                .collect()
+        })
+    }
+
+    /// Marks the cache as answering once its first list completed (only
+    /// this waits on the reflector: its readiness wakes just one waiter).
+    async fn mark_when_listed(self) {
+        if self.store.wait_until_ready().await.is_ok() {
+            self.listed.store(true, Ordering::Release);
+        }
+    }
+}
 
 /// The readers; the controller holds the writers (`Writers`).
 #[derive(Clone)]
 pub struct Caches {
-    pub namespaces: Store<PartialObjectMeta<Namespace>>,
-    pub secrets: Store<PartialObjectMeta<Secret>>,
-    pub network_policies: Store<PartialObjectMeta<NetworkPolicy>>,
-    pub ingresses: Store<PartialObjectMeta<Ingress>>,
-    pub statefulsets: Store<StatefulSet>,
-    pub deployments: Store<Deployment>,
-    pub jobs: Store<Job>,
-    pub claims: Store<PersistentVolumeClaim>,
+    pub namespaces: Cached<PartialObjectMeta<Namespace>>,
+    pub secrets: Cached<PartialObjectMeta<Secret>>,
+    pub network_policies: Cached<PartialObjectMeta<NetworkPolicy>>,
+    pub ingresses: Cached<PartialObjectMeta<Ingress>>,
+    pub statefulsets: Cached<StatefulSet>,
+    pub deployments: Cached<Deployment>,
+    pub jobs: Cached<Job>,
+    pub claims: Cached<PersistentVolumeClaim>,
     /// Every RoleBinding in the cluster (tenant access follows them).
-    pub role_bindings: Store<RoleBinding>,
-    /// True once every cache holds its first full list.
-    listed: Arc<watch::Sender<bool>>,
+    pub role_bindings: Cached<RoleBinding>,
 }
 
 pub struct Writers {
@@ -49,15 +107,15 @@ pub struct Writers {
 
 impl Caches {
     pub fn new() -> (Caches, Writers) {
-        let (namespaces, namespaces_w) = reflector::store();
-        let (secrets, secrets_w) = reflector::store();
-        let (network_policies, network_policies_w) = reflector::store();
-        let (ingresses, ingresses_w) = reflector::store();
-        let (statefulsets, statefulsets_w) = reflector::store();
-        let (deployments, deployments_w) = reflector::store();
-        let (jobs, jobs_w) = reflector::store();
-        let (claims, claims_w) = reflector::store();
-        let (role_bindings, role_bindings_w) = reflector::store();
+        let (namespaces, namespaces_w) = Cached::new();
+        let (secrets, secrets_w) = Cached::new();
+        let (network_policies, network_policies_w) = Cached::new();
+        let (ingresses, ingresses_w) = Cached::new();
+        let (statefulsets, statefulsets_w) = Cached::new();
+        let (deployments, deployments_w) = Cached::new();
+        let (jobs, jobs_w) = Cached::new();
+        let (claims, claims_w) = Cached::new();
+        let (role_bindings, role_bindings_w) = Cached::new();
         (
             Caches {
                 namespaces,
@@ -69,7 +127,6 @@ impl Caches {
                 jobs,
                 claims,
                 role_bindings,
-                listed: Arc::new(watch::Sender::new(false)),
             },
             Writers {
                 namespaces: namespaces_w,
@@ -85,60 +142,20 @@ impl Caches {
         )
     }
 
-    /// Waits until every cache holds its first full list. Any number of
-    /// reconciles may wait at once (a reflector's own readiness wakes only
-    /// the last of several waiters, so only `open_when_listed` waits on it).
-    pub async fn ready(&self) {
-        let mut listed = self.listed.subscribe();
-        // An error means the sender is gone: the controller stopped.
-        let _ = listed.wait_for(|listed| *listed).await;
-    }
-
-    #[cfg(test)]
-    async fn ready_owned(self) {
-        self.ready().await
-    }
-
-    /// Opens `ready` once every watch has listed; run once per controller.
-    pub async fn open_when_listed(self) {
-        // A Store only fails to become ready when its writer is dropped,
-        // that is when the controller stopped: nothing left to wait for.
-        let _ = futures::join!(
-            self.namespaces.wait_until_ready(),
-            self.secrets.wait_until_ready(),
-            self.network_policies.wait_until_ready(),
-            self.ingresses.wait_until_ready(),
-            self.statefulsets.wait_until_ready(),
-            self.deployments.wait_until_ready(),
-            self.jobs.wait_until_ready(),
-            self.claims.wait_until_ready(),
-            self.role_bindings.wait_until_ready(),
+    /// Lets each cache answer once it has listed; run once per controller.
+    pub async fn mark_when_listed(self) {
+        futures::join!(
+            self.namespaces.mark_when_listed(),
+            self.secrets.mark_when_listed(),
+            self.network_policies.mark_when_listed(),
+            self.ingresses.mark_when_listed(),
+            self.statefulsets.mark_when_listed(),
+            self.deployments.mark_when_listed(),
+            self.jobs.mark_when_listed(),
+            self.claims.mark_when_listed(),
+            self.role_bindings.mark_when_listed(),
         );
-        self.listed.send_replace(true);
     }
-
-    pub fn namespace(&self, name: &str) -> Option<Arc<PartialObjectMeta<Namespace>>> {
-        self.namespaces.get(&ObjectRef::new(name))
-    }
-
-    /// The tenant namespace's RoleBindings.
-    pub fn role_bindings_in(&self, namespace: &str) -> Vec<RoleBinding> {
-        self.role_bindings
-            .state()
-            .iter()
-            .filter(|b| b.namespace().as_deref() == Some(namespace))
-            .map(|b| (**b).clone())
-            .collect()
-    }
-}
-
-/// A cached object of a namespace by name.
-pub fn find<K>(store: &Store<K>, namespace: &str, name: &str) -> Option<Arc<K>>
-where
-    K: Resource + Clone + 'static,
-    K::DynamicType: Default + Eq + std::hash::Hash + Clone,
-{
-    store.get(&ObjectRef::new(name).within(namespace))
 }
 
 #[cfg(test)]
@@ -149,35 +166,53 @@ mod tests {
 
     use super::*;
 
-    #[tokio::test]
-    async fn every_reconcile_waiting_for_the_caches_wakes_once_they_are_listed() {
-        let (caches, mut writers) = Caches::new();
-        let waiters: Vec<_> = (0..4)
-            .map(|_| tokio::spawn(caches.clone().ready_owned()))
-            .collect();
-        let opener = tokio::spawn(caches.clone().open_when_listed());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(
-            waiters.iter().all(|w| !w.is_finished()),
-            "ready before listing"
-        );
-        writers.namespaces.apply_watcher_event(&Event::InitDone);
-        writers.secrets.apply_watcher_event(&Event::InitDone);
-        writers
-            .network_policies
-            .apply_watcher_event(&Event::InitDone);
-        writers.ingresses.apply_watcher_event(&Event::InitDone);
-        writers.statefulsets.apply_watcher_event(&Event::InitDone);
-        writers.deployments.apply_watcher_event(&Event::InitDone);
-        writers.jobs.apply_watcher_event(&Event::InitDone);
-        writers.claims.apply_watcher_event(&Event::InitDone);
-        writers.role_bindings.apply_watcher_event(&Event::InitDone);
-        for waiter in waiters {
-            tokio::time::timeout(Duration::from_secs(5), waiter)
-                .await
-                .expect("a waiting reconcile was never woken")
-                .unwrap();
+    fn job(name: &str) -> Job {
+        Job {
+            metadata: kube::api::ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("store-a".into()),
+                ..Default::default()
+            },
+            ..Job::default()
         }
-        opener.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_cache_answers_only_once_it_has_listed() {
+        let (caches, mut writers) = Caches::new();
+        let marker = tokio::spawn(caches.clone().mark_when_listed());
+        assert!(caches.jobs.lookup(Some("store-a"), "setup").is_none());
+        assert!(caches.jobs.in_namespace("store-a").is_none());
+        writers.jobs.apply_watcher_event(&Event::Init);
+        writers
+            .jobs
+            .apply_watcher_event(&Event::InitApply(job("setup")));
+        writers.jobs.apply_watcher_event(&Event::InitDone);
+        let listed = async {
+            while caches.jobs.lookup(Some("store-a"), "setup").is_none() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(5), listed)
+            .await
+            .expect("the jobs cache never answered");
+        assert!(
+            caches
+                .jobs
+                .lookup(Some("store-a"), "setup")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            caches
+                .jobs
+                .lookup(Some("store-a"), "other")
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(caches.jobs.in_namespace("store-a").unwrap().len(), 1);
+        // Another kind that never listed (a watch its role forbids) still defers.
+        assert!(caches.claims.lookup(Some("store-a"), "content").is_none());
+        marker.abort();
     }
 }

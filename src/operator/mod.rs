@@ -187,7 +187,7 @@ async fn controller(
     if let Ok(mut slot) = cache.lock() {
         *slot = Some(controller.store());
     }
-    let opener = tokio::spawn(context.caches.clone().open_when_listed());
+    let marker = tokio::spawn(context.caches.clone().mark_when_listed());
     watches::children(controller, &client, &context.written, writers)
         .run(reconcile::reconcile, reconcile::error_policy, context)
         .for_each(|result| {
@@ -199,7 +199,7 @@ async fn controller(
             futures::future::ready(())
         })
         .await;
-    opener.abort();
+    marker.abort();
 }
 
 /// One clear line when the CRD is missing, rather than a stream of watch errors.

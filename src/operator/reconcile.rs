@@ -40,7 +40,6 @@ const PROVISIONING_POLL: Duration = Duration::from_secs(10);
 const CERTIFICATE_POLL: Duration = Duration::from_secs(5);
 
 pub async fn reconcile(store: Arc<Store>, ctx: Arc<Context>) -> Result<Action> {
-    ctx.caches.ready().await;
     let started = std::time::Instant::now();
     ctx.metrics.reconciles.inc();
     let namespace = store.namespace().ok_or(Error::Invalid("namespace"))?;
@@ -294,9 +293,9 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let action = |verb: &str| format!("{verb} Namespace {namespace}");
     // The watch reports the namespace's deletion; only its absence from the
     // cache is confirmed with the API server.
-    let existing = match ctx.caches.namespace(&namespace) {
-        Some(cached) => Some(cached.metadata.clone()),
-        None => namespaces
+    let existing = match ctx.caches.namespaces.lookup(None, &namespace) {
+        Some(Some(cached)) => Some(cached.metadata.clone()),
+        _ => namespaces
             .get_opt(&namespace)
             .await
             .map_err(Error::api(action("read")))?

@@ -5,7 +5,7 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use super::{Run, Step, explain};
 use crate::api::labels::DATABASE;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, cached, ensure};
+use crate::operator::apply::{Owned, apply as apply_object, ensure, read};
 use crate::operator::error::Result;
 use crate::operator::readers::statefulset_state;
 use crate::operator::status::StepState;
@@ -14,7 +14,7 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
     ensure(run.ctx, owned, &wc::database_service(store)).await?;
     let mut desired = wc::database_statefulset(store);
-    let existing = cached(&run.ctx.caches.statefulsets, owned, DATABASE);
+    let existing = read(run.client(), &run.ctx.caches.statefulsets, owned, DATABASE).await?;
     if let Some(existing) = &existing {
         keep_volume_claims(&mut desired, existing);
     }

@@ -5,7 +5,11 @@
 use super::Run;
 use crate::guardrails;
 use crate::operator::apply::{Owned, ensure};
-use crate::operator::error::Result;
+use k8s_openapi::api::rbac::v1::RoleBinding;
+use kube::Api;
+use kube::api::ListParams;
+
+use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
@@ -15,7 +19,24 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     for policy in guardrails::network_policies(store) {
         ensure(run.ctx, owned, &policy).await?;
     }
-    let tenant_bindings = run.ctx.caches.role_bindings_in(&store.tenant_namespace);
+    let tenant_bindings = match run
+        .ctx
+        .caches
+        .role_bindings
+        .in_namespace(&store.tenant_namespace)
+    {
+        Some(cached) => cached.iter().map(|b| (**b).clone()).collect(),
+        None => {
+            Api::<RoleBinding>::namespaced(run.client().clone(), &store.tenant_namespace)
+                .list(&ListParams::default())
+                .await
+                .map_err(Error::api(format!(
+                    "list RoleBindings in {}",
+                    store.tenant_namespace
+                )))?
+                .items
+        }
+    };
     ensure(run.ctx, owned, &guardrails::tenant_role(store)).await?;
     ensure(
         run.ctx,

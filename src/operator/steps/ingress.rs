@@ -13,7 +13,6 @@ use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
 use crate::guardrails::{ROUTE_POLICIES, route_policies};
 use crate::operator::apply::{Owned, delete, ensure};
-use crate::operator::caches::find;
 use crate::operator::claims::{Claimant, routed_at, taken_by_another};
 use crate::operator::error::{Error, Result};
 use crate::operator::readers::certificate_state;
@@ -50,11 +49,21 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
             .is_some_and(|c| c.reason == NOT_ROUTED);
         if !said {
             let caches = &run.ctx.caches;
-            if find(&caches.ingresses, owned.namespace(), WORDPRESS).is_some() {
+            // Unless the cache knows it is not there.
+            let ns = Some(owned.namespace());
+            if caches
+                .ingresses
+                .lookup(ns, WORDPRESS)
+                .is_none_or(|i| i.is_some())
+            {
                 delete::<Ingress>(client, owned, WORDPRESS).await?;
             }
             for policy in ROUTE_POLICIES {
-                if find(&caches.network_policies, owned.namespace(), policy).is_some() {
+                if caches
+                    .network_policies
+                    .lookup(ns, policy)
+                    .is_none_or(|p| p.is_some())
+                {
                     delete::<NetworkPolicy>(client, owned, policy).await?;
                 }
             }

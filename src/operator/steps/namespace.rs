@@ -22,11 +22,14 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
     // Ours are in the watch cache; one that is not (somebody else's, or
     // ours a moment before the watch reports it) is read when creating it
     // finds it there.
-    let existing = run
-        .ctx
-        .caches
-        .namespace(&store.namespace)
-        .map(|cached| cached.metadata.clone());
+    let existing = match run.ctx.caches.namespaces.lookup(None, &store.namespace) {
+        Some(cached) => cached.map(|n| n.metadata.clone()),
+        None => namespaces
+            .get_opt(&store.namespace)
+            .await
+            .map_err(Error::api(action("read")))?
+            .map(|n| n.metadata),
+    };
     match existing {
         Some(existing) => {
             let owner = existing

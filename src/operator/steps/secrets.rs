@@ -8,8 +8,7 @@ use kube::api::ListParams;
 use super::{Run, Step};
 use crate::api::labels::{ADMIN_SECRET, DATABASE};
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, create_once};
-use crate::operator::caches::find;
+use crate::operator::apply::{Owned, create_once, read};
 use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
 
@@ -18,24 +17,26 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let client = run.client();
     let names = [wc::DATABASE_SECRET, ADMIN_SECRET, wc::SALTS_SECRET];
     let exist = || StepState::done("Created", "database, admin and salt secrets exist");
-    let secrets = &run.ctx.caches.secrets;
-    if names
-        .iter()
-        .all(|name| find(secrets, owned.namespace(), name).is_some())
-    {
+    let cached = |name: &str| {
+        run.ctx
+            .caches
+            .secrets
+            .lookup(Some(owned.namespace()), name)
+            .is_some_and(|s| s.is_some())
+    };
+    if names.iter().all(|name| cached(name)) {
         return Ok(exist());
     }
     let made_before = run
         .previous(Step::Secrets)
         .is_some_and(|c| c.status == "True")
-        || find(&run.ctx.caches.statefulsets, owned.namespace(), DATABASE).is_some();
+        || read(client, &run.ctx.caches.statefulsets, owned, DATABASE)
+            .await?
+            .is_some();
     if !made_before {
         // A Secret that exists already (restored, unlabelled) is kept.
         let generated = wc::generate_secrets(store).map_err(|e| Error::Random(e.to_string()))?;
-        for secret in generated
-            .iter()
-            .filter(|s| find(secrets, owned.namespace(), &s.name_any()).is_none())
-        {
+        for secret in generated.iter().filter(|s| !cached(&s.name_any())) {
             create_once(client, owned, secret).await?;
         }
         return Ok(exist());

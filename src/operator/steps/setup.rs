@@ -10,7 +10,7 @@ use kube::api::ListParams;
 use super::{Run, Step, explain};
 use crate::api::labels::SETUP;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, annotate, apply as apply_object, cached, delete};
+use crate::operator::apply::{Owned, annotate, apply as apply_object, delete, read};
 use crate::operator::error::{Error, Result};
 use crate::operator::readers::{job_failed, job_state, job_succeeded, termination_message};
 use crate::operator::status::StepState;
@@ -23,7 +23,7 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
     let client = run.client();
     let desired = wc::setup_job(store);
     let restarting = |why: &str| StepState::waiting("Restarting", why);
-    let state = match cached(&run.ctx.caches.jobs, owned, SETUP) {
+    let state = match read(client, &run.ctx.caches.jobs, owned, SETUP).await? {
         Some(job) if job.metadata.deletion_timestamp.is_some() => {
             restarting("the previous setup Job is being removed")
         }

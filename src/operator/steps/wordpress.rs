@@ -4,7 +4,7 @@
 use super::{Run, Step, explain};
 use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, cached, ensure};
+use crate::operator::apply::{Owned, apply as apply_object, ensure, read};
 use crate::operator::error::Result;
 use crate::operator::readers::deployment_state;
 use crate::operator::status::StepState;
@@ -14,14 +14,20 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     let mut volume = wc::wordpress_volume(store);
     // A bound claim keeps its size (shrinking is refused, growing needs a
     // StorageClass that allows expansion).
-    if let Some(existing) = cached(&run.ctx.caches.claims, owned, wc::WORDPRESS_VOLUME)
+    if let Some(existing) = read(
+        run.client(),
+        &run.ctx.caches.claims,
+        owned,
+        wc::WORDPRESS_VOLUME,
+    )
+    .await?
         && let (Some(want), Some(have)) = (volume.spec.as_mut(), existing.spec.as_ref())
     {
         want.resources = have.resources.clone();
     }
     ensure(run.ctx, owned, &volume).await?;
     ensure(run.ctx, owned, &wc::wordpress_service(store)).await?;
-    let current = cached(&run.ctx.caches.deployments, owned, WORDPRESS);
+    let current = read(run.client(), &run.ctx.caches.deployments, owned, WORDPRESS).await?;
     let deployment =
         apply_object(run.ctx, owned, &wc::wordpress_deployment(store), current).await?;
     let (state, placed) = deployment_state(&deployment, store.suspend);
