@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Secret};
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, Secret};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::core::PartialObjectMeta;
@@ -89,6 +89,8 @@ pub struct Caches {
     pub deployments: Cached<Deployment>,
     pub jobs: Cached<Job>,
     pub claims: Cached<PersistentVolumeClaim>,
+    /// Status and labels of the stores' pods (why a step waits).
+    pub pods: Cached<Pod>,
     /// Every RoleBinding in the cluster (tenant access follows them).
     pub role_bindings: Cached<RoleBinding>,
 }
@@ -102,6 +104,7 @@ pub struct Writers {
     pub deployments: Writer<Deployment>,
     pub jobs: Writer<Job>,
     pub claims: Writer<PersistentVolumeClaim>,
+    pub pods: Writer<Pod>,
     pub role_bindings: Writer<RoleBinding>,
 }
 
@@ -115,6 +118,7 @@ impl Caches {
         let (deployments, deployments_w) = Cached::new();
         let (jobs, jobs_w) = Cached::new();
         let (claims, claims_w) = Cached::new();
+        let (pods, pods_w) = Cached::new();
         let (role_bindings, role_bindings_w) = Cached::new();
         (
             Caches {
@@ -126,6 +130,7 @@ impl Caches {
                 deployments,
                 jobs,
                 claims,
+                pods,
                 role_bindings,
             },
             Writers {
@@ -137,6 +142,7 @@ impl Caches {
                 deployments: deployments_w,
                 jobs: jobs_w,
                 claims: claims_w,
+                pods: pods_w,
                 role_bindings: role_bindings_w,
             },
         )
@@ -153,6 +159,7 @@ impl Caches {
             self.deployments.mark_when_listed(),
             self.jobs.mark_when_listed(),
             self.claims.mark_when_listed(),
+            self.pods.mark_when_listed(),
             self.role_bindings.mark_when_listed(),
         );
     }

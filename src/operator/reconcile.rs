@@ -33,9 +33,8 @@ use crate::validated::ValidatedStore;
 
 /// How often a settled store is looked at again.
 const RESYNC: Duration = Duration::from_secs(300);
-/// How often a store in provisioning is looked at, at most, between events
-/// (a look reads caches; a step stuck a while gets its pods asked why).
-const PROVISIONING_POLL: Duration = Duration::from_secs(10);
+/// How often a store in provisioning is looked at, at most, between events.
+const PROVISIONING_POLL: Duration = Duration::from_secs(30);
 /// cert-manager's Certificates are not watched: look again this soon.
 const CERTIFICATE_POLL: Duration = Duration::from_secs(5);
 

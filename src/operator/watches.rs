@@ -12,7 +12,7 @@ use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
-    LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret, Service,
+    LimitRange, Namespace, PersistentVolumeClaim, Pod, ResourceQuota, Secret, Service,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -24,6 +24,7 @@ use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use super::caches::Writers;
+use super::readers::pod_trouble;
 use super::written::{self, Written};
 use crate::api::Store;
 use crate::api::labels::{
@@ -75,6 +76,12 @@ pub fn children(
         .watches_stream(
             watch.objects(Some(writers.claims), |_: &mut PersistentVolumeClaim| {}),
             store_of,
+        )
+        .watches_stream(
+            // Only a pod in trouble needs its store looked at: the rest
+            // shows in its workload's status.
+            watch.objects(Some(writers.pods), |p: &mut Pod| p.spec = None),
+            |pod: Pod| pod_trouble(&pod).and_then(|_| store_of(pod)),
         )
         .watches_stream(watch.metadata::<Secret>(Some(writers.secrets)), store_of)
         .watches_stream(

@@ -12,8 +12,10 @@ mod secrets;
 mod setup;
 mod wordpress;
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::jiff::Timestamp;
+use kube::ResourceExt;
 use kube::api::ListParams;
 
 use super::apply::Owned;
@@ -166,40 +168,42 @@ fn record<T>(observed: &mut Observed, step: Step, result: Result<T>) -> Result<T
     })
 }
 
-/// How long a step waits before its pods are asked what is wrong: most
-/// waits end sooner, and a list of pods is a request the cache cannot answer.
-const EXPLAIN_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Adds to a step that has been waiting a while what its pods say is wrong:
-/// unschedulable, an image that cannot be pulled, a container that keeps
-/// crashing or was killed for memory.
+/// Adds to a waiting step what its pods say is wrong: unschedulable, an
+/// image that cannot be pulled, a container that keeps crashing or was
+/// killed for memory.
 async fn explain(run: &Run<'_>, owned: &Owned, step: Step, state: StepState) -> Result<StepState> {
     let StepState::Waiting { reason, message } = state else {
         return Ok(state);
     };
-    let waiting_since = run
-        .previous(step)
-        .filter(|c| c.status == "False")
-        .map(|c| c.last_transition_time.0);
-    let waited = waiting_since.is_some_and(|since| {
-        Timestamp::now().duration_since(since).unsigned_abs() >= EXPLAIN_AFTER
-    });
-    if !waited {
-        return Ok(StepState::Waiting { reason, message });
-    }
     let component = match step {
         Step::Database => DATABASE,
         Step::WordPress => WORDPRESS,
         _ => SETUP,
     };
-    let selector = run
-        .store
-        .selector(component)
+    let pods = pods(run, owned, &run.store.selector(component)).await?;
+    Ok(match pods.iter().find_map(pod_trouble) {
+        Some(trouble) => StepState::waiting(&reason, format!("{message}; {trouble}")),
+        None => StepState::Waiting { reason, message },
+    })
+}
+
+/// The pods of the owned namespace that carry all of `labels`, from the pod
+/// cache, or with one list while it has not listed yet.
+async fn pods(run: &Run<'_>, owned: &Owned, labels: &BTreeMap<String, String>) -> Result<Vec<Pod>> {
+    if let Some(cached) = run.ctx.caches.pods.in_namespace(owned.namespace()) {
+        let matches = |pod: &Pod| labels.iter().all(|(k, v)| pod.labels().get(k) == Some(v));
+        return Ok(cached
+            .iter()
+            .filter(|pod| matches(pod))
+            .map(|pod| (**pod).clone())
+            .collect());
+    }
+    let selector = labels
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(",");
-    let pods = owned
+    let listed = owned
         .api::<Pod>(run.client())
         .list(&ListParams::default().labels(&selector))
         .await
@@ -207,8 +211,5 @@ async fn explain(run: &Run<'_>, owned: &Owned, step: Step, state: StepState) -> 
             "list Pods in {} ({selector})",
             owned.namespace()
         )))?;
-    Ok(match pods.items.iter().find_map(pod_trouble) {
-        Some(trouble) => StepState::waiting(&reason, format!("{message}; {trouble}")),
-        None => StepState::Waiting { reason, message },
-    })
+    Ok(listed.items)
 }

@@ -4,16 +4,18 @@
 //! template cannot change, and an operator upgrade must not re-run it.
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::ListParams;
+use std::collections::BTreeMap;
 
-use super::{Run, Step, explain};
+use super::{Run, Step, explain, pods};
 use crate::api::labels::SETUP;
 use crate::engines::woocommerce as wc;
 use crate::operator::apply::{Owned, annotate, apply as apply_object, delete, read};
-use crate::operator::error::{Error, Result};
+use crate::operator::error::Result;
 use crate::operator::readers::{job_failed, job_state, job_succeeded, termination_message};
 use crate::operator::status::StepState;
+
+/// The label the Job controller puts on a Job's pods.
+const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
 
 pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepState> {
     let store = run.store;
@@ -67,16 +69,8 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
 
 async fn observe(run: &Run<'_>, owned: &Owned, job: &Job) -> Result<StepState> {
     let message = if job_failed(job) {
-        let selector = format!("batch.kubernetes.io/job-name={SETUP}");
-        let pods = owned
-            .api::<Pod>(run.client())
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(Error::api(format!(
-                "list Pods of Job {}/{SETUP}",
-                owned.namespace()
-            )))?;
-        termination_message(&pods.items)
+        let labels = BTreeMap::from([(JOB_NAME_LABEL.to_string(), SETUP.to_string())]);
+        termination_message(&pods(run, owned, &labels).await?)
     } else {
         None
     };
