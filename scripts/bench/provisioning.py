@@ -622,7 +622,7 @@ def report(count, ceiling, nexus):
 def table(rows):
     print()
     print("| N | ceiling: all ready | Nexus: all Ready | stores/s | of ceiling | p50 / p95 | requests/store "
-          "| operator CPU/store | API server CPU/store (ceiling) | peak RSS | resync requests | delete (ceiling) |")
+          "| operator CPU/store | API server CPU/store (ceiling) | RSS peak / at rest | resync requests | delete (ceiling) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for count, ceiling, nexus in rows:
         rate, ceiling_rate = count / nexus["ready"], count / ceiling["ready"]
@@ -630,7 +630,7 @@ def table(rows):
               f"{100 * rate / ceiling_rate:.0f} % | {nexus['p50']:.0f} / {nexus['p95']:.0f} s | "
               f"{len(nexus['requests']) / count:.1f} | {1000 * nexus['operator_cpu'] / count:.0f} ms | "
               f"{1000 * nexus['apiserver_cpu'] / count:.0f} ms ({1000 * ceiling['apiserver_cpu'] / count:.0f} ms) | "
-              f"{nexus['peak_kib'] / 1024:.1f} MiB | {len(nexus['resync'])} | "
+              f"{nexus['peak_kib'] / 1024:.1f} / {nexus['rss_kib'] / 1024:.1f} MiB | {len(nexus['resync'])} | "
               f"{nexus['deleted']:.1f} s ({ceiling['deleted']:.1f} s) |")
 
 

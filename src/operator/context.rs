@@ -29,6 +29,8 @@ pub struct Context {
     pub written: Arc<super::written::Written>,
     /// The children's watch caches, read instead of the API server.
     pub caches: super::caches::Caches,
+    /// Statuses written that the Store cache may not show yet.
+    pub statuses: super::statuses::Statuses,
 }
 
 /// The first retry after an error, and the most a store waits between retries.

@@ -14,6 +14,7 @@ pub mod orphans;
 pub mod readers;
 pub mod reconcile;
 pub mod status;
+pub mod statuses;
 pub mod steps;
 pub mod watches;
 pub mod webhook;
@@ -133,6 +134,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 audit: audit.clone(),
                 written,
                 caches,
+                statuses: Default::default(),
             });
             let lost = async {
                 while leader.changed().await.is_ok() {

@@ -87,7 +87,7 @@ fn store_key(store: &Store) -> String {
 }
 
 async fn apply(store: &Store, ctx: &Context) -> Result<Action> {
-    let previous = store.status.clone().unwrap_or_default();
+    let previous = ctx.statuses.current(store);
     let validated = match ValidatedStore::new(store, &ctx.settings) {
         Ok(validated) => validated,
         Err(invalid) => {
@@ -188,7 +188,7 @@ fn status_with(
 /// Server-side apply of the whole status (field manager `nexus-operator`): a
 /// field the new status leaves out is removed, which a merge patch cannot do.
 async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Result<()> {
-    let previous = store.status.clone().unwrap_or_default();
+    let previous = ctx.statuses.current(store);
     if &previous == next {
         return Ok(());
     }
@@ -202,7 +202,7 @@ async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
         "kind": Store::kind(&()),
         "status": next,
     });
-    stores
+    let written = stores
         .patch_status(
             &store.name_any(),
             &PatchParams::apply(FIELD_MANAGER).force(),
@@ -213,6 +213,7 @@ async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
             "write the status of Store {}",
             store_key(store)
         )))?;
+    ctx.statuses.wrote(store, &written, next);
     if previous.phase != next.phase {
         announce(store, &previous, next, ctx).await;
     }
@@ -323,7 +324,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let message = format!(
         "waiting for namespace {namespace} and everything in it (database volume included) to be deleted"
     );
-    let previous = store.status.clone().unwrap_or_default();
+    let previous = ctx.statuses.current(store);
     let next = status_with(store, &previous, Phase::Deleting, "Deleting", &message);
     write_status(store, &next, ctx).await?;
     Err(Error::Waiting(message))
