@@ -105,6 +105,10 @@ class Api:
             if response.status == 429:  # the API server's own flow control
                 time.sleep(float(response.getheader("Retry-After", "1")))
                 continue
+            if response.status == 409 and b"resourcequotas" in payload:
+                # Quota admission lost a race updating the namespace's usage.
+                time.sleep(0.2 * (attempt + 1))
+                continue
             return response.status, json.loads(payload) if payload else None
         raise RuntimeError(f"{method} {path}: no answer after 5 attempts")
 
