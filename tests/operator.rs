@@ -758,22 +758,16 @@ async fn two_shards_on_disjoint_selectors_each_reconcile_only_their_own() {
     // operator does not take it over.
     drop(operator_b);
     let stores: Api<Store> = Api::namespaced(admin.clone(), &ns.name);
-    stores
-        .patch(
-            &store_b,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"suspend": true}})),
-        )
-        .await
-        .unwrap();
-    stores
-        .patch(
-            &store_a,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"suspend": true}})),
-        )
-        .await
-        .unwrap();
+    for store in [&store_b, &store_a] {
+        stores
+            .patch(
+                store,
+                &PatchParams::default(),
+                &Patch::Merge(json!({"spec": {"suspend": true}})),
+            )
+            .await
+            .unwrap();
+    }
     wait_phase(&admin, &ns.name, &store_a, Phase::Suspended, 60).await;
     let b = stores.get(&store_b).await.unwrap();
     assert_eq!(

@@ -154,17 +154,17 @@ class Process:
         fields = open(f"/proc/{self.pid}/stat").read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / self.TICKS
 
-    def peak_kib(self):
+    def memory_kib(self, field):
         for line in open(f"/proc/{self.pid}/status"):
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
         return 0
 
+    def peak_kib(self):
+        return self.memory_kib("VmHWM")
+
     def rss_kib(self):
-        for line in open(f"/proc/{self.pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
+        return self.memory_kib("VmRSS")
 
 
 class AuditLog:

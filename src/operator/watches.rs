@@ -31,6 +31,18 @@ use crate::api::labels::{
     MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, TENANT_CLUSTER_ROLE,
 };
 
+/// Workloads are cached without their pod template: the steps read their
+/// status (and a StatefulSet's claim templates), never the pods they make.
+macro_rules! without_pod_template {
+    ($kind:ty) => {
+        |workload: &mut $kind| {
+            if let Some(spec) = workload.spec.as_mut() {
+                spec.template = Default::default();
+            }
+        }
+    };
+}
+
 /// Adds every child watch, and the tenant RoleBinding watch, to `controller`.
 pub fn children(
     controller: Controller<Store>,
@@ -50,27 +62,18 @@ pub fn children(
             store_of,
         )
         .watches_stream(
-            watch.objects(Some(writers.deployments), |d: &mut Deployment| {
-                if let Some(spec) = d.spec.as_mut() {
-                    spec.template = Default::default();
-                }
-            }),
+            watch.objects(Some(writers.deployments), without_pod_template!(Deployment)),
             store_of,
         )
         .watches_stream(
-            watch.objects(Some(writers.statefulsets), |s: &mut StatefulSet| {
-                if let Some(spec) = s.spec.as_mut() {
-                    spec.template = Default::default();
-                }
-            }),
+            watch.objects(
+                Some(writers.statefulsets),
+                without_pod_template!(StatefulSet),
+            ),
             store_of,
         )
         .watches_stream(
-            watch.objects(Some(writers.jobs), |j: &mut Job| {
-                if let Some(spec) = j.spec.as_mut() {
-                    spec.template = Default::default();
-                }
-            }),
+            watch.objects(Some(writers.jobs), without_pod_template!(Job)),
             store_of,
         )
         .watches_stream(
