@@ -236,7 +236,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l plans-file -d 'YAML file with the plans\' quotas and container sizes (default: built in)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l provisioning-timeout -d 'A store not Ready this long after provisioning started is Failed' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l orphan-scan-interval -d 'How often the leader looks for store namespaces whose Store is gone' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l concurrency -d 'Stores reconciled at once' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l concurrency -d 'Stores reconciled at once: auto (from 4, between 2 and 32, following how fast the API server answers and whether it turns requests away) or a fixed number' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l store-selector -d 'Reconcile only Stores with these labels (sharding, canaries, tests)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l lease-name -d 'Name of the leader-election Lease' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l lease-namespace -d 'Namespace of the Lease (default: the pod\'s namespace, else "default")' -r

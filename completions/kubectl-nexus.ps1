@@ -292,7 +292,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--plans-file', '--plans-file', [CompletionResultType]::ParameterName, 'YAML file with the plans'' quotas and container sizes (default: built in)')
             [CompletionResult]::new('--provisioning-timeout', '--provisioning-timeout', [CompletionResultType]::ParameterName, 'A store not Ready this long after provisioning started is Failed')
             [CompletionResult]::new('--orphan-scan-interval', '--orphan-scan-interval', [CompletionResultType]::ParameterName, 'How often the leader looks for store namespaces whose Store is gone')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Stores reconciled at once')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Stores reconciled at once: auto (from 4, between 2 and 32, following how fast the API server answers and whether it turns requests away) or a fixed number')
             [CompletionResult]::new('--store-selector', '--store-selector', [CompletionResultType]::ParameterName, 'Reconcile only Stores with these labels (sharding, canaries, tests)')
             [CompletionResult]::new('--lease-name', '--lease-name', [CompletionResultType]::ParameterName, 'Name of the leader-election Lease')
             [CompletionResult]::new('--lease-namespace', '--lease-namespace', [CompletionResultType]::ParameterName, 'Namespace of the Lease (default: the pod''s namespace, else "default")')

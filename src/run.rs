@@ -15,8 +15,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Version => output::print(&version::version(global).await, format),
         Command::Generate(args) => run_generate(args.what, &args.out),
         Command::Operator(args) => {
-            let session = Session::connect(global).await?;
-            crate::operator::run(session.client, *args).await
+            let (config, _) = Session::config(global).await?;
+            crate::operator::run(config, *args).await
         }
         Command::Install(args) if !args.apply && !args.dry_run => {
             let mut stdout = std::io::stdout().lock();

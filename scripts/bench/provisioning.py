@@ -19,6 +19,12 @@ the release binary. For each N it measures:
            (what a resync costs).
   delete   all N stores deleted at once; time until every Store and namespace
            is gone, and the operator's requests meanwhile.
+
+With --fleet F (and --burst B): F stores made Ready and left at rest (the
+operator's requests and memory then), the operator restarted over them (a
+new leader lists and reconciles all F: its peak memory), then B more created
+at once while the F sit Ready: their time to Ready against the same burst on
+an empty cluster (the N=B run, when B is one of the N).
 """
 
 import argparse
@@ -477,6 +483,54 @@ class Bench:
 
     # --- Nexus --------------------------------------------------------------
 
+    def fleet(self, count, burst):
+        names = [f"{self.id}-f{i}" for i in range(count)]
+        operator = self.start_operator("fleet")
+        start = time.time()
+        self.create_stores(names)
+        wait_until(f"{count} fleet stores Ready", lambda: self.all_ready(count), 3600)
+        result = {"seeded": time.time() - start}
+        time.sleep(self.args.quiet)
+        mark = self.audit.mark()
+        time.sleep(self.args.quiet)
+        result["quiet"] = without_lease(self.audit.requests(mark, self.audit.mark()))
+        result["seed_peak_kib"], result["seed_rss_kib"] = operator.peak_kib(), operator.rss_kib()
+        self.stop_operator()
+
+        # A new leader over the fleet: it lists every child and reconciles every store.
+        mark = self.audit.mark()
+        start = time.time()
+        operator = self.start_operator("fleet-restart")
+        wait_until(f"{count} stores reconciled by the new leader",
+                   lambda: self.metric("nexus_reconcile_duration_seconds_count") >= count or "reconciling", 600)
+        result["restart"] = time.time() - start
+        time.sleep(self.args.quiet)
+        result["restart_requests"] = without_lease(self.audit.requests(mark, self.audit.mark()))
+        result["restart_peak_kib"], result["restart_rss_kib"] = operator.peak_kib(), operator.rss_kib()
+
+        burst_names = [f"{self.id}-b{i}" for i in range(burst)]
+        if burst:
+            mark = self.audit.mark()
+            start = time.time()
+            self.create_stores(burst_names)
+            wait_until(f"{burst} burst stores Ready", lambda: self.all_ready(count + burst), 3600)
+            result["burst"] = time.time() - start
+            result["burst_requests"] = without_lease(self.audit.requests(mark, self.audit.mark()))
+            durations = [
+                (parse_time(s["status"]["readyAt"]) - parse_time(s["metadata"]["creationTimestamp"])).total_seconds()
+                for s in self.stores() if s["metadata"]["name"] in set(burst_names)
+            ]
+            result["burst_p50"], result["burst_p95"] = percentile(durations, 0.5), percentile(durations, 0.95)
+        result["peak_kib"] = operator.peak_kib()
+        result["concurrency"] = self.metric("nexus_reconcile_concurrency")
+
+        start = time.time()
+        kubectl(self.admin_config, "delete", "stores", "-n", self.id, "--all", "--wait=false")
+        wait_until(f"{count + burst} stores deleted", lambda: self.store_namespaces_gone(names + burst_names), 3600)
+        result["deleted"] = time.time() - start
+        self.stop_operator()
+        return result
+
     def nexus(self, count):
         names = [f"{self.id}-n{count}-{i}" for i in range(count)]
         operator = self.start_operator(f"n{count}")
@@ -581,6 +635,8 @@ def main():
     parser.add_argument("--concurrency", type=int, default=0, help="operator --concurrency (default: its own)")
     parser.add_argument("--writers", type=int, default=16, help="parallel writers of the ceiling run")
     parser.add_argument("--quiet", type=int, default=20, help="seconds of the quiet window at rest")
+    parser.add_argument("--fleet", type=int, default=0, help="stores Ready at rest for the fleet run (0: skip)")
+    parser.add_argument("--burst", type=int, default=500, help="stores created at once over the fleet")
     parser.add_argument("--cli-stores", type=int, default=10000,
                         help="Stores for the CLI's list at scale (0: skip)")
     args = parser.parse_args()
@@ -589,7 +645,7 @@ def main():
     rows = []
     try:
         bench.setup()
-        bench.add_nodes(max(args.counts))
+        bench.add_nodes(max(args.counts + [args.fleet + args.burst if args.fleet else 0]))
         template = bench.template()
         print(f"template: {len(template[2])} objects per store", flush=True)
         for count in args.counts:
@@ -599,6 +655,8 @@ def main():
             nexus = bench.nexus(count)
             report(count, ceiling, nexus)
             rows.append((count, ceiling, nexus))
+        if args.fleet:
+            fleet_report(args.fleet, args.burst, bench.fleet(args.fleet, args.burst), rows)
         if args.cli_stores:
             for label, (seconds, kib) in bench.cli(args.cli_stores).items():
                 print(f"{args.cli_stores} Stores, {label}: {seconds:.2f}s (best of 3), peak memory {kib / 1024:.0f} MiB",
@@ -621,6 +679,25 @@ def report(count, ceiling, nexus):
     print(f"  delete: all gone after {nexus['deleted']:.1f}s (ceiling's namespaces: {ceiling['deleted']:.1f}s); "
           f"operator requests per store {len(nexus['delete_requests']) / count:.1f} "
           f"({by_verb(nexus['delete_requests'], count)})", flush=True)
+
+
+def fleet_report(count, burst, fleet, rows):
+    quiet = fleet["quiet"]
+    print(f"fleet: {count} stores Ready after {fleet['seeded']:.1f}s; at rest {len(quiet)} requests in a quiet "
+          f"window besides the Lease" + (f" ({by_resource(quiet)})" if quiet else "") + "; operator RSS peak "
+          f"{fleet['seed_peak_kib'] / 1024:.1f} MiB, at rest {fleet['seed_rss_kib'] / 1024:.1f} MiB", flush=True)
+    print(f"  new leader over {count} stores: all reconciled after {fleet['restart']:.1f}s with "
+          f"{len(fleet['restart_requests'])} requests ({by_verb(fleet['restart_requests'])}); RSS peak "
+          f"{fleet['restart_peak_kib'] / 1024:.1f} MiB, then {fleet['restart_rss_kib'] / 1024:.1f} MiB", flush=True)
+    if burst:
+        empty = [nexus for n, _, nexus in rows if n == burst]
+        against = (f" (on an empty cluster: p50 {empty[0]['p50']:.0f}s p95 {empty[0]['p95']:.0f}s, "
+                   f"p95 ratio {fleet['burst_p95'] / empty[0]['p95']:.2f})") if empty else ""
+        print(f"  burst of {burst} over them: all Ready after {fleet['burst']:.1f}s; p50 {fleet['burst_p50']:.0f}s "
+              f"p95 {fleet['burst_p95']:.0f}s{against}; {len(fleet['burst_requests']) / burst:.1f} requests per "
+              f"new store; operator RSS peak {fleet['peak_kib'] / 1024:.1f} MiB; concurrency at the end "
+              f"{fleet['concurrency']:.0f}", flush=True)
+    print(f"  delete all {count + burst}: gone after {fleet['deleted']:.1f}s", flush=True)
 
 
 def table(rows):

@@ -20,6 +20,13 @@ pub struct Session {
 
 impl Session {
     pub async fn connect(global: &GlobalArgs) -> Result<Self> {
+        let (config, namespace) = Self::config(global).await?;
+        let client = Client::try_from(config).map_err(|e| Error::Kubeconfig(chain(&e)))?;
+        Ok(Session { client, namespace })
+    }
+
+    /// The client configuration and the namespace the user means.
+    pub async fn config(global: &GlobalArgs) -> Result<(Config, String)> {
         let options = KubeConfigOptions {
             context: global.context.clone(),
             ..Default::default()
@@ -50,7 +57,6 @@ impl Session {
             axum::http::header::USER_AGENT,
             axum::http::HeaderValue::from_static(USER_AGENT),
         ));
-        let client = Client::try_from(config).map_err(|e| Error::Kubeconfig(chain(&e)))?;
-        Ok(Session { client, namespace })
+        Ok((config, namespace))
     }
 }

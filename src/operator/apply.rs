@@ -242,7 +242,7 @@ where
         + 'static,
 {
     match cache.lookup(Some(&owned.namespace), name) {
-        Some(found) => Ok(found.map(|k| (*k).clone())),
+        Some(found) => Ok(found),
         None => get::<K>(client, owned, name).await,
     }
 }

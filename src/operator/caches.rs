@@ -6,79 +6,169 @@
 //! answers only once its first list completed; until then (a fresh leader,
 //! or a watch the operator's role does not allow) reads go to the API
 //! server as they would without it, so nothing waits on a cache.
+//!
+//! Objects are kept as their (slimmed) JSON, by namespace, and decoded when
+//! read: a decoded k8s-openapi object takes its whole struct's size however
+//! few fields are set (a Pod several KiB), its JSON a few hundred bytes, and
+//! a store's reconcile reads only a handful of them. This is most of what
+//! the operator's memory grows by per store.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, Secret};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::RoleBinding;
+use kube::ResourceExt;
 use kube::core::PartialObjectMeta;
-use kube::runtime::reflector::{self, ObjectRef, Store, store::Writer};
-use kube::{Resource, ResourceExt};
+use kube::runtime::watcher::Event;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::warn;
 
-/// One kind's cache and whether it has listed yet.
-pub struct Cached<K: Resource<DynamicType = ()> + 'static> {
-    store: Store<K>,
-    listed: Arc<AtomicBool>,
+/// Objects by namespace ("" for cluster-scoped ones), then by name.
+type Objects = HashMap<String, HashMap<String, Box<[u8]>>>;
+
+#[derive(Default)]
+struct Shared {
+    objects: RwLock<Objects>,
+    listed: AtomicBool,
 }
 
-impl<K: Resource<DynamicType = ()> + Clone + 'static> Clone for Cached<K> {
+/// One kind's cache (the reading side).
+pub struct Cached<K> {
+    shared: Arc<Shared>,
+    kind: PhantomData<fn() -> K>,
+}
+
+impl<K> Clone for Cached<K> {
     fn clone(&self) -> Self {
         Cached {
-            store: self.store.clone(),
-            listed: self.listed.clone(),
+            shared: self.shared.clone(),
+            kind: PhantomData,
         }
     }
 }
 
-impl<K: Resource<DynamicType = ()> + Clone + 'static> Cached<K> {
+impl<K: DeserializeOwned> Cached<K> {
     fn new() -> (Self, Writer<K>) {
-        let (store, writer) = reflector::store();
+        let shared = Arc::new(Shared::default());
+        let writer = Writer {
+            shared: shared.clone(),
+            relisted: None,
+            kind: PhantomData,
+        };
         let cached = Cached {
-            store,
-            listed: Arc::new(AtomicBool::new(false)),
+            shared,
+            kind: PhantomData,
         };
         (cached, writer)
     }
 
-    fn known(&self) -> bool {
-        self.listed.load(Ordering::Acquire)
+    fn objects(&self) -> Option<std::sync::RwLockReadGuard<'_, Objects>> {
+        if !self.shared.listed.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(
+            self.shared
+                .objects
+                .read()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
     }
 
     /// What the cache knows of an object (namespace None: cluster-scoped):
     /// None while it has not listed yet, else whether the object exists.
-    pub fn lookup(&self, namespace: Option<&str>, name: &str) -> Option<Option<Arc<K>>> {
-        let key = match namespace {
-            Some(namespace) => ObjectRef::new(name).within(namespace),
-            None => ObjectRef::new(name),
-        };
-        self.known().then(|| self.store.get(&key))
+    pub fn lookup(&self, namespace: Option<&str>, name: &str) -> Option<Option<K>> {
+        let objects = self.objects()?;
+        let json = objects
+            .get(namespace.unwrap_or_default())
+            .and_then(|names| names.get(name));
+        Some(json.and_then(|json| decode(json)))
     }
 
     /// Every cached object of `namespace`; None while it has not listed yet.
-    pub fn in_namespace(&self, namespace: &str) -> Option<Vec<Arc<K>>> {
-        self.known().then(|| {
-            self.store
-                .state()
-                .into_iter()
-                .filter(|o| o.namespace().as_deref() == Some(namespace))
-                .collect()
-        })
-    }
-
-    /// Marks the cache as answering once its first list completed (only
-    /// this waits on the reflector: its readiness wakes just one waiter).
-    async fn mark_when_listed(self) {
-        if self.store.wait_until_ready().await.is_ok() {
-            self.listed.store(true, Ordering::Release);
-        }
+    pub fn in_namespace(&self, namespace: &str) -> Option<Vec<K>> {
+        let objects = self.objects()?;
+        let found = objects.get(namespace).into_iter().flatten();
+        Some(found.filter_map(|(_, json)| decode(json)).collect())
     }
 }
 
-/// The readers; the controller holds the writers (`Writers`).
+fn decode<K: DeserializeOwned>(json: &[u8]) -> Option<K> {
+    // Written by `Writer` from a K: cannot fail but for a bug, and a miss
+    // then only costs a read from the API server.
+    serde_json::from_slice(json)
+        .map_err(|e| warn!(error = %e, "a cached object did not decode"))
+        .ok()
+}
+
+/// The writing side: applies the watch's events.
+pub struct Writer<K> {
+    shared: Arc<Shared>,
+    /// The objects of a list in progress: they replace the cache when it
+    /// completes, so what was deleted meanwhile is gone from it.
+    relisted: Option<Objects>,
+    kind: PhantomData<fn(K)>,
+}
+
+impl<K: kube::Resource + Serialize> Writer<K> {
+    pub fn apply(&mut self, event: &Event<K>) {
+        match event {
+            Event::Init => self.relisted = Some(Objects::new()),
+            Event::InitApply(object) => {
+                if let (Some(objects), Some(json)) = (self.relisted.as_mut(), encode(object)) {
+                    insert(objects, object, json);
+                }
+            }
+            Event::InitDone => {
+                if let Some(objects) = self.relisted.take() {
+                    *self.write() = objects;
+                }
+                self.shared.listed.store(true, Ordering::Release);
+            }
+            Event::Apply(object) => {
+                if let Some(json) = encode(object) {
+                    insert(&mut self.write(), object, json);
+                }
+            }
+            Event::Delete(object) => {
+                let namespace = object.namespace().unwrap_or_default();
+                let mut objects = self.write();
+                if let Some(names) = objects.get_mut(&namespace) {
+                    names.remove(&object.name_any());
+                    if names.is_empty() {
+                        objects.remove(&namespace);
+                    }
+                }
+            }
+        }
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Objects> {
+        self.shared
+            .objects
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn encode<K: Serialize>(object: &K) -> Option<Box<[u8]>> {
+    serde_json::to_vec(object).ok().map(Vec::into_boxed_slice)
+}
+
+fn insert<K: kube::Resource>(objects: &mut Objects, object: &K, json: Box<[u8]>) {
+    objects
+        .entry(object.namespace().unwrap_or_default())
+        .or_default()
+        .insert(object.name_any(), json);
+}
+
+/// The readers; the controller's watches hold the writers (`Writers`).
 #[derive(Clone)]
 pub struct Caches {
     pub namespaces: Cached<PartialObjectMeta<Namespace>>,
@@ -91,7 +181,7 @@ pub struct Caches {
     pub claims: Cached<PersistentVolumeClaim>,
     /// Status and labels of the stores' pods (why a step waits).
     pub pods: Cached<Pod>,
-    /// Every RoleBinding in the cluster (tenant access follows them).
+    /// The RoleBindings that are not ours (tenant access follows them).
     pub role_bindings: Cached<RoleBinding>,
 }
 
@@ -147,79 +237,94 @@ impl Caches {
             },
         )
     }
-
-    /// Lets each cache answer once it has listed; run once per controller.
-    pub async fn mark_when_listed(self) {
-        futures::join!(
-            self.namespaces.mark_when_listed(),
-            self.secrets.mark_when_listed(),
-            self.network_policies.mark_when_listed(),
-            self.ingresses.mark_when_listed(),
-            self.statefulsets.mark_when_listed(),
-            self.deployments.mark_when_listed(),
-            self.jobs.mark_when_listed(),
-            self.claims.mark_when_listed(),
-            self.pods.mark_when_listed(),
-            self.role_bindings.mark_when_listed(),
-        );
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
-    use kube::runtime::watcher::Event;
-
     use super::*;
 
-    fn job(name: &str) -> Job {
+    fn job(namespace: &str, name: &str, failed: i32) -> Job {
         Job {
             metadata: kube::api::ObjectMeta {
                 name: Some(name.into()),
-                namespace: Some("store-a".into()),
+                namespace: Some(namespace.into()),
                 ..Default::default()
             },
+            status: Some(k8s_openapi::api::batch::v1::JobStatus {
+                failed: Some(failed),
+                ..Default::default()
+            }),
             ..Job::default()
         }
     }
 
-    #[tokio::test]
-    async fn a_cache_answers_only_once_it_has_listed() {
+    #[test]
+    fn a_cache_answers_only_once_it_has_listed() {
         let (caches, mut writers) = Caches::new();
-        let marker = tokio::spawn(caches.clone().mark_when_listed());
         assert!(caches.jobs.lookup(Some("store-a"), "setup").is_none());
         assert!(caches.jobs.in_namespace("store-a").is_none());
-        writers.jobs.apply_watcher_event(&Event::Init);
+        writers.jobs.apply(&Event::Init);
         writers
             .jobs
-            .apply_watcher_event(&Event::InitApply(job("setup")));
-        writers.jobs.apply_watcher_event(&Event::InitDone);
-        let listed = async {
-            while caches.jobs.lookup(Some("store-a"), "setup").is_none() {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(5), listed)
-            .await
-            .expect("the jobs cache never answered");
+            .apply(&Event::InitApply(job("store-a", "setup", 0)));
         assert!(
-            caches
-                .jobs
-                .lookup(Some("store-a"), "setup")
-                .unwrap()
-                .is_some()
+            caches.jobs.lookup(Some("store-a"), "setup").is_none(),
+            "not before the list completed"
         );
-        assert!(
-            caches
-                .jobs
-                .lookup(Some("store-a"), "other")
-                .unwrap()
-                .is_none()
-        );
+        writers.jobs.apply(&Event::InitDone);
+        let setup = caches.jobs.lookup(Some("store-a"), "setup").unwrap();
+        assert_eq!(setup, Some(job("store-a", "setup", 0)));
+        assert_eq!(caches.jobs.lookup(Some("store-a"), "other"), Some(None));
+        assert_eq!(caches.jobs.lookup(Some("store-b"), "setup"), Some(None));
         assert_eq!(caches.jobs.in_namespace("store-a").unwrap().len(), 1);
         // Another kind that never listed (a watch its role forbids) still defers.
         assert!(caches.claims.lookup(Some("store-a"), "content").is_none());
-        marker.abort();
+    }
+
+    #[test]
+    fn changes_deletions_and_relists_show_in_the_cache() {
+        let (caches, mut writers) = Caches::new();
+        writers.jobs.apply(&Event::Init);
+        writers
+            .jobs
+            .apply(&Event::InitApply(job("store-a", "setup", 0)));
+        writers
+            .jobs
+            .apply(&Event::InitApply(job("store-b", "setup", 0)));
+        writers.jobs.apply(&Event::InitDone);
+        writers
+            .jobs
+            .apply(&Event::Apply(job("store-a", "setup", 2)));
+        assert_eq!(
+            caches.jobs.lookup(Some("store-a"), "setup"),
+            Some(Some(job("store-a", "setup", 2)))
+        );
+        writers
+            .jobs
+            .apply(&Event::Delete(job("store-a", "setup", 2)));
+        assert_eq!(caches.jobs.lookup(Some("store-a"), "setup"), Some(None));
+        assert_eq!(caches.jobs.in_namespace("store-a"), Some(vec![]));
+        // A relist: what it does not list is gone once it completes, and
+        // the cache keeps answering from the old list meanwhile.
+        writers.jobs.apply(&Event::Init);
+        writers
+            .jobs
+            .apply(&Event::InitApply(job("store-c", "setup", 0)));
+        assert!(
+            caches
+                .jobs
+                .lookup(Some("store-b"), "setup")
+                .unwrap()
+                .is_some()
+        );
+        writers.jobs.apply(&Event::InitDone);
+        assert_eq!(caches.jobs.lookup(Some("store-b"), "setup"), Some(None));
+        assert!(
+            caches
+                .jobs
+                .lookup(Some("store-c"), "setup")
+                .unwrap()
+                .is_some()
+        );
     }
 }

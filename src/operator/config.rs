@@ -103,9 +103,16 @@ pub struct OperatorArgs {
     #[arg(long, env = "NEXUS_ORPHAN_SCAN_INTERVAL", default_value = "5m", value_parser = crate::duration::parse)]
     pub orphan_scan_interval: Duration,
 
-    /// Stores reconciled at once.
-    #[arg(long, env = "NEXUS_CONCURRENCY", default_value_t = 4)]
-    pub concurrency: u16,
+    /// Stores reconciled at once: auto (from 4, between 2 and 32, following
+    /// how fast the API server answers and whether it turns requests away)
+    /// or a fixed number.
+    #[arg(
+        long,
+        env = "NEXUS_CONCURRENCY",
+        default_value = "auto",
+        value_name = "auto|N"
+    )]
+    pub concurrency: super::pacing::Concurrency,
 
     /// Reconcile only Stores with these labels (sharding, canaries, tests).
     #[arg(long, env = "NEXUS_STORE_SELECTOR", value_name = "SELECTOR")]

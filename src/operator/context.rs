@@ -31,6 +31,8 @@ pub struct Context {
     pub caches: super::caches::Caches,
     /// Statuses written that the Store cache may not show yet.
     pub statuses: super::statuses::Statuses,
+    /// Slots for reconciles running at once.
+    pub pacing: Arc<super::pacing::Pacing>,
 }
 
 /// The first retry after an error, and the most a store waits between retries.

@@ -40,6 +40,8 @@ pub struct Metrics {
     pub stores: Family<PhaseLabel, Gauge>,
     pub is_leader: Gauge,
     pub orphaned_namespaces: Gauge,
+    /// Reconciles allowed at once (see `pacing`).
+    pub concurrency: Gauge,
     /// Applies sent to the API server, by kind.
     pub writes: Family<KindLabel, Counter>,
     /// Applies not sent: the object was as desired and untouched since.
@@ -57,6 +59,7 @@ impl Default for Metrics {
         let stores = Family::<PhaseLabel, Gauge>::default();
         let is_leader = Gauge::default();
         let orphaned_namespaces = Gauge::default();
+        let concurrency = Gauge::default();
         let writes = Family::<KindLabel, Counter>::default();
         let writes_skipped = Counter::default();
         registry.register(
@@ -96,8 +99,14 @@ impl Default for Metrics {
             "Store namespaces whose Store is gone (forced away), kept with their data",
             orphaned_namespaces.clone(),
         );
+        registry.register(
+            "reconcile_concurrency",
+            "Stores reconciled at once at most, now (sized from the API server's pace unless fixed)",
+            concurrency.clone(),
+        );
         Metrics {
             orphaned_namespaces,
+            concurrency,
             writes,
             writes_skipped,
             reconciles,

@@ -11,6 +11,7 @@ pub mod context;
 pub mod error;
 pub mod metrics;
 pub mod orphans;
+pub mod pacing;
 pub mod readers;
 pub mod reconcile;
 pub mod status;
@@ -28,7 +29,7 @@ use futures::StreamExt;
 use kube::api::ListParams;
 use kube::runtime::controller::{self, Controller};
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::watcher;
+use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Api, Client, ResourceExt};
 use kube_lease_manager::LeaseManagerBuilder;
 use tracing::{error, info, warn};
@@ -39,11 +40,21 @@ use config::OperatorArgs;
 use context::Context;
 use metrics::{HttpState, Metrics};
 
+/// Where `kubectl apply` keeps the object it last applied.
+const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
 /// How often the leader prunes audit records past retention.
 const AUDIT_RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
-pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
+pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliError> {
     let settings = config::settings(&args).map_err(CliError::Usage)?;
+    // Every request is timed: how many stores are reconciled at once
+    // follows how fast the API server answers.
+    let pacing = Arc::new(pacing::Pacing::new(args.concurrency));
+    let client = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| CliError::Kubeconfig(crate::error::chain(&e)))?
+        .with_layer(&pacing::Observe(pacing.clone()))
+        .build();
     if args.manage_crds {
         apply_crds(&client).await?;
     }
@@ -135,6 +146,7 @@ pub async fn run(client: Client, args: OperatorArgs) -> Result<(), CliError> {
                 written,
                 caches,
                 statuses: Default::default(),
+                pacing: pacing.clone(),
             });
             let lost = async {
                 while leader.changed().await.is_ok() {
@@ -180,16 +192,36 @@ async fn controller(
     writers: caches::Writers,
 ) {
     let stores: Api<Store> = Api::all(client.clone());
-    let mut store_watch = watcher::Config::default();
+    let mut store_watch = watcher::Config::default().page_size(watches::LIST_PAGE);
     if let Some(selector) = &args.store_selector {
         store_watch = store_watch.labels(selector);
     }
-    let controller = Controller::new(stores, store_watch)
-        .with_config(controller::Config::default().concurrency(args.concurrency.max(1)));
+    // Stores are cached without field owners or kubectl's copy of the last
+    // applied object: nothing reads them, and they are most of a Store's size.
+    let (reader, writer) = reflector::store();
+    let trigger = watcher(stores, store_watch)
+        .modify(|store| {
+            store.metadata.managed_fields = None;
+            if let Some(annotations) = store.metadata.annotations.as_mut() {
+                annotations.remove(LAST_APPLIED_ANNOTATION);
+            }
+        })
+        .reflect(writer)
+        .applied_objects();
+    let pacing = context.pacing.clone();
+    let controller = Controller::for_stream(trigger, reader).with_config(
+        controller::Config::default()
+            .concurrency(u16::try_from(pacing.ceiling()).unwrap_or(u16::MAX)),
+    );
+    let metrics = context.metrics.clone();
+    let pace = tokio::spawn(pacing.run(move |limit| {
+        metrics
+            .concurrency
+            .set(i64::try_from(limit).unwrap_or(i64::MAX));
+    }));
     if let Ok(mut slot) = cache.lock() {
         *slot = Some(controller.store());
     }
-    let marker = tokio::spawn(context.caches.clone().mark_when_listed());
     watches::children(controller, &client, &context.written, writers)
         .run(reconcile::reconcile, reconcile::error_policy, context)
         .for_each(|result| {
@@ -201,7 +233,7 @@ async fn controller(
             futures::future::ready(())
         })
         .await;
-    marker.abort();
+    pace.abort();
 }
 
 /// One clear line when the CRD is missing, rather than a stream of watch errors.

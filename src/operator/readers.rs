@@ -128,14 +128,26 @@ pub fn termination_message(pods: &[Pod]) -> Option<String> {
 }
 
 /// One line on why a pod does not run, when its status says.
+/// How long a pod may stay unschedulable before it counts as trouble.
+const UNSCHEDULABLE_GRACE: k8s_openapi::jiff::SignedDuration =
+    k8s_openapi::jiff::SignedDuration::from_secs(10);
+
 pub fn pod_trouble(pod: &Pod) -> Option<String> {
     let name = pod.metadata.name.as_deref().unwrap_or_default();
     let status = pod.status.as_ref()?;
+    // The scheduler retries a pod whose claim is not bound yet within a
+    // second or two: only one that stays unschedulable is worth a word (and
+    // a status write).
     let unschedulable = status
         .conditions
         .iter()
         .flatten()
-        .find(|c| c.type_ == "PodScheduled" && c.status == "False");
+        .filter(|c| c.type_ == "PodScheduled" && c.status == "False")
+        .find(|c| {
+            c.last_transition_time.as_ref().is_none_or(|since| {
+                k8s_openapi::jiff::Timestamp::now().duration_since(since.0) >= UNSCHEDULABLE_GRACE
+            })
+        });
     if let Some(c) = unschedulable {
         return Some(format!(
             "pod {name} cannot be scheduled: {}",
@@ -238,6 +250,29 @@ mod tests {
         assert_eq!(
             pod_trouble(&pending).as_deref(),
             Some("pod setup-x cannot be scheduled: 0/2 nodes are available: 2 Insufficient cpu.")
+        );
+        let since = |seconds_ago: i64| {
+            (k8s_openapi::jiff::Timestamp::now()
+                - k8s_openapi::jiff::SignedDuration::from_secs(seconds_ago))
+            .to_string()
+        };
+        let waiting_for_claim = |since: String| {
+            pod(json!({"phase": "Pending", "conditions": [{
+                "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "lastTransitionTime": since,
+                "message": "pod has unbound immediate PersistentVolumeClaims"
+            }]}))
+        };
+        assert_eq!(
+            pod_trouble(&waiting_for_claim(since(1))),
+            None,
+            "a pod the scheduler is about to retry is not trouble yet"
+        );
+        assert_eq!(
+            pod_trouble(&waiting_for_claim(since(60))).as_deref(),
+            Some(
+                "pod setup-x cannot be scheduled: pod has unbound immediate PersistentVolumeClaims"
+            )
         );
     }
 

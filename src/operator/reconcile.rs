@@ -39,6 +39,7 @@ const PROVISIONING_POLL: Duration = Duration::from_secs(30);
 const CERTIFICATE_POLL: Duration = Duration::from_secs(5);
 
 pub async fn reconcile(store: Arc<Store>, ctx: Arc<Context>) -> Result<Action> {
+    let _slot = ctx.pacing.permit().await;
     let started = std::time::Instant::now();
     ctx.metrics.reconciles.inc();
     let namespace = store.namespace().ok_or(Error::Invalid("namespace"))?;
@@ -294,7 +295,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     // The watch reports the namespace's deletion; only its absence from the
     // cache is confirmed with the API server.
     let existing = match ctx.caches.namespaces.lookup(None, &namespace) {
-        Some(Some(cached)) => Some(cached.metadata.clone()),
+        Some(Some(cached)) => Some(cached.metadata),
         _ => namespaces
             .get_opt(&namespace)
             .await

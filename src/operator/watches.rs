@@ -5,6 +5,7 @@
 //! read (metadata, status, claim templates), not pod templates or field
 //! owners, so the operator's memory grows little with each store.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures::stream::BoxStream;
@@ -12,24 +13,35 @@ use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
-    LimitRange, Namespace, PersistentVolumeClaim, Pod, ResourceQuota, Secret, Service,
+    ContainerStatus, LimitRange, Namespace, PersistentVolumeClaim, Pod, PodStatus, ResourceQuota,
+    Secret, Service,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use kube::core::PartialObjectMeta;
 use kube::runtime::reflector::ObjectRef;
-use kube::runtime::reflector::store::Writer;
 use kube::runtime::{Controller, WatchStreamExt, watcher};
 use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
-use super::caches::Writers;
+use super::caches::{Writer, Writers};
 use super::readers::pod_trouble;
 use super::written::{self, Written};
 use crate::api::Store;
 use crate::api::labels::{
     MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, TENANT_CLUSTER_ROLE,
 };
+
+/// The prefix of the annotations Nexus writes (the setup request's, ...).
+const ANNOTATION_PREFIX: &str = "nexus.dev/";
+
+/// Objects per page when a watch lists (at start and when it relists): a
+/// page is held whole while it is decoded, field owners included, so small
+/// pages keep a new leader's memory down for a few more requests once.
+/// Metadata (a Namespace, a Secret's) is small; a whole Pod or Deployment
+/// with its field owners decodes to tens of KiB.
+pub const LIST_PAGE: u32 = 100;
+const OBJECT_PAGE: u32 = 25;
 
 /// Workloads are cached without their pod template: the steps read their
 /// status (and a StatefulSet's claim templates), never the pods they make.
@@ -52,7 +64,9 @@ pub fn children(
 ) -> Controller<Store> {
     let watch = Watch {
         client,
-        config: watcher::Config::default().labels(&format!("{MANAGED_BY}={MANAGER}")),
+        config: watcher::Config::default()
+            .labels(&format!("{MANAGED_BY}={MANAGER}"))
+            .page_size(LIST_PAGE),
         written,
     };
     let stores = controller.store();
@@ -83,7 +97,7 @@ pub fn children(
         .watches_stream(
             // Only a pod in trouble needs its store looked at: the rest
             // shows in its workload's status.
-            watch.objects(Some(writers.pods), |p: &mut Pod| p.spec = None),
+            watch.objects(Some(writers.pods), slim_pod),
             |pod: Pod| pod_trouble(&pod).and_then(|_| store_of(pod)),
         )
         .watches_stream(watch.metadata::<Secret>(Some(writers.secrets)), store_of)
@@ -130,11 +144,15 @@ impl Watch<'_> {
         cache: Option<Writer<PartialObjectMeta<K>>>,
     ) -> BoxStream<'static, Result<PartialObjectMeta<K>, watcher::Error>>
     where
-        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+        K: Resource<DynamicType = ()>
+            + Clone
+            + DeserializeOwned
+            + serde::Serialize
+            + std::fmt::Debug,
         K: Send + Sync + 'static,
     {
         let api: Api<PartialObjectMeta<K>> = Api::all(self.client.clone());
-        self.stream(api, K::kind(&()).into_owned(), cache, |_| {})
+        self.stream(api, self.config.clone(), cache, |_| {})
     }
 
     fn objects<K>(
@@ -143,26 +161,36 @@ impl Watch<'_> {
         slim: fn(&mut K),
     ) -> BoxStream<'static, Result<K, watcher::Error>>
     where
-        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+        K: Resource<DynamicType = ()>
+            + Clone
+            + DeserializeOwned
+            + serde::Serialize
+            + std::fmt::Debug,
         K: Send + Sync + 'static,
     {
         let api: Api<K> = Api::all(self.client.clone());
-        self.stream(api, K::kind(&()).into_owned(), cache, slim)
+        let config = self.config.clone().page_size(OBJECT_PAGE);
+        self.stream(api, config, cache, slim)
     }
 
     fn stream<K>(
         &self,
         api: Api<K>,
-        kind: String,
+        config: watcher::Config,
         cache: Option<Writer<K>>,
         slim: fn(&mut K),
     ) -> BoxStream<'static, Result<K, watcher::Error>>
     where
-        K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
+        K: Resource<DynamicType = ()>
+            + Clone
+            + DeserializeOwned
+            + serde::Serialize
+            + std::fmt::Debug,
         K: Send + Sync + 'static,
     {
         let written = self.written.clone();
-        let events = watcher(api, self.config.clone()).map_ok(move |mut event| {
+        let kind = K::kind(&()).into_owned();
+        let events = watcher(api, config).map_ok(move |mut event| {
             let (object, deleted) = match &mut event {
                 watcher::Event::Apply(o) | watcher::Event::InitApply(o) => (o, false),
                 watcher::Event::Delete(o) => (o, true),
@@ -176,29 +204,93 @@ impl Watch<'_> {
             let shape = (!deleted).then(|| written::shape(object.meta())).flatten();
             let version = object.resource_version().unwrap_or_default();
             written.observed(key, &version, shape);
-            object.meta_mut().managed_fields = None;
+            // Steps read a child's name, labels, deletion and our own
+            // annotations; never who wrote it or what others annotated.
+            let meta = object.meta_mut();
+            meta.managed_fields = None;
+            meta.owner_references = None;
+            meta.annotations = meta.annotations.take().and_then(|annotations| {
+                let ours: BTreeMap<_, _> = annotations
+                    .into_iter()
+                    .filter(|(key, _)| key.starts_with(ANNOTATION_PREFIX))
+                    .collect();
+                (!ours.is_empty()).then_some(ours)
+            });
             slim(object);
             event
         });
         match cache {
-            Some(writer) => events.reflect(writer).touched_objects().boxed(),
+            Some(mut writer) => events
+                .map_ok(move |event| {
+                    writer.apply(&event);
+                    event
+                })
+                .touched_objects()
+                .boxed(),
             None => events.touched_objects().boxed(),
         }
     }
 }
 
-/// Every RoleBinding, without field owners (tenant access is granted by
-/// bindings nobody labels for us).
+/// The RoleBindings that are not ours (tenant access is granted by bindings
+/// nobody labels for us; ours are watched with the other children), without
+/// field owners or annotations.
 fn tenant_bindings(
     client: &Client,
-    cache: Writer<RoleBinding>,
+    mut cache: Writer<RoleBinding>,
 ) -> BoxStream<'static, Result<RoleBinding, watcher::Error>> {
     let api: Api<RoleBinding> = Api::all(client.clone());
-    watcher(api, watcher::Config::default())
-        .modify(|b| b.metadata.managed_fields = None)
-        .reflect(cache)
-        .touched_objects()
-        .boxed()
+    watcher(
+        api,
+        watcher::Config::default()
+            .labels(&format!("{MANAGED_BY}!={MANAGER}"))
+            .page_size(LIST_PAGE),
+    )
+    .modify(|b| {
+        b.metadata.managed_fields = None;
+        b.metadata.annotations = None;
+    })
+    .map_ok(move |event| {
+        cache.apply(&event);
+        event
+    })
+    .touched_objects()
+    .boxed()
+}
+
+/// A pod as `pod_trouble` and `termination_message` read it: name, labels,
+/// whether it could be scheduled, and its containers' states.
+fn slim_pod(pod: &mut Pod) {
+    pod.spec = None;
+    let Some(status) = pod.status.take() else {
+        return;
+    };
+    let slim_containers = |containers: Option<Vec<ContainerStatus>>| {
+        containers.map(|list| {
+            list.into_iter()
+                .map(|c| ContainerStatus {
+                    name: c.name,
+                    state: c.state,
+                    last_state: c.last_state,
+                    restart_count: c.restart_count,
+                    ready: c.ready,
+                    ..ContainerStatus::default()
+                })
+                .collect()
+        })
+    };
+    pod.status = Some(PodStatus {
+        phase: status.phase,
+        conditions: status.conditions.map(|conditions| {
+            conditions
+                .into_iter()
+                .filter(|c| c.type_ == "PodScheduled")
+                .collect()
+        }),
+        container_statuses: slim_containers(status.container_statuses),
+        init_container_statuses: slim_containers(status.init_container_statuses),
+        ..PodStatus::default()
+    });
 }
 
 fn store_of<K: Resource>(child: K) -> Option<ObjectRef<Store>> {

@@ -25,7 +25,7 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         .role_bindings
         .in_namespace(&store.tenant_namespace)
     {
-        Some(cached) => cached.iter().map(|b| (**b).clone()).collect(),
+        Some(cached) => cached,
         None => {
             Api::<RoleBinding>::namespaced(run.client().clone(), &store.tenant_namespace)
                 .list(&ListParams::default())

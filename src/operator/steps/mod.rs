@@ -192,11 +192,7 @@ async fn explain(run: &Run<'_>, owned: &Owned, step: Step, state: StepState) -> 
 async fn pods(run: &Run<'_>, owned: &Owned, labels: &BTreeMap<String, String>) -> Result<Vec<Pod>> {
     if let Some(cached) = run.ctx.caches.pods.in_namespace(owned.namespace()) {
         let matches = |pod: &Pod| labels.iter().all(|(k, v)| pod.labels().get(k) == Some(v));
-        return Ok(cached
-            .iter()
-            .filter(|pod| matches(pod))
-            .map(|pod| (**pod).clone())
-            .collect());
+        return Ok(cached.into_iter().filter(matches).collect());
     }
     let selector = labels
         .iter()

@@ -23,7 +23,7 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
     // ours a moment before the watch reports it) is read when creating it
     // finds it there.
     let existing = match run.ctx.caches.namespaces.lookup(None, &store.namespace) {
-        Some(cached) => cached.map(|n| n.metadata.clone()),
+        Some(cached) => cached.map(|n| n.metadata),
         None => namespaces
             .get_opt(&store.namespace)
             .await
