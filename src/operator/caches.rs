@@ -30,6 +30,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::warn;
 
+use super::readers::pod_worth_a_look;
+
 /// Objects by namespace ("" for cluster-scoped ones), then by name.
 type Objects = HashMap<String, HashMap<String, Box<[u8]>>>;
 
@@ -56,11 +58,15 @@ impl<K> Clone for Cached<K> {
 
 impl<K: DeserializeOwned> Cached<K> {
     fn new() -> (Self, Writer<K>) {
+        Self::keeping(|_| true)
+    }
+
+    fn keeping(keep: fn(&K) -> bool) -> (Self, Writer<K>) {
         let shared = Arc::new(Shared::default());
         let writer = Writer {
             shared: shared.clone(),
             relisted: None,
-            kind: PhantomData,
+            keep,
         };
         let cached = Cached {
             shared,
@@ -113,30 +119,32 @@ pub struct Writer<K> {
     /// The objects of a list in progress: they replace the cache when it
     /// completes, so what was deleted meanwhile is gone from it.
     relisted: Option<Objects>,
-    kind: PhantomData<fn(K)>,
+    /// Which objects are worth keeping (the rest are as good as absent).
+    keep: fn(&K) -> bool,
 }
 
 impl<K: kube::Resource + Serialize> Writer<K> {
     pub fn apply(&mut self, event: &Event<K>) {
         match event {
             Event::Init => self.relisted = Some(Objects::new()),
-            Event::InitApply(object) => {
+            Event::InitApply(object) if (self.keep)(object) => {
                 if let (Some(objects), Some(json)) = (self.relisted.as_mut(), encode(object)) {
                     insert(objects, object, json);
                 }
             }
+            Event::InitApply(_) => {}
             Event::InitDone => {
                 if let Some(objects) = self.relisted.take() {
                     *self.write() = objects;
                 }
                 self.shared.listed.store(true, Ordering::Release);
             }
-            Event::Apply(object) => {
+            Event::Apply(object) if (self.keep)(object) => {
                 if let Some(json) = encode(object) {
                     insert(&mut self.write(), object, json);
                 }
             }
-            Event::Delete(object) => {
+            Event::Apply(object) | Event::Delete(object) => {
                 let namespace = object.namespace().unwrap_or_default();
                 let mut objects = self.write();
                 if let Some(names) = objects.get_mut(&namespace) {
@@ -179,7 +187,8 @@ pub struct Caches {
     pub deployments: Cached<Deployment>,
     pub jobs: Cached<Job>,
     pub claims: Cached<PersistentVolumeClaim>,
-    /// Status and labels of the stores' pods (why a step waits).
+    /// Status and labels of the stores' pods that may say why a step waits
+    /// (a pod running as it should is as good as absent here).
     pub pods: Cached<Pod>,
     /// The RoleBindings that are not ours (tenant access follows them).
     pub role_bindings: Cached<RoleBinding>,
@@ -208,7 +217,7 @@ impl Caches {
         let (deployments, deployments_w) = Cached::new();
         let (jobs, jobs_w) = Cached::new();
         let (claims, claims_w) = Cached::new();
-        let (pods, pods_w) = Cached::new();
+        let (pods, pods_w) = Cached::keeping(pod_worth_a_look);
         let (role_bindings, role_bindings_w) = Cached::new();
         (
             Caches {
@@ -279,6 +288,40 @@ mod tests {
         assert_eq!(caches.jobs.in_namespace("store-a").unwrap().len(), 1);
         // Another kind that never listed (a watch its role forbids) still defers.
         assert!(caches.claims.lookup(Some("store-a"), "content").is_none());
+    }
+
+    #[test]
+    fn only_pods_that_may_explain_a_wait_are_kept() {
+        let pod = |name: &str, status: serde_json::Value| -> Pod {
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": name, "namespace": "store-a"}, "status": status
+            }))
+            .unwrap()
+        };
+        let running = pod("wordpress-1", serde_json::json!({"phase": "Running"}));
+        let unscheduled = pod(
+            "database-0",
+            serde_json::json!({"phase": "Pending", "conditions": [{
+                "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "lastTransitionTime": "2026-01-01T00:00:00Z"
+            }]}),
+        );
+        let (caches, mut writers) = Caches::new();
+        writers.pods.apply(&Event::Init);
+        writers.pods.apply(&Event::InitApply(running.clone()));
+        writers.pods.apply(&Event::InitApply(unscheduled.clone()));
+        writers.pods.apply(&Event::InitDone);
+        let names = |caches: &Caches| -> Vec<String> {
+            let pods = caches.pods.in_namespace("store-a").unwrap();
+            pods.iter().map(|p| p.name_any()).collect()
+        };
+        assert_eq!(names(&caches), ["database-0"]);
+        // Scheduled and running now: it leaves the cache.
+        writers.pods.apply(&Event::Apply(pod(
+            "database-0",
+            serde_json::json!({"phase": "Running"}),
+        )));
+        assert!(names(&caches).is_empty());
     }
 
     #[test]

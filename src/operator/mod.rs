@@ -197,7 +197,7 @@ async fn controller(
         store_watch = store_watch.labels(selector);
     }
     // Stores are cached without field owners or kubectl's copy of the last
-    // applied object: nothing reads them, and they are most of a Store's size.
+    // applied object: nothing reads them, and they are a third of its size.
     let (reader, writer) = reflector::store();
     let trigger = watcher(stores, store_watch)
         .modify(|store| {

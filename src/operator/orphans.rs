@@ -99,6 +99,7 @@ async fn scan(
     reported: &mut BTreeSet<String>,
 ) {
     let mut orphaned = BTreeSet::new();
+    let mut new = Vec::new();
     for candidate in candidates(namespaces, &ctx.all_stores()) {
         let stores: Api<Store> = Api::namespaced(ctx.client.clone(), &candidate.store_namespace);
         let gone = match stores.get_opt(&candidate.store).await {
@@ -113,11 +114,15 @@ async fn scan(
         }
         orphaned.insert(candidate.namespace.clone());
         if reported.insert(candidate.namespace.clone()) {
-            report(ctx, &candidate, namespaces).await;
+            new.push(candidate);
         }
     }
     reported.retain(|namespace| orphaned.contains(namespace));
+    // The gauge first: whoever sees the Event finds it counted.
     ctx.metrics.orphaned_namespaces.set(orphaned.len() as i64);
+    for candidate in new {
+        report(ctx, &candidate, namespaces).await;
+    }
 }
 
 async fn report(

@@ -128,6 +128,19 @@ pub fn termination_message(pods: &[Pod]) -> Option<String> {
 }
 
 /// One line on why a pod does not run, when its status says.
+/// Whether a pod may explain a waiting step, now or once its grace passed:
+/// not scheduled, a container stuck or killed, or a failure's message.
+pub fn pod_worth_a_look(pod: &Pod) -> bool {
+    let unscheduled = pod
+        .status
+        .iter()
+        .flat_map(|s| s.conditions.iter().flatten())
+        .any(|c| c.type_ == "PodScheduled" && c.status == "False");
+    unscheduled
+        || pod_trouble(pod).is_some()
+        || termination_message(std::slice::from_ref(pod)).is_some()
+}
+
 /// How long a pod may stay unschedulable before it counts as trouble.
 const UNSCHEDULABLE_GRACE: k8s_openapi::jiff::SignedDuration =
     k8s_openapi::jiff::SignedDuration::from_secs(10);

@@ -134,6 +134,13 @@ async fn apply(store: &Store, ctx: &Context) -> Result<Action> {
         },
         retry_token: retry,
     });
+    if let Some(wait) = ctx.statuses.held(store, &previous, &next) {
+        // Progress only: it is written with whatever else changed by then.
+        return match error {
+            Some(error) => Err(error),
+            None => Ok(Action::requeue(wait)),
+        };
+    }
     write_status(store, &next, ctx).await?;
     if let Some(error) = error {
         return Err(error);

@@ -4,18 +4,31 @@
 //! start from the status before it, write the same status again, and record
 //! the same phase change twice. So a store's status is the one we wrote
 //! while the cache has not caught up with it.
+//!
+//! It also spaces out progress: while a store provisions, its children
+//! report one change after another (a claim bound, a replica ready, the
+//! setup Job started), each a new status. Such a status is written at most
+//! once per `PROGRESS_SPACING`; a change of phase (Ready, Failed, ...) is
+//! written at once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use kube::ResourceExt;
 
-use crate::api::{Store, StoreStatus};
+use crate::api::{Phase, Store, StoreStatus};
+
+/// The least time between two status writes of a provisioning store whose
+/// phase stays the same.
+pub const PROGRESS_SPACING: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 pub struct Statuses {
     /// By store UID: the resource version our write returned, and what we wrote.
     written: Mutex<HashMap<String, (u64, StoreStatus)>>,
+    /// By store UID, while it provisions: when its status was last written.
+    progress: Mutex<HashMap<String, Instant>>,
 }
 
 fn version(store: &Store) -> Option<u64> {
@@ -43,9 +56,38 @@ impl Statuses {
 
     /// We wrote `status`; the server returned the Store as `stored`.
     pub fn wrote(&self, store: &Store, stored: &Store, status: &StoreStatus) {
-        if let (Some(uid), Some(version)) = (store.uid(), version(stored)) {
+        let Some(uid) = store.uid() else {
+            return;
+        };
+        let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        if status.phase == Some(Phase::Provisioning) {
+            progress.insert(uid.clone(), Instant::now());
+        } else {
+            progress.remove(&uid);
+        }
+        drop(progress);
+        if let Some(version) = version(stored) {
             self.written().insert(uid, (version, status.clone()));
         }
+    }
+
+    /// How long to hold back `next`, progress of a provisioning store whose
+    /// status was written less than `PROGRESS_SPACING` ago; None: write it.
+    pub fn held(
+        &self,
+        store: &Store,
+        previous: &StoreStatus,
+        next: &StoreStatus,
+    ) -> Option<Duration> {
+        let provisioning = Some(Phase::Provisioning);
+        if previous == next || previous.phase != provisioning || next.phase != provisioning {
+            return None;
+        }
+        let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        let since = progress.get(&store.uid()?)?.elapsed();
+        PROGRESS_SPACING
+            .checked_sub(since)
+            .filter(|left| !left.is_zero())
     }
 }
 
@@ -63,6 +105,41 @@ mod tests {
             ..StoreStatus::default()
         });
         store
+    }
+
+    #[test]
+    fn progress_is_spaced_out_but_a_new_phase_is_not() {
+        let statuses = Statuses::default();
+        let provisioning = store("10", Phase::Provisioning);
+        let previous = provisioning.status.clone().unwrap();
+        let mut next = previous.clone();
+        next.url = Some("http://shop.example".into());
+        assert_eq!(
+            statuses.held(&provisioning, &previous, &next),
+            None,
+            "never written yet"
+        );
+        statuses.wrote(&provisioning, &store("11", Phase::Provisioning), &previous);
+        let held = statuses
+            .held(&provisioning, &previous, &next)
+            .expect("written just now");
+        assert!(held <= PROGRESS_SPACING);
+        assert_eq!(
+            statuses.held(&provisioning, &previous, &previous),
+            None,
+            "nothing to write"
+        );
+        let ready = StoreStatus {
+            phase: Some(Phase::Ready),
+            ..next.clone()
+        };
+        assert_eq!(statuses.held(&provisioning, &previous, &ready), None);
+        statuses.wrote(&provisioning, &store("12", Phase::Ready), &ready);
+        let degraded = StoreStatus {
+            phase: Some(Phase::Provisioning),
+            ..ready.clone()
+        };
+        assert_eq!(statuses.held(&provisioning, &ready, &degraded), None);
     }
 
     #[test]

@@ -76,28 +76,37 @@ pub fn children(
             store_of,
         )
         .watches_stream(
-            watch.objects(Some(writers.deployments), without_pod_template!(Deployment)),
+            watch.objects(
+                Some(writers.deployments),
+                without_pod_template!(Deployment),
+                true,
+            ),
             store_of,
         )
         .watches_stream(
             watch.objects(
                 Some(writers.statefulsets),
                 without_pod_template!(StatefulSet),
+                true,
             ),
             store_of,
         )
         .watches_stream(
-            watch.objects(Some(writers.jobs), without_pod_template!(Job)),
+            watch.objects(Some(writers.jobs), without_pod_template!(Job), true),
             store_of,
         )
         .watches_stream(
-            watch.objects(Some(writers.claims), |_: &mut PersistentVolumeClaim| {}),
+            watch.objects(
+                Some(writers.claims),
+                |_: &mut PersistentVolumeClaim| {},
+                true,
+            ),
             store_of,
         )
         .watches_stream(
             // Only a pod in trouble needs its store looked at: the rest
             // shows in its workload's status.
-            watch.objects(Some(writers.pods), slim_pod),
+            watch.objects(Some(writers.pods), slim_pod, false),
             |pod: Pod| pod_trouble(&pod).and_then(|_| store_of(pod)),
         )
         .watches_stream(watch.metadata::<Secret>(Some(writers.secrets)), store_of)
@@ -152,13 +161,16 @@ impl Watch<'_> {
         K: Send + Sync + 'static,
     {
         let api: Api<PartialObjectMeta<K>> = Api::all(self.client.clone());
-        self.stream(api, self.config.clone(), cache, |_| {})
+        self.stream(api, self.config.clone(), cache, |_| {}, true)
     }
 
+    /// Whole objects; `written`: whether the operator writes them (a
+    /// pod it never does: nothing to remember of it).
     fn objects<K>(
         &self,
         cache: Option<Writer<K>>,
         slim: fn(&mut K),
+        written: bool,
     ) -> BoxStream<'static, Result<K, watcher::Error>>
     where
         K: Resource<DynamicType = ()>
@@ -170,7 +182,7 @@ impl Watch<'_> {
     {
         let api: Api<K> = Api::all(self.client.clone());
         let config = self.config.clone().page_size(OBJECT_PAGE);
-        self.stream(api, config, cache, slim)
+        self.stream(api, config, cache, slim, written)
     }
 
     fn stream<K>(
@@ -179,6 +191,7 @@ impl Watch<'_> {
         config: watcher::Config,
         cache: Option<Writer<K>>,
         slim: fn(&mut K),
+        track: bool,
     ) -> BoxStream<'static, Result<K, watcher::Error>>
     where
         K: Resource<DynamicType = ()>
@@ -188,7 +201,7 @@ impl Watch<'_> {
             + std::fmt::Debug,
         K: Send + Sync + 'static,
     {
-        let written = self.written.clone();
+        let written = track.then(|| self.written.clone());
         let kind = K::kind(&()).into_owned();
         let events = watcher(api, config).map_ok(move |mut event| {
             let (object, deleted) = match &mut event {
@@ -196,14 +209,16 @@ impl Watch<'_> {
                 watcher::Event::Delete(o) => (o, true),
                 watcher::Event::Init | watcher::Event::InitDone => return event,
             };
-            let key = written::Key {
-                kind: kind.clone(),
-                namespace: object.namespace().unwrap_or_default(),
-                name: object.name_any(),
-            };
-            let shape = (!deleted).then(|| written::shape(object.meta())).flatten();
-            let version = object.resource_version().unwrap_or_default();
-            written.observed(key, &version, shape);
+            if let Some(written) = &written {
+                let key = written::Key {
+                    kind: kind.clone(),
+                    namespace: object.namespace().unwrap_or_default(),
+                    name: object.name_any(),
+                };
+                let shape = (!deleted).then(|| written::shape(object.meta())).flatten();
+                let version = object.resource_version().unwrap_or_default();
+                written.observed(key, &version, shape);
+            }
             // Steps read a child's name, labels, deletion and our own
             // annotations; never who wrote it or what others annotated.
             let meta = object.meta_mut();

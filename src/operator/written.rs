@@ -27,12 +27,13 @@ pub struct Key {
     pub name: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Entry {
     /// Fingerprint of what we last wrote, while that write is the newest.
     written: Option<u64>,
-    /// The newest version known, from our write or the watch.
-    version: String,
+    /// The newest version known, from our write or the watch (None: not a
+    /// number, so not comparable).
+    version: Option<u64>,
     /// The shape at that version (see `shape`).
     shape: Option<u64>,
 }
@@ -52,77 +53,132 @@ pub fn shape(meta: &ObjectMeta) -> Option<u64> {
     Some(fnv1a(&serde_json::to_vec(&ours).ok()?))
 }
 
+/// A store's children, found by "kind/name": some twenty per store, so a
+/// short list is smaller than a map and as fast.
+type Children = Vec<(Box<str>, Entry)>;
+
+/// By the store namespace a child belongs to (a Namespace: its own name).
 #[derive(Default)]
 pub struct Written {
-    entries: Mutex<HashMap<Key, Entry>>,
+    entries: Mutex<HashMap<String, Children>>,
 }
 
-/// Whether version `a` is older than `b`; None when either is not a number.
-fn older(a: &str, b: &str) -> Option<bool> {
-    Some(a.parse::<u64>().ok()? < b.parse::<u64>().ok()?)
+impl Key {
+    fn bucket(&self) -> &str {
+        if self.namespace.is_empty() {
+            &self.name
+        } else {
+            &self.namespace
+        }
+    }
+
+    fn child(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+}
+
+fn version_number(version: &str) -> Option<u64> {
+    version.parse().ok()
+}
+
+/// Whether version `a` is older than `b`; false when either is unknown.
+fn older(a: Option<u64>, b: Option<u64>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a < b)
 }
 
 impl Written {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Entry>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Children>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, key: &Key) -> Option<Entry> {
+        let child = key.child();
+        let entries = self.entries();
+        let children = entries.get(key.bucket())?;
+        children
+            .iter()
+            .find(|(name, _)| **name == *child)
+            .map(|(_, entry)| *entry)
+    }
+
+    /// Runs `change` on the child's entry (None: not known yet) and keeps
+    /// what it returns.
+    fn update(&self, key: &Key, change: impl FnOnce(Option<Entry>) -> Option<Entry>) {
+        let child = key.child();
+        let mut entries = self.entries();
+        let children = entries.entry(key.bucket().to_string()).or_default();
+        let found = children.iter().position(|(name, _)| **name == *child);
+        match (found, change(found.map(|i| children[i].1))) {
+            (Some(i), Some(entry)) => children[i].1 = entry,
+            (Some(i), None) => {
+                children.swap_remove(i);
+            }
+            (None, Some(entry)) => children.push((child.into_boxed_str(), entry)),
+            (None, None) => {}
+        }
+        if children.is_empty() {
+            entries.remove(key.bucket());
+        }
     }
 
     /// Whether `fingerprint` is what we wrote and nobody wrote since.
     pub fn unchanged(&self, key: &Key, fingerprint: u64) -> bool {
-        self.entries()
-            .get(key)
+        self.get(key)
             .is_some_and(|e| e.written == Some(fingerprint))
     }
 
     /// Our write of `fingerprint` came back as `version` with `shape`.
     pub fn record(&self, key: Key, fingerprint: u64, version: &str, shape: Option<u64>) {
-        let mut entries = self.entries();
-        if let Some(entry) = entries.get_mut(&key)
-            && older(version, &entry.version) == Some(true)
-        {
+        let version = version_number(version);
+        self.update(&key, |entry| match entry {
             // The watch already saw a newer change than our write.
-            entry.written = None;
-            return;
-        }
-        entries.insert(
-            key,
-            Entry {
+            Some(entry) if older(version, entry.version) => Some(Entry {
+                written: None,
+                ..entry
+            }),
+            _ => Some(Entry {
                 written: Some(fingerprint),
-                version: version.to_string(),
+                version,
                 shape,
-            },
-        );
+            }),
+        });
     }
 
     /// The watch saw the child at `version` with `shape` (a change, or its
     /// deletion: `shape` None).
     pub fn observed(&self, key: Key, version: &str, shape: Option<u64>) {
-        let mut entries = self.entries();
-        let entry = entries.entry(key).or_insert_with(|| Entry {
-            written: None,
-            version: version.to_string(),
-            shape,
+        let version = version_number(version);
+        self.update(&key, |entry| {
+            // Gone (or kept without field owners): nothing of ours to keep.
+            shape?;
+            let Some(mut entry) = entry else {
+                return Some(Entry {
+                    written: None,
+                    version,
+                    shape,
+                });
+            };
+            let known = version.is_some() && version == entry.version;
+            if known || older(version, entry.version) {
+                return Some(entry);
+            }
+            entry.version = version;
+            if shape != entry.shape || version.is_none() {
+                entry.written = None;
+                entry.shape = shape;
+            }
+            Some(entry)
         });
-        if entry.version == version || older(version, &entry.version) == Some(true) {
-            return;
-        }
-        entry.version = version.to_string();
-        if shape.is_none() || shape != entry.shape {
-            entry.written = None;
-            entry.shape = shape;
-        }
     }
 
     /// Forgets one child (it is gone).
     pub fn forget(&self, key: &Key) {
-        self.entries().remove(key);
+        self.update(key, |_| None);
     }
 
-    /// Forgets a store's namespace once it is gone.
+    /// Forgets a store's namespace and everything in it once it is gone.
     pub fn forget_namespace(&self, namespace: &str) {
-        self.entries().retain(|k, _| {
-            k.namespace != namespace && !(k.kind == "Namespace" && k.name == namespace)
-        });
+        self.entries().remove(namespace);
     }
 }
 
