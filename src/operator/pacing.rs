@@ -1,7 +1,9 @@
 //! How many stores are reconciled at once. By default the number follows
 //! what the API server sustains, measured on the operator's own requests:
 //! it grows by one while reconciles wait for a slot and requests stay about
-//! as fast as the fastest seen, drops by one when they slow down (the API
+//! as fast as the fastest seen while busy (an idle operator sends only cheap
+//! reads, so it is compared with itself busy), drops by one when they slow
+//! down (the API
 //! server queues them; not below `START`, the pace known to be safe), and
 //! halves when the API server turns requests away (429: its priority and
 //! fairness limits). It stays between `MIN` and `MAX`. `--concurrency N`
@@ -29,8 +31,8 @@ pub const WINDOW: Duration = Duration::from_secs(2);
 const SLOWDOWN: f64 = 2.0;
 /// A window needs this many requests to say anything about latency.
 const MIN_SAMPLES: u32 = 5;
-/// The baseline (the fastest window seen) drifts up by this factor each
-/// window, so a cluster that became slower for good is learnt again.
+/// The baseline (the fastest busy window seen) drifts up by this factor
+/// each window, so a cluster that became slower for good is learnt again.
 const BASELINE_DRIFT: f64 = 1.01;
 
 /// `--concurrency`: `auto` or a fixed number of reconciles at once.
@@ -79,7 +81,8 @@ struct State {
     limit: usize,
     in_flight: usize,
     window: Window,
-    /// Mean request latency of the fastest window, in seconds.
+    /// Mean request latency of the fastest busy window (one in which a
+    /// reconcile waited for a slot), in seconds.
     baseline: Option<f64>,
 }
 
@@ -175,10 +178,12 @@ impl Pacing {
             (Some(mean), Some(baseline)) => mean > SLOWDOWN * baseline,
             _ => false,
         };
-        if let Some(mean) = mean {
-            let drifted = state.baseline.map_or(mean, |b| b * BASELINE_DRIFT);
-            state.baseline = Some(drifted.min(mean));
-        }
+        let drifted = state.baseline.map(|b| b * BASELINE_DRIFT);
+        state.baseline = match (mean, drifted) {
+            (Some(mean), Some(b)) if window.saturated => Some(b.min(mean)),
+            (Some(mean), None) if window.saturated => Some(mean),
+            _ => drifted,
+        };
         let limit = state.limit;
         state.limit = if window.throttled > 0 {
             (limit / 2).max(MIN)
@@ -297,9 +302,12 @@ mod tests {
         assert_eq!(pacing.adjust(), START + 1);
         window(&pacing, 20, Duration::from_millis(12), 0, true);
         assert_eq!(pacing.adjust(), START + 2);
-        // Nobody waited: no reason to grow.
-        window(&pacing, 20, Duration::from_millis(10), 0, false);
+        // Nobody waited: no reason to grow; and an idle operator's quick
+        // reads are no yardstick for its busy ones.
+        window(&pacing, 20, Duration::from_millis(1), 0, false);
         assert_eq!(pacing.adjust(), START + 2);
+        window(&pacing, 20, Duration::from_millis(12), 0, true);
+        assert_eq!(pacing.adjust(), START + 3);
         for _ in 0..100 {
             window(&pacing, 20, Duration::from_millis(10), 0, true);
             pacing.adjust();
