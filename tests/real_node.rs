@@ -437,10 +437,9 @@ async fn stores_are_isolated_from_each_other_the_cluster_and_strangers() {
     ] {
         // kube-router programs a new pod's rules within about a second of
         // seeing it, but once in some ten CI runs the API server's Service
-        // stayed open to a Ready store's pod for over 15 s (its way runs
-        // through the host's INPUT chain, which kube-router rebuilds as a
-        // whole): a way still open after a minute is a leak, and a slow
-        // close is printed so its length is on record.
+        // stayed open to a Ready store's pod for over 15 s (cause not found
+        // yet): a way still open after a minute is a leak, and a slow close
+        // is printed so its length is on record.
         let started = Instant::now();
         let deadline = started + Duration::from_secs(60);
         loop {
