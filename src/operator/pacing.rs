@@ -283,6 +283,14 @@ mod tests {
         pacing.state().window.saturated = saturated;
     }
 
+    /// `count` busy windows of 20 requests each taking `each`.
+    fn busy_windows(pacing: &Pacing, count: usize, each: Duration, throttled: u32) {
+        for _ in 0..count {
+            window(pacing, 20, each, throttled, true);
+            pacing.adjust();
+        }
+    }
+
     #[test]
     fn concurrency_parses_auto_or_a_number() {
         assert_eq!("auto".parse(), Ok(Concurrency::Auto));
@@ -308,27 +316,18 @@ mod tests {
         assert_eq!(pacing.adjust(), START + 2);
         window(&pacing, 20, Duration::from_millis(12), 0, true);
         assert_eq!(pacing.adjust(), START + 3);
-        for _ in 0..100 {
-            window(&pacing, 20, Duration::from_millis(10), 0, true);
-            pacing.adjust();
-        }
+        busy_windows(&pacing, 100, Duration::from_millis(10), 0);
         assert_eq!(pacing.limit(), MAX, "bounded");
     }
 
     #[test]
     fn shrinks_when_requests_slow_down_and_halves_when_turned_away() {
         let pacing = Pacing::new(Concurrency::Auto);
-        for _ in 0..6 {
-            window(&pacing, 20, Duration::from_millis(10), 0, true);
-            pacing.adjust();
-        }
+        busy_windows(&pacing, 6, Duration::from_millis(10), 0);
         assert_eq!(pacing.limit(), START + 6);
         window(&pacing, 20, Duration::from_millis(50), 0, true);
         assert_eq!(pacing.adjust(), START + 5, "queued by the API server");
-        for _ in 0..10 {
-            window(&pacing, 20, Duration::from_millis(50), 0, true);
-            pacing.adjust();
-        }
+        busy_windows(&pacing, 10, Duration::from_millis(50), 0);
         assert_eq!(
             pacing.limit(),
             START,
@@ -336,10 +335,7 @@ mod tests {
         );
         window(&pacing, 20, Duration::from_millis(10), 1, true);
         assert_eq!(pacing.adjust(), START / 2, "throttled");
-        for _ in 0..10 {
-            window(&pacing, 20, Duration::from_millis(10), 5, true);
-            pacing.adjust();
-        }
+        busy_windows(&pacing, 10, Duration::from_millis(10), 5);
         assert_eq!(pacing.limit(), MIN, "bounded below");
     }
 

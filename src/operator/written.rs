@@ -75,6 +75,15 @@ impl Key {
     fn child(&self) -> String {
         format!("{}/{}", self.kind, self.name)
     }
+
+    /// Whether a stored "kind/name" is this child (no allocation: every
+    /// apply asks).
+    fn is(&self, child: &str) -> bool {
+        child
+            .strip_prefix(self.kind.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            == Some(self.name.as_str())
+    }
 }
 
 fn version_number(version: &str) -> Option<u64> {
@@ -92,28 +101,26 @@ impl Written {
     }
 
     fn get(&self, key: &Key) -> Option<Entry> {
-        let child = key.child();
         let entries = self.entries();
         let children = entries.get(key.bucket())?;
         children
             .iter()
-            .find(|(name, _)| **name == *child)
+            .find(|(child, _)| key.is(child))
             .map(|(_, entry)| *entry)
     }
 
     /// Runs `change` on the child's entry (None: not known yet) and keeps
     /// what it returns.
     fn update(&self, key: &Key, change: impl FnOnce(Option<Entry>) -> Option<Entry>) {
-        let child = key.child();
         let mut entries = self.entries();
         let children = entries.entry(key.bucket().to_string()).or_default();
-        let found = children.iter().position(|(name, _)| **name == *child);
+        let found = children.iter().position(|(child, _)| key.is(child));
         match (found, change(found.map(|i| children[i].1))) {
             (Some(i), Some(entry)) => children[i].1 = entry,
             (Some(i), None) => {
                 children.swap_remove(i);
             }
-            (None, Some(entry)) => children.push((child.into_boxed_str(), entry)),
+            (None, Some(entry)) => children.push((key.child().into_boxed_str(), entry)),
             (None, None) => {}
         }
         if children.is_empty() {
@@ -263,6 +270,24 @@ mod tests {
         written.record(key(), 7, "abc", Some(1));
         written.observed(key(), "abd", Some(2));
         assert!(!written.unchanged(&key(), 7));
+    }
+
+    #[test]
+    fn children_whose_kinds_or_names_share_a_prefix_are_kept_apart() {
+        let written = Written::default();
+        let child = |kind: &str, name: &str| Key {
+            kind: kind.into(),
+            namespace: "store-a".into(),
+            name: name.into(),
+        };
+        written.record(child("Role", "tenant"), 1, "100", Some(1));
+        written.record(child("RoleBinding", "tenant"), 2, "101", Some(1));
+        written.record(child("Service", "wordpress-x"), 3, "102", Some(1));
+        assert!(written.unchanged(&child("Role", "tenant"), 1));
+        assert!(written.unchanged(&child("RoleBinding", "tenant"), 2));
+        assert!(!written.unchanged(&child("Service", "wordpress"), 3));
+        written.forget(&child("Role", "tenant"));
+        assert!(written.unchanged(&child("RoleBinding", "tenant"), 2));
     }
 
     #[test]
