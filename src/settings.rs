@@ -158,6 +158,9 @@ pub struct Settings {
     pub woocommerce_source: WooCommerceSource,
     pub plans: Plans,
     pub provisioning_timeout: Duration,
+    /// The label keys of the operator's store selector: each child of a
+    /// store carries the Store's values for them (see `operator::shard`).
+    pub shard_keys: Vec<String>,
 }
 
 impl Settings {
@@ -179,6 +182,7 @@ impl Settings {
             woocommerce_source: WooCommerceSource::Directory,
             plans: Plans::default(),
             provisioning_timeout: Duration::from_secs(600),
+            shard_keys: Vec::new(),
         }
     }
 

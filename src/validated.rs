@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::ResourceExt;
 
 use crate::api::labels::{COMPONENT, MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL};
 use crate::api::validation::{self, Invalid};
@@ -38,6 +39,8 @@ pub struct ValidatedStore<'a> {
     pub plan: &'a PlanSpec,
     pub suspend: bool,
     pub setup: SetupRequest,
+    /// The Store's values for the operator's shard keys (none unsharded).
+    pub shard: BTreeMap<String, String>,
     pub settings: &'a Settings,
 }
 
@@ -101,6 +104,11 @@ impl<'a> ValidatedStore<'a> {
             url,
             plan: settings.plans.get(spec.plan),
             suspend: spec.suspend,
+            shard: settings
+                .shard_keys
+                .iter()
+                .filter_map(|key| Some((key.clone(), store.labels().get(key)?.clone())))
+                .collect(),
             name,
             settings,
         })
@@ -122,8 +130,18 @@ impl<'a> ValidatedStore<'a> {
         format!("{}-tls", self.name)
     }
 
-    /// Labels every object of the store carries; watches select on them.
+    /// Labels every object made for the store carries; watches select on
+    /// them. A sharded operator's include the Store's shard labels.
     pub fn labels(&self, component: Option<&str>) -> BTreeMap<String, String> {
+        let mut labels = self.template_labels(component);
+        labels.extend(self.shard.clone());
+        labels
+    }
+
+    /// Labels of the pods and claims made from templates: never the
+    /// shard's, so moving a store to another shard restarts nothing (and a
+    /// StatefulSet's claim templates cannot change).
+    pub fn template_labels(&self, component: Option<&str>) -> BTreeMap<String, String> {
         let mut labels = BTreeMap::from([
             (MANAGED_BY.to_string(), MANAGER.to_string()),
             (STORE_LABEL.to_string(), self.name.clone()),
@@ -210,5 +228,56 @@ mod tests {
         let mut raw = store("demo", Plan::Small);
         raw.spec.domain = Some("evil..example.com".into());
         assert!(ValidatedStore::new(&raw, &settings).is_err());
+    }
+
+    #[test]
+    fn a_sharded_operator_labels_objects_but_never_pod_or_claim_templates() {
+        use crate::api::labels::SETUP;
+        use crate::engines::woocommerce::{database_statefulset, setup_job, wordpress_deployment};
+        let settings = Settings {
+            shard_keys: vec!["nexus.dev/shard".into(), "zone".into()],
+            ..Settings::for_tests()
+        };
+        let mut raw = store("demo", Plan::Small);
+        raw.metadata.labels = Some(BTreeMap::from([
+            ("nexus.dev/shard".to_string(), "a".to_string()),
+            ("team".to_string(), "blue".to_string()),
+        ]));
+        let sharded = ValidatedStore::new(&raw, &settings).unwrap();
+        // The Store's values for the selector's keys, and only those.
+        let shard = BTreeMap::from([("nexus.dev/shard".to_string(), "a".to_string())]);
+        assert_eq!(sharded.shard, shard);
+        assert_eq!(sharded.labels(None)["nexus.dev/shard"], "a");
+        assert!(!sharded.labels(None).contains_key("team"));
+        let unsharded = store("demo", Plan::Small);
+        let defaults = Settings::for_tests();
+        let plain = ValidatedStore::new(&unsharded, &defaults).unwrap();
+        assert_eq!(
+            plain.labels(Some(SETUP)),
+            plain.template_labels(Some(SETUP))
+        );
+
+        let deployment = wordpress_deployment(&sharded);
+        let statefulset = database_statefulset(&sharded);
+        let job = setup_job(&sharded);
+        let spec = statefulset.spec.as_ref().unwrap();
+        let templates = [
+            &deployment.spec.as_ref().unwrap().template.metadata,
+            &spec.template.metadata,
+            &job.spec.as_ref().unwrap().template.metadata,
+            &Some(
+                spec.volume_claim_templates.as_ref().unwrap()[0]
+                    .metadata
+                    .clone(),
+            ),
+        ];
+        for template in templates {
+            let labels = template.as_ref().unwrap().labels.as_ref().unwrap();
+            assert!(!labels.contains_key("nexus.dev/shard"), "{labels:?}");
+            assert_eq!(labels[STORE_LABEL], "demo");
+        }
+        for meta in [&deployment.metadata, &statefulset.metadata, &job.metadata] {
+            assert_eq!(meta.labels.as_ref().unwrap()["nexus.dev/shard"], "a");
+        }
     }
 }

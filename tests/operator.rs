@@ -11,7 +11,7 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
-    Event, LimitRange, Namespace, PersistentVolumeClaim, ResourceQuota, Secret,
+    Event, LimitRange, Namespace, PersistentVolumeClaim, Pod, ResourceQuota, Secret,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::RoleBinding;
@@ -731,7 +731,8 @@ async fn changed_settings_run_the_setup_again() {
 }
 
 /// Sharding: two operators on disjoint `--store-selector`s (each with its
-/// own Lease) each reconcile their own stores and never the other's.
+/// own Lease) each reconcile their own stores and never the other's; a
+/// store relabelled into the other shard is taken over without a restart.
 #[tokio::test]
 async fn two_shards_on_disjoint_selectors_each_reconcile_only_their_own() {
     let (admin, ns, shard_a) = tenant("op-shards").await;
@@ -776,4 +777,82 @@ async fn two_shards_on_disjoint_selectors_each_reconcile_only_their_own() {
         "shard a took over store b"
     );
     assert!(!operator_a.logs().contains(&store_b));
+
+    // Store b moved to shard a (relabelled): shard a takes it over. Its
+    // objects made before, labelled for shard b and so outside shard a's
+    // watches, are labelled for shard a (the namespace and the secrets
+    // too), and its pods are not restarted: templates carry no shard label.
+    stores
+        .patch(
+            &store_b,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"suspend": false}})),
+        )
+        .await
+        .unwrap();
+    let workload = format!("store-{store_b}");
+    let pods: Api<Pod> = Api::namespaced(admin.clone(), &workload);
+    let uids = |list: kube::core::ObjectList<Pod>| {
+        let mut uids: Vec<String> = list.items.iter().filter_map(|p| p.uid()).collect();
+        uids.sort();
+        uids
+    };
+    let before = uids(pods.list(&ListParams::default()).await.unwrap());
+    assert!(!before.is_empty());
+    let (key, shard) = shard_a.label();
+    stores
+        .patch(
+            &store_b,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {&key: &shard}}})),
+        )
+        .await
+        .unwrap();
+    let in_shard_a =
+        |labels: &std::collections::BTreeMap<String, String>| labels.get(&key) == Some(&shard);
+    let namespaces: Api<Namespace> = Api::all(admin.clone());
+    wait_for(
+        &namespaces,
+        &workload,
+        60,
+        "shard a's label",
+        |n: Option<&Namespace>| n.is_some_and(|n| in_shard_a(n.labels())),
+    )
+    .await;
+    let secrets: Api<Secret> = Api::namespaced(admin.clone(), &workload);
+    for secret in ["wordpress-admin", "database-credentials", "wordpress-salts"] {
+        wait_for(
+            &secrets,
+            secret,
+            60,
+            "shard a's label",
+            |s: Option<&Secret>| s.is_some_and(|s| in_shard_a(s.labels())),
+        )
+        .await;
+    }
+    let deployments: Api<Deployment> = Api::namespaced(admin.clone(), &workload);
+    let wordpress = deployments.get("wordpress").await.unwrap();
+    assert!(in_shard_a(wordpress.labels()));
+    let template = wordpress.spec.unwrap().template.metadata.unwrap();
+    assert!(!template.labels.unwrap().contains_key(&key));
+    // Only shard a's operator is left to write store b's status.
+    wait_for(
+        &stores,
+        &store_b,
+        60,
+        "shard a's reconcile",
+        |s: Option<&Store>| {
+            s.is_some_and(|s| {
+                s.status.as_ref().is_some_and(|status| {
+                    status.phase == Some(Phase::Ready)
+                        && status.observed_generation == s.metadata.generation
+                })
+            })
+        },
+    )
+    .await;
+    assert_eq!(
+        uids(pods.list(&ListParams::default()).await.unwrap()),
+        before
+    );
 }

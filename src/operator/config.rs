@@ -224,6 +224,10 @@ pub fn settings(args: &OperatorArgs) -> Result<Settings, String> {
             .map_err(|e| format!("--woocommerce-source: {e}"))?,
         plans,
         provisioning_timeout: args.provisioning_timeout,
+        shard_keys: match &args.store_selector {
+            Some(selector) => super::shard::selector_keys(selector)?,
+            None => Vec::new(),
+        },
     })
 }
 

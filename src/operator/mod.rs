@@ -14,6 +14,7 @@ pub mod orphans;
 pub mod pacing;
 pub mod readers;
 pub mod reconcile;
+pub mod shard;
 pub mod status;
 pub mod statuses;
 pub mod steps;
@@ -155,7 +156,11 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
                     }
                 }
             };
-            let orphans = orphans::watch(context.clone(), args.orphan_scan_interval);
+            let orphans = orphans::watch(
+                context.clone(),
+                args.store_selector.as_deref(),
+                args.orphan_scan_interval,
+            );
             let retention = async {
                 if args.audit_retention.is_zero() {
                     return futures::future::pending().await;
@@ -222,17 +227,23 @@ async fn controller(
     if let Ok(mut slot) = cache.lock() {
         *slot = Some(controller.store());
     }
-    watches::children(controller, &client, &context.written, writers)
-        .run(reconcile::reconcile, reconcile::error_policy, context)
-        .for_each(|result| {
-            // Reconcile errors are logged by the error policy; a watch that
-            // fails (and retries with backoff) is worth a line too.
-            if let Err(controller::Error::QueueError(e)) = result {
-                warn!(error = %e, "a watch failed; retrying");
-            }
-            futures::future::ready(())
-        })
-        .await;
+    watches::children(
+        controller,
+        &client,
+        args.store_selector.as_deref(),
+        &context.written,
+        writers,
+    )
+    .run(reconcile::reconcile, reconcile::error_policy, context)
+    .for_each(|result| {
+        // Reconcile errors are logged by the error policy; a watch that
+        // fails (and retries with backoff) is worth a line too.
+        if let Err(controller::Error::QueueError(e)) = result {
+            warn!(error = %e, "a watch failed; retrying");
+        }
+        futures::future::ready(())
+    })
+    .await;
     pace.abort();
 }
 

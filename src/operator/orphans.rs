@@ -18,6 +18,7 @@ use kube::{Api, Resource, ResourceExt};
 use tracing::warn;
 
 use super::context::Context;
+use super::shard;
 use crate::api::Store;
 use crate::api::labels::{
     MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, STORE_UID_LABEL,
@@ -61,11 +62,14 @@ pub fn candidates(
     found
 }
 
-/// Looks for orphaned store namespaces every `interval` until dropped.
-pub async fn watch(ctx: Arc<Context>, interval: Duration) {
+/// Looks for orphaned store namespaces every `interval` until dropped; a
+/// shard (`store_selector`) for those of its own stores.
+pub async fn watch(ctx: Arc<Context>, store_selector: Option<&str>, interval: Duration) {
     let api: Api<PartialObjectMeta<Namespace>> = Api::all(ctx.client.clone());
-    let config =
-        watcher::Config::default().labels(&format!("{MANAGED_BY}={MANAGER},{STORE_UID_LABEL}"));
+    let config = watcher::Config::default().labels(&format!(
+        "{},{STORE_UID_LABEL}",
+        shard::children_selector(store_selector)
+    ));
     let (reader, writer) = reflector::store();
     // The watch runs on its own task so it keeps up while a scan waits on
     // the API; the guard stops it when this future is dropped.

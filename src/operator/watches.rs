@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 
 use super::caches::{Writer, Writers};
 use super::readers::pod_trouble;
+use super::shard;
 use super::written::{self, Written};
 use crate::api::Store;
 use crate::api::labels::{
@@ -56,18 +57,28 @@ macro_rules! without_pod_template {
 }
 
 /// Adds every child watch, and the tenant RoleBinding watch, to `controller`.
+/// A shard (`store_selector`) watches its own stores' children only, except
+/// pods and claims: templates make them, without the shard's labels.
 pub fn children(
     controller: Controller<Store>,
     client: &Client,
+    store_selector: Option<&str>,
     written: &Arc<Written>,
     writers: Writers,
 ) -> Controller<Store> {
+    let config = |selector| {
+        watcher::Config::default()
+            .labels(&shard::children_selector(selector))
+            .page_size(LIST_PAGE)
+    };
     let watch = Watch {
         client,
-        config: watcher::Config::default()
-            .labels(&format!("{MANAGED_BY}={MANAGER}"))
-            .page_size(LIST_PAGE),
+        config: config(store_selector),
         written,
+    };
+    let templated = Watch {
+        config: config(None),
+        ..watch
     };
     let stores = controller.store();
     controller
@@ -96,7 +107,7 @@ pub fn children(
             store_of,
         )
         .watches_stream(
-            watch.objects(
+            templated.objects(
                 Some(writers.claims),
                 |_: &mut PersistentVolumeClaim| {},
                 true,
@@ -106,7 +117,7 @@ pub fn children(
         .watches_stream(
             // Only a pod in trouble needs its store looked at: the rest
             // shows in its workload's status.
-            watch.objects(Some(writers.pods), slim_pod, false),
+            templated.objects(Some(writers.pods), slim_pod, false),
             |pod: Pod| pod_trouble(&pod).and_then(|_| store_of(pod)),
         )
         .watches_stream(watch.metadata::<Secret>(Some(writers.secrets)), store_of)

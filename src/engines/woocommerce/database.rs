@@ -41,8 +41,7 @@ fn probe(command: &str, initial_delay: i32) -> Probe {
 
 pub fn database_statefulset(ctx: &ValidatedStore) -> StatefulSet {
     let replicas = if ctx.suspend { 0 } else { 1 };
-    let mut labels = ctx.labels(Some(DATABASE));
-    labels.extend(ctx.selector(DATABASE));
+    let labels = ctx.template_labels(Some(DATABASE));
     StatefulSet {
         metadata: meta(ctx),
         spec: Some(StatefulSetSpec {
@@ -95,7 +94,7 @@ pub fn database_statefulset(ctx: &ValidatedStore) -> StatefulSet {
             volume_claim_templates: Some(vec![PersistentVolumeClaim {
                 metadata: ObjectMeta {
                     name: Some("data".into()),
-                    labels: Some(ctx.labels(Some(DATABASE))),
+                    labels: Some(ctx.template_labels(Some(DATABASE))),
                     ..ObjectMeta::default()
                 },
                 spec: Some(claim_spec(ctx, &ctx.plan.database_volume)),

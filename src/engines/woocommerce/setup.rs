@@ -57,8 +57,7 @@ pub fn setup_job(ctx: &ValidatedStore) -> Job {
         secret_env("ADMIN_USER", ADMIN_SECRET, "username"),
         secret_env("ADMIN_PASSWORD", ADMIN_SECRET, "password"),
     ]);
-    let mut labels = ctx.labels(Some(SETUP));
-    labels.extend(ctx.selector(SETUP));
+    let labels = ctx.template_labels(Some(SETUP));
     Job {
         metadata: ObjectMeta {
             name: Some(SETUP.into()),

@@ -102,8 +102,7 @@ pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
             .iter()
             .map(|key| secret_env(key, SALTS_SECRET, key)),
     );
-    let mut labels = ctx.labels(Some(WORDPRESS));
-    labels.extend(ctx.selector(WORDPRESS));
+    let labels = ctx.template_labels(Some(WORDPRESS));
     let mut security = pod_security(WWW_DATA_UID);
     // Apache keeps its port 80 without root or NET_BIND_SERVICE: the pod's
     // own network namespace lets unprivileged users bind from 80 up.

@@ -30,76 +30,79 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
             .map_err(Error::api(action("read")))?
             .map(|n| n.metadata),
     };
-    match existing {
-        Some(existing) => {
-            let owner = existing
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(STORE_UID_LABEL));
-            if owner != Some(&store.uid) {
-                return Ok((conflict(store, owner.is_some()), None));
-            }
-            if existing.deletion_timestamp.is_some() {
-                return Ok((
-                    StepState::waiting(
-                        "Terminating",
-                        format!("namespace {} is still being deleted", store.namespace),
-                    ),
-                    None,
-                ));
-            }
-            // Ours: keep its labels (Pod Security level included) as we want
-            // them (written only when not as last written).
-            let key = Key {
-                kind: "Namespace".into(),
-                namespace: String::new(),
-                name: store.namespace.clone(),
-            };
-            apply_recorded(run.ctx, &namespaces, key, &desired, action("apply")).await?;
-        }
+    let key = Key {
+        kind: "Namespace".into(),
+        namespace: String::new(),
+        name: store.namespace.clone(),
+    };
+    let existing = match existing {
+        Some(existing) => existing,
         None => match namespaces.create(&create_params(), &desired).await {
             Ok(created) => {
                 // Recorded as written, so the next reconcile does not apply it again.
-                let key = Key {
-                    kind: "Namespace".into(),
-                    namespace: String::new(),
-                    name: store.namespace.clone(),
-                };
                 run.ctx.written.record(
                     key,
                     fingerprint(&desired),
                     &created.resource_version().unwrap_or_default(),
                     shape(&created.metadata),
                 );
+                return Ok(created_here(store));
             }
-            // It exists: somebody else's, or ours not yet in the cache.
+            // It exists: somebody else's, ours not yet in the cache, or ours
+            // without the labels this operator's watch selects on (made
+            // before the store moved to this shard): applied below, it is.
             Err(kube::Error::Api(status)) if status.code == 409 => {
-                let found = namespaces
+                match namespaces
                     .get_opt(&store.namespace)
                     .await
-                    .map_err(Error::api(action("read")))?;
-                let owner = found.as_ref().and_then(|n| n.labels().get(STORE_UID_LABEL));
-                if owner != Some(&store.uid) {
-                    return Ok((conflict(store, owner.is_some()), None));
+                    .map_err(Error::api(action("read")))?
+                {
+                    Some(found) => found.metadata,
+                    None => {
+                        return Ok((
+                            StepState::waiting(
+                                "Creating",
+                                "the namespace was there a moment ago and is gone; creating it again",
+                            ),
+                            None,
+                        ));
+                    }
                 }
-                return Ok((
-                    StepState::waiting(
-                        "Creating",
-                        "the namespace exists; waiting for the watch to report it",
-                    ),
-                    None,
-                ));
             }
             Err(e) => return Err(Error::api(action("create"))(e)),
         },
+    };
+    let owner = existing
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(STORE_UID_LABEL));
+    if owner != Some(&store.uid) {
+        return Ok((conflict(store, owner.is_some()), None));
     }
-    Ok((
+    if existing.deletion_timestamp.is_some() {
+        return Ok((
+            StepState::waiting(
+                "Terminating",
+                format!("namespace {} is still being deleted", store.namespace),
+            ),
+            None,
+        ));
+    }
+    // Ours: keep its labels (Pod Security level included) as we want them
+    // (written only when not as last written).
+    apply_recorded(run.ctx, &namespaces, key, &desired, action("apply")).await?;
+    Ok(created_here(store))
+}
+
+/// The step's outcome once the namespace is this store's.
+fn created_here(store: &ValidatedStore<'_>) -> (StepState, Option<Owned>) {
+    (
         StepState::done(
             "Created",
             format!("namespace {} belongs to this store", store.namespace),
         ),
         Some(Owned::checked(&store.namespace)),
-    ))
+    )
 }
 
 /// Created as the field manager that applies it later, so the fields it

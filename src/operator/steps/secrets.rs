@@ -2,15 +2,17 @@
 //! existed and is gone fails the store (the database keeps the old password).
 
 use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 use kube::api::ListParams;
 
 use super::{Run, Step};
 use crate::api::labels::{ADMIN_SECRET, DATABASE};
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, create_once, read};
+use crate::operator::apply::{self, Owned, create_once, read};
 use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
+use crate::validated::ValidatedStore;
 
 pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
@@ -57,6 +59,19 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         .filter(|name| !present.iter().any(|p| p == name))
         .collect();
     if missing.is_empty() {
+        // Ones the listed cache lacks (restored without our labels, or made
+        // before the store moved to this shard) are labelled as ours: in the
+        // cache from now on, a resync lists nothing.
+        let uncached = |name: &&str| {
+            run.ctx
+                .caches
+                .secrets
+                .lookup(Some(owned.namespace()), name)
+                .is_some_and(|s| s.is_none())
+        };
+        for name in names.into_iter().filter(uncached) {
+            apply::ensure(run.ctx, owned, &labelled(store, owned, name)).await?;
+        }
         return Ok(exist());
     }
     Ok(StepState::failed(
@@ -68,4 +83,17 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
             store.name
         ),
     ))
+}
+
+/// Only the labels of a Secret, applied: its data stays as it is.
+fn labelled(store: &ValidatedStore<'_>, owned: &Owned, name: &str) -> Secret {
+    Secret {
+        metadata: ObjectMeta {
+            name: Some(name.into()),
+            namespace: Some(owned.namespace().into()),
+            labels: Some(store.labels(None)),
+            ..ObjectMeta::default()
+        },
+        ..Secret::default()
+    }
 }

@@ -125,9 +125,13 @@ impl Config {
             policy: args.policy.clone(),
             audit_sink_token,
             installed: args.webhook_installed,
+            // Configurations the chart installed select stores as the chart
+            // says (a sharded release: every store, whatever this shard's
+            // selector); only those the operator writes whole follow it.
             object_selector: args
                 .store_selector
                 .as_deref()
+                .filter(|_| !args.webhook_installed)
                 .map(object_selector)
                 .transpose()?,
         }))
