@@ -144,6 +144,118 @@ fn wrong_values_are_refused_saying_which_and_why() {
     }
 }
 
+/// `operator.shards`: one operator Deployment per shard, each with its own
+/// store selector, Lease and pod selector; one Service and one webhook for
+/// every store; shards that would overlap by name or mix with
+/// `operator.storeSelector` are refused.
+#[test]
+fn the_chart_runs_one_operator_per_shard() {
+    let chart = chart();
+    let dir = tempfile::tempdir().unwrap();
+    let shards = values_file(
+        &dir,
+        "shards.yaml",
+        "operator:\n  shards:\n  - {name: a, storeSelector: nexus.dev/shard=a}\n  - {name: b, storeSelector: \"nexus.dev/shard in (b,c)\"}\n",
+    );
+    let rendered = helm_ok(&[
+        "template",
+        "nexus",
+        &chart,
+        "-n",
+        "nexus-system",
+        "-f",
+        &shards,
+    ]);
+    let objects: Vec<Value> = rendered
+        .split("\n---")
+        .filter_map(|doc| serde_yaml::from_str::<Value>(doc).ok())
+        .filter(|o| o.is_object())
+        .collect();
+    let of_kind =
+        |kind: &str| -> Vec<&Value> { objects.iter().filter(|o| o["kind"] == kind).collect() };
+    let deployments = of_kind("Deployment");
+    assert_eq!(deployments.len(), 2);
+    for (deployment, (shard, selector)) in deployments.iter().zip([
+        ("a", "nexus.dev/shard=a"),
+        ("b", "nexus.dev/shard in (b,c)"),
+    ]) {
+        let name = format!("nexus-operator-{shard}");
+        assert_eq!(deployment["metadata"]["name"], name.as_str());
+        let env = &deployment["spec"]["template"]["spec"]["containers"][0]["env"];
+        let var = |key: &str| {
+            env.as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["name"] == key)
+                .map(|v| v["value"].clone())
+        };
+        assert_eq!(var("NEXUS_STORE_SELECTOR"), Some(Value::from(selector)));
+        assert_eq!(var("NEXUS_LEASE_NAME"), Some(Value::from(name.as_str())));
+        assert!(
+            var("NEXUS_WEBHOOK_ADDRESS").is_some(),
+            "every shard answers admission"
+        );
+        let pods = &deployment["spec"]["selector"]["matchLabels"];
+        assert_eq!(pods["nexus.dev/operator-shard"], shard);
+        assert_eq!(
+            deployment["spec"]["template"]["metadata"]["labels"]["nexus.dev/operator-shard"],
+            shard
+        );
+    }
+    let budgets = of_kind("PodDisruptionBudget");
+    assert_eq!(budgets.len(), 2);
+    assert_eq!(
+        budgets[1]["spec"]["selector"]["matchLabels"]["nexus.dev/operator-shard"],
+        "b"
+    );
+    // The Service (admission, metrics) reaches every shard's pods.
+    let services = of_kind("Service");
+    assert_eq!(services.len(), 1);
+    assert!(
+        services[0]["spec"]["selector"]
+            .get("nexus.dev/operator-shard")
+            .is_none()
+    );
+    for kind in [
+        "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration",
+    ] {
+        for hook in of_kind(kind)[0]["webhooks"].as_array().unwrap() {
+            assert!(hook.get("objectSelector").is_none(), "{kind}: {hook}");
+        }
+    }
+
+    for (set, expected) in [
+        (
+            "operator.storeSelector=nexus.dev/shard=a",
+            "leave operator.storeSelector empty",
+        ),
+        (
+            "operator.shards[1].name=a,operator.shards[1].storeSelector=x=y",
+            "the name \"a\" is used twice",
+        ),
+    ] {
+        let out = helm(&["template", "nexus", &chart, "-f", &shards, "--set", set]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(expected),
+            "{set}: {stderr}"
+        );
+    }
+    let out = helm(&[
+        "template",
+        "nexus",
+        &chart,
+        "--set",
+        "operator.shards[0].name=Shard_A,operator.shards[0].storeSelector=x=y",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("/operator/shards/0/name"),
+        "{stderr}"
+    );
+}
+
 /// The chart's webhook configurations are the ones the operator applies
 /// without the chart (same webhooks, rules, paths, policies).
 #[test]

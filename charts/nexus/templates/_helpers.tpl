@@ -22,6 +22,24 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: operator
 {{- end }}
 
+{{/* One operator Deployment (shard "": the only one) and what selects its
+pods: an unsharded release keeps the names and selector it always had. */}}
+{{- define "nexus.shardName" -}}
+{{ include "nexus.name" .root }}{{ if .shard }}-{{ .shard }}{{ end }}
+{{- end }}
+{{- define "nexus.shardLabels" -}}
+app.kubernetes.io/component: operator
+{{- if . }}
+nexus.dev/operator-shard: {{ . }}
+{{- end }}
+{{- end }}
+{{- define "nexus.shardSelector" -}}
+{{ include "nexus.selector" .root }}
+{{- if .shard }}
+nexus.dev/operator-shard: {{ .shard }}
+{{- end }}
+{{- end }}
+
 {{/* The operator's username as the API server knows it. */}}
 {{- define "nexus.operatorUser" -}}system:serviceaccount:{{ .Release.Namespace }}:{{ include "nexus.serviceAccount" . }}{{- end }}
 
