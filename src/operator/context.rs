@@ -15,6 +15,20 @@ use crate::settings::Settings;
 /// The controller's watch cache of Stores, shared once the controller runs.
 pub type StoreCache = Arc<Mutex<Option<Cache<Store>>>>;
 
+/// Returns once the controller shares its Store cache and it has listed:
+/// before then, every store would look gone.
+pub async fn stores_listed(cache: &StoreCache) {
+    loop {
+        let shared = cache.lock().ok().and_then(|c| c.clone());
+        if let Some(stores) = shared
+            && stores.wait_until_ready().await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 pub struct Context {
     pub client: Client,
     pub settings: Settings,
@@ -71,6 +85,28 @@ pub fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn store_scans_wait_for_the_controllers_cache_to_list() {
+        use kube::runtime::watcher::Event;
+        let cache: StoreCache = Arc::default();
+        let waiting = tokio::spawn({
+            let cache = cache.clone();
+            async move { stores_listed(&cache).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "no cache shared yet");
+        let (reader, mut writer) = kube::runtime::reflector::store::<Store>();
+        *cache.lock().unwrap() = Some(reader);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "the cache has not listed");
+        writer.apply_watcher_event(&Event::Init);
+        writer.apply_watcher_event(&Event::InitDone);
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("listed")
+            .unwrap();
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

@@ -81,6 +81,10 @@ pub async fn watch(ctx: Arc<Context>, store_selector: Option<&str>, interval: Du
     if reader.wait_until_ready().await.is_err() {
         return;
     }
+    // A scan against a Store cache still listing would take every store
+    // for gone and ask the API server about each (a new leader's first
+    // scan over 1,000 stores: 1,000 GETs).
+    super::context::stores_listed(&ctx.stores).await;
     let mut reported = BTreeSet::new();
     let mut tick = tokio::time::interval(interval);
     while !driver.0.is_finished() {
