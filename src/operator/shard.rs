@@ -8,6 +8,10 @@
 //! restart the pods, and a StatefulSet's claim templates cannot change), so
 //! their watches are not sharded.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+
 use crate::api::labels::{
     COMPONENT, MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, STORE_UID_LABEL,
 };
@@ -23,31 +27,62 @@ const SET_BY_NEXUS: [&str; 5] = [
 ];
 const SET_BY_NEXUS_PREFIX: &str = "pod-security.kubernetes.io/";
 
-/// The label keys a `--store-selector` reads, in the order written; an
-/// error that says which term is wrong and why.
-pub fn selector_keys(selector: &str) -> Result<Vec<String>, String> {
-    let mut keys = Vec::new();
+/// A `--store-selector` as a LabelSelector (what an objectSelector holds):
+/// `k=v` and `k==v` as labels; `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`
+/// and `!k` as expressions. An error says which term is wrong.
+pub fn parse(selector: &str) -> Result<LabelSelector, String> {
+    let mut labels = BTreeMap::new();
+    let mut expressions = Vec::new();
     for term in terms(selector)? {
-        let key = term_key(term).ok_or_else(|| {
+        let requirement = requirement(term).ok_or_else(|| {
             format!(
                 "--store-selector {selector:?}: cannot read the term {term:?}; use key=value, key!=value, key, !key, key in (a,b) or key notin (a,b)"
             )
         })?;
-        if SET_BY_NEXUS.contains(&key) || key.starts_with(SET_BY_NEXUS_PREFIX) {
-            return Err(format!(
-                "--store-selector {selector:?}: Nexus sets the label {key} on a store's objects itself; select stores by a label of your own, such as nexus.dev/shard"
-            ));
+        match requirement {
+            Requirement::Equals(key, value) if !labels.contains_key(&key) => {
+                labels.insert(key, value);
+            }
+            Requirement::Equals(key, value) => expressions.push(expression(key, "In", vec![value])),
+            Requirement::Expression(e) => expressions.push(e),
         }
-        if !keys.iter().any(|k| k == key) {
-            keys.push(key.to_string());
-        }
+    }
+    Ok(LabelSelector {
+        match_labels: (!labels.is_empty()).then_some(labels),
+        match_expressions: (!expressions.is_empty()).then_some(expressions),
+    })
+}
+
+/// The label keys a `--store-selector` reads (sorted); refused when it
+/// reads none, or one Nexus sets on a store's objects itself.
+pub fn selector_keys(selector: &str) -> Result<Vec<String>, String> {
+    let parsed = parse(selector)?;
+    let keys: BTreeSet<String> = parsed
+        .match_labels
+        .into_iter()
+        .flat_map(BTreeMap::into_keys)
+        .chain(
+            parsed
+                .match_expressions
+                .into_iter()
+                .flatten()
+                .map(|e| e.key),
+        )
+        .collect();
+    if let Some(key) = keys
+        .iter()
+        .find(|k| SET_BY_NEXUS.contains(&k.as_str()) || k.starts_with(SET_BY_NEXUS_PREFIX))
+    {
+        return Err(format!(
+            "--store-selector {selector:?}: Nexus sets the label {key} on a store's objects itself; select stores by a label of your own, such as nexus.dev/shard"
+        ));
     }
     if keys.is_empty() {
         return Err(format!(
             "--store-selector {selector:?} selects on no label; leave it out to reconcile every store"
         ));
     }
-    Ok(keys)
+    Ok(keys.into_iter().collect())
 }
 
 /// The selector of a shard's child watches: Nexus's children of the stores
@@ -90,28 +125,59 @@ fn terms(selector: &str) -> Result<Vec<&str>, String> {
     Ok(terms.into_iter().filter(|t| !t.is_empty()).collect())
 }
 
-/// The key of one term, None when the term is not one the API server reads.
-fn term_key(term: &str) -> Option<&str> {
-    let key = if let Some(rest) = term.strip_prefix('!') {
-        rest.trim()
-    } else if let Some((key, _)) = term.split_once("!=") {
-        key.trim()
-    } else if let Some((key, _)) = term.split_once('=') {
-        key.trim()
-    } else if let Some((key, rest)) = term.split_once(char::is_whitespace) {
-        let rest = rest.trim_start();
-        let set = rest
-            .strip_prefix("notin")
-            .or_else(|| rest.strip_prefix("in"))?
-            .trim_start();
-        if !(set.starts_with('(') && set.ends_with(')')) {
-            return None;
-        }
-        key
-    } else {
-        term
+enum Requirement {
+    Equals(String, String),
+    Expression(LabelSelectorRequirement),
+}
+
+fn expression(key: String, operator: &str, values: Vec<String>) -> LabelSelectorRequirement {
+    LabelSelectorRequirement {
+        key,
+        operator: operator.into(),
+        values: (!values.is_empty()).then_some(values),
+    }
+}
+
+/// One term, None when it is not one the API server reads.
+fn requirement(term: &str) -> Option<Requirement> {
+    let key = |key: &str| is_label_key(key.trim()).then(|| key.trim().to_string());
+    let value = |value: &str| is_label_value(value.trim()).then(|| value.trim().to_string());
+    if let Some(rest) = term.strip_prefix('!') {
+        return Some(Requirement::Expression(expression(
+            key(rest)?,
+            "DoesNotExist",
+            vec![],
+        )));
+    }
+    if let Some((k, v)) = term.split_once("!=") {
+        return Some(Requirement::Expression(expression(
+            key(k)?,
+            "NotIn",
+            vec![value(v)?],
+        )));
+    }
+    if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+        return Some(Requirement::Equals(key(k)?, value(v)?));
+    }
+    let Some((k, rest)) = term.split_once(char::is_whitespace) else {
+        return Some(Requirement::Expression(expression(
+            key(term)?,
+            "Exists",
+            vec![],
+        )));
     };
-    is_label_key(key).then_some(key)
+    let rest = rest.trim_start();
+    let (operator, set) = match rest.strip_prefix("notin") {
+        Some(set) => ("NotIn", set),
+        None => ("In", rest.strip_prefix("in")?),
+    };
+    let values = set.trim().strip_prefix('(')?.strip_suffix(')')?;
+    let values = values.split(',').map(value).collect::<Option<Vec<_>>>()?;
+    Some(Requirement::Expression(expression(
+        key(k)?,
+        operator,
+        values,
+    )))
 }
 
 /// An optional DNS prefix and a name of [A-Za-z0-9-_.], as label keys are.
@@ -125,29 +191,48 @@ fn is_label_key(key: &str) -> bool {
         && name.bytes().all(allowed)
 }
 
+/// At most 63 of [A-Za-z0-9-_.] (empty too), as label values are.
+fn is_label_value(value: &str) -> bool {
+    value.len() <= 63
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_form_of_term_names_its_key() {
-        let keys = selector_keys(
+    fn every_form_of_term_becomes_what_the_api_server_reads() {
+        let parsed = parse(
             "nexus.dev/shard=a, tier==gold,canary!=yes,team,!legacy,zone in (x, y),ring notin (0)",
         )
         .unwrap();
+        let labels = parsed.match_labels.unwrap();
+        assert_eq!(labels["nexus.dev/shard"], "a");
+        assert_eq!(labels["tier"], "gold");
+        let expressions: Vec<_> = parsed
+            .match_expressions
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.key, e.operator, e.values.unwrap_or_default()))
+            .collect();
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            keys,
+            expressions,
             [
-                "nexus.dev/shard",
-                "tier",
-                "canary",
-                "team",
-                "legacy",
-                "zone",
-                "ring"
+                ("canary".into(), "NotIn".into(), owned(&["yes"])),
+                ("team".into(), "Exists".into(), vec![]),
+                ("legacy".into(), "DoesNotExist".into(), vec![]),
+                ("zone".into(), "In".into(), owned(&["x", "y"])),
+                ("ring".into(), "NotIn".into(), owned(&["0"])),
             ]
         );
-        assert_eq!(selector_keys("a=1,a!=2").unwrap(), ["a"]);
+        assert_eq!(
+            selector_keys("zone in (x),nexus.dev/shard=a,zone!=y").unwrap(),
+            ["nexus.dev/shard", "zone"]
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ use crate::admission;
 use crate::api::Store;
 use crate::api::policy::StorePolicy;
 use crate::audit;
-pub use register::{ClientConfig, VALIDATING_WEBHOOK, object_selector};
+pub use register::{ClientConfig, VALIDATING_WEBHOOK};
 
 /// The mutating and validating configurations the operator applies (the
 /// chart renders the same; a test compares them).
@@ -132,7 +132,7 @@ impl Config {
                 .store_selector
                 .as_deref()
                 .filter(|_| !args.webhook_installed)
-                .map(object_selector)
+                .map(crate::operator::shard::parse)
                 .transpose()?,
         }))
     }

@@ -12,9 +12,7 @@ use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhook, MutatingWebhookConfiguration, RuleWithOperations, ServiceReference,
     ValidatingWebhook, ValidatingWebhookConfiguration, WebhookClientConfig,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
-    LabelSelector, LabelSelectorRequirement, ObjectMeta,
-};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, Client, Resource};
 use serde::Serialize;
@@ -100,33 +98,6 @@ impl ClientConfig {
             },
         }
     }
-}
-
-/// A `--store-selector` as an objectSelector: `key=value` and `key` terms.
-pub fn object_selector(selector: &str) -> Result<LabelSelector, String> {
-    let mut labels = BTreeMap::new();
-    let mut exists = Vec::new();
-    for term in selector.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        match term.split_once('=') {
-            Some((key, value)) if !key.ends_with('!') && !value.starts_with('=') => {
-                labels.insert(key.trim().to_string(), value.trim().to_string());
-            }
-            None if !term.contains([' ', '!', '(']) => exists.push(LabelSelectorRequirement {
-                key: term.to_string(),
-                operator: "Exists".into(),
-                values: None,
-            }),
-            _ => {
-                return Err(format!(
-                    "--store-selector {selector:?}: with the webhook, use key=value and key terms only"
-                ));
-            }
-        }
-    }
-    Ok(LabelSelector {
-        match_labels: (!labels.is_empty()).then_some(labels),
-        match_expressions: (!exists.is_empty()).then_some(exists),
-    })
 }
 
 /// Store requests with these operations.
@@ -332,16 +303,6 @@ mod tests {
             (Some(443), Some("/validate"))
         );
         assert!(ClientConfig::service("nexus-operator").is_err());
-    }
-
-    #[test]
-    fn a_store_selector_becomes_the_object_selector() {
-        let selector = object_selector("nexus-tests/scope=t1,shard").unwrap();
-        assert_eq!(selector.match_labels.unwrap()["nexus-tests/scope"], "t1");
-        assert_eq!(selector.match_expressions.unwrap()[0].operator, "Exists");
-        for unsupported in ["tier!=gold", "tier in (a,b)", "tier==x"] {
-            assert!(object_selector(unsupported).is_err(), "{unsupported}");
-        }
     }
 
     #[test]
