@@ -43,6 +43,19 @@ fn chart() -> String {
     repo_root().join("charts/nexus").display().to_string()
 }
 
+/// The chart rendered as release `nexus` in `nexus-system` with `values`.
+fn render(values: &str) -> String {
+    helm_ok(&[
+        "template",
+        "nexus",
+        &chart(),
+        "-n",
+        "nexus-system",
+        "-f",
+        values,
+    ])
+}
+
 fn values_file(dir: &tempfile::TempDir, name: &str, yaml: &str) -> String {
     let path = dir.path().join(name);
     std::fs::write(&path, yaml).unwrap();
@@ -83,15 +96,7 @@ fn the_chart_lints_for_both_worlds_and_renders_what_install_prints() {
 
     // Production renders cert-manager's certificates and the ServiceMonitor,
     // three replicas; local renders no PDB for its one replica.
-    let prod = helm_ok(&[
-        "template",
-        "nexus",
-        &chart,
-        "-n",
-        "nexus-system",
-        "-f",
-        &format!("{chart}/values-prod.yaml"),
-    ]);
+    let prod = render(&format!("{chart}/values-prod.yaml"));
     for expected in [
         "kind: Certificate",
         "kind: ServiceMonitor",
@@ -101,15 +106,7 @@ fn the_chart_lints_for_both_worlds_and_renders_what_install_prints() {
     ] {
         assert!(prod.contains(expected), "values-prod.yaml: no {expected}");
     }
-    let local = helm_ok(&[
-        "template",
-        "nexus",
-        &chart,
-        "-n",
-        "nexus-system",
-        "-f",
-        &format!("{chart}/values-local.yaml"),
-    ]);
+    let local = render(&format!("{chart}/values-local.yaml"));
     assert!(!local.contains("kind: PodDisruptionBudget"));
     assert!(local.contains("value: \"local-path\""));
 }
@@ -157,15 +154,7 @@ fn the_chart_runs_one_operator_per_shard() {
         "shards.yaml",
         "operator:\n  shards:\n  - {name: a, storeSelector: nexus.dev/shard=a}\n  - {name: b, storeSelector: \"nexus.dev/shard in (b,c)\"}\n",
     );
-    let rendered = helm_ok(&[
-        "template",
-        "nexus",
-        &chart,
-        "-n",
-        "nexus-system",
-        "-f",
-        &shards,
-    ]);
+    let rendered = render(&shards);
     let objects: Vec<Value> = rendered
         .split("\n---")
         .filter_map(|doc| serde_yaml::from_str::<Value>(doc).ok())

@@ -127,7 +127,6 @@ pub fn termination_message(pods: &[Pod]) -> Option<String> {
         .map(|(_, message)| message.chars().take(1000).collect())
 }
 
-/// One line on why a pod does not run, when its status says.
 /// Whether a pod may explain a waiting step, now or once its grace passed:
 /// not scheduled, a container stuck or killed, or a failure's message.
 pub fn pod_worth_a_look(pod: &Pod) -> bool {
@@ -145,6 +144,7 @@ pub fn pod_worth_a_look(pod: &Pod) -> bool {
 const UNSCHEDULABLE_GRACE: k8s_openapi::jiff::SignedDuration =
     k8s_openapi::jiff::SignedDuration::from_secs(10);
 
+/// One line on why a pod does not run, when its status says.
 pub fn pod_trouble(pod: &Pod) -> Option<String> {
     let name = pod.metadata.name.as_deref().unwrap_or_default();
     let status = pod.status.as_ref()?;

@@ -19,13 +19,15 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let client = run.client();
     let names = [wc::DATABASE_SECRET, ADMIN_SECRET, wc::SALTS_SECRET];
     let exist = || StepState::done("Created", "database, admin and salt secrets exist");
-    let cached = |name: &str| {
+    // Whether the cache holds the Secret; None while it has not listed.
+    let in_cache = |name: &str| {
         run.ctx
             .caches
             .secrets
             .lookup(Some(owned.namespace()), name)
-            .is_some_and(|s| s.is_some())
+            .map(|s| s.is_some())
     };
+    let cached = |name: &str| in_cache(name) == Some(true);
     if names.iter().all(|name| cached(name)) {
         return Ok(exist());
     }
@@ -62,14 +64,10 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         // Ones the listed cache lacks (restored without our labels, or made
         // before the store moved to this shard) are labelled as ours: in the
         // cache from now on, a resync lists nothing.
-        let uncached = |name: &&str| {
-            run.ctx
-                .caches
-                .secrets
-                .lookup(Some(owned.namespace()), name)
-                .is_some_and(|s| s.is_none())
-        };
-        for name in names.into_iter().filter(uncached) {
+        for name in names
+            .into_iter()
+            .filter(|name| in_cache(name) == Some(false))
+        {
             apply::ensure(run.ctx, owned, &labelled(store, owned, name)).await?;
         }
         return Ok(exist());
