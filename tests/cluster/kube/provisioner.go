@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -57,7 +58,9 @@ func runProvisioner(args []string) int {
 	defer stop()
 
 	p := &provisioner{client: client, dataDir: *dataDir, localNode: *localNode}
-	factory := informers.NewSharedInformerFactory(client, 0)
+	// A resync hands every pending claim back now and then: one whose
+	// volume could not be made the first time is not left Pending for good.
+	factory := informers.NewSharedInformerFactory(client, 10*time.Second)
 	claims := factory.Core().V1().PersistentVolumeClaims().Informer()
 	volumes := factory.Core().V1().PersistentVolumes().Informer()
 	_, _ = claims.AddEventHandler(cache.ResourceEventHandlerFuncs{
