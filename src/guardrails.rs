@@ -146,12 +146,20 @@ fn namespace_peer(namespace: &str, pods: Option<BTreeMap<String, String>>) -> Ne
 
 /// Deny everything in and out, then allow exactly what a store needs inside
 /// itself and towards the internet. The public's way in is `route_policies`.
-pub fn network_policies(ctx: &ValidatedStore) -> Vec<NetworkPolicy> {
+/// `unreachable` are CIDRs found in the cluster (the API server's endpoints,
+/// the nodes' addresses) that the internet rule leaves out beside the
+/// configured ranges.
+pub fn network_policies(ctx: &ValidatedStore, unreachable: &[String]) -> Vec<NetworkPolicy> {
     let wordpress = ctx.selector(WORDPRESS);
     let database = ctx.selector(DATABASE);
     let setup = ctx.selector(SETUP);
     let dns_ports = vec![port("UDP", 53), port("TCP", 53)];
-    let internet_except = ctx.settings.egress_except();
+    let mut internet_except = ctx.settings.egress_except();
+    for cidr in unreachable {
+        if !internet_except.contains(cidr) {
+            internet_except.push(cidr.clone());
+        }
+    }
     vec![
         policy(
             ctx,
@@ -204,8 +212,8 @@ pub fn network_policies(ctx: &ValidatedStore) -> Vec<NetworkPolicy> {
             },
         ),
         // WordPress and the setup Job talk to the database and to the internet
-        // (updates, plugin downloads), never to the cluster or cloud metadata:
-        // the ranges in `egress_except` are left out whatever the port.
+        // (updates, plugin downloads), never to the cluster, its API server,
+        // its nodes or cloud metadata: those are left out whatever the port.
         policy(
             ctx,
             "allow-store-egress",
@@ -387,7 +395,8 @@ mod tests {
 
     #[test]
     fn network_policies_deny_everything_then_allow_what_a_store_needs() {
-        let policies = with_store(Plan::Small, network_policies);
+        let found = ["203.0.113.7/32".to_string(), "10.0.0.0/8".to_string()];
+        let policies = with_store(Plan::Small, |store| network_policies(store, &found));
         let names: Vec<_> = policies
             .iter()
             .map(|p| p.metadata.name.clone().unwrap())
@@ -422,8 +431,10 @@ mod tests {
                 "169.254.0.0/16",
                 "100.64.0.0/10",
                 "168.63.129.16/32",
-                "10.0.0.0/8"
-            ]
+                "10.0.0.0/8",
+                "203.0.113.7/32"
+            ],
+            "the configured ranges, then each address found in the cluster once"
         );
         let ports: Vec<_> = internet
             .ports

@@ -571,6 +571,18 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
         }
     }
     let _remove = Remove;
+    // It says what every store's egress leaves out: the ranges the manifest
+    // configures, and the API server's endpoints and the nodes' addresses as
+    // the cluster reports them now.
+    let egress = &applied["storeEgress"];
+    assert_eq!(
+        egress["clusterCidrs"],
+        serde_json::json!(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])
+    );
+    assert_eq!(egress["denyCidrs"][0], "169.254.0.0/16");
+    let (api_server, nodes) = common::cluster_addresses();
+    assert_eq!(egress["apiServer"], serde_json::json!(api_server));
+    assert_eq!(egress["nodes"], serde_json::json!(nodes));
     fn remove_installed() {
         for args in [
             &[

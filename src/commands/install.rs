@@ -71,9 +71,102 @@ pub struct Applied {
 }
 
 #[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
 pub struct InstallOutcome {
     pub dry_run: bool,
     pub objects: Vec<Applied>,
+    pub store_egress: StoreEgress,
+}
+
+/// What a store's egress to the internet (80 and 443) leaves out on this
+/// cluster: the ranges the platform configured, and the addresses the
+/// operator finds and follows itself.
+#[derive(Serialize, Debug, Clone, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreEgress {
+    /// `--cluster-cidrs` as the manifest sets it.
+    pub cluster_cidrs: Vec<String>,
+    /// `--egress-deny-cidrs` as the manifest sets it (metadata services).
+    pub deny_cidrs: Vec<String>,
+    /// The API server's endpoints now (EndpointSlice default/kubernetes).
+    pub api_server: Vec<String>,
+    /// The nodes' InternalIPs now.
+    pub nodes: Vec<String>,
+    /// Why the addresses above could not be read, when they could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unread: Option<String>,
+}
+
+/// The value the manifest's operator Deployment gives an environment variable.
+fn manifest_env(objects: &[DynamicObject], name: &str) -> Option<String> {
+    objects
+        .iter()
+        .filter(|o| kind_of(o) == "Deployment")
+        .flat_map(|o| {
+            o.data["spec"]["template"]["spec"]["containers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str().map(String::from))
+}
+
+fn list(text: Option<String>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Reads what the operator will leave out of every store's egress.
+async fn store_egress(client: &Client, objects: &[DynamicObject]) -> StoreEgress {
+    use crate::operator::cluster_addresses::{
+        API_SERVER_NAMESPACE, API_SERVER_SLICE, node_addresses, slice_addresses,
+    };
+    use k8s_openapi::api::core::v1::Node;
+    use k8s_openapi::api::discovery::v1::EndpointSlice;
+    let mut egress = StoreEgress {
+        cluster_cidrs: list(manifest_env(objects, "NEXUS_CLUSTER_CIDRS")),
+        deny_cidrs: list(manifest_env(objects, "NEXUS_EGRESS_DENY_CIDRS")),
+        ..StoreEgress::default()
+    };
+    let slices: Api<EndpointSlice> = Api::namespaced(client.clone(), API_SERVER_NAMESPACE);
+    // No slice: an API server advertising a loopback address keeps none.
+    match slices.get_opt(API_SERVER_SLICE).await {
+        Ok(slice) => {
+            egress.api_server = slice
+                .map(|slice| slice_addresses(&slice).into_iter().collect())
+                .unwrap_or_default()
+        }
+        Err(e) => {
+            egress.unread = Some(format!(
+                "the EndpointSlice {API_SERVER_NAMESPACE}/{API_SERVER_SLICE}: {}",
+                chain(&e)
+            ))
+        }
+    }
+    match Api::<Node>::all(client.clone())
+        .list(&kube::api::ListParams::default())
+        .await
+    {
+        Ok(nodes) => {
+            let all: std::collections::BTreeSet<String> =
+                nodes.items.iter().flat_map(node_addresses).collect();
+            egress.nodes = all.into_iter().collect();
+        }
+        Err(e) => {
+            let why = format!("the nodes: {}", chain(&e));
+            egress.unread = Some(match egress.unread.take() {
+                Some(before) => format!("{before}; {why}"),
+                None => why,
+            });
+        }
+    }
+    egress
 }
 
 /// Strips what changes on every write, to compare an object before and after.
@@ -101,7 +194,9 @@ pub async fn install(session: &Session, dry_run: bool) -> Result<InstallOutcome>
     let mut kinds: HashMap<GroupVersionKind, (ApiResource, ApiCapabilities)> = HashMap::new();
     let mut outcome = Vec::new();
     let mut crds_waited = false;
-    for object in objects()? {
+    let objects = objects()?;
+    let store_egress = store_egress(client, &objects).await;
+    for object in objects {
         let gvk = gvk_of(&object)?;
         if gvk.kind != "Namespace"
             && gvk.kind != "CustomResourceDefinition"
@@ -195,6 +290,7 @@ pub async fn install(session: &Session, dry_run: bool) -> Result<InstallOutcome>
     Ok(InstallOutcome {
         dry_run,
         objects: outcome,
+        store_egress,
     })
 }
 

@@ -47,6 +47,8 @@ pub struct Context {
     pub statuses: super::statuses::Statuses,
     /// Slots for reconciles running at once.
     pub pacing: Arc<super::pacing::Pacing>,
+    /// The API server's and the nodes' addresses: out of every store's reach.
+    pub addresses: super::cluster_addresses::ClusterAddresses,
 }
 
 /// The first retry after an error, and the most a store waits between retries.

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod audit;
 pub mod caches;
 pub mod claims;
+pub mod cluster_addresses;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -129,6 +130,8 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
             info!(identity = %identity, "became the leader; reconciling stores");
             let written = Arc::new(written::Written::default());
             let (caches, writers) = caches::Caches::new();
+            let addresses = cluster_addresses::ClusterAddresses::default();
+            let watching_addresses = tokio::spawn(addresses.clone().watch(client.clone()));
             metrics.is_leader.set(1);
             let context = Arc::new(Context {
                 client: client.clone(),
@@ -148,6 +151,7 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
                 caches,
                 statuses: Default::default(),
                 pacing: pacing.clone(),
+                addresses: addresses.clone(),
             });
             let lost = async {
                 while leader.changed().await.is_ok() {
@@ -167,14 +171,21 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
                 }
                 audit::retain(audit.clone(), args.audit_retention, AUDIT_RETENTION_EVERY).await
             };
-            let controller = controller(client.clone(), &args, context, cache, writers);
-            tokio::select! {
+            // No store is reconciled before its egress can leave out the
+            // API server and the nodes.
+            let controller = async {
+                addresses.listed().await;
+                controller(client.clone(), &args, context, cache, writers).await
+            };
+            let result = tokio::select! {
                 _ = controller => Ok(()),
                 _ = orphans => Ok(()),
                 _ = retention => Ok(()),
                 _ = &mut shutdown => Ok(()),
                 _ = lost => Err(CliError::Other("lost the leader lease; exiting so a fresh start can compete again".into())),
-            }
+            };
+            watching_addresses.abort();
+            result
         }
     };
     metrics.is_leader.set(0);
@@ -234,6 +245,8 @@ async fn controller(
         &context.written,
         writers,
     )
+    // A new API server or node address is left out of every store's egress.
+    .reconcile_all_on(context.addresses.changes())
     .run(reconcile::reconcile, reconcile::error_policy, context)
     .for_each(|result| {
         // Reconcile errors are logged by the error policy; a watch that

@@ -482,7 +482,46 @@ impl Render for InstallOutcome {
                 o.result.clone(),
             ]);
         }
-        out.write_all(table::render(&t).as_bytes())
+        out.write_all(table::render(&t).as_bytes())?;
+        let egress = &self.store_egress;
+        let shown = |cidrs: &[String]| {
+            if cidrs.is_empty() {
+                "none".to_string()
+            } else {
+                cidrs.join(", ")
+            }
+        };
+        writeln!(
+            out,
+            "\nA store's egress to the internet (TCP 80 and 443) leaves out:"
+        )?;
+        writeln!(
+            out,
+            "  cluster ranges (--cluster-cidrs):       {}",
+            shown(&egress.cluster_cidrs)
+        )?;
+        writeln!(
+            out,
+            "  metadata ranges (--egress-deny-cidrs):  {}",
+            shown(&egress.deny_cidrs)
+        )?;
+        writeln!(
+            out,
+            "  the API server's endpoints (followed):  {}",
+            shown(&egress.api_server)
+        )?;
+        writeln!(
+            out,
+            "  the nodes' InternalIPs (followed):      {}",
+            shown(&egress.nodes)
+        )?;
+        if let Some(unread) = &egress.unread {
+            writeln!(
+                out,
+                "  (could not read {unread}; the operator reads them itself)"
+            )?;
+        }
+        Ok(())
     }
 
     fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {

@@ -80,11 +80,19 @@ fn ensure_cluster(dir: &Path, real_node: bool) {
 
 /// A port a cluster's `ports.env` names (`api_port`, `audit_sink_port`, ...).
 pub fn cluster_port(dir: &Path, key: &str) -> u16 {
+    let value = cluster_value(dir, key);
+    value
+        .parse()
+        .unwrap_or_else(|_| panic!("{key}={value} in {} is no port", dir.display()))
+}
+
+/// A value a cluster's `ports.env` names (ports, `node_ip`, `internet_ip`).
+pub fn cluster_value(dir: &Path, key: &str) -> String {
     let ports = std::fs::read_to_string(dir.join("ports.env")).unwrap();
     ports
         .lines()
         .find_map(|l| l.strip_prefix(&format!("{key}=")))
-        .and_then(|p| p.trim().parse().ok())
+        .map(|v| v.trim().to_string())
         .unwrap_or_else(|| panic!("{} names no {key} (restart the cluster)", dir.display()))
 }
 
@@ -307,6 +315,38 @@ pub fn kubectl(user: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The API server's endpoint addresses and the nodes' InternalIPs (IPv4) as
+/// the cluster reports them, each sorted and once: what every store's egress
+/// must leave out.
+pub fn cluster_addresses() -> (Vec<String>, Vec<String>) {
+    let reported = |args: &[&str]| -> Vec<String> {
+        let mut found: Vec<String> = kubectl("admin", args)
+            .split_whitespace()
+            .filter(|a| !a.contains(':'))
+            .map(String::from)
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    let api_server = reported(&[
+        "get",
+        "endpointslice",
+        "-n",
+        "default",
+        "--field-selector=metadata.name=kubernetes",
+        "-o",
+        "jsonpath={.items[*].endpoints[*].addresses[*]}",
+    ]);
+    let nodes = reported(&[
+        "get",
+        "nodes",
+        "-o",
+        r#"jsonpath={.items[*].status.addresses[?(@.type=="InternalIP")].address}"#,
+    ]);
+    (api_server, nodes)
 }
 
 /// Runs kubectl as `user` with `input` on its stdin; returns what it did.

@@ -16,7 +16,8 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
     ensure(run.ctx, owned, &guardrails::resource_quota(store)).await?;
     ensure(run.ctx, owned, &guardrails::limit_range(store)).await?;
-    for policy in guardrails::network_policies(store) {
+    let unreachable = run.ctx.addresses.cidrs();
+    for policy in guardrails::network_policies(store, &unreachable) {
         ensure(run.ctx, owned, &policy).await?;
     }
     let tenant_bindings = match run
