@@ -11,9 +11,17 @@
 node_name=nexus-real-node
 node_root=${NEXUS_REAL_NODE_ROOT:-/var/lib/nexus-real-node}
 node_run=/run/nexus-real-node
-node_components=(containerd kubelet proxy kube-router)
+node_components=(containerd kubelet proxy kube-router internet)
 pod_cidr=10.244.0.0/24
 cluster_dns=10.96.0.10
+# The internet stand-in: a network namespace of its own behind a veth pair,
+# at an address outside every private and cluster range (TEST-NET-3), with a
+# server on 80 and 443. Stores' egress to the internet goes there; nothing
+# leaves the machine.
+internet_netns=nexus-internet
+internet_link=nexus-inet0
+internet_gateway=203.0.113.1
+internet_ip=203.0.113.80
 
 # What the node needs from the machine, all said at once.
 real_node_prerequisites() {
@@ -234,12 +242,46 @@ real_node_start() {
   # kube-router finds its node by name: only once it is registered.
   start kube-router "$bin/kube-router" --kubeconfig="$dir/admin.kubeconfig" --hostname-override="$node_name" \
     --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --service-node-port-range="$node_port_range" \
     --metrics-port=0 --health-port="$router_health_port" --v=1
   "${k[@]}" rollout status deployment/coredns -n kube-system --timeout=120s >>"$dir/logs/bootstrap.log" 2>&1 ||
     die "CoreDNS did not become ready" "$dir/logs/kubelet.log"
+  real_node_internet_start
   local name
   for name in "${node_components[@]}"; do alive_or_die "$name"; done
   say "real node $node_name Ready with DNS in $((SECONDS - started))s"
+}
+
+# The internet stand-in (see internet_netns): answers any TCP connection on
+# 80 and 443 with a one-line HTTP page.
+real_node_internet_start() {
+  ip netns add "$internet_netns"
+  ip link add "$internet_link" type veth peer name eth0 netns "$internet_netns"
+  ip addr add "$internet_gateway/24" dev "$internet_link"
+  ip link set "$internet_link" up
+  ip -n "$internet_netns" link set lo up
+  ip -n "$internet_netns" addr add "$internet_ip/24" dev eth0
+  ip -n "$internet_netns" link set eth0 up
+  ip -n "$internet_netns" route add default via "$internet_gateway"
+  start internet ip netns exec "$internet_netns" python3 -c '
+import socket, socketserver, threading
+class Page(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.request.settimeout(5)
+        try:
+            self.rfile.readline()
+        except OSError:
+            pass
+        self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nthe internet stand-in\n")
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+servers = [Server(("0.0.0.0", port), Page) for port in (80, 443)]
+for server in servers[1:]:
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+servers[0].serve_forever()'
+  wait_for "the internet stand-in" 10 "$dir/logs/internet.log" \
+    curl -fsS --max-time 2 "http://$internet_ip/"
 }
 
 # Stop every pod's containers and the node's processes, then remove what they
@@ -260,6 +302,8 @@ real_node_stop() {
   "$bin/kube" proxy --cleanup >/dev/null 2>&1 || true
   real_node_iptables_cleanup
   ip link delete nexus0 2>/dev/null || true
+  ip netns delete "$internet_netns" 2>/dev/null || true
+  ip link delete "$internet_link" 2>/dev/null || true
   local hierarchy
   for hierarchy in /sys/fs/cgroup/*/; do
     [[ -d ${hierarchy}kubepods ]] && find "${hierarchy}kubepods" -depth -type d -exec rmdir {} + 2>/dev/null
@@ -306,6 +350,8 @@ real_node_leftovers() {
   awk -v a="$node_root" -v b="$node_run" 'index($2, a) == 1 || index($2, b) == 1 {print "mount " $2}' /proc/mounts
   iptables-save 2>/dev/null | grep -qE -- '^:(CNI|KUBE)-' && echo "iptables chains CNI-*/KUBE-*"
   ip link show nexus0 >/dev/null 2>&1 && echo "bridge nexus0"
+  ip netns list 2>/dev/null | grep -qw "$internet_netns" && echo "network namespace $internet_netns"
+  ip link show "$internet_link" >/dev/null 2>&1 && echo "link $internet_link"
   local cgroup
   for cgroup in /sys/fs/cgroup/*/kubepods; do [[ -d $cgroup ]] && echo "cgroup $cgroup"; done
   [[ -e $node_root ]] && echo "directory $node_root"

@@ -59,16 +59,23 @@ require_tools() {
   ((${#missing[@]} == 0)) || die "missing prerequisites: ${missing[*]} (install them and run again)"
 }
 
-# free_ports N: N distinct free ports below the kernel's ephemeral range
-# (32768 and up here). An ephemeral port that is free now can be taken by any
-# outgoing connection (a download, a test) before the component binds it,
-# seconds later.
+# The NodePort range, pinned in the API server's and kube-router's flags so
+# the two cannot drift apart. Network plugins treat a port in it specially:
+# kube-router accepts every pod's TCP traffic to a node address in this range
+# before it consults the pod's NetworkPolicies (k3s embeds the same rule), so
+# a component listening in it on the node is open to every pod.
+node_port_range=30000-32767
+
+# free_ports N: N distinct free ports in 20000-29999: below the NodePort range
+# (above) and below the kernel's ephemeral range (32768 and up here). An
+# ephemeral port that is free now can be taken by any outgoing connection (a
+# download, a test) before the component binds it, seconds later.
 free_ports() {
   python3 -c '
 import random, socket, sys
 ports = []
 while len(ports) < int(sys.argv[1]):
-    port = random.randrange(20000, 32000)
+    port = random.randrange(20000, 30000)
     if port in ports:
         continue
     s = socket.socket()
@@ -361,7 +368,15 @@ cmd_up() {
   local etcd_port etcd_peer_port kcm_port sched_port kwok_port audit_sink_port
   local ports
   read -ra ports <<<"$(free_ports 11)"
+  # With a real node the API server listens on 443 at the node's address, as
+  # on managed clusters: an address outside the cluster ranges, on a port a
+  # store's egress to the internet allows, so the isolation tests prove that
+  # the operator's own exclusion closes it.
   api_port=${NEXUS_TEST_CLUSTER_API_PORT:-${ports[0]}}
+  if [[ $mode == real && -z ${NEXUS_TEST_CLUSTER_API_PORT:-} ]]; then api_port=443; fi
+  if ((api_port >= ${node_port_range%-*} && api_port <= ${node_port_range#*-})); then
+    die "the API server's port $api_port is in the NodePort range $node_port_range, which network plugins treat specially (every pod would reach it): choose another NEXUS_TEST_CLUSTER_API_PORT"
+  fi
   port_is_free "$api_port" || die "port $api_port on 127.0.0.1 is busy (set NEXUS_TEST_CLUSTER_API_PORT to another or leave it unset)"
   etcd_port=${ports[1]} etcd_peer_port=${ports[2]} kcm_port=${ports[3]}
   sched_port=${ports[4]} kwok_port=${ports[5]} audit_sink_port=${ports[6]}
@@ -372,7 +387,7 @@ api_port=$api_port
 etcd_port=$etcd_port
 audit_sink_port=$audit_sink_port
 EOF
-  if [[ $mode == real ]]; then echo "node_ip=$node_ip" >>"$dir/ports.env"; fi
+  if [[ $mode == real ]]; then printf 'node_ip=%s\ninternet_ip=%s\n' "$node_ip" "$internet_ip" >>"$dir/ports.env"; fi
 
   make_identities
   make_audit_backend
@@ -400,7 +415,7 @@ EOF
     --client-ca-file="$pki/ca.crt" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
-    --service-cluster-ip-range=10.96.0.0/16 \
+    --service-cluster-ip-range=10.96.0.0/16 --service-node-port-range="$node_port_range" \
     --authorization-mode=RBAC --allow-privileged=true --profiling=false \
     --kubelet-preferred-address-types=InternalIP \
     --audit-policy-file="$dir/audit-policy.yaml" --audit-webhook-config-file="$dir/audit-webhook.kubeconfig" \
@@ -440,7 +455,7 @@ EOF
 
   local name
   for name in "${components[@]}"; do
-    case $name in etcd | apiserver | containerd | kubelet | proxy | kube-router) ;; *) alive_or_die "$name" ;; esac
+    case $name in etcd | apiserver | containerd | kubelet | proxy | kube-router | internet) ;; *) alive_or_die "$name" ;; esac
   done
 
   local k=(kubectl --kubeconfig="$dir/admin.kubeconfig")
