@@ -79,6 +79,45 @@ async fn alice_creates_lists_gets_and_deletes_a_store() {
         details.get("warnings").is_none(),
         "alice may read events: {details}"
     );
+    // Events of this store, never those a deleted store of the same name
+    // left behind (they outlive it by an hour).
+    let uid = common::kubectl(
+        "admin",
+        &[
+            "get",
+            "store",
+            "shop",
+            "-n",
+            &ns.name,
+            "-o",
+            "jsonpath={.metadata.uid}",
+        ],
+    );
+    for (event, about, message) in [
+        (
+            "old",
+            "00000000-0000-0000-0000-000000000001",
+            "the deleted shop failed",
+        ),
+        ("new", uid.as_str(), "this shop is provisioning"),
+    ] {
+        let yaml = format!(
+            "apiVersion: v1\nkind: Event\nmetadata: {{name: shop.{event}, namespace: {ns}}}\n\
+             involvedObject: {{apiVersion: nexus.dev/v1alpha1, kind: Store, name: shop, namespace: {ns}, uid: {about}}}\n\
+             reason: Test\nmessage: {message}\ntype: Warning\nsource: {{component: test}}\n",
+            ns = ns.name
+        );
+        common::kubectl_stdin("admin", &["apply", "-f", "-"], &yaml);
+    }
+    let details =
+        stdout_json(nexus_as("alice", &ns.name).args(["store", "get", "shop", "-o", "json"]));
+    let messages: Vec<&str> = details["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages, ["this shop is provisioning"], "{details}");
 
     nexus_as("alice", &ns.name)
         .args([

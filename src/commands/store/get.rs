@@ -21,7 +21,8 @@ pub async fn get(session: &Session, name: &str) -> Result<StoreDetails> {
         .await
         .map_err(|e| action.error(e))?;
     let mut warnings = Vec::new();
-    let events = match recent_events(session, name).await {
+    let uid = store.metadata.uid.clone().unwrap_or_default();
+    let events = match recent_events(session, &uid).await {
         Ok(events) => events,
         Err(e) => {
             warnings.push(format!("events could not be read: {e}"));
@@ -31,10 +32,12 @@ pub async fn get(session: &Session, name: &str) -> Result<StoreDetails> {
     Ok(StoreDetails::new(&store, events, warnings))
 }
 
-async fn recent_events(session: &Session, name: &str) -> Result<Vec<EventView>> {
+/// This store's events: by UID, so a deleted store of the same name (its
+/// events live on for an hour) tells nothing about this one.
+async fn recent_events(session: &Session, uid: &str) -> Result<Vec<EventView>> {
     let api: Api<Event> = Api::namespaced(session.client.clone(), &session.namespace);
     let params = ListParams::default().fields(&format!(
-        "involvedObject.kind=Store,involvedObject.name={name}"
+        "involvedObject.kind=Store,involvedObject.uid={uid}"
     ));
     let action = Action {
         verb: "list",
