@@ -109,26 +109,41 @@ impl Drop for Database {
 }
 
 /// The probe as the kubelet runs it: `php -r PROBE` with the container's
-/// environment, Apache on `web_port` instead of 80.
-fn probe(database: &Database, password: &str, web_port: u16) -> i32 {
+/// environment, Apache on `web_port` instead of 80. Its exit code, and what
+/// it printed (the kubelet puts that in the pod's event).
+fn probe(database: &Database, password: &str, web_port: u16) -> (i32, String) {
     let script =
         INSTALLED_PROBE.replace("\"127.0.0.1\", 80,", &format!("\"127.0.0.1\", {web_port},"));
     assert_ne!(
         script, INSTALLED_PROBE,
         "the probe checks Apache on 127.0.0.1:80"
     );
-    Command::new(require("php"))
+    let out = Command::new(require("php"))
         .args(["-r", &script])
         .env_clear()
         .env("WORDPRESS_DB_HOST", format!("127.0.0.1:{}", database.port))
         .env("WORDPRESS_DB_USER", "wordpress")
         .env("WORDPRESS_DB_PASSWORD", password)
         .env("WORDPRESS_DB_NAME", "wordpress")
-        .stderr(Stdio::null())
-        .status()
-        .unwrap()
-        .code()
-        .unwrap_or(-1)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), said)
+}
+
+/// A failure of the probe, and the one short line it said.
+fn fails_saying(answer: (i32, String), expected: &str) {
+    let (code, said) = answer;
+    assert_ne!(code, 0, "the probe passed; expected: {expected}");
+    assert!(
+        said.starts_with(expected) && said.lines().count() == 1 && said.len() < 200,
+        "a failure says one short line starting {expected:?}, not: {said:?}"
+    );
+    assert!(!said.contains("secret"), "no password in events: {said}");
 }
 
 #[test]
@@ -146,10 +161,9 @@ fn wordpress_is_ready_only_when_installed_reachable_and_serving() {
     let apache = TcpListener::bind("127.0.0.1:0").unwrap();
     let web_port = apache.local_addr().unwrap().port();
 
-    assert_ne!(
+    fails_saying(
         probe(&database, "secret", web_port),
-        0,
-        "an empty database is not an installed site"
+        "WordPress is not installed yet",
     );
     database
         .sql(
@@ -157,10 +171,9 @@ fn wordpress_is_ready_only_when_installed_reachable_and_serving() {
                 option_name VARCHAR(191) UNIQUE, option_value LONGTEXT, autoload VARCHAR(20));",
         )
         .unwrap();
-    assert_ne!(
+    fails_saying(
         probe(&database, "secret", web_port),
-        0,
-        "tables without siteurl: not installed"
+        "WordPress is not installed yet",
     );
 
     database
@@ -168,19 +181,24 @@ fn wordpress_is_ready_only_when_installed_reachable_and_serving() {
         .unwrap();
     assert_eq!(
         probe(&database, "secret", web_port),
-        0,
-        "installed, reachable, serving: Ready"
+        (0, String::new()),
+        "installed, reachable, serving: Ready, silently"
     );
 
-    assert_ne!(
+    fails_saying(
         probe(&database, "wrong", web_port),
-        0,
-        "a database that refuses WordPress"
+        "the database does not answer WordPress: Access denied",
+    );
+    database
+        .sql("REVOKE ALL ON wordpress.* FROM 'wordpress'@'127.0.0.1'; REVOKE ALL ON wordpress.* FROM 'wordpress'@'localhost';")
+        .unwrap();
+    fails_saying(
+        probe(&database, "secret", web_port),
+        "the database does not answer WordPress: Access denied",
     );
     drop(apache);
-    assert_ne!(
+    fails_saying(
         probe(&database, "secret", web_port),
-        0,
-        "Apache does not answer"
+        "Apache does not answer on port 80",
     );
 }

@@ -28,13 +28,19 @@ pub const WWW_DATA_UID: i64 = 33;
 /// installed there (its siteurl option exists). An HTTP probe cannot tell: an
 /// uninstalled WordPress redirects to its installer, and a redirect counts as
 /// success. Credentials come from the container's environment, never the
-/// command line.
-pub const INSTALLED_PROBE: &str = r#"if (!@fsockopen("127.0.0.1", 80, $errno, $error, 2)) exit(1);
+/// command line. A failure prints one short line, which the kubelet puts in
+/// the pod's event: mysqli's errors are turned off (on PHP 8.1+ they throw,
+/// and the event carried a stack trace while the site was not installed).
+pub const INSTALLED_PROBE: &str = r#"mysqli_report(MYSQLI_REPORT_OFF);
+if (!@fsockopen("127.0.0.1", 80, $errno, $error, 2)) { echo "Apache does not answer on port 80\n"; exit(1); }
 $host = explode(":", getenv("WORDPRESS_DB_HOST"), 2);
-$db = new mysqli($host[0], getenv("WORDPRESS_DB_USER"), getenv("WORDPRESS_DB_PASSWORD"), getenv("WORDPRESS_DB_NAME"), (int) ($host[1] ?? 3306));
+$db = @new mysqli($host[0], getenv("WORDPRESS_DB_USER"), getenv("WORDPRESS_DB_PASSWORD"), getenv("WORDPRESS_DB_NAME"), (int) ($host[1] ?? 3306));
+if ($db->connect_errno) { echo "the database does not answer WordPress: ", $db->connect_error, "\n"; exit(1); }
 $prefix = getenv("WORDPRESS_TABLE_PREFIX") ?: "wp_";
 $found = $db->query("SELECT 1 FROM `{$prefix}options` WHERE option_name = 'siteurl' AND option_value <> ''");
-exit($found && $found->num_rows > 0 ? 0 : 1);"#;
+if ($found && $found->num_rows > 0) exit(0);
+if ($found || $db->errno == 1146) { echo "WordPress is not installed yet (the setup Job installs it)\n"; exit(1); }
+echo "the database refused the check: ", $db->error, "\n"; exit(1);"#;
 
 fn meta(ctx: &ValidatedStore, name: &str) -> ObjectMeta {
     ObjectMeta {
