@@ -520,6 +520,13 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
         .unwrap();
     wait_phase(admin, &ns.name, name, Phase::Suspended, 60).await;
     let workload = format!("store-{name}");
+    // Suspended means the shop's pods are gone, not just asked to go.
+    let running = Api::<Pod>::namespaced(admin.clone(), &workload)
+        .list(&ListParams::default().labels("app.kubernetes.io/component in (wordpress,database)"))
+        .await
+        .unwrap();
+    let names: Vec<String> = running.items.iter().map(|p| p.name_any()).collect();
+    assert!(names.is_empty(), "Suspended with pods left: {names:?}");
     let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
         .get("wordpress")
         .await

@@ -643,18 +643,23 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
         }
     };
     patch(true).await;
-    let pods = Api::<Pod>::namespaced(admin.clone(), &workload);
-    let deadline = Instant::now() + Duration::from_secs(READY_WITHIN);
-    while !pods
+    // The store says Suspended only once its pods are gone (MariaDB takes
+    // seconds to stop; the workloads report zero replicas at once).
+    wait_phase(
+        admin,
+        &fixture.tenant.name,
+        &name,
+        Phase::Suspended,
+        READY_WITHIN,
+    )
+    .await;
+    let left = Api::<Pod>::namespaced(admin.clone(), &workload)
         .list(&ListParams::default().labels("app.kubernetes.io/component in (database,wordpress)"))
         .await
         .unwrap()
-        .items
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "suspended store still has pods");
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+        .items;
+    let left: Vec<String> = left.iter().map(pod_name).collect();
+    assert!(left.is_empty(), "Suspended with pods left: {left:?}");
     patch(false).await;
     fixture.wait_ready(&name).await;
     wait_page(&ip, &host, &path, &title, "suspend and resume").await;

@@ -126,17 +126,20 @@ pub enum Phase {
     Ready,
     /// Was Ready and lost a component: it returns to Ready by itself.
     Degraded,
+    /// Asked to suspend: its pods are stopping.
+    Suspending,
     Suspended,
     Failed,
     Deleting,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 7] = [
+    pub const ALL: [Phase; 8] = [
         Phase::Pending,
         Phase::Provisioning,
         Phase::Ready,
         Phase::Degraded,
+        Phase::Suspending,
         Phase::Suspended,
         Phase::Failed,
         Phase::Deleting,
@@ -148,6 +151,7 @@ impl Phase {
             Phase::Provisioning => "Provisioning",
             Phase::Ready => "Ready",
             Phase::Degraded => "Degraded",
+            Phase::Suspending => "Suspending",
             Phase::Suspended => "Suspended",
             Phase::Failed => "Failed",
             Phase::Deleting => "Deleting",

@@ -128,8 +128,12 @@ pub fn termination_message(pods: &[Pod]) -> Option<String> {
 }
 
 /// Whether a pod may explain a waiting step, now or once its grace passed:
-/// not scheduled, a container stuck or killed, or a failure's message.
+/// not scheduled, a container stuck or killed, a failure's message, or
+/// stopping (a suspended store waits for it).
 pub fn pod_worth_a_look(pod: &Pod) -> bool {
+    if stopping(pod) {
+        return true;
+    }
     let unscheduled = pod
         .status
         .iter()
@@ -138,6 +142,11 @@ pub fn pod_worth_a_look(pod: &Pod) -> bool {
     unscheduled
         || pod_trouble(pod).is_some()
         || termination_message(std::slice::from_ref(pod)).is_some()
+}
+
+/// Whether a pod is being deleted (its containers may still run).
+pub fn stopping(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_some()
 }
 
 /// How long a pod may stay unschedulable before it counts as trouble.

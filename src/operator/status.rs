@@ -5,8 +5,10 @@
 //! The phases: a new store is Provisioning until every step holds (Ready),
 //! or a step fails or the provisioning timeout passes (Failed). A store that
 //! has been Ready and loses a component is Degraded, with no clock: it returns
-//! to Ready by itself. Failed holds until every step holds again, a retry or a
-//! spec change.
+//! to Ready by itself. A setup its owner asked to run again (changed
+//! settings) keeps a Ready store Ready: the shop serves throughout. A store
+//! asked to suspend is Suspending until its pods are gone, then Suspended.
+//! Failed holds until every step holds again, a retry or a spec change.
 
 use std::time::Duration;
 
@@ -116,11 +118,17 @@ pub fn compute(input: Inputs) -> StoreStatus {
     let mut conditions = previous.conditions.clone();
     let mut first_not_done: Option<(Step, String, String)> = None;
     let mut failure: Option<(String, String)> = None;
+    let mut setup_rerun = None;
     let not_started = StepState::waiting("NotStarted", "waiting for earlier steps");
+    let installed = previous.ready_at.is_some() && !input.restarted;
     for step in Step::ALL {
         let state = input.observed.get(step).unwrap_or(&not_started);
         let (status, reason, message) = state.parts();
-        if status != "True" && first_not_done.is_none() {
+        // On an installed store a setup Job runs only because its owner
+        // changed what the setup applies: nothing is lost meanwhile.
+        if installed && step == Step::Setup && SETUP_RERUN.contains(&reason) {
+            setup_rerun = Some(message.to_string());
+        } else if status != "True" && first_not_done.is_none() {
             first_not_done = Some((step, reason.to_string(), message.to_string()));
         }
         if let StepState::Failed { reason, message } = state
@@ -163,7 +171,13 @@ pub fn compute(input: Inputs) -> StoreStatus {
         (None, None) => (
             Phase::Ready,
             "Ready".into(),
-            format!("the store serves {}", input.url),
+            match &setup_rerun {
+                Some(setup) => format!(
+                    "the store serves {}; its setup runs again for changed settings ({setup})",
+                    input.url
+                ),
+                None => format!("the store serves {}", input.url),
+            },
         ),
         // Failed stays Failed until every step holds again or a person acts.
         (None, Some(_)) if was == Some(Phase::Failed) => {
@@ -171,7 +185,7 @@ pub fn compute(input: Inputs) -> StoreStatus {
             (Phase::Failed, reason, message)
         }
         (None, Some((step, reason, message))) if input.observed.suspended => (
-            Phase::Suspended,
+            Phase::Suspending,
             "Suspending".into(),
             format!("{step}: {reason}: {message}"),
         ),
@@ -236,6 +250,10 @@ pub fn compute(input: Inputs) -> StoreStatus {
         retry_token: input.retry_token,
     }
 }
+
+/// The Setup step's reasons while its Job runs again (readers::job_state,
+/// steps::setup): on an installed store, only because its owner asked.
+const SETUP_RERUN: [&str; 2] = ["Restarting", "Running"];
 
 /// When the provisioning clock runs out, for the requeue.
 pub fn deadline(status: &StoreStatus, timeout: Duration) -> Option<Timestamp> {
@@ -380,6 +398,65 @@ mod tests {
         let back = compute(inputs(&long_down, &all_done(), 200 + 3700));
         assert_eq!(back.phase, Some(Phase::Ready));
         assert_eq!(back.ready_at.unwrap().0.as_second(), 200 + 3700);
+    }
+
+    #[test]
+    fn a_setup_its_owner_asked_to_run_again_keeps_a_ready_store_ready() {
+        let was_ready = compute(inputs(&StoreStatus::default(), &all_done(), 100));
+        let setup = Step::ALL.iter().position(|s| *s == Step::Setup).unwrap();
+        for (reason, message) in [
+            (
+                "Restarting",
+                "the store's settings changed; the setup runs again",
+            ),
+            ("Running", "setup Job running (0 failed attempt(s))"),
+        ] {
+            let mut observed = all_done();
+            observed.steps[setup].1 = StepState::waiting(reason, message);
+            let rerun = compute(inputs(&was_ready, &observed, 200));
+            assert_eq!(rerun.phase, Some(Phase::Ready), "{reason}");
+            assert!(ready(&rerun).message.contains(message));
+            assert_eq!(rerun.ready_at, was_ready.ready_at, "Ready all along");
+            let setup_condition = conditions::find(&rerun.conditions, "Setup").unwrap();
+            assert_eq!(
+                (
+                    setup_condition.status.as_str(),
+                    setup_condition.reason.as_str()
+                ),
+                ("False", reason),
+                "the Setup condition still tells what runs"
+            );
+        }
+        // The same on a store never Ready, or retried after a failure: the
+        // setup is what it waits for, so it is not Ready.
+        let mut observed = all_done();
+        observed.steps[setup].1 = StepState::waiting("Running", "setup Job running");
+        let new = compute(inputs(&StoreStatus::default(), &observed, 100));
+        assert_eq!(new.phase, Some(Phase::Provisioning));
+        let mut retried = inputs(&was_ready, &observed, 200);
+        retried.restarted = true;
+        assert_eq!(compute(retried).phase, Some(Phase::Degraded));
+        // A failed re-run is a failure.
+        observed.steps[setup].1 = StepState::failed("SetupFailed", "setup step currency failed");
+        let failed = compute(inputs(&was_ready, &observed, 300));
+        assert_eq!(failed.phase, Some(Phase::Failed));
+    }
+
+    #[test]
+    fn a_store_is_suspended_only_once_its_pods_are_gone() {
+        let was_ready = compute(inputs(&StoreStatus::default(), &all_done(), 100));
+        let mut observed = all_done();
+        observed.suspended = true;
+        observed.steps[3].1 = StepState::waiting("ScalingDown", "pod database-0 is still stopping");
+        let suspending = compute(inputs(&was_ready, &observed, 200));
+        assert_eq!(suspending.phase, Some(Phase::Suspending));
+        assert_eq!(
+            ready(&suspending).message,
+            "Database: ScalingDown: pod database-0 is still stopping"
+        );
+        observed.steps[3].1 = StepState::done("Suspended", "scaled to zero");
+        let suspended = compute(inputs(&suspending, &observed, 210));
+        assert_eq!(suspended.phase, Some(Phase::Suspended));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use super::caches::{Writer, Writers};
-use super::readers::pod_trouble;
+use super::readers::{pod_trouble, stopping};
 use super::shard;
 use super::written::{self, Written};
 use crate::api::Store;
@@ -115,10 +115,15 @@ pub fn children(
             store_of,
         )
         .watches_stream(
-            // Only a pod in trouble needs its store looked at: the rest
+            // Only a pod in trouble or stopping needs its store looked at
+            // (a suspended store waits for its pods to be gone): the rest
             // shows in its workload's status.
             templated.objects(Some(writers.pods), slim_pod, false),
-            |pod: Pod| pod_trouble(&pod).and_then(|_| store_of(pod)),
+            |pod: Pod| {
+                (stopping(&pod) || pod_trouble(&pod).is_some())
+                    .then(|| store_of(pod))
+                    .flatten()
+            },
         )
         .watches_stream(watch.metadata::<Secret>(Some(writers.secrets)), store_of)
         .watches_stream(

@@ -21,7 +21,7 @@ use kube::api::ListParams;
 use super::apply::Owned;
 use super::context::Context;
 use super::error::{Error, Result};
-use super::readers::pod_trouble;
+use super::readers::{pod_trouble, stopping};
 use super::status::{Observed, StepState};
 use crate::api::StoreStatus;
 use crate::api::labels::{DATABASE, SETUP, WORDPRESS};
@@ -172,13 +172,25 @@ fn record<T>(observed: &mut Observed, step: Step, result: Result<T>) -> Result<T
 /// image that cannot be pulled, a container that keeps crashing or was
 /// killed for memory.
 async fn explain(run: &Run<'_>, owned: &Owned, step: Step, state: StepState) -> Result<StepState> {
-    let StepState::Waiting { reason, message } = state else {
-        return Ok(state);
-    };
     let component = match step {
         Step::Database => DATABASE,
         Step::WordPress => WORDPRESS,
         _ => SETUP,
+    };
+    // A workload scaled to zero reports no replicas while its pods still
+    // stop: suspended means they are gone.
+    if run.store.suspend && state.is_done() {
+        let pods = pods(run, owned, &run.store.selector(component)).await?;
+        return Ok(match pods.iter().find(|pod| stopping(pod)) {
+            Some(pod) => StepState::waiting(
+                "ScalingDown",
+                format!("pod {} is still stopping", pod.name_any()),
+            ),
+            None => state,
+        });
+    }
+    let StepState::Waiting { reason, message } = state else {
+        return Ok(state);
     };
     let pods = pods(run, owned, &run.store.selector(component)).await?;
     Ok(match pods.iter().find_map(pod_trouble) {
