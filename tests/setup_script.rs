@@ -12,6 +12,15 @@ use nexus::engines::woocommerce::SETUP_SCRIPT;
 /// fails the call whose first two words are $STUB_FAIL. The database answers
 /// with $STUB_DB_ERROR for its first $STUB_DB_FAILURES queries (all of them
 /// when no count is set); a zip source installs $STUB_ZIP_VERSION.
+///
+/// Where real WooCommerce 10.2.2 refuses or says more, so does this
+/// (../shared/notes/woocommerce-facts.md): `wc hpos enable --for-new-shop`
+/// fails once WooCommerce is active (its activation sets woocommerce_version
+/// and makes its pages, so `WC_Install::is_new_install()` is false: fact 1,
+/// and the command's source, `CLIRunner::enable`); the plain command creates
+/// the order tables, and run again warns "HPOS is already enabled." with exit
+/// 0; updating Cash on Delivery on an image without sendmail prints
+/// sendmail's complaint and succeeds (fact 3).
 const FAKE_WP: &str = r#"#!/bin/sh
 printf '%s|' "$@" >>"$STUB_LOG"; echo >>"$STUB_LOG"
 shift 2   # --path and --allow-root
@@ -34,7 +43,17 @@ case "$1 $2" in
 	case $3 in *.zip) echo "${STUB_ZIP_VERSION:-10.2.2}" >"$STUB_STATE/wc-version" ;; esac
 	for a; do case $a in --version=*) echo "${a#--version=}" >"$STUB_STATE/wc-version" ;; esac; done ;;
 "plugin is-active") [ -f "$STUB_STATE/wc-active" ] ;;
-"plugin activate") touch "$STUB_STATE/wc-active" ;;
+"plugin activate") touch "$STUB_STATE/wc-active"; [ -f "$STUB_STATE/option-woocommerce_shop_page_id" ] || printf 7 >"$STUB_STATE/option-woocommerce_shop_page_id" ;;
+"wc hpos")
+	echo "Running pre-enable checks..."
+	for a; do
+		if [ "$a" = --for-new-shop ] && [ -f "$STUB_STATE/wc-active" ]; then
+			echo "Error: [Failed] This is not a new shop, but --for-new-shop flag was passed." >&2; exit 1
+		fi
+	done
+	if [ -f "$STUB_STATE/hpos" ]; then echo "Warning: HPOS is already enabled." >&2; exit 0; fi
+	touch "$STUB_STATE/hpos"; echo "Orders table created."; echo "Success: HPOS enabled." ;;
+"wc payment_gateway") echo "sh: 1: /usr/sbin/sendmail: not found" >&2 ;;
 "wc tool") [ -f "$STUB_STATE/option-woocommerce_shop_page_id" ] || printf 7 >"$STUB_STATE/option-woocommerce_shop_page_id" ;;
 "wc shipping_zone_method") if [ "$3" = list ]; then cat "$STUB_STATE/methods" 2>/dev/null || echo 0; else echo 1 >"$STUB_STATE/methods"; fi ;;
 "wc product") if [ "$3" = list ]; then cat "$STUB_STATE/products" 2>/dev/null || echo 0; else echo 1 >"$STUB_STATE/products"; fi ;;
@@ -156,7 +175,7 @@ fn every_step_runs_once_and_a_second_run_changes_nothing() {
         "wc tool run install_pages",
         "option update show_on_front page",
         "option update page_on_front 7",
-        "wc hpos enable --for-new-shop",
+        "wc hpos enable",
         "option update woocommerce_coming_soon no",
         "rewrite structure /%postname%/",
         "option update woocommerce_currency EUR",
@@ -191,6 +210,74 @@ fn every_step_runs_once_and_a_second_run_changes_nothing() {
     ] {
         assert!(!called(&calls, step), "{step:?} ran again: {calls:#?}");
     }
+}
+
+/// Runs the stand-in `wp` of a site directly, as the script would.
+fn wp(site: &Site, args: &[&str]) -> Output {
+    Command::new(site.path("bin/wp"))
+        .args(["--path=/var/www/html", "--allow-root"])
+        .args(args)
+        .env("STUB_LOG", site.path("calls.log"))
+        .env("STUB_STATE", site.path("state"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_stand_in_refuses_what_woocommerce_refuses() {
+    let site = Site::new();
+    assert!(
+        wp(&site, &["plugin", "activate", "woocommerce"])
+            .status
+            .success()
+    );
+    let refused = wp(&site, &["wc", "hpos", "enable", "--for-new-shop"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "Error: [Failed] This is not a new shop, but --for-new-shop flag was passed.\n"
+    );
+    let enabled = wp(&site, &["wc", "hpos", "enable"]);
+    assert!(enabled.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&enabled.stdout),
+        "Running pre-enable checks...\nOrders table created.\nSuccess: HPOS enabled.\n"
+    );
+    let again = wp(&site, &["wc", "hpos", "enable"]);
+    assert!(again.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&again.stderr),
+        "Warning: HPOS is already enabled.\n"
+    );
+    // The setup as it was (with --for-new-shop) fails on such a shop, at
+    // the step that names it.
+    let old = SETUP_SCRIPT.replace("wp wc hpos enable\n", "wp wc hpos enable --for-new-shop\n");
+    assert_ne!(old, SETUP_SCRIPT);
+    let site = Site::new();
+    std::fs::write(site.path("setup.sh"), old).unwrap();
+    let out = site.run("demo", None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        site.termination(),
+        "setup step order-tables failed: Running pre-enable checks...\nError: [Failed] This is not a new shop, but --for-new-shop flag was passed."
+    );
+}
+
+#[test]
+fn a_setup_that_died_after_the_order_tables_completes_on_the_next_run() {
+    let site = Site::new();
+    assert!(site.run("demo", None).status.success());
+    // As if the Job died after enabling the order tables and before it
+    // marked its first run done: the next attempt enables them again.
+    std::fs::remove_file(site.path("state/option-nexus_setup_first_run")).unwrap();
+    let again = site.run("demo", None);
+    assert!(
+        again.status.success(),
+        "HPOS already enabled is no failure: {}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(called(&site.calls(), "wc hpos enable"));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("HPOS is already enabled"));
 }
 
 #[test]

@@ -108,7 +108,11 @@ if [ "$(wp option get nexus_setup_first_run 2>/dev/null || true)" != "done" ]; t
 	run front-page wp option update page_on_front "$shop_page"
 	# WooCommerce moves a new shop to its own order tables (HPOS) only on an
 	# admin's first visit; do it now, so every store stores orders alike.
-	run order-tables wp wc hpos enable --for-new-shop
+	# Not with --for-new-shop: WooCommerce refuses it once the plugin is
+	# active and its pages exist ("This is not a new shop"). On a shop with
+	# no orders the plain command creates the tables and enables them, and
+	# says "HPOS is already enabled" (exit 0) when run again.
+	run order-tables wp wc hpos enable
 	run coming-soon wp option update woocommerce_coming_soon no
 	run permalinks wp rewrite structure '/%postname%/'
 	run guest-checkout wp option update woocommerce_enable_guest_checkout yes

@@ -9,7 +9,15 @@
 //    real posts;
 //  - WooCommerce is not installed: its version, activation, order tables,
 //    payment gateway and shipping methods are recorded as options named
-//    nexus_standin_*, so a second run sees them and changes nothing.
+//    nexus_standin_*, so a second run sees them and changes nothing;
+//  - where real WooCommerce 10.2.2 refuses or says more, so does this
+//    (shared/notes/woocommerce-facts.md; WooCommerce's CLIRunner::enable):
+//    activation sets woocommerce_version and makes the shop's pages, as
+//    WooCommerce's installer does, so `wc hpos enable --for-new-shop` is
+//    refused afterwards ("This is not a new shop"); the plain command creates
+//    the order tables and, run again, warns "HPOS is already enabled." with
+//    exit 0; updating Cash on Delivery without sendmail prints sendmail's
+//    complaint and succeeds.
 // The real images (wordpress, wordpress:cli) remain the defaults for real
 // clusters.
 
@@ -159,33 +167,63 @@ switch ($command) {
 
 	case 'plugin activate':
 		update_option(standin_option('plugin_active_' . ($words[2] ?? '')), 'yes');
+		if (($words[2] ?? '') === 'woocommerce') {
+			// WooCommerce's installer runs on activation: its version, its pages.
+			update_option('woocommerce_version', get_option(standin_option('plugin_version_woocommerce')));
+			standin_install_pages();
+		}
 		echo "Success: Activated 1 of 1 plugins.\n";
 		exit(0);
+}
+
+// WooCommerce's pages, each made once (WC_Install::create_pages).
+function standin_install_pages() {
+	foreach (array('shop' => 'Shop', 'cart' => 'Cart', 'checkout' => 'Checkout', 'myaccount' => 'My account') as $key => $title) {
+		if ((int) get_option("woocommerce_{$key}_page_id") > 0) {
+			continue;
+		}
+		$page = wp_insert_post(array('post_title' => $title, 'post_type' => 'page', 'post_status' => 'publish', 'post_content' => "<p>$title of " . esc_html(get_option('blogname')) . '</p>'), true);
+		if (is_wp_error($page)) {
+			standin_fail($page->get_error_message());
+		}
+		update_option("woocommerce_{$key}_page_id", $page);
+	}
+}
+
+// WC_Install::is_new_install(): no version yet, or no shop page and no product.
+function standin_is_new_shop() {
+	$products = get_posts(array('post_type' => 'product', 'post_status' => 'any', 'fields' => 'ids', 'numberposts' => 1));
+	return get_option('woocommerce_version') === false
+		|| ((int) get_option('woocommerce_shop_page_id') <= 0 && count($products) === 0);
 }
 
 // `wc ...`: WooCommerce's commands, recorded or made of real posts.
 $wc = implode(' ', array_slice($words, 0, 3));
 switch (true) {
 	case $wc === 'wc tool run' && ($words[3] ?? '') === 'install_pages':
-		foreach (array('shop' => 'Shop', 'cart' => 'Cart', 'checkout' => 'Checkout', 'myaccount' => 'My account') as $key => $title) {
-			if ((int) get_option("woocommerce_{$key}_page_id") > 0) {
-				continue;
-			}
-			$page = wp_insert_post(array('post_title' => $title, 'post_type' => 'page', 'post_status' => 'publish', 'post_content' => "<p>$title of " . esc_html(get_option('blogname')) . '</p>'), true);
-			if (is_wp_error($page)) {
-				standin_fail($page->get_error_message());
-			}
-			update_option("woocommerce_{$key}_page_id", $page);
-		}
+		standin_install_pages();
 		echo "Success: Pages installed.\n";
 		exit(0);
 
 	case $wc === 'wc hpos enable':
+		echo "Running pre-enable checks...\n";
+		if (isset($opts['for-new-shop']) && !standin_is_new_shop()) {
+			standin_fail('[Failed] This is not a new shop, but --for-new-shop flag was passed.');
+		}
+		if (get_option('woocommerce_custom_orders_table_enabled') === 'yes') {
+			fwrite(STDERR, "Warning: HPOS is already enabled.\n");
+			exit(0);
+		}
 		update_option('woocommerce_custom_orders_table_enabled', 'yes');
+		echo "Orders table created.\nSuccess: HPOS enabled.\n";
 		exit(0);
 
 	case $wc === 'wc payment_gateway update':
 		update_option('woocommerce_' . ($words[3] ?? '') . '_settings', array('enabled' => ($opts['enabled'] ?? '') === 'true' ? 'yes' : 'no'));
+		if (!is_executable('/usr/sbin/sendmail')) {
+			fwrite(STDERR, "sh: 1: /usr/sbin/sendmail: not found\n");
+		}
+		echo "Success: Updated payment_gateway cod.\n";
 		exit(0);
 
 	case $wc === 'wc shipping_zone_method list':
