@@ -74,10 +74,10 @@ pub fn resource_quota(ctx: &ValidatedStore) -> ResourceQuota {
         metadata: meta(ctx, "store-quota"),
         spec: Some(ResourceQuotaSpec {
             hard: Some(quantities(&[
-                ("requests.cpu", &plan.cpu),
-                ("limits.cpu", &plan.cpu),
-                ("requests.memory", &plan.memory),
-                ("limits.memory", &plan.memory),
+                ("requests.cpu", &plan.quota_cpu()),
+                ("limits.cpu", &plan.quota_cpu()),
+                ("requests.memory", &plan.quota_memory()),
+                ("limits.memory", &plan.quota_memory()),
                 ("requests.storage", &plan.storage),
                 ("persistentvolumeclaims", "4"),
                 ("pods", "10"),
@@ -373,16 +373,19 @@ mod tests {
             .unwrap()
             .hard
             .unwrap();
-        assert_eq!(small["limits.cpu"].0, "1");
-        assert_eq!(small["requests.memory"].0, "1Gi");
+        // The plan's 1 CPU and 1 GiB, and room for a replacement WordPress
+        // pod (400m, 384Mi) while the one it replaces still stops.
+        assert_eq!(small["limits.cpu"].0, "1400m");
+        assert_eq!(small["requests.cpu"].0, "1400m");
+        assert_eq!(small["requests.memory"].0, "1408Mi");
         assert_eq!(small["services.loadbalancers"].0, "0");
         let large = with_store(Plan::Large, resource_quota)
             .spec
             .unwrap()
             .hard
             .unwrap();
-        assert_eq!(large["limits.cpu"].0, "4");
-        assert_eq!(large["limits.memory"].0, "4Gi");
+        assert_eq!(large["limits.cpu"].0, "6");
+        assert_eq!(large["limits.memory"].0, "6400Mi");
     }
 
     #[test]

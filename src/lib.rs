@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod guardrails;
 pub mod operator;
 pub mod output;
+pub mod quantity;
 pub mod run;
 pub mod settings;
 pub mod validated;

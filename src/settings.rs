@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::api::Plan;
+use crate::quantity::{add_cpu, add_memory, bytes, millicores};
 
 /// Quota and container sizes of one plan.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -82,7 +83,59 @@ impl Default for Plans {
     }
 }
 
+impl PlanSpec {
+    /// The store's CPU quota: the plan's, plus room for one WordPress pod
+    /// more. A WordPress pod that is deleted or evicted is replaced at once,
+    /// while it still stops and counts; the database's is replaced only once
+    /// the old one is gone (a StatefulSet), and the setup Job is in the plan.
+    pub fn quota_cpu(&self) -> String {
+        add_cpu(&[&self.cpu, &self.wordpress.cpu]).unwrap_or_else(|_| self.cpu.clone())
+    }
+
+    /// The store's memory quota, for the same reason as `quota_cpu`.
+    pub fn quota_memory(&self) -> String {
+        add_memory(&[&self.memory, &self.wordpress.memory]).unwrap_or_else(|_| self.memory.clone())
+    }
+}
+
 impl Plans {
+    /// Every quantity is one the quota can be computed from, and each plan's
+    /// containers fit it with the setup Job running.
+    pub fn check(&self) -> Result<(), String> {
+        for (name, plan) in [
+            ("small", &self.small),
+            ("medium", &self.medium),
+            ("large", &self.large),
+        ] {
+            let at = |field: &str| {
+                let field = field.to_string();
+                move |e: String| format!("plan {name}, {field}: {e}")
+            };
+            let cpu = millicores(&plan.cpu).map_err(at("cpu"))?;
+            let memory = bytes(&plan.memory).map_err(at("memory"))?;
+            bytes(&plan.storage).map_err(at("storage"))?;
+            let mut used_cpu = 0;
+            let mut used_memory = 0;
+            for (container, size) in [
+                ("database", &plan.database),
+                ("wordpress", &plan.wordpress),
+                ("setup", &plan.setup),
+            ] {
+                used_cpu += millicores(&size.cpu).map_err(at(&format!("{container}.cpu")))?;
+                used_memory += bytes(&size.memory).map_err(at(&format!("{container}.memory")))?;
+            }
+            if used_cpu > cpu || used_memory > memory {
+                return Err(format!(
+                    "plan {name}: its database, WordPress and setup containers need {used_cpu}m CPU and {} MiB together, more than its cpu {} and memory {}",
+                    used_memory >> 20,
+                    plan.cpu,
+                    plan.memory
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn get(&self, plan: Plan) -> &PlanSpec {
         match plan {
             Plan::Small => &self.small,
@@ -218,27 +271,28 @@ mod tests {
 
     #[test]
     fn each_plan_fits_its_quota_with_the_setup_job_running() {
-        let cpu = |q: &str| {
-            q.strip_suffix('m').map_or_else(
-                || q.parse::<f64>().unwrap(),
-                |m| m.parse::<f64>().unwrap() / 1000.0,
-            )
-        };
-        let mib = |q: &str| {
-            q.strip_suffix("Gi").map_or_else(
-                || q.trim_end_matches("Mi").parse::<f64>().unwrap(),
-                |g| g.parse::<f64>().unwrap() * 1024.0,
-            )
-        };
-        let plans = Plans::default();
-        for plan in [&plans.small, &plans.medium, &plans.large] {
-            let used_cpu =
-                cpu(&plan.database.cpu) + cpu(&plan.wordpress.cpu) + cpu(&plan.setup.cpu);
-            let used_mem =
-                mib(&plan.database.memory) + mib(&plan.wordpress.memory) + mib(&plan.setup.memory);
-            assert!(used_cpu <= cpu(&plan.cpu), "{plan:?}");
-            assert!(used_mem <= mib(&plan.memory), "{plan:?}");
-        }
+        assert_eq!(Plans::default().check(), Ok(()));
+        let mut plans = Plans::default();
+        plans.small.wordpress.cpu = "800m".into();
+        assert_eq!(
+            plans.check(),
+            Err("plan small: its database, WordPress and setup containers need 1300m CPU and 1024 MiB together, more than its cpu 1 and memory 1Gi".into())
+        );
+        let mut plans = Plans::default();
+        plans.medium.setup.memory = "lots".into();
+        assert!(
+            plans
+                .check()
+                .unwrap_err()
+                .starts_with("plan medium, setup.memory: \"lots\" is not a memory quantity")
+        );
+    }
+
+    #[test]
+    fn the_quota_leaves_room_for_a_replacement_wordpress_pod() {
+        let small = &Plans::default().small;
+        assert_eq!(small.quota_cpu(), "1400m");
+        assert_eq!(small.quota_memory(), "1408Mi");
     }
 
     #[test]

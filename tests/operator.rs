@@ -81,8 +81,10 @@ async fn a_store_becomes_ready_with_every_guardrail() {
         .await
         .unwrap();
     let hard = quota.spec.unwrap().hard.unwrap();
-    assert_eq!(hard["limits.cpu"].0, "1");
-    assert_eq!(hard["limits.memory"].0, "1Gi");
+    // The small plan's 1 CPU and 1 GiB, and room for a replacement
+    // WordPress pod while the one it replaces stops.
+    assert_eq!(hard["limits.cpu"].0, "1400m");
+    assert_eq!(hard["limits.memory"].0, "1408Mi");
     Api::<LimitRange>::namespaced(admin.clone(), &workload)
         .get("store-limits")
         .await
@@ -554,7 +556,8 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
         .get("store-quota")
         .await
         .unwrap();
-    assert_eq!(quota.spec.unwrap().hard.unwrap()["limits.cpu"].0, "2");
+    // Medium's 2 CPU and room for a replacement WordPress pod (900m).
+    assert_eq!(quota.spec.unwrap().hard.unwrap()["limits.cpu"].0, "2900m");
     let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
         .get("wordpress")
         .await

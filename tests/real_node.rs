@@ -770,8 +770,9 @@ async fn a_container_over_its_memory_limit_is_oom_killed_and_the_store_says_so()
     assert_ne!(reported.phase(), Phase::Ready);
     fixture.wait_ready(&name).await;
 
-    // The plan's quota refuses a pod beyond it (within the LimitRange's
-    // per-container maximum, so the quota is what says no).
+    // The quota refuses a pod beyond the plan and the room it keeps for a
+    // replacement WordPress pod (within the LimitRange's per-container
+    // maximum, so the quota is what says no).
     let greedy = format!(
         r#"apiVersion: v1
 kind: Pod
@@ -782,7 +783,7 @@ spec:
   - name: greedy
     image: {NETCHECK_IMAGE}
     command: [sleep, "60"]
-    resources: {{requests: {{cpu: 500m, memory: 256Mi}}, limits: {{cpu: 500m, memory: 256Mi}}}}
+    resources: {{requests: {{cpu: "1", memory: 256Mi}}, limits: {{cpu: "1", memory: 256Mi}}}}
     securityContext: {{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {{drop: [ALL]}}}}
 "#
     );

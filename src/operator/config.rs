@@ -202,6 +202,10 @@ pub fn settings(args: &OperatorArgs) -> Result<Settings, String> {
         }
         None => Plans::default(),
     };
+    plans.check().map_err(|e| match &args.plans_file {
+        Some(path) => format!("the plans file {}: {e}", path.display()),
+        None => e,
+    })?;
     let cidrs = |flag: &str, list: &[String]| {
         list.iter()
             .map(|c| parse_cidr(c).map_err(|e| format!("--{flag}: {e}")))
@@ -247,7 +251,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("plans.yaml");
         let mut plans = Plans::default();
-        plans.small.cpu = "500m".into();
+        plans.small.cpu = "1500m".into();
         std::fs::write(&file, serde_yaml::to_string(&plans).unwrap()).unwrap();
         let wrapper = Wrapper::parse_from([
             "x",
@@ -257,8 +261,17 @@ mod tests {
             "90s",
         ]);
         let resolved = settings(&wrapper.args).unwrap();
-        assert_eq!(resolved.plans.small.cpu, "500m");
+        assert_eq!(resolved.plans.small.cpu, "1500m");
         assert_eq!(resolved.provisioning_timeout, Duration::from_secs(90));
+
+        // A plan its own containers do not fit is refused at start, naming it.
+        plans.small.cpu = "500m".into();
+        std::fs::write(&file, serde_yaml::to_string(&plans).unwrap()).unwrap();
+        let err = settings(&wrapper.args).unwrap_err();
+        assert!(
+            err.ends_with("plan small: its database, WordPress and setup containers need 900m CPU and 1024 MiB together, more than its cpu 500m and memory 1Gi"),
+            "{err}"
+        );
 
         std::fs::write(&file, "small: {cpu: 1}").unwrap();
         let err = settings(&wrapper.args).unwrap_err();
