@@ -181,12 +181,15 @@ make_identities() {
   # The benchmark's operator: its own name, so the API server's audit log
   # counts its requests apart from everyone else's.
   client_cert bench-operator "/CN=nexus-bench-operator"
+  # The volume provisioner: its own name too, so tests count its requests.
+  client_cert provisioner "/O=system:masters/CN=nexus-test-provisioner"
   kubeconfig "$dir/admin.kubeconfig" admin admin
   kubeconfig "$dir/controller-manager.kubeconfig" controller-manager controller-manager
   kubeconfig "$dir/scheduler.kubeconfig" scheduler scheduler
   kubeconfig "$dir/alice.kubeconfig" alice alice
   kubeconfig "$dir/bob.kubeconfig" bob bob
   kubeconfig "$dir/bench-operator.kubeconfig" bench-operator nexus-bench-operator
+  kubeconfig "$dir/provisioner.kubeconfig" provisioner nexus-test-provisioner
   if [[ $mode == real ]]; then real_node_identities; fi
 }
 
@@ -287,8 +290,10 @@ EOF
 # --audit-sink-token-file=$dir/audit-sink.token; with nobody listening the
 # API server drops the events after its retries, and nothing else changes.
 # The same events, and every request of the benchmark's operator
-# (nexus-bench-operator), also go to logs/apiserver-audit.log, where
-# scripts/bench-provisioning.sh counts that operator's requests by verb.
+# (nexus-bench-operator) and of the volume provisioner
+# (nexus-test-provisioner), also go to logs/apiserver-audit.log, where
+# scripts/bench-provisioning.sh counts that operator's requests by verb and
+# tests/cluster.rs the provisioner's per volume.
 make_audit_backend() {
   serving_cert audit-sink "IP:127.0.0.1"
   python3 -c 'import secrets; print(secrets.token_hex(24))' >"$dir/audit-sink.token"
@@ -299,7 +304,7 @@ kind: Policy
 omitStages: ["RequestReceived"]
 rules:
 - level: Metadata
-  users: ["nexus-bench-operator"]
+  users: ["nexus-bench-operator", "nexus-test-provisioner"]
 - level: Metadata
   resources:
   - group: nexus.dev
@@ -425,6 +430,9 @@ EOF
   wait_for "kube-apiserver /readyz" 90 "$dir/logs/apiserver.log" \
     curl -fsS --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "https://127.0.0.1:$api_port/readyz"
 
+  # Its controllers may send 100 requests a second (20 by default): the
+  # volume controller binds a claim in about four writes, so 1,000 claims at
+  # once bound at 5 a second.
   start controller-manager "$bin/kube" controller-manager \
     --kubeconfig="$dir/controller-manager.kubeconfig" \
     --authentication-kubeconfig="$dir/controller-manager.kubeconfig" \
@@ -433,7 +441,8 @@ EOF
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --use-service-account-credentials=true \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
-    --controllers='*' --profiling=false
+    --controllers='*' --profiling=false \
+    --kube-api-qps=100 --kube-api-burst=200
   start scheduler "$bin/kube" scheduler \
     --kubeconfig="$dir/scheduler.kubeconfig" \
     --authentication-kubeconfig="$dir/scheduler.kubeconfig" \
@@ -446,10 +455,10 @@ EOF
       --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
       --cidr=10.244.0.0/16 --node-ip=127.0.0.1 --server-address="127.0.0.1:$kwok_port" \
       --node-lease-duration-seconds=40
-    start provisioner "$bin/kube" provisioner --kubeconfig="$dir/admin.kubeconfig" --data-dir="$dir/volumes"
+    start provisioner "$bin/kube" provisioner --kubeconfig="$dir/provisioner.kubeconfig" --data-dir="$dir/volumes"
   else
     # `local` volumes on the node's disk: the kubelet applies fsGroup to them.
-    start provisioner "$bin/kube" provisioner --kubeconfig="$dir/admin.kubeconfig" \
+    start provisioner "$bin/kube" provisioner --kubeconfig="$dir/provisioner.kubeconfig" \
       --data-dir="$node_root/volumes" --local-node="$node_name"
   fi
 

@@ -412,3 +412,118 @@ fn listeners(port: u16) -> Vec<String> {
         })
         .collect()
 }
+
+/// The provisioner's requests in the API server's audit log, by verb, for
+/// the volumes named.
+fn provisioner_requests(volumes: &std::collections::BTreeSet<String>) -> (usize, usize) {
+    let log =
+        std::fs::read_to_string(common::cluster_dir().join("logs/apiserver-audit.log")).unwrap();
+    let (mut creates, mut deletes) = (0, 0);
+    for line in log.lines() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let name = event["objectRef"]["name"].as_str().unwrap_or_default();
+        if event["user"]["username"] != "nexus-test-provisioner"
+            || event["objectRef"]["resource"] != "persistentvolumes"
+            || event["stage"] != "ResponseComplete"
+            || !volumes.contains(name)
+        {
+            continue;
+        }
+        match event["verb"].as_str() {
+            Some("create") => creates += 1,
+            Some("delete") => deletes += 1,
+            _ => {}
+        }
+    }
+    (creates, deletes)
+}
+
+#[tokio::test]
+async fn a_thousand_claims_get_one_volume_each_and_their_volumes_go_once() {
+    use k8s_openapi::api::core::v1::PersistentVolume;
+    const CLAIMS: usize = 1000;
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "claims").await;
+    let claim = |i: usize| {
+        format!(
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: c{i}, namespace: {}}}\n\
+             spec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}\n",
+            ns.name
+        )
+    };
+    let all: Vec<String> = (0..CLAIMS).map(claim).collect();
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &all.join("---\n"));
+
+    let claims = Api::<PersistentVolumeClaim>::namespaced(admin.clone(), &ns.name);
+    let started = std::time::Instant::now();
+    let deadline = started + std::time::Duration::from_secs(300);
+    loop {
+        let listed = claims.list(&ListParams::default()).await.unwrap().items;
+        let bound = listed
+            .iter()
+            .filter(|c| c.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound"))
+            .count();
+        if bound == CLAIMS {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{bound} of {CLAIMS} claims bound after 300 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+    let bound_after = started.elapsed();
+    let volumes = Api::<PersistentVolume>::all(admin.clone());
+    let ours = |list: Vec<PersistentVolume>| -> std::collections::BTreeSet<String> {
+        list.into_iter()
+            .filter(|v| {
+                v.spec
+                    .as_ref()
+                    .and_then(|s| s.claim_ref.as_ref())
+                    .and_then(|r| r.namespace.as_deref())
+                    == Some(ns.name.as_str())
+            })
+            .map(|v| v.name_any())
+            .collect()
+    };
+    let made = ours(volumes.list(&ListParams::default()).await.unwrap().items);
+    assert_eq!(made.len(), CLAIMS, "one volume per claim");
+
+    // Release them all at once.
+    common::kubectl(
+        "admin",
+        &["delete", "pvc", "--all", "-n", &ns.name, "--wait=false"],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        let left = ours(volumes.list(&ListParams::default()).await.unwrap().items);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {CLAIMS} released volumes are left after 300 s",
+            left.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
+    let released_after = started.elapsed();
+    // The API server writes its audit log in batches: give it a moment.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let (creates, deletes) = provisioner_requests(&made);
+    println!(
+        "{CLAIMS} claims bound after {bound_after:?}, released after {released_after:?}; the provisioner sent {creates} creates and {deletes} deletes for {CLAIMS} volumes"
+    );
+    // A create may meet the volume it made a moment ago (its cache lags);
+    // a delete may meet a volume that changed since it was read. Rarely.
+    assert!(
+        (CLAIMS..=CLAIMS + CLAIMS / 10).contains(&creates),
+        "{creates} creates for {CLAIMS} volumes"
+    );
+    assert!(
+        (CLAIMS..=CLAIMS + CLAIMS / 10).contains(&deletes),
+        "{deletes} deletes for {CLAIMS} volumes"
+    );
+}

@@ -427,6 +427,70 @@ async fn a_store_not_ready_in_time_fails_with_provisioning_timeout() {
 }
 
 #[tokio::test]
+async fn a_store_whose_step_was_only_late_goes_on_to_ready_by_itself() {
+    let (admin, ns, scope) = tenant("op-late").await;
+    // Its claims name a StorageClass that does not exist yet: they stay
+    // unbound past the store's deadline.
+    let class = format!("late-{}", scope.id);
+    let _operator = scope.start(
+        "a",
+        &[
+            "--provisioning-timeout=10s",
+            &format!("--storage-class={class}"),
+        ],
+    );
+    let name = store_name("late");
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
+    let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 60).await;
+    let (reason, message) = ready_condition(&failed);
+    assert_eq!(reason, "ProvisioningTimeout");
+    assert!(
+        message.starts_with("step Database was not ready within 10s"),
+        "{message}"
+    );
+
+    // The volumes come: the store goes on to Ready with no retry, and says so.
+    common::kubectl_stdin(
+        "admin",
+        &["apply", "-f", "-"],
+        &format!(
+            "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {{name: {class}}}\n\
+             provisioner: nexus.dev/test-hostpath\nreclaimPolicy: Delete\nvolumeBindingMode: Immediate\n"
+        ),
+    );
+    struct Class(String);
+    impl Drop for Class {
+        fn drop(&mut self) {
+            common::kubectl(
+                "admin",
+                &["delete", "storageclass", &self.0, "--ignore-not-found"],
+            );
+        }
+    }
+    let _class = Class(class);
+    let ready = wait_phase(&admin, &ns.name, &name, Phase::Ready, 120).await;
+    let (_, message) = ready_condition(&ready);
+    assert!(
+        message.contains("became Ready by itself after its provisioning timeout"),
+        "{message}"
+    );
+    let events = Api::<Event>::namespaced(admin.clone(), &ns.name)
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    assert!(
+        events
+            .items
+            .iter()
+            .any(|e| e.reason.as_deref() == Some("Ready")
+                && e.message
+                    .as_deref()
+                    .is_some_and(|m| m.contains("by itself"))),
+        "an Event says the store recovered"
+    );
+}
+
+#[tokio::test]
 async fn a_killed_operator_resumes_without_duplicates() {
     let (admin, ns, scope) = tenant("op-kill").await;
     let slow = "--setup-image=example.invalid/nexus-test-slow:1";

@@ -228,6 +228,14 @@ def parse_time(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def failure_of(store):
+    """A Failed store's Ready condition: reason: message."""
+    for condition in (store.get("status") or {}).get("conditions", []):
+        if condition.get("type") == "Ready":
+            return f"{condition.get('reason')}: {condition.get('message')}"
+    return "no Ready condition"
+
+
 def wait_until(what, check, timeout):
     deadline = time.time() + timeout
     while True:
@@ -361,7 +369,13 @@ class Bench:
         return self.admin.items(f"{STORE_PATH}/namespaces/{self.id}/stores")
 
     def all_ready(self, count):
+        """True once `count` stores are Ready; a run in which any store failed
+        is no result: it stops at once, naming each failed store and why."""
         stores = self.stores()
+        failed = [s for s in stores if (s.get("status") or {}).get("phase") == "Failed"]
+        if failed:
+            lines = [f"  {s['metadata']['name']}: {failure_of(s)}" for s in failed]
+            sys.exit(f"bench: not a result: {len(failed)} of {len(stores)} stores Failed\n" + "\n".join(lines))
         ready = sum(1 for s in stores if (s.get("status") or {}).get("phase") == "Ready")
         return ready >= count or f"{ready}/{count} Ready"
 

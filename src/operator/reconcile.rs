@@ -106,12 +106,17 @@ async fn apply(store: &Store, ctx: &Context) -> Result<Action> {
     if restart {
         info!(store = %validated.key(), spec_changed, retried, "provisioning a failed store again");
     }
+    // A store that only waited too long is reported Failed but not held: the
+    // late step is still watched, and the store goes on to Ready once it is.
+    let timed_out = failed
+        && conditions::find(&previous.conditions, READY)
+            .is_some_and(|c| c.reason == status::PROVISIONING_TIMEOUT);
     let run = Run {
         store: &validated,
         ctx,
         previous: &previous,
         restart,
-        held: failed && !restart,
+        held: failed && !restart && !timed_out,
     };
     let (observed, error) = steps::provision(&run).await;
     let next = status::compute(Inputs {

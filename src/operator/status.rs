@@ -176,6 +176,15 @@ pub fn compute(input: Inputs) -> StoreStatus {
                     "the store serves {}; its setup runs again for changed settings ({setup})",
                     input.url
                 ),
+                None if was == Some(Phase::Failed)
+                    && conditions::find(&previous.conditions, READY)
+                        .is_some_and(|c| c.reason == PROVISIONING_TIMEOUT) =>
+                {
+                    format!(
+                        "the store serves {}; it became Ready by itself after its provisioning timeout (a step was late, not broken)",
+                        input.url
+                    )
+                }
                 None => format!("the store serves {}", input.url),
             },
         ),
@@ -197,7 +206,7 @@ pub fn compute(input: Inputs) -> StoreStatus {
         ),
         (None, Some((step, _, message))) if waited >= input.timeout => (
             Phase::Failed,
-            "ProvisioningTimeout".into(),
+            PROVISIONING_TIMEOUT.into(),
             format!(
                 "step {step} was not ready within {}: {message}",
                 crate::duration::human(input.timeout)
@@ -250,6 +259,10 @@ pub fn compute(input: Inputs) -> StoreStatus {
         retry_token: input.retry_token,
     }
 }
+
+/// The reason of a store Failed because a step was not ready in time: the
+/// operator keeps watching it, and the store goes on once the step is ready.
+pub const PROVISIONING_TIMEOUT: &str = "ProvisioningTimeout";
 
 /// The Setup step's reasons while its Job runs again (readers::job_state,
 /// steps::setup): on an installed store, only because its owner asked.
@@ -477,9 +490,16 @@ mod tests {
         let again = compute(retry);
         assert_eq!(again.phase, Some(Phase::Provisioning));
         assert_eq!(again.provisioning_started_at.unwrap().0.as_second(), 1000);
-        // Whole again without a retry: Ready.
+        // Whole again without a retry: Ready, saying it came late.
         let whole = compute(inputs(&held, &all_done(), 1100));
         assert_eq!(whole.phase, Some(Phase::Ready));
+        assert!(
+            ready(&whole)
+                .message
+                .contains("became Ready by itself after its provisioning timeout"),
+            "{}",
+            ready(&whole).message
+        );
     }
 
     #[test]

@@ -4,6 +4,13 @@ package main
 // nodes, so no real volume is ever mounted; what matters is that the API
 // behaves as on a real cluster: a PVC of the default StorageClass gets a PV,
 // binds, and the PV goes away again when the claim is deleted.
+//
+// It works like a real external provisioner: event handlers only queue the
+// object's key (a key queued twice is worked once), a worker reads the
+// object's current state from the informer's cache before it acts, a failed
+// call is retried with a per-object backoff, and the client may send as many
+// requests as the API server takes. So a claim gets one volume and a
+// released volume is deleted once, whatever the burst; nothing is resynced.
 
 import (
 	"context"
@@ -13,6 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,8 +29,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 )
 
@@ -30,11 +40,13 @@ const (
 	provisionerName       = "nexus.dev/test-hostpath"
 	storageProvisionerKey = "volume.kubernetes.io/storage-provisioner"
 	provisionedByKey      = "pv.kubernetes.io/provisioned-by"
+	// Workers per queue: API calls in flight at once for each kind.
+	workers = 4
 )
 
 func runProvisioner(args []string) int {
 	flags := flag.NewFlagSet("provisioner", flag.ContinueOnError)
-	kubeconfig := flags.String("kubeconfig", "", "kubeconfig of the cluster admin")
+	kubeconfig := flags.String("kubeconfig", "", "kubeconfig of the provisioner's identity")
 	dataDir := flags.String("data-dir", "", "directory that holds the volumes' host paths")
 	localNode := flags.String("local-node", "", "make `local` volumes pinned to this node (a real node: the kubelet applies fsGroup to them, not to hostPath)")
 	if err := flags.Parse(args); err != nil {
@@ -49,6 +61,9 @@ func runProvisioner(args []string) int {
 		fmt.Fprintln(os.Stderr, "provisioner:", err)
 		return 1
 	}
+	// client-go's default of 5 requests a second cannot keep up with a
+	// burst of stores; the API server takes far more.
+	config.QPS, config.Burst = 100, 200
 	client, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "provisioner:", err)
@@ -57,30 +72,74 @@ func runProvisioner(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	p := &provisioner{client: client, dataDir: *dataDir, localNode: *localNode}
-	// A resync hands every pending claim back now and then: one whose
-	// volume could not be made the first time is not left Pending for good.
-	factory := informers.NewSharedInformerFactory(client, 10*time.Second)
-	claims := factory.Core().V1().PersistentVolumeClaims().Informer()
-	volumes := factory.Core().V1().PersistentVolumes().Informer()
-	_, _ = claims.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj interface{}) { p.claimChanged(ctx, obj) },
-		UpdateFunc: func(_, obj interface{}) { p.claimChanged(ctx, obj) },
-	})
-	_, _ = volumes.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(obj interface{}) { p.volumeChanged(ctx, obj) },
-		UpdateFunc: func(_, obj interface{}) { p.volumeChanged(ctx, obj) },
-	})
+	factory := informers.NewSharedInformerFactory(client, 0)
+	claimInformer := factory.Core().V1().PersistentVolumeClaims()
+	volumeInformer := factory.Core().V1().PersistentVolumes()
+	p := &provisioner{
+		client:    client,
+		dataDir:   *dataDir,
+		localNode: *localNode,
+		claims:    claimInformer.Lister(),
+		volumes:   volumeInformer.Lister(),
+		claimQueue: workqueue.NewTypedRateLimitingQueue(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[string](200*time.Millisecond, 30*time.Second)),
+		volumeQueue: workqueue.NewTypedRateLimitingQueue(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[string](200*time.Millisecond, 30*time.Second)),
+	}
+	enqueue := func(queue workqueue.TypedRateLimitingInterface[string]) cache.ResourceEventHandlerFuncs {
+		add := func(obj interface{}) {
+			if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
+				queue.Add(key)
+			}
+		}
+		return cache.ResourceEventHandlerFuncs{AddFunc: add, UpdateFunc: func(_, obj interface{}) { add(obj) }}
+	}
+	_, _ = claimInformer.Informer().AddEventHandler(enqueue(p.claimQueue))
+	_, _ = volumeInformer.Informer().AddEventHandler(enqueue(p.volumeQueue))
 	factory.Start(ctx.Done())
+	// Act only on a full picture: a claim's volume may exist already.
+	factory.WaitForCacheSync(ctx.Done())
+
+	var running sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		running.Add(2)
+		go func() { defer running.Done(); p.work(ctx, p.claimQueue, p.syncClaim) }()
+		go func() { defer running.Done(); p.work(ctx, p.volumeQueue, p.syncVolume) }()
+	}
 	<-ctx.Done()
+	p.claimQueue.ShutDown()
+	p.volumeQueue.ShutDown()
+	running.Wait()
 	factory.Shutdown()
 	return 0
 }
 
 type provisioner struct {
-	client    kubernetes.Interface
-	dataDir   string
-	localNode string
+	client      kubernetes.Interface
+	dataDir     string
+	localNode   string
+	claims      listers.PersistentVolumeClaimLister
+	volumes     listers.PersistentVolumeLister
+	claimQueue  workqueue.TypedRateLimitingInterface[string]
+	volumeQueue workqueue.TypedRateLimitingInterface[string]
+}
+
+// work takes keys off the queue until it shuts down: a key whose sync failed
+// comes back after its backoff, one that succeeded is forgotten.
+func (p *provisioner) work(ctx context.Context, queue workqueue.TypedRateLimitingInterface[string], sync func(context.Context, string) error) {
+	for {
+		key, shutdown := queue.Get()
+		if shutdown {
+			return
+		}
+		if err := sync(ctx, key); err != nil {
+			klog.ErrorS(err, "will retry", "key", key, "attempt", queue.NumRequeues(key)+1)
+			queue.AddRateLimited(key)
+		} else {
+			queue.Forget(key)
+		}
+		queue.Done(key)
+	}
 }
 
 // source is where the volume's data lives: a host path for kwok's pretend
@@ -97,21 +156,31 @@ func (p *provisioner) source(path string) (corev1.PersistentVolumeSource, *corev
 	return corev1.PersistentVolumeSource{Local: &corev1.LocalVolumeSource{Path: path}}, affinity
 }
 
-// claimChanged creates a bound-to-be PV for a pending claim that the PV
-// controller handed to this provisioner.
-func (p *provisioner) claimChanged(ctx context.Context, obj interface{}) {
-	claim, ok := obj.(*corev1.PersistentVolumeClaim)
-	if !ok || claim.Status.Phase != corev1.ClaimPending || claim.Spec.VolumeName != "" {
-		return
+// syncClaim creates the volume of a pending claim that the PV controller
+// handed to this provisioner, unless it exists already.
+func (p *provisioner) syncClaim(ctx context.Context, key string) error {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return nil
 	}
-	if claim.Annotations[storageProvisionerKey] != provisionerName {
-		return
+	claim, err := p.claims.PersistentVolumeClaims(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
 	}
-	name := "pvc-" + string(claim.UID)
-	hostPath := filepath.Join(p.dataDir, name)
+	if err != nil {
+		return err
+	}
+	if claim.Status.Phase != corev1.ClaimPending || claim.Spec.VolumeName != "" ||
+		claim.DeletionTimestamp != nil || claim.Annotations[storageProvisionerKey] != provisionerName {
+		return nil
+	}
+	volumeName := "pvc-" + string(claim.UID)
+	if _, err := p.volumes.Get(volumeName); err == nil {
+		return nil // made before; the PV controller binds it
+	}
+	hostPath := filepath.Join(p.dataDir, volumeName)
 	if err := os.MkdirAll(hostPath, 0o755); err != nil {
-		klog.ErrorS(err, "create volume directory", "path", hostPath)
-		return
+		return fmt.Errorf("create volume directory %s: %w", hostPath, err)
 	}
 	source, affinity := p.source(hostPath)
 	storageClass := ""
@@ -120,7 +189,7 @@ func (p *provisioner) claimChanged(ctx context.Context, obj interface{}) {
 	}
 	volume := &corev1.PersistentVolume{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:        name,
+			Name:        volumeName,
 			Annotations: map[string]string{provisionedByKey: provisionerName},
 		},
 		Spec: corev1.PersistentVolumeSpec{
@@ -140,34 +209,40 @@ func (p *provisioner) claimChanged(ctx context.Context, obj interface{}) {
 			NodeAffinity:           affinity,
 		},
 	}
-	_, err := p.client.CoreV1().PersistentVolumes().Create(ctx, volume, metav1.CreateOptions{})
+	_, err = p.client.CoreV1().PersistentVolumes().Create(ctx, volume, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
-		klog.ErrorS(err, "create volume", "claim", klog.KObj(claim))
-		return
+		return fmt.Errorf("create volume %s for claim %s: %w", volumeName, key, err)
 	}
-	klog.InfoS("provisioned volume", "claim", klog.KObj(claim), "volume", name)
+	klog.InfoS("provisioned volume", "claim", key, "volume", volumeName)
+	return nil
 }
 
-// volumeChanged deletes a released volume this provisioner made, as a real
-// provisioner does for the Delete reclaim policy.
-func (p *provisioner) volumeChanged(ctx context.Context, obj interface{}) {
-	volume, ok := obj.(*corev1.PersistentVolume)
-	if !ok || volume.Status.Phase != corev1.VolumeReleased {
-		return
+// syncVolume deletes a released volume this provisioner made, as a real
+// provisioner does for the Delete reclaim policy, once.
+func (p *provisioner) syncVolume(ctx context.Context, name string) error {
+	volume, err := p.volumes.Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
 	}
-	if volume.Annotations[provisionedByKey] != provisionerName || volume.DeletionTimestamp != nil {
-		return
+	if err != nil {
+		return err
 	}
-	if volume.Spec.HostPath != nil {
+	if volume.Status.Phase != corev1.VolumeReleased || volume.DeletionTimestamp != nil ||
+		volume.Annotations[provisionedByKey] != provisionerName {
+		return nil
+	}
+	if volume.Spec.HostPath != nil && strings.HasPrefix(volume.Spec.HostPath.Path, p.dataDir+"/") {
 		_ = os.RemoveAll(volume.Spec.HostPath.Path)
 	}
 	if volume.Spec.Local != nil && strings.HasPrefix(volume.Spec.Local.Path, p.dataDir+"/") {
 		_ = os.RemoveAll(volume.Spec.Local.Path)
 	}
-	err := p.client.CoreV1().PersistentVolumes().Delete(ctx, volume.Name, metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		klog.ErrorS(err, "delete released volume", "volume", volume.Name)
-		return
+	// Only the version read: a volume changed since is looked at again.
+	precondition := metav1.Preconditions{UID: &volume.UID, ResourceVersion: &volume.ResourceVersion}
+	err = p.client.CoreV1().PersistentVolumes().Delete(ctx, name, metav1.DeleteOptions{Preconditions: &precondition})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return fmt.Errorf("delete released volume %s: %w", name, err)
 	}
-	klog.InfoS("deleted released volume", "volume", volume.Name)
+	klog.InfoS("deleted released volume", "volume", name)
+	return nil
 }
