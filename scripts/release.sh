@@ -48,12 +48,31 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
 remap="--remap-path-prefix=$source=/nexus --remap-path-prefix=$target_dir=/target --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$rustup_home=/rustup"
 
+# attempts WHAT COMMAND...: up to three tries 10 s apart (a download that
+# breaks once must not fail a release check); the last error is said.
+attempts() {
+  local what=$1 try log
+  shift
+  log=$(mktemp)
+  for try in 1 2 3; do
+    if "$@" >"$log" 2>&1; then
+      rm -f "$log"
+      return 0
+    fi
+    echo "release: $what failed (try $try of 3): $(tail -n 3 "$log" | tr '\n' ' ')" >&2
+    ((try < 3)) && sleep 10
+  done
+  rm -f "$log"
+  return 1
+}
+
 arm64_ready() {
   rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu ||
-    rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 || return 1
+    attempts "rustup target add aarch64-unknown-linux-gnu" rustup target add aarch64-unknown-linux-gnu || return 1
   command -v aarch64-linux-gnu-gcc >/dev/null && return 0
   [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null || return 1
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross; } >/dev/null 2>&1
+  attempts "installing gcc-aarch64-linux-gnu" bash -c \
+    'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross'
   command -v aarch64-linux-gnu-gcc >/dev/null
 }
 
