@@ -376,6 +376,22 @@ async fn a_store_becomes_ready_with_real_pods_even_when_the_operator_restarts_mi
     let setup = jobs.get("setup").await.unwrap();
     assert_eq!(setup.status.unwrap().succeeded, Some(1), "setup completed");
 
+    // WordPress started once: its image's entrypoint copied core and the
+    // bundled content into the volumes the kubelet made, without a crash.
+    let wordpress = pod_of(&fixture.admin, &workload, "wordpress").await;
+    let restarts: Vec<(String, i32)> = wordpress
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c.name, c.restart_count))
+        .collect();
+    assert!(
+        restarts.iter().all(|(_, count)| *count == 0),
+        "WordPress restarted: {restarts:?}"
+    );
+
     // WordPress serves pages rendered from the database, through its Service.
     let ip = service_ip(&fixture.admin, &workload, "wordpress").await;
     let (status, body) = http_get(&ip, &store_host(&store), "/").unwrap();
