@@ -778,7 +778,23 @@ async fn changed_settings_run_the_setup_again() {
         .patch(name, &PatchParams::default(), &Patch::Merge(change))
         .await
         .unwrap();
-    let store = wait_ready_at(&stores, name, changed.metadata.generation).await;
+    // The shop stays Ready while the setup runs again (nothing is lost, as
+    // a Deployment stays Available during a rollout); the Setup condition
+    // at the new generation says when the change is applied.
+    let generation = changed.metadata.generation;
+    let applied = move |s: Option<&Store>| {
+        s.is_some_and(|s| {
+            s.phase() == Phase::Ready
+                && s.status.as_ref().is_some_and(|st| {
+                    st.conditions.iter().any(|c| {
+                        c.type_ == "Setup"
+                            && c.status == "True"
+                            && c.observed_generation == generation
+                    })
+                })
+        })
+    };
+    let store = wait_for(&stores, name, 90, "Ready with its setup applied", applied).await;
     assert_eq!(store.status.unwrap().url, Some(format!("http://{domain}")));
 
     let job = jobs.get("setup").await.unwrap();
@@ -904,9 +920,17 @@ async fn two_shards_on_disjoint_selectors_each_reconcile_only_their_own() {
         )
         .await;
     }
+    // The Secrets are labelled a step before the workloads, in the same
+    // reconcile: wait for the Deployment's label, not the Secrets'.
     let deployments: Api<Deployment> = Api::namespaced(admin.clone(), &workload);
-    let wordpress = deployments.get("wordpress").await.unwrap();
-    assert!(in_shard_a(wordpress.labels()));
+    let wordpress = wait_for(
+        &deployments,
+        "wordpress",
+        60,
+        "shard a's label",
+        |d: Option<&Deployment>| d.is_some_and(|d| in_shard_a(d.labels())),
+    )
+    .await;
     let template = wordpress.spec.unwrap().template.metadata.unwrap();
     assert!(!template.labels.unwrap().contains_key(&key));
     // Only shard a's operator is left to write store b's status.
