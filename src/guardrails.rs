@@ -70,14 +70,15 @@ pub fn namespace(ctx: &ValidatedStore) -> Namespace {
 
 pub fn resource_quota(ctx: &ValidatedStore) -> ResourceQuota {
     let plan = ctx.plan;
+    let (cpu, memory) = (plan.quota_cpu(), plan.quota_memory());
     ResourceQuota {
         metadata: meta(ctx, "store-quota"),
         spec: Some(ResourceQuotaSpec {
             hard: Some(quantities(&[
-                ("requests.cpu", &plan.quota_cpu()),
-                ("limits.cpu", &plan.quota_cpu()),
-                ("requests.memory", &plan.quota_memory()),
-                ("limits.memory", &plan.quota_memory()),
+                ("requests.cpu", &cpu),
+                ("limits.cpu", &cpu),
+                ("requests.memory", &memory),
+                ("limits.memory", &memory),
                 ("requests.storage", &plan.storage),
                 ("persistentvolumeclaims", "4"),
                 ("pods", "10"),

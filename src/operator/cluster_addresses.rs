@@ -104,10 +104,6 @@ impl ClusterAddresses {
         self.known.borrow().cidrs()
     }
 
-    pub fn known(&self) -> Known {
-        self.known.borrow().clone()
-    }
-
     /// Returns once both watches have listed: before then a store's egress
     /// would be written without them, and written again a moment later.
     pub async fn listed(&self) {
