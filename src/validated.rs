@@ -259,7 +259,10 @@ mod tests {
 
         let deployment = wordpress_deployment(&sharded);
         let statefulset = database_statefulset(&sharded);
-        let job = setup_job(&sharded);
+        let job = setup_job(
+            &sharded,
+            crate::engines::woocommerce::SetupRound::FirstInstall,
+        );
         let spec = statefulset.spec.as_ref().unwrap();
         let templates = [
             &deployment.spec.as_ref().unwrap().template.metadata,

@@ -20,31 +20,52 @@ use nexus::engines::woocommerce::SETUP_SCRIPT;
 /// and the command's source, `CLIRunner::enable`); the plain command creates
 /// the order tables, and run again warns "HPOS is already enabled." with exit
 /// 0; updating Cash on Delivery on an image without sendmail prints
-/// sendmail's complaint and succeeds (fact 3).
+/// sendmail's complaint and succeeds (fact 3). A call it does not model
+/// fails, so the script cannot come to rely on behaviour nobody checked.
+///
+/// Every fact of the notes and the test that holds Nexus to it:
+/// 1 (`--for-new-shop` refused) `the_stand_in_refuses_what_woocommerce_refuses`
+///   here and `tests/real_node.rs` with the image's stand-in;
+/// 2 (setup CPU-bound) the setup's own step timeline, printed by the script
+///   (`a_setup_says_how_long_each_step_took`), figures in the README;
+/// 3 (sendmail) `cash_on_delivery_succeeds_without_sendmail`;
+/// 4 (probe's PHP error) `tests/installed_probe.rs`;
+/// 5, 6 (image files, the setup's race) the `copy-wordpress.sh` tests below
+///   and the real node's "no restart" check;
+/// 7 (Store API checkout) not modelled yet: the test images carry no
+///   WooCommerce to sell with (the `store check` command's issue brings the
+///   recorded Store API exchanges);
+/// 8 (events by UID) `tests/store_cli.rs`; 9 (a replacement pod fits the
+///   quota) `src/guardrails.rs` and the real node's pod-loss test; 10
+///   (`Suspended` once pods are gone, a re-run keeps Ready) `src/operator/status.rs`
+///   and `tests/operator.rs`.
 const FAKE_WP: &str = r#"#!/bin/sh
 printf '%s|' "$@" >>"$STUB_LOG"; echo >>"$STUB_LOG"
 shift 2   # --path and --allow-root
 if [ -n "${STUB_FAIL:-}" ] && [ "$1 $2" = "$STUB_FAIL" ]; then echo "Error: download failed (HTTP 404)" >&2; exit 1; fi
-option() { cat "$STUB_STATE/option-$1" 2>/dev/null || exit 1; }
-case "$1 $2" in
-"db query")
+option() { cat "$STUB_STATE/option-$1" 2>/dev/null || { echo "Error: Could not get '$1' option. Does it exist?" >&2; exit 1; }; }
+case "$1 $2 ${3:-}" in
+"db query "*)
 	if [ -n "${STUB_DB_ERROR:-}" ]; then
 		n=$(cat "$STUB_STATE/db-queries" 2>/dev/null || echo 0); echo $((n + 1)) >"$STUB_STATE/db-queries"
 		if [ -z "${STUB_DB_FAILURES:-}" ] || [ "$n" -lt "$STUB_DB_FAILURES" ]; then echo "$STUB_DB_ERROR" >&2; exit 1; fi
 	fi
 	echo 1 ;;
-"config create") touch "$WP_PATH/wp-config.php" ;;
-"core is-installed") [ -f "$STUB_STATE/installed" ] ;;
-"core install") touch "$STUB_STATE/installed" ;;
-"option get") option "$3" ;;
-"option update") printf '%s' "$4" >"$STUB_STATE/option-$3" ;;
-"plugin get") cat "$STUB_STATE/wc-version" 2>/dev/null || exit 1 ;;
-"plugin install")
+"config create "*) touch "$WP_PATH/wp-config.php" ;;
+"core is-installed ") [ -f "$STUB_STATE/installed" ] ;;
+"core install "*) touch "$STUB_STATE/installed" ;;
+"option get "?*) option "$3" ;;
+"option update "?*) printf '%s' "$4" >"$STUB_STATE/option-$3" ;;
+"rewrite structure "?*) echo "Success: Rewrite structure set." ;;
+"plugin get woocommerce") cat "$STUB_STATE/wc-version" 2>/dev/null || { echo "Error: The 'woocommerce' plugin could not be found." >&2; exit 1; } ;;
+"plugin install "?*)
 	case $3 in *.zip) echo "${STUB_ZIP_VERSION:-10.2.2}" >"$STUB_STATE/wc-version" ;; esac
 	for a; do case $a in --version=*) echo "${a#--version=}" >"$STUB_STATE/wc-version" ;; esac; done ;;
-"plugin is-active") [ -f "$STUB_STATE/wc-active" ] ;;
-"plugin activate") touch "$STUB_STATE/wc-active"; [ -f "$STUB_STATE/option-woocommerce_shop_page_id" ] || printf 7 >"$STUB_STATE/option-woocommerce_shop_page_id" ;;
-"wc hpos")
+"plugin is-active woocommerce") [ -f "$STUB_STATE/wc-active" ] ;;
+"plugin activate woocommerce")
+	[ -f "$STUB_STATE/wc-version" ] || { echo "Warning: The 'woocommerce' plugin could not be found." >&2; echo "Error: No plugins activated." >&2; exit 1; }
+	touch "$STUB_STATE/wc-active"; [ -f "$STUB_STATE/option-woocommerce_shop_page_id" ] || printf 7 >"$STUB_STATE/option-woocommerce_shop_page_id" ;;
+"wc hpos enable")
 	echo "Running pre-enable checks..."
 	for a; do
 		if [ "$a" = --for-new-shop ] && [ -f "$STUB_STATE/wc-active" ]; then
@@ -53,10 +74,18 @@ case "$1 $2" in
 	done
 	if [ -f "$STUB_STATE/hpos" ]; then echo "Warning: HPOS is already enabled." >&2; exit 0; fi
 	touch "$STUB_STATE/hpos"; echo "Orders table created."; echo "Success: HPOS enabled." ;;
-"wc payment_gateway") echo "sh: 1: /usr/sbin/sendmail: not found" >&2 ;;
-"wc tool") [ -f "$STUB_STATE/option-woocommerce_shop_page_id" ] || printf 7 >"$STUB_STATE/option-woocommerce_shop_page_id" ;;
-"wc shipping_zone_method") if [ "$3" = list ]; then cat "$STUB_STATE/methods" 2>/dev/null || echo 0; else echo 1 >"$STUB_STATE/methods"; fi ;;
-"wc product") if [ "$3" = list ]; then cat "$STUB_STATE/products" 2>/dev/null || echo 0; else echo 1 >"$STUB_STATE/products"; fi ;;
+"wc payment_gateway update")
+	[ "$4" = cod ] || { echo "Error: Invalid ID." >&2; exit 1; }
+	echo "sh: 1: /usr/sbin/sendmail: not found" >&2 ;;
+"wc tool run") [ "$4" = install_pages ] || exit 1; [ -f "$STUB_STATE/option-woocommerce_shop_page_id" ] || printf 7 >"$STUB_STATE/option-woocommerce_shop_page_id" ;;
+"wc shipping_zone_method list") cat "$STUB_STATE/methods" 2>/dev/null || echo 0 ;;
+"wc shipping_zone_method create") echo 1 >"$STUB_STATE/methods" ;;
+"wc product list") cat "$STUB_STATE/products" 2>/dev/null || echo 0 ;;
+"wc product create") echo 1 >"$STUB_STATE/products" ;;
+*)
+	# A call the script makes that this stand-in does not model fails the
+	# test: model it here from WooCommerce's or wp-cli's source first.
+	echo "Error: the stand-in wp does not model \`$*\`" >&2; exit 1 ;;
 esac
 "#;
 
@@ -227,6 +256,14 @@ fn wp(site: &Site, args: &[&str]) -> Output {
 fn the_stand_in_refuses_what_woocommerce_refuses() {
     let site = Site::new();
     assert!(
+        wp(
+            &site,
+            &["plugin", "install", "woocommerce", "--version=10.2.2"]
+        )
+        .status
+        .success()
+    );
+    assert!(
         wp(&site, &["plugin", "activate", "woocommerce"])
             .status
             .success()
@@ -260,6 +297,61 @@ fn the_stand_in_refuses_what_woocommerce_refuses() {
     assert_eq!(
         site.termination(),
         "setup step order-tables failed: Running pre-enable checks...\nError: [Failed] This is not a new shop, but --for-new-shop flag was passed."
+    );
+}
+
+#[test]
+fn cash_on_delivery_succeeds_without_sendmail() {
+    let site = Site::new();
+    let out = site.run("demo", None);
+    assert!(out.status.success());
+    // wp-cli passes the plugin's stderr through; the step still succeeded.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("/usr/sbin/sendmail: not found"));
+    assert!(site.termination().is_empty());
+}
+
+#[test]
+fn the_stand_in_refuses_calls_it_does_not_model() {
+    let site = Site::new();
+    let out = wp(&site, &["wc", "hpos", "disable"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not model `wc hpos disable`"));
+    // The script with a call nobody modelled fails, naming its step.
+    let script = SETUP_SCRIPT.replace(
+        "run coming-soon wp option update woocommerce_coming_soon no\n",
+        "run coming-soon wp option update woocommerce_coming_soon no\nrun theme wp theme activate storefront\n",
+    );
+    assert_ne!(script, SETUP_SCRIPT);
+    std::fs::write(site.path("setup.sh"), script).unwrap();
+    assert_eq!(site.run("demo", None).status.code(), Some(1));
+    assert!(
+        site.termination().starts_with("setup step theme failed"),
+        "{}",
+        site.termination()
+    );
+}
+
+#[test]
+fn a_setup_says_how_long_each_step_took() {
+    let site = Site::new();
+    let out = site.run("demo", None);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for step in [
+        "core-install",
+        "woocommerce-activate",
+        "pages",
+        "order-tables",
+        "sample-product",
+    ] {
+        let line = format!("nexus setup: step {step} took ");
+        assert!(stdout.contains(&line), "no timing for {step}: {stdout}");
+    }
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("nexus setup: complete in ")),
+        "{stdout}"
     );
 }
 
@@ -438,4 +530,331 @@ fn a_database_that_is_not_up_yet_is_waited_for_then_named() {
         site.termination(),
         format!("setup step wait-for-database failed: no answer after 3 tries: {refused}")
     );
+}
+
+// ---- copy-wordpress.sh: what the WordPress image ships, placed before the
+// pods' own containers run (the init container of WordPress and the Job).
+
+use nexus::engines::woocommerce::COPY_WORDPRESS;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+/// An image's /usr/src/wordpress and a pod's /var/www/html, with the
+/// store's wp-content mounted inside it as the pod mounts its claim.
+struct Pod {
+    dir: tempfile::TempDir,
+}
+
+impl Pod {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let pod = Pod { dir };
+        for (file, text) in [
+            ("image/index.php", "<?php // front"),
+            ("image/wp-load.php", "<?php // load"),
+            ("image/.htaccess", "# rules"),
+            (
+                "image/wp-includes/version.php",
+                "<?php $wp_version = '6.8.3';",
+            ),
+            ("image/wp-admin/install.php", "<?php"),
+            ("image/wp-content/index.php", "<?php // Silence"),
+            (
+                "image/wp-content/plugins/akismet/akismet.php",
+                "akismet 5.5",
+            ),
+            (
+                "image/wp-content/plugins/woocommerce/woocommerce.php",
+                "Version: 10.2.2",
+            ),
+            (
+                "image/wp-content/themes/twentytwentyfive/style.css",
+                "theme",
+            ),
+        ] {
+            let path = pod.path(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        // The kubelet's emptyDir with the claim mounted at wp-content.
+        std::fs::create_dir_all(pod.path("html/wp-content")).unwrap();
+        pod
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.path(name)).ok()
+    }
+
+    /// Runs the script as the pod would: as uid 33 when the test runs as
+    /// root (CI does), on directories owned by root with the setgid mode the
+    /// kubelet gives an emptyDir under fsGroup 33; as this user otherwise.
+    fn copy(&self, pod_name: &str) -> std::process::Child {
+        let mut command = if is_root() {
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=33",
+                "--regid=33",
+                "--clear-groups",
+                "/bin/sh",
+                "-c",
+            ]);
+            c
+        } else {
+            let mut c = Command::new("/bin/sh");
+            c.arg("-c");
+            c
+        };
+        command
+            .arg(COPY_WORDPRESS)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("POD_NAME", pod_name)
+            .env("WORDPRESS_SOURCE", self.path("image"))
+            .env("WP_PATH", self.path("html"))
+            .env("TERMINATION_LOG", self.path("termination.log"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    fn copy_and_wait(&self, pod_name: &str) -> Output {
+        self.copy(pod_name).wait_with_output().unwrap()
+    }
+
+    /// The volumes' roots as the kubelet makes them (root:33, setgid, all
+    /// may write), what is inside them as WordPress's user left it, the
+    /// image readable by all (a no-op unless the test runs as root).
+    fn as_the_kubelet_makes_them(&self) {
+        if !is_root() {
+            return;
+        }
+        let mut stack = vec![self.dir.path().to_path_buf()];
+        while let Some(path) = stack.pop() {
+            let inside = path.starts_with(self.path("html"));
+            if inside {
+                std::os::unix::fs::lchown(&path, Some(33), Some(33)).unwrap();
+            }
+            if path.is_dir() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        // The termination log is written next to the volumes.
+        std::fs::set_permissions(self.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        for dir in ["html", "html/wp-content"] {
+            let path = self.path(dir);
+            std::os::unix::fs::chown(&path, Some(0), Some(33)).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o2777)).unwrap();
+        }
+    }
+
+    /// Hidden entries the script may leave behind: none.
+    fn leftovers(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for dir in [
+            "html",
+            "html/wp-content",
+            "html/wp-content/plugins",
+            "html/wp-content/themes",
+        ] {
+            for entry in std::fs::read_dir(self.path(dir)).into_iter().flatten() {
+                let entry = entry.unwrap();
+                if entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".nexus-copy-")
+                {
+                    found.push(entry.path());
+                }
+            }
+        }
+        found
+    }
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").unwrap().uid() == 0
+}
+
+#[test]
+fn the_image_files_are_placed_without_touching_the_kubelets_directory() {
+    let pod = Pod::new();
+    pod.as_the_kubelet_makes_them();
+    let before = std::fs::metadata(pod.path("html")).unwrap();
+    let out = pod.copy_and_wait("wordpress-abc");
+    assert!(
+        out.status.success(),
+        "fact 5: the copy must not fail on the kubelet's directory: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Core, hidden files included; wp-content is the store's volume.
+    assert_eq!(
+        pod.read("html/index.php").as_deref(),
+        Some("<?php // front")
+    );
+    assert_eq!(pod.read("html/.htaccess").as_deref(), Some("# rules"));
+    assert!(pod.path("html/wp-includes/version.php").is_file());
+    assert!(pod.path("html/wp-admin/install.php").is_file());
+    // The image's plugins and themes, in the store's wp-content (fact 6).
+    assert_eq!(
+        pod.read("html/wp-content/plugins/woocommerce/woocommerce.php")
+            .as_deref(),
+        Some("Version: 10.2.2")
+    );
+    assert!(
+        pod.path("html/wp-content/plugins/akismet/akismet.php")
+            .is_file()
+    );
+    assert!(
+        pod.path("html/wp-content/themes/twentytwentyfive/style.css")
+            .is_file()
+    );
+    assert!(pod.path("html/wp-content/index.php").is_file());
+    assert!(pod.path("html/wp-content/uploads").is_dir());
+    let after = std::fs::metadata(pod.path("html")).unwrap();
+    assert_eq!(
+        (before.mode(), before.uid(), before.mtime()),
+        (after.mode(), after.uid(), after.mtime()),
+        "the directory the kubelet made is not ours to change"
+    );
+    if is_root() {
+        let placed = std::fs::metadata(pod.path("html/wp-content/plugins/akismet")).unwrap();
+        assert_eq!(placed.uid(), 33, "the files belong to WordPress's user");
+    }
+    assert!(pod.leftovers().is_empty(), "{:?}", pod.leftovers());
+}
+
+#[test]
+fn the_stores_own_plugins_and_themes_are_never_replaced() {
+    let pod = Pod::new();
+    for (file, text) in [
+        (
+            "html/wp-content/plugins/woocommerce/woocommerce.php",
+            "Version: 10.3.1",
+        ),
+        (
+            "html/wp-content/plugins/woocommerce/owner-upgraded.txt",
+            "yes",
+        ),
+        (
+            "html/wp-content/themes/twentytwentyfive/style.css",
+            "the owner's edit",
+        ),
+        ("html/wp-content/uploads/2026/12/logo.png", "png"),
+    ] {
+        std::fs::create_dir_all(pod.path(file).parent().unwrap()).unwrap();
+        std::fs::write(pod.path(file), text).unwrap();
+    }
+    pod.as_the_kubelet_makes_them();
+    let out = pod.copy_and_wait("wordpress-abc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        pod.read("html/wp-content/plugins/woocommerce/woocommerce.php")
+            .as_deref(),
+        Some("Version: 10.3.1")
+    );
+    assert!(
+        pod.path("html/wp-content/plugins/woocommerce/owner-upgraded.txt")
+            .is_file()
+    );
+    assert_eq!(
+        pod.read("html/wp-content/themes/twentytwentyfive/style.css")
+            .as_deref(),
+        Some("the owner's edit")
+    );
+    assert!(
+        pod.path("html/wp-content/uploads/2026/12/logo.png")
+            .is_file()
+    );
+    // Missing ones still arrive.
+    assert!(
+        pod.path("html/wp-content/plugins/akismet/akismet.php")
+            .is_file()
+    );
+}
+
+#[test]
+fn the_job_and_wordpress_copying_at_once_each_end_with_one_whole_copy() {
+    for round in 0..5 {
+        let pod = Pod::new();
+        pod.as_the_kubelet_makes_them();
+        // Both pods share the claim; each has its own core emptyDir, but the
+        // race that matters is on the shared wp-content, so share it all.
+        let job = pod.copy("setup-x7k2p");
+        let wordpress = pod.copy("wordpress-5d9f8-q2w");
+        for child in [job, wordpress] {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert_eq!(
+            pod.read("html/wp-content/plugins/woocommerce/woocommerce.php")
+                .as_deref(),
+            Some("Version: 10.2.2")
+        );
+        let nested = pod.path("html/wp-content/plugins/woocommerce/woocommerce");
+        assert!(
+            !nested.exists(),
+            "round {round}: a copy moved into the other"
+        );
+        assert!(
+            pod.leftovers().is_empty(),
+            "round {round}: {:?}",
+            pod.leftovers()
+        );
+    }
+}
+
+#[test]
+fn a_copy_cut_short_is_never_taken_for_a_whole_one() {
+    let pod = Pod::new();
+    // What a killed init container of this same pod left: half a plugin
+    // under its temporary name, no core version yet.
+    let half = pod.path("html/wp-content/plugins/.nexus-copy-wordpress-abc-woocommerce");
+    std::fs::create_dir_all(&half).unwrap();
+    std::fs::write(half.join("partial.php"), "half").unwrap();
+    pod.as_the_kubelet_makes_them();
+    let out = pod.copy_and_wait("wordpress-abc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!half.exists());
+    assert!(
+        !pod.path("html/wp-content/plugins/woocommerce/partial.php")
+            .exists()
+    );
+    assert!(
+        pod.path("html/wp-content/plugins/woocommerce/woocommerce.php")
+            .is_file()
+    );
+}
+
+#[test]
+fn an_image_without_core_is_named() {
+    let pod = Pod::new();
+    std::fs::remove_file(pod.path("image/wp-includes/version.php")).unwrap();
+    pod.as_the_kubelet_makes_them();
+    let out = pod.copy_and_wait("wordpress-abc");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        pod.read("termination.log").unwrap_or_default().starts_with(
+            "setup step wordpress-core failed: the WordPress image has no WordPress core in"
+        ),
+        "{:?}",
+        pod.read("termination.log")
+    );
+    assert!(!pod.path("html/index.php").exists(), "nothing half placed");
 }

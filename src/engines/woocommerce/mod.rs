@@ -9,9 +9,10 @@ mod wordpress;
 pub use database::{database_service, database_statefulset};
 pub use ingress::ingress;
 pub use secrets::{DATABASE_SECRET, SALTS_SECRET, generate_secrets};
-pub use setup::{SETUP_HASH_ANNOTATION, SETUP_SCRIPT, setup_hash, setup_job};
+pub use setup::{SETUP_HASH_ANNOTATION, SETUP_SCRIPT, SetupRound, setup_hash, setup_job};
 pub use wordpress::{
-    INSTALLED_PROBE, WORDPRESS_VOLUME, wordpress_deployment, wordpress_service, wordpress_volume,
+    COPY_WORDPRESS, INSTALLED_PROBE, WORDPRESS_VOLUME, wordpress_deployment, wordpress_service,
+    wordpress_volume,
 };
 
 use std::collections::BTreeMap;

@@ -1,8 +1,10 @@
 //! The setup Job: wp-cli runs `setup.sh` once the database is ready and
-//! WordPress's pod is placed. WordPress core comes from the WordPress image
-//! itself (an init container copies it), so the versions match by
-//! construction and nothing is downloaded but WooCommerce. The script is fixed
-//! text; the store's values reach it only through environment variables.
+//! WordPress's pod is placed. WordPress core, and the plugins and themes the
+//! WordPress image ships, come from that image itself (the same init
+//! container as WordPress's places them), so the versions match by
+//! construction and the setup finds what the image ships whichever pod starts
+//! first. The script is fixed text; the store's values reach it only through
+//! environment variables.
 
 use std::collections::BTreeMap;
 
@@ -12,10 +14,12 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
-use super::wordpress::{WWW_DATA_UID, content_volume, wordpress_env};
+use super::wordpress::{WWW_DATA_UID, content_volume, copy_wordpress, wordpress_env};
 use super::{container_security, env, mount, pod_security, resources, scratch, secret_env};
 use crate::api::labels::{ADMIN_SECRET, SETUP, WORDPRESS};
 use crate::fingerprint::fnv1a;
+use crate::quantity::add_cpu;
+use crate::settings::ContainerSize;
 use crate::validated::{SetupRequest, ValidatedStore};
 
 /// Fingerprint of what the owner asked the setup for, to tell when it must
@@ -24,17 +28,21 @@ use crate::validated::{SetupRequest, ValidatedStore};
 pub const SETUP_HASH_ANNOTATION: &str = "nexus.dev/setup-request";
 pub const SETUP_SCRIPT: &str = include_str!("setup.sh");
 
-/// Copies WordPress core out of the WordPress image into the Job's scratch
-/// volume; names itself as the failed step when the image has none.
-const COPY_CORE: &str = r#"set -eu
-if [ ! -f /usr/src/wordpress/wp-load.php ]; then
-	echo "setup step wordpress-core failed: the WordPress image has no WordPress core in /usr/src/wordpress" >/dev/termination-log
-	exit 1
-fi
-cp -R /usr/src/wordpress/. /var/www/html/
-"#;
+/// Whom the setup Job runs for: a store not yet installed, or a live one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetupRound {
+    /// The first install: nobody shops yet, so the setup also gets the CPU
+    /// the quota keeps for a replacement WordPress pod. WooCommerce's
+    /// activation and install routine are CPU-bound (at the plan's 200m they
+    /// were most of the time to Ready), and a WordPress pod replaced during
+    /// the install waits for the setup to end: it serves no one yet.
+    FirstInstall,
+    /// A live store whose owner asked for a change: the plan's own size, so
+    /// a replacement WordPress pod is never refused meanwhile.
+    Live,
+}
 
-pub fn setup_job(ctx: &ValidatedStore) -> Job {
+pub fn setup_job(ctx: &ValidatedStore, round: SetupRound) -> Job {
     let request = &ctx.setup;
     let settings = ctx.settings;
     let mut environment = wordpress_env();
@@ -84,21 +92,13 @@ pub fn setup_job(ctx: &ValidatedStore) -> Job {
                     security_context: Some(pod_security(WWW_DATA_UID)),
                     // The content volume is ReadWriteOnce: run beside WordPress.
                     affinity: Some(beside(ctx, WORDPRESS)),
-                    init_containers: Some(vec![Container {
-                        name: "wordpress-core".into(),
-                        image: Some(settings.wordpress_image.clone()),
-                        command: Some(vec!["/bin/sh".into(), "-c".into(), COPY_CORE.into()]),
-                        resources: Some(resources(&ctx.plan.setup)),
-                        security_context: Some(container_security()),
-                        volume_mounts: Some(vec![mount("core", "/var/www/html")]),
-                        ..Container::default()
-                    }]),
+                    init_containers: Some(vec![copy_wordpress(ctx, &ctx.plan.setup)]),
                     containers: vec![Container {
                         name: SETUP.into(),
                         image: Some(settings.setup_image.clone()),
                         command: Some(vec!["/bin/sh".into(), "-c".into(), SETUP_SCRIPT.into()]),
                         env: Some(environment),
-                        resources: Some(resources(&ctx.plan.setup)),
+                        resources: Some(resources(&setup_size(ctx, round))),
                         security_context: Some(container_security()),
                         termination_message_policy: Some("FallbackToLogsOnError".into()),
                         volume_mounts: Some(vec![
@@ -115,6 +115,21 @@ pub fn setup_job(ctx: &ValidatedStore) -> Job {
             ..JobSpec::default()
         }),
         ..Job::default()
+    }
+}
+
+/// The setup container's size in a round (see `SetupRound`). The quota has
+/// room for it: the plan's containers fit the plan (`Plans::check`), and the
+/// quota adds one WordPress pod's worth.
+fn setup_size(ctx: &ValidatedStore, round: SetupRound) -> ContainerSize {
+    let plan = &ctx.plan;
+    match round {
+        SetupRound::Live => plan.setup.clone(),
+        SetupRound::FirstInstall => ContainerSize {
+            cpu: add_cpu(&[&plan.setup.cpu, &plan.wordpress.cpu])
+                .unwrap_or_else(|_| plan.setup.cpu.clone()),
+            memory: plan.setup.memory.clone(),
+        },
     }
 }
 
@@ -169,7 +184,10 @@ mod tests {
     use crate::validated::testing::store;
 
     fn job_for(store: &crate::api::Store, settings: &Settings) -> Job {
-        setup_job(&ValidatedStore::new(store, settings).unwrap())
+        setup_job(
+            &ValidatedStore::new(store, settings).unwrap(),
+            SetupRound::FirstInstall,
+        )
     }
 
     fn setup_container(job: &Job) -> &Container {
@@ -229,7 +247,21 @@ mod tests {
         let pod = job.spec.as_ref().unwrap().template.spec.clone().unwrap();
         let init = &pod.init_containers.unwrap()[0];
         assert_eq!(init.image.as_deref(), Some("wordpress:test"));
-        assert!(init.command.as_ref().unwrap()[2].contains("/usr/src/wordpress"));
+        assert_eq!(
+            init.command.as_ref().unwrap()[2],
+            super::super::wordpress::COPY_WORDPRESS
+        );
+        let mounts: Vec<_> = init
+            .volume_mounts
+            .iter()
+            .flatten()
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(
+            mounts,
+            ["core", "content"],
+            "plugins land in the store's wp-content"
+        );
         assert_eq!(
             value(&env_of(&job), "WOOCOMMERCE_SOURCE").as_deref(),
             Some("")
@@ -243,6 +275,37 @@ mod tests {
         assert_eq!(
             value(&env_of(&job), "WOOCOMMERCE_VERSION").as_deref(),
             Some("10.2.2")
+        );
+    }
+
+    #[test]
+    fn the_first_install_gets_the_replacement_room_and_a_live_store_keeps_it() {
+        let settings = Settings::for_tests();
+        let store = store("demo", Plan::Small);
+        let ctx = ValidatedStore::new(&store, &settings).unwrap();
+        let cpu = |round| {
+            let job = setup_job(&ctx, round);
+            let limits = setup_container(&job)
+                .resources
+                .clone()
+                .unwrap()
+                .limits
+                .unwrap();
+            limits["cpu"].0.clone()
+        };
+        // 200m of its own and WordPress's 400m that the quota keeps spare.
+        assert_eq!(cpu(SetupRound::FirstInstall), "600m");
+        assert_eq!(cpu(SetupRound::Live), "200m");
+        // Database, WordPress and the first install's setup fit the quota.
+        let plan = &ctx.plan;
+        let used = crate::quantity::millicores(&plan.database.cpu).unwrap()
+            + crate::quantity::millicores(&plan.wordpress.cpu).unwrap()
+            + crate::quantity::millicores(&cpu(SetupRound::FirstInstall)).unwrap();
+        assert!(used <= crate::quantity::millicores(&plan.quota_cpu()).unwrap());
+        // The round never changes what the Job is for.
+        assert_eq!(
+            setup_hash(&setup_job(&ctx, SetupRound::FirstInstall)),
+            setup_hash(&setup_job(&ctx, SetupRound::Live))
         );
     }
 

@@ -31,18 +31,22 @@ fail() {
 	exit 1
 }
 
-# run STEP COMMAND...: run a wp-cli command; on failure, fail naming the step.
+# run STEP COMMAND...: run a wp-cli command; on failure, fail naming the
+# step. Says how long each step took: the Job's log is the setup's profile.
 run() {
 	step=$1
 	shift
+	began=$(date +%s)
 	if ! output=$("$@" 2>&1); then
 		fail "$step" "$output"
 	fi
 	[ -z "$output" ] || printf '%s\n' "$output"
+	printf 'nexus setup: step %s took %ss\n' "$step" "$(($(date +%s) - began))"
 }
 
 wp() { command wp --path="$WP_PATH" --allow-root "$@"; }
 
+started=$(date +%s)
 printf 'nexus setup: store %s at %s\n' "$STORE_NAME" "$STORE_URL"
 
 if [ ! -f "$WP_PATH/wp-load.php" ]; then
@@ -57,6 +61,7 @@ fi
 # fix (a refused password, a TLS mismatch between client and server) fail at
 # once with the client's own words; the rest are retried for a while.
 tries=0
+began=$(date +%s)
 until output=$(wp db query 'SELECT 1' --skip-column-names 2>&1); do
 	case $output in
 	*"Access denied"* | *SSL* | *TLS* | *certificate*)
@@ -69,6 +74,7 @@ until output=$(wp db query 'SELECT 1' --skip-column-names 2>&1); do
 	fi
 	sleep "$DB_WAIT_SECONDS"
 done
+printf 'nexus setup: step wait-for-database took %ss\n' "$(($(date +%s) - began))"
 
 if ! wp core is-installed >/dev/null 2>&1; then
 	run core-install wp core install --url="$STORE_URL" --title="$STORE_NAME" \
@@ -135,4 +141,4 @@ if [ "$SAMPLE_PRODUCTS" = "true" ]; then
 	fi
 fi
 
-echo "nexus setup: complete"
+echo "nexus setup: complete in $(($(date +%s) - started))s"

@@ -6,8 +6,9 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, ExecAction, HTTPGetAction, PersistentVolumeClaim,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, Service, Sysctl, Volume,
+    Container, ContainerPort, EnvVar, EnvVarSource, ExecAction, HTTPGetAction, ObjectFieldSelector,
+    PersistentVolumeClaim, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe,
+    Service, Sysctl, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -18,7 +19,12 @@ use super::{
     pod_security, resources, scratch, secret_env,
 };
 use crate::api::labels::{DATABASE, DATABASE_PORT, WORDPRESS, WORDPRESS_PORT};
+use crate::settings::ContainerSize;
 use crate::validated::ValidatedStore;
+
+/// Places core and the image's plugins and themes before the pod's own
+/// containers start (see the script's header for why not the entrypoint).
+pub const COPY_WORDPRESS: &str = include_str!("copy-wordpress.sh");
 
 pub const WORDPRESS_VOLUME: &str = "wordpress-content";
 /// The uid of the image's www-data user.
@@ -137,6 +143,7 @@ pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
                     security_context: Some(security),
+                    init_containers: Some(vec![copy_wordpress(ctx, &ctx.plan.wordpress)]),
                     containers: vec![Container {
                         name: WORDPRESS.into(),
                         image: Some(ctx.settings.wordpress_image.clone()),
@@ -150,7 +157,7 @@ pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
                         security_context: Some(container_security()),
                         readiness_probe: Some(readiness()),
                         liveness_probe: Some(liveness()),
-                        // The image copies core into /var/www/html at start;
+                        // Core is in place before the image's entrypoint runs;
                         // Apache keeps its pid and lock files and PHP its
                         // sessions and uploads in flight on scratch volumes.
                         volume_mounts: Some(vec![
@@ -175,6 +182,37 @@ pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
             ..DeploymentSpec::default()
         }),
         ..Deployment::default()
+    }
+}
+
+/// The init container that runs `copy-wordpress.sh` in the WordPress image:
+/// core into the pod's `core` scratch volume, the image's plugins and themes
+/// into the store's `content` volume. Sized like the container it precedes,
+/// so the pod asks the quota for nothing more.
+pub fn copy_wordpress(ctx: &ValidatedStore, size: &ContainerSize) -> Container {
+    Container {
+        name: "wordpress-files".into(),
+        image: Some(ctx.settings.wordpress_image.clone()),
+        command: Some(vec!["/bin/sh".into(), "-c".into(), COPY_WORDPRESS.into()]),
+        env: Some(vec![EnvVar {
+            name: "POD_NAME".into(),
+            value_from: Some(EnvVarSource {
+                field_ref: Some(ObjectFieldSelector {
+                    field_path: "metadata.name".into(),
+                    ..ObjectFieldSelector::default()
+                }),
+                ..EnvVarSource::default()
+            }),
+            ..EnvVar::default()
+        }]),
+        resources: Some(resources(size)),
+        security_context: Some(container_security()),
+        termination_message_policy: Some("FallbackToLogsOnError".into()),
+        volume_mounts: Some(vec![
+            mount("core", "/var/www/html"),
+            mount("content", "/var/www/html/wp-content"),
+        ]),
+        ..Container::default()
     }
 }
 
@@ -218,6 +256,25 @@ mod tests {
         }));
         let container = &pod.containers[0];
         assert_eq!(container.image.as_deref(), Some("wordpress:test"));
+        // The image's files are placed before its entrypoint runs, sized
+        // like WordPress so the pod asks the quota for nothing more.
+        let init = &pod.init_containers.as_ref().unwrap()[0];
+        assert_eq!(init.image, container.image);
+        assert_eq!(init.command.as_ref().unwrap()[2], COPY_WORDPRESS);
+        assert_eq!(init.resources, container.resources);
+        let mounts: Vec<_> = init
+            .volume_mounts
+            .iter()
+            .flatten()
+            .map(|m| (m.name.as_str(), m.mount_path.as_str()))
+            .collect();
+        assert_eq!(
+            mounts,
+            [
+                ("core", "/var/www/html"),
+                ("content", "/var/www/html/wp-content")
+            ]
+        );
         assert_eq!(
             container
                 .resources

@@ -23,7 +23,12 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
         return Ok(as_before(run));
     }
     let client = run.client();
-    let desired = wc::setup_job(store);
+    let round = if run.installed() {
+        wc::SetupRound::Live
+    } else {
+        wc::SetupRound::FirstInstall
+    };
+    let desired = wc::setup_job(store, round);
     let restarting = |why: &str| StepState::waiting("Restarting", why);
     let state = match read(client, &run.ctx.caches.jobs, owned, SETUP).await? {
         Some(job) if job.metadata.deletion_timestamp.is_some() => {
