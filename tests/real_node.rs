@@ -225,6 +225,146 @@ fn http_get(ip: &str, host: &str, path: &str) -> std::io::Result<(u16, String)> 
     panic!("too many redirects from {host}{path}")
 }
 
+/// One HTTP/1.0 exchange with WordPress at `ip`: status, headers (names in
+/// lower case) and body. No redirects followed.
+fn http_exchange(
+    ip: &str,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    let mut stream = TcpStream::connect((ip, 80)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut request = format!("{method} {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} header in {headers:?}"))
+}
+
+/// A guest's checkout through WooCommerce's Store API, as measured on real
+/// WooCommerce (the notes' fact 7): the cart's Nonce and Cart-Token from a
+/// Store API response, add the product, check out with Cash on Delivery.
+/// Returns the order's id; asserts the refusals on the way.
+fn guest_checkout(ip: &str, host: &str, country_state: &str) -> u64 {
+    let (status, _, body) =
+        http_exchange(ip, host, "GET", "/wp-json/wc/store/v1/products", &[], "");
+    assert_eq!(status, 200, "{body}");
+    let products: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let product = &products[0];
+    assert_eq!(product["name"], "Sample product", "{body}");
+    let (status, headers, body) =
+        http_exchange(ip, host, "GET", "/wp-json/wc/store/v1/cart", &[], "");
+    assert_eq!(status, 200, "{body}");
+    let nonce = header(&headers, "nonce").to_string();
+    let token = header(&headers, "cart-token").to_string();
+    let item = format!(r#"{{"id":{},"quantity":1}}"#, product["id"]);
+    // A write without the Nonce is refused as WooCommerce refuses it.
+    let (status, _, body) = http_exchange(
+        ip,
+        host,
+        "POST",
+        "/wp-json/wc/store/v1/cart/add-item",
+        &[("Cart-Token", &token)],
+        &item,
+    );
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("woocommerce_rest_missing_nonce"), "{body}");
+    let auth = [("Nonce", nonce.as_str()), ("Cart-Token", token.as_str())];
+    let (status, _, body) = http_exchange(
+        ip,
+        host,
+        "POST",
+        "/wp-json/wc/store/v1/cart/add-item",
+        &auth,
+        &item,
+    );
+    assert_eq!(status, 201, "{body}");
+    let cart: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(cart["items_count"], 1, "{body}");
+    assert_eq!(
+        cart["payment_methods"],
+        serde_json::json!(["cod"]),
+        "{body}"
+    );
+    let address = |state: &str| {
+        format!(
+            r#"{{"first_name":"Guest","last_name":"Shopper","address_1":"1 Main St","city":"Springfield","state":"{state}","postcode":"62701","country":"US","email":"guest@example.com","phone":"555"}}"#
+        )
+    };
+    let order = |state: &str| {
+        format!(
+            r#"{{"billing_address":{},"shipping_address":{},"payment_method":"cod"}}"#,
+            address(state),
+            address(state)
+        )
+    };
+    // A US address needs its state (measured on WooCommerce 10.0.2).
+    let (status, _, body) = http_exchange(
+        ip,
+        host,
+        "POST",
+        "/wp-json/wc/store/v1/checkout",
+        &auth,
+        &order(""),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("There was a problem with the provided shipping address: State is required"),
+        "{body}"
+    );
+    let (status, _, body) = http_exchange(
+        ip,
+        host,
+        "POST",
+        "/wp-json/wc/store/v1/checkout",
+        &auth,
+        &order(country_state),
+    );
+    assert_eq!(status, 200, "{body}");
+    let placed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(placed["status"], "processing", "{body}");
+    assert_eq!(
+        placed["payment_result"]["payment_status"], "success",
+        "{body}"
+    );
+    placed["order_id"].as_u64().unwrap()
+}
+
 fn store_host(store: &Store) -> String {
     let url = store.status.as_ref().unwrap().url.clone().unwrap();
     url.split_once("://")
@@ -376,20 +516,54 @@ async fn a_store_becomes_ready_with_real_pods_even_when_the_operator_restarts_mi
     let setup = jobs.get("setup").await.unwrap();
     assert_eq!(setup.status.unwrap().succeeded, Some(1), "setup completed");
 
-    // WordPress started once: its image's entrypoint copied core and the
-    // bundled content into the volumes the kubelet made, without a crash.
+    // WordPress started once: its init container placed core and the
+    // image's themes and plugins in the volumes the kubelet made, without a
+    // crash, and the image's entrypoint found them there.
     let wordpress = pod_of(&fixture.admin, &workload, "wordpress").await;
-    let restarts: Vec<(String, i32)> = wordpress
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.clone())
+    let status = wordpress.status.clone().unwrap_or_default();
+    let restarts: Vec<(String, i32)> = status
+        .container_statuses
         .unwrap_or_default()
         .into_iter()
+        .chain(status.init_container_statuses.unwrap_or_default())
         .map(|c| (c.name, c.restart_count))
         .collect();
+    assert_eq!(
+        restarts.len(),
+        2,
+        "WordPress and its init container: {restarts:?}"
+    );
     assert!(
         restarts.iter().all(|(_, count)| *count == 0),
         "WordPress restarted: {restarts:?}"
+    );
+    let themes = exec_ok(
+        &workload,
+        &pod_name(&wordpress),
+        &["ls", "-A", "/var/www/html/wp-content/themes"],
+    );
+    assert!(
+        themes.contains("twentytwentythree"),
+        "the image's theme: {themes}"
+    );
+    assert!(
+        !themes.contains(".nexus-copy"),
+        "no copy left half way: {themes}"
+    );
+    // The setup's own profile: how long each of its steps took.
+    let log = common::kubectl(
+        "admin",
+        &["logs", "-n", &workload, "job/setup", "-c", "setup"],
+    );
+    let timeline: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("nexus setup: step ") || l.starts_with("nexus setup: complete"))
+        .collect();
+    assert!(
+        timeline
+            .iter()
+            .any(|l| l.starts_with("nexus setup: complete in ")),
+        "{log}"
     );
 
     // WordPress serves pages rendered from the database, through its Service.
@@ -404,10 +578,31 @@ async fn a_store_becomes_ready_with_real_pods_even_when_the_operator_restarts_mi
         body.contains(&format!("Shop of {name}")),
         "the shop page the setup made is the front page: {body}"
     );
+
+    // A guest buys the sample product with Cash on Delivery; the order is a
+    // row of WooCommerce's order table.
+    let order = guest_checkout(&ip, &store_host(&store), "IL");
+    let stored = exec_ok(
+        &workload,
+        &pod_name(&database),
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "mariadb -u\"$MARIADB_USER\" -p\"$MARIADB_PASSWORD\" \"$MARIADB_DATABASE\" --skip-column-names \
+                 -e \"SELECT status, payment_method, billing_email FROM wp_wc_orders WHERE id = {order}\""
+            ),
+        ],
+    );
+    assert_eq!(
+        stored, "wc-processing\tcod\tguest@example.com",
+        "order {order}"
+    );
     println!(
-        "real node: store {name} Ready {:.1}s after create (operator killed once); node processes' RSS: {}",
+        "real node: store {name} Ready {:.1}s after create (operator killed once); node processes' RSS: {}\nreal node: the setup's steps:\n  {}",
         to_ready.as_secs_f64(),
-        node_memory()
+        node_memory(),
+        timeline.join("\n  ")
     );
 }
 

@@ -32,9 +32,9 @@ use nexus::engines::woocommerce::SETUP_SCRIPT;
 /// 4 (probe's PHP error) `tests/installed_probe.rs`;
 /// 5, 6 (image files, the setup's race) the `copy-wordpress.sh` tests below
 ///   and the real node's "no restart" check;
-/// 7 (Store API checkout) not modelled yet: the test images carry no
-///   WooCommerce to sell with (the `store check` command's issue brings the
-///   recorded Store API exchanges);
+/// 7 (Store API checkout) the WordPress test image's Store API stand-in
+///   (`store-api-standin.php`: Nonce and Cart-Token, its refusals, the order
+///   in wp_wc_orders), `guest_checkout` in `tests/real_node.rs`;
 /// 8 (events by UID) `tests/store_cli.rs`; 9 (a replacement pod fits the
 ///   quota) `src/guardrails.rs` and the real node's pod-loss test; 10
 ///   (`Suspended` once pods are gone, a re-run keeps Ready) `src/operator/status.rs`
@@ -73,7 +73,8 @@ case "$1 $2 ${3:-}" in
 		fi
 	done
 	if [ -f "$STUB_STATE/hpos" ]; then echo "Warning: HPOS is already enabled." >&2; exit 0; fi
-	touch "$STUB_STATE/hpos"; echo "Orders table created."; echo "Success: HPOS enabled." ;;
+	touch "$STUB_STATE/hpos"; echo "Warning: Orders table does not exist. Creating..." >&2
+	echo "Orders table created."; echo "Success: HPOS enabled." ;;
 "wc payment_gateway update")
 	[ "$4" = cod ] || { echo "Error: Invalid ID." >&2; exit 1; }
 	echo "sh: 1: /usr/sbin/sendmail: not found" >&2 ;;

@@ -4,7 +4,8 @@
 #   nexus.local/pause:1                sandbox (pause.c, static)
 #   nexus.local/coredns:1.15.0         cluster DNS (target/cluster-bin/coredns)
 #   nexus.local/mariadb:10.11          Debian's MariaDB, the official image's MARIADB_* contract, uid 999
-#   nexus.local/wordpress:6.1          Debian's WordPress, Apache and PHP, the official image's contract
+#   nexus.local/wordpress:6.1          Debian's WordPress, Apache and PHP, the official image's contract,
+#                                      and a stand-in for WooCommerce's Store API (a must-use plugin)
 #   nexus.local/wordpress-cli:standin  the setup image: a stand-in `wp` (no wp-cli or WooCommerce here)
 #   nexus.local/netcheck:1             busybox, for the isolation tests' probes
 # The Debian base (debootstrap + packages, ~2-4 minutes) is cached under
@@ -65,6 +66,10 @@ mkdir -p "$work/overlay" "$work/pause" "$work/coredns"
 cp -a "$here/files/." "$work/overlay/"
 mkdir -p "$work/overlay/usr/src/wordpress"
 mv "$work/overlay/usr/local/lib/nexus/wp-config-image.php" "$work/overlay/usr/src/wordpress/wp-config-image.php"
+# The Store API stand-in: a must-use plugin, so it is in every store's
+# wp-content from the start (the WordPress init container places it).
+mkdir -p "$work/overlay/usr/src/wordpress/wp-content/mu-plugins"
+mv "$work/overlay/usr/local/lib/nexus/store-api-standin.php" "$work/overlay/usr/src/wordpress/wp-content/mu-plugins/nexus-store-api-standin.php"
 chmod -R a+rX,go-w "$work/overlay"
 gcc -static -Os -s -o "$work/pause/pause" "$here/pause.c"
 cp "$bin/coredns" "$work/coredns/coredns"

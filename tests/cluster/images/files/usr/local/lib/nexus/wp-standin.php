@@ -17,7 +17,10 @@
 //    refused afterwards ("This is not a new shop"); the plain command creates
 //    the order tables and, run again, warns "HPOS is already enabled." with
 //    exit 0; updating Cash on Delivery without sendmail prints sendmail's
-//    complaint and succeeds.
+//    complaint and succeeds;
+//  - the order tables are a real table, wp_wc_orders, where the Store API
+//    stand-in (store-api-standin.php, a must-use plugin of the WordPress
+//    image) writes a guest's Cash on Delivery order.
 // The real images (wordpress, wordpress:cli) remain the defaults for real
 // clusters.
 
@@ -214,7 +217,19 @@ switch (true) {
 			fwrite(STDERR, "Warning: HPOS is already enabled.\n");
 			exit(0);
 		}
+		// The order table the Store API stand-in writes orders to: the
+		// columns of WooCommerce's wp_wc_orders that a checkout fills.
+		global $wpdb;
+		$created = $wpdb->query("CREATE TABLE IF NOT EXISTS {$wpdb->prefix}wc_orders (
+			id bigint(20) unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
+			status varchar(20) NULL, currency varchar(10) NULL, total_amount decimal(26,8) NULL,
+			payment_method varchar(100) NULL, billing_email varchar(320) NULL, date_created_gmt datetime NULL
+		) {$wpdb->get_charset_collate()}");
+		if ($created === false) {
+			standin_fail('could not create the orders table: ' . $wpdb->last_error);
+		}
 		update_option('woocommerce_custom_orders_table_enabled', 'yes');
+		fwrite(STDERR, "Warning: Orders table does not exist. Creating...\n");
 		echo "Orders table created.\nSuccess: HPOS enabled.\n";
 		exit(0);
 
