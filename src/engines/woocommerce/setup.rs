@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Affinity, Container, PodAffinity, PodAffinityTerm, PodSpec, PodTemplateSpec,
+    ResourceRequirements,
 };
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::wordpress::{WWW_DATA_UID, content_volume, copy_wordpress, wordpress_env};
@@ -19,7 +21,6 @@ use super::{container_security, env, mount, pod_security, resources, scratch, se
 use crate::api::labels::{ADMIN_SECRET, SETUP, WORDPRESS};
 use crate::fingerprint::fnv1a;
 use crate::quantity::add_cpu;
-use crate::settings::ContainerSize;
 use crate::validated::{SetupRequest, ValidatedStore};
 
 /// Fingerprint of what the owner asked the setup for, to tell when it must
@@ -31,11 +32,12 @@ pub const SETUP_SCRIPT: &str = include_str!("setup.sh");
 /// Whom the setup Job runs for: a store not yet installed, or a live one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetupRound {
-    /// The first install: nobody shops yet, so the setup also gets the CPU
-    /// the quota keeps for a replacement WordPress pod. WooCommerce's
-    /// activation and install routine are CPU-bound (at the plan's 200m they
-    /// were most of the time to Ready), and a WordPress pod replaced during
-    /// the install waits for the setup to end: it serves no one yet.
+    /// The first install: nobody shops yet, so the setup may also use the
+    /// CPU the quota keeps for a replacement WordPress pod (its limit, not
+    /// its request). Every wp-cli call boots WordPress and WooCommerce, which
+    /// is CPU-bound: at the plan's 200m the setup was most of the time to
+    /// Ready. A WordPress pod replaced during the install waits for the
+    /// setup to end: it serves no one yet.
     FirstInstall,
     /// A live store whose owner asked for a change: the plan's own size, so
     /// a replacement WordPress pod is never refused meanwhile.
@@ -98,7 +100,7 @@ pub fn setup_job(ctx: &ValidatedStore, round: SetupRound) -> Job {
                         image: Some(settings.setup_image.clone()),
                         command: Some(vec!["/bin/sh".into(), "-c".into(), SETUP_SCRIPT.into()]),
                         env: Some(environment),
-                        resources: Some(resources(&setup_size(ctx, round))),
+                        resources: Some(setup_resources(ctx, round)),
                         security_context: Some(container_security()),
                         termination_message_policy: Some("FallbackToLogsOnError".into()),
                         volume_mounts: Some(vec![
@@ -118,19 +120,24 @@ pub fn setup_job(ctx: &ValidatedStore, round: SetupRound) -> Job {
     }
 }
 
-/// The setup container's size in a round (see `SetupRound`). The quota has
-/// room for it: the plan's containers fit the plan (`Plans::check`), and the
-/// quota adds one WordPress pod's worth.
-fn setup_size(ctx: &ValidatedStore, round: SetupRound) -> ContainerSize {
+/// The setup container's resources in a round (see `SetupRound`). It always
+/// requests the plan's setup size, so it is placed wherever it was before;
+/// on the first install its CPU limit also takes the room the quota keeps
+/// for a replacement WordPress pod, so it runs faster where the node has CPU
+/// to spare and no slower where it has none. The quota has room for that
+/// limit: the plan's containers fit the plan (`Plans::check`), and the quota
+/// adds one WordPress pod's worth.
+fn setup_resources(ctx: &ValidatedStore, round: SetupRound) -> ResourceRequirements {
     let plan = &ctx.plan;
-    match round {
-        SetupRound::Live => plan.setup.clone(),
-        SetupRound::FirstInstall => ContainerSize {
-            cpu: add_cpu(&[&plan.setup.cpu, &plan.wordpress.cpu])
-                .unwrap_or_else(|_| plan.setup.cpu.clone()),
-            memory: plan.setup.memory.clone(),
-        },
+    let mut sized = resources(&plan.setup);
+    if round == SetupRound::FirstInstall {
+        let cpu = add_cpu(&[&plan.setup.cpu, &plan.wordpress.cpu])
+            .unwrap_or_else(|_| plan.setup.cpu.clone());
+        if let Some(limits) = sized.limits.as_mut() {
+            limits.insert("cpu".into(), Quantity(cpu));
+        }
     }
+    sized
 }
 
 /// Required placement on the node of the component's pod.
@@ -285,22 +292,24 @@ mod tests {
         let ctx = ValidatedStore::new(&store, &settings).unwrap();
         let cpu = |round| {
             let job = setup_job(&ctx, round);
-            let limits = setup_container(&job)
-                .resources
-                .clone()
-                .unwrap()
-                .limits
-                .unwrap();
-            limits["cpu"].0.clone()
+            let resources = setup_container(&job).resources.clone().unwrap();
+            (
+                resources.requests.unwrap()["cpu"].0.clone(),
+                resources.limits.unwrap()["cpu"].0.clone(),
+            )
         };
-        // 200m of its own and WordPress's 400m that the quota keeps spare.
-        assert_eq!(cpu(SetupRound::FirstInstall), "600m");
-        assert_eq!(cpu(SetupRound::Live), "200m");
+        // It is placed as before (200m); on the first install it may use
+        // WordPress's 400m that the quota keeps spare.
+        assert_eq!(
+            cpu(SetupRound::FirstInstall),
+            ("200m".into(), "600m".into())
+        );
+        assert_eq!(cpu(SetupRound::Live), ("200m".into(), "200m".into()));
         // Database, WordPress and the first install's setup fit the quota.
         let plan = &ctx.plan;
         let used = crate::quantity::millicores(&plan.database.cpu).unwrap()
             + crate::quantity::millicores(&plan.wordpress.cpu).unwrap()
-            + crate::quantity::millicores(&cpu(SetupRound::FirstInstall)).unwrap();
+            + crate::quantity::millicores(&cpu(SetupRound::FirstInstall).1).unwrap();
         assert!(used <= crate::quantity::millicores(&plan.quota_cpu()).unwrap());
         // The round never changes what the Job is for.
         assert_eq!(
