@@ -101,14 +101,52 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
             store::logs(session, &args, &mut out).await?;
             out.flush().map_err(output::io_error)
         }
-        StoreCommand::Retry(args) => {
-            let summary = store::retry(session, &args.name).await?;
-            output::note(&format!(
-                "store {} will be provisioned again; follow it with: kubectl nexus store get {}",
-                args.name, args.name
-            ));
-            output::print(&summary, format)
-        }
+        StoreCommand::Retry(args) => match args.name {
+            Some(name) => {
+                let summary = store::retry(session, &name).await?;
+                output::note(&format!(
+                    "store {name} will be provisioned again; follow it with: kubectl nexus store get {name}"
+                ));
+                output::print(&summary, format)
+            }
+            None => {
+                let outcome = store::retry_all_failed(session, args.all_namespaces).await?;
+                let where_ = match &outcome.retried.scope {
+                    Some(namespace) => format!("in namespace {namespace}"),
+                    None => "in any namespace you may list".to_string(),
+                };
+                let count = outcome.retried.items.len();
+                if count == 0 && outcome.refused.is_empty() {
+                    output::note(&format!(
+                        "No store is Failed {where_}: there is nothing to retry."
+                    ));
+                } else if count > 0 {
+                    output::note(&format!(
+                        "{count} Failed store{} will be provisioned again; follow them with: kubectl nexus store list{}",
+                        if count == 1 { "" } else { "s" },
+                        if args.all_namespaces { " -A" } else { "" }
+                    ));
+                }
+                if count > 0 || matches!(format, OutputFormat::Json | OutputFormat::Yaml) {
+                    output::print(&outcome.retried, format)?;
+                }
+                match outcome.refused.len() {
+                    0 => Ok(()),
+                    n => Err(Error::Other(format!(
+                        "{n} Failed store{} could not be retried:\n{}",
+                        if n == 1 { "" } else { "s" },
+                        outcome
+                            .refused
+                            .iter()
+                            .map(|(namespace, name, error)| format!(
+                                "  {namespace}/{name}: {error}"
+                            ))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    ))),
+                }
+            }
+        },
         StoreCommand::Credentials(args) => {
             let credentials = store::credentials(session, &args.name, args.save_to_keyring).await?;
             output::print(&credentials, format)

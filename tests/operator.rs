@@ -363,8 +363,11 @@ async fn a_failing_setup_fails_the_store_and_retry_brings_it_back() {
         &["--setup-image=example.invalid/nexus-test-fail:1"],
     );
     let name = store_name("fail");
+    let other = store_name("fail2");
     create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
+    create_store(&admin, &ns.name, &scope, &other, woocommerce()).await;
     let failed = wait_phase(&admin, &ns.name, &name, Phase::Failed, 120).await;
+    wait_phase(&admin, &ns.name, &other, Phase::Failed, 120).await;
     let (reason, message) = ready_condition(&failed);
     assert_eq!(reason, "SetupFailed");
     assert!(
@@ -385,21 +388,46 @@ async fn a_failing_setup_fails_the_store_and_retry_brings_it_back() {
         |e| e.type_.as_deref() == Some("Warning") && e.reason.as_deref() == Some("SetupFailed")
     ));
 
-    // Fixed operator configuration, then the tenant asks for a retry: the
-    // failed Job (which pins the old image) is replaced by the retry itself.
+    // A name or --all-failed, and -A only with --all-failed.
+    for wrong in [
+        &["store", "retry"][..],
+        &["store", "retry", &name, "--all-failed"],
+        &["store", "retry", "-A"],
+    ] {
+        nexus_as("alice", &ns.name).args(wrong).assert().code(2);
+    }
+
+    // Fixed operator configuration, then the tenant retries every Failed
+    // store at once: each failed Job (which pins the old image) is replaced
+    // by the retry itself.
     failing.stop();
     let _fixed = scope.start("fixed", &[]);
-    nexus_as("alice", &ns.name)
-        .args(["store", "retry", &name])
+    let retried = nexus_as("alice", &ns.name)
+        .args(["store", "retry", "--all-failed", "-o", "name"])
         .assert()
         .success()
-        .stderr(predicates::str::contains("will be provisioned again"));
+        .stderr(predicates::str::contains(
+            "2 Failed stores will be provisioned again",
+        ));
+    let printed = String::from_utf8_lossy(&retried.get_output().stdout).to_string();
+    for store in [&name, &other] {
+        assert!(printed.contains(&format!("store/{store}")), "{printed}");
+    }
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    wait_phase(&admin, &ns.name, &other, Phase::Ready, 90).await;
     nexus_as("alice", &ns.name)
         .args(["store", "retry", &name])
         .assert()
         .code(1)
         .stderr(predicates::str::contains("nothing to retry"));
+    nexus_as("alice", &ns.name)
+        .args(["store", "retry", "--all-failed"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(format!(
+            "No store is Failed in namespace {}",
+            ns.name
+        )));
 }
 
 #[tokio::test]

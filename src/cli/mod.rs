@@ -120,8 +120,11 @@ pub enum StoreCommand {
     /// Print a store's WordPress admin credentials (they are secret).
     Credentials(CredentialsArgs),
 
-    /// Provision a Failed store again.
-    Retry(NameArg),
+    /// Provision a Failed store again, or every Failed store.
+    #[command(
+        after_help = "Examples:\n  kubectl nexus store retry shop\n  kubectl nexus store retry --all-failed      # every Failed store in the namespace\n  kubectl nexus store retry --all-failed -A   # in every namespace you may list"
+    )]
+    Retry(RetryArgs),
 }
 
 #[derive(Args, Debug)]
@@ -191,6 +194,21 @@ fn audit_action() -> impl clap::builder::TypedValueParser<Value = AuditAction> {
                 .ok_or_else(|| format!("unknown action {name:?}"))
         },
     )
+}
+
+#[derive(Args, Debug)]
+pub struct RetryArgs {
+    /// The store's name.
+    #[arg(required_unless_present = "all_failed", conflicts_with = "all_failed")]
+    pub name: Option<String>,
+
+    /// Retry every store whose phase is Failed (after you fixed what failed them).
+    #[arg(long)]
+    pub all_failed: bool,
+
+    /// With --all-failed: in every namespace you may list.
+    #[arg(short = 'A', long, requires = "all_failed")]
+    pub all_namespaces: bool,
 }
 
 #[derive(Args, Debug)]

@@ -17,7 +17,7 @@ pub use get::get;
 pub use list::list;
 pub use logs::logs;
 pub use models::{ConditionView, EventView, StoreDetails, StoreList, StoreSummary};
-pub use retry::retry;
+pub use retry::{RetriedStores, retry, retry_all_failed};
 pub use wait::{Progress, position};
 
 use kube::Api;
