@@ -412,7 +412,6 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
     }
     wait_phase(&admin, &tenant_ns.name, &name, Phase::Ready, 90).await;
     let workload = format!("store-{name}");
-    let before = store_namespace_versions(&admin, &workload).await;
 
     // Confined: the chart's ServiceAccount may not write outside store namespaces.
     let refused = kubectl_as_kubeconfig(&sa, &["-n", &tenant_ns.name, "create", "configmap", "x"]);
@@ -434,6 +433,41 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         ],
     );
     assert!(String::from_utf8_lossy(&refused.stderr).contains("only in store namespaces"));
+    // Nor make a namespace a store namespace by labelling it afterwards (it
+    // could then write workloads and RBAC there), nor relabel or unlabel one.
+    let label_only_at_create = "may label a namespace nexus.dev/store-uid only when it creates it";
+    for (namespace, label) in [
+        (tenant_ns.name.as_str(), "nexus.dev/store-uid=forged"),
+        ("kube-system", "nexus.dev/store-uid=forged"),
+        (workload.as_str(), "nexus.dev/store-uid=another-store"),
+        (workload.as_str(), "nexus.dev/store-uid-"),
+    ] {
+        let refused = kubectl_as_kubeconfig(
+            &sa,
+            &["label", "namespace", namespace, label, "--overwrite"],
+        );
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            !refused.status.success() && stderr.contains(label_only_at_create),
+            "{namespace} {label}: {stderr}"
+        );
+    }
+    // Its own label changes on its own namespaces still go through.
+    let relabelled = kubectl_as_kubeconfig(
+        &sa,
+        &[
+            "label",
+            "namespace",
+            &workload,
+            "nexus.dev/confinement-check=1",
+        ],
+    );
+    assert!(
+        relabelled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&relabelled.stderr)
+    );
+    let before = store_namespace_versions(&admin, &workload).await;
 
     // Upgrade: new values, the webhook keeps its CA, no store object is touched.
     let second = values_file(&dir, "second.yaml", &values(6, 8));
