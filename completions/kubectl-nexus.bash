@@ -1176,7 +1176,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__retry)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version"
+            opts="-A -n -o -h -V --all-failed --all-namespaces --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -58,7 +58,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and n
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "logs" -d 'Print the logs of a store\'s pods'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "retry" -d 'Provision a Failed store again'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l plan -d 'The store\'s size: resource quota and limits' -r -f -a "small\t''
 medium\t''
@@ -150,6 +150,8 @@ wide\t'The table with more columns'
 json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -l all-failed -d 'Retry every store whose phase is Failed (after you fixed what failed them)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s A -l all-namespaces -d 'With --all-failed: in every namespace you may list'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a store'
@@ -158,7 +160,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and _
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Print the logs of a store\'s pods'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Provision a Failed store again'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l user -d 'Only what this user did (as the API server names them)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l since -d 'Only records this recent, such as 30m, 24h or 7d' -r
@@ -287,4 +289,4 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "delete" -d 'Delete a store and everything provisioned for it'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "logs" -d 'Print the logs of a store\'s pods'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "retry" -d 'Provision a Failed store again'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'

@@ -58,7 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a store and everything provisioned for it')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
-            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -169,6 +169,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--all-failed', '--all-failed', [CompletionResultType]::ParameterName, 'Retry every store whose phase is Failed (after you fixed what failed them)')
+            [CompletionResult]::new('-A', '-A ', [CompletionResultType]::ParameterName, 'With --all-failed: in every namespace you may list')
+            [CompletionResult]::new('--all-namespaces', '--all-namespaces', [CompletionResultType]::ParameterName, 'With --all-failed: in every namespace you may list')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -182,7 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a store and everything provisioned for it')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
-            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -352,7 +355,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a store and everything provisioned for it')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
-            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again')
+            [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
             break
         }
         'kubectl-nexus;help;store;create' {
