@@ -226,6 +226,27 @@ where
     Ok(())
 }
 
+/// Sets labels of an object of the owned namespace (a merge patch, as
+/// `annotate`: its immutable fields are left alone).
+pub async fn label<K>(
+    client: &Client,
+    owned: &Owned,
+    name: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> Result<()>
+where
+    K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let patch = serde_json::json!({"metadata": {"labels": labels}});
+    owned
+        .api::<K>(client)
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map_err(Error::api(format!("label {}", describe::<K>(owned, name))))?;
+    Ok(())
+}
+
 /// An object of the owned namespace from its watch cache, or from the API
 /// server while the cache has not listed yet.
 pub async fn read<K>(

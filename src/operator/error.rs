@@ -39,6 +39,16 @@ impl Error {
         move |source| Error::Api { action, source }
     }
 
+    /// The API server refused the object as invalid (422), such as a change
+    /// of an immutable field.
+    pub fn is_invalid_object(&self) -> bool {
+        matches!(
+            self,
+            Error::Api { source: kube::Error::Api(status), .. } | Error::Kube(kube::Error::Api(status))
+                if status.code == 422
+        )
+    }
+
     pub fn category(&self) -> &'static str {
         match self {
             Error::Api { source, .. } | Error::Kube(source) => match source {

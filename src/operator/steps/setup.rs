@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::{Run, Step, explain, pods};
 use crate::api::labels::SETUP;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, annotate, apply as apply_object, delete, read};
+use crate::operator::apply::{Owned, annotate, apply as apply_object, delete, get, label, read};
 use crate::operator::error::Result;
 use crate::operator::readers::{job_failed, job_state, job_succeeded, termination_message};
 use crate::operator::status::StepState;
@@ -60,10 +60,24 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
                 store.name
             ),
         ),
-        None if can_start => {
-            let job = apply_object(run.ctx, owned, &desired, None).await?;
-            observe(run, owned, &job).await?
-        }
+        None if can_start => match apply_object(run.ctx, owned, &desired, None).await {
+            Ok(job) => observe(run, owned, &job).await?,
+            // A Job this shard's cache cannot see (made before the store
+            // moved here: the cache lists this shard's labels) whose pod
+            // template differs (made in another round): only its labels
+            // become ours, its template is immutable.
+            Err(error) if error.is_invalid_object() => {
+                match get::<Job>(client, owned, SETUP).await? {
+                    Some(job) => {
+                        let labels = desired.metadata.labels.clone().unwrap_or_default();
+                        label::<Job>(client, owned, SETUP, &labels).await?;
+                        observe(run, owned, &job).await?
+                    }
+                    None => return Err(error),
+                }
+            }
+            Err(error) => return Err(error),
+        },
         None => StepState::waiting(
             "WaitingForWorkloads",
             "starts once the database is ready and WordPress's pod is placed",
