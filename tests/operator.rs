@@ -411,7 +411,10 @@ async fn a_failing_setup_fails_the_store_and_retry_brings_it_back() {
         ));
     let printed = String::from_utf8_lossy(&retried.get_output().stdout).to_string();
     for store in [&name, &other] {
-        assert!(printed.contains(&format!("store.nexus.dev/{store}")), "{printed}");
+        assert!(
+            printed.contains(&format!("store.nexus.dev/{store}")),
+            "{printed}"
+        );
     }
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
     wait_phase(&admin, &ns.name, &other, Phase::Ready, 90).await;
