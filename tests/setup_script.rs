@@ -589,6 +589,13 @@ impl Pod {
         std::fs::read_to_string(self.path(name)).ok()
     }
 
+    /// Fails naming the first of `files` that is not a file in the pod.
+    fn assert_files(&self, files: &[&str]) {
+        for file in files {
+            assert!(self.path(file).is_file(), "{file} was not placed");
+        }
+    }
+
     /// Runs the script as the pod would: as uid 33 when the test runs as
     /// root (CI does), on directories owned by root with the setgid mode the
     /// kubelet gives an emptyDir under fsGroup 33; as this user otherwise.
@@ -653,16 +660,13 @@ impl Pod {
         }
     }
 
-    /// Hidden entries the script may leave behind: none.
+    /// Temporary copies left anywhere in the pod's files, nested ones
+    /// included (a copy moved into the entry another pod placed): none.
     fn leftovers(&self) -> Vec<PathBuf> {
         let mut found = Vec::new();
-        for dir in [
-            "html",
-            "html/wp-content",
-            "html/wp-content/plugins",
-            "html/wp-content/themes",
-        ] {
-            for entry in std::fs::read_dir(self.path(dir)).into_iter().flatten() {
+        let mut stack = vec![self.path("html")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten() {
                 let entry = entry.unwrap();
                 if entry
                     .file_name()
@@ -670,6 +674,8 @@ impl Pod {
                     .starts_with(".nexus-copy-")
                 {
                     found.push(entry.path());
+                } else if entry.file_type().unwrap().is_dir() {
+                    stack.push(entry.path());
                 }
             }
         }
@@ -698,23 +704,19 @@ fn the_image_files_are_placed_without_touching_the_kubelets_directory() {
         Some("<?php // front")
     );
     assert_eq!(pod.read("html/.htaccess").as_deref(), Some("# rules"));
-    assert!(pod.path("html/wp-includes/version.php").is_file());
-    assert!(pod.path("html/wp-admin/install.php").is_file());
+    pod.assert_files(&[
+        "html/wp-includes/version.php",
+        "html/wp-admin/install.php",
+        "html/wp-content/plugins/akismet/akismet.php",
+        "html/wp-content/themes/twentytwentyfive/style.css",
+        "html/wp-content/index.php",
+    ]);
     // The image's plugins and themes, in the store's wp-content (fact 6).
     assert_eq!(
         pod.read("html/wp-content/plugins/woocommerce/woocommerce.php")
             .as_deref(),
         Some("Version: 10.2.2")
     );
-    assert!(
-        pod.path("html/wp-content/plugins/akismet/akismet.php")
-            .is_file()
-    );
-    assert!(
-        pod.path("html/wp-content/themes/twentytwentyfive/style.css")
-            .is_file()
-    );
-    assert!(pod.path("html/wp-content/index.php").is_file());
     assert!(pod.path("html/wp-content/uploads").is_dir());
     let after = std::fs::metadata(pod.path("html")).unwrap();
     assert_eq!(
@@ -762,30 +764,32 @@ fn the_stores_own_plugins_and_themes_are_never_replaced() {
             .as_deref(),
         Some("Version: 10.3.1")
     );
-    assert!(
-        pod.path("html/wp-content/plugins/woocommerce/owner-upgraded.txt")
-            .is_file()
-    );
     assert_eq!(
         pod.read("html/wp-content/themes/twentytwentyfive/style.css")
             .as_deref(),
         Some("the owner's edit")
     );
-    assert!(
-        pod.path("html/wp-content/uploads/2026/12/logo.png")
-            .is_file()
-    );
-    // Missing ones still arrive.
-    assert!(
-        pod.path("html/wp-content/plugins/akismet/akismet.php")
-            .is_file()
-    );
+    pod.assert_files(&[
+        "html/wp-content/plugins/woocommerce/owner-upgraded.txt",
+        "html/wp-content/uploads/2026/12/logo.png",
+        // Missing ones still arrive.
+        "html/wp-content/plugins/akismet/akismet.php",
+    ]);
 }
 
 #[test]
 fn the_job_and_wordpress_copying_at_once_each_end_with_one_whole_copy() {
     for round in 0..5 {
         let pod = Pod::new();
+        // A plugin big enough that both copies are under way before either
+        // is renamed into place: the race this test is about happens.
+        for n in 0..1500 {
+            let file = pod.path(&format!(
+                "image/wp-content/plugins/woocommerce/src/f{n}.php"
+            ));
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, "<?php").unwrap();
+        }
         pod.as_the_kubelet_makes_them();
         // Both pods share the claim; each has its own core emptyDir, but the
         // race that matters is on the shared wp-content, so share it all.
