@@ -40,9 +40,23 @@ real_node_prerequisites() {
   ) (Debian: apt-get install containerd runc containernetworking-plugins iptables ipset conntrack debootstrap gcc iproute2)"
   local owner
   owner=$(cat "$node_run/owner" 2>/dev/null || true)
-  if [[ -n $owner && $owner != "$dir" && -d $owner/pids ]]; then
+  [[ -n $owner && $owner != "$dir" ]] || return 0
+  if real_node_owner_alive "$owner"; then
     die "a real node already runs for the cluster in $owner: one per machine (stop it: NEXUS_TEST_CLUSTER_DIR=$owner $0 down)"
   fi
+  # The owner's processes are gone (a machine restored from a snapshot, a
+  # killed run): its pid files prove nothing, but what it left on the host
+  # (chains, mounts, cgroups) would break this node, so it is cleared.
+  say "the real node of $owner no longer runs; clearing what it left on the host"
+  real_node_stop
+}
+
+# Whether the node of the cluster in $1 still runs: the machine's containerd
+# or that cluster's kubelet is alive. Pid files outlive their processes, and a
+# pid may be reused after a restart: the command lines decide.
+real_node_owner_alive() {
+  pgrep -f -- "--config $node_root/containerd/config.toml" >/dev/null ||
+    pgrep -f -- "--config=$1/kubelet.yaml" >/dev/null
 }
 
 # The address pods reach the host (and the API server) at: the source
