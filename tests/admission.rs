@@ -33,7 +33,7 @@ async fn the_owner_is_recorded_at_admission_and_cannot_be_forged_or_changed() {
     let (admin, ns, scope) = tenant("adm-owner").await;
     common::operator_role_installed();
     // The operator as in a pod: its ServiceAccount and nothing more.
-    let account = OperatorAccount::new(&admin, "nexus-operator").await;
+    let account = OperatorAccount::new(&admin, "nexus-operator", &scope).await;
     let policy = format!(
         "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{defaults: {{maxStores: 10}}}}\n",
         scope.id

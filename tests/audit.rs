@@ -104,7 +104,7 @@ async fn the_trail_shows_who_did_what_from_where_and_verify_catches_a_deleted_re
     let bob_ns = common::TestNamespace::new(&admin, "aud-trail-bob").await;
     bob_ns.grant(&admin, "bob", "nexus-tenant").await;
     common::operator_role_installed();
-    let account = OperatorAccount::new(&admin, "nexus-operator").await;
+    let account = OperatorAccount::new(&admin, "nexus-operator", &scope).await;
     provided_certificate(&scope);
     let token = common::cluster_dir().join("audit-sink.token");
     let mut args = scope.webhook_args(audit_sink_port());
@@ -329,7 +329,7 @@ async fn a_create_that_cannot_be_recorded_is_refused() {
         &["apply", "-f", "-"],
         &serde_yaml::to_string(&role).unwrap(),
     );
-    let account = OperatorAccount::new(&admin, &name).await;
+    let account = OperatorAccount::new(&admin, &name, &scope).await;
     let args = scope.webhook_args(free_port());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let operator = scope.start_as("no-audit", &account.kubeconfig, &args);

@@ -414,11 +414,14 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
     let workload = format!("store-{name}");
 
     // Confined: the chart's ServiceAccount may not write outside store namespaces.
-    let refused = kubectl_as_kubeconfig(&sa, &["-n", &tenant_ns.name, "create", "configmap", "x"]);
+    let refused = kubectl_as_kubeconfig(
+        &sa,
+        &["-n", &tenant_ns.name, "create", "secret", "generic", "x"],
+    );
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        stderr.contains("may write configmaps only in store namespaces"),
+        stderr.contains("may write secrets only in store namespaces"),
         "{stderr}"
     );
     let refused = kubectl_as_kubeconfig(
@@ -466,6 +469,51 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         relabelled.status.success(),
         "{}",
         String::from_utf8_lossy(&relabelled.stderr)
+    );
+    // Outside its own namespace it holds no Lease, reads no ConfigMap, and
+    // it may create or change no webhook configuration but its own: RBAC
+    // refuses before any policy runs.
+    let other_webhook = dir.path().join("other-webhook.yaml");
+    std::fs::write(
+        &other_webhook,
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: nexus-stores-but-not}\nwebhooks: []\n",
+    )
+    .unwrap();
+    let other_webhook = other_webhook.display().to_string();
+    let forged_lease = dir.path().join("forged-lease.yaml");
+    std::fs::write(
+        &forged_lease,
+        "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: nexus-forged, namespace: kube-system}\n",
+    )
+    .unwrap();
+    let forged_lease = forged_lease.display().to_string();
+    for attempt in [
+        &["create", "-f", &forged_lease][..],
+        &["-n", "kube-system", "get", "leases"],
+        &["-n", &tenant_ns.name, "get", "configmaps"],
+        &["apply", "--server-side", "-f", &other_webhook],
+        &[
+            "patch",
+            "validatingwebhookconfiguration",
+            "nexus-operator-confinement-check",
+            "--type=merge",
+            "-p",
+            "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}",
+        ],
+    ] {
+        let refused = kubectl_as_kubeconfig(&sa, attempt);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            !refused.status.success() && stderr.contains("forbidden"),
+            "{attempt:?}: {stderr}"
+        );
+    }
+    // Its own Lease, in its namespace, it holds.
+    let own_lease = kubectl_as_kubeconfig(&sa, &["-n", &platform.name, "get", "leases"]);
+    assert!(
+        own_lease.status.success(),
+        "{}",
+        String::from_utf8_lossy(&own_lease.stderr)
     );
     let before = store_namespace_versions(&admin, &workload).await;
 

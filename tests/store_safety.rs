@@ -524,7 +524,7 @@ async fn a_step_that_the_api_refuses_says_which_call_and_why() {
         &["apply", "-f", "-"],
         &serde_yaml::to_string(&role).unwrap(),
     );
-    let account = OperatorAccount::new(&admin, &role_name).await;
+    let account = OperatorAccount::new(&admin, &role_name, &scope).await;
     let _operator = scope.start_as("sa", &account.kubeconfig, &[]);
     let name = store_name("refused");
     create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;

@@ -309,15 +309,22 @@ class Bench:
                               capture_output=True, text=True).stdout
         kubectl(self.admin_config, "apply", "--server-side", "--force-conflicts", "-f", "-", stdin=crds)
         kubectl(self.admin_config, "wait", "--for=condition=Established", "crd/stores.nexus.dev", "--timeout=30s")
-        rbac = os.path.join(self.args.root, "config", "rbac", "nexus-operator.yaml")
-        kubectl(self.admin_config, "apply", "--server-side", "--force-conflicts", "-f", rbac)
-        binding = {
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-            "metadata": {"name": BENCH_USER},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "nexus-operator"},
-            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": BENCH_USER}],
-        }
-        kubectl(self.admin_config, "apply", "--server-side", "-f", "-", stdin=json.dumps(binding))
+        for role in ("nexus-operator", "nexus-operator-home"):
+            rbac = os.path.join(self.args.root, "config", "rbac", f"{role}.yaml")
+            kubectl(self.admin_config, "apply", "--server-side", "--force-conflicts", "-f", rbac)
+        subject = {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": BENCH_USER}
+        role_ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole"}
+        bindings = [
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+             "metadata": {"name": BENCH_USER},
+             "roleRef": {**role_ref, "name": "nexus-operator"}, "subjects": [subject]},
+            # Its Lease in the namespace it runs with (--lease-namespace=default).
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+             "metadata": {"name": BENCH_USER, "namespace": "default"},
+             "roleRef": {**role_ref, "name": "nexus-operator-home"}, "subjects": [subject]},
+        ]
+        for binding in bindings:
+            kubectl(self.admin_config, "apply", "--server-side", "-f", "-", stdin=json.dumps(binding))
         kubectl(self.admin_config, "create", "namespace", self.id)
 
     def add_nodes(self, count):

@@ -106,7 +106,16 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
         .with_grace(5)
         .build()
         .await
-        .map_err(|e| CliError::Other(format!("cannot set up leader election: {e}")))?;
+        .map_err(|e| {
+            let hint = if e.to_string().contains("Forbidden") {
+                format!(
+                    "\nhint: bind the ClusterRole nexus-operator-home (config/rbac/nexus-operator-home.yaml) to the operator's identity with a RoleBinding in namespace {lease_namespace}"
+                )
+            } else {
+                String::new()
+            };
+            CliError::Other(format!("cannot set up leader election: {e}{hint}"))
+        })?;
     let (mut leader, lease_task) = manager.watch().await;
     ready.store(true, Ordering::Relaxed);
     info!(identity = %identity, lease = %format!("{lease_namespace}/{}", args.lease_name), "waiting for the leader lease");

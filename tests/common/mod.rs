@@ -382,17 +382,22 @@ pub fn kubectl_stdin(user: &str, args: &[&str], input: &str) -> String {
 
 /// Applies the operator's ClusterRole as checked in, as a platform admin would.
 pub fn operator_role_installed() {
-    let role = repo_root().join("config/rbac/nexus-operator.yaml");
-    kubectl(
-        "admin",
-        &[
-            "apply",
-            "--server-side",
-            "--force-conflicts",
-            "-f",
-            role.to_str().expect("a UTF-8 path"),
-        ],
-    );
+    for file in [
+        "config/rbac/nexus-operator.yaml",
+        "config/rbac/nexus-operator-home.yaml",
+    ] {
+        let role = repo_root().join(file);
+        kubectl(
+            "admin",
+            &[
+                "apply",
+                "--server-side",
+                "--force-conflicts",
+                "-f",
+                role.to_str().expect("a UTF-8 path"),
+            ],
+        );
+    }
 }
 
 /// Installs the checked-in CRD and the tenant role, as a platform admin would.
@@ -499,6 +504,7 @@ pub fn restore_platform_roles() {
 fn apply_platform_roles() -> Vec<std::process::Output> {
     [
         "config/rbac/nexus-operator.yaml",
+        "config/rbac/nexus-operator-home.yaml",
         "config/rbac/nexus-tenant.yaml",
     ]
     .iter()

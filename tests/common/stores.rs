@@ -236,13 +236,23 @@ pub fn service_account_kubeconfig(
 /// as the operator has in a pod. The binding is removed when dropped.
 pub struct OperatorAccount {
     pub kubeconfig: std::path::PathBuf,
-    binding: String,
+    /// The cluster-scoped objects made for it, as `kind/name` for kubectl.
+    cluster_objects: Vec<String>,
     _home: TestNamespace,
     _dir: tempfile::TempDir,
 }
 
+/// The namespace test operators keep their Lease, ledgers and webhook
+/// Secret in (`--lease-namespace=default`, see `Scope::start_as`).
+const OPERATOR_HOME: &str = "default";
+
 impl OperatorAccount {
-    pub async fn new(admin: &Client, cluster_role: &str) -> Self {
+    /// A ServiceAccount bound as a platform binds the operator's: `cluster_role`
+    /// across the cluster, `nexus-operator-home` in its own namespace, and, as
+    /// for any --webhook-configuration other than the default, a role naming
+    /// the scope's webhook configurations.
+    pub async fn new(admin: &Client, cluster_role: &str, scope: &Scope) -> Self {
+        super::operator_role_installed();
         let home = TestNamespace::new(admin, "nexus-system").await;
         let kubectl = |args: &[&str]| super::kubectl("admin", args);
         kubectl(&[
@@ -252,19 +262,52 @@ impl OperatorAccount {
             "-n",
             &home.name,
         ]);
+        let subject = format!("--serviceaccount={}:nexus-operator", home.name);
         let binding = format!("{cluster_role}-{}", home.name);
         kubectl(&[
             "create",
             "clusterrolebinding",
             &binding,
             &format!("--clusterrole={cluster_role}"),
-            &format!("--serviceaccount={}:nexus-operator", home.name),
+            &subject,
+        ]);
+        let home_binding = format!("nexus-operator-home-{}", home.name);
+        kubectl(&[
+            "create",
+            "rolebinding",
+            &home_binding,
+            "-n",
+            OPERATOR_HOME,
+            "--clusterrole=nexus-operator-home",
+            &subject,
+        ]);
+        let webhook_role = format!("nexus-webhook-{}", scope.id);
+        kubectl(&[
+            "create",
+            "clusterrole",
+            &webhook_role,
+            "--verb=get,create,patch",
+            "--resource=mutatingwebhookconfigurations,validatingwebhookconfigurations",
+            &format!("--resource-name=nexus-{}", scope.id),
+        ]);
+        let webhook_binding = format!("{webhook_role}-{}", home.name);
+        kubectl(&[
+            "create",
+            "clusterrolebinding",
+            &webhook_binding,
+            &format!("--clusterrole={webhook_role}"),
+            &subject,
         ]);
         let dir = tempfile::tempdir().unwrap();
         let path = service_account_kubeconfig(&home.name, "nexus-operator", dir.path());
         OperatorAccount {
             kubeconfig: path,
-            binding,
+            cluster_objects: vec![
+                format!("clusterrolebinding/{binding}"),
+                format!("clusterrolebinding/{webhook_binding}"),
+                format!("clusterrole/{webhook_role}"),
+                format!("rolebinding/{home_binding}"),
+            ],
             _home: home,
             _dir: dir,
         }
@@ -275,12 +318,8 @@ impl Drop for OperatorAccount {
     fn drop(&mut self) {
         let _ = std::process::Command::new("kubectl")
             .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
-            .args([
-                "delete",
-                "clusterrolebinding",
-                &self.binding,
-                "--ignore-not-found",
-            ])
+            .args(["delete", "-n", OPERATOR_HOME, "--ignore-not-found"])
+            .args(&self.cluster_objects)
             .output();
     }
 }
