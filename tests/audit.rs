@@ -12,7 +12,7 @@ use common::operator::{Scope, free_port};
 use common::stores::*;
 use common::wait_for;
 use kube::api::{DeleteParams, ObjectMeta, PostParams};
-use kube::{Api, Client};
+use kube::{Api, Client, ResourceExt};
 use nexus::api::audit::{
     Actor, AuditAction, AuditOutcome, AuditRecord, AuditRecordSpec, record_name,
 };
@@ -330,6 +330,11 @@ async fn a_create_that_cannot_be_recorded_is_refused() {
         &serde_yaml::to_string(&role).unwrap(),
     );
     let account = OperatorAccount::new(&admin, &name, &scope).await;
+    common::kubectl_stdin(
+        "admin",
+        &["apply", "-f", "-"],
+        &store_yaml(&scope, &ns.name, "kept", ""),
+    );
     let args = scope.webhook_args(free_port());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let operator = scope.start_as("no-audit", &account.kubeconfig, &args);
@@ -355,6 +360,16 @@ async fn a_create_that_cannot_be_recorded_is_refused() {
         "{}",
         operator.logs()
     );
+    // Nor is a store deleted without a trace (this one was made before the
+    // webhook was there).
+    let deleted = common::kubectl_output("alice", &["-n", &ns.name, "delete", "store", "kept"], "");
+    let stderr = String::from_utf8_lossy(&deleted.stderr);
+    assert!(
+        !deleted.status.success()
+            && stderr.contains("cannot write the audit record of this request"),
+        "{stderr}"
+    );
+    assert!(stores.get_opt("kept").await.unwrap().is_some());
     common::kubectl("admin", &["delete", "clusterrole", &name]);
 }
 
@@ -595,4 +610,152 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
         stores.list(&Default::default()).await.unwrap().items.len(),
         2
     );
+}
+
+/// A client that posts AdmissionReviews to one operator replica's webhook,
+/// as the API server does (kept-alive connections, one replica each).
+fn replica_client(port: u16) -> Client {
+    let mut config = kube::Config::new(format!("https://127.0.0.1:{port}").parse().unwrap());
+    // The webhook's own CA is not what this test is about.
+    config.accept_invalid_certs = true;
+    Client::try_from(config).unwrap()
+}
+
+/// The API server's call for `alice` deleting store `store` in `namespace`.
+fn delete_review(uid: &str, namespace: &str, store: &str, scope: &Scope) -> Vec<u8> {
+    let (key, value) = scope.label();
+    let review = serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": "nexus.dev", "version": "v1alpha1", "kind": "Store"},
+            "resource": {"group": "nexus.dev", "version": "v1alpha1", "resource": "stores"},
+            "name": store,
+            "namespace": namespace,
+            "operation": "DELETE",
+            "userInfo": {"username": "alice", "groups": ["nexus-users", "system:authenticated"]},
+            "oldObject": {
+                "apiVersion": "nexus.dev/v1alpha1",
+                "kind": "Store",
+                "metadata": {"name": store, "namespace": namespace, "labels": {key: value}},
+                "spec": {"engine": "woocommerce"},
+            },
+            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "DeleteOptions"},
+            "dryRun": false,
+        },
+    });
+    serde_json::to_vec(&review).unwrap()
+}
+
+/// Whether the replica allowed the request, or what it said instead.
+async fn review(client: &Client, body: Vec<u8>) -> Result<(), String> {
+    let request = axum::http::Request::post("/validate")
+        .header("content-type", "application/json")
+        .body(body)
+        .unwrap();
+    let answer: Value = client.request(request).await.map_err(|e| e.to_string())?;
+    match answer["response"]["allowed"].as_bool() {
+        Some(true) => Ok(()),
+        _ => Err(answer["response"]["status"]["message"].to_string()),
+    }
+}
+
+/// Two replicas append to one namespace's chain, each remembering the head it
+/// last wrote: bursts of up to 200 records through one while the other waits
+/// (its head falls that far behind), both at once, and one request sent to
+/// both (the API server calling again). Every request is admitted and
+/// recorded exactly once, and the chain has no gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_append_thousands_of_records_with_no_gap_duplicate_or_refusal() {
+    let (admin, ns, scope) = tenant("aud-replicas").await;
+    let replicas = [free_port(), free_port()];
+    let mut operators = Vec::new();
+    for (i, port) in replicas.iter().enumerate() {
+        let mut args = scope.webhook_args(*port);
+        // One configuration for both, as behind the operator's Service.
+        args[1] = format!("--webhook-url=https://127.0.0.1:{}", replicas[0]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        operators.push(scope.start(&format!("replica{i}"), &args));
+    }
+    wait_until_admitting(&scope, &ns.name).await;
+    let clients = [replica_client(replicas[0]), replica_client(replicas[1])];
+    let mut sent = 0usize;
+    let mut next_uid = || {
+        sent += 1;
+        format!("{}-{sent:05}", scope.id)
+    };
+
+    // Alternating bursts: the idle replica's head is up to 200 records old.
+    let bursts = [1, 200, 3, 150, 60, 1, 120, 7, 80, 1, 51, 90, 30, 2, 100, 40];
+    for (i, burst) in bursts.iter().enumerate() {
+        let client = &clients[i % 2];
+        for _ in 0..*burst {
+            let uid = next_uid();
+            let body = delete_review(&uid, &ns.name, "gone", &scope);
+            if let Err(refusal) = review(client, body).await {
+                panic!(
+                    "replica {} refused {uid}: {refusal}\n{}",
+                    i % 2,
+                    operators[i % 2].logs()
+                );
+            }
+        }
+    }
+    // Both at once: four callers per replica.
+    let uids: Vec<String> = (0..1000).map(|_| next_uid()).collect();
+    let calls = uids.chunks(125).enumerate().map(|(i, chunk)| {
+        let client = clients[i % 2].clone();
+        let (namespace, chunk) = (ns.name.clone(), chunk.to_vec());
+        let body = |uid: &str| delete_review(uid, &namespace, "gone", &scope);
+        let bodies: Vec<(String, Vec<u8>)> = chunk.iter().map(|u| (u.clone(), body(u))).collect();
+        async move {
+            for (uid, body) in bodies {
+                review(&client, body)
+                    .await
+                    .map_err(|refusal| format!("{uid}: {refusal}"))?;
+            }
+            Ok::<(), String>(())
+        }
+    });
+    for result in futures::future::join_all(calls).await {
+        result.unwrap();
+    }
+    // The same request again, through each replica: recorded once.
+    let again = format!("{}-{:05}", scope.id, 1);
+    for client in &clients {
+        review(client, delete_review(&again, &ns.name, "gone", &scope))
+            .await
+            .unwrap();
+    }
+
+    let records = Api::<AuditRecord>::namespaced(admin.clone(), &ns.name)
+        .list(&Default::default())
+        .await
+        .unwrap();
+    let specs: Vec<AuditRecordSpec> = records.items.iter().map(|r| r.spec.clone()).collect();
+    assert_eq!(nexus::audit::verify(&specs), Ok(sent), "no gap, no fork");
+    let mut recorded: Vec<&str> = specs
+        .iter()
+        .filter_map(|s| s.request_uid.as_deref())
+        .collect();
+    recorded.sort();
+    recorded.dedup();
+    assert_eq!(recorded.len(), sent, "each request recorded exactly once");
+
+    // The tenant namespace deleted with a store in it: the API server takes
+    // no new record there any more, and the store's delete still goes
+    // through (its trail goes with the namespace), so the namespace goes.
+    let (key, value) = scope.label();
+    let name = store_name("last");
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", &name, "-l", &format!("{key}={value}")])
+        .assert()
+        .success();
+    wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
+    let namespaces = Api::<k8s_openapi::api::core::v1::Namespace>::all(admin.clone());
+    let uid = namespaces.get(&ns.name).await.unwrap().uid().unwrap();
+    common::delete_namespace(&admin, &ns.name).await;
+    common::wait_deleted(&namespaces, &ns.name, &uid, 90).await;
+    drop(operators);
 }

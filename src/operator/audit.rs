@@ -1,8 +1,10 @@
 //! Writes audit records into their chains and prunes them by retention.
 //! Records are named by sequence, so appending is a create of the next name:
 //! when another writer (another replica, another request) took it first, the
-//! create conflicts, and the writer reads that record and tries the one after.
-//! No lock, no counter that races, and every replica may write.
+//! create conflicts, and the writer finds the chain's newest record and tries
+//! the one after. No lock, no counter that races, and every replica may write.
+//! A record of an admission request carries the request's UID (a label): the
+//! same request is recorded once, however often its append is tried.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -21,7 +23,12 @@ use crate::api::labels::{MANAGED_BY, MANAGER, STORE_LABEL};
 use crate::audit::event::Entry;
 use crate::audit::{hash, select, verify};
 
-/// Rounds of create-conflict-read before giving up under contention.
+/// The label that names the admission request a record is of.
+pub const REQUEST_LABEL: &str = "nexus.dev/request-uid";
+
+/// Rounds of create-conflict before giving up. Each conflict moves to the
+/// chain's newest record, so only writers that win every round against this
+/// one exhaust it.
 const ATTEMPTS: usize = 50;
 
 #[derive(Debug, Clone)]
@@ -30,12 +37,27 @@ struct Head {
     hash: String,
 }
 
+impl Head {
+    const EMPTY: Head = Head {
+        sequence: 0,
+        hash: String::new(),
+    };
+
+    fn of(record: &AuditRecord) -> Head {
+        Head {
+            sequence: record.spec.sequence,
+            hash: hash(&record.spec),
+        }
+    }
+}
+
 /// The writer every part of one operator process shares.
 pub struct AuditLog {
     client: Client,
     /// Who the operator is: the actor of what it reports.
     pub operator: Actor,
-    /// The last record this process knows of, per namespace.
+    /// The newest record this process knows of, per namespace: a hint,
+    /// corrected by the first conflict.
     heads: Mutex<HashMap<String, Head>>,
 }
 
@@ -70,6 +92,8 @@ impl AuditLog {
     }
 
     /// Appends `entry` to the chain of `namespace`; returns the record's name.
+    /// An entry of a request already recorded (the API server called again,
+    /// or an earlier try's answer was lost) returns that record instead.
     pub async fn append(
         &self,
         namespace: &str,
@@ -77,52 +101,39 @@ impl AuditLog {
         checkpoint: Option<Checkpoint>,
     ) -> Result<String> {
         let api: Api<AuditRecord> = Api::namespaced(self.client.clone(), namespace);
+        if let Some(uid) = entry.request_uid.as_deref()
+            && let Some(name) = recorded(&api, namespace, uid).await?
+        {
+            return Ok(name);
+        }
         let known = self.heads().get(namespace).cloned();
         let mut head = match known {
             Some(head) => head,
             None => read_head(&api, namespace).await?,
         };
         for _ in 0..ATTEMPTS {
-            let spec = AuditRecordSpec {
-                sequence: head.sequence + 1,
-                previous: head.hash.clone(),
-                time: now(),
-                store: entry.store.clone(),
-                action: entry.action,
-                outcome: entry.outcome,
-                actor: entry.actor.clone(),
-                details: entry.details.clone(),
-                request_uid: entry.request_uid.clone(),
-                checkpoint: checkpoint.clone(),
-            };
-            let name = record_name(spec.sequence);
-            let record = AuditRecord {
-                metadata: ObjectMeta {
-                    name: Some(name.clone()),
-                    namespace: Some(namespace.into()),
-                    labels: Some(labels(&entry.store)),
-                    ..ObjectMeta::default()
-                },
-                spec,
-                status: None,
-            };
+            let record = next_record(namespace, &head, entry, checkpoint.clone());
+            let name = record.name_any();
             match api.create(&PostParams::default(), &record).await {
                 Ok(_) => {
-                    let written = Head {
-                        sequence: record.spec.sequence,
-                        hash: hash(&record.spec),
-                    };
-                    self.heads().insert(namespace.into(), written);
+                    self.remember(namespace, Head::of(&record));
                     return Ok(name);
                 }
                 Err(kube::Error::Api(status)) if status.code == 409 => {
-                    head = match api.get_opt(&name).await.map_err(read_error(namespace))? {
-                        Some(taken) => Head {
-                            sequence: taken.spec.sequence,
-                            hash: hash(&taken.spec),
-                        },
+                    let taken = api.get_opt(&name).await.map_err(read_error(namespace))?;
+                    if let Some(taken) = &taken
+                        && same_request(taken, entry)
+                    {
+                        return Ok(name);
+                    }
+                    head = match taken {
+                        // Another writer is ahead, by one record or by
+                        // hundreds (a replica whose head is old): go to the
+                        // newest and remember it.
+                        Some(taken) => newest_from(&api, namespace, taken).await?,
                         None => read_head(&api, namespace).await?,
                     };
+                    self.remember(namespace, head.clone());
                 }
                 Err(e) => {
                     self.heads().remove(namespace);
@@ -133,6 +144,16 @@ impl AuditLog {
         Err(Error::Webhook(format!(
             "the audit chain of namespace {namespace} kept growing under {ATTEMPTS} attempts; try again"
         )))
+    }
+
+    fn remember(&self, namespace: &str, head: Head) {
+        let mut heads = self.heads();
+        let newer = heads
+            .get(namespace)
+            .is_none_or(|known| known.sequence < head.sequence);
+        if newer {
+            heads.insert(namespace.into(), head);
+        }
     }
 
     fn heads(&self) -> std::sync::MutexGuard<'_, HashMap<String, Head>> {
@@ -202,12 +223,65 @@ impl AuditLog {
     }
 }
 
-fn labels(store: &str) -> BTreeMap<String, String> {
+/// The record that follows `head` for `entry`.
+fn next_record(
+    namespace: &str,
+    head: &Head,
+    entry: &Entry,
+    checkpoint: Option<Checkpoint>,
+) -> AuditRecord {
+    let spec = AuditRecordSpec {
+        sequence: head.sequence + 1,
+        previous: head.hash.clone(),
+        time: now(),
+        store: entry.store.clone(),
+        action: entry.action,
+        outcome: entry.outcome,
+        actor: entry.actor.clone(),
+        details: entry.details.clone(),
+        request_uid: entry.request_uid.clone(),
+        checkpoint,
+    };
+    AuditRecord {
+        metadata: ObjectMeta {
+            name: Some(record_name(spec.sequence)),
+            namespace: Some(namespace.into()),
+            labels: Some(labels(entry)),
+            ..ObjectMeta::default()
+        },
+        spec,
+        status: None,
+    }
+}
+
+fn labels(entry: &Entry) -> BTreeMap<String, String> {
     let mut labels = BTreeMap::from([(MANAGED_BY.to_string(), MANAGER.to_string())]);
-    if !store.is_empty() {
-        labels.insert(STORE_LABEL.to_string(), store.to_string());
+    if !entry.store.is_empty() {
+        labels.insert(STORE_LABEL.to_string(), entry.store.clone());
+    }
+    // A request's UID is a UUID: a valid label value.
+    if let Some(uid) = &entry.request_uid {
+        labels.insert(REQUEST_LABEL.to_string(), uid.clone());
     }
     labels
+}
+
+fn same_request(record: &AuditRecord, entry: &Entry) -> bool {
+    entry.request_uid.is_some() && record.spec.request_uid == entry.request_uid
+}
+
+/// The record of request `uid` in `namespace`, if one was written. Read from
+/// the API server's watch cache (one cheap request, no etcd read): a retried
+/// call comes after its first try's record was written and cached.
+async fn recorded(api: &Api<AuditRecord>, namespace: &str, uid: &str) -> Result<Option<String>> {
+    let params = ListParams::default()
+        .labels(&format!("{REQUEST_LABEL}={uid}"))
+        .match_any();
+    let found = api
+        .list_metadata(&params)
+        .await
+        .map_err(read_error(namespace))?;
+    Ok(found.items.iter().map(|r| r.name_any()).min())
 }
 
 /// Now, to the millisecond, as RFC 3339.
@@ -234,15 +308,38 @@ async fn read_head(api: &Api<AuditRecord>, namespace: &str) -> Result<Head> {
         Some(name) => api.get_opt(&name).await.map_err(read_error(namespace))?,
         None => None,
     };
-    Ok(record
-        .map(|r| Head {
-            sequence: r.spec.sequence,
-            hash: hash(&r.spec),
-        })
-        .unwrap_or(Head {
-            sequence: 0,
-            hash: String::new(),
-        }))
+    Ok(record.as_ref().map_or(Head::EMPTY, Head::of))
+}
+
+/// The newest record at or after `known`, found in O(log distance) reads:
+/// steps that double until a name is free, then halving between the last
+/// record found and the first free name.
+async fn newest_from(api: &Api<AuditRecord>, namespace: &str, known: AuditRecord) -> Result<Head> {
+    let read = |sequence: u64| async move {
+        api.get_opt(&record_name(sequence))
+            .await
+            .map_err(read_error(namespace))
+    };
+    let mut found = known;
+    let mut step = 1;
+    let mut free = loop {
+        let sequence = found.spec.sequence + step;
+        match read(sequence).await? {
+            Some(record) => {
+                found = record;
+                step *= 2;
+            }
+            None => break sequence,
+        }
+    };
+    while free - found.spec.sequence > 1 {
+        let middle = found.spec.sequence + (free - found.spec.sequence) / 2;
+        match read(middle).await? {
+            Some(record) => found = record,
+            None => free = middle,
+        }
+    }
+    Ok(Head::of(&found))
 }
 
 /// Runs retention every `every` until the task is dropped.

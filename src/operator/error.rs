@@ -49,6 +49,15 @@ impl Error {
         )
     }
 
+    /// The API server refused to create in a namespace being deleted.
+    pub fn is_namespace_terminating(&self) -> bool {
+        matches!(
+            self,
+            Error::Api { source: kube::Error::Api(status), .. } | Error::Kube(kube::Error::Api(status))
+                if status.code == 403 && status.message.contains("because it is being terminated")
+        )
+    }
+
     pub fn category(&self) -> &'static str {
         match self {
             Error::Api { source, .. } | Error::Kube(source) => match source {

@@ -338,8 +338,9 @@ async fn validate(
 
 /// Every decision on a store but a dry run becomes an audit record in the
 /// store's namespace, linked to the API server's audit event through an
-/// audit annotation. A create or update that cannot be recorded is refused
-/// (it would leave no trace); a delete goes on, so cleanup never waits on it.
+/// audit annotation. A create, update or delete that cannot be recorded is
+/// refused (it would leave no trace), except a delete in a namespace being
+/// deleted: its records go with it, and its deletion must not wait.
 async fn record(
     state: &AdmissionState,
     request: &AdmissionRequest<DynamicObject>,
@@ -360,13 +361,18 @@ async fn record(
                 format!("{namespace}/{name}"),
             );
         }
-        Err(e) if response.allowed && request.operation != Operation::Delete => {
+        Err(e) if e.is_namespace_terminating() && request.operation == Operation::Delete => {
+            info!(store = %request.name, namespace = %namespace, "a store deleted with its namespace is not recorded: the namespace's trail goes with it");
+        }
+        Err(e) if response.allowed => {
             warn!(error = %e, "cannot write an audit record; refusing the request");
             response = response.deny(format!(
                 "cannot write the audit record of this request ({e}); try again"
             ));
         }
-        Err(e) => warn!(error = %e, store = %request.name, "cannot write an audit record"),
+        Err(e) => {
+            warn!(error = %e, store = %request.name, "cannot write the audit record of a refused request")
+        }
     }
     response
 }
