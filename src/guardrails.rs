@@ -314,6 +314,48 @@ pub fn tenant_role(ctx: &ValidatedStore) -> Role {
     }
 }
 
+/// The ClusterRole the operator binds to itself in each store namespace: the
+/// Secrets it generated there, read nowhere else (config/rbac).
+pub const OPERATOR_STORE_ROLE: &str = "nexus-operator-store";
+/// The RoleBinding that binds it.
+pub const OPERATOR_BINDING: &str = "nexus-operator";
+
+/// The RBAC subject of a username as the API server authenticated it: a
+/// ServiceAccount's (`system:serviceaccount:NAMESPACE:NAME`) or a user's.
+pub fn subject_of(username: &str) -> Subject {
+    match username
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        Some((namespace, name)) => Subject {
+            kind: "ServiceAccount".into(),
+            name: name.into(),
+            namespace: Some(namespace.into()),
+            api_group: None,
+        },
+        None => Subject {
+            kind: "User".into(),
+            name: username.into(),
+            api_group: Some("rbac.authorization.k8s.io".into()),
+            namespace: None,
+        },
+    }
+}
+
+/// The operator's own read of the Secrets it generates in the store's
+/// namespace (and what lets it grant the tenant the admin Secret).
+pub fn operator_role_binding(ctx: &ValidatedStore, operator: &Subject) -> RoleBinding {
+    RoleBinding {
+        metadata: meta(ctx, OPERATOR_BINDING),
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".into(),
+            kind: "ClusterRole".into(),
+            name: OPERATOR_STORE_ROLE.into(),
+        },
+        subjects: Some(vec![operator.clone()]),
+    }
+}
+
 /// Everyone bound to `nexus-tenant` in the Store's namespace, as subjects here.
 pub fn tenant_role_binding(ctx: &ValidatedStore, tenant_bindings: &[RoleBinding]) -> RoleBinding {
     let mut subjects: Vec<Subject> = tenant_bindings
@@ -503,6 +545,21 @@ mod tests {
             rules[1].resource_names.as_deref(),
             Some(&["wordpress-admin".to_string()][..])
         );
+    }
+
+    #[test]
+    fn the_operator_binds_itself_as_the_api_server_knows_it() {
+        let account = subject_of("system:serviceaccount:nexus-system:nexus-operator");
+        assert_eq!(
+            (account.kind.as_str(), account.name.as_str()),
+            ("ServiceAccount", "nexus-operator")
+        );
+        assert_eq!(account.namespace.as_deref(), Some("nexus-system"));
+        let user = subject_of("nexus-bench-operator");
+        assert_eq!((user.kind.as_str(), user.namespace), ("User", None));
+        let binding = with_store(Plan::Small, |ctx| operator_role_binding(ctx, &account));
+        assert_eq!(binding.role_ref.name, "nexus-operator-store");
+        assert_eq!(binding.subjects.unwrap(), [account]);
     }
 
     #[test]

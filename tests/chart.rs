@@ -261,6 +261,7 @@ fn the_charts_webhooks_are_the_operators() {
         policy: "default".into(),
         audit_sink_token: None,
         installed: true,
+        selector_keys: Vec::new(),
     };
     let (mutating, validating) = configurations(&config, "").unwrap();
     let webhooks = |v: Value| {
@@ -491,6 +492,9 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         &["create", "-f", &forged_lease][..],
         &["-n", "kube-system", "get", "leases"],
         &["-n", &tenant_ns.name, "get", "configmaps"],
+        &["-n", "kube-system", "get", "secrets"],
+        &["-n", &tenant_ns.name, "get", "secrets"],
+        &["get", "secrets", "-A"],
         &["apply", "--server-side", "-f", &other_webhook],
         &[
             "patch",
@@ -508,12 +512,57 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
             "{attempt:?}: {stderr}"
         );
     }
-    // Its own Lease, in its namespace, it holds.
-    let own_lease = kubectl_as_kubeconfig(&sa, &["-n", &platform.name, "get", "leases"]);
+    // Its own Lease, in its namespace, it holds; the Secrets it generated
+    // it reads where it wrote them.
+    for allowed in [
+        &["-n", &platform.name, "get", "leases"][..],
+        &["-n", &workload, "get", "secret", "database-credentials"],
+    ] {
+        let out = kubectl_as_kubeconfig(&sa, allowed);
+        assert!(
+            out.status.success(),
+            "{allowed:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Those Secrets are what the store's database runs with: nobody, the
+    // cluster's admin included, deletes or rewrites them while it lives.
+    for change in [
+        &["-n", &workload, "delete", "secret", "database-credentials"][..],
+        &[
+            "-n",
+            &workload,
+            "patch",
+            "secret",
+            "wordpress-admin",
+            "-p",
+            r#"{"stringData":{"password":"guessed"}}"#,
+        ],
+    ] {
+        let refused = common::kubectl_output("admin", change, "");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            !refused.status.success()
+                && stderr.contains("cannot be deleted or changed while the store exists"),
+            "{change:?}: {stderr}"
+        );
+    }
+    let relabelled = common::kubectl_output(
+        "admin",
+        &[
+            "-n",
+            &workload,
+            "label",
+            "secret",
+            "wordpress-admin",
+            "checked=yes",
+        ],
+        "",
+    );
     assert!(
-        own_lease.status.success(),
-        "{}",
-        String::from_utf8_lossy(&own_lease.stderr)
+        relabelled.status.success(),
+        "a label is not the credentials: {}",
+        String::from_utf8_lossy(&relabelled.stderr)
     );
     let before = store_namespace_versions(&admin, &workload).await;
 
@@ -681,6 +730,12 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
             ],
             &[
                 "delete",
+                "validatingadmissionpolicy,validatingadmissionpolicybinding",
+                "nexus-store-credentials",
+                "--ignore-not-found",
+            ],
+            &[
+                "delete",
                 "clusterrolebinding",
                 "nexus-operator-nexus-system",
                 "--ignore-not-found",
@@ -776,6 +831,18 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
     }
     let ready = wait_phase(&admin, &tenant_ns.name, &name, Phase::Ready, 90).await;
     assert_eq!(ready.annotations()["nexus.dev/owner"], "alice");
+    // The default policy keeps the platform's own host names.
+    for reserved in ["dashboard", "status", "login"] {
+        let out = nexus_as("alice", &tenant_ns.name)
+            .args(["store", "create", reserved, "-l", &label])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("is reserved by the platform"),
+            "{reserved}: {stderr}"
+        );
+    }
     let stores = Api::<nexus::api::Store>::namespaced(admin.clone(), &tenant_ns.name);
     nexus_as("alice", &tenant_ns.name)
         .args(["store", "delete", &name, "--yes"])

@@ -309,7 +309,7 @@ class Bench:
                               capture_output=True, text=True).stdout
         kubectl(self.admin_config, "apply", "--server-side", "--force-conflicts", "-f", "-", stdin=crds)
         kubectl(self.admin_config, "wait", "--for=condition=Established", "crd/stores.nexus.dev", "--timeout=30s")
-        for role in ("nexus-operator", "nexus-operator-home"):
+        for role in ("nexus-operator", "nexus-operator-home", "nexus-operator-store"):
             rbac = os.path.join(self.args.root, "config", "rbac", f"{role}.yaml")
             kubectl(self.admin_config, "apply", "--server-side", "--force-conflicts", "-f", rbac)
         subject = {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": BENCH_USER}

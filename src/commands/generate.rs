@@ -13,7 +13,7 @@ use clap_complete::Shell;
 /// (Helm installs crds/ before its templates).
 pub const CRD_DIRS: [&str; 2] = ["crds", "charts/nexus/crds"];
 /// The RBAC the chart renders, from the same files `kubectl apply` takes.
-const CHART_RBAC: [(&str, &str); 3] = [
+const CHART_RBAC: [(&str, &str); 4] = [
     (
         "charts/nexus/files/nexus-operator.yaml",
         include_str!("../../config/rbac/nexus-operator.yaml"),
@@ -21,6 +21,10 @@ const CHART_RBAC: [(&str, &str); 3] = [
     (
         "charts/nexus/files/nexus-operator-home.yaml",
         include_str!("../../config/rbac/nexus-operator-home.yaml"),
+    ),
+    (
+        "charts/nexus/files/nexus-operator-store.yaml",
+        include_str!("../../config/rbac/nexus-operator-store.yaml"),
     ),
     (
         "charts/nexus/files/nexus-tenant.yaml",

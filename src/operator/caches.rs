@@ -1,5 +1,5 @@
 //! The children's watch caches: a reconcile reads its store's namespace,
-//! workloads, claims, secrets and the tenant's RoleBindings from here, not
+//! workloads, claims and the tenant's RoleBindings from here, not
 //! from the API server, so a reconcile of a store at rest sends nothing.
 //! Each cache is filled by the same watch that triggers reconciles, so a
 //! change is in the cache before the reconcile it causes runs. A cache
@@ -20,7 +20,7 @@ use std::sync::{Arc, RwLock};
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::ResourceExt;
@@ -180,7 +180,6 @@ fn insert<K: kube::Resource>(objects: &mut Objects, object: &K, json: Box<[u8]>)
 #[derive(Clone)]
 pub struct Caches {
     pub namespaces: Cached<PartialObjectMeta<Namespace>>,
-    pub secrets: Cached<PartialObjectMeta<Secret>>,
     pub network_policies: Cached<PartialObjectMeta<NetworkPolicy>>,
     pub ingresses: Cached<PartialObjectMeta<Ingress>>,
     pub statefulsets: Cached<StatefulSet>,
@@ -196,7 +195,6 @@ pub struct Caches {
 
 pub struct Writers {
     pub namespaces: Writer<PartialObjectMeta<Namespace>>,
-    pub secrets: Writer<PartialObjectMeta<Secret>>,
     pub network_policies: Writer<PartialObjectMeta<NetworkPolicy>>,
     pub ingresses: Writer<PartialObjectMeta<Ingress>>,
     pub statefulsets: Writer<StatefulSet>,
@@ -210,7 +208,6 @@ pub struct Writers {
 impl Caches {
     pub fn new() -> (Caches, Writers) {
         let (namespaces, namespaces_w) = Cached::new();
-        let (secrets, secrets_w) = Cached::new();
         let (network_policies, network_policies_w) = Cached::new();
         let (ingresses, ingresses_w) = Cached::new();
         let (statefulsets, statefulsets_w) = Cached::new();
@@ -222,7 +219,6 @@ impl Caches {
         (
             Caches {
                 namespaces,
-                secrets,
                 network_policies,
                 ingresses,
                 statefulsets,
@@ -234,7 +230,6 @@ impl Caches {
             },
             Writers {
                 namespaces: namespaces_w,
-                secrets: secrets_w,
                 network_policies: network_policies_w,
                 ingresses: ingresses_w,
                 statefulsets: statefulsets_w,

@@ -32,6 +32,8 @@ pub async fn stores_listed(cache: &StoreCache) {
 pub struct Context {
     pub client: Client,
     pub settings: Settings,
+    /// The operator's identity as an RBAC subject: what it binds to itself.
+    pub operator: k8s_openapi::api::rbac::v1::Subject,
     pub recorder: Recorder,
     pub metrics: Arc<Metrics>,
     /// Consecutive errors per store (namespace/name), for its backoff.
@@ -49,6 +51,9 @@ pub struct Context {
     pub pacing: Arc<super::pacing::Pacing>,
     /// The API server's and the nodes' addresses: out of every store's reach.
     pub addresses: super::cluster_addresses::ClusterAddresses,
+    /// Stores (by UID) whose Secrets this process has seen in place: their
+    /// step is trusted from then on, as no watch reports Secrets.
+    pub secrets_checked: Mutex<std::collections::HashSet<String>>,
 }
 
 /// The first retry after an error, and the most a store waits between retries.
@@ -56,6 +61,28 @@ pub const BACKOFF_BASE: Duration = Duration::from_secs(2);
 pub const BACKOFF_CAP: Duration = Duration::from_secs(300);
 
 impl Context {
+    pub fn secrets_checked(&self, store_uid: &str) -> bool {
+        let checked = self.secrets_checked.lock();
+        checked.is_ok_and(|c| c.contains(store_uid))
+    }
+
+    pub fn remember_secrets_checked(&self, store_uid: &str) {
+        let mut checked = self
+            .secrets_checked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        checked.insert(store_uid.to_string());
+    }
+
+    /// Forgets a store that is gone.
+    pub fn forget_secrets_checked(&self, store_uid: &str) {
+        let mut checked = self
+            .secrets_checked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        checked.remove(store_uid);
+    }
+
     /// Exponential backoff per store: 2s, 4s, 8s ... capped at 5 minutes.
     pub fn next_backoff(&self, key: &str) -> Duration {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());

@@ -90,6 +90,7 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
     let operator = webhook::whoami(&client)
         .await
         .map_err(|e| CliError::Other(e.to_string()))?;
+    let operator_subject = crate::guardrails::subject_of(&operator);
     let audit = Arc::new(audit::AuditLog::new(client.clone(), operator));
     // Admission is served by every replica, before and whatever the election.
     if let Some(config) =
@@ -145,6 +146,7 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
             let context = Arc::new(Context {
                 client: client.clone(),
                 settings,
+                operator: operator_subject.clone(),
                 recorder: Recorder::new(
                     client.clone(),
                     Reporter {
@@ -161,6 +163,7 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
                 statuses: Default::default(),
                 pacing: pacing.clone(),
                 addresses: addresses.clone(),
+                secrets_checked: Default::default(),
             });
             let lost = async {
                 while leader.changed().await.is_ok() {

@@ -317,6 +317,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let Some(existing) = existing else {
         info!(store = %store_key(store), "namespace gone; releasing the store");
         ctx.written.forget_namespace(&namespace);
+        ctx.forget_secrets_checked(&uid);
         record_deleted(store, ctx).await?;
         return Ok(Action::await_change());
     };

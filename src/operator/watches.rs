@@ -14,7 +14,7 @@ use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{
     ContainerStatus, LimitRange, Namespace, PersistentVolumeClaim, Pod, PodStatus, ResourceQuota,
-    Secret, Service,
+    Service,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -125,7 +125,6 @@ pub fn children(
                     .flatten()
             },
         )
-        .watches_stream(watch.metadata::<Secret>(Some(writers.secrets)), store_of)
         .watches_stream(
             watch.metadata::<NetworkPolicy>(Some(writers.network_policies)),
             store_of,

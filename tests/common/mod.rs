@@ -385,6 +385,7 @@ pub fn operator_role_installed() {
     for file in [
         "config/rbac/nexus-operator.yaml",
         "config/rbac/nexus-operator-home.yaml",
+        "config/rbac/nexus-operator-store.yaml",
     ] {
         let role = repo_root().join(file);
         kubectl(
@@ -505,6 +506,7 @@ fn apply_platform_roles() -> Vec<std::process::Output> {
     [
         "config/rbac/nexus-operator.yaml",
         "config/rbac/nexus-operator-home.yaml",
+        "config/rbac/nexus-operator-store.yaml",
         "config/rbac/nexus-tenant.yaml",
     ]
     .iter()

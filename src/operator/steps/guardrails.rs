@@ -14,6 +14,14 @@ use crate::operator::status::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
+    // First: the operator reads the Secrets it generates here through this
+    // binding (and only here), and grants the tenant the admin Secret below.
+    ensure(
+        run.ctx,
+        owned,
+        &guardrails::operator_role_binding(store, &run.ctx.operator),
+    )
+    .await?;
     ensure(run.ctx, owned, &guardrails::resource_quota(store)).await?;
     ensure(run.ctx, owned, &guardrails::limit_range(store)).await?;
     let unreachable = run.ctx.addresses.cidrs();

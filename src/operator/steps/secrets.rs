@@ -1,52 +1,46 @@
 //! Secrets: made once from the OS CSPRNG, never regenerated. A Secret that
 //! existed and is gone fails the store (the database keeps the old password).
+//! The operator watches no Secret (it reads none across the cluster): each
+//! operator process lists a store's Secrets once, through the binding it
+//! holds in that namespace alone, and trusts its condition from then on. The
+//! chart's policy keeps them from being deleted while the store lives.
 
 use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 use kube::api::ListParams;
 
 use super::{Run, Step};
 use crate::api::labels::{ADMIN_SECRET, DATABASE};
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{self, Owned, create_once, read};
+use crate::operator::apply::{Owned, create_once, read};
 use crate::operator::error::{Error, Result};
 use crate::operator::status::StepState;
-use crate::validated::ValidatedStore;
 
 pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
     let client = run.client();
     let names = [wc::DATABASE_SECRET, ADMIN_SECRET, wc::SALTS_SECRET];
     let exist = || StepState::done("Created", "database, admin and salt secrets exist");
-    // Whether the cache holds the Secret; None while it has not listed.
-    let in_cache = |name: &str| {
-        run.ctx
-            .caches
-            .secrets
-            .lookup(Some(owned.namespace()), name)
-            .map(|s| s.is_some())
-    };
-    let cached = |name: &str| in_cache(name) == Some(true);
-    if names.iter().all(|name| cached(name)) {
-        return Ok(exist());
-    }
     let made_before = run
         .previous(Step::Secrets)
-        .is_some_and(|c| c.status == "True")
+        .is_some_and(|c| c.status == "True");
+    if made_before && run.ctx.secrets_checked(&store.uid) {
+        return Ok(exist());
+    }
+    let made_before = made_before
         || read(client, &run.ctx.caches.statefulsets, owned, DATABASE)
             .await?
             .is_some();
     if !made_before {
-        // A Secret that exists already (restored, unlabelled) is kept.
+        // A Secret that exists already (restored) is kept: its create conflicts.
         let generated = wc::generate_secrets(store).map_err(|e| Error::Random(e.to_string()))?;
-        for secret in generated.iter().filter(|s| !cached(&s.name_any())) {
+        for secret in &generated {
             create_once(client, owned, secret).await?;
         }
+        run.ctx.remember_secrets_checked(&store.uid);
         return Ok(exist());
     }
-    // The whole namespace is the store's: one list, and a Secret restored
-    // without our labels (so not in the cache) still counts.
+    // The whole namespace is the store's: one list, names only.
     let present: Vec<String> = owned
         .api::<Secret>(client)
         .list_metadata(&ListParams::default())
@@ -61,15 +55,7 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         .filter(|name| !present.iter().any(|p| p == name))
         .collect();
     if missing.is_empty() {
-        // Ones the listed cache lacks (restored without our labels, or made
-        // before the store moved to this shard) are labelled as ours: in the
-        // cache from now on, a resync lists nothing.
-        for name in names
-            .into_iter()
-            .filter(|name| in_cache(name) == Some(false))
-        {
-            apply::ensure(run.ctx, owned, &labelled(store, owned, name)).await?;
-        }
+        run.ctx.remember_secrets_checked(&store.uid);
         return Ok(exist());
     }
     Ok(StepState::failed(
@@ -81,17 +67,4 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
             store.name
         ),
     ))
-}
-
-/// Only the labels of a Secret, applied: its data stays as it is.
-fn labelled(store: &ValidatedStore<'_>, owned: &Owned, name: &str) -> Secret {
-    Secret {
-        metadata: ObjectMeta {
-            name: Some(name.into()),
-            namespace: Some(owned.namespace().into()),
-            labels: Some(store.labels(None)),
-            ..ObjectMeta::default()
-        },
-        ..Secret::default()
-    }
 }
