@@ -500,3 +500,73 @@ async fn a_store_limit_holds_exactly_under_concurrency_with_two_replicas() {
     );
     drop(operators);
 }
+
+/// A tenant cannot take a store out of its operator's reach (and out of a
+/// webhook that follows the operator's selector) through its labels: once the
+/// store exists, neither the selector's label nor a reserved one can be
+/// changed or removed by the tenant; labels of their own stay theirs.
+#[tokio::test]
+async fn a_tenant_cannot_move_a_store_away_from_its_operator_by_its_labels() {
+    let (_admin, ns, scope) = tenant("adm-labels").await;
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start("a", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+    let (key, value) = scope.label();
+    let name = store_name("kept");
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", &name, "-l", &format!("{key}={value}")])
+        .assert()
+        .success();
+    // A platform label, set by the cluster's admin.
+    common::kubectl(
+        "admin",
+        &[
+            "-n",
+            &ns.name,
+            "label",
+            "store",
+            &name,
+            "nexus.dev/tier=gold",
+        ],
+    );
+
+    let label = |change: &str| {
+        kubectl_as(
+            "alice",
+            &[
+                "-n",
+                &ns.name,
+                "label",
+                "store",
+                &name,
+                change,
+                "--overwrite",
+            ],
+            "",
+        )
+    };
+    for (change, says) in [
+        (
+            format!("{key}-"),
+            format!("the label {key} chooses which Nexus operator serves this store"),
+        ),
+        (
+            format!("{key}=elsewhere"),
+            format!("the label {key} chooses which Nexus operator serves this store"),
+        ),
+        (
+            "nexus.dev/tier-".to_string(),
+            "the label nexus.dev/tier uses the reserved prefix nexus.dev/".to_string(),
+        ),
+    ] {
+        let (ok, stderr) = label(&change);
+        assert!(
+            !ok && stderr.contains(&says),
+            "{change}: {stderr}\n{}",
+            operator.logs()
+        );
+    }
+    let (ok, stderr) = label("example.com/team=shop");
+    assert!(ok, "{stderr}");
+}

@@ -32,32 +32,49 @@ pub struct Facts {
     pub stores: Vec<Arc<Store>>,
     /// The platform's StorePolicy (empty: no restrictions).
     pub policy: StorePolicySpec,
+    /// The label keys the operator's store selector reads: they choose which
+    /// operator (and which webhook) serves a store.
+    pub selector_keys: Vec<String>,
 }
 
 /// Label keys under `kubernetes.io/`, `k8s.io/` and `nexus.dev/` are kept
-/// for Kubernetes and Nexus (the operator selects and shards by them): a
-/// tenant may not add or change one. Says which.
+/// for Kubernetes and Nexus (the operator selects and shards by them), and
+/// so are the keys the operator's store selector reads (they decide which
+/// operator and webhook serve the store): a tenant may not add, change or
+/// remove one on an existing store (a removal would take the store out of a
+/// selector, and out of a webhook that follows it). Says which.
 pub fn reserved_label(
     me: &Store,
     old: Option<&Store>,
     user: &UserInfo,
-    operator: &str,
+    facts: &Facts,
 ) -> Option<String> {
     let admin = user.groups.iter().flatten().any(|g| g == CLUSTER_ADMINS);
-    if admin || user.username.as_deref() == Some(operator) {
+    if admin || user.username.as_deref() == Some(facts.operator.as_str()) {
         return None;
     }
     let before = old.map(|o| o.labels().clone()).unwrap_or_default();
-    me.labels()
+    let after = me.labels();
+    let changed = after
         .iter()
         .filter(|(key, value)| before.get(*key) != Some(*value))
-        .find_map(|(key, _)| {
-            validation::reserved_prefix(key).map(|prefix| {
-                format!(
-                    "the label {key} uses the reserved prefix {prefix}/ (kept for Kubernetes and Nexus); use a prefix of your own, such as example.com/tier"
-                )
-            })
+        .map(|(key, _)| key)
+        .chain(before.keys().filter(|key| !after.contains_key(*key)));
+    let mut changed: Vec<&String> = changed.collect();
+    changed.sort();
+    changed.into_iter().find_map(|key| {
+        let verb = if after.contains_key(key) { "set" } else { "removed" };
+        if let Some(prefix) = validation::reserved_prefix(key) {
+            return Some(format!(
+                "the label {key} uses the reserved prefix {prefix}/ (kept for Kubernetes and Nexus) and cannot be {verb} by you; use a prefix of your own, such as example.com/tier"
+            ));
+        }
+        (old.is_some() && facts.selector_keys.contains(key)).then(|| {
+            format!(
+                "the label {key} chooses which Nexus operator serves this store (its store selector); only the platform changes it, so it cannot be {verb} by you"
+            )
         })
+    })
 }
 
 /// What the StorePolicy refuses: a reserved name (on create), a plan the
@@ -203,7 +220,7 @@ pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> Adm
         let before = old.and_then(|o| o.clone().try_parse::<Store>().ok());
         let creating = request.operation == Operation::Create;
         let refusal = claims(&store, creating, facts)
-            .or_else(|| reserved_label(&store, before.as_ref(), user, operator))
+            .or_else(|| reserved_label(&store, before.as_ref(), user, facts))
             .or_else(|| policy_refusal(&store, before.as_ref(), user, &facts.policy));
         if let Some(reason) = refusal {
             return response.deny(reason);
@@ -301,6 +318,7 @@ mod tests {
             base_domain: "shops.test".into(),
             stores: Vec::new(),
             policy: StorePolicySpec::default(),
+            selector_keys: vec!["example.com/shard".into()],
         }
     }
 
@@ -447,6 +465,44 @@ mod tests {
     }
 
     #[test]
+    fn the_labels_that_choose_the_operator_are_the_platforms_once_the_store_exists() {
+        let mut sharded = store(owned_by_alice(), json!([]));
+        sharded["metadata"]["labels"] = json!({"example.com/shard": "a"});
+        // Chosen at creation,
+        assert!(
+            validate(
+                &request("CREATE", alice(), sharded.clone(), None),
+                &facts("op")
+            )
+            .allowed
+        );
+        // then neither changed nor removed by the tenant.
+        for labels in [json!({"example.com/shard": "b"}), json!({})] {
+            let mut moved = sharded.clone();
+            moved["metadata"]["labels"] = labels;
+            let refused = validate(
+                &request("UPDATE", alice(), moved.clone(), Some(sharded.clone())),
+                &facts("op"),
+            );
+            assert!(
+                refused.result.message.contains(
+                    "the label example.com/shard chooses which Nexus operator serves this store"
+                ),
+                "{}",
+                refused.result.message
+            );
+            let admin = json!({"username": "admin", "groups": ["system:masters"]});
+            assert!(
+                validate(
+                    &request("UPDATE", admin, moved, Some(sharded.clone())),
+                    &facts("op")
+                )
+                .allowed
+            );
+        }
+    }
+
+    #[test]
     fn a_tenant_may_not_set_reserved_labels() {
         let mut labelled = store(owned_by_alice(), json!([]));
         labelled["metadata"]["labels"] = json!({"shard.nexus.dev/id": "2", "team": "x"});
@@ -471,6 +527,22 @@ mod tests {
                 &facts("op")
             )
             .allowed
+        );
+        // Removing one is a change too: it would take the store out of a
+        // selector (and a webhook) that reads it.
+        let mut removed = labelled.clone();
+        removed["metadata"]["labels"] = json!({"team": "x"});
+        let refused = validate(
+            &request("UPDATE", alice(), removed, Some(labelled.clone())),
+            &facts("op"),
+        );
+        assert!(
+            refused
+                .result
+                .message
+                .contains("shard.nexus.dev/id uses the reserved prefix nexus.dev/ (kept for Kubernetes and Nexus) and cannot be removed"),
+            "{}",
+            refused.result.message
         );
         let admin = json!({"username": "admin", "groups": ["system:masters"]});
         let mut by_admin = labelled;

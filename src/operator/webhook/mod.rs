@@ -101,6 +101,9 @@ pub struct Config {
     pub audit_sink_token: Option<String>,
     /// The configurations exist (the chart made them): write only the CA.
     pub installed: bool,
+    /// The label keys of the operator's `--store-selector`: tenants may not
+    /// change them on a store (they choose its operator and webhook).
+    pub selector_keys: Vec<String>,
 }
 
 impl Config {
@@ -115,7 +118,14 @@ impl Config {
             Some(path) => Some(sink::read_token(path)?),
             None => None,
         };
+        let store_selector = args
+            .store_selector
+            .as_deref()
+            .map(crate::operator::shard::parse)
+            .transpose()?;
+        let selector_keys = store_selector.as_ref().map(keys_of).unwrap_or_default();
         Ok(Some(Config {
+            selector_keys,
             address: args.webhook_address.clone(),
             client,
             configuration: args.webhook_configuration.clone(),
@@ -128,14 +138,29 @@ impl Config {
             // Configurations the chart installed select stores as the chart
             // says (a sharded release: every store, whatever this shard's
             // selector); only those the operator writes whole follow it.
-            object_selector: args
-                .store_selector
-                .as_deref()
-                .filter(|_| !args.webhook_installed)
-                .map(crate::operator::shard::parse)
-                .transpose()?,
+            object_selector: store_selector.filter(|_| !args.webhook_installed),
         }))
     }
+}
+
+/// Every label key a selector reads.
+fn keys_of(
+    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+) -> Vec<String> {
+    let labels = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, _)| k.clone());
+    let expressions = selector
+        .match_expressions
+        .iter()
+        .flatten()
+        .map(|e| e.key.clone());
+    let mut keys: Vec<String> = labels.chain(expressions).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// Makes or loads the certificates, starts serving, and registers the webhook.
@@ -176,6 +201,7 @@ pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Resu
         stores,
         policies,
         audit,
+        selector_keys: config.selector_keys.clone(),
     });
     let mut routes = router(state);
     if let Some(token) = &config.audit_sink_token {
@@ -233,6 +259,7 @@ struct AdmissionState {
     stores: reflector::Store<Store>,
     policies: reflector::Store<StorePolicy>,
     audit: Arc<AuditLog>,
+    selector_keys: Vec<String>,
 }
 
 /// A watch cache of `api` (filtered by `config`); returns once it has synced.
@@ -308,6 +335,7 @@ async fn validate(
             .first()
             .map(|p| p.spec.clone())
             .unwrap_or_default(),
+        selector_keys: state.selector_keys.clone(),
     };
     let mut response = admission::validate(&request, &facts);
     if response.allowed {

@@ -318,6 +318,7 @@ mod tests {
             policy: "default".into(),
             audit_sink_token: None,
             installed: false,
+            selector_keys: Vec::new(),
         };
         let validating = validating(&config, "CA");
         let hook = &validating.webhooks.unwrap()[0];
