@@ -65,7 +65,7 @@ medium\t''
 large\t''"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l domain -d 'Serve the store at this host name instead of <name>.<base domain>' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l admin-email -d 'Email address of the WordPress administrator' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l currency -d 'The shop\'s currency, an ISO 4217 code such as USD or EUR' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l currency -d 'The shop\'s currency: an ISO 4217 code such as USD or EUR, or one WooCommerce adds such as BTC' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -s l -l label -d 'A label for the Store, KEY=VALUE (repeatable)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F

@@ -66,7 +66,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'The store''s size: resource quota and limits')
             [CompletionResult]::new('--domain', '--domain', [CompletionResultType]::ParameterName, 'Serve the store at this host name instead of <name>.<base domain>')
             [CompletionResult]::new('--admin-email', '--admin-email', [CompletionResultType]::ParameterName, 'Email address of the WordPress administrator')
-            [CompletionResult]::new('--currency', '--currency', [CompletionResultType]::ParameterName, 'The shop''s currency, an ISO 4217 code such as USD or EUR')
+            [CompletionResult]::new('--currency', '--currency', [CompletionResultType]::ParameterName, 'The shop''s currency: an ISO 4217 code such as USD or EUR, or one WooCommerce adds such as BTC')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'A label for the Store, KEY=VALUE (repeatable)')
             [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'A label for the Store, KEY=VALUE (repeatable)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, such as 90s, 10m or 1h')

@@ -6,8 +6,8 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 use super::validation::{
-    EMAIL_CEL, HOSTNAME_CEL, INTERNAL_HOST_CEL, STORE_NAME_CEL, STORE_NAME_RESERVED_CEL,
-    currency_cel,
+    EMAIL_CEL, HOSTNAME_CEL, INTERNAL_HOST_CEL, LOOKALIKE_HOST_CEL, STORE_NAME_CEL,
+    STORE_NAME_RESERVED_CEL, currency_cel,
 };
 
 /// A WooCommerce store: its namespace, database, WordPress and Ingress are
@@ -49,7 +49,8 @@ pub struct StoreSpec {
     #[schemars(length(max = 253))]
     #[x_kube(
         validation = kube::core::Rule::new(HOSTNAME_CEL).message("domain must be a lowercase host name such as shop.example.com"),
-        validation = kube::core::Rule::new(INTERNAL_HOST_CEL).message("domain may not be a cluster-internal or private name (.svc, .local, .internal, .localhost, .arpa)")
+        validation = kube::core::Rule::new(INTERNAL_HOST_CEL).message("domain may not be a cluster-internal or private name (.svc, .local, .internal, .localhost, .arpa)"),
+        validation = kube::core::Rule::new(LOOKALIKE_HOST_CEL).message("domain may not have an internationalized (xn--) label: those can spell a look-alike of another address")
     )]
     pub domain: Option<String>,
 
@@ -107,10 +108,11 @@ impl std::fmt::Display for Plan {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WooCommerceOptions {
-    /// ISO 4217 currency code, such as USD or EUR.
+    /// The shop's currency: an ISO 4217 code such as USD or EUR, or one
+    /// WooCommerce adds such as BTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 3))]
-    #[x_kube(validation = kube::core::Rule::new(currency_cel()).message("currency must be the ISO 4217 code of a currency a shop can price in, such as USD, EUR or JPY"))]
+    #[x_kube(validation = kube::core::Rule::new(currency_cel()).message("currency must be one a shop can price in: an ISO 4217 code such as USD, EUR or JPY, or one WooCommerce adds such as BTC"))]
     pub currency: Option<String>,
 
     /// Create a sample product so checkout can be tried at once (default true).

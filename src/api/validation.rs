@@ -22,27 +22,34 @@ pub const STORE_NAME_RESERVED_CEL: &str = "!self.metadata.name.matches('^..--')"
 /// internet: a store served at one would reach (or impersonate) the inside.
 pub const INTERNAL_HOST_SUFFIXES: [&str; 5] = ["svc", "local", "internal", "localhost", "arpa"];
 pub const INTERNAL_HOST_CEL: &str = "!self.matches('(^|[.])(svc|local|internal|localhost|arpa)$')";
+/// Internationalized labels (`xn--`, punycode) spell look-alikes of known
+/// names (`xn--pypal-4ve.com` shows as "pаypal.com" with a Cyrillic a): a
+/// shop's domain is plain ASCII.
+pub const LOOKALIKE_HOST_CEL: &str = "!self.matches('(^|[.])xn--')";
 /// The local part is dot-separated words: no leading, trailing or doubled dot.
 pub const EMAIL_CEL: &str = "self.matches('^[A-Za-z0-9_%+-]+([.][A-Za-z0-9_%+-]+)*@([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?[.])+[A-Za-z]{2,63}$')";
 
-/// ISO 4217 codes of currencies a shop can price in: the active national and
-/// regional currencies, without fund codes (BOV, CHE, CLF, ...), precious
-/// metals (XAU, XAG, ...), SDRs and the testing and "no currency" codes (XTS,
-/// XXX). Codes being phased out stay while shops may still hold them.
-pub const CURRENCIES: [&str; 160] = [
+/// The currencies a shop can price in: every code WooCommerce offers (its
+/// `get_woocommerce_currencies`, which adds codes outside ISO 4217 such as
+/// BTC, IRT, PRB and the crown dependencies' GGP, IMP and JEP, and keeps
+/// retired ones such as HRK, BYR and VEF), and the active ISO 4217 codes it
+/// does not list yet (SLE, SVC, VED, XCG, ZWG, ZWL: accepted before, kept).
+/// Never fund codes (BOV, CHE, CLF, ...), precious metals (XAU, XAG, ...),
+/// SDRs or the testing and "no currency" codes (XTS, XXX).
+pub const CURRENCIES: [&str; 169] = [
     "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
-    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
-    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP",
-    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF",
-    "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD",
-    "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP",
-    "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
-    "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB",
-    "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD",
-    "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
-    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD",
-    "UYU", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER",
-    "ZAR", "ZMW", "ZWG", "ZWL",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTC", "BTN", "BWP", "BYN", "BYR",
+    "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF",
+    "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GGP", "GHS",
+    "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "IMP",
+    "INR", "IQD", "IRR", "IRT", "ISK", "JEP", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
+    "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL",
+    "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD",
+    "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PRB",
+    "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP",
+    "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND",
+    "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VED", "VEF", "VES",
+    "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWG", "ZWL",
 ];
 
 /// `self in [...]` over `CURRENCIES`, for the CRD.
@@ -137,6 +144,15 @@ pub fn domain(domain: &str) -> Result<(), Invalid> {
             ),
         ));
     }
+    if domain.split('.').any(|label| label.starts_with("xn--")) {
+        return Err(invalid(
+            "domain",
+            format!(
+                "{} has an internationalized (xn--) label, which can spell a look-alike of another address; use a plain ASCII host name such as shop.example.com",
+                shown(domain)
+            ),
+        ));
+    }
     let internal = INTERNAL_HOST_SUFFIXES
         .iter()
         .find(|suffix| domain.rsplit('.').next() == Some(**suffix));
@@ -200,7 +216,7 @@ pub fn currency(code: &str) -> Result<(), Invalid> {
         Err(invalid(
             "currency",
             format!(
-                "{} is not the ISO 4217 code of a currency a shop can price in; use one such as USD, EUR or JPY",
+                "{} is not a currency a shop can price in: use an ISO 4217 code such as USD, EUR or JPY, or one WooCommerce adds such as BTC",
                 shown(code)
             ),
         ))
@@ -327,6 +343,9 @@ pub mod cases {
         ("1.0.0.10.in-addr.arpa", false),
         ("10.0.0.1", false),
         ("internal.example.com", true),
+        ("xn--pypal-4ve.com", false),
+        ("shop.xn--p1ai", false),
+        ("xnshop.example.com", true),
     ];
     pub const EMAILS: &[(&str, bool)] = &[
         ("owner@example.com", true),
@@ -348,6 +367,9 @@ pub mod cases {
         ("JPY", true),
         ("XOF", true),
         ("XCD", true),
+        ("BTC", true),
+        ("IRT", true),
+        ("JEP", true),
         ("ABC", false),
         ("XXX", false),
         ("XAU", false),

@@ -234,7 +234,8 @@ pub struct CreateArgs {
     #[arg(long, value_name = "EMAIL")]
     pub admin_email: Option<String>,
 
-    /// The shop's currency, an ISO 4217 code such as USD or EUR.
+    /// The shop's currency: an ISO 4217 code such as USD or EUR, or one
+    /// WooCommerce adds such as BTC.
     #[arg(long, value_name = "CODE")]
     pub currency: Option<String>,
 
