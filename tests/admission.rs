@@ -570,3 +570,101 @@ async fn a_tenant_cannot_move_a_store_away_from_its_operator_by_its_labels() {
     let (ok, stderr) = label("example.com/team=shop");
     assert!(ok, "{stderr}");
 }
+
+/// Every replica keeps every Store in memory: a Store's labels and
+/// annotations are bounded at admission, with the numbers in the refusal.
+#[tokio::test]
+async fn a_stores_labels_and_annotations_are_bounded() {
+    let (_admin, ns, scope) = tenant("adm-size").await;
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _operator = scope.start("a", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+    let (key, value) = scope.label();
+    let many_labels: String = (0..100)
+        .map(|i| format!(", example.com/label-{i:03}: {}", "x".repeat(30)))
+        .collect();
+    let labelled = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata:\n  name: {}\n  namespace: {}\n  labels: {{{key}: {value}{many_labels}}}\nspec: {{engine: woocommerce}}\n",
+        store_name("labelled"),
+        ns.name
+    );
+    let (ok, stderr) = kubectl_as("alice", &["create", "-f", "-"], &labelled);
+    assert!(
+        !ok && stderr.contains("labels take") && stderr.contains("at most 4096 are accepted"),
+        "{stderr}"
+    );
+    let annotated = store_yaml(
+        &scope,
+        &ns.name,
+        &store_name("annotated"),
+        &format!("example.com/notes: {}", "y".repeat(40_000)),
+    );
+    let (ok, stderr) = kubectl_as("alice", &["create", "-f", "-"], &annotated);
+    assert!(
+        !ok && stderr.contains("annotations take") && stderr.contains("at most 32768"),
+        "{stderr}"
+    );
+}
+
+/// Two stores that hold one domain (admitted in a race, or before the
+/// webhook was there) stay changeable by their tenant and deletable: a
+/// domain is checked only when it is set, never on the operator's writes.
+#[tokio::test]
+async fn stores_sharing_a_domain_stay_changeable_and_deletable() {
+    let (admin, ns, scope) = tenant("adm-shared").await;
+    let (first, second) = (store_name("first"), store_name("second"));
+    for name in [&first, &second] {
+        let yaml = store_yaml(&scope, &ns.name, name, "").replace(
+            "spec: {engine: woocommerce}",
+            "spec: {engine: woocommerce, domain: shared.example.com}",
+        );
+        common::kubectl_stdin("admin", &["apply", "-f", "-"], &yaml);
+    }
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start("a", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    // The operator serves the domain to one of them and says so on the other.
+    let taken = |s: Option<&Store>| {
+        s.is_some_and(|s| {
+            s.status
+                .as_ref()
+                .is_some_and(|st| st.conditions.iter().any(|c| c.reason == "DomainTaken"))
+        })
+    };
+    let told = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            for name in [&first, &second] {
+                if taken(stores.get_opt(name).await.unwrap().as_ref()) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    })
+    .await;
+    assert!(told.is_ok(), "no DomainTaken\n{}", operator.logs());
+
+    for name in [&first, &second] {
+        let (ok, stderr) = kubectl_as(
+            "alice",
+            &[
+                "-n",
+                &ns.name,
+                "label",
+                "store",
+                name,
+                "example.com/team=shop",
+            ],
+            "",
+        );
+        assert!(ok, "{name}: {stderr}");
+    }
+    for name in [&first, &second] {
+        let uid = stores.get(name).await.unwrap().uid().unwrap();
+        stores.delete(name, &Default::default()).await.unwrap();
+        common::wait_deleted(&stores, name, &uid, 90).await;
+    }
+}

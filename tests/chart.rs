@@ -736,6 +736,12 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
             ],
             &[
                 "delete",
+                "validatingadmissionpolicy,validatingadmissionpolicybinding",
+                "nexus-quotareviews-are-questions",
+                "--ignore-not-found",
+            ],
+            &[
+                "delete",
                 "clusterrolebinding",
                 "nexus-operator-nexus-system",
                 "--ignore-not-found",
@@ -831,6 +837,28 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
     }
     let ready = wait_phase(&admin, &tenant_ns.name, &name, Phase::Ready, 90).await;
     assert_eq!(ready.annotations()["nexus.dev/owner"], "alice");
+    // A QuotaReview is asked, never stored, whoever answers it.
+    let question = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: QuotaReview\nmetadata: {{name: stored, namespace: {}}}\nspec: {{}}\n",
+        tenant_ns.name
+    );
+    let stored = common::kubectl_output("alice", &["create", "-f", "-"], &question);
+    let stderr = String::from_utf8_lossy(&stored.stderr);
+    assert!(
+        !stored.status.success()
+            && stderr.contains("a QuotaReview is a question and is never stored"),
+        "{stderr}"
+    );
+    let asked = common::kubectl_output(
+        "alice",
+        &["create", "--dry-run=server", "-f", "-"],
+        &question,
+    );
+    assert!(
+        asked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&asked.stderr)
+    );
     // The default policy keeps the platform's own host names.
     for reserved in ["dashboard", "status", "login"] {
         let out = nexus_as("alice", &tenant_ns.name)

@@ -125,9 +125,10 @@ fn same_store(other: &Store, me: &Store) -> bool {
 /// A store name is unique in the cluster (it names `store-<name>` and
 /// `<name>.<base domain>`); a host belongs to one store. Says why not.
 /// (Names are checked on create: a name cannot change afterwards.)
-pub fn claims(me: &Store, creating: bool, facts: &Facts) -> Option<String> {
+pub fn claims(me: &Store, old: Option<&Store>, facts: &Facts) -> Option<String> {
     let name = me.metadata.name.as_deref().unwrap_or_default();
     let mut others = facts.stores.iter().filter(|other| !same_store(other, me));
+    let creating = old.is_none();
     if creating
         && others
             .clone()
@@ -138,7 +139,11 @@ pub fn claims(me: &Store, creating: bool, facts: &Facts) -> Option<String> {
             facts.base_domain
         ));
     }
-    if let Some(domain) = &me.spec.domain {
+    // Only a domain being set is checked: a store that keeps its domain is
+    // never refused for it, whatever else holds it (two stores admitted in a
+    // race must each stay changeable and deletable).
+    let kept = old.is_some_and(|old| old.spec.domain == me.spec.domain);
+    if let Some(domain) = me.spec.domain.as_ref().filter(|_| !kept) {
         if let Err(invalid) = validation::domain_for_store(domain, name, &facts.base_domain) {
             return Some(invalid.to_string());
         }
@@ -149,6 +154,36 @@ pub fn claims(me: &Store, creating: bool, facts: &Facts) -> Option<String> {
         }
     }
     None
+}
+
+/// The most bytes (keys and values) a Store's labels, and its annotations,
+/// may take. Every operator replica and webhook keeps every Store in memory,
+/// and the API server allows about 256 KiB of annotations and any number of
+/// labels: a few hostile Stores would otherwise exhaust the operator. The
+/// annotations' bound leaves room for `kubectl apply`'s copy of the object.
+pub const MAX_LABEL_BYTES: usize = 4 * 1024;
+pub const MAX_ANNOTATION_BYTES: usize = 32 * 1024;
+
+/// Labels or annotations past their bound, said with the numbers.
+pub fn oversized(me: &Store) -> Option<String> {
+    let bytes = |map: Option<&BTreeMap<String, String>>| {
+        map.iter()
+            .flat_map(|m| m.iter())
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
+    };
+    let labels = bytes(me.metadata.labels.as_ref());
+    let annotations = bytes(me.metadata.annotations.as_ref());
+    let over = |what: &str, used: usize, most: usize| {
+        format!(
+            "the store's {what} take {used} bytes; at most {most} are accepted (every Nexus operator replica keeps every store in memory): remove some"
+        )
+    };
+    if labels > MAX_LABEL_BYTES {
+        return Some(over("labels", labels, MAX_LABEL_BYTES));
+    }
+    (annotations > MAX_ANNOTATION_BYTES)
+        .then(|| over("annotations", annotations, MAX_ANNOTATION_BYTES))
 }
 
 /// The group whose members may do anything, a forced cleanup included.
@@ -218,8 +253,14 @@ pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> Adm
         && let Some(store) = new.and_then(|o| o.clone().try_parse::<Store>().ok())
     {
         let before = old.and_then(|o| o.clone().try_parse::<Store>().ok());
-        let creating = request.operation == Operation::Create;
-        let refusal = claims(&store, creating, facts)
+        // The operator's own writes (its finalizer) are never refused for a
+        // claim: a store must always be deletable.
+        let claim = (username != operator)
+            .then(|| claims(&store, before.as_ref(), facts))
+            .flatten();
+        let size = (username != operator).then(|| oversized(&store)).flatten();
+        let refusal = size
+            .or(claim)
             .or_else(|| reserved_label(&store, before.as_ref(), user, facts))
             .or_else(|| policy_refusal(&store, before.as_ref(), user, &facts.policy));
         if let Some(reason) = refusal {
@@ -462,6 +503,47 @@ mod tests {
 
         other["spec"]["domain"] = json!("mine.example.org");
         assert!(validate(&request("CREATE", alice(), other, None), &known).allowed);
+    }
+
+    #[test]
+    fn labels_and_annotations_are_bounded_for_everyone_but_the_operator() {
+        let mut big = store(owned_by_alice(), json!([]));
+        let labels: serde_json::Map<String, serde_json::Value> = (0..100)
+            .map(|i| (format!("example.com/label-{i:03}"), json!("x".repeat(30))))
+            .collect();
+        big["metadata"]["labels"] = serde_json::Value::Object(labels);
+        let refused = validate(&request("CREATE", alice(), big.clone(), None), &facts("op"));
+        assert!(
+            refused
+                .result
+                .message
+                .contains("the store's labels take 5100 bytes; at most 4096 are accepted"),
+            "{}",
+            refused.result.message
+        );
+        let mut annotated = store(owned_by_alice(), json!([]));
+        annotated["metadata"]["annotations"]["example.com/notes"] = json!("y".repeat(40_000));
+        let small = store(owned_by_alice(), json!([]));
+        let refused = validate(
+            &request("UPDATE", alice(), annotated.clone(), Some(small)),
+            &facts("op"),
+        );
+        assert!(
+            refused
+                .result
+                .message
+                .contains("the store's annotations take"),
+            "{}",
+            refused.result.message
+        );
+        let operator = json!({"username": "op", "groups": ["system:serviceaccounts"]});
+        assert!(
+            validate(
+                &request("UPDATE", operator, annotated.clone(), Some(annotated)),
+                &facts("op")
+            )
+            .allowed
+        );
     }
 
     #[test]

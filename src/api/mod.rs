@@ -15,6 +15,17 @@ pub use store::{
     StoreStatus, WooCommerceOptions,
 };
 
+/// A Store as the operator and its webhook keep it in memory: without field
+/// owners and without annotations of others (kubectl's copy of the last
+/// applied object among them); what Nexus reads is under `nexus.dev/`.
+/// Labels stay (store selectors read them); admission bounds them.
+pub fn slim_store(store: &mut Store) {
+    store.metadata.managed_fields = None;
+    if let Some(annotations) = store.metadata.annotations.as_mut() {
+        annotations.retain(|key, _| key.starts_with("nexus.dev/"));
+    }
+}
+
 /// Every CRD of the `nexus.dev` API, with its plural (the file names and
 /// the objects `--manage-crds` applies).
 pub fn crds() -> Vec<(&'static str, CustomResourceDefinition)> {

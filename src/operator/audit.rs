@@ -146,6 +146,24 @@ impl AuditLog {
         )))
     }
 
+    /// Every namespace that holds a record, from pages of names.
+    async fn namespaces_with_records(&self) -> Result<Vec<String>> {
+        let all: Api<AuditRecord> = Api::all(self.client.clone());
+        let mut namespaces = std::collections::BTreeSet::new();
+        let mut params = ListParams::default().limit(PAGE);
+        loop {
+            let page = all
+                .list_metadata(&params)
+                .await
+                .map_err(Error::api("list AuditRecords (retention)"))?;
+            namespaces.extend(page.items.iter().filter_map(|r| r.namespace()));
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => params = params.continue_token(&token),
+                None => return Ok(namespaces.into_iter().collect()),
+            }
+        }
+    }
+
     fn remember(&self, namespace: &str, head: Head) {
         let mut heads = self.heads();
         let newer = heads
@@ -163,22 +181,16 @@ impl AuditLog {
     /// Prunes records older than `retention` in every namespace whose chain
     /// verifies, leaving a checkpoint record that vouches for them. A broken
     /// chain is left as it is (pruning would hide the break) and reported.
+    /// One namespace's chain is held at a time: the cluster's records are
+    /// listed by name in pages, then each chain is read whole.
     pub async fn prune(&self, retention: Duration) -> Result<usize> {
-        let all: Api<AuditRecord> = Api::all(self.client.clone());
-        let records = all
-            .list(&ListParams::default())
-            .await
-            .map_err(Error::api("list AuditRecords (retention)"))?;
-        let mut by_namespace: BTreeMap<String, Vec<AuditRecord>> = BTreeMap::new();
-        for record in records {
-            by_namespace
-                .entry(record.namespace().unwrap_or_default())
-                .or_default()
-                .push(record);
-        }
         let cutoff = Timestamp::now() - retention;
         let mut pruned = 0;
-        for (namespace, records) in by_namespace {
+        for namespace in self.namespaces_with_records().await? {
+            let api: Api<AuditRecord> = Api::namespaced(self.client.clone(), &namespace);
+            let records = list_all(&api).await.map_err(Error::api(format!(
+                "list AuditRecords in {namespace} (retention)"
+            )))?;
             let specs: Vec<AuditRecordSpec> = records.iter().map(|r| r.spec.clone()).collect();
             if let Err(broken) = verify(&specs) {
                 warn!(namespace = %namespace, %broken, "the audit chain is broken; not pruning it");
@@ -201,7 +213,6 @@ impl AuditLog {
             };
             let through = checkpoint.through;
             self.append(&namespace, &entry, Some(checkpoint)).await?;
-            let api: Api<AuditRecord> = Api::namespaced(self.client.clone(), &namespace);
             for record in records.iter().filter(|r| r.spec.sequence <= through) {
                 match api
                     .delete(&record.name_any(), &DeleteParams::default())
@@ -220,6 +231,23 @@ impl AuditLog {
             info!(namespace = %namespace, through, "pruned audit records past retention");
         }
         Ok(pruned)
+    }
+}
+
+/// Objects per page when retention lists records.
+const PAGE: u32 = 500;
+
+/// Every record `api` lists, page by page.
+async fn list_all(api: &Api<AuditRecord>) -> kube::Result<Vec<AuditRecord>> {
+    let mut records = Vec::new();
+    let mut params = ListParams::default().limit(PAGE);
+    loop {
+        let page = api.list(&params).await?;
+        records.extend(page.items);
+        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(token) => params = params.continue_token(&token),
+            None => return Ok(records),
+        }
     }
 }
 

@@ -42,9 +42,6 @@ use config::OperatorArgs;
 use context::Context;
 use metrics::{HttpState, Metrics};
 
-/// Where `kubectl apply` keeps the object it last applied.
-const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
 /// How often the leader prunes audit records past retention.
 const AUDIT_RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
@@ -224,16 +221,9 @@ async fn controller(
     if let Some(selector) = &args.store_selector {
         store_watch = store_watch.labels(selector);
     }
-    // Stores are cached without field owners or kubectl's copy of the last
-    // applied object: nothing reads them, and they are a third of its size.
     let (reader, writer) = reflector::store();
     let trigger = watcher(stores, store_watch)
-        .modify(|store| {
-            store.metadata.managed_fields = None;
-            if let Some(annotations) = store.metadata.annotations.as_mut() {
-                annotations.remove(LAST_APPLIED_ANNOTATION);
-            }
-        })
+        .modify(crate::api::slim_store)
         .reflect(writer)
         .applied_objects();
     let pacing = context.pacing.clone();

@@ -170,6 +170,7 @@ pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Resu
     let stores = cache(
         Api::<Store>::all(client.clone()),
         watcher::Config::default(),
+        crate::api::slim_store,
         "Store",
     )
     .await?;
@@ -178,6 +179,7 @@ pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Resu
     let policies = cache(
         Api::<StorePolicy>::all(client.clone()),
         only_policy,
+        |_: &mut StorePolicy| {},
         "StorePolicy",
     )
     .await?;
@@ -262,8 +264,14 @@ struct AdmissionState {
     selector_keys: Vec<String>,
 }
 
-/// A watch cache of `api` (filtered by `config`); returns once it has synced.
-async fn cache<K>(api: Api<K>, config: watcher::Config, what: &str) -> Result<reflector::Store<K>>
+/// A watch cache of `api` (filtered by `config`, each object slimmed by
+/// `slim`); returns once it has synced.
+async fn cache<K>(
+    api: Api<K>,
+    config: watcher::Config,
+    slim: impl FnMut(&mut K) + Send + 'static,
+    what: &str,
+) -> Result<reflector::Store<K>>
 where
     K: kube::Resource<DynamicType = ()>
         + Clone
@@ -274,7 +282,7 @@ where
         + 'static,
 {
     let (reader, writer) = reflector::store();
-    let stream = reflector(writer, watcher::watcher(api, config))
+    let stream = reflector(writer, watcher::watcher(api, config).modify(slim))
         .default_backoff()
         .for_each(|_| futures::future::ready(()));
     tokio::spawn(stream);
