@@ -668,3 +668,89 @@ async fn stores_sharing_a_domain_stay_changeable_and_deletable() {
         common::wait_deleted(&stores, name, &uid, 90).await;
     }
 }
+
+/// Twenty creates at once with one domain, and five with one name in five
+/// namespaces, through two replicas behind one address: exactly one of each
+/// is admitted (the watch cache alone cannot decide a race; the claim does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_or_domain_raced_for_is_admitted_exactly_once_with_two_replicas() {
+    let (admin, ns, scope) = tenant("adm-claims").await;
+    let replicas = [free_port(), free_port()];
+    let front = RoundRobin::start(replicas).await;
+    let mut operators = Vec::new();
+    for (i, port) in replicas.iter().enumerate() {
+        let mut args = scope.webhook_args(*port);
+        args[1] = format!("--webhook-url=https://127.0.0.1:{}", front.port);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        operators.push(scope.start(&format!("replica{i}"), &args));
+    }
+    wait_until_admitting(&scope, &ns.name).await;
+    let alice = common::client("alice").await;
+    let suspended = |namespace: &str, name: &str, domain: &str| {
+        let spec = if domain.is_empty() {
+            "spec: {engine: woocommerce, suspend: true}".to_string()
+        } else {
+            format!("spec: {{engine: woocommerce, suspend: true, domain: {domain}}}")
+        };
+        let yaml =
+            store_yaml(&scope, namespace, name, "").replace("spec: {engine: woocommerce}", &spec);
+        serde_yaml::from_str::<Store>(&yaml).unwrap()
+    };
+    let domain = format!("{}.example.com", store_name("raced"));
+    let stores = Api::<Store>::namespaced(alice.clone(), &ns.name);
+    let creates = (0..20).map(|i| {
+        let (stores, store) = (
+            stores.clone(),
+            suspended(&ns.name, &store_name(&format!("d{i}")), &domain),
+        );
+        async move { stores.create(&Default::default(), &store).await }
+    });
+    let results = futures::future::join_all(creates).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:#?}"
+    );
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        let text = refused.to_string();
+        assert!(
+            text.contains(&format!("the domain {domain} is already claimed")),
+            "{text}"
+        );
+    }
+
+    let mut namespaces = Vec::new();
+    for i in 0..5 {
+        let other = common::TestNamespace::new(&admin, &format!("adm-claims-{i}")).await;
+        other.grant(&admin, "alice", "nexus-tenant").await;
+        namespaces.push(other);
+    }
+    let name = store_name("samename");
+    let creates = namespaces.iter().map(|other| {
+        let stores = Api::<Store>::namespaced(alice.clone(), &other.name);
+        let store = suspended(&other.name, &name, "");
+        async move { stores.create(&Default::default(), &store).await }
+    });
+    let results = futures::future::join_all(creates).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:#?}"
+    );
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        let text = refused.to_string();
+        assert!(
+            text.contains(&format!("the store name {name:?} is taken")),
+            "{text}"
+        );
+    }
+    let served = [
+        front.served[0].load(Ordering::Relaxed),
+        front.served[1].load(Ordering::Relaxed),
+    ];
+    assert!(
+        served[0] > 0 && served[1] > 0,
+        "both replicas served: {served:?}"
+    );
+    drop(operators);
+}

@@ -5,6 +5,7 @@
 //! with the CA in their caBundle. Decisions live in `crate::admission`.
 
 pub mod certs;
+mod claims;
 mod limits;
 mod quota;
 mod register;
@@ -347,6 +348,9 @@ async fn validate(
     };
     let mut response = admission::validate(&request, &facts);
     if response.allowed {
+        response = claim(&state, &request, &facts, response).await;
+    }
+    if response.allowed {
         // Limits last: only a write that is otherwise allowed takes a place.
         let policy = (state.policy_name.as_str(), &facts.policy);
         match limits::admit(
@@ -370,6 +374,45 @@ async fn validate(
         }
     }
     Json(record(&state, &request, response).await.into_review())
+}
+
+/// Claims the store's name (on create) and its custom domain (when set) for
+/// it alone: the cache's answer in `admission::validate` made atomic. A dry
+/// run decides from the cache only; the operator's own writes claim nothing.
+async fn claim(
+    state: &AdmissionState,
+    request: &AdmissionRequest<DynamicObject>,
+    facts: &admission::Facts,
+    response: AdmissionResponse,
+) -> AdmissionResponse {
+    let writes = matches!(request.operation, Operation::Create | Operation::Update);
+    let by_operator = request.user_info.username.as_deref() == Some(state.operator.as_str());
+    if request.dry_run || !writes || by_operator {
+        return response;
+    }
+    let parse = |o: Option<&DynamicObject>| o.and_then(|o| o.clone().try_parse::<Store>().ok());
+    let Some(store) = parse(request.object.as_ref()) else {
+        return response;
+    };
+    let old = parse(request.old_object.as_ref());
+    let claimed = claims::claim(
+        &state.client,
+        &state.namespace,
+        (&store, old.as_ref()),
+        &facts.stores,
+        &facts.base_domain,
+    )
+    .await;
+    match claimed {
+        Ok(Ok(())) => response,
+        Ok(Err(refusal)) => response.deny(refusal),
+        Err(e) => {
+            warn!(error = %e, "cannot claim a store's name or domain");
+            response.deny(format!(
+                "cannot claim the store's name or domain now ({e}); try again"
+            ))
+        }
+    }
 }
 
 /// Every decision on a store but a dry run becomes an audit record in the
