@@ -31,7 +31,6 @@ fn kubectl_as(user: &str, args: &[&str], input: &str) -> (bool, String) {
 #[tokio::test]
 async fn the_owner_is_recorded_at_admission_and_cannot_be_forged_or_changed() {
     let (admin, ns, scope) = tenant("adm-owner").await;
-    common::operator_role_installed();
     // The operator as in a pod: its ServiceAccount and nothing more.
     let account = OperatorAccount::new(&admin, "nexus-operator", &scope).await;
     let policy = format!(
@@ -669,6 +668,19 @@ async fn stores_sharing_a_domain_stay_changeable_and_deletable() {
     }
 }
 
+/// Exactly one of racing creates went through; every other says `refusal`.
+fn exactly_one_admitted(results: &[kube::Result<Store>], refusal: &str) {
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:#?}"
+    );
+    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+        let text = refused.to_string();
+        assert!(text.contains(refusal), "{text}");
+    }
+}
+
 /// Twenty creates at once with one domain, and five with one name in five
 /// namespaces, through two replicas behind one address: exactly one of each
 /// is admitted (the watch cache alone cannot decide a race; the claim does).
@@ -706,18 +718,7 @@ async fn a_name_or_domain_raced_for_is_admitted_exactly_once_with_two_replicas()
         async move { stores.create(&Default::default(), &store).await }
     });
     let results = futures::future::join_all(creates).await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:#?}"
-    );
-    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
-        let text = refused.to_string();
-        assert!(
-            text.contains(&format!("the domain {domain} is already claimed")),
-            "{text}"
-        );
-    }
+    exactly_one_admitted(&results, &format!("the domain {domain} is already claimed"));
 
     let mut namespaces = Vec::new();
     for i in 0..5 {
@@ -732,18 +733,7 @@ async fn a_name_or_domain_raced_for_is_admitted_exactly_once_with_two_replicas()
         async move { stores.create(&Default::default(), &store).await }
     });
     let results = futures::future::join_all(creates).await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:#?}"
-    );
-    for refused in results.iter().filter_map(|r| r.as_ref().err()) {
-        let text = refused.to_string();
-        assert!(
-            text.contains(&format!("the store name {name:?} is taken")),
-            "{text}"
-        );
-    }
+    exactly_one_admitted(&results, &format!("the store name {name:?} is taken"));
     let served = [
         front.served[0].load(Ordering::Relaxed),
         front.served[1].load(Ordering::Relaxed),

@@ -103,7 +103,6 @@ async fn the_trail_shows_who_did_what_from_where_and_verify_catches_a_deleted_re
     let (admin, ns, scope) = tenant("aud-trail").await;
     let bob_ns = common::TestNamespace::new(&admin, "aud-trail-bob").await;
     bob_ns.grant(&admin, "bob", "nexus-tenant").await;
-    common::operator_role_installed();
     let account = OperatorAccount::new(&admin, "nexus-operator", &scope).await;
     provided_certificate(&scope);
     let token = common::cluster_dir().join("audit-sink.token");

@@ -746,7 +746,6 @@ async fn a_namespace_of_someone_else_is_a_name_conflict_and_is_left_alone() {
 #[tokio::test]
 async fn the_operator_needs_no_more_than_its_cluster_role() {
     let (admin, ns, scope) = tenant("op-rbac").await;
-    common::operator_role_installed();
     let account = OperatorAccount::new(&admin, "nexus-operator", &scope).await;
     let operator = scope.start_as("sa", &account.kubeconfig, &[]);
     let name = store_name("least");

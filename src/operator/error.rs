@@ -41,21 +41,26 @@ impl Error {
 
     /// The API server refused the object as invalid (422), such as a change
     /// of an immutable field.
+    /// What the API server answered, when it answered with an error.
+    fn status(&self) -> Option<&kube::core::Status> {
+        match self {
+            Error::Api {
+                source: kube::Error::Api(status),
+                ..
+            }
+            | Error::Kube(kube::Error::Api(status)) => Some(status),
+            _ => None,
+        }
+    }
+
     pub fn is_invalid_object(&self) -> bool {
-        matches!(
-            self,
-            Error::Api { source: kube::Error::Api(status), .. } | Error::Kube(kube::Error::Api(status))
-                if status.code == 422
-        )
+        self.status().is_some_and(|s| s.code == 422)
     }
 
     /// The API server refused to create in a namespace being deleted.
     pub fn is_namespace_terminating(&self) -> bool {
-        matches!(
-            self,
-            Error::Api { source: kube::Error::Api(status), .. } | Error::Kube(kube::Error::Api(status))
-                if status.code == 403 && status.message.contains("because it is being terminated")
-        )
+        self.status()
+            .is_some_and(|s| s.code == 403 && s.message.contains("because it is being terminated"))
     }
 
     pub fn category(&self) -> &'static str {
