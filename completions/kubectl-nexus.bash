@@ -178,7 +178,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__audit)
-            opts="-A -f -n -o -h -V --user --since --action --all-namespaces --verify --follow --kubeconfig --context --namespace --output --help --version"
+            opts="-A -f -n -o -h -V --user --since --action --all-namespaces --verify --platform-namespace --follow --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +194,10 @@ _kubectl__nexus() {
                     ;;
                 --action)
                     COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted checkpoint" -- "${cur}"))
+                    return 0
+                    ;;
+                --platform-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -532,7 +536,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__operator)
-            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --provisioning-timeout --orphan-scan-interval --concurrency --store-selector --lease-name --lease-namespace --identity --webhook-address --webhook-url --webhook-service --webhook-configuration --policy --webhook-secret --audit-retention --audit-sink-token-file --manage-crds --webhook-installed --metrics-address --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --provisioning-timeout --orphan-scan-interval --concurrency --store-selector --lease-name --lease-namespace --identity --webhook-address --webhook-url --webhook-service --webhook-configuration --policy --webhook-secret --webhook-token-secret --webhook-client-ca --webhook-client-name --user-request-rate --user-request-burst --refusal-window --audit-retention --audit-sink-token-file --manage-crds --webhook-installed --metrics-address --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -643,6 +647,30 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --webhook-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --webhook-token-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --webhook-client-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --webhook-client-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-request-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-request-burst)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refusal-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -175,6 +175,7 @@ failed\t''
 degraded\t''
 deleted\t''
 checkpoint\t''"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l platform-namespace -d 'Where the operator keeps each chain\'s anchor (its own namespace): --verify compares the chain with it when you may read it' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
@@ -249,6 +250,12 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-configuration -d 'Name of the webhook configurations (mutating and validating)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l policy -d 'The StorePolicy (cluster-scoped) the webhook enforces; none means no restrictions' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-secret -d 'Secret with the webhook\'s CA and serving certificate, in the lease namespace' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-token-secret -d 'Secret (lease namespace) with the random token in the webhook\'s paths: only the API server, told the paths by the webhook configurations, calls with it. Made when missing; delete it and restart to change the token' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-client-ca -d 'PEM file of the CA that signs the API server\'s admission client certificate (given to the API server by its --admission-control-config-file): the webhook then accepts only TLS connections with a certificate it signed' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l webhook-client-name -d 'Common names accepted on that client certificate (comma-separated or repeated); empty accepts any certificate the CA signed' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l user-request-rate -d 'Store requests a user may make a second at admission, per replica (the operator, cluster admins and the cluster\'s own components are not held to it)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l user-request-burst -d 'Store requests a user may make at once before the rate applies' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l refusal-window -d 'Per namespace and user, the first few refusals of distinct kinds in this window are recorded one by one; the rest are counted into one record when it ends' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l audit-retention -d 'Audit records older than this are pruned (a checkpoint record keeps the chain verifiable); 0s keeps them forever' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l audit-sink-token-file -d 'File holding the bearer token the API server\'s audit webhook backend sends to /audit; with it, audit records get the requests\' source IPs and user agents. Without it, /audit is not served' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l metrics-address -d 'Address of /metrics, /healthz and /readyz' -r

@@ -333,6 +333,47 @@ EOF
   chmod 600 "$dir/audit-webhook.kubeconfig"
 }
 
+# The API server presents a client certificate to every admission webhook
+# (its admission configuration's user "*"), signed by a CA of its own
+# (pki/admission-ca.crt, common name kube-apiserver): a webhook run with
+# --webhook-client-ca=pki/admission-ca.crt accepts it alone. Webhooks that ask
+# for no client certificate are unaffected.
+make_admission_client() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=nexus-test-admission-ca" \
+    -keyout "$pki/admission-ca.key" -out "$pki/admission-ca.crt" 2>/dev/null
+  openssl req -new -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" \
+    -keyout "$pki/admission-client.key" -out "$pki/admission-client.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >"$pki/admission-client.ext"
+  openssl x509 -req -in "$pki/admission-client.csr" -CA "$pki/admission-ca.crt" \
+    -CAkey "$pki/admission-ca.key" -CAcreateserial -days 3650 \
+    -extfile "$pki/admission-client.ext" -out "$pki/admission-client.crt" 2>/dev/null
+  cat >"$dir/admission-webhooks.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+users:
+- name: "*"
+  user:
+    client-certificate: $pki/admission-client.crt
+    client-key: $pki/admission-client.key
+EOF
+  chmod 600 "$dir/admission-webhooks.kubeconfig"
+  cat >"$dir/admission.yaml" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: ValidatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: $dir/admission-webhooks.kubeconfig
+- name: MutatingAdmissionWebhook
+  configuration:
+    apiVersion: apiserver.config.k8s.io/v1
+    kind: WebhookAdmissionConfiguration
+    kubeConfigFile: $dir/admission-webhooks.kubeconfig
+EOF
+}
+
 # --- commands -----------------------------------------------------------------
 
 cmd_up() {
@@ -396,6 +437,7 @@ EOF
 
   make_identities
   make_audit_backend
+  make_admission_client
   local apiserver_mode_args=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1)
   if [[ $mode == real ]]; then
     real_node_configs
@@ -417,7 +459,7 @@ EOF
     --etcd-servers="http://127.0.0.1:$etcd_port" \
     "${apiserver_mode_args[@]}" --secure-port="$api_port" \
     --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
-    --client-ca-file="$pki/ca.crt" \
+    --client-ca-file="$pki/ca.crt" --admission-control-config-file="$dir/admission.yaml" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 --service-node-port-range="$node_port_range" \

@@ -744,3 +744,262 @@ async fn a_name_or_domain_raced_for_is_admitted_exactly_once_with_two_replicas()
     );
     drop(operators);
 }
+
+/// What a caller of the webhook got back.
+#[derive(Debug)]
+enum Answer {
+    /// An AdmissionReview: allowed, or why not.
+    Review(Result<(), String>),
+    /// An HTTP status without a review.
+    Status(u16),
+    /// No HTTP at all: the TLS handshake or the connection ended.
+    NoConnection(String),
+}
+
+/// Posts `body` to the webhook on `port` at `path`, presenting `identity`
+/// (the names of a certificate and key under `pki`) if any.
+async fn call_webhook(
+    port: u16,
+    path: &str,
+    identity: Option<(&std::path::Path, &std::path::Path)>,
+    body: &[u8],
+) -> Answer {
+    let mut config = kube::Config::new(format!("https://127.0.0.1:{port}").parse().unwrap());
+    // Who the webhook is is not what this test is about; who calls it is.
+    config.accept_invalid_certs = true;
+    if let Some((cert, key)) = identity {
+        config.auth_info.client_certificate = Some(cert.display().to_string());
+        config.auth_info.client_key = Some(key.display().to_string());
+    }
+    let client = kube::Client::try_from(config).unwrap();
+    let request = axum::http::Request::post(path)
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .unwrap();
+    match client.request::<serde_json::Value>(request).await {
+        Ok(review) if review["response"]["allowed"] == true => Answer::Review(Ok(())),
+        Ok(review) => Answer::Review(Err(review["response"]["status"]["message"].to_string())),
+        Err(kube::Error::Api(status)) => Answer::Status(status.code),
+        Err(other) => Answer::NoConnection(other.to_string()),
+    }
+}
+
+/// The API server's call for bob creating store `name` in `namespace`: it
+/// would take one of bob's stores and write an audit record.
+fn bobs_create(
+    uid: &str,
+    namespace: &str,
+    name: &str,
+    scope: &common::operator::Scope,
+    dry_run: bool,
+) -> Vec<u8> {
+    let (key, value) = scope.label();
+    let store = json!({
+        "apiVersion": "nexus.dev/v1alpha1", "kind": "Store",
+        "metadata": {
+            "name": name, "namespace": namespace, "labels": {key: value},
+            // As the mutating webhook records them for bob.
+            "annotations": {"nexus.dev/owner": "bob", "nexus.dev/owner-groups": "nexus-users,system:authenticated", "nexus.dev/owner-uid": ""},
+        },
+        "spec": {"engine": "woocommerce"},
+    });
+    let review = json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": "nexus.dev", "version": "v1alpha1", "kind": "Store"},
+            "resource": {"group": "nexus.dev", "version": "v1alpha1", "resource": "stores"},
+            "name": name,
+            "namespace": namespace,
+            "operation": "CREATE",
+            "userInfo": {"username": "bob", "groups": ["nexus-users", "system:authenticated"]},
+            "object": store,
+            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
+            "dryRun": dry_run,
+        },
+    });
+    serde_json::to_vec(&review).unwrap()
+}
+
+/// Only the API server can call the webhook: it presents the admission
+/// client certificate the test cluster gives it (its own CA, common name
+/// kube-apiserver) and calls the paths with the token the operator wrote
+/// into the configurations. Anyone else on the network (no certificate, a
+/// user's certificate, that CA's certificate for another name, the right
+/// certificate without the token or with a wrong one) gets no answer or a
+/// 404, and nothing is written: no record, no ledger. Before, a review
+/// posted straight to /validate was answered and recorded.
+#[tokio::test]
+async fn only_the_api_server_can_call_the_webhook_and_forgeries_change_nothing() {
+    let (admin, ns, scope) = tenant("adm-caller").await;
+    let pki = common::cluster_dir().join("pki");
+    // Limits, so that admission keeps a ledger per user.
+    let policy = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{defaults: {{maxStores: 10}}}}\n",
+        scope.id
+    );
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
+    let port = free_port();
+    let mut args = scope.webhook_args(port);
+    args.push(format!(
+        "--webhook-client-ca={}",
+        pki.join("admission-ca.crt").display()
+    ));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start("mtls", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+
+    // Through the API server: admitted, and alice recorded as the owner.
+    let (key, value) = scope.label();
+    let real = store_name("real");
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", &real, "-l", &format!("{key}={value}")])
+        .assert()
+        .success();
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    assert_eq!(
+        stores.get(&real).await.unwrap().annotations()["nexus.dev/owner"],
+        "alice"
+    );
+    let records = Api::<nexus::api::audit::AuditRecord>::namespaced(admin.clone(), &ns.name);
+    let recorded = records.list(&Default::default()).await.unwrap().items.len();
+    assert!(recorded >= 1, "the real create is recorded");
+
+    // A certificate signed by the admission CA for another name.
+    let dir = tempfile::tempdir().unwrap();
+    let (mallory_cert, mallory_key) = (dir.path().join("m.crt"), dir.path().join("m.key"));
+    let ext = dir.path().join("m.ext");
+    std::fs::write(&ext, "extendedKeyUsage=clientAuth\n").unwrap();
+    let csr = dir.path().join("m.csr");
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req".as_ref(),
+        "-new".as_ref(),
+        "-newkey".as_ref(),
+        "rsa:2048".as_ref(),
+        "-nodes".as_ref(),
+        "-subj".as_ref(),
+        "/CN=mallory".as_ref(),
+        "-keyout".as_ref(),
+        mallory_key.as_os_str(),
+        "-out".as_ref(),
+        csr.as_os_str(),
+    ]);
+    let (ca_cert, ca_key) = (pki.join("admission-ca.crt"), pki.join("admission-ca.key"));
+    openssl(&[
+        "x509".as_ref(),
+        "-req".as_ref(),
+        "-in".as_ref(),
+        csr.as_os_str(),
+        "-CA".as_ref(),
+        ca_cert.as_os_str(),
+        "-CAkey".as_ref(),
+        ca_key.as_os_str(),
+        "-CAcreateserial".as_ref(),
+        "-CAserial".as_ref(),
+        dir.path().join("serial").as_os_str(),
+        "-days".as_ref(),
+        "1".as_ref(),
+        "-extfile".as_ref(),
+        ext.as_os_str(),
+        "-out".as_ref(),
+        mallory_cert.as_os_str(),
+    ]);
+    let apiserver = (
+        pki.join("admission-client.crt"),
+        pki.join("admission-client.key"),
+    );
+    let alice = (pki.join("alice.crt"), pki.join("alice.key"));
+    let token = scope.webhook_token(&admin).await;
+    let validate = format!("/{token}/validate");
+    let wrong = format!("/{}/validate", "A".repeat(token.len()));
+    let forged = |i: usize| {
+        bobs_create(
+            &format!("{}-forged-{i}", scope.id),
+            &ns.name,
+            "taken",
+            &scope,
+            false,
+        )
+    };
+
+    let identity =
+        |pair: &(std::path::PathBuf, std::path::PathBuf)| Some((pair.0.clone(), pair.1.clone()));
+    let mallory = (mallory_cert.clone(), mallory_key.clone());
+    let attempts = [
+        ("no certificate", None, validate.as_str()),
+        (
+            "a user's certificate from the cluster CA",
+            identity(&alice),
+            validate.as_str(),
+        ),
+        (
+            "the admission CA's certificate for mallory",
+            identity(&mallory),
+            validate.as_str(),
+        ),
+    ];
+    for (i, (what, identity, path)) in attempts.iter().enumerate() {
+        let identity = identity.as_ref().map(|(c, k)| (c.as_path(), k.as_path()));
+        match call_webhook(port, path, identity, &forged(i)).await {
+            Answer::NoConnection(why) => eprintln!("{what}: refused ({why})"),
+            other => panic!("{what}: {other:?}\n{}", operator.logs()),
+        }
+    }
+    let as_apiserver = Some((apiserver.0.as_path(), apiserver.1.as_path()));
+    for (i, path) in ["/validate", wrong.as_str(), "/", "/quota"]
+        .iter()
+        .enumerate()
+    {
+        let answer = call_webhook(port, path, as_apiserver, &forged(10 + i)).await;
+        assert!(matches!(answer, Answer::Status(404)), "{path}: {answer:?}");
+    }
+    // The same certificate and the token: answered (a dry run, which writes
+    // nothing), so what was refused above was refused for who called.
+    let dry_run = bobs_create(
+        &format!("{}-dry", scope.id),
+        &ns.name,
+        "taken",
+        &scope,
+        true,
+    );
+    let answer = call_webhook(port, &validate, as_apiserver, &dry_run).await;
+    assert!(matches!(answer, Answer::Review(Ok(()))), "{answer:?}");
+
+    // Nothing was written: no record for bob, no ledger of bob's.
+    let after = records.list(&Default::default()).await.unwrap().items;
+    assert_eq!(after.len(), recorded, "no record was added");
+    assert!(after.iter().all(|r| r.spec.actor.username != "bob"));
+    let ledgers =
+        Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(admin.clone(), "default")
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .items;
+    let user_ledgers = ledgers
+        .iter()
+        .filter(|c| {
+            c.name_any()
+                .starts_with(&format!("nexus-ledger-nexus-{}-user-", scope.id))
+        })
+        .count();
+    assert_eq!(user_ledgers, 1, "alice's ledger only");
+    assert!(
+        operator.logs().contains(
+            "refused a webhook connection: its client certificate names no accepted caller"
+        ),
+        "{}",
+        operator.logs()
+    );
+}

@@ -387,6 +387,7 @@ fn record(sequence: u64, previous: &str, time: &str, action: AuditAction) -> Aud
         details: String::new(),
         request_uid: Some(format!("r-{sequence}")),
         checkpoint: None,
+        coalesced: None,
     }
 }
 
@@ -647,9 +648,10 @@ fn delete_review(uid: &str, namespace: &str, store: &str, scope: &Scope) -> Vec<
     serde_json::to_vec(&review).unwrap()
 }
 
-/// Whether the replica allowed the request, or what it said instead.
-async fn review(client: &Client, body: Vec<u8>) -> Result<(), String> {
-    let request = axum::http::Request::post("/validate")
+/// Whether the replica allowed the request, or what it said instead; `path`
+/// holds the webhook's token, as the API server's calls do.
+async fn review((client, path): &(Client, String), body: Vec<u8>) -> Result<(), String> {
+    let request = axum::http::Request::post(path.as_str())
         .header("content-type", "application/json")
         .body(body)
         .unwrap();
@@ -674,11 +676,18 @@ async fn two_replicas_append_thousands_of_records_with_no_gap_duplicate_or_refus
         let mut args = scope.webhook_args(*port);
         // One configuration for both, as behind the operator's Service.
         args[1] = format!("--webhook-url=https://127.0.0.1:{}", replicas[0]);
+        // Thousands of requests from alice: the rate is not what this is about.
+        args.push("--user-request-rate=100000".into());
+        args.push("--user-request-burst=100000".into());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         operators.push(scope.start(&format!("replica{i}"), &args));
     }
     wait_until_admitting(&scope, &ns.name).await;
-    let clients = [replica_client(replicas[0]), replica_client(replicas[1])];
+    let path = format!("/{}/validate", scope.webhook_token(&admin).await);
+    let clients = [
+        (replica_client(replicas[0]), path.clone()),
+        (replica_client(replicas[1]), path),
+    ];
     let mut sent = 0usize;
     let mut next_uid = || {
         sent += 1;
@@ -757,4 +766,203 @@ async fn two_replicas_append_thousands_of_records_with_no_gap_duplicate_or_refus
     common::delete_namespace(&admin, &ns.name).await;
     common::wait_deleted(&namespaces, &ns.name, &uid, 90).await;
     drop(operators);
+}
+
+/// A tenant's script refused again and again (a reserved name, 150 times at
+/// once) is held to a rate at admission and fills the trail with a bounded
+/// number of records that still account for every refusal: per window, the
+/// first few refusals of distinct kinds one by one, the rest counted into one
+/// record. Before, each of the 150 refusals became a record of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_of_refused_requests_is_rate_limited_and_recorded_in_a_bounded_count_of_records() {
+    let (admin, ns, scope) = tenant("aud-flood").await;
+    let policy = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{reservedNames: [www]}}\n",
+        scope.id
+    );
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
+    let mut args = scope.webhook_args(free_port());
+    args.extend(
+        [
+            "--user-request-rate=5",
+            "--user-request-burst=10",
+            "--refusal-window=3s",
+        ]
+        .map(String::from),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start("flood", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+    let records = Api::<AuditRecord>::namespaced(admin.clone(), &ns.name);
+    let before = records.list(&Default::default()).await.unwrap().items.len();
+
+    let (key, value) = scope.label();
+    let stores = Api::<Store>::namespaced(common::client("alice").await, &ns.name);
+    let www: Store = serde_json::from_value(serde_json::json!({
+        "apiVersion": "nexus.dev/v1alpha1", "kind": "Store",
+        "metadata": {"name": "www", "labels": {key.clone(): value.clone()}},
+        "spec": {"engine": "woocommerce"},
+    }))
+    .unwrap();
+    const SENT: usize = 150;
+    let streams = (0..10).map(|_| {
+        let (stores, www) = (stores.clone(), www.clone());
+        async move {
+            let mut refusals = Vec::new();
+            for _ in 0..SENT / 10 {
+                match stores.create(&PostParams::default(), &www).await {
+                    Err(kube::Error::Api(status)) => refusals.push(status.message),
+                    other => panic!("not refused: {other:?}"),
+                }
+            }
+            refusals
+        }
+    });
+    let refusals: Vec<String> = futures::future::join_all(streams)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let over_rate = refusals
+        .iter()
+        .filter(|m| m.contains("too many store requests from alice: at most 5 a second"))
+        .count();
+    let reserved = refusals.iter().filter(|m| m.contains("reserved")).count();
+    assert_eq!(over_rate + reserved, SENT, "{refusals:?}");
+    assert!(
+        over_rate > 0 && reserved >= 10,
+        "{over_rate} over the rate, {reserved} reserved"
+    );
+
+    // Once the window has ended, the counted refusals have their record.
+    let accounted = |specs: &[AuditRecordSpec]| -> u64 {
+        specs
+            .iter()
+            .filter(|s| s.outcome == AuditOutcome::Denied && s.actor.username == "alice")
+            .map(|s| s.coalesced.as_ref().map_or(1, |c| c.count))
+            .sum()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let specs = loop {
+        let items = records.list(&Default::default()).await.unwrap().items;
+        let specs: Vec<AuditRecordSpec> = items.into_iter().map(|r| r.spec).collect();
+        if accounted(&specs) >= SENT as u64 || tokio::time::Instant::now() > deadline {
+            break specs;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(
+        accounted(&specs),
+        SENT as u64,
+        "every refusal accounted for once\n{}",
+        operator.logs()
+    );
+    let written = specs.len() - before;
+    // The flood takes one window, perhaps two: at most 5 one by one and one
+    // count each.
+    assert!(
+        written <= 12,
+        "{written} records for {SENT} refusals: {specs:#?}"
+    );
+    let summary = specs
+        .iter()
+        .find_map(|s| s.coalesced.as_ref())
+        .expect("a count");
+    assert!(
+        summary.count > 100 && summary.first <= summary.last,
+        "{summary:?}"
+    );
+    assert_eq!(
+        nexus::audit::verify(&specs),
+        Ok(specs.len()),
+        "the chain holds"
+    );
+
+    // The rate refills: alice's next ordinary create goes through.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    nexus_as("alice", &ns.name)
+        .args([
+            "store",
+            "create",
+            &store_name("after"),
+            "-l",
+            &format!("{key}={value}"),
+        ])
+        .assert()
+        .success();
+}
+
+/// The chain alone cannot show its newest record deleted (nothing after it
+/// names it): the operator anchors each chain's head in its own namespace,
+/// and `--verify` compares the chain with it where it may read it. Before,
+/// `--verify` called the chain without its newest record intact.
+#[tokio::test]
+async fn verify_against_the_platforms_anchor_catches_the_newest_record_deleted() {
+    let (admin, ns, scope) = tenant("aud-anchor").await;
+    let policy = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{reservedNames: [r1, r2, r3]}}\n",
+        scope.id
+    );
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start("anchor", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+    // Three refusals, three records, and nothing the operator adds later.
+    let (key, value) = scope.label();
+    for name in ["r1", "r2", "r3"] {
+        nexus_as("alice", &ns.name)
+            .args(["store", "create", name, "-l", &format!("{key}={value}")])
+            .assert()
+            .failure();
+    }
+    // The operator's anchor reaches record 3 (its namespace: default here).
+    let anchors =
+        Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(admin.clone(), "default");
+    let name = format!("nexus-audit-anchor-{}", ns.name);
+    wait_for(
+        &anchors,
+        &name,
+        30,
+        "anchored at record 3",
+        |c: Option<&k8s_openapi::api::core::v1::ConfigMap>| {
+            c.and_then(|c| c.data.as_ref())
+                .and_then(|d| d.get("head"))
+                .is_some_and(|head| head.starts_with("3:"))
+        },
+    )
+    .await;
+    let verify = |user: &str| {
+        let mut command = nexus_as(user, &ns.name);
+        command.args(["audit", "--verify", "--platform-namespace", "default"]);
+        command
+    };
+    verify("admin").assert().success().stdout(
+        predicates::str::contains("intact")
+            .and(predicates::str::contains("checked through record 3")),
+    );
+
+    // The newest record deleted: the chain still holds, the anchor does not.
+    common::kubectl(
+        "admin",
+        &["-n", &ns.name, "delete", "auditrecord", &record_name(3)],
+    );
+    verify("admin")
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "BROKEN at record 3: record 3 is missing (deleted?): the platform's anchor names record 3",
+        ));
+    // A tenant may not read the platform's namespace: their --verify says
+    // so, and checks the chain alone.
+    verify("alice")
+        .assert()
+        .success()
+        .stdout(
+            predicates::str::contains("intact").and(predicates::str::contains(
+                "not readable (you may not read ConfigMaps in namespace \"default\"",
+            )),
+        );
+    drop(operator);
+    let _ = anchors.delete(&name, &Default::default()).await;
 }

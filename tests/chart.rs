@@ -246,7 +246,9 @@ fn the_chart_runs_one_operator_per_shard() {
 }
 
 /// The chart's webhook configurations are the ones the operator applies
-/// without the chart (same webhooks, rules, paths, policies).
+/// without the chart (same webhooks, rules, policies), but for what the
+/// operator writes into the installed ones: the CA and each path (its token,
+/// then the route).
 #[test]
 fn the_charts_webhooks_are_the_operators() {
     use nexus::operator::webhook::{ClientConfig, Config, configurations};
@@ -262,17 +264,28 @@ fn the_charts_webhooks_are_the_operators() {
         audit_sink_token: None,
         installed: true,
         selector_keys: Vec::new(),
+        token_secret: "nexus-webhook-token".into(),
+        client_auth: None,
+        user_request_rate: 10.0,
+        user_request_burst: 50,
+        refusal_window: std::time::Duration::from_secs(60),
     };
-    let (mutating, validating) = configurations(&config, "").unwrap();
+    let caller = nexus::operator::webhook::Caller {
+        ca_pem: "",
+        token: "T",
+    };
+    let (mutating, validating) = configurations(&config, &caller).unwrap();
+    // The webhooks without their CA and path, and the paths.
     let webhooks = |v: Value| {
         let mut hooks = v["webhooks"].clone();
+        let mut paths = Vec::new();
         for hook in hooks.as_array_mut().unwrap() {
-            hook["clientConfig"]
-                .as_object_mut()
-                .unwrap()
-                .remove("caBundle");
+            let client_config = hook["clientConfig"].as_object_mut().unwrap();
+            client_config.remove("caBundle");
+            let service = client_config["service"].as_object_mut().unwrap();
+            paths.extend(service.remove("path"));
         }
-        hooks
+        (hooks, paths)
     };
     let chart = nexus::commands::install::objects().unwrap();
     let rendered = |kind: &str| {
@@ -280,16 +293,19 @@ fn the_charts_webhooks_are_the_operators() {
             .iter()
             .find(|o| o.types.as_ref().is_some_and(|t| t.kind == kind))
             .unwrap();
-        webhooks(serde_json::to_value(object).unwrap())
+        serde_json::to_value(object).unwrap()
     };
-    assert_eq!(
-        rendered("MutatingWebhookConfiguration"),
-        webhooks(serde_json::to_value(mutating).unwrap())
-    );
-    assert_eq!(
-        rendered("ValidatingWebhookConfiguration"),
-        webhooks(serde_json::to_value(validating).unwrap())
-    );
+    let (chart_mutating, none) = webhooks(rendered("MutatingWebhookConfiguration"));
+    assert!(none.is_empty(), "the chart renders no path: {none:?}");
+    let (chart_validating, none) = webhooks(rendered("ValidatingWebhookConfiguration"));
+    assert!(none.is_empty(), "the chart renders no path: {none:?}");
+    let (operator_mutating, mutating_paths) = webhooks(serde_json::to_value(mutating).unwrap());
+    let (operator_validating, validating_paths) =
+        webhooks(serde_json::to_value(validating).unwrap());
+    assert_eq!(chart_mutating, operator_mutating);
+    assert_eq!(chart_validating, operator_validating);
+    assert_eq!(mutating_paths, ["/T/mutate", "/T/quota"]);
+    assert_eq!(validating_paths, ["/T/validate"]);
 }
 
 fn kubectl_as_kubeconfig(config: &std::path::Path, args: &[&str]) -> Output {
@@ -359,6 +375,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
     let address = format!("--webhook-address=127.0.0.1:{port}");
     let url = format!("--webhook-url=https://127.0.0.1:{port}");
     let secret = format!("--webhook-secret={release}-webhook-tls");
+    let token_secret = format!("--webhook-token-secret={release}-webhook-token");
     let args = [
         "--webhook-installed",
         "--manage-crds",
@@ -368,6 +385,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         &address,
         &url,
         &secret,
+        &token_secret,
     ];
     let mut operator = scope.start_as("chart", &sa, &args);
     let columns = |c: Option<&CustomResourceDefinition>| {
@@ -781,7 +799,8 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
     // and webhook configurations. kwok runs no operator pod, so the
     // configurations are pointed at an operator process instead of the Service.
     let port = free_port();
-    let url = |path: &str| format!(r#"{{"url":"https://127.0.0.1:{port}{path}"}}"#);
+    // No path: the operator writes each webhook's, below its token.
+    let url = |_: &str| format!(r#"{{"url":"https://127.0.0.1:{port}"}}"#);
     let mutating_patch = format!(
         r#"[{{"op":"replace","path":"/webhooks/0/clientConfig","value":{}}},{{"op":"replace","path":"/webhooks/1/clientConfig","value":{}}}]"#,
         url("/mutate"),

@@ -59,9 +59,13 @@ pub struct AuditRecordSpec {
     /// For `checkpoint` records: the records up to here were pruned by retention.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<Checkpoint>,
+    /// For a record of refusals counted instead of recorded one by one: how
+    /// many, and when the first and last were; `details` is the last one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coalesced: Option<Coalesced>,
 }
 
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AuditAction {
     Create,
@@ -161,6 +165,17 @@ pub struct Actor {
 pub struct Checkpoint {
     pub through: u64,
     pub hash: String,
+}
+
+/// Refused requests of one user in one namespace that a record stands for
+/// (admission records the first few of a window one by one and counts the rest).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Coalesced {
+    pub count: u64,
+    /// When the first and the last of them were refused (RFC 3339, UTC).
+    pub first: String,
+    pub last: String,
 }
 
 /// Where the request came from, as the API server's audit backend tells it.

@@ -79,15 +79,27 @@ pub fn verify(records: &[AuditRecordSpec]) -> Result<usize, Break> {
     Ok(sorted.len())
 }
 
+/// The checkpoint record that says the records before `oldest` were pruned.
+pub fn covering_checkpoint<'a, R>(records: R, oldest: u64) -> Option<&'a AuditRecordSpec>
+where
+    R: IntoIterator<Item = &'a AuditRecordSpec>,
+{
+    records
+        .into_iter()
+        .filter(|r| r.action == AuditAction::Checkpoint)
+        .filter(|r| {
+            r.checkpoint
+                .as_ref()
+                .is_some_and(|c| c.through + 1 >= oldest)
+        })
+        .min_by_key(|r| r.checkpoint.as_ref().map(|c| c.through))
+}
+
 /// The oldest record present is not the first: a checkpoint must say the
 /// records before it were pruned, and name the hash it follows.
 fn pruned_start(first: &AuditRecordSpec, sorted: &[&AuditRecordSpec]) -> Result<(), Break> {
-    let covering = sorted
-        .iter()
-        .filter(|r| r.action == AuditAction::Checkpoint)
-        .filter_map(|r| r.checkpoint.as_ref())
-        .filter(|c| c.through + 1 >= first.sequence)
-        .min_by_key(|c| c.through);
+    let covering = covering_checkpoint(sorted.iter().copied(), first.sequence)
+        .and_then(|r| r.checkpoint.as_ref());
     match covering {
         None => Err(Break {
             sequence: first.sequence - 1,
@@ -141,6 +153,7 @@ mod tests {
             details: String::new(),
             request_uid: None,
             checkpoint: None,
+            coalesced: None,
         }
     }
 

@@ -77,6 +77,7 @@ mod tests {
             details: String::new(),
             request_uid: None,
             checkpoint: None,
+            coalesced: None,
         }
     }
 

@@ -178,6 +178,16 @@ pub struct AuditArgs {
     #[arg(long, conflicts_with = "follow")]
     pub verify: bool,
 
+    /// Where the operator keeps each chain's anchor (its own namespace):
+    /// --verify compares the chain with it when you may read it.
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        env = "NEXUS_PLATFORM_NAMESPACE",
+        default_value = "nexus-system"
+    )]
+    pub platform_namespace: String,
+
     /// Keep printing new records as they are written.
     #[arg(short = 'f', long)]
     pub follow: bool,

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
 use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::ListParams;
 use kube::runtime::{WatchStreamExt, watcher};
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 use crate::api::audit::{AuditRecord, AuditRecordSpec};
 use crate::api::labels::STORE_LABEL;
+use crate::audit::anchor::{self, Anchor};
 use crate::audit::select::Query;
 use crate::audit::verify;
 use crate::cli::{AuditArgs, OutputFormat};
@@ -92,6 +94,30 @@ pub struct ChainReport {
     /// The first break, or None when the chain holds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
+    /// What the chain was compared with outside its namespace.
+    pub anchor: AnchorState,
+}
+
+/// Whether the platform's anchor of a chain was compared with it.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum AnchorState {
+    /// Compared, up to this record.
+    Checked { through: u64 },
+    /// The operator has anchored nothing for this namespace yet.
+    None,
+    /// The anchors' namespace could not be read with these credentials.
+    NotReadable { reason: String },
+}
+
+impl std::fmt::Display for AnchorState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnchorState::Checked { through } => write!(f, "checked through record {through}"),
+            AnchorState::None => f.write_str("none yet"),
+            AnchorState::NotReadable { reason } => write!(f, "not readable ({reason})"),
+        }
+    }
 }
 
 impl Verification {
@@ -209,21 +235,94 @@ pub async fn verify_chains(session: &Session, args: &AuditArgs) -> Result<Verifi
     if by_namespace.is_empty() && !args.all_namespaces {
         by_namespace.insert(session.namespace.clone(), Vec::new());
     }
+    let mut anchors = anchors(session, args, by_namespace.keys()).await;
     let chains = by_namespace
         .into_iter()
         .map(|(namespace, specs)| {
-            let (records, broken) = match verify(&specs) {
+            let anchor = anchors.remove(&namespace).unwrap_or(Ok(None));
+            let checked = verify(&specs).and_then(|n| match &anchor {
+                Ok(Some(anchor)) => anchor.check(&specs).map(|_| n),
+                _ => Ok(n),
+            });
+            let (records, broken) = match checked {
                 Ok(n) => (n, None),
                 Err(b) => (specs.len(), Some(b.to_string())),
+            };
+            let anchor = match anchor {
+                Ok(Some(anchor)) => AnchorState::Checked {
+                    through: anchor.head.map_or(0, |h| h.sequence),
+                },
+                Ok(None) => AnchorState::None,
+                Err(reason) => AnchorState::NotReadable { reason },
             };
             ChainReport {
                 namespace,
                 records,
                 broken,
+                anchor,
             }
         })
         .collect();
     Ok(Verification { chains })
+}
+
+/// Each namespace's anchor from the platform's namespace: None where the
+/// operator has written none yet, or why it could not be read.
+async fn anchors<'a>(
+    session: &Session,
+    args: &AuditArgs,
+    namespaces: impl Iterator<Item = &'a String>,
+) -> BTreeMap<String, std::result::Result<Option<Anchor>, String>> {
+    let api: Api<ConfigMap> = Api::namespaced(session.client.clone(), &args.platform_namespace);
+    let why = |e: kube::Error| match e {
+        kube::Error::Api(s) if s.code == 403 => format!(
+            "you may not read ConfigMaps in namespace {:?}; a platform admin can verify against it",
+            args.platform_namespace
+        ),
+        other => other.to_string(),
+    };
+    let read = |c: ConfigMap| c.data.map(|data| Anchor::from_data(&data));
+    if !args.all_namespaces {
+        // One namespace: its anchor alone.
+        let mut found = BTreeMap::new();
+        for namespace in namespaces {
+            let anchor = api.get_opt(&anchor::name(namespace)).await;
+            found.insert(
+                namespace.clone(),
+                anchor.map(|c| c.and_then(read)).map_err(why),
+            );
+        }
+        return found;
+    }
+    // Every namespace: the anchors in one list.
+    let listed = api
+        .list(&ListParams::default().labels(anchor::LABEL))
+        .await
+        .map_err(why);
+    let mut by_namespace: BTreeMap<String, Anchor> = BTreeMap::new();
+    if let Ok(list) = &listed {
+        for config_map in list.items.iter().cloned() {
+            let label = config_map
+                .labels()
+                .get(anchor::LABEL)
+                .cloned()
+                .unwrap_or_default();
+            if config_map.name_any() == anchor::name(&label)
+                && let Some(anchor) = read(config_map)
+            {
+                by_namespace.insert(label, anchor);
+            }
+        }
+    }
+    namespaces
+        .map(|namespace| {
+            let anchor = match &listed {
+                Ok(_) => Ok(by_namespace.remove(namespace)),
+                Err(reason) => Err(reason.clone()),
+            };
+            (namespace.clone(), anchor)
+        })
+        .collect()
 }
 
 /// Prints what there is, then each new record as it is written, until

@@ -2,12 +2,14 @@
 //! Records are named by sequence, so appending is a create of the next name:
 //! when another writer (another replica, another request) took it first, the
 //! create conflicts, and the writer finds the chain's newest record and tries
-//! the one after. No lock, no counter that races, and every replica may write.
+//! the one after. Every replica may write; within one, a namespace's appends
+//! take turns (the API server calls the webhook for concurrent requests at
+//! once), so only replicas race each other and a conflict costs one round.
 //! A record of an admission request carries the request's UID (a label): the
 //! same request is recorded once, however often its append is tried.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
@@ -15,11 +17,15 @@ use kube::api::{DeleteParams, ListParams, ObjectMeta, PostParams};
 use kube::{Api, Client, ResourceExt};
 use tracing::{info, warn};
 
+use super::anchors::Anchors;
 use super::error::{Error, Result};
 use crate::api::audit::{
-    Actor, AuditAction, AuditOutcome, AuditRecord, AuditRecordSpec, Checkpoint, record_name,
+    Actor, AuditAction, AuditOutcome, AuditRecord, AuditRecordSpec, Checkpoint, Coalesced,
+    record_name,
 };
 use crate::api::labels::{MANAGED_BY, MANAGER, STORE_LABEL};
+use crate::audit::anchor::Mark;
+use crate::audit::chain::covering_checkpoint;
 use crate::audit::event::Entry;
 use crate::audit::{hash, select, verify};
 
@@ -27,9 +33,18 @@ use crate::audit::{hash, select, verify};
 pub const REQUEST_LABEL: &str = "nexus.dev/request-uid";
 
 /// Rounds of create-conflict before giving up. Each conflict moves to the
-/// chain's newest record, so only writers that win every round against this
-/// one exhaust it.
+/// chain's newest record, and only other replicas race this one, so only
+/// replicas that win every round against it exhaust it.
 const ATTEMPTS: usize = 50;
+
+/// What a record may carry besides its entry.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Retention pruned the records up to here.
+    pub checkpoint: Option<Checkpoint>,
+    /// The record stands for these refusals (see `webhook::refusals`).
+    pub coalesced: Option<Coalesced>,
+}
 
 #[derive(Debug, Clone)]
 struct Head {
@@ -49,6 +64,13 @@ impl Head {
             hash: hash(&record.spec),
         }
     }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            sequence: self.sequence,
+            hash: self.hash.clone(),
+        }
+    }
 }
 
 /// The writer every part of one operator process shares.
@@ -59,18 +81,34 @@ pub struct AuditLog {
     /// The newest record this process knows of, per namespace: a hint,
     /// corrected by the first conflict.
     heads: Mutex<HashMap<String, Head>>,
+    /// One turn at a time per namespace in this process.
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Each chain's anchor in the operator's namespace.
+    pub anchors: Anchors,
 }
 
 impl AuditLog {
-    pub fn new(client: Client, operator: String) -> Self {
+    /// `home`: the operator's namespace, where the anchors live.
+    pub fn new(client: Client, operator: String, home: String) -> Self {
         AuditLog {
+            anchors: Anchors::new(client.clone(), home),
             client,
             operator: Actor {
                 username: operator,
                 ..Actor::default()
             },
             heads: Mutex::new(HashMap::new()),
+            turns: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The lock whose guard is this process's turn to append in `namespace`.
+    fn turn(&self, namespace: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+        // Locks nobody holds or waits for are dropped, so the map stays as
+        // small as the namespaces being written at once.
+        turns.retain(|_, lock| Arc::strong_count(lock) > 1);
+        turns.entry(namespace.to_string()).or_default().clone()
     }
 
     /// An event the operator itself reports (a phase reached, a store gone).
@@ -88,19 +126,16 @@ impl AuditLog {
             details,
             request_uid: None,
         };
-        self.append(namespace, &entry, None).await
+        self.append(namespace, &entry, Extra::default()).await
     }
 
     /// Appends `entry` to the chain of `namespace`; returns the record's name.
     /// An entry of a request already recorded (the API server called again,
     /// or an earlier try's answer was lost) returns that record instead.
-    pub async fn append(
-        &self,
-        namespace: &str,
-        entry: &Entry,
-        checkpoint: Option<Checkpoint>,
-    ) -> Result<String> {
+    pub async fn append(&self, namespace: &str, entry: &Entry, extra: Extra) -> Result<String> {
         let api: Api<AuditRecord> = Api::namespaced(self.client.clone(), namespace);
+        let turn = self.turn(namespace);
+        let _turn = turn.lock().await;
         if let Some(uid) = entry.request_uid.as_deref()
             && let Some(name) = recorded(&api, namespace, uid).await?
         {
@@ -112,11 +147,13 @@ impl AuditLog {
             None => read_head(&api, namespace).await?,
         };
         for _ in 0..ATTEMPTS {
-            let record = next_record(namespace, &head, entry, checkpoint.clone());
+            let record = next_record(namespace, &head, entry, extra.clone());
             let name = record.name_any();
             match api.create(&PostParams::default(), &record).await {
                 Ok(_) => {
-                    self.remember(namespace, Head::of(&record));
+                    let written = Head::of(&record);
+                    self.anchors.wrote(namespace, written.mark());
+                    self.remember(namespace, written);
                     return Ok(name);
                 }
                 Err(kube::Error::Api(status)) if status.code == 409 => {
@@ -192,9 +229,21 @@ impl AuditLog {
                 "list AuditRecords in {namespace} (retention)"
             )))?;
             let specs: Vec<AuditRecordSpec> = records.iter().map(|r| r.spec.clone()).collect();
-            if let Err(broken) = verify(&specs) {
+            let anchor = self.anchors.read(&namespace).await?;
+            if let Err(broken) = verify(&specs).and_then(|_| anchor.check(&specs)) {
                 warn!(namespace = %namespace, %broken, "the audit chain is broken; not pruning it");
                 continue;
+            }
+            // A chain pruned before anchors kept checkpoints: its checkpoint
+            // is anchored as it is found (trusted on first use).
+            let oldest = specs.iter().map(|s| s.sequence).min().unwrap_or(1);
+            if anchor.checkpoint.is_none()
+                && oldest > 1
+                && let Some(covering) = covering_checkpoint(&specs, oldest)
+            {
+                self.anchors
+                    .anchor_checkpoint(&namespace, Mark::of(covering))
+                    .await?;
             }
             let Some(checkpoint) = select::prune_through(&specs, cutoff) else {
                 continue;
@@ -212,7 +261,16 @@ impl AuditLog {
                 request_uid: None,
             };
             let through = checkpoint.through;
-            self.append(&namespace, &entry, Some(checkpoint)).await?;
+            let extra = Extra {
+                checkpoint: Some(checkpoint),
+                coalesced: None,
+            };
+            let name = self.append(&namespace, &entry, extra).await?;
+            // Anchored before anything it covers is deleted.
+            let written = api.get(&name).await.map_err(read_error(&namespace))?;
+            self.anchors
+                .anchor_checkpoint(&namespace, Mark::of(&written.spec))
+                .await?;
             for record in records.iter().filter(|r| r.spec.sequence <= through) {
                 match api
                     .delete(&record.name_any(), &DeleteParams::default())
@@ -252,12 +310,7 @@ async fn list_all(api: &Api<AuditRecord>) -> kube::Result<Vec<AuditRecord>> {
 }
 
 /// The record that follows `head` for `entry`.
-fn next_record(
-    namespace: &str,
-    head: &Head,
-    entry: &Entry,
-    checkpoint: Option<Checkpoint>,
-) -> AuditRecord {
+fn next_record(namespace: &str, head: &Head, entry: &Entry, extra: Extra) -> AuditRecord {
     let spec = AuditRecordSpec {
         sequence: head.sequence + 1,
         previous: head.hash.clone(),
@@ -268,7 +321,8 @@ fn next_record(
         actor: entry.actor.clone(),
         details: entry.details.clone(),
         request_uid: entry.request_uid.clone(),
-        checkpoint,
+        checkpoint: extra.checkpoint,
+        coalesced: extra.coalesced,
     };
     AuditRecord {
         metadata: ObjectMeta {

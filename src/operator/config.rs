@@ -165,6 +165,49 @@ pub struct OperatorArgs {
     )]
     pub webhook_secret: String,
 
+    /// Secret (lease namespace) with the random token in the webhook's paths:
+    /// only the API server, told the paths by the webhook configurations, calls
+    /// with it. Made when missing; delete it and restart to change the token.
+    #[arg(
+        long,
+        env = "NEXUS_WEBHOOK_TOKEN_SECRET",
+        default_value = "nexus-webhook-token"
+    )]
+    pub webhook_token_secret: String,
+
+    /// PEM file of the CA that signs the API server's admission client
+    /// certificate (given to the API server by its
+    /// --admission-control-config-file): the webhook then accepts only TLS
+    /// connections with a certificate it signed.
+    #[arg(long, env = "NEXUS_WEBHOOK_CLIENT_CA", value_name = "FILE")]
+    pub webhook_client_ca: Option<PathBuf>,
+
+    /// Common names accepted on that client certificate (comma-separated or
+    /// repeated); empty accepts any certificate the CA signed.
+    #[arg(
+        long = "webhook-client-name",
+        env = "NEXUS_WEBHOOK_CLIENT_NAMES",
+        value_delimiter = ',',
+        default_value = "kube-apiserver",
+        requires = "webhook_client_ca"
+    )]
+    pub webhook_client_names: Vec<String>,
+
+    /// Store requests a user may make a second at admission, per replica
+    /// (the operator, cluster admins and the cluster's own components are not held to it).
+    #[arg(long, env = "NEXUS_USER_REQUEST_RATE", default_value_t = 10.0, value_parser = positive_rate)]
+    pub user_request_rate: f64,
+
+    /// Store requests a user may make at once before the rate applies.
+    #[arg(long, env = "NEXUS_USER_REQUEST_BURST", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub user_request_burst: u32,
+
+    /// Per namespace and user, the first few refusals of distinct kinds in
+    /// this window are recorded one by one; the rest are counted into one
+    /// record when it ends.
+    #[arg(long, env = "NEXUS_REFUSAL_WINDOW", default_value = "1m", value_parser = crate::duration::parse)]
+    pub refusal_window: Duration,
+
     /// Audit records older than this are pruned (a checkpoint record keeps
     /// the chain verifiable); 0s keeps them forever.
     #[arg(long, env = "NEXUS_AUDIT_RETENTION", default_value = "90d", value_parser = crate::duration::parse)]
@@ -189,6 +232,15 @@ pub struct OperatorArgs {
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, env = "NEXUS_METRICS_ADDRESS", default_value = "0.0.0.0:8080")]
     pub metrics_address: String,
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a positive number of requests a second (e.g. 10 or 0.5)"
+        )),
+    }
 }
 
 /// The operator's flags as the settings the builders read, checked once.

@@ -28,6 +28,10 @@ pub enum Error {
     #[error("webhook: {0}")]
     Webhook(String),
 
+    /// The audit trail's own bookkeeping (its chain, its anchors).
+    #[error("audit trail: {0}")]
+    Audit(String),
+
     /// Not a failure: cleanup goes on until the namespace is gone.
     #[error("waiting: {0}")]
     Waiting(String),
@@ -39,8 +43,6 @@ impl Error {
         move |source| Error::Api { action, source }
     }
 
-    /// The API server refused the object as invalid (422), such as a change
-    /// of an immutable field.
     /// What the API server answered, when it answered with an error.
     fn status(&self) -> Option<&kube::core::Status> {
         match self {
@@ -53,8 +55,15 @@ impl Error {
         }
     }
 
+    /// The API server refused the object as invalid (422), such as a change
+    /// of an immutable field.
     pub fn is_invalid_object(&self) -> bool {
         self.status().is_some_and(|s| s.code == 422)
+    }
+
+    /// What was asked for does not exist (404): a namespace already gone.
+    pub fn is_not_found(&self) -> bool {
+        self.status().is_some_and(|s| s.code == 404)
     }
 
     /// The API server refused to create in a namespace being deleted.
@@ -75,6 +84,7 @@ impl Error {
             Error::Random(_) => "random",
             Error::Invalid(_) => "invalid",
             Error::Webhook(_) => "webhook",
+            Error::Audit(_) => "audit",
             Error::Waiting(_) => "waiting",
         }
     }

@@ -2,6 +2,7 @@
 //! The same code runs in the cluster (service account) and outside it
 //! (kubeconfig). Only the holder of the leader Lease reconciles.
 
+pub mod anchors;
 pub mod apply;
 pub mod audit;
 pub mod caches;
@@ -88,7 +89,20 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
         .await
         .map_err(|e| CliError::Other(e.to_string()))?;
     let operator_subject = crate::guardrails::subject_of(&operator);
-    let audit = Arc::new(audit::AuditLog::new(client.clone(), operator));
+    let audit = Arc::new(audit::AuditLog::new(
+        client.clone(),
+        operator,
+        lease_namespace.clone(),
+    ));
+    tokio::spawn({
+        let audit = audit.clone();
+        async move {
+            loop {
+                tokio::time::sleep(anchors::EVERY).await;
+                audit.anchors.write_moved().await;
+            }
+        }
+    });
     // Admission is served by every replica, before and whatever the election.
     if let Some(config) =
         webhook::Config::from_args(&args, &lease_namespace).map_err(CliError::Usage)?

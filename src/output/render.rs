@@ -376,13 +376,19 @@ fn seconds(time: &str) -> String {
 
 impl Render for Verification {
     fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
-        let mut t = table::new(&["NAMESPACE", "RECORDS", "CHAIN"]);
+        let mut t = table::new(&["NAMESPACE", "RECORDS", "CHAIN", "ANCHOR"]);
         for c in &self.chains {
             let chain = match &c.broken {
                 Some(broken) => format!("BROKEN at {broken}"),
                 None => "intact".into(),
             };
-            t.add_row(vec![c.namespace.clone(), c.records.to_string(), chain]);
+            let anchor = c.anchor.to_string();
+            t.add_row(vec![
+                c.namespace.clone(),
+                c.records.to_string(),
+                chain,
+                anchor,
+            ]);
         }
         out.write_all(table::render(&t).as_bytes())
     }

@@ -54,6 +54,7 @@ impl Drop for Scope {
             .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
             .args(["-n", "default", "delete", "secret"])
             .arg(format!("nexus-webhook-{}", self.id))
+            .arg(format!("nexus-webhook-token-{}", self.id))
             .arg("--ignore-not-found")
             .output();
         let selector = format!("{TEST_LABEL}={}", self.id);
@@ -126,7 +127,21 @@ impl Scope {
             format!("--webhook-configuration=nexus-{}", self.id),
             format!("--webhook-secret=nexus-webhook-{}", self.id),
             format!("--policy=nexus-{}", self.id),
+            format!("--webhook-token-secret=nexus-webhook-token-{}", self.id),
         ]
+    }
+
+    /// The token in the paths of this scope's webhook (an operator started
+    /// with `webhook_args` made it in namespace `default`), as the API server
+    /// is told it by the webhook configurations.
+    pub async fn webhook_token(&self, admin: &kube::Client) -> String {
+        let secrets =
+            kube::Api::<k8s_openapi::api::core::v1::Secret>::namespaced(admin.clone(), "default");
+        let secret = secrets
+            .get(&format!("nexus-webhook-token-{}", self.id))
+            .await
+            .unwrap();
+        String::from_utf8(secret.data.unwrap()["token"].0.clone()).unwrap()
     }
 
     /// The label that puts a Store in this test's scope.

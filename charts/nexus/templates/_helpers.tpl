@@ -4,6 +4,7 @@ roles keep the names the operator and the docs use (one Nexus per cluster). */}}
 {{- define "nexus.serviceAccount" -}}{{ .Release.Name }}-operator{{- end }}
 {{- define "nexus.service" -}}{{ .Release.Name }}-operator{{- end }}
 {{- define "nexus.webhookSecret" -}}{{ .Release.Name }}-webhook-tls{{- end }}
+{{- define "nexus.webhookTokenSecret" -}}{{ .Release.Name }}-webhook-token{{- end }}
 {{- define "nexus.webhookConfiguration" -}}nexus-stores{{- end }}
 {{- define "nexus.image" -}}{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}{{- end }}
 
@@ -44,16 +45,34 @@ nexus.dev/operator-shard: {{ .shard }}
 {{- define "nexus.operatorUser" -}}system:serviceaccount:{{ .Release.Namespace }}:{{ include "nexus.serviceAccount" . }}{{- end }}
 
 {{/* How the API server calls the webhook at PATH. */}}
+{{- /* Service: no path. The operator makes its token and writes each
+webhook's path (the token, then the route) with the CA, and Helm, rendering
+none, leaves them be. A URL (an operator outside the cluster) has its path in
+it, so the chart makes the token itself (see nexus.webhookToken) and renders
+the URL the operator writes: Helm's server-side apply and the operator then
+agree on it instead of conflicting, in every revision. */}}
 {{- define "nexus.clientConfig" -}}
 {{- if .root.Values.webhook.url -}}
-url: {{ printf "%s%s" (trimSuffix "/" .root.Values.webhook.url) .path }}
+url: {{ trimSuffix "/" .root.Values.webhook.url }}/{{ include "nexus.webhookToken" .root }}{{ .path }}
 {{- else -}}
 service:
   namespace: {{ .root.Release.Namespace }}
   name: {{ include "nexus.service" .root }}
-  path: {{ .path }}
   port: 443
 {{- end -}}
+{{- end }}
+
+{{- /* The webhook's path token for a URL: the one the release's Secret holds,
+else a new one, made once per render and kept by every later revision. */}}
+{{- define "nexus.webhookToken" -}}
+{{- if not (hasKey .Values "_webhookToken") -}}
+{{- $token := "" -}}
+{{- with lookup "v1" "Secret" .Release.Namespace (include "nexus.webhookTokenSecret" .) -}}
+{{- $token = index (.data | default dict) "token" | default "" | b64dec -}}
+{{- end -}}
+{{- $_ := set .Values "_webhookToken" ($token | default (randAlphaNum 43)) -}}
+{{- end -}}
+{{- index .Values "_webhookToken" -}}
 {{- end }}
 
 {{/* The store selector as an objectSelector (key=value and key terms). */}}

@@ -4,10 +4,13 @@
 //! validating, `failurePolicy: Fail` for stores only) are applied at start
 //! with the CA in their caBundle. Decisions live in `crate::admission`.
 
+mod caller;
 pub mod certs;
 mod claims;
 mod limits;
 mod quota;
+mod rate;
+mod refusals;
 mod register;
 mod sink;
 
@@ -39,20 +42,21 @@ use crate::admission;
 use crate::api::Store;
 use crate::api::policy::StorePolicy;
 use crate::audit;
-pub use register::{ClientConfig, VALIDATING_WEBHOOK};
+pub use caller::{ClientAuth, common_name};
+pub use register::{Caller, ClientConfig, VALIDATING_WEBHOOK};
 
 /// The mutating and validating configurations the operator applies (the
 /// chart renders the same; a test compares them).
 pub fn configurations(
     config: &Config,
-    ca_pem: &str,
+    caller: &Caller,
 ) -> Result<(
     k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration,
     k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration,
 )> {
     Ok((
-        register::mutating(config, ca_pem)?,
-        register::validating(config, ca_pem),
+        register::mutating(config, caller)?,
+        register::validating(config, caller),
     ))
 }
 
@@ -105,6 +109,16 @@ pub struct Config {
     /// The label keys of the operator's `--store-selector`: tenants may not
     /// change them on a store (they choose its operator and webhook).
     pub selector_keys: Vec<String>,
+    /// The Secret (lease namespace) holding the token in the webhook's paths.
+    pub token_secret: String,
+    /// The API server's client certificates, when the platform configured one.
+    pub client_auth: Option<ClientAuth>,
+    /// Store requests a user may make a second (per replica), and in a burst.
+    pub user_request_rate: f64,
+    pub user_request_burst: u32,
+    /// Refusals of a user in a namespace beyond the first few per window are
+    /// counted into one record.
+    pub refusal_window: Duration,
 }
 
 impl Config {
@@ -125,8 +139,18 @@ impl Config {
             .map(crate::operator::shard::parse)
             .transpose()?;
         let selector_keys = store_selector.as_ref().map(keys_of).unwrap_or_default();
+        let client_auth = args
+            .webhook_client_ca
+            .as_deref()
+            .map(|path| ClientAuth::load(path, &args.webhook_client_names))
+            .transpose()?;
         Ok(Some(Config {
             selector_keys,
+            token_secret: args.webhook_token_secret.clone(),
+            client_auth,
+            user_request_rate: args.user_request_rate,
+            user_request_burst: args.user_request_burst,
+            refusal_window: args.refusal_window,
             address: args.webhook_address.clone(),
             client,
             configuration: args.webhook_configuration.clone(),
@@ -186,7 +210,13 @@ pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Resu
     .await?;
     let hosts = config.client.hosts();
     let material = certs::ensure(&client, &config.secret_namespace, &config.secret, &hosts).await?;
-    let tls = Arc::new(RwLock::new(Arc::new(server_config(&material)?)));
+    let token =
+        caller::ensure_token(&client, &config.secret_namespace, &config.token_secret).await?;
+    let client_auth = config.client_auth.clone();
+    let tls = Arc::new(RwLock::new(Arc::new(server_config(
+        &material,
+        client_auth.as_ref(),
+    )?)));
     let address: SocketAddr = config
         .address
         .parse()
@@ -194,7 +224,12 @@ pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Resu
     let listener = TcpListener::bind(address)
         .await
         .map_err(|e| Error::Webhook(format!("cannot listen on {address} for the webhook: {e}")))?;
-    info!(address = %address, operator = %operator, "serving admission for stores");
+    info!(
+        address = %address,
+        operator = %operator,
+        client_certificates = client_auth.is_some(),
+        "serving admission for stores"
+    );
     let state = Arc::new(AdmissionState {
         client: client.clone(),
         namespace: config.secret_namespace.clone(),
@@ -205,15 +240,22 @@ pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Resu
         policies,
         audit,
         selector_keys: config.selector_keys.clone(),
+        rate: rate::UserRate::new(config.user_request_rate, config.user_request_burst),
+        refusals: refusals::Refusals::new(config.refusal_window),
     });
-    let mut routes = router(state);
-    if let Some(token) = &config.audit_sink_token {
+    tokio::spawn(write_coalesced_refusals(state.clone()));
+    let mut routes = router(state, token.as_str().into());
+    if let Some(sink_token) = &config.audit_sink_token {
         info!("serving /audit for the API server's audit backend");
-        routes = routes.merge(sink::router(client.clone(), token.clone()));
+        routes = routes.merge(sink::router(client.clone(), sink_token.clone()));
     }
-    tokio::spawn(serve(listener, tls.clone(), routes));
-    register::apply(&client, &config, &material.ca_pem).await?;
-    tokio::spawn(renew(client, config, hosts, material, tls));
+    tokio::spawn(serve(listener, tls.clone(), client_auth, routes));
+    let caller = Caller {
+        ca_pem: &material.ca_pem,
+        token: &token,
+    };
+    register::apply(&client, &config, &caller).await?;
+    tokio::spawn(renew(client, config, hosts, token, material, tls));
     Ok(())
 }
 
@@ -231,7 +273,10 @@ pub async fn whoami(client: &Client) -> Result<String> {
         .ok_or_else(|| Error::Webhook("the API server did not say who the operator is".into()))
 }
 
-fn server_config(material: &certs::Material) -> Result<ServerConfig> {
+fn server_config(
+    material: &certs::Material,
+    client_auth: Option<&ClientAuth>,
+) -> Result<ServerConfig> {
     let bad = |what: &str| {
         let what = what.to_string();
         move |e: rustls::pki_types::pem::Error| Error::Webhook(format!("{what}: {e}"))
@@ -241,10 +286,18 @@ fn server_config(material: &certs::Material) -> Result<ServerConfig> {
         .map_err(bad("the serving certificate"))?;
     let key = PrivateKeyDer::from_pem_slice(material.key_pem.as_bytes())
         .map_err(bad("the serving key"))?;
-    ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Webhook(e.to_string()))?
-        .with_no_client_auth()
+    let builder =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Webhook(e.to_string()))?;
+    let builder = match client_auth {
+        Some(auth) => builder.with_client_cert_verifier(
+            auth.verifier()
+                .map_err(|e| Error::Webhook(format!("--webhook-client-ca: {e}")))?,
+        ),
+        None => builder.with_no_client_auth(),
+    };
+    builder
         .with_single_cert(chain, key)
         .map_err(|e| Error::Webhook(e.to_string()))
 }
@@ -263,6 +316,8 @@ struct AdmissionState {
     policies: reflector::Store<StorePolicy>,
     audit: Arc<AuditLog>,
     selector_keys: Vec<String>,
+    rate: rate::UserRate,
+    refusals: refusals::Refusals,
 }
 
 /// A watch cache of `api` (filtered by `config`, each object slimmed by
@@ -298,12 +353,31 @@ where
     Ok(reader)
 }
 
-fn router(state: Arc<AdmissionState>) -> Router {
+/// The admission routes, each below the caller token: a request without the
+/// token is answered 404 before its body is read.
+fn router(state: Arc<AdmissionState>, token: Arc<str>) -> Router {
     Router::new()
-        .route("/mutate", post(mutate))
-        .route("/validate", post(validate))
-        .route("/quota", post(quota::answer))
+        .route("/{caller}/mutate", post(mutate))
+        .route("/{caller}/validate", post(validate))
+        .route("/{caller}/quota", post(quota::answer))
+        .route_layer(axum::middleware::from_fn_with_state(token, only_the_caller))
         .with_state(state)
+}
+
+async fn only_the_caller(
+    State(token): State<Arc<str>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if caller::strip_token(request.uri().path(), &token).is_some() {
+        return next.run(request).await;
+    }
+    warn!(
+        path_length = request.uri().path().len(),
+        "refused an admission request without the webhook's path token (not from the API server)"
+    );
+    axum::http::StatusCode::NOT_FOUND.into_response()
 }
 
 type Review = AdmissionReview<DynamicObject>;
@@ -334,6 +408,10 @@ async fn validate(
         Ok(request) => request,
         Err(reason) => return malformed(reason),
     };
+    if let Some(refusal) = over_rate(&state, &request) {
+        let response = AdmissionResponse::from(&request).deny(refusal);
+        return Json(record(&state, &request, response).await.into_review());
+    }
     let facts = admission::Facts {
         operator: state.operator.clone(),
         base_domain: state.base_domain.clone(),
@@ -374,6 +452,59 @@ async fn validate(
         }
     }
     Json(record(&state, &request, response).await.into_review())
+}
+
+/// The refusal of a request over its user's rate. The operator, cluster
+/// admins and the cluster's own components are not held to it (the
+/// namespace controller deletes every store of a namespace being deleted).
+fn over_rate(state: &AdmissionState, request: &AdmissionRequest<DynamicObject>) -> Option<String> {
+    let user = request.user_info.username.as_deref().unwrap_or_default();
+    let exempt_group =
+        |g: &String| g == admission::CLUSTER_ADMINS || g == "system:serviceaccounts:kube-system";
+    let admin = request.user_info.groups.iter().flatten().any(exempt_group);
+    let component = user.starts_with("system:") && !user.starts_with("system:serviceaccount:");
+    if user == state.operator || admin || component {
+        return None;
+    }
+    let wait = state.rate.take(user, std::time::Instant::now()).err()?;
+    Some(state.rate.refusal(user, wait))
+}
+
+/// Writes the records of counted refusals as their windows end; one that
+/// cannot be written now is tried again at the next turn.
+async fn write_coalesced_refusals(state: Arc<AdmissionState>) {
+    let every = state.refusals.flush_interval();
+    loop {
+        tokio::time::sleep(every).await;
+        let due = state.refusals.due(std::time::Instant::now());
+        let mut failed = Vec::new();
+        for summary in due {
+            let extra = super::audit::Extra {
+                checkpoint: None,
+                coalesced: Some(summary.coalesced.clone()),
+            };
+            match state
+                .audit
+                .append(&summary.namespace, &summary.entry, extra)
+                .await
+            {
+                Ok(record) => info!(
+                    namespace = %summary.namespace,
+                    user = %summary.entry.actor.username,
+                    count = summary.coalesced.count,
+                    record = %record,
+                    "recorded refusals counted into one record"
+                ),
+                // Its namespace is going or gone, and its trail with it.
+                Err(e) if e.is_namespace_terminating() || e.is_not_found() => {}
+                Err(e) => {
+                    warn!(error = %e, namespace = %summary.namespace, "cannot write the record of counted refusals; trying again");
+                    failed.push(summary);
+                }
+            }
+        }
+        state.refusals.retry(failed);
+    }
 }
 
 /// Claims the store's name (on create) and its custom domain (when set) for
@@ -433,7 +564,16 @@ async fn record(
         return response;
     };
     let namespace = request.namespace.clone().unwrap_or_default();
-    match state.audit.append(&namespace, &entry, None).await {
+    let now = std::time::Instant::now();
+    if refusal.is_some() && state.refusals.note(&namespace, &entry, now) == refusals::Verdict::Count
+    {
+        return response;
+    }
+    match state
+        .audit
+        .append(&namespace, &entry, Default::default())
+        .await
+    {
         Ok(name) => {
             response.audit_annotations.insert(
                 AUDIT_RECORD_ANNOTATION.into(),
@@ -461,10 +601,15 @@ async fn record(
 pub const AUDIT_RECORD_ANNOTATION: &str = "record";
 
 /// Accepts TLS connections with the current certificate and serves HTTP/1.1.
-async fn serve(listener: TcpListener, tls: Arc<RwLock<Arc<ServerConfig>>>, router: Router) {
+async fn serve(
+    listener: TcpListener,
+    tls: Arc<RwLock<Arc<ServerConfig>>>,
+    client_auth: Option<ClientAuth>,
+    router: Router,
+) {
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(e) => {
                 warn!(error = %e, "webhook accept failed");
                 continue;
@@ -475,14 +620,33 @@ async fn serve(listener: TcpListener, tls: Arc<RwLock<Arc<ServerConfig>>>, route
             Err(poisoned) => poisoned.into_inner().clone(),
         };
         let router = router.clone();
+        let client_auth = client_auth.clone();
         tokio::spawn(async move {
             let handshake = tokio::time::timeout(
                 Duration::from_secs(10),
                 TlsAcceptor::from(config).accept(stream),
             );
-            let Ok(Ok(stream)) = handshake.await else {
-                return;
+            let stream = match handshake.await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(e)) if client_auth.is_some() => {
+                    warn!(%peer, error = %e, "refused a webhook connection (no valid client certificate)");
+                    return;
+                }
+                _ => return,
             };
+            // The chain was verified in the handshake; the name is ours to check.
+            if let Some(auth) = &client_auth {
+                let first = stream
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first());
+                if !first.is_some_and(|cert| auth.names_caller(cert)) {
+                    let name = first.and_then(|cert| common_name(cert));
+                    warn!(%peer, common_name = ?name, "refused a webhook connection: its client certificate names no accepted caller");
+                    return;
+                }
+            }
             let service = hyper_util::service::TowerToHyperService::new(router);
             let io = hyper_util::rt::TokioIo::new(stream);
             if let Err(e) = hyper::server::conn::http1::Builder::new()
@@ -495,12 +659,15 @@ async fn serve(listener: TcpListener, tls: Arc<RwLock<Arc<ServerConfig>>>, route
     }
 }
 
-/// Renews the serving certificate when due and serves the new one; registers
-/// again when the CA changed (its Secret was deleted).
+/// Renews the serving certificate when due and serves the new one; writes
+/// the registration again at every check, so a CA that changed (its Secret
+/// was deleted) or a path an installer reset (a Helm upgrade from a chart
+/// that rendered paths) is mended within one check. Unchanged, it writes nothing.
 async fn renew(
     client: Client,
     config: Config,
     hosts: Vec<String>,
+    token: String,
     mut current: certs::Material,
     tls: Arc<RwLock<Arc<ServerConfig>>>,
 ) {
@@ -514,26 +681,27 @@ async fn renew(
                     continue;
                 }
             };
-        if material == current {
-            continue;
-        }
-        match server_config(&material) {
-            Ok(next) => {
-                if let Ok(mut slot) = tls.write() {
-                    *slot = Arc::new(next);
+        if material != current {
+            match server_config(&material, config.client_auth.as_ref()) {
+                Ok(next) => {
+                    if let Ok(mut slot) = tls.write() {
+                        *slot = Arc::new(next);
+                    }
+                    info!("renewed the webhook certificate");
+                    current = material;
+                }
+                Err(e) => {
+                    warn!(error = %e, "cannot use the renewed webhook certificate");
+                    continue;
                 }
             }
-            Err(e) => {
-                warn!(error = %e, "cannot use the renewed webhook certificate");
-                continue;
-            }
         }
-        if material.ca_pem != current.ca_pem
-            && let Err(e) = register::apply(&client, &config, &material.ca_pem).await
-        {
-            warn!(error = %e, "cannot register the webhook with its new CA");
+        let caller = Caller {
+            ca_pem: &current.ca_pem,
+            token: &token,
+        };
+        if let Err(e) = register::apply(&client, &config, &caller).await {
+            warn!(error = %e, "cannot register the webhook");
         }
-        info!("renewed the webhook certificate");
-        current = material;
     }
 }

@@ -78,8 +78,11 @@ impl ClientConfig {
         }
     }
 
-    fn for_path(&self, path: &str, ca_pem: &str) -> WebhookClientConfig {
-        let ca_bundle = Some(ByteString(ca_pem.as_bytes().to_vec()));
+    /// Where the API server sends one webhook's reviews: `path` below the
+    /// caller token (see `caller`).
+    fn for_path(&self, path: &str, caller: &Caller) -> WebhookClientConfig {
+        let ca_bundle = Some(ByteString(caller.ca_pem.as_bytes().to_vec()));
+        let path = format!("/{}{path}", caller.token);
         match self {
             ClientConfig::Url { base, .. } => WebhookClientConfig {
                 ca_bundle,
@@ -92,12 +95,20 @@ impl ClientConfig {
                 service: Some(ServiceReference {
                     namespace: namespace.clone(),
                     name: name.clone(),
-                    path: Some(path.into()),
+                    path: Some(path),
                     port: Some(443),
                 }),
             },
         }
     }
+}
+
+/// What the API server needs to call the webhook: the CA to trust and the
+/// token to put in front of every path.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub ca_pem: &'a str,
+    pub token: &'a str,
 }
 
 /// Store requests with these operations.
@@ -129,13 +140,13 @@ pub const VALIDATING_WEBHOOK: &str = "validate.stores.nexus.dev";
 /// The settings both webhooks share: stores only, fail closed, short.
 fn webhook(
     config: &Config,
-    ca_pem: &str,
+    caller: &Caller,
     (name, path): (&str, &str),
     operations: &[&str],
 ) -> ValidatingWebhook {
     ValidatingWebhook {
         name: name.into(),
-        client_config: config.client.for_path(path, ca_pem),
+        client_config: config.client.for_path(path, caller),
         rules: Some(rules(operations)),
         failure_policy: Some("Fail".into()),
         match_policy: Some("Equivalent".into()),
@@ -147,13 +158,13 @@ fn webhook(
     }
 }
 
-pub fn validating(config: &Config, ca_pem: &str) -> ValidatingWebhookConfiguration {
+pub fn validating(config: &Config, caller: &Caller) -> ValidatingWebhookConfiguration {
     ValidatingWebhookConfiguration {
         metadata: meta(&config.configuration),
         // Deletes too: they are audited.
         webhooks: Some(vec![webhook(
             config,
-            ca_pem,
+            caller,
             (VALIDATING_WEBHOOK, "/validate"),
             &["CREATE", "UPDATE", "DELETE"],
         )]),
@@ -162,10 +173,10 @@ pub fn validating(config: &Config, ca_pem: &str) -> ValidatingWebhookConfigurati
 
 /// The mutating webhook is the validating one's fields (the two types share
 /// their shape) plus its reinvocation policy.
-pub fn mutating(config: &Config, ca_pem: &str) -> Result<MutatingWebhookConfiguration> {
+pub fn mutating(config: &Config, caller: &Caller) -> Result<MutatingWebhookConfiguration> {
     let shared = webhook(
         config,
-        ca_pem,
+        caller,
         ("owner.stores.nexus.dev", "/mutate"),
         &["CREATE"],
     );
@@ -175,7 +186,7 @@ pub fn mutating(config: &Config, ca_pem: &str) -> Result<MutatingWebhookConfigur
     hook.reinvocation_policy = Some("Never".into());
     Ok(MutatingWebhookConfiguration {
         metadata: meta(&config.configuration),
-        webhooks: Some(vec![hook, quota_webhook(config, ca_pem)]),
+        webhooks: Some(vec![hook, quota_webhook(config, caller)]),
     })
 }
 
@@ -184,10 +195,10 @@ pub fn mutating(config: &Config, ca_pem: &str) -> Result<MutatingWebhookConfigur
 /// because one configuration's operator is gone (a stopped shard, a test's
 /// operator): `Ignore` lets the others answer, and with none answering the
 /// review comes back without a report, which `kubectl nexus quota` says.
-fn quota_webhook(config: &Config, ca_pem: &str) -> MutatingWebhook {
+fn quota_webhook(config: &Config, caller: &Caller) -> MutatingWebhook {
     MutatingWebhook {
         name: "quota.nexus.dev".into(),
-        client_config: config.client.for_path("/quota", ca_pem),
+        client_config: config.client.for_path("/quota", caller),
         rules: Some(vec![RuleWithOperations {
             api_groups: Some(vec!["nexus.dev".into()]),
             api_versions: Some(vec!["v1alpha1".into()]),
@@ -223,39 +234,39 @@ where
 }
 
 /// Applies both configurations (server-side; the same from every replica),
-/// or, when the platform installed them, only the CA in each webhook.
-pub async fn apply(client: &Client, config: &Config, ca_pem: &str) -> Result<()> {
+/// or, when the platform installed them, only how the API server calls each
+/// webhook (CA and path). Run again, it changes nothing.
+pub async fn apply(client: &Client, config: &Config, caller: &Caller<'_>) -> Result<()> {
     if config.installed {
-        return inject_ca(client, config, ca_pem).await;
+        return inject_caller(client, config, caller).await;
     }
-    apply_cluster(client, &mutating(config, ca_pem)?).await?;
-    apply_cluster(client, &validating(config, ca_pem)).await
+    apply_cluster(client, &mutating(config, caller)?).await?;
+    apply_cluster(client, &validating(config, caller)).await
 }
 
-/// Writes `ca_pem` into the caBundle of every webhook of the installed
-/// configurations, owning that field only: the rest stays the installer's.
-async fn inject_ca(client: &Client, config: &Config, ca_pem: &str) -> Result<()> {
-    let mutating_names = mutating(config, ca_pem)?.webhooks.unwrap_or_default();
-    let mutating_names = mutating_names.into_iter().map(|w| w.name);
-    apply_ca::<MutatingWebhookConfiguration>(client, config, mutating_names, ca_pem).await?;
-    let validating_names = validating(config, ca_pem).webhooks.unwrap_or_default();
-    let validating_names = validating_names.into_iter().map(|w| w.name);
-    apply_ca::<ValidatingWebhookConfiguration>(client, config, validating_names, ca_pem).await
+/// Writes each webhook's clientConfig (its CA and its path with the token)
+/// into the installed configurations, owning those fields only: the rest
+/// stays the installer's (the chart renders no path, so Helm keeps ours).
+async fn inject_caller(client: &Client, config: &Config, caller: &Caller<'_>) -> Result<()> {
+    let mutating = mutating(config, caller)?.webhooks.unwrap_or_default();
+    let mutating = mutating.into_iter().map(|w| (w.name, w.client_config));
+    apply_client_configs::<MutatingWebhookConfiguration>(client, config, mutating).await?;
+    let validating = validating(config, caller).webhooks.unwrap_or_default();
+    let validating = validating.into_iter().map(|w| (w.name, w.client_config));
+    apply_client_configs::<ValidatingWebhookConfiguration>(client, config, validating).await
 }
 
-/// Applies only `caBundle` of the named webhooks of one configuration.
-async fn apply_ca<K>(
+/// Applies only the clientConfig of the named webhooks of one configuration.
+async fn apply_client_configs<K>(
     client: &Client,
     config: &Config,
-    webhooks: impl Iterator<Item = String>,
-    ca_pem: &str,
+    webhooks: impl Iterator<Item = (String, WebhookClientConfig)>,
 ) -> Result<()>
 where
     K: Resource<DynamicType = ()> + DeserializeOwned + Clone + std::fmt::Debug,
 {
-    let bundle = ByteString(ca_pem.as_bytes().to_vec());
     let webhooks: Vec<serde_json::Value> = webhooks
-        .map(|name| serde_json::json!({"name": name, "clientConfig": {"caBundle": bundle}}))
+        .map(|(name, client_config)| serde_json::json!({"name": name, "clientConfig": client_config}))
         .collect();
     let patch = serde_json::json!({
         "apiVersion": K::api_version(&()),
@@ -271,7 +282,7 @@ where
         )
         .await
         .map_err(Error::api(format!(
-            "write the CA into {} {}",
+            "write the CA and path into {} {}",
             K::kind(&()),
             config.configuration
         )))?;
@@ -282,13 +293,18 @@ where
 mod tests {
     use super::*;
 
+    const CALLER: Caller = Caller {
+        ca_pem: "CA",
+        token: "T0KEN",
+    };
+
     #[test]
     fn the_url_and_service_forms_name_the_hosts_the_certificate_needs() {
         let url = ClientConfig::url("https://127.0.0.1:9443/").unwrap();
         assert_eq!(url.hosts(), ["127.0.0.1"]);
         assert_eq!(
-            url.for_path("/mutate", "CA").url.as_deref(),
-            Some("https://127.0.0.1:9443/mutate")
+            url.for_path("/mutate", &CALLER).url.as_deref(),
+            Some("https://127.0.0.1:9443/T0KEN/mutate")
         );
         assert!(
             ClientConfig::url("http://127.0.0.1:9443")
@@ -297,10 +313,10 @@ mod tests {
         );
         let service = ClientConfig::service("nexus-system/nexus-operator").unwrap();
         assert_eq!(service.hosts()[0], "nexus-operator.nexus-system.svc");
-        let reference = service.for_path("/validate", "CA").service.unwrap();
+        let reference = service.for_path("/validate", &CALLER).service.unwrap();
         assert_eq!(
             (reference.port, reference.path.as_deref()),
-            (Some(443), Some("/validate"))
+            (Some(443), Some("/T0KEN/validate"))
         );
         assert!(ClientConfig::service("nexus-operator").is_err());
     }
@@ -319,8 +335,13 @@ mod tests {
             audit_sink_token: None,
             installed: false,
             selector_keys: Vec::new(),
+            token_secret: "nexus-webhook-token".into(),
+            client_auth: None,
+            user_request_rate: 10.0,
+            user_request_burst: 50,
+            refusal_window: std::time::Duration::from_secs(60),
         };
-        let validating = validating(&config, "CA");
+        let validating = validating(&config, &CALLER);
         let hook = &validating.webhooks.unwrap()[0];
         assert_eq!(hook.failure_policy.as_deref(), Some("Fail"));
         assert_eq!(
@@ -334,13 +355,13 @@ mod tests {
             ["CREATE", "UPDATE", "DELETE"],
             "deletes are audited"
         );
-        let mutating = mutating(&config, "CA").unwrap().webhooks.unwrap();
+        let mutating = mutating(&config, &CALLER).unwrap().webhooks.unwrap();
         assert_eq!(mutating[0].name, "owner.stores.nexus.dev");
         assert_eq!(mutating[0].failure_policy.as_deref(), Some("Fail"));
         assert_eq!(mutating[0].reinvocation_policy.as_deref(), Some("Never"));
         assert_eq!(
             mutating[0].client_config.url.as_deref(),
-            Some("https://127.0.0.1:9443/mutate")
+            Some("https://127.0.0.1:9443/T0KEN/mutate")
         );
     }
 }
