@@ -1003,3 +1003,45 @@ async fn only_the_api_server_can_call_the_webhook_and_forgeries_change_nothing()
         operator.logs()
     );
 }
+
+/// Behind its Service (how the chart runs it), the webhook's paths carry
+/// the token as a path segment, which the API server accepts only as a
+/// lowercase RFC 1123 label: the operator's configurations are taken.
+#[tokio::test]
+async fn behind_a_service_the_webhooks_paths_carry_the_token_the_api_server_accepts() {
+    let (admin, _ns, scope) = tenant("adm-service-path").await;
+    let mut args = scope.webhook_args(free_port());
+    args[1] = format!("--webhook-service=default/nexus-{}", scope.id);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = scope.start("service", &args);
+    use k8s_openapi::api::admissionregistration::v1::ValidatingWebhookConfiguration as Validating;
+    let configurations = Api::<Validating>::all(admin.clone());
+    let name = format!("nexus-{}", scope.id);
+    let registered = wait_for(
+        &configurations,
+        &name,
+        30,
+        "registered",
+        |c: Option<&Validating>| c.is_some(),
+    )
+    .await;
+    let token = scope.webhook_token(&admin).await;
+    let hooks = registered.webhooks.unwrap();
+    let service = hooks[0].client_config.service.as_ref().unwrap();
+    assert_eq!(
+        service.path.as_deref(),
+        Some(format!("/{token}/validate").as_str())
+    );
+    assert!(
+        token.len() <= 63
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+        "{token}"
+    );
+    assert!(
+        !operator.logs().contains("cannot start"),
+        "{}",
+        operator.logs()
+    );
+}

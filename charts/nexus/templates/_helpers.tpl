@@ -63,14 +63,15 @@ service:
 {{- end }}
 
 {{- /* The webhook's path token for a URL: the one the release's Secret holds,
-else a new one, made once per render and kept by every later revision. */}}
+else a new one (62 lowercase letters and digits, as the operator's own are),
+made once per render and kept by every later revision. */}}
 {{- define "nexus.webhookToken" -}}
 {{- if not (hasKey .Values "_webhookToken") -}}
 {{- $token := "" -}}
 {{- with lookup "v1" "Secret" .Release.Namespace (include "nexus.webhookTokenSecret" .) -}}
 {{- $token = index (.data | default dict) "token" | default "" | b64dec -}}
 {{- end -}}
-{{- $_ := set .Values "_webhookToken" ($token | default (randAlphaNum 43)) -}}
+{{- $_ := set .Values "_webhookToken" ($token | default (randAlphaNum 62 | lower)) -}}
 {{- end -}}
 {{- index .Values "_webhookToken" -}}
 {{- end }}

@@ -1,7 +1,7 @@
 //! Who may call the admission webhook: only the API server. Two locks, so
 //! that a request from anyone else on the network has no effect at all:
 //!
-//! - Always: a random token, kept in a Secret of the operator's namespace and
+//! - Always: a random token (lowercase hex), kept in a Secret of the operator's namespace and
 //!   written into the webhook configurations' paths (`/<token>/validate`).
 //!   Only the API server and those who may read the configurations or that
 //!   Secret know it; a request without it is answered 404 before any
@@ -27,8 +27,11 @@ use crate::operator::error::{Error, Result};
 
 /// The Secret key holding the path token.
 const TOKEN_KEY: &str = "token";
-/// 32 random bytes, base64url without padding.
-const TOKEN_CHARS: usize = 43;
+/// 31 random bytes in lowercase hex: a webhook Service path's segments must
+/// be lowercase RFC 1123 labels (at most 63 characters).
+const TOKEN_BYTES: usize = 31;
+const TOKEN_CHARS: usize = 2 * TOKEN_BYTES;
+const _: () = assert!(TOKEN_CHARS <= 63, "the token must fit one RFC 1123 label");
 
 /// Reads the path token from `namespace/name`, making it when missing (every
 /// replica settles on the first one written).
@@ -86,33 +89,20 @@ pub async fn ensure_token(client: &Client, namespace: &str, name: &str) -> Resul
 fn token_of(secret: &Secret) -> Option<String> {
     let bytes = secret.data.as_ref()?.get(TOKEN_KEY)?;
     let token = String::from_utf8(bytes.0.clone()).ok()?;
+    // Lowercase letters and digits: ours are hex, the chart's (with a URL)
+    // are lowercase alphanumerics.
     let well_formed = token.len() == TOKEN_CHARS
         && token
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     well_formed.then_some(token)
 }
 
 fn new_token() -> Result<String> {
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut bytes)
         .map_err(|e| Error::Webhook(format!("no randomness for the webhook's path token: {e}")))?;
-    Ok(base64url(&bytes))
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The path below the token when `path` is `/<token>/...`; compared in
@@ -314,12 +304,15 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_url_safe_and_as_long_as_32_random_bytes_encode() {
+    fn tokens_are_lowercase_labels_a_service_path_accepts() {
         let token = new_token().unwrap();
         assert_eq!(token.len(), TOKEN_CHARS);
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert_ne!(token, new_token().unwrap());
-        assert_eq!(base64url(b"\xfb\xff\xfe"), "-__-");
-        assert_eq!(base64url(b"Ma"), "TWE");
         let secret = Secret {
             data: Some(
                 [(
@@ -330,11 +323,22 @@ mod tests {
             ),
             ..Default::default()
         };
-        assert_eq!(token_of(&secret), Some(token));
+        assert_eq!(token_of(&secret), Some(token.clone()));
         let short = Secret {
             data: Some([(TOKEN_KEY.to_string(), ByteString(b"abc".to_vec()))].into()),
             ..Default::default()
         };
         assert_eq!(token_of(&short), None);
+        let upper = Secret {
+            data: Some(
+                [(
+                    TOKEN_KEY.to_string(),
+                    ByteString(token.to_uppercase().into_bytes()),
+                )]
+                .into(),
+            ),
+            ..Default::default()
+        };
+        assert_eq!(token_of(&upper), None);
     }
 }

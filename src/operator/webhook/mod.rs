@@ -2,7 +2,10 @@
 //! only the leader), so admission keeps working through a leader change. Its
 //! certificates come from `certs`; its configurations (mutating and
 //! validating, `failurePolicy: Fail` for stores only) are applied at start
-//! with the CA in their caBundle. Decisions live in `crate::admission`.
+//! with the CA and the caller token in them (`register`). Only the API server
+//! may call it (`caller`); a user's requests are held to a rate (`rate`) and
+//! their refusals recorded within bounds (`refusals`). Decisions live in
+//! `crate::admission`.
 
 mod caller;
 pub mod certs;
@@ -42,7 +45,8 @@ use crate::admission;
 use crate::api::Store;
 use crate::api::policy::StorePolicy;
 use crate::audit;
-pub use caller::{ClientAuth, common_name};
+pub use caller::ClientAuth;
+use caller::common_name;
 pub use register::{Caller, ClientConfig, VALIDATING_WEBHOOK};
 
 /// The mutating and validating configurations the operator applies (the
