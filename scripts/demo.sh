@@ -5,7 +5,7 @@
 #
 # Pods are simulated by kwok here: they are scheduled and become Ready, Jobs
 # complete, but no container runs. On a real cluster the same objects run
-# MariaDB, WordPress and the wp-cli setup for real (see README).
+# MariaDB, WordPress and the wp-cli setup for real (see docs/install.md and docs/production.md).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

@@ -187,7 +187,7 @@ async fn with_no_replica_answering_store_writes_fail_and_say_so() {
     let (created, stderr) = kubectl_as("alice", &["-n", &ns.name, "create", "-f", "-"], outside);
     assert!(created, "{stderr}");
 
-    // The README's way out with the operator gone: delete both configurations.
+    // The documented way out (docs/admission-and-audit.md) with the operator gone: delete both configurations.
     let configurations = format!("nexus-{}", scope.id);
     common::kubectl(
         "admin",

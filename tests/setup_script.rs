@@ -27,7 +27,7 @@ use nexus::engines::woocommerce::SETUP_SCRIPT;
 /// 1 (`--for-new-shop` refused) `the_stand_in_refuses_what_woocommerce_refuses`
 ///   here and `tests/real_node.rs` with the image's stand-in;
 /// 2 (setup CPU-bound) the setup's own step timeline, printed by the script
-///   (`a_setup_says_how_long_each_step_took`), figures in the README;
+///   (`a_setup_says_how_long_each_step_took`), figures in docs/operator.md;
 /// 3 (sendmail) `cash_on_delivery_succeeds_without_sendmail`;
 /// 4 (probe's PHP error) `tests/installed_probe.rs`;
 /// 5, 6 (image files, the setup's race) the `copy-wordpress.sh` tests below

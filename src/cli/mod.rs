@@ -16,7 +16,7 @@ use crate::api::audit::AuditAction;
     bin_name = "kubectl nexus",
     version,
     propagate_version = true,
-    after_help = "Exit codes: 0 success, 1 failure, 2 usage error, 3 a --wait timed out.\nDocs: README.md of the Nexus repository."
+    after_help = "Exit codes: 0 success, 1 failure, 2 usage error, 3 a --wait timed out.\nDocs: README.md and docs/ of the Nexus repository."
 )]
 pub struct Cli {
     #[command(flatten)]
