@@ -445,6 +445,7 @@ async fn a_store_limit_holds_exactly_under_concurrency_with_two_replicas() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         operators.push(scope.start(&format!("replica{i}"), &args));
     }
+    common::operator::wait_until_listening(&replicas).await;
     wait_until_admitting(&scope, &ns.name).await;
 
     // Suspended stores: admission counts them, and they run no pods.
@@ -696,6 +697,7 @@ async fn a_name_or_domain_raced_for_is_admitted_exactly_once_with_two_replicas()
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         operators.push(scope.start(&format!("replica{i}"), &args));
     }
+    common::operator::wait_until_listening(&replicas).await;
     wait_until_admitting(&scope, &ns.name).await;
     let alice = common::client("alice").await;
     let suspended = |namespace: &str, name: &str, domain: &str| {

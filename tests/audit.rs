@@ -682,6 +682,7 @@ async fn two_replicas_append_thousands_of_records_with_no_gap_duplicate_or_refus
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         operators.push(scope.start(&format!("replica{i}"), &args));
     }
+    common::operator::wait_until_listening(&replicas).await;
     wait_until_admitting(&scope, &ns.name).await;
     let path = format!("/{}/validate", scope.webhook_token(&admin).await);
     let clients = [

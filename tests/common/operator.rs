@@ -308,6 +308,26 @@ impl Drop for Operator {
     }
 }
 
+/// Waits until something listens on each of `ports` (a replica's webhook
+/// has bound its port): behind a round robin, one replica answering says
+/// nothing of the other, and a connection the round robin hands to a port
+/// nobody listens on ends at once (the API server reports `EOF`).
+pub async fn wait_until_listening(ports: &[u16]) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    for port in ports {
+        while tokio::net::TcpStream::connect(("127.0.0.1", *port))
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "nothing listens on 127.0.0.1:{port} after 90s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
