@@ -805,23 +805,7 @@ fn bobs_create(
         },
         "spec": {"engine": "woocommerce"},
     });
-    let review = json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": uid,
-            "kind": {"group": "nexus.dev", "version": "v1alpha1", "kind": "Store"},
-            "resource": {"group": "nexus.dev", "version": "v1alpha1", "resource": "stores"},
-            "name": name,
-            "namespace": namespace,
-            "operation": "CREATE",
-            "userInfo": {"username": "bob", "groups": ["nexus-users", "system:authenticated"]},
-            "object": store,
-            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"},
-            "dryRun": dry_run,
-        },
-    });
-    serde_json::to_vec(&review).unwrap()
+    store_review(uid, "CREATE", "bob", store, dry_run)
 }
 
 /// Only the API server can call the webhook: it presents the admission

@@ -624,28 +624,13 @@ fn replica_client(port: u16) -> Client {
 /// The API server's call for `alice` deleting store `store` in `namespace`.
 fn delete_review(uid: &str, namespace: &str, store: &str, scope: &Scope) -> Vec<u8> {
     let (key, value) = scope.label();
-    let review = serde_json::json!({
-        "apiVersion": "admission.k8s.io/v1",
-        "kind": "AdmissionReview",
-        "request": {
-            "uid": uid,
-            "kind": {"group": "nexus.dev", "version": "v1alpha1", "kind": "Store"},
-            "resource": {"group": "nexus.dev", "version": "v1alpha1", "resource": "stores"},
-            "name": store,
-            "namespace": namespace,
-            "operation": "DELETE",
-            "userInfo": {"username": "alice", "groups": ["nexus-users", "system:authenticated"]},
-            "oldObject": {
-                "apiVersion": "nexus.dev/v1alpha1",
-                "kind": "Store",
-                "metadata": {"name": store, "namespace": namespace, "labels": {key: value}},
-                "spec": {"engine": "woocommerce"},
-            },
-            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "DeleteOptions"},
-            "dryRun": false,
-        },
+    let old = serde_json::json!({
+        "apiVersion": "nexus.dev/v1alpha1",
+        "kind": "Store",
+        "metadata": {"name": store, "namespace": namespace, "labels": {key: value}},
+        "spec": {"engine": "woocommerce"},
     });
-    serde_json::to_vec(&review).unwrap()
+    store_review(uid, "DELETE", "alice", old, false)
 }
 
 /// Whether the replica allowed the request, or what it said instead; `path`

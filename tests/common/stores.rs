@@ -391,3 +391,39 @@ pub async fn wait_until_admitting(scope: &Scope, namespace: &str) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// The body the API server posts to a Store webhook: `operation` (CREATE,
+/// UPDATE or DELETE) of `store` (the object; the old object for a DELETE) by
+/// `user` in the groups `nexus-users` and `system:authenticated`.
+pub fn store_review(
+    uid: &str,
+    operation: &str,
+    user: &str,
+    store: serde_json::Value,
+    dry_run: bool,
+) -> Vec<u8> {
+    let name = store["metadata"]["name"].clone();
+    let namespace = store["metadata"]["namespace"].clone();
+    let (object_key, options) = match operation {
+        "DELETE" => ("oldObject", "DeleteOptions"),
+        "UPDATE" => ("object", "UpdateOptions"),
+        _ => ("object", "CreateOptions"),
+    };
+    let review = serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": "nexus.dev", "version": "v1alpha1", "kind": "Store"},
+            "resource": {"group": "nexus.dev", "version": "v1alpha1", "resource": "stores"},
+            "name": name,
+            "namespace": namespace,
+            "operation": operation,
+            "userInfo": {"username": user, "groups": ["nexus-users", "system:authenticated"]},
+            object_key: store,
+            "options": {"apiVersion": "meta.k8s.io/v1", "kind": options},
+            "dryRun": dry_run,
+        },
+    });
+    serde_json::to_vec(&review).unwrap()
+}
