@@ -42,11 +42,11 @@ pub struct Context {
     /// Where lifecycle events are recorded.
     pub audit: Arc<super::audit::AuditLog>,
     /// What was last written to each child, to skip writing it again.
-    pub written: Arc<super::written::Written>,
+    pub written: Arc<super::children::written::Written>,
     /// The children's watch caches, read instead of the API server.
-    pub caches: super::caches::Caches,
+    pub caches: super::children::caches::Caches,
     /// Statuses written that the Store cache may not show yet.
-    pub statuses: super::statuses::Statuses,
+    pub statuses: super::reconcile::statuses::Statuses,
     /// Slots for reconciles running at once.
     pub pacing: Arc<super::pacing::Pacing>,
     /// The API server's and the nodes' addresses: out of every store's reach.

@@ -3,10 +3,8 @@
 //! (kubeconfig). Only the holder of the leader Lease reconciles.
 
 pub mod anchors;
-pub mod apply;
 pub mod audit;
-pub mod caches;
-pub mod claims;
+pub mod children;
 pub mod cluster_addresses;
 pub mod config;
 pub mod context;
@@ -14,15 +12,9 @@ pub mod error;
 pub mod metrics;
 pub mod orphans;
 pub mod pacing;
-pub mod readers;
 pub mod reconcile;
 pub mod shard;
-pub mod status;
-pub mod statuses;
-pub mod steps;
-pub mod watches;
 pub mod webhook;
-pub mod written;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -39,6 +31,7 @@ use tracing::{error, info, warn};
 
 use crate::api::Store;
 use crate::error::{Error as CliError, INSTALL_CRD_HINT};
+use children::{caches, watches, written};
 use config::OperatorArgs;
 use context::Context;
 use metrics::{HttpState, Metrics};
@@ -286,7 +279,7 @@ async fn apply_crds(client: &Client) -> Result<(), CliError> {
         let name = crd.name_any();
         crds.patch(
             &name,
-            &kube::api::PatchParams::apply(apply::FIELD_MANAGER).force(),
+            &kube::api::PatchParams::apply(children::FIELD_MANAGER).force(),
             &kube::api::Patch::Apply(&crd),
         )
         .await

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 
 use super::Config;
 use crate::api::labels::{MANAGED_BY, MANAGER};
-use crate::operator::apply::FIELD_MANAGER;
+use crate::operator::children::FIELD_MANAGER;
 use crate::operator::error::{Error, Result};
 
 /// How the API server calls the webhook.

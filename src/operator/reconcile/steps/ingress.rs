@@ -8,15 +8,16 @@ use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 
-use super::{Run, Step};
+use super::Run;
 use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
 use crate::guardrails::{ROUTE_POLICIES, route_policies};
-use crate::operator::apply::{Owned, delete, ensure};
-use crate::operator::claims::{Claimant, routed_at, taken_by_another};
+use crate::operator::children::apply::{Owned, delete, ensure};
 use crate::operator::error::{Error, Result};
-use crate::operator::readers::certificate_state;
-use crate::operator::status::StepState;
+use crate::operator::reconcile::claims::{Claimant, routed_at, taken_by_another};
+use crate::operator::reconcile::readers::certificate_state;
+use crate::operator::reconcile::step::Step;
+use crate::operator::reconcile::step::StepState;
 
 pub const NOT_ROUTED: &str = "NotRouted";
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
-use super::steps::Step;
+use super::step::Step;
 use crate::api::conditions;
 use crate::api::{Store, StoreStatus};
 

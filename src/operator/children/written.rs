@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::apply::FIELD_MANAGER;
+use super::FIELD_MANAGER;
 use crate::fingerprint::fnv1a;
 
 /// One child: kind, namespace ("" when cluster-scoped), name.

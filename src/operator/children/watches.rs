@@ -25,13 +25,13 @@ use kube::{Api, Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
 
 use super::caches::{Writer, Writers};
-use super::readers::{pod_trouble, stopping};
-use super::shard;
+use super::pods::{pod_trouble, stopping};
 use super::written::{self, Written};
 use crate::api::Store;
 use crate::api::labels::{
     MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, TENANT_CLUSTER_ROLE,
 };
+use crate::operator::shard;
 
 /// The prefix of the annotations Nexus writes (the setup request's, ...).
 const ANNOTATION_PREFIX: &str = "nexus.dev/";

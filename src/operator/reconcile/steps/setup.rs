@@ -6,13 +6,17 @@
 use k8s_openapi::api::batch::v1::Job;
 use std::collections::BTreeMap;
 
-use super::{Run, Step, explain, pods};
+use super::{Run, explain, pods};
 use crate::api::labels::SETUP;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, annotate, apply as apply_object, delete, get, label, read};
+use crate::operator::children::apply::{
+    Owned, annotate, apply as apply_object, delete, get, label, read,
+};
+use crate::operator::children::pods::termination_message;
 use crate::operator::error::Result;
-use crate::operator::readers::{job_failed, job_state, job_succeeded, termination_message};
-use crate::operator::status::StepState;
+use crate::operator::reconcile::readers::{job_failed, job_state, job_succeeded};
+use crate::operator::reconcile::step::Step;
+use crate::operator::reconcile::step::StepState;
 
 /// The label the Job controller puts on a Job's pods.
 const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";

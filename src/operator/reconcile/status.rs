@@ -15,62 +15,9 @@ use std::time::Duration;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 
-use super::steps::Step;
+use super::step::{Step, StepState};
 use crate::api::conditions::{self, READY};
 use crate::api::{Phase, StoreStatus};
-
-/// How one provisioning step stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepState {
-    Done {
-        reason: String,
-        message: String,
-    },
-    Waiting {
-        reason: String,
-        message: String,
-    },
-    /// Will not get better by waiting: needs a spec change, a retry or a person.
-    Failed {
-        reason: String,
-        message: String,
-    },
-}
-
-impl StepState {
-    pub fn done(reason: &str, message: impl Into<String>) -> Self {
-        StepState::Done {
-            reason: reason.into(),
-            message: message.into(),
-        }
-    }
-    pub fn waiting(reason: &str, message: impl Into<String>) -> Self {
-        StepState::Waiting {
-            reason: reason.into(),
-            message: message.into(),
-        }
-    }
-    pub fn failed(reason: &str, message: impl Into<String>) -> Self {
-        StepState::Failed {
-            reason: reason.into(),
-            message: message.into(),
-        }
-    }
-    pub fn is_done(&self) -> bool {
-        matches!(self, StepState::Done { .. })
-    }
-    pub fn reason(&self) -> &str {
-        self.parts().1
-    }
-    fn parts(&self) -> (&'static str, &str, &str) {
-        match self {
-            StepState::Done { reason, message } => ("True", reason, message),
-            StepState::Waiting { reason, message } | StepState::Failed { reason, message } => {
-                ("False", reason, message)
-            }
-        }
-    }
-}
 
 /// What the reconcile observed, step by step, in `Step::ALL` order. Steps it
 /// did not reach are missing.

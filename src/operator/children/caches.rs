@@ -30,7 +30,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::warn;
 
-use super::readers::pod_worth_a_look;
+use super::pods::pod_worth_a_look;
 
 /// Objects by namespace ("" for cluster-scoped ones), then by name.
 type Objects = HashMap<String, HashMap<String, Box<[u8]>>>;

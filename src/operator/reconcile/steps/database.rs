@@ -2,13 +2,14 @@
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 
-use super::{Run, Step, explain};
+use super::{Run, explain};
 use crate::api::labels::DATABASE;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, ensure, read};
+use crate::operator::children::apply::{Owned, apply as apply_object, ensure, read};
 use crate::operator::error::Result;
-use crate::operator::readers::statefulset_state;
-use crate::operator::status::StepState;
+use crate::operator::reconcile::readers::statefulset_state;
+use crate::operator::reconcile::step::Step;
+use crate::operator::reconcile::step::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;

@@ -4,13 +4,13 @@
 
 use super::Run;
 use crate::guardrails;
-use crate::operator::apply::{Owned, ensure};
+use crate::operator::children::apply::{Owned, ensure};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::Api;
 use kube::api::ListParams;
 
 use crate::operator::error::{Error, Result};
-use crate::operator::status::StepState;
+use crate::operator::reconcile::step::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;

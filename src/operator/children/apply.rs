@@ -10,13 +10,12 @@ use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::context::Context;
-use super::error::{Error, Result};
-use super::metrics::KindLabel;
+use super::FIELD_MANAGER;
 use super::written::Key;
 use crate::fingerprint::fnv1a;
-
-pub const FIELD_MANAGER: &str = "nexus-operator";
+use crate::operator::context::Context;
+use crate::operator::error::{Error, Result};
+use crate::operator::metrics::KindLabel;
 
 /// Proof that `namespace` exists and belongs to the Store being reconciled.
 #[derive(Debug)]
@@ -26,7 +25,7 @@ pub struct Owned {
 
 impl Owned {
     /// Only the Namespace step calls this, after it checked the UID label.
-    pub(super) fn checked(namespace: &str) -> Self {
+    pub(in crate::operator) fn checked(namespace: &str) -> Self {
         Owned {
             namespace: namespace.to_string(),
         }

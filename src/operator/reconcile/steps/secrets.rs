@@ -9,12 +9,13 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
 use kube::api::ListParams;
 
-use super::{Run, Step};
+use super::Run;
 use crate::api::labels::{ADMIN_SECRET, DATABASE};
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, create_once, read};
+use crate::operator::children::apply::{Owned, create_once, read};
 use crate::operator::error::{Error, Result};
-use crate::operator::status::StepState;
+use crate::operator::reconcile::step::Step;
+use crate::operator::reconcile::step::StepState;
 
 pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;

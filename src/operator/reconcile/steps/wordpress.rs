@@ -1,13 +1,14 @@
 //! WordPress: its content claim, Service and Deployment. Reports whether its
 //! pod is placed: the setup runs beside it before WordPress is Ready.
 
-use super::{Run, Step, explain};
+use super::{Run, explain};
 use crate::api::labels::WORDPRESS;
 use crate::engines::woocommerce as wc;
-use crate::operator::apply::{Owned, apply as apply_object, ensure, read};
+use crate::operator::children::apply::{Owned, apply as apply_object, ensure, read};
 use crate::operator::error::Result;
-use crate::operator::readers::deployment_state;
-use crate::operator::status::StepState;
+use crate::operator::reconcile::readers::deployment_state;
+use crate::operator::reconcile::step::Step;
+use crate::operator::reconcile::step::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     let store = run.store;

@@ -2,6 +2,13 @@
 //! then the status computed from what the children report, written with
 //! server-side apply. Run twice on an unchanged world, it writes nothing.
 
+pub mod claims;
+pub mod readers;
+pub mod status;
+pub mod statuses;
+pub mod step;
+pub mod steps;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,12 +23,6 @@ use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
 use tracing::{info, warn};
 
-use super::apply::FIELD_MANAGER;
-use super::context::Context;
-use super::error::{Error, Result};
-use super::readers::CERTIFICATE_PENDING;
-use super::status::{self, Inputs, Observed};
-use super::steps::{self, Run, Step};
 use crate::api::audit::{AuditAction, AuditOutcome};
 use crate::api::conditions::{self, READY};
 use crate::api::labels::{ADMIN_SECRET, FINALIZER, STORE_UID_LABEL};
@@ -29,7 +30,14 @@ use crate::api::{
     EngineVersions, Phase, RETRY_ANNOTATION, SecretReference, Store, StoreStatus, store_namespace,
 };
 use crate::audit::event as audit_event;
+use crate::operator::children::FIELD_MANAGER;
+use crate::operator::context::Context;
+use crate::operator::error::{Error, Result};
 use crate::validated::ValidatedStore;
+use readers::CERTIFICATE_PENDING;
+use status::{Inputs, Observed};
+use step::Step;
+use steps::Run;
 
 /// How often a settled store is looked at again.
 const RESYNC: Duration = Duration::from_secs(300);
@@ -69,7 +77,7 @@ pub fn error_policy(store: Arc<Store>, error: &Error, ctx: Arc<Context>) -> Acti
     }
     ctx.metrics
         .errors
-        .get_or_create(&super::metrics::CategoryLabel {
+        .get_or_create(&crate::operator::metrics::CategoryLabel {
             category: error.category().into(),
         })
         .inc();

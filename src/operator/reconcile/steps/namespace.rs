@@ -8,10 +8,11 @@ use kube::{Api, ResourceExt};
 use super::Run;
 use crate::api::labels::STORE_UID_LABEL;
 use crate::guardrails;
-use crate::operator::apply::{FIELD_MANAGER, Owned, apply_recorded, fingerprint};
+use crate::operator::children::FIELD_MANAGER;
+use crate::operator::children::apply::{Owned, apply_recorded, fingerprint};
+use crate::operator::children::written::{Key, shape};
 use crate::operator::error::{Error, Result};
-use crate::operator::status::StepState;
-use crate::operator::written::{Key, shape};
+use crate::operator::reconcile::step::StepState;
 use crate::validated::ValidatedStore;
 
 pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {

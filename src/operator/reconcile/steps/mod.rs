@@ -18,56 +18,15 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::api::ListParams;
 
-use super::apply::Owned;
-use super::context::Context;
-use super::error::{Error, Result};
-use super::readers::{pod_trouble, stopping};
-use super::status::{Observed, StepState};
+use super::status::Observed;
+use super::step::{Step, StepState};
 use crate::api::StoreStatus;
 use crate::api::labels::{DATABASE, SETUP, WORDPRESS};
+use crate::operator::children::apply::Owned;
+use crate::operator::children::pods::{pod_trouble, stopping};
+use crate::operator::context::Context;
+use crate::operator::error::{Error, Result};
 use crate::validated::ValidatedStore;
-
-/// The provisioning steps, in order; condition types are their names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    Namespace,
-    Guardrails,
-    Secrets,
-    Database,
-    WordPress,
-    Setup,
-    Ingress,
-}
-
-impl Step {
-    pub const ALL: [Step; 7] = [
-        Step::Namespace,
-        Step::Guardrails,
-        Step::Secrets,
-        Step::Database,
-        Step::WordPress,
-        Step::Setup,
-        Step::Ingress,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Namespace => "Namespace",
-            Step::Guardrails => "Guardrails",
-            Step::Secrets => "Secrets",
-            Step::Database => "Database",
-            Step::WordPress => "WordPress",
-            Step::Setup => "Setup",
-            Step::Ingress => "Ingress",
-        }
-    }
-}
-
-impl std::fmt::Display for Step {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// What every step of one reconcile knows.
 pub struct Run<'a> {

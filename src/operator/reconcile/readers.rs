@@ -1,0 +1,216 @@
+//! Pure readers of what the children report: a StatefulSet's, Deployment's,
+//! Job's, Pod's and Certificate's status turned into a step's state. No API
+//! calls here, so each rule is tested from a literal object.
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use kube::api::DynamicObject;
+
+use super::step::StepState;
+
+pub fn statefulset_state(set: &StatefulSet, suspended: bool) -> StepState {
+    let status = set.status.clone().unwrap_or_default();
+    let ready = status.ready_replicas.unwrap_or(0);
+    if suspended {
+        return if status.replicas == 0 {
+            StepState::done("Suspended", "scaled to zero")
+        } else {
+            StepState::waiting(
+                "ScalingDown",
+                format!("{} replica(s) still running", status.replicas),
+            )
+        };
+    }
+    if ready >= 1 {
+        StepState::done("Ready", "1/1 replicas ready")
+    } else {
+        StepState::waiting("Starting", format!("{ready}/1 replicas ready"))
+    }
+}
+
+/// WordPress's state, and whether its pod exists (the setup Job runs beside it
+/// before it is Ready: it reports Ready only once the site is installed).
+pub fn deployment_state(deployment: &Deployment, suspended: bool) -> (StepState, bool) {
+    let status = deployment.status.clone().unwrap_or_default();
+    let replicas = status.replicas.unwrap_or(0);
+    if suspended {
+        let state = if replicas == 0 {
+            StepState::done("Suspended", "scaled to zero")
+        } else {
+            StepState::waiting("ScalingDown", "pods still running")
+        };
+        return (state, false);
+    }
+    let available = status
+        .conditions
+        .unwrap_or_default()
+        .iter()
+        .any(|c| c.type_ == "Available" && c.status == "True")
+        && status.available_replicas.unwrap_or(0) >= 1;
+    let state = if available {
+        StepState::done("Available", "1/1 replicas available")
+    } else {
+        StepState::waiting(
+            "Starting",
+            format!(
+                "{}/1 replicas available (WordPress is ready once the setup installed the site)",
+                status.available_replicas.unwrap_or(0)
+            ),
+        )
+    };
+    (state, replicas >= 1)
+}
+
+/// The setup Job's state; `message` is what its failed pod left behind.
+pub fn job_state(job: &Job, message: Option<String>) -> StepState {
+    let status = job.status.clone().unwrap_or_default();
+    if status.succeeded.unwrap_or(0) >= 1 {
+        return StepState::done("Completed", "WooCommerce is set up");
+    }
+    let failed = status
+        .conditions
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.type_ == "Failed" && c.status == "True");
+    if let Some(condition) = failed {
+        let message = message.unwrap_or_else(|| {
+            condition
+                .message
+                .unwrap_or_else(|| "the setup Job failed".into())
+        });
+        return StepState::failed("SetupFailed", message);
+    }
+    StepState::waiting(
+        "Running",
+        format!(
+            "setup Job running ({} failed attempt(s))",
+            status.failed.unwrap_or(0)
+        ),
+    )
+}
+
+/// Whether a Job finished without success (it will not run again by itself).
+pub fn job_failed(job: &Job) -> bool {
+    matches!(job_state(job, None), StepState::Failed { .. })
+}
+
+pub fn job_succeeded(job: &Job) -> bool {
+    job_state(job, None).is_done()
+}
+
+pub const CERTIFICATE_PENDING: &str = "CertificatePending";
+
+/// A cert-manager Certificate's Ready condition as the Ingress step's state.
+pub fn certificate_state(certificate: Option<&DynamicObject>, name: &str) -> StepState {
+    let Some(certificate) = certificate else {
+        return StepState::waiting(
+            CERTIFICATE_PENDING,
+            format!(
+                "cert-manager has not made the Certificate {name} yet (is cert-manager installed?)"
+            ),
+        );
+    };
+    let ready = certificate.data["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "Ready");
+    match ready {
+        Some(c) if c["status"] == "True" => {
+            StepState::done("Routed", format!("certificate {name} is ready"))
+        }
+        Some(c) => StepState::waiting(
+            CERTIFICATE_PENDING,
+            format!(
+                "certificate {name} is not ready: {}",
+                c["message"].as_str().unwrap_or("no message").trim()
+            ),
+        ),
+        None => StepState::waiting(
+            CERTIFICATE_PENDING,
+            format!("certificate {name} is being issued"),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_job_is_done_failed_or_running() {
+        let job = |status: serde_json::Value| -> Job {
+            serde_json::from_value(json!({"metadata": {"name": "setup"}, "status": status}))
+                .unwrap()
+        };
+        assert!(job_succeeded(&job(json!({"succeeded": 1}))));
+        let failed = job(json!({"failed": 3, "conditions": [
+            {"type": "Failed", "status": "True", "message": "Job has reached the specified backoff limit"}
+        ]}));
+        assert!(job_failed(&failed));
+        assert_eq!(
+            job_state(&failed, Some("setup step pages failed: x".into())),
+            StepState::failed("SetupFailed", "setup step pages failed: x")
+        );
+        assert_eq!(
+            job_state(&failed, None),
+            StepState::failed("SetupFailed", "Job has reached the specified backoff limit")
+        );
+        assert_eq!(
+            job_state(&job(json!({"active": 1, "failed": 1})), None),
+            StepState::waiting("Running", "setup Job running (1 failed attempt(s))")
+        );
+    }
+
+    #[test]
+    fn workloads_are_ready_placed_or_scaled_down() {
+        let set: StatefulSet = serde_json::from_value(
+            json!({"metadata": {"name": "database"}, "status": {"replicas": 1, "readyReplicas": 1}}),
+        )
+        .unwrap();
+        assert!(statefulset_state(&set, false).is_done());
+        assert_eq!(
+            statefulset_state(&set, true),
+            StepState::waiting("ScalingDown", "1 replica(s) still running")
+        );
+        let placed: Deployment = serde_json::from_value(
+            json!({"metadata": {"name": "wordpress"}, "status": {"replicas": 1, "availableReplicas": 0}}),
+        )
+        .unwrap();
+        let (state, is_placed) = deployment_state(&placed, false);
+        assert!(!state.is_done() && is_placed);
+        let available: Deployment =
+            serde_json::from_value(json!({"metadata": {"name": "wordpress"},
+            "status": {"replicas": 1, "availableReplicas": 1,
+                "conditions": [{"type": "Available", "status": "True"}]}}))
+            .unwrap();
+        assert!(deployment_state(&available, false).0.is_done());
+        let empty: Deployment =
+            serde_json::from_value(json!({"metadata": {"name": "wordpress"}})).unwrap();
+        assert!(!deployment_state(&empty, false).1, "no pod yet");
+    }
+
+    #[test]
+    fn a_certificate_is_ready_only_with_its_ready_condition() {
+        let cert = |status: serde_json::Value| -> DynamicObject {
+            serde_json::from_value(
+                json!({"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+                "metadata": {"name": "shop-tls"}, "status": status}),
+            )
+            .unwrap()
+        };
+        assert!(certificate_state(None, "shop-tls").reason() == "CertificatePending");
+        let issuing = cert(json!({"conditions": [{"type": "Ready", "status": "False",
+            "message": "Issuing certificate as Secret does not exist"}]}));
+        assert_eq!(
+            certificate_state(Some(&issuing), "shop-tls"),
+            StepState::waiting(
+                "CertificatePending",
+                "certificate shop-tls is not ready: Issuing certificate as Secret does not exist"
+            )
+        );
+        let ready = cert(json!({"conditions": [{"type": "Ready", "status": "True"}]}));
+        assert!(certificate_state(Some(&ready), "shop-tls").is_done());
+    }
+}
