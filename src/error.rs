@@ -202,6 +202,15 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// A write error; a reader that went away (`| head`) ends us quietly.
+pub fn io_error(err: std::io::Error) -> Error {
+    if err.kind() == std::io::ErrorKind::BrokenPipe {
+        Error::BrokenPipe
+    } else {
+        Error::Other(format!("cannot write output: {err}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

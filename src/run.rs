@@ -15,14 +15,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Version => output::print(&version::version(global).await, format),
         Command::Generate(args) => run_generate(args.what, &args.out),
         Command::Operator(args) => {
-            let (config, _) = Session::config(global).await?;
-            crate::operator::run(config, *args).await
+            let (kubeconfig, _) = Session::config(global).await?;
+            let config = args.resolve().map_err(Error::Usage)?;
+            crate::operator::run(kubeconfig, config)
+                .await
+                .map_err(operator_error)
         }
         Command::Install(args) if !args.apply && !args.dry_run => {
             let mut stdout = std::io::stdout().lock();
             stdout
                 .write_all(install::MANIFEST.as_bytes())
-                .map_err(output::io_error)
+                .map_err(crate::error::io_error)
         }
         Command::Install(args) => {
             let session = Session::connect(global).await?;
@@ -99,7 +102,7 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             store::logs(session, &args, &mut out).await?;
-            out.flush().map_err(output::io_error)
+            out.flush().map_err(crate::error::io_error)
         }
         StoreCommand::Retry(args) => match args.name {
             Some(name) => {
@@ -161,7 +164,7 @@ async fn run_audit(session: &Session, args: &AuditArgs, format: OutputFormat) ->
         return verification.failure().map_or(Ok(()), Err);
     }
     if args.follow {
-        return audit::follow(session, args, format).await;
+        return audit::follow(session, args, |trail| output::audit_rows(trail, format)).await;
     }
     output::print(&audit::audit(session, args).await?, format)
 }
@@ -175,10 +178,39 @@ fn run_generate(what: Generated, out: &std::path::Path) -> Result<()> {
         }
         let yaml = generate::crd_yaml()?;
         let mut stdout = std::io::stdout().lock();
-        return stdout.write_all(yaml.as_bytes()).map_err(output::io_error);
+        return stdout
+            .write_all(yaml.as_bytes())
+            .map_err(crate::error::io_error);
     }
     for path in generate::write(what, out)? {
         output::note(&format!("wrote {}", path.display()));
     }
     Ok(())
+}
+
+/// The operator's start-up errors as the command line reports them.
+fn operator_error(error: crate::operator::Error) -> Error {
+    use crate::operator::Error as Operator;
+    match error {
+        Operator::Client(source) => Error::Kubeconfig(crate::error::chain(&source)),
+        Operator::CrdMissing => Error::CrdMissing,
+        Operator::ListStores(source) => crate::error::Action {
+            verb: "list",
+            resource: "stores",
+            namespace: "",
+            name: None,
+        }
+        .error(source),
+        Operator::LeaderElection { namespace, source } => {
+            let hint = if source.to_string().contains("Forbidden") {
+                format!(
+                    "\nhint: bind the ClusterRole nexus-operator-home (config/rbac/nexus-operator-home.yaml) to the operator's identity with a RoleBinding in namespace {namespace}"
+                )
+            } else {
+                String::new()
+            };
+            Error::Other(format!("cannot set up leader election: {source}{hint}"))
+        }
+        other => Error::Other(other.to_string()),
+    }
 }

@@ -233,7 +233,6 @@ mod tests {
     #[test]
     fn a_sharded_operator_labels_objects_but_never_pod_or_claim_templates() {
         use crate::api::labels::SETUP;
-        use crate::engines::woocommerce::{database_statefulset, setup_job, wordpress_deployment};
         let settings = Settings {
             shard_keys: vec!["nexus.dev/shard".into(), "zone".into()],
             ..Settings::for_tests()
@@ -256,31 +255,5 @@ mod tests {
             plain.labels(Some(SETUP)),
             plain.template_labels(Some(SETUP))
         );
-
-        let deployment = wordpress_deployment(&sharded);
-        let statefulset = database_statefulset(&sharded);
-        let job = setup_job(
-            &sharded,
-            crate::engines::woocommerce::SetupRound::FirstInstall,
-        );
-        let spec = statefulset.spec.as_ref().unwrap();
-        let templates = [
-            &deployment.spec.as_ref().unwrap().template.metadata,
-            &spec.template.metadata,
-            &job.spec.as_ref().unwrap().template.metadata,
-            &Some(
-                spec.volume_claim_templates.as_ref().unwrap()[0]
-                    .metadata
-                    .clone(),
-            ),
-        ];
-        for template in templates {
-            let labels = template.as_ref().unwrap().labels.as_ref().unwrap();
-            assert!(!labels.contains_key("nexus.dev/shard"), "{labels:?}");
-            assert_eq!(labels[STORE_LABEL], "demo");
-        }
-        for meta in [&deployment.metadata, &statefulset.metadata, &job.metadata] {
-            assert_eq!(meta.labels.as_ref().unwrap()["nexus.dev/shard"], "a");
-        }
     }
 }

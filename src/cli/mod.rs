@@ -1,6 +1,8 @@
 //! The command line, as clap types only: no I/O here, so completions and man
 //! pages need nothing but `Cli::command()`.
 
+pub mod operator;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -87,7 +89,7 @@ pub enum Command {
     Version,
 
     /// Run the operator that provisions stores (in the cluster or from here).
-    Operator(Box<crate::operator::config::OperatorArgs>),
+    Operator(Box<operator::OperatorArgs>),
 
     /// Write the generated files: CRDs, shell completions, man pages.
     #[command(hide = true)]

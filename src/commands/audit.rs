@@ -3,7 +3,6 @@
 //! namespace's chain; `-f` keeps printing records as they are written.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::ConfigMap;
@@ -18,10 +17,9 @@ use crate::api::labels::STORE_LABEL;
 use crate::audit::anchor::{self, Anchor};
 use crate::audit::select::Query;
 use crate::audit::verify;
-use crate::cli::{AuditArgs, OutputFormat};
+use crate::cli::AuditArgs;
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
-use crate::output;
 
 /// One record as the commands show it.
 #[derive(Serialize, Clone, Debug)]
@@ -325,16 +323,20 @@ async fn anchors<'a>(
         .collect()
 }
 
-/// Prints what there is, then each new record as it is written, until
-/// interrupted. JSON and YAML print one document per record.
-pub async fn follow(session: &Session, args: &AuditArgs, format: OutputFormat) -> Result<()> {
+/// Hands `print` what there is, then each new record as it is written, until
+/// interrupted.
+pub async fn follow(
+    session: &Session,
+    args: &AuditArgs,
+    mut print: impl FnMut(AuditTrail) -> Result<()>,
+) -> Result<()> {
     let first = audit(session, args).await?;
     let mut seen: HashSet<(String, String)> = first
         .records
         .iter()
         .map(|r| (r.namespace.clone(), r.record.clone()))
         .collect();
-    print_rows(first, format)?;
+    print(first)?;
     let (api, scope) = api(session, args.all_namespaces);
     let mut config = watcher::Config::default();
     if let Some(store) = &args.store {
@@ -360,25 +362,9 @@ pub async fn follow(session: &Session, args: &AuditArgs, format: OutputFormat) -
             scope: scope.clone(),
             headers: false,
         };
-        print_rows(trail, format)?;
+        print(trail)?;
     }
     Ok(())
-}
-
-fn print_rows(trail: AuditTrail, format: OutputFormat) -> Result<()> {
-    match format {
-        OutputFormat::Json | OutputFormat::Yaml => {
-            for row in &trail.records {
-                output::print_value(row, format)?;
-            }
-            Ok(())
-        }
-        _ if trail.records.is_empty() && !trail.headers => Ok(()),
-        _ => {
-            output::print(&trail, format)?;
-            std::io::stdout().flush().map_err(output::io_error)
-        }
-    }
 }
 
 #[cfg(test)]

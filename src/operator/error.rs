@@ -32,6 +32,37 @@ pub enum Error {
     #[error("audit trail: {0}")]
     Audit(String),
 
+    /// The kubeconfig's client could not be built.
+    #[error("cannot build a client from the kubeconfig: {0}")]
+    Client(#[source] kube::Error),
+
+    /// The Store CRD is not installed: nothing to reconcile or admit.
+    #[error("the Store CRD (stores.nexus.dev) is not installed")]
+    CrdMissing,
+
+    /// The first list of Stores failed (the CRD is there).
+    #[error("cannot list stores: {}", cause(.0))]
+    ListStores(#[source] kube::Error),
+
+    #[error("cannot listen on {address} for {what}: {source}")]
+    Listen {
+        what: &'static str,
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot set up leader election in namespace {namespace}: {source}")]
+    LeaderElection {
+        namespace: String,
+        #[source]
+        source: kube_lease_manager::LeaseManagerError,
+    },
+
+    /// Another replica holds the lease now: this one exits to compete afresh.
+    #[error("lost the leader lease; exiting so a fresh start can compete again")]
+    LeaseLost,
+
     /// Not a failure: cleanup goes on until the namespace is gone.
     #[error("waiting: {0}")]
     Waiting(String),
@@ -86,6 +117,9 @@ impl Error {
             Error::Webhook(_) => "webhook",
             Error::Audit(_) => "audit",
             Error::Waiting(_) => "waiting",
+            Error::Client(_) | Error::Listen { .. } | Error::LeaderElection { .. } => "start",
+            Error::CrdMissing | Error::ListStores(_) => "start",
+            Error::LeaseLost => "lease",
         }
     }
 }

@@ -7,7 +7,6 @@ pub mod audit;
 pub mod children;
 pub mod cluster_addresses;
 pub mod config;
-pub mod context;
 pub mod error;
 pub mod metrics;
 pub mod orphans;
@@ -30,25 +29,38 @@ use kube_lease_manager::LeaseManagerBuilder;
 use tracing::{error, info, warn};
 
 use crate::api::Store;
-use crate::error::{Error as CliError, INSTALL_CRD_HINT};
 use children::{caches, watches, written};
-use config::OperatorArgs;
-use context::Context;
+pub use config::Config;
+pub use error::Error;
 use metrics::{HttpState, Metrics};
+use reconcile::context::Context;
 
 /// How often the leader prunes audit records past retention.
 const AUDIT_RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
-pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliError> {
-    let settings = config::settings(&args).map_err(CliError::Usage)?;
+/// Runs until a signal or a lost lease; errors only when it cannot start.
+pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> {
+    let Config {
+        settings,
+        webhook,
+        identity,
+        lease_name,
+        lease_namespace,
+        concurrency,
+        store_selector,
+        orphan_scan_interval,
+        audit_retention,
+        manage_crds,
+        metrics_address,
+    } = config;
     // Every request is timed: how many stores are reconciled at once
     // follows how fast the API server answers.
-    let pacing = Arc::new(pacing::Pacing::new(args.concurrency));
-    let client = kube::client::ClientBuilder::try_from(config)
-        .map_err(|e| CliError::Kubeconfig(crate::error::chain(&e)))?
+    let pacing = Arc::new(pacing::Pacing::new(concurrency));
+    let client = kube::client::ClientBuilder::try_from(kubeconfig)
+        .map_err(Error::Client)?
         .with_layer(&pacing::Observe(pacing.clone()))
         .build();
-    if args.manage_crds {
+    if manage_crds {
         apply_crds(&client).await?;
     }
     check_crd(&client).await?;
@@ -61,26 +73,21 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
         ready: ready.clone(),
         cache: cache.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(&args.metrics_address)
+    let listener = tokio::net::TcpListener::bind(&metrics_address)
         .await
-        .map_err(|e| {
-            CliError::Other(format!(
-                "cannot listen on {} for metrics: {e}",
-                args.metrics_address
-            ))
+        .map_err(|source| Error::Listen {
+            what: "metrics",
+            address: metrics_address.clone(),
+            source,
         })?;
-    info!(address = %args.metrics_address, "serving /metrics, /healthz and /readyz");
+    info!(address = %metrics_address, "serving /metrics, /healthz and /readyz");
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, metrics::router(http)).await {
             error!(error = %e, "metrics server stopped");
         }
     });
 
-    let identity = args.identity.clone().unwrap_or_else(default_identity);
-    let lease_namespace = args.lease_namespace.clone().unwrap_or_else(pod_namespace);
-    let operator = webhook::whoami(&client)
-        .await
-        .map_err(|e| CliError::Other(e.to_string()))?;
+    let operator = webhook::whoami(&client).await?;
     let operator_subject = crate::guardrails::subject_of(&operator);
     let audit = Arc::new(audit::AuditLog::new(
         client.clone(),
@@ -97,33 +104,23 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
         }
     });
     // Admission is served by every replica, before and whatever the election.
-    if let Some(config) =
-        webhook::Config::from_args(&args, &lease_namespace).map_err(CliError::Usage)?
-    {
-        webhook::start(client.clone(), config, audit.clone())
-            .await
-            .map_err(|e| CliError::Other(format!("cannot start the admission webhook: {e}")))?;
+    if let Some(config) = webhook {
+        webhook::start(client.clone(), config, audit.clone()).await?;
     }
-    let manager = LeaseManagerBuilder::new(client.clone(), &args.lease_name)
+    let manager = LeaseManagerBuilder::new(client.clone(), &lease_name)
         .with_namespace(&lease_namespace)
         .with_identity(&identity)
         .with_duration(15)
         .with_grace(5)
         .build()
         .await
-        .map_err(|e| {
-            let hint = if e.to_string().contains("Forbidden") {
-                format!(
-                    "\nhint: bind the ClusterRole nexus-operator-home (config/rbac/nexus-operator-home.yaml) to the operator's identity with a RoleBinding in namespace {lease_namespace}"
-                )
-            } else {
-                String::new()
-            };
-            CliError::Other(format!("cannot set up leader election: {e}{hint}"))
+        .map_err(|source| Error::LeaderElection {
+            namespace: lease_namespace.clone(),
+            source,
         })?;
     let (mut leader, lease_task) = manager.watch().await;
     ready.store(true, Ordering::Relaxed);
-    info!(identity = %identity, lease = %format!("{lease_namespace}/{}", args.lease_name), "waiting for the leader lease");
+    info!(identity = %identity, lease = %format!("{lease_namespace}/{lease_name}"), "waiting for the leader lease");
 
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
@@ -148,7 +145,13 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
             let watching_addresses = tokio::spawn(addresses.clone().watch(client.clone()));
             metrics.is_leader.set(1);
             let context = Arc::new(Context {
-                client: client.clone(),
+                children: children::Children {
+                    client: client.clone(),
+                    written,
+                    caches,
+                    metrics: metrics.clone(),
+                    secrets_checked: Default::default(),
+                },
                 settings,
                 operator: operator_subject.clone(),
                 recorder: Recorder::new(
@@ -162,12 +165,9 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
                 failures: Mutex::new(Default::default()),
                 stores: cache.clone(),
                 audit: audit.clone(),
-                written,
-                caches,
                 statuses: Default::default(),
                 pacing: pacing.clone(),
                 addresses: addresses.clone(),
-                secrets_checked: Default::default(),
             });
             let lost = async {
                 while leader.changed().await.is_ok() {
@@ -178,27 +178,34 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
             };
             let orphans = orphans::watch(
                 context.clone(),
-                args.store_selector.as_deref(),
-                args.orphan_scan_interval,
+                store_selector.as_deref(),
+                orphan_scan_interval,
             );
             let retention = async {
-                if args.audit_retention.is_zero() {
+                if audit_retention.is_zero() {
                     return futures::future::pending().await;
                 }
-                audit::retain(audit.clone(), args.audit_retention, AUDIT_RETENTION_EVERY).await
+                audit::retain(audit.clone(), audit_retention, AUDIT_RETENTION_EVERY).await
             };
             // No store is reconciled before its egress can leave out the
             // API server and the nodes.
             let controller = async {
                 addresses.listed().await;
-                controller(client.clone(), &args, context, cache, writers).await
+                controller(
+                    client.clone(),
+                    store_selector.as_deref(),
+                    context,
+                    cache,
+                    writers,
+                )
+                .await
             };
             let result = tokio::select! {
                 _ = controller => Ok(()),
                 _ = orphans => Ok(()),
                 _ = retention => Ok(()),
                 _ = &mut shutdown => Ok(()),
-                _ = lost => Err(CliError::Other("lost the leader lease; exiting so a fresh start can compete again".into())),
+                _ = lost => Err(Error::LeaseLost),
             };
             watching_addresses.abort();
             result
@@ -218,14 +225,14 @@ pub async fn run(config: kube::Config, args: OperatorArgs) -> Result<(), CliErro
 /// Runs the controller until its stream ends.
 async fn controller(
     client: Client,
-    args: &OperatorArgs,
+    store_selector: Option<&str>,
     context: Arc<Context>,
     cache: Arc<Mutex<Option<kube::runtime::reflector::Store<Store>>>>,
     writers: caches::Writers,
 ) {
     let stores: Api<Store> = Api::all(client.clone());
     let mut store_watch = watcher::Config::default().page_size(watches::LIST_PAGE);
-    if let Some(selector) = &args.store_selector {
+    if let Some(selector) = store_selector {
         store_watch = store_watch.labels(selector);
     }
     let (reader, writer) = reflector::store();
@@ -250,8 +257,8 @@ async fn controller(
     watches::children(
         controller,
         &client,
-        args.store_selector.as_deref(),
-        &context.written,
+        store_selector,
+        &context.children.written,
         writers,
     )
     // A new API server or node address is left out of every store's egress.
@@ -269,10 +276,9 @@ async fn controller(
     pace.abort();
 }
 
-/// One clear line when the CRD is missing, rather than a stream of watch errors.
 /// Applies this version's CRDs (server-side, forcing our fields), so an
 /// upgrade of the operator upgrades them.
-async fn apply_crds(client: &Client) -> Result<(), CliError> {
+async fn apply_crds(client: &Client) -> Result<(), Error> {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     for (_, crd) in crate::api::crds() {
@@ -283,31 +289,21 @@ async fn apply_crds(client: &Client) -> Result<(), CliError> {
             &kube::api::Patch::Apply(&crd),
         )
         .await
-        .map_err(|e| {
-            CliError::Other(format!(
-                "--manage-crds: cannot apply the CRD {name}: {} (the operator's ClusterRole needs get and patch on it)",
-                error::cause(&e)
-            ))
-        })?;
+        .map_err(Error::api(format!(
+            "--manage-crds: apply the CRD {name} (the operator's ClusterRole needs get and patch on it)"
+        )))?;
     }
     info!("applied the CRDs of this version");
     Ok(())
 }
 
-async fn check_crd(client: &Client) -> Result<(), CliError> {
+/// One clear error when the CRD is missing, rather than a stream of watch errors.
+async fn check_crd(client: &Client) -> Result<(), Error> {
     let stores: Api<Store> = Api::all(client.clone());
     match stores.list(&ListParams::default().limit(1)).await {
         Ok(_) => Ok(()),
-        Err(kube::Error::Api(status)) if status.code == 404 => Err(CliError::Other(format!(
-            "the Store CRD (stores.nexus.dev) is not installed; install it with: {INSTALL_CRD_HINT}"
-        ))),
-        Err(e) => Err(crate::error::Action {
-            verb: "list",
-            resource: "stores",
-            namespace: "",
-            name: None,
-        }
-        .error(e)),
+        Err(kube::Error::Api(status)) if status.code == 404 => Err(Error::CrdMissing),
+        Err(e) => Err(Error::ListStores(e)),
     }
 }
 
@@ -333,22 +329,4 @@ async fn shutdown_signal() {
         let _ = interrupt.await;
     }
     info!("shutting down");
-}
-
-fn default_identity() -> String {
-    std::env::var("POD_NAME")
-        .or_else(|_| std::env::var("HOSTNAME"))
-        .unwrap_or_else(|_| format!("nexus-operator-{}", std::process::id()))
-}
-
-/// The namespace the operator's pod runs in, when it runs in one.
-fn pod_namespace() -> String {
-    std::env::var("POD_NAMESPACE")
-        .ok()
-        .or_else(|| {
-            std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok()
-        })
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "default".into())
 }

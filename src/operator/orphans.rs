@@ -17,7 +17,7 @@ use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Api, Resource, ResourceExt};
 use tracing::warn;
 
-use super::context::Context;
+use super::reconcile::context::{self, Context};
 use super::shard;
 use crate::api::Store;
 use crate::api::labels::{
@@ -65,7 +65,7 @@ pub fn candidates(
 /// Looks for orphaned store namespaces every `interval` until dropped; a
 /// shard (`store_selector`) for those of its own stores.
 pub async fn watch(ctx: Arc<Context>, store_selector: Option<&str>, interval: Duration) {
-    let api: Api<PartialObjectMeta<Namespace>> = Api::all(ctx.client.clone());
+    let api: Api<PartialObjectMeta<Namespace>> = Api::all(ctx.children.client.clone());
     let config = watcher::Config::default().labels(&format!(
         "{},{STORE_UID_LABEL}",
         shard::children_selector(store_selector)
@@ -84,7 +84,7 @@ pub async fn watch(ctx: Arc<Context>, store_selector: Option<&str>, interval: Du
     // A scan against a Store cache still listing would take every store
     // for gone and ask the API server about each (a new leader's first
     // scan over 1,000 stores: 1,000 GETs).
-    super::context::stores_listed(&ctx.stores).await;
+    context::stores_listed(&ctx.stores).await;
     let mut reported = BTreeSet::new();
     let mut tick = tokio::time::interval(interval);
     while !driver.0.is_finished() {
@@ -109,7 +109,8 @@ async fn scan(
     let mut orphaned = BTreeSet::new();
     let mut new = Vec::new();
     for candidate in candidates(namespaces, &ctx.all_stores()) {
-        let stores: Api<Store> = Api::namespaced(ctx.client.clone(), &candidate.store_namespace);
+        let stores: Api<Store> =
+            Api::namespaced(ctx.children.client.clone(), &candidate.store_namespace);
         let gone = match stores.get_opt(&candidate.store).await {
             Ok(found) => found.is_none_or(|s| s.metadata.uid.as_deref() != Some(&candidate.uid)),
             Err(e) => {

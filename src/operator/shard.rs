@@ -53,22 +53,18 @@ pub fn parse(selector: &str) -> Result<LabelSelector, String> {
     })
 }
 
+/// Every label key a selector reads, sorted, each once.
+pub fn keys_of(selector: &LabelSelector) -> Vec<String> {
+    let labels = selector.match_labels.iter().flat_map(BTreeMap::keys);
+    let expressions = selector.match_expressions.iter().flatten().map(|e| &e.key);
+    let keys: BTreeSet<&String> = labels.chain(expressions).collect();
+    keys.into_iter().cloned().collect()
+}
+
 /// The label keys a `--store-selector` reads (sorted); refused when it
 /// reads none, or one Nexus sets on a store's objects itself.
 pub fn selector_keys(selector: &str) -> Result<Vec<String>, String> {
-    let parsed = parse(selector)?;
-    let keys: BTreeSet<String> = parsed
-        .match_labels
-        .into_iter()
-        .flat_map(BTreeMap::into_keys)
-        .chain(
-            parsed
-                .match_expressions
-                .into_iter()
-                .flatten()
-                .map(|e| e.key),
-        )
-        .collect();
+    let keys = keys_of(&parse(selector)?);
     if let Some(key) = keys
         .iter()
         .find(|k| SET_BY_NEXUS.contains(&k.as_str()) || k.starts_with(SET_BY_NEXUS_PREFIX))
@@ -82,7 +78,7 @@ pub fn selector_keys(selector: &str) -> Result<Vec<String>, String> {
             "--store-selector {selector:?} selects on no label; leave it out to reconcile every store"
         ));
     }
-    Ok(keys.into_iter().collect())
+    Ok(keys)
 }
 
 /// The selector of a shard's child watches: Nexus's children of the stores

@@ -7,7 +7,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
-use crate::error::{Error, Result};
+use crate::commands::audit::AuditTrail;
+use crate::error::{Error, Result, io_error};
 
 mod progress;
 mod prompt;
@@ -66,15 +67,6 @@ pub fn print_value<T: Serialize>(value: &T, format: OutputFormat) -> Result<()> 
     out.flush().map_err(io_error)
 }
 
-/// A write error; a reader that went away (`| head`) ends us quietly.
-pub fn io_error(err: io::Error) -> Error {
-    if err.kind() == io::ErrorKind::BrokenPipe {
-        Error::BrokenPipe
-    } else {
-        Error::Other(format!("cannot write output: {err}"))
-    }
-}
-
 /// Writes a note for people to stderr (hints, confirmations), never to stdout,
 /// so stdout stays parseable.
 pub fn note(text: &str) {
@@ -93,5 +85,23 @@ pub fn age(created: Option<&Time>) -> String {
         120..=7199 => format!("{}m", secs / 60),
         7200..=172_799 => format!("{}h", secs / 3600),
         _ => format!("{}d", secs / 86_400),
+    }
+}
+
+/// Audit rows as `audit --follow` prints them: JSON and YAML one document
+/// per record, a table's header once.
+pub fn audit_rows(trail: AuditTrail, format: OutputFormat) -> Result<()> {
+    match format {
+        OutputFormat::Json | OutputFormat::Yaml => {
+            for row in &trail.records {
+                print_value(row, format)?;
+            }
+            Ok(())
+        }
+        _ if trail.records.is_empty() && !trail.headers => Ok(()),
+        _ => {
+            print(&trail, format)?;
+            std::io::stdout().flush().map_err(io_error)
+        }
     }
 }

@@ -85,7 +85,7 @@ pub async fn logs(session: &Session, args: &LogsArgs, out: &mut dyn Write) -> Re
             } else {
                 writeln!(out, "{line}")
             };
-            written.map_err(crate::output::io_error)?;
+            written.map_err(crate::error::io_error)?;
         }
     }
     Ok(())

@@ -158,3 +158,51 @@ fn claim_spec(ctx: &ValidatedStore, size: &str) -> PersistentVolumeClaimSpec {
         ..PersistentVolumeClaimSpec::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::api::Plan;
+    use crate::api::labels::STORE_LABEL;
+    use crate::settings::Settings;
+    use crate::validated::ValidatedStore;
+    use crate::validated::testing::store;
+
+    #[test]
+    fn a_sharded_store_labels_its_objects_but_never_pod_or_claim_templates() {
+        let settings = Settings {
+            shard_keys: vec!["nexus.dev/shard".into()],
+            ..Settings::for_tests()
+        };
+        let mut raw = store("demo", Plan::Small);
+        raw.metadata.labels = Some(BTreeMap::from([(
+            "nexus.dev/shard".to_string(),
+            "a".to_string(),
+        )]));
+        let sharded = ValidatedStore::new(&raw, &settings).unwrap();
+        let deployment = wordpress_deployment(&sharded);
+        let statefulset = database_statefulset(&sharded);
+        let job = setup_job(&sharded, SetupRound::FirstInstall);
+        let spec = statefulset.spec.as_ref().unwrap();
+        let templates = [
+            &deployment.spec.as_ref().unwrap().template.metadata,
+            &spec.template.metadata,
+            &job.spec.as_ref().unwrap().template.metadata,
+            &Some(
+                spec.volume_claim_templates.as_ref().unwrap()[0]
+                    .metadata
+                    .clone(),
+            ),
+        ];
+        for template in templates {
+            let labels = template.as_ref().unwrap().labels.as_ref().unwrap();
+            assert!(!labels.contains_key("nexus.dev/shard"), "{labels:?}");
+            assert_eq!(labels[STORE_LABEL], "demo");
+        }
+        for meta in [&deployment.metadata, &statefulset.metadata, &job.metadata] {
+            assert_eq!(meta.labels.as_ref().unwrap()["nexus.dev/shard"], "a");
+        }
+    }
+}

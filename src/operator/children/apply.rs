@@ -10,10 +10,9 @@ use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::FIELD_MANAGER;
 use super::written::Key;
+use super::{Children, FIELD_MANAGER};
 use crate::fingerprint::fnv1a;
-use crate::operator::context::Context;
 use crate::operator::error::{Error, Result};
 use crate::operator::metrics::KindLabel;
 
@@ -72,7 +71,7 @@ where
 
 /// Server-side apply of an object into the owned namespace, unless the same
 /// object was applied already and nobody changed it since (`Written`).
-pub async fn ensure<K>(ctx: &Context, owned: &Owned, object: &K) -> Result<()>
+pub async fn ensure<K>(children: &Children, owned: &Owned, object: &K) -> Result<()>
 where
     K: Resource<Scope = NamespaceResourceScope>
         + Serialize
@@ -84,13 +83,25 @@ where
     let name = checked_name(owned, object)?;
     let key = key_of::<K>(owned, &name);
     let action = format!("apply {}", describe::<K>(owned, &name));
-    apply_recorded(ctx, &owned.api::<K>(&ctx.client), key, object, action).await?;
+    apply_recorded(
+        children,
+        &owned.api::<K>(&children.client),
+        key,
+        object,
+        action,
+    )
+    .await?;
     Ok(())
 }
 
 /// `ensure`, returning what the server holds: the object written, or when
 /// nothing was written, `current` (the caller read it already) or a fresh read.
-pub async fn apply<K>(ctx: &Context, owned: &Owned, object: &K, current: Option<K>) -> Result<K>
+pub async fn apply<K>(
+    children: &Children,
+    owned: &Owned,
+    object: &K,
+    current: Option<K>,
+) -> Result<K>
 where
     K: Resource<Scope = NamespaceResourceScope>
         + Serialize
@@ -102,20 +113,20 @@ where
     let name = checked_name(owned, object)?;
     let key = key_of::<K>(owned, &name);
     let action = format!("apply {}", describe::<K>(owned, &name));
-    let api = owned.api::<K>(&ctx.client);
-    if let Some(written) = apply_recorded(ctx, &api, key, object, action).await? {
+    let api = owned.api::<K>(&children.client);
+    if let Some(written) = apply_recorded(children, &api, key, object, action).await? {
         return Ok(written);
     }
     match current {
         Some(current) => Ok(current),
-        None => match get::<K>(&ctx.client, owned, &name).await? {
+        None => match get::<K>(&children.client, owned, &name).await? {
             Some(current) => Ok(current),
             // Gone since we wrote it (its watch event is still on the way): write it again.
             None => {
                 let key = key_of::<K>(owned, &name);
-                ctx.written.forget(&key);
+                children.written.forget(&key);
                 let action = format!("apply {}", describe::<K>(owned, &name));
-                apply_recorded(ctx, &api, key, object, action)
+                apply_recorded(children, &api, key, object, action)
                     .await?
                     .ok_or(Error::Invalid("a write after forgetting it"))
             }
@@ -144,7 +155,7 @@ pub fn fingerprint<K: Serialize>(object: &K) -> u64 {
 /// the same object was written and is untouched; records what it wrote.
 /// Returns the server's object when it wrote, None when it skipped.
 pub async fn apply_recorded<K>(
-    ctx: &Context,
+    children: &Children,
     api: &Api<K>,
     key: Key,
     object: &K,
@@ -154,11 +165,12 @@ where
     K: Resource + Serialize + DeserializeOwned + Clone + std::fmt::Debug,
 {
     let fingerprint = fingerprint(object);
-    if ctx.written.unchanged(&key, fingerprint) {
-        ctx.metrics.writes_skipped.inc();
+    if children.written.unchanged(&key, fingerprint) {
+        children.metrics.writes_skipped.inc();
         return Ok(None);
     }
-    ctx.metrics
+    children
+        .metrics
         .writes
         .get_or_create(&KindLabel {
             kind: key.kind.clone(),
@@ -171,7 +183,7 @@ where
         .map_err(Error::api(action))?;
     let version = written.meta().resource_version.clone().unwrap_or_default();
     let shape = super::written::shape(written.meta());
-    ctx.written.record(key, fingerprint, &version, shape);
+    children.written.record(key, fingerprint, &version, shape);
     Ok(Some(written))
 }
 

@@ -55,12 +55,12 @@ pub fn shape(meta: &ObjectMeta) -> Option<u64> {
 
 /// A store's children, found by "kind/name": some twenty per store, so a
 /// short list is smaller than a map and as fast.
-type Children = Vec<(Box<str>, Entry)>;
+type OfOneStore = Vec<(Box<str>, Entry)>;
 
 /// By the store namespace a child belongs to (a Namespace: its own name).
 #[derive(Default)]
 pub struct Written {
-    entries: Mutex<HashMap<String, Children>>,
+    entries: Mutex<HashMap<String, OfOneStore>>,
 }
 
 impl Key {
@@ -96,7 +96,7 @@ fn older(a: Option<u64>, b: Option<u64>) -> bool {
 }
 
 impl Written {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Children>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, OfOneStore>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 

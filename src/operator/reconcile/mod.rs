@@ -3,6 +3,7 @@
 //! server-side apply. Run twice on an unchanged world, it writes nothing.
 
 pub mod claims;
+pub mod context;
 pub mod readers;
 pub mod status;
 pub mod statuses;
@@ -31,9 +32,9 @@ use crate::api::{
 };
 use crate::audit::event as audit_event;
 use crate::operator::children::FIELD_MANAGER;
-use crate::operator::context::Context;
 use crate::operator::error::{Error, Result};
 use crate::validated::ValidatedStore;
+use context::Context;
 use readers::CERTIFICATE_PENDING;
 use status::{Inputs, Observed};
 use step::Step;
@@ -51,7 +52,7 @@ pub async fn reconcile(store: Arc<Store>, ctx: Arc<Context>) -> Result<Action> {
     let started = std::time::Instant::now();
     ctx.metrics.reconciles.inc();
     let namespace = store.namespace().ok_or(Error::Invalid("namespace"))?;
-    let stores: Api<Store> = Api::namespaced(ctx.client.clone(), &namespace);
+    let stores: Api<Store> = Api::namespaced(ctx.children.client.clone(), &namespace);
     let result = finalizer(&stores, FINALIZER, store, |event| async {
         match event {
             Finalizer::Apply(store) => apply(&store, &ctx).await,
@@ -121,7 +122,10 @@ async fn apply(store: &Store, ctx: &Context) -> Result<Action> {
             .is_some_and(|c| c.reason == status::PROVISIONING_TIMEOUT);
     let run = Run {
         store: &validated,
-        ctx,
+        children: &ctx.children,
+        operator: &ctx.operator,
+        addresses: &ctx.addresses,
+        stores: &ctx.stores,
         previous: &previous,
         restart,
         held: failed && !restart && !timed_out,
@@ -216,8 +220,10 @@ async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
     if previous.phase != next.phase {
         record_phase(store, next, ctx).await?;
     }
-    let stores: Api<Store> =
-        Api::namespaced(ctx.client.clone(), &store.namespace().unwrap_or_default());
+    let stores: Api<Store> = Api::namespaced(
+        ctx.children.client.clone(),
+        &store.namespace().unwrap_or_default(),
+    );
     let body = json!({
         "apiVersion": Store::api_version(&()),
         "kind": Store::kind(&()),
@@ -310,11 +316,11 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let name = store.name_any();
     let namespace = store_namespace(&name);
     let uid = store.uid().unwrap_or_default();
-    let namespaces: Api<Namespace> = Api::all(ctx.client.clone());
+    let namespaces: Api<Namespace> = Api::all(ctx.children.client.clone());
     let action = |verb: &str| format!("{verb} Namespace {namespace}");
     // The watch reports the namespace's deletion; only its absence from the
     // cache is confirmed with the API server.
-    let existing = match ctx.caches.namespaces.lookup(None, &namespace) {
+    let existing = match ctx.children.caches.namespaces.lookup(None, &namespace) {
         Some(Some(cached)) => Some(cached.metadata),
         _ => namespaces
             .get_opt(&namespace)
@@ -324,8 +330,8 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     };
     let Some(existing) = existing else {
         info!(store = %store_key(store), "namespace gone; releasing the store");
-        ctx.written.forget_namespace(&namespace);
-        ctx.forget_secrets_checked(&uid);
+        ctx.children.written.forget_namespace(&namespace);
+        ctx.children.secrets_checked.forget(&uid);
         record_deleted(store, ctx).await?;
         return Ok(Action::await_change());
     };

@@ -15,7 +15,7 @@ mod quota;
 mod rate;
 mod refusals;
 mod register;
-mod sink;
+pub mod sink;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -39,7 +39,6 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
 
 use super::audit::AuditLog;
-use super::config::OperatorArgs;
 use super::error::{Error, Result};
 use crate::admission;
 use crate::api::Store;
@@ -94,7 +93,7 @@ where
 /// issuer fills the Secret, re-read).
 const RENEWAL_CHECK: Duration = Duration::from_secs(600);
 
-/// Where and how the webhook is served, from the operator's flags.
+/// Where and how the webhook is served (from the operator's flags: cli::operator).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub address: String,
@@ -123,73 +122,6 @@ pub struct Config {
     /// Refusals of a user in a namespace beyond the first few per window are
     /// counted into one record.
     pub refusal_window: Duration,
-}
-
-impl Config {
-    /// None when neither `--webhook-url` nor `--webhook-service` asks for a webhook.
-    pub fn from_args(args: &OperatorArgs, namespace: &str) -> Result<Option<Self>, String> {
-        let client = match (&args.webhook_url, &args.webhook_service) {
-            (Some(url), _) => ClientConfig::url(url)?,
-            (None, Some(service)) => ClientConfig::service(service)?,
-            (None, None) => return Ok(None),
-        };
-        let audit_sink_token = match &args.audit_sink_token_file {
-            Some(path) => Some(sink::read_token(path)?),
-            None => None,
-        };
-        let store_selector = args
-            .store_selector
-            .as_deref()
-            .map(crate::operator::shard::parse)
-            .transpose()?;
-        let selector_keys = store_selector.as_ref().map(keys_of).unwrap_or_default();
-        let client_auth = args
-            .webhook_client_ca
-            .as_deref()
-            .map(|path| ClientAuth::load(path, &args.webhook_client_names))
-            .transpose()?;
-        Ok(Some(Config {
-            selector_keys,
-            token_secret: args.webhook_token_secret.clone(),
-            client_auth,
-            user_request_rate: args.user_request_rate,
-            user_request_burst: args.user_request_burst,
-            refusal_window: args.refusal_window,
-            address: args.webhook_address.clone(),
-            client,
-            configuration: args.webhook_configuration.clone(),
-            secret_namespace: namespace.to_string(),
-            secret: args.webhook_secret.clone(),
-            base_domain: args.base_domain.clone(),
-            policy: args.policy.clone(),
-            audit_sink_token,
-            installed: args.webhook_installed,
-            // Configurations the chart installed select stores as the chart
-            // says (a sharded release: every store, whatever this shard's
-            // selector); only those the operator writes whole follow it.
-            object_selector: store_selector.filter(|_| !args.webhook_installed),
-        }))
-    }
-}
-
-/// Every label key a selector reads.
-fn keys_of(
-    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
-) -> Vec<String> {
-    let labels = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, _)| k.clone());
-    let expressions = selector
-        .match_expressions
-        .iter()
-        .flatten()
-        .map(|e| e.key.clone());
-    let mut keys: Vec<String> = labels.chain(expressions).collect();
-    keys.sort();
-    keys.dedup();
-    keys
 }
 
 /// Makes or loads the certificates, starts serving, and registers the webhook.

@@ -13,13 +13,19 @@ use crate::operator::reconcile::step::StepState;
 
 pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
-    ensure(run.ctx, owned, &wc::database_service(store)).await?;
+    ensure(run.children, owned, &wc::database_service(store)).await?;
     let mut desired = wc::database_statefulset(store);
-    let existing = read(run.client(), &run.ctx.caches.statefulsets, owned, DATABASE).await?;
+    let existing = read(
+        run.client(),
+        &run.children.caches.statefulsets,
+        owned,
+        DATABASE,
+    )
+    .await?;
     if let Some(existing) = &existing {
         keep_volume_claims(&mut desired, existing);
     }
-    let set = apply_object(run.ctx, owned, &desired, existing).await?;
+    let set = apply_object(run.children, owned, &desired, existing).await?;
     explain(
         run,
         owned,

@@ -17,19 +17,19 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     // First: the operator reads the Secrets it generates here through this
     // binding (and only here), and grants the tenant the admin Secret below.
     ensure(
-        run.ctx,
+        run.children,
         owned,
-        &guardrails::operator_role_binding(store, &run.ctx.operator),
+        &guardrails::operator_role_binding(store, run.operator),
     )
     .await?;
-    ensure(run.ctx, owned, &guardrails::resource_quota(store)).await?;
-    ensure(run.ctx, owned, &guardrails::limit_range(store)).await?;
-    let unreachable = run.ctx.addresses.cidrs();
+    ensure(run.children, owned, &guardrails::resource_quota(store)).await?;
+    ensure(run.children, owned, &guardrails::limit_range(store)).await?;
+    let unreachable = run.addresses.cidrs();
     for policy in guardrails::network_policies(store, &unreachable) {
-        ensure(run.ctx, owned, &policy).await?;
+        ensure(run.children, owned, &policy).await?;
     }
     let tenant_bindings = match run
-        .ctx
+        .children
         .caches
         .role_bindings
         .in_namespace(&store.tenant_namespace)
@@ -46,9 +46,9 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
                 .items
         }
     };
-    ensure(run.ctx, owned, &guardrails::tenant_role(store)).await?;
+    ensure(run.children, owned, &guardrails::tenant_role(store)).await?;
     ensure(
-        run.ctx,
+        run.children,
         owned,
         &guardrails::tenant_role_binding(store, &tenant_bindings),
     )

@@ -15,6 +15,7 @@ use crate::guardrails::{ROUTE_POLICIES, route_policies};
 use crate::operator::children::apply::{Owned, delete, ensure};
 use crate::operator::error::{Error, Result};
 use crate::operator::reconcile::claims::{Claimant, routed_at, taken_by_another};
+use crate::operator::reconcile::context::all_stores;
 use crate::operator::reconcile::readers::certificate_state;
 use crate::operator::reconcile::step::Step;
 use crate::operator::reconcile::step::StepState;
@@ -34,7 +35,7 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
     // for a host under the base domain but its own (ValidatedStore), so the
     // fleet is searched only for those.
     let own_domain = store.host != format!("{}.{base}", store.name);
-    if own_domain && taken_by_another(&me, &store.host, base, &run.ctx.all_stores()) {
+    if own_domain && taken_by_another(&me, &store.host, base, &all_stores(run.stores)) {
         return Ok(StepState::failed(
             "DomainTaken",
             format!(
@@ -49,7 +50,7 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
             .previous(Step::Ingress)
             .is_some_and(|c| c.reason == NOT_ROUTED);
         if !said {
-            let caches = &run.ctx.caches;
+            let caches = &run.children.caches;
             // Unless the cache knows it is not there.
             let ns = Some(owned.namespace());
             if caches
@@ -75,9 +76,9 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
         ));
     }
     for policy in route_policies(store) {
-        ensure(run.ctx, owned, &policy).await?;
+        ensure(run.children, owned, &policy).await?;
     }
-    ensure(run.ctx, owned, &wc::ingress(store)).await?;
+    ensure(run.children, owned, &wc::ingress(store)).await?;
     if !store.tls() {
         return Ok(routed(run));
     }

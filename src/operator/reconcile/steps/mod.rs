@@ -18,20 +18,29 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::api::ListParams;
 
+use super::context::StoreCache;
 use super::status::Observed;
 use super::step::{Step, StepState};
 use crate::api::StoreStatus;
 use crate::api::labels::{DATABASE, SETUP, WORDPRESS};
+use crate::operator::children::Children;
 use crate::operator::children::apply::Owned;
 use crate::operator::children::pods::{pod_trouble, stopping};
-use crate::operator::context::Context;
+use crate::operator::cluster_addresses::ClusterAddresses;
 use crate::operator::error::{Error, Result};
 use crate::validated::ValidatedStore;
 
 /// What every step of one reconcile knows.
 pub struct Run<'a> {
     pub store: &'a ValidatedStore<'a>,
-    pub ctx: &'a Context,
+    /// The client, the record of writes and the caches.
+    pub children: &'a Children,
+    /// The operator's own RBAC subject, bound in every store namespace.
+    pub operator: &'a k8s_openapi::api::rbac::v1::Subject,
+    /// The cluster's own addresses, out of every store's reach.
+    pub addresses: &'a ClusterAddresses,
+    /// Every Store, for the host claims.
+    pub stores: &'a StoreCache,
     pub previous: &'a StoreStatus,
     /// A retry or a spec change of a Failed store: a failed setup runs again.
     pub restart: bool,
@@ -47,7 +56,7 @@ impl Run<'_> {
     }
 
     fn client(&self) -> &kube::Client {
-        &self.ctx.client
+        &self.children.client
     }
 
     /// The condition a step had in the status this reconcile started from.
@@ -161,7 +170,7 @@ async fn explain(run: &Run<'_>, owned: &Owned, step: Step, state: StepState) -> 
 /// The pods of the owned namespace that carry all of `labels`, from the pod
 /// cache, or with one list while it has not listed yet.
 async fn pods(run: &Run<'_>, owned: &Owned, labels: &BTreeMap<String, String>) -> Result<Vec<Pod>> {
-    if let Some(cached) = run.ctx.caches.pods.in_namespace(owned.namespace()) {
+    if let Some(cached) = run.children.caches.pods.in_namespace(owned.namespace()) {
         let matches = |pod: &Pod| labels.iter().all(|(k, v)| pod.labels().get(k) == Some(v));
         return Ok(cached.into_iter().filter(matches).collect());
     }

@@ -23,7 +23,12 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
     // Ours are in the watch cache; one that is not (somebody else's, or
     // ours a moment before the watch reports it) is read when creating it
     // finds it there.
-    let existing = match run.ctx.caches.namespaces.lookup(None, &store.namespace) {
+    let existing = match run
+        .children
+        .caches
+        .namespaces
+        .lookup(None, &store.namespace)
+    {
         Some(cached) => cached.map(|n| n.metadata),
         None => namespaces
             .get_opt(&store.namespace)
@@ -41,7 +46,7 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
         None => match namespaces.create(&create_params(), &desired).await {
             Ok(created) => {
                 // Recorded as written, so the next reconcile does not apply it again.
-                run.ctx.written.record(
+                run.children.written.record(
                     key,
                     fingerprint(&desired),
                     &created.resource_version().unwrap_or_default(),
@@ -91,7 +96,7 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
     }
     // Ours: keep its labels (Pod Security level included) as we want them
     // (written only when not as last written).
-    apply_recorded(run.ctx, &namespaces, key, &desired, action("apply")).await?;
+    apply_recorded(run.children, &namespaces, key, &desired, action("apply")).await?;
     Ok(created_here(store))
 }
 

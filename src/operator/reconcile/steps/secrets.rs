@@ -25,11 +25,11 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let made_before = run
         .previous(Step::Secrets)
         .is_some_and(|c| c.status == "True");
-    if made_before && run.ctx.secrets_checked(&store.uid) {
+    if made_before && run.children.secrets_checked.contains(&store.uid) {
         return Ok(exist());
     }
     let made_before = made_before
-        || read(client, &run.ctx.caches.statefulsets, owned, DATABASE)
+        || read(client, &run.children.caches.statefulsets, owned, DATABASE)
             .await?
             .is_some();
     if !made_before {
@@ -38,7 +38,7 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         for secret in &generated {
             create_once(client, owned, secret).await?;
         }
-        run.ctx.remember_secrets_checked(&store.uid);
+        run.children.secrets_checked.remember(&store.uid);
         return Ok(exist());
     }
     // The whole namespace is the store's: one list, names only.
@@ -56,7 +56,7 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         .filter(|name| !present.iter().any(|p| p == name))
         .collect();
     if missing.is_empty() {
-        run.ctx.remember_secrets_checked(&store.uid);
+        run.children.secrets_checked.remember(&store.uid);
         return Ok(exist());
     }
     Ok(StepState::failed(

@@ -34,7 +34,7 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
     };
     let desired = wc::setup_job(store, round);
     let restarting = |why: &str| StepState::waiting("Restarting", why);
-    let state = match read(client, &run.ctx.caches.jobs, owned, SETUP).await? {
+    let state = match read(client, &run.children.caches.jobs, owned, SETUP).await? {
         Some(job) if job.metadata.deletion_timestamp.is_some() => {
             restarting("the previous setup Job is being removed")
         }
@@ -64,7 +64,7 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
                 store.name
             ),
         ),
-        None if can_start => match apply_object(run.ctx, owned, &desired, None).await {
+        None if can_start => match apply_object(run.children, owned, &desired, None).await {
             Ok(job) => observe(run, owned, &job).await?,
             // A Job this shard's cache cannot see (made before the store
             // moved here: the cache lists this shard's labels) whose pod

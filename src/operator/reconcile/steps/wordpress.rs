@@ -17,7 +17,7 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     // StorageClass that allows expansion).
     if let Some(existing) = read(
         run.client(),
-        &run.ctx.caches.claims,
+        &run.children.caches.claims,
         owned,
         wc::WORDPRESS_VOLUME,
     )
@@ -26,11 +26,22 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     {
         want.resources = have.resources.clone();
     }
-    ensure(run.ctx, owned, &volume).await?;
-    ensure(run.ctx, owned, &wc::wordpress_service(store)).await?;
-    let current = read(run.client(), &run.ctx.caches.deployments, owned, WORDPRESS).await?;
-    let deployment =
-        apply_object(run.ctx, owned, &wc::wordpress_deployment(store), current).await?;
+    ensure(run.children, owned, &volume).await?;
+    ensure(run.children, owned, &wc::wordpress_service(store)).await?;
+    let current = read(
+        run.client(),
+        &run.children.caches.deployments,
+        owned,
+        WORDPRESS,
+    )
+    .await?;
+    let deployment = apply_object(
+        run.children,
+        owned,
+        &wc::wordpress_deployment(store),
+        current,
+    )
+    .await?;
     let (state, placed) = deployment_state(&deployment, store.suspend);
     Ok((explain(run, owned, Step::WordPress, state).await?, placed))
 }

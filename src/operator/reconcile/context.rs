@@ -1,15 +1,20 @@
-//! What every reconcile shares.
+//! What every reconcile shares: the children's handle, the settings, the
+//! Store cache, the backoff per store, the audit log and the status record.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kube::Client;
 use kube::runtime::events::Recorder;
 use kube::runtime::reflector::Store as Cache;
 
-use super::metrics::Metrics;
+use super::statuses::Statuses;
 use crate::api::Store;
+use crate::operator::audit::AuditLog;
+use crate::operator::children::Children;
+use crate::operator::cluster_addresses::ClusterAddresses;
+use crate::operator::metrics::Metrics;
+use crate::operator::pacing::Pacing;
 use crate::settings::Settings;
 
 /// The controller's watch cache of Stores, shared once the controller runs.
@@ -29,8 +34,18 @@ pub async fn stores_listed(cache: &StoreCache) {
     }
 }
 
+/// Every Store the cache holds now (none before the controller runs).
+pub fn all_stores(cache: &StoreCache) -> Vec<Arc<Store>> {
+    cache
+        .lock()
+        .ok()
+        .and_then(|c| c.as_ref().map(|c| c.state()))
+        .unwrap_or_default()
+}
+
 pub struct Context {
-    pub client: Client,
+    /// The client, the record of writes and the caches: what the steps use.
+    pub children: Children,
     pub settings: Settings,
     /// The operator's identity as an RBAC subject: what it binds to itself.
     pub operator: k8s_openapi::api::rbac::v1::Subject,
@@ -40,20 +55,13 @@ pub struct Context {
     pub failures: Mutex<HashMap<String, u32>>,
     pub stores: StoreCache,
     /// Where lifecycle events are recorded.
-    pub audit: Arc<super::audit::AuditLog>,
-    /// What was last written to each child, to skip writing it again.
-    pub written: Arc<super::children::written::Written>,
-    /// The children's watch caches, read instead of the API server.
-    pub caches: super::children::caches::Caches,
+    pub audit: Arc<AuditLog>,
     /// Statuses written that the Store cache may not show yet.
-    pub statuses: super::reconcile::statuses::Statuses,
+    pub statuses: Statuses,
     /// Slots for reconciles running at once.
-    pub pacing: Arc<super::pacing::Pacing>,
+    pub pacing: Arc<Pacing>,
     /// The API server's and the nodes' addresses: out of every store's reach.
-    pub addresses: super::cluster_addresses::ClusterAddresses,
-    /// Stores (by UID) whose Secrets this process has seen in place: their
-    /// step is trusted from then on, as no watch reports Secrets.
-    pub secrets_checked: Mutex<std::collections::HashSet<String>>,
+    pub addresses: ClusterAddresses,
 }
 
 /// The first retry after an error, and the most a store waits between retries.
@@ -61,28 +69,6 @@ pub const BACKOFF_BASE: Duration = Duration::from_secs(2);
 pub const BACKOFF_CAP: Duration = Duration::from_secs(300);
 
 impl Context {
-    pub fn secrets_checked(&self, store_uid: &str) -> bool {
-        let checked = self.secrets_checked.lock();
-        checked.is_ok_and(|c| c.contains(store_uid))
-    }
-
-    pub fn remember_secrets_checked(&self, store_uid: &str) {
-        let mut checked = self
-            .secrets_checked
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        checked.insert(store_uid.to_string());
-    }
-
-    /// Forgets a store that is gone.
-    pub fn forget_secrets_checked(&self, store_uid: &str) {
-        let mut checked = self
-            .secrets_checked
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        checked.remove(store_uid);
-    }
-
     /// Exponential backoff per store: 2s, 4s, 8s ... capped at 5 minutes.
     pub fn next_backoff(&self, key: &str) -> Duration {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
@@ -93,11 +79,7 @@ impl Context {
 
     /// Every Store the controller's cache holds now (none before it runs).
     pub fn all_stores(&self) -> Vec<Arc<Store>> {
-        self.stores
-            .lock()
-            .ok()
-            .and_then(|c| c.as_ref().map(|c| c.state()))
-            .unwrap_or_default()
+        all_stores(&self.stores)
     }
 
     pub fn reset_backoff(&self, key: &str) {
