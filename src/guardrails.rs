@@ -31,11 +31,11 @@ pub const ACME_SOLVER_PORT: i32 = 8089;
 /// The name of the store's read-only Role and RoleBinding for its tenant.
 pub const TENANT_READ: &str = "nexus-tenant-read";
 
-fn meta(ctx: &ValidatedStore, name: &str) -> ObjectMeta {
+fn meta(store: &ValidatedStore, name: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.into()),
-        namespace: Some(ctx.namespace.clone()),
-        labels: Some(ctx.labels(None)),
+        namespace: Some(store.namespace.clone()),
+        labels: Some(store.labels(None)),
         ..ObjectMeta::default()
     }
 }
@@ -49,9 +49,9 @@ fn quantities(pairs: &[(&str, &str)]) -> BTreeMap<String, Quantity> {
 
 /// The store's namespace: labelled with its owner, Pod Security `restricted`
 /// enforced (every store pod runs unprivileged, so nothing else may).
-pub fn namespace(ctx: &ValidatedStore) -> Namespace {
-    let mut labels = ctx.labels(None);
-    labels.insert(STORE_UID_LABEL.into(), ctx.uid.clone());
+pub fn namespace(store: &ValidatedStore) -> Namespace {
+    let mut labels = store.labels(None);
+    labels.insert(STORE_UID_LABEL.into(), store.uid.clone());
     for mode in ["enforce", "warn", "audit"] {
         labels.insert(
             format!("pod-security.kubernetes.io/{mode}"),
@@ -60,7 +60,7 @@ pub fn namespace(ctx: &ValidatedStore) -> Namespace {
     }
     Namespace {
         metadata: ObjectMeta {
-            name: Some(ctx.namespace.clone()),
+            name: Some(store.namespace.clone()),
             labels: Some(labels),
             ..ObjectMeta::default()
         },
@@ -68,11 +68,11 @@ pub fn namespace(ctx: &ValidatedStore) -> Namespace {
     }
 }
 
-pub fn resource_quota(ctx: &ValidatedStore) -> ResourceQuota {
-    let plan = ctx.plan;
+pub fn resource_quota(store: &ValidatedStore) -> ResourceQuota {
+    let plan = store.plan;
     let (cpu, memory) = (plan.quota_cpu(), plan.quota_memory());
     ResourceQuota {
-        metadata: meta(ctx, "store-quota"),
+        metadata: meta(store, "store-quota"),
         spec: Some(ResourceQuotaSpec {
             hard: Some(quantities(&[
                 ("requests.cpu", &cpu),
@@ -96,10 +96,10 @@ pub fn resource_quota(ctx: &ValidatedStore) -> ResourceQuota {
 
 /// Defaults for containers that name no resources, so every pod counts
 /// against the quota; and a ceiling no single container may pass.
-pub fn limit_range(ctx: &ValidatedStore) -> LimitRange {
-    let plan = ctx.plan;
+pub fn limit_range(store: &ValidatedStore) -> LimitRange {
+    let plan = store.plan;
     LimitRange {
-        metadata: meta(ctx, "store-limits"),
+        metadata: meta(store, "store-limits"),
         spec: Some(LimitRangeSpec {
             limits: vec![LimitRangeItem {
                 type_: "Container".into(),
@@ -127,9 +127,9 @@ fn port(protocol: &str, port: i32) -> NetworkPolicyPort {
     }
 }
 
-fn policy(ctx: &ValidatedStore, name: &str, spec: NetworkPolicySpec) -> NetworkPolicy {
+fn policy(store: &ValidatedStore, name: &str, spec: NetworkPolicySpec) -> NetworkPolicy {
     NetworkPolicy {
-        metadata: meta(ctx, name),
+        metadata: meta(store, name),
         spec: Some(spec),
     }
 }
@@ -150,12 +150,12 @@ fn namespace_peer(namespace: &str, pods: Option<BTreeMap<String, String>>) -> Ne
 /// `unreachable` are CIDRs found in the cluster (the API server's endpoints,
 /// the nodes' addresses) that the internet rule leaves out beside the
 /// configured ranges.
-pub fn network_policies(ctx: &ValidatedStore, unreachable: &[String]) -> Vec<NetworkPolicy> {
-    let wordpress = ctx.selector(WORDPRESS);
-    let database = ctx.selector(DATABASE);
-    let setup = ctx.selector(SETUP);
+pub fn network_policies(store: &ValidatedStore, unreachable: &[String]) -> Vec<NetworkPolicy> {
+    let wordpress = store.selector(WORDPRESS);
+    let database = store.selector(DATABASE);
+    let setup = store.selector(SETUP);
     let dns_ports = vec![port("UDP", 53), port("TCP", 53)];
-    let mut internet_except = ctx.settings.egress_except();
+    let mut internet_except = store.settings.egress_except();
     for cidr in unreachable {
         if !internet_except.contains(cidr) {
             internet_except.push(cidr.clone());
@@ -163,7 +163,7 @@ pub fn network_policies(ctx: &ValidatedStore, unreachable: &[String]) -> Vec<Net
     }
     vec![
         policy(
-            ctx,
+            store,
             "default-deny",
             NetworkPolicySpec {
                 pod_selector: Some(LabelSelector::default()),
@@ -172,7 +172,7 @@ pub fn network_policies(ctx: &ValidatedStore, unreachable: &[String]) -> Vec<Net
             },
         ),
         policy(
-            ctx,
+            store,
             "allow-dns",
             NetworkPolicySpec {
                 pod_selector: Some(LabelSelector::default()),
@@ -191,7 +191,7 @@ pub fn network_policies(ctx: &ValidatedStore, unreachable: &[String]) -> Vec<Net
             },
         ),
         policy(
-            ctx,
+            store,
             "allow-database-from-store",
             NetworkPolicySpec {
                 pod_selector: Some(selector(database.clone())),
@@ -216,7 +216,7 @@ pub fn network_policies(ctx: &ValidatedStore, unreachable: &[String]) -> Vec<Net
         // (updates, plugin downloads), never to the cluster, its API server,
         // its nodes or cloud metadata: those are left out whatever the port.
         policy(
-            ctx,
+            store,
             "allow-store-egress",
             NetworkPolicySpec {
                 pod_selector: Some(LabelSelector {
@@ -258,25 +258,28 @@ pub fn network_policies(ctx: &ValidatedStore, unreachable: &[String]) -> Vec<Net
 /// The ingress controller's way to WordPress and, with TLS, to cert-manager's
 /// HTTP-01 solver pods (they answer the ACME challenge in the store's
 /// namespace). Applied only once the store's setup completed.
-pub fn route_policies(ctx: &ValidatedStore) -> Vec<NetworkPolicy> {
+pub fn route_policies(store: &ValidatedStore) -> Vec<NetworkPolicy> {
     let from_ingress = |pods: BTreeMap<String, String>, port_number: i32| NetworkPolicySpec {
         pod_selector: Some(selector(pods)),
         policy_types: Some(vec!["Ingress".into()]),
         ingress: Some(vec![NetworkPolicyIngressRule {
-            from: Some(vec![namespace_peer(&ctx.settings.ingress_namespace, None)]),
+            from: Some(vec![namespace_peer(
+                &store.settings.ingress_namespace,
+                None,
+            )]),
             ports: Some(vec![port("TCP", port_number)]),
         }]),
         ..NetworkPolicySpec::default()
     };
     let mut policies = vec![policy(
-        ctx,
+        store,
         ALLOW_INGRESS_POLICY,
-        from_ingress(ctx.selector(WORDPRESS), WORDPRESS_PORT),
+        from_ingress(store.selector(WORDPRESS), WORDPRESS_PORT),
     )];
-    if ctx.tls() {
+    if store.tls() {
         let solver = BTreeMap::from([(ACME_SOLVER_LABEL.to_string(), "true".to_string())]);
         policies.push(policy(
-            ctx,
+            store,
             ALLOW_ACME_SOLVER_POLICY,
             from_ingress(solver, ACME_SOLVER_PORT),
         ));
@@ -289,9 +292,9 @@ pub const ROUTE_POLICIES: [&str; 2] = [ALLOW_INGRESS_POLICY, ALLOW_ACME_SOLVER_P
 
 /// Read access for the tenant's people: pods, their logs, the store's
 /// quota (`kubectl nexus quota STORE`), the credentials.
-pub fn tenant_role(ctx: &ValidatedStore) -> Role {
+pub fn tenant_role(store: &ValidatedStore) -> Role {
     Role {
-        metadata: meta(ctx, TENANT_READ),
+        metadata: meta(store, TENANT_READ),
         rules: Some(vec![
             PolicyRule {
                 api_groups: Some(vec![String::new()]),
@@ -344,9 +347,9 @@ pub fn subject_of(username: &str) -> Subject {
 
 /// The operator's own read of the Secrets it generates in the store's
 /// namespace (and what lets it grant the tenant the admin Secret).
-pub fn operator_role_binding(ctx: &ValidatedStore, operator: &Subject) -> RoleBinding {
+pub fn operator_role_binding(store: &ValidatedStore, operator: &Subject) -> RoleBinding {
     RoleBinding {
-        metadata: meta(ctx, OPERATOR_BINDING),
+        metadata: meta(store, OPERATOR_BINDING),
         role_ref: RoleRef {
             api_group: "rbac.authorization.k8s.io".into(),
             kind: "ClusterRole".into(),
@@ -357,7 +360,7 @@ pub fn operator_role_binding(ctx: &ValidatedStore, operator: &Subject) -> RoleBi
 }
 
 /// Everyone bound to `nexus-tenant` in the Store's namespace, as subjects here.
-pub fn tenant_role_binding(ctx: &ValidatedStore, tenant_bindings: &[RoleBinding]) -> RoleBinding {
+pub fn tenant_role_binding(store: &ValidatedStore, tenant_bindings: &[RoleBinding]) -> RoleBinding {
     let mut subjects: Vec<Subject> = tenant_bindings
         .iter()
         .filter(|b| b.role_ref.kind == "ClusterRole" && b.role_ref.name == TENANT_CLUSTER_ROLE)
@@ -365,7 +368,7 @@ pub fn tenant_role_binding(ctx: &ValidatedStore, tenant_bindings: &[RoleBinding]
         .map(|mut s| {
             // A ServiceAccount subject keeps its own namespace (defaulting to the tenant's).
             if s.kind == "ServiceAccount" && s.namespace.is_none() {
-                s.namespace = Some(ctx.tenant_namespace.clone());
+                s.namespace = Some(store.tenant_namespace.clone());
             }
             s
         })
@@ -374,7 +377,7 @@ pub fn tenant_role_binding(ctx: &ValidatedStore, tenant_bindings: &[RoleBinding]
         .sort_by(|a, b| (&a.kind, &a.name, &a.namespace).cmp(&(&b.kind, &b.name, &b.namespace)));
     subjects.dedup();
     RoleBinding {
-        metadata: meta(ctx, TENANT_READ),
+        metadata: meta(store, TENANT_READ),
         role_ref: RoleRef {
             api_group: "rbac.authorization.k8s.io".into(),
             kind: "Role".into(),
@@ -557,7 +560,9 @@ mod tests {
         assert_eq!(account.namespace.as_deref(), Some("nexus-system"));
         let user = subject_of("nexus-bench-operator");
         assert_eq!((user.kind.as_str(), user.namespace), ("User", None));
-        let binding = with_store(Plan::Small, |ctx| operator_role_binding(ctx, &account));
+        let binding = with_store(Plan::Small, |validated| {
+            operator_role_binding(validated, &account)
+        });
         assert_eq!(binding.role_ref.name, "nexus-operator-store");
         assert_eq!(binding.subjects.unwrap(), [account]);
     }
@@ -583,7 +588,9 @@ mod tests {
             binding("admin", "mallory"),
             binding("nexus-tenant", "alice"),
         ];
-        let result = with_store(Plan::Small, |ctx| tenant_role_binding(ctx, &bindings));
+        let result = with_store(Plan::Small, |validated| {
+            tenant_role_binding(validated, &bindings)
+        });
         let names: Vec<_> = result
             .subjects
             .unwrap()

@@ -351,7 +351,7 @@ pub mod testing {
 mod tests {
     use super::*;
 
-    use super::testing::store_request as request;
+    use super::testing::store_request;
 
     fn facts(operator: &str) -> Facts {
         Facts {
@@ -383,7 +383,7 @@ mod tests {
 
     #[test]
     fn the_requester_is_recorded_over_what_the_client_sent() {
-        let forged = request(
+        let forged = store_request(
             "CREATE",
             alice(),
             store(json!({"nexus.dev/owner": "bob"}), json!([])),
@@ -399,16 +399,16 @@ mod tests {
             .unwrap();
         assert_eq!(owner["value"], "alice");
         assert_eq!(owner["op"], "add", "add replaces a member that exists");
-        let bare = request("CREATE", alice(), store(json!(null), json!([])), None);
+        let bare = store_request("CREATE", alice(), store(json!(null), json!([])), None);
         let ops = patch_of(&mutate(&bare));
         assert_eq!(ops[0]["path"], "/metadata/annotations");
     }
 
     #[test]
     fn a_create_must_carry_the_recorded_owner() {
-        let recorded = request("CREATE", alice(), store(owned_by_alice(), json!([])), None);
+        let recorded = store_request("CREATE", alice(), store(owned_by_alice(), json!([])), None);
         assert!(validate(&recorded, &facts("nexus-operator")).allowed);
-        let forged = request(
+        let forged = store_request(
             "CREATE",
             alice(),
             store(json!({"nexus.dev/owner": "bob"}), json!([])),
@@ -428,7 +428,7 @@ mod tests {
     fn nobody_changes_the_owner_afterwards() {
         let mut changed = owned_by_alice();
         changed["nexus.dev/owner"] = json!("bob");
-        let update = request(
+        let update = store_request(
             "UPDATE",
             alice(),
             store(changed, json!(["nexus.dev/cleanup"])),
@@ -445,7 +445,7 @@ mod tests {
             response.result.message
         );
         // Adding an owner to a store admitted before the webhook is changing it too.
-        let added = request(
+        let added = store_request(
             "UPDATE",
             alice(),
             store(owned_by_alice(), json!([])),
@@ -463,7 +463,7 @@ mod tests {
             .unwrap();
         let mut known = facts("op");
         known.stores = vec![Arc::new(existing)];
-        let same_name = request("CREATE", alice(), store(owned_by_alice(), json!([])), None);
+        let same_name = store_request("CREATE", alice(), store(owned_by_alice(), json!([])), None);
         let refused = validate(&same_name, &known);
         assert!(!refused.allowed);
         assert!(
@@ -482,7 +482,7 @@ mod tests {
         let mut other = store(owned_by_alice(), json!([]));
         other["metadata"]["name"] = json!("other");
         other["spec"]["domain"] = json!("shop.example.org");
-        let taken_host = request("CREATE", alice(), other.clone(), None);
+        let taken_host = store_request("CREATE", alice(), other.clone(), None);
         let refused = validate(&taken_host, &known);
         assert!(
             refused
@@ -494,7 +494,10 @@ mod tests {
         );
 
         other["spec"]["domain"] = json!("shop.shops.test");
-        let under_base = validate(&request("CREATE", alice(), other.clone(), None), &known);
+        let under_base = validate(
+            &store_request("CREATE", alice(), other.clone(), None),
+            &known,
+        );
         assert!(
             under_base.result.message.contains("base domain shops.test"),
             "{}",
@@ -502,7 +505,7 @@ mod tests {
         );
 
         other["spec"]["domain"] = json!("mine.example.org");
-        assert!(validate(&request("CREATE", alice(), other, None), &known).allowed);
+        assert!(validate(&store_request("CREATE", alice(), other, None), &known).allowed);
     }
 
     #[test]
@@ -512,7 +515,10 @@ mod tests {
             .map(|i| (format!("example.com/label-{i:03}"), json!("x".repeat(30))))
             .collect();
         big["metadata"]["labels"] = serde_json::Value::Object(labels);
-        let refused = validate(&request("CREATE", alice(), big.clone(), None), &facts("op"));
+        let refused = validate(
+            &store_request("CREATE", alice(), big.clone(), None),
+            &facts("op"),
+        );
         assert!(
             refused
                 .result
@@ -525,7 +531,7 @@ mod tests {
         annotated["metadata"]["annotations"]["example.com/notes"] = json!("y".repeat(40_000));
         let small = store(owned_by_alice(), json!([]));
         let refused = validate(
-            &request("UPDATE", alice(), annotated.clone(), Some(small)),
+            &store_request("UPDATE", alice(), annotated.clone(), Some(small)),
             &facts("op"),
         );
         assert!(
@@ -539,7 +545,7 @@ mod tests {
         let operator = json!({"username": "op", "groups": ["system:serviceaccounts"]});
         assert!(
             validate(
-                &request("UPDATE", operator, annotated.clone(), Some(annotated)),
+                &store_request("UPDATE", operator, annotated.clone(), Some(annotated)),
                 &facts("op")
             )
             .allowed
@@ -553,7 +559,7 @@ mod tests {
         // Chosen at creation,
         assert!(
             validate(
-                &request("CREATE", alice(), sharded.clone(), None),
+                &store_request("CREATE", alice(), sharded.clone(), None),
                 &facts("op")
             )
             .allowed
@@ -563,7 +569,7 @@ mod tests {
             let mut moved = sharded.clone();
             moved["metadata"]["labels"] = labels;
             let refused = validate(
-                &request("UPDATE", alice(), moved.clone(), Some(sharded.clone())),
+                &store_request("UPDATE", alice(), moved.clone(), Some(sharded.clone())),
                 &facts("op"),
             );
             assert!(
@@ -576,7 +582,7 @@ mod tests {
             let admin = json!({"username": "admin", "groups": ["system:masters"]});
             assert!(
                 validate(
-                    &request("UPDATE", admin, moved, Some(sharded.clone())),
+                    &store_request("UPDATE", admin, moved, Some(sharded.clone())),
                     &facts("op")
                 )
                 .allowed
@@ -589,7 +595,7 @@ mod tests {
         let mut labelled = store(owned_by_alice(), json!([]));
         labelled["metadata"]["labels"] = json!({"shard.nexus.dev/id": "2", "team": "x"});
         let refused = validate(
-            &request("CREATE", alice(), labelled.clone(), None),
+            &store_request("CREATE", alice(), labelled.clone(), None),
             &facts("op"),
         );
         assert!(
@@ -605,7 +611,7 @@ mod tests {
         changed["metadata"]["labels"]["team"] = json!("y");
         assert!(
             validate(
-                &request("UPDATE", alice(), changed, Some(labelled.clone())),
+                &store_request("UPDATE", alice(), changed, Some(labelled.clone())),
                 &facts("op")
             )
             .allowed
@@ -615,7 +621,7 @@ mod tests {
         let mut removed = labelled.clone();
         removed["metadata"]["labels"] = json!({"team": "x"});
         let refused = validate(
-            &request("UPDATE", alice(), removed, Some(labelled.clone())),
+            &store_request("UPDATE", alice(), removed, Some(labelled.clone())),
             &facts("op"),
         );
         assert!(
@@ -629,7 +635,13 @@ mod tests {
         let admin = json!({"username": "admin", "groups": ["system:masters"]});
         let mut by_admin = labelled;
         by_admin["metadata"]["annotations"] = json!({"nexus.dev/owner": "admin", "nexus.dev/owner-groups": "system:masters", "nexus.dev/owner-uid": ""});
-        assert!(validate(&request("CREATE", admin, by_admin, None), &facts("op")).allowed);
+        assert!(
+            validate(
+                &store_request("CREATE", admin, by_admin, None),
+                &facts("op")
+            )
+            .allowed
+        );
     }
 
     #[test]
@@ -647,7 +659,7 @@ mod tests {
         };
         let mut www = store(owned_by_alice(), json!([]));
         www["metadata"]["name"] = json!("www");
-        let refused = validate(&request("CREATE", alice(), www, None), &known);
+        let refused = validate(&store_request("CREATE", alice(), www, None), &known);
         assert!(
             refused.result.message.contains("\"www\" is reserved"),
             "{}",
@@ -656,7 +668,10 @@ mod tests {
 
         let mut large = store(owned_by_alice(), json!([]));
         large["spec"]["plan"] = json!("large");
-        let refused = validate(&request("CREATE", alice(), large.clone(), None), &known);
+        let refused = validate(
+            &store_request("CREATE", alice(), large.clone(), None),
+            &known,
+        );
         assert!(
             refused
                 .result
@@ -666,9 +681,9 @@ mod tests {
             refused.result.message
         );
         // A store that already has the plan keeps it; a change to it is refused.
-        let same = request("UPDATE", alice(), large.clone(), Some(large.clone()));
+        let same = store_request("UPDATE", alice(), large.clone(), Some(large.clone()));
         assert!(validate(&same, &known).allowed);
-        let grown = request(
+        let grown = store_request(
             "UPDATE",
             alice(),
             large,
@@ -681,13 +696,13 @@ mod tests {
             json!([]),
         );
         big["spec"]["plan"] = json!("large");
-        assert!(validate(&request("CREATE", admin, big, None), &known).allowed);
+        assert!(validate(&store_request("CREATE", admin, big, None), &known).allowed);
     }
 
     #[test]
     fn only_the_operator_or_a_cluster_admin_removes_the_finalizer() {
         let removal = |user: serde_json::Value| {
-            request(
+            store_request(
                 "UPDATE",
                 user,
                 store(owned_by_alice(), json!([])),
@@ -703,7 +718,7 @@ mod tests {
         let admin = json!({"username": "admin", "groups": ["system:masters"]});
         assert!(validate(&removal(admin), &operator_facts).allowed);
         // Other updates by the tenant pass.
-        let labelled = request(
+        let labelled = store_request(
             "UPDATE",
             alice(),
             store(owned_by_alice(), json!(["nexus.dev/cleanup"])),

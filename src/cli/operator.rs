@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::operator::pacing::Concurrency;
+use crate::operator::concurrency::Concurrency;
 use crate::operator::{Config, shard, webhook};
 use crate::settings::{Plans, Settings, WooCommerceSource, parse_cidr};
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::pacing::Concurrency;
+use super::concurrency::Concurrency;
 use super::webhook;
 use crate::settings::Settings;
 

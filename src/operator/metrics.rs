@@ -40,7 +40,7 @@ pub struct Metrics {
     pub stores: Family<PhaseLabel, Gauge>,
     pub is_leader: Gauge,
     pub orphaned_namespaces: Gauge,
-    /// Reconciles allowed at once (see `pacing`).
+    /// Reconciles allowed at once (see `concurrency`).
     pub concurrency: Gauge,
     /// Applies sent to the API server, by kind.
     pub writes: Family<KindLabel, Counter>,

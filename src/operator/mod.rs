@@ -6,11 +6,11 @@ pub mod anchors;
 pub mod audit;
 pub mod children;
 pub mod cluster_addresses;
+pub mod concurrency;
 pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod orphans;
-pub mod pacing;
 pub mod reconcile;
 pub mod shard;
 pub mod webhook;
@@ -29,7 +29,7 @@ use kube_lease_manager::LeaseManagerBuilder;
 use tracing::{error, info, warn};
 
 use crate::api::Store;
-use children::{caches, watches, written};
+use children::{caches, watches, write_record};
 pub use config::Config;
 pub use error::Error;
 use metrics::{HttpState, Metrics};
@@ -55,10 +55,10 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
     } = config;
     // Every request is timed: how many stores are reconciled at once
     // follows how fast the API server answers.
-    let pacing = Arc::new(pacing::Pacing::new(concurrency));
+    let limiter = Arc::new(concurrency::Limiter::new(concurrency));
     let client = kube::client::ClientBuilder::try_from(kubeconfig)
         .map_err(Error::Client)?
-        .with_layer(&pacing::Observe(pacing.clone()))
+        .with_layer(&concurrency::Observe(limiter.clone()))
         .build();
     if manage_crds {
         apply_crds(&client).await?;
@@ -139,7 +139,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
         None => Ok(()),
         Some(()) => {
             info!(identity = %identity, "became the leader; reconciling stores");
-            let written = Arc::new(written::Written::default());
+            let writes = Arc::new(write_record::WriteRecord::default());
             let (caches, writers) = caches::Caches::new();
             let addresses = cluster_addresses::ClusterAddresses::default();
             let watching_addresses = tokio::spawn(addresses.clone().watch(client.clone()));
@@ -147,7 +147,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
             let context = Arc::new(Context {
                 children: children::Children {
                     client: client.clone(),
-                    written,
+                    writes,
                     caches,
                     metrics: metrics.clone(),
                     secrets_checked: Default::default(),
@@ -165,8 +165,8 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
                 failures: Mutex::new(Default::default()),
                 stores: cache.clone(),
                 audit: audit.clone(),
-                statuses: Default::default(),
-                pacing: pacing.clone(),
+                written_statuses: Default::default(),
+                concurrency: limiter.clone(),
                 addresses: addresses.clone(),
             });
             let lost = async {
@@ -240,13 +240,13 @@ async fn controller(
         .modify(crate::api::slim_store)
         .reflect(writer)
         .applied_objects();
-    let pacing = context.pacing.clone();
+    let limiter = context.concurrency.clone();
     let controller = Controller::for_stream(trigger, reader).with_config(
         controller::Config::default()
-            .concurrency(u16::try_from(pacing.ceiling()).unwrap_or(u16::MAX)),
+            .concurrency(u16::try_from(limiter.ceiling()).unwrap_or(u16::MAX)),
     );
     let metrics = context.metrics.clone();
-    let pace = tokio::spawn(pacing.run(move |limit| {
+    let pace = tokio::spawn(limiter.run(move |limit| {
         metrics
             .concurrency
             .set(i64::try_from(limit).unwrap_or(i64::MAX));
@@ -258,7 +258,7 @@ async fn controller(
         controller,
         &client,
         store_selector,
-        &context.children.written,
+        &context.children.writes,
         writers,
     )
     // A new API server or node address is left out of every store's egress.

@@ -17,11 +17,11 @@ use crate::validated::ValidatedStore;
 /// The uid of the image's mysql user.
 const MYSQL_UID: i64 = 999;
 
-fn meta(ctx: &ValidatedStore) -> ObjectMeta {
+fn meta(store: &ValidatedStore) -> ObjectMeta {
     ObjectMeta {
         name: Some(DATABASE.into()),
-        namespace: Some(ctx.namespace.clone()),
-        labels: Some(ctx.labels(Some(DATABASE))),
+        namespace: Some(store.namespace.clone()),
+        labels: Some(store.labels(Some(DATABASE))),
         ..ObjectMeta::default()
     }
 }
@@ -39,16 +39,16 @@ fn probe(command: &str, initial_delay: i32) -> Probe {
     }
 }
 
-pub fn database_statefulset(ctx: &ValidatedStore) -> StatefulSet {
-    let replicas = if ctx.suspend { 0 } else { 1 };
-    let labels = ctx.template_labels(Some(DATABASE));
+pub fn database_statefulset(store: &ValidatedStore) -> StatefulSet {
+    let replicas = if store.suspend { 0 } else { 1 };
+    let labels = store.template_labels(Some(DATABASE));
     StatefulSet {
-        metadata: meta(ctx),
+        metadata: meta(store),
         spec: Some(StatefulSetSpec {
             replicas: Some(replicas),
             service_name: Some(DATABASE.into()),
             selector: LabelSelector {
-                match_labels: Some(ctx.selector(DATABASE)),
+                match_labels: Some(store.selector(DATABASE)),
                 ..LabelSelector::default()
             },
             template: PodTemplateSpec {
@@ -63,7 +63,7 @@ pub fn database_statefulset(ctx: &ValidatedStore) -> StatefulSet {
                     security_context: Some(pod_security(MYSQL_UID)),
                     containers: vec![Container {
                         name: DATABASE.into(),
-                        image: Some(ctx.settings.database_image.clone()),
+                        image: Some(store.settings.database_image.clone()),
                         ports: Some(vec![ContainerPort {
                             name: Some("mysql".into()),
                             container_port: DATABASE_PORT,
@@ -75,7 +75,7 @@ pub fn database_statefulset(ctx: &ValidatedStore) -> StatefulSet {
                             secret_env("MARIADB_USER", DATABASE_SECRET, "user"),
                             secret_env("MARIADB_PASSWORD", DATABASE_SECRET, "password"),
                         ]),
-                        resources: Some(resources(&ctx.plan.database)),
+                        resources: Some(resources(&store.plan.database)),
                         security_context: Some(container_security()),
                         readiness_probe: Some(probe("--connect", 10)),
                         liveness_probe: Some(probe("--innodb_initialized", 60)),
@@ -94,10 +94,10 @@ pub fn database_statefulset(ctx: &ValidatedStore) -> StatefulSet {
             volume_claim_templates: Some(vec![PersistentVolumeClaim {
                 metadata: ObjectMeta {
                     name: Some("data".into()),
-                    labels: Some(ctx.template_labels(Some(DATABASE))),
+                    labels: Some(store.template_labels(Some(DATABASE))),
                     ..ObjectMeta::default()
                 },
-                spec: Some(claim_spec(ctx, &ctx.plan.database_volume)),
+                spec: Some(claim_spec(store, &store.plan.database_volume)),
                 ..PersistentVolumeClaim::default()
             }]),
             ..StatefulSetSpec::default()
@@ -106,8 +106,8 @@ pub fn database_statefulset(ctx: &ValidatedStore) -> StatefulSet {
     }
 }
 
-pub fn database_service(ctx: &ValidatedStore) -> Service {
-    component_service(ctx, DATABASE, "mysql", DATABASE_PORT)
+pub fn database_service(store: &ValidatedStore) -> Service {
+    component_service(store, DATABASE, "mysql", DATABASE_PORT)
 }
 
 #[cfg(test)]

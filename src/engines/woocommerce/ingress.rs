@@ -12,22 +12,22 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::api::labels::WORDPRESS;
 use crate::validated::ValidatedStore;
 
-pub fn ingress(ctx: &ValidatedStore) -> Ingress {
-    let settings = ctx.settings;
+pub fn ingress(store: &ValidatedStore) -> Ingress {
+    let settings = store.settings;
     let annotations = settings.tls_issuer.as_ref().map(|issuer| {
         BTreeMap::from([("cert-manager.io/cluster-issuer".to_string(), issuer.clone())])
     });
     let tls = settings.tls_issuer.as_ref().map(|_| {
         vec![IngressTLS {
-            hosts: Some(vec![ctx.host.clone()]),
-            secret_name: Some(ctx.tls_secret()),
+            hosts: Some(vec![store.host.clone()]),
+            secret_name: Some(store.tls_secret()),
         }]
     });
     Ingress {
         metadata: ObjectMeta {
             name: Some(WORDPRESS.into()),
-            namespace: Some(ctx.namespace.clone()),
-            labels: Some(ctx.labels(Some(WORDPRESS))),
+            namespace: Some(store.namespace.clone()),
+            labels: Some(store.labels(Some(WORDPRESS))),
             annotations,
             ..ObjectMeta::default()
         },
@@ -35,7 +35,7 @@ pub fn ingress(ctx: &ValidatedStore) -> Ingress {
             ingress_class_name: Some(settings.ingress_class.clone()),
             tls,
             rules: Some(vec![IngressRule {
-                host: Some(ctx.host.clone()),
+                host: Some(store.host.clone()),
                 http: Some(HTTPIngressRuleValue {
                     paths: vec![HTTPIngressPath {
                         path: Some("/".into()),
@@ -86,9 +86,9 @@ mod tests {
         settings.tls_issuer = Some("letsencrypt".into());
         let mut store = store("demo", Plan::Small);
         store.spec.domain = Some("shop.example.org".into());
-        let ctx = ValidatedStore::new(&store, &settings).unwrap();
-        assert_eq!(ctx.url, "https://shop.example.org");
-        let ingress = ingress(&ctx);
+        let validated = ValidatedStore::new(&store, &settings).unwrap();
+        assert_eq!(validated.url, "https://shop.example.org");
+        let ingress = ingress(&validated);
         assert_eq!(
             ingress.metadata.annotations.unwrap()["cert-manager.io/cluster-issuer"],
             "letsencrypt"

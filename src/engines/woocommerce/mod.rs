@@ -120,17 +120,22 @@ fn mount(name: &str, path: &str) -> VolumeMount {
 }
 
 /// A ClusterIP Service named after the component, to its named port.
-fn component_service(ctx: &ValidatedStore, component: &str, port_name: &str, port: i32) -> Service {
+fn component_service(
+    store: &ValidatedStore,
+    component: &str,
+    port_name: &str,
+    port: i32,
+) -> Service {
     Service {
         metadata: ObjectMeta {
             name: Some(component.into()),
-            namespace: Some(ctx.namespace.clone()),
-            labels: Some(ctx.labels(Some(component))),
+            namespace: Some(store.namespace.clone()),
+            labels: Some(store.labels(Some(component))),
             ..ObjectMeta::default()
         },
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".into()),
-            selector: Some(ctx.selector(component)),
+            selector: Some(store.selector(component)),
             ports: Some(vec![ServicePort {
                 name: Some(port_name.into()),
                 port,
@@ -144,10 +149,10 @@ fn component_service(ctx: &ValidatedStore, component: &str, port_name: &str, por
 }
 
 /// A ReadWriteOnce claim of `size` in the configured StorageClass.
-fn claim_spec(ctx: &ValidatedStore, size: &str) -> PersistentVolumeClaimSpec {
+fn claim_spec(store: &ValidatedStore, size: &str) -> PersistentVolumeClaimSpec {
     PersistentVolumeClaimSpec {
         access_modes: Some(vec!["ReadWriteOnce".into()]),
-        storage_class_name: ctx.settings.storage_class.clone(),
+        storage_class_name: store.settings.storage_class.clone(),
         resources: Some(VolumeResourceRequirements {
             requests: Some(BTreeMap::from([(
                 "storage".to_string(),

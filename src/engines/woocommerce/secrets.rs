@@ -43,12 +43,12 @@ pub fn random_token(len: usize) -> Result<String, getrandom::Error> {
     Ok(token)
 }
 
-fn secret(ctx: &ValidatedStore, name: &str, data: BTreeMap<String, String>) -> Secret {
+fn secret(store: &ValidatedStore, name: &str, data: BTreeMap<String, String>) -> Secret {
     Secret {
         metadata: ObjectMeta {
             name: Some(name.into()),
-            namespace: Some(ctx.namespace.clone()),
-            labels: Some(ctx.labels(None)),
+            namespace: Some(store.namespace.clone()),
+            labels: Some(store.labels(None)),
             ..ObjectMeta::default()
         },
         type_: Some("Opaque".into()),
@@ -62,7 +62,7 @@ fn secret(ctx: &ValidatedStore, name: &str, data: BTreeMap<String, String>) -> S
 }
 
 /// The three Secrets of a new store, with fresh random values.
-pub fn generate_secrets(ctx: &ValidatedStore) -> Result<Vec<Secret>, getrandom::Error> {
+pub fn generate_secrets(store: &ValidatedStore) -> Result<Vec<Secret>, getrandom::Error> {
     let database = BTreeMap::from([
         ("database".to_string(), "wordpress".to_string()),
         ("user".to_string(), "wordpress".to_string()),
@@ -72,16 +72,16 @@ pub fn generate_secrets(ctx: &ValidatedStore) -> Result<Vec<Secret>, getrandom::
     let admin = BTreeMap::from([
         ("username".to_string(), ADMIN_USER.to_string()),
         ("password".to_string(), random_token(24)?),
-        ("email".to_string(), ctx.setup.admin_email.clone()),
+        ("email".to_string(), store.setup.admin_email.clone()),
     ]);
     let mut salts = BTreeMap::new();
     for key in SALT_KEYS {
         salts.insert(key.to_string(), random_token(64)?);
     }
     Ok(vec![
-        secret(ctx, DATABASE_SECRET, database),
-        secret(ctx, ADMIN_SECRET, admin),
-        secret(ctx, SALTS_SECRET, salts),
+        secret(store, DATABASE_SECRET, database),
+        secret(store, ADMIN_SECRET, admin),
+        secret(store, SALTS_SECRET, salts),
     ])
 }
 
@@ -105,8 +105,8 @@ mod tests {
     fn a_store_gets_database_admin_and_salt_secrets() {
         let settings = Settings::for_tests();
         let store = store("demo", Plan::Small);
-        let ctx = ValidatedStore::new(&store, &settings).unwrap();
-        let secrets = generate_secrets(&ctx).unwrap();
+        let validated = ValidatedStore::new(&store, &settings).unwrap();
+        let secrets = generate_secrets(&validated).unwrap();
         let names: Vec<_> = secrets
             .iter()
             .map(|s| s.metadata.name.clone().unwrap())

@@ -44,9 +44,9 @@ pub enum SetupRound {
     Live,
 }
 
-pub fn setup_job(ctx: &ValidatedStore, round: SetupRound) -> Job {
-    let request = &ctx.setup;
-    let settings = ctx.settings;
+pub fn setup_job(store: &ValidatedStore, round: SetupRound) -> Job {
+    let request = &store.setup;
+    let settings = store.settings;
     let mut environment = wordpress_env();
     environment.extend([
         env("STORE_NAME", &request.title),
@@ -67,12 +67,12 @@ pub fn setup_job(ctx: &ValidatedStore, round: SetupRound) -> Job {
         secret_env("ADMIN_USER", ADMIN_SECRET, "username"),
         secret_env("ADMIN_PASSWORD", ADMIN_SECRET, "password"),
     ]);
-    let labels = ctx.template_labels(Some(SETUP));
+    let labels = store.template_labels(Some(SETUP));
     Job {
         metadata: ObjectMeta {
             name: Some(SETUP.into()),
-            namespace: Some(ctx.namespace.clone()),
-            labels: Some(ctx.labels(Some(SETUP))),
+            namespace: Some(store.namespace.clone()),
+            labels: Some(store.labels(Some(SETUP))),
             annotations: Some(BTreeMap::from([(
                 SETUP_HASH_ANNOTATION.to_string(),
                 request_hash(request),
@@ -93,14 +93,14 @@ pub fn setup_job(ctx: &ValidatedStore, round: SetupRound) -> Job {
                     enable_service_links: Some(false),
                     security_context: Some(pod_security(WWW_DATA_UID)),
                     // The content volume is ReadWriteOnce: run beside WordPress.
-                    affinity: Some(beside(ctx, WORDPRESS)),
-                    init_containers: Some(vec![copy_wordpress(ctx, &ctx.plan.setup)]),
+                    affinity: Some(beside(store, WORDPRESS)),
+                    init_containers: Some(vec![copy_wordpress(store, &store.plan.setup)]),
                     containers: vec![Container {
                         name: SETUP.into(),
                         image: Some(settings.setup_image.clone()),
                         command: Some(vec!["/bin/sh".into(), "-c".into(), SETUP_SCRIPT.into()]),
                         env: Some(environment),
-                        resources: Some(setup_resources(ctx, round)),
+                        resources: Some(setup_resources(store, round)),
                         security_context: Some(container_security()),
                         termination_message_policy: Some("FallbackToLogsOnError".into()),
                         volume_mounts: Some(vec![
@@ -127,8 +127,8 @@ pub fn setup_job(ctx: &ValidatedStore, round: SetupRound) -> Job {
 /// to spare and no slower where it has none. The quota has room for that
 /// limit: the plan's containers fit the plan (`Plans::check`), and the quota
 /// adds one WordPress pod's worth.
-fn setup_resources(ctx: &ValidatedStore, round: SetupRound) -> ResourceRequirements {
-    let plan = &ctx.plan;
+fn setup_resources(store: &ValidatedStore, round: SetupRound) -> ResourceRequirements {
+    let plan = &store.plan;
     let mut sized = resources(&plan.setup);
     if round == SetupRound::FirstInstall {
         let cpu = add_cpu(&[&plan.setup.cpu, &plan.wordpress.cpu])
@@ -141,12 +141,12 @@ fn setup_resources(ctx: &ValidatedStore, round: SetupRound) -> ResourceRequireme
 }
 
 /// Required placement on the node of the component's pod.
-fn beside(ctx: &ValidatedStore, component: &str) -> Affinity {
+fn beside(store: &ValidatedStore, component: &str) -> Affinity {
     Affinity {
         pod_affinity: Some(PodAffinity {
             required_during_scheduling_ignored_during_execution: Some(vec![PodAffinityTerm {
                 label_selector: Some(LabelSelector {
-                    match_labels: Some(ctx.selector(component)),
+                    match_labels: Some(store.selector(component)),
                     ..LabelSelector::default()
                 }),
                 topology_key: "kubernetes.io/hostname".into(),
@@ -289,9 +289,9 @@ mod tests {
     fn the_first_install_gets_the_replacement_room_and_a_live_store_keeps_it() {
         let settings = Settings::for_tests();
         let store = store("demo", Plan::Small);
-        let ctx = ValidatedStore::new(&store, &settings).unwrap();
+        let validated = ValidatedStore::new(&store, &settings).unwrap();
         let cpu = |round| {
-            let job = setup_job(&ctx, round);
+            let job = setup_job(&validated, round);
             let resources = setup_container(&job).resources.clone().unwrap();
             (
                 resources.requests.unwrap()["cpu"].0.clone(),
@@ -306,15 +306,15 @@ mod tests {
         );
         assert_eq!(cpu(SetupRound::Live), ("200m".into(), "200m".into()));
         // Database, WordPress and the first install's setup fit the quota.
-        let plan = &ctx.plan;
+        let plan = &validated.plan;
         let used = crate::quantity::millicores(&plan.database.cpu).unwrap()
             + crate::quantity::millicores(&plan.wordpress.cpu).unwrap()
             + crate::quantity::millicores(&cpu(SetupRound::FirstInstall).1).unwrap();
         assert!(used <= crate::quantity::millicores(&plan.quota_cpu()).unwrap());
         // The round never changes what the Job is for.
         assert_eq!(
-            setup_hash(&setup_job(&ctx, SetupRound::FirstInstall)),
-            setup_hash(&setup_job(&ctx, SetupRound::Live))
+            setup_hash(&setup_job(&validated, SetupRound::FirstInstall)),
+            setup_hash(&setup_job(&validated, SetupRound::Live))
         );
     }
 

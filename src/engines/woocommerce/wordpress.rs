@@ -48,19 +48,19 @@ if ($found && $found->num_rows > 0) exit(0);
 if ($found || $db->errno == 1146) { echo "WordPress is not installed yet (the setup Job installs it)\n"; exit(1); }
 echo "the database refused the check: ", $db->error, "\n"; exit(1);"#;
 
-fn meta(ctx: &ValidatedStore, name: &str) -> ObjectMeta {
+fn meta(store: &ValidatedStore, name: &str) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.into()),
-        namespace: Some(ctx.namespace.clone()),
-        labels: Some(ctx.labels(Some(WORDPRESS))),
+        namespace: Some(store.namespace.clone()),
+        labels: Some(store.labels(Some(WORDPRESS))),
         ..ObjectMeta::default()
     }
 }
 
-pub fn wordpress_volume(ctx: &ValidatedStore) -> PersistentVolumeClaim {
+pub fn wordpress_volume(store: &ValidatedStore) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
-        metadata: meta(ctx, WORDPRESS_VOLUME),
-        spec: Some(claim_spec(ctx, &ctx.plan.wordpress_volume)),
+        metadata: meta(store, WORDPRESS_VOLUME),
+        spec: Some(claim_spec(store, &store.plan.wordpress_volume)),
         ..PersistentVolumeClaim::default()
     }
 }
@@ -106,15 +106,15 @@ pub fn wordpress_env() -> Vec<k8s_openapi::api::core::v1::EnvVar> {
     ]
 }
 
-pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
-    let replicas = if ctx.suspend { 0 } else { 1 };
+pub fn wordpress_deployment(store: &ValidatedStore) -> Deployment {
+    let replicas = if store.suspend { 0 } else { 1 };
     let mut env = wordpress_env();
     env.extend(
         SALT_KEYS
             .iter()
             .map(|key| secret_env(key, SALTS_SECRET, key)),
     );
-    let labels = ctx.template_labels(Some(WORDPRESS));
+    let labels = store.template_labels(Some(WORDPRESS));
     let mut security = pod_security(WWW_DATA_UID);
     // Apache keeps its port 80 without root or NET_BIND_SERVICE: the pod's
     // own network namespace lets unprivileged users bind from 80 up.
@@ -123,7 +123,7 @@ pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
         value: WORDPRESS_PORT.to_string(),
     }]);
     Deployment {
-        metadata: meta(ctx, WORDPRESS),
+        metadata: meta(store, WORDPRESS),
         spec: Some(DeploymentSpec {
             replicas: Some(replicas),
             strategy: Some(DeploymentStrategy {
@@ -131,7 +131,7 @@ pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
                 ..DeploymentStrategy::default()
             }),
             selector: LabelSelector {
-                match_labels: Some(ctx.selector(WORDPRESS)),
+                match_labels: Some(store.selector(WORDPRESS)),
                 ..LabelSelector::default()
             },
             template: PodTemplateSpec {
@@ -143,17 +143,17 @@ pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
                     security_context: Some(security),
-                    init_containers: Some(vec![copy_wordpress(ctx, &ctx.plan.wordpress)]),
+                    init_containers: Some(vec![copy_wordpress(store, &store.plan.wordpress)]),
                     containers: vec![Container {
                         name: WORDPRESS.into(),
-                        image: Some(ctx.settings.wordpress_image.clone()),
+                        image: Some(store.settings.wordpress_image.clone()),
                         ports: Some(vec![ContainerPort {
                             name: Some("http".into()),
                             container_port: WORDPRESS_PORT,
                             ..ContainerPort::default()
                         }]),
                         env: Some(env),
-                        resources: Some(resources(&ctx.plan.wordpress)),
+                        resources: Some(resources(&store.plan.wordpress)),
                         security_context: Some(container_security()),
                         readiness_probe: Some(readiness()),
                         liveness_probe: Some(liveness()),
@@ -189,10 +189,10 @@ pub fn wordpress_deployment(ctx: &ValidatedStore) -> Deployment {
 /// core into the pod's `core` scratch volume, the image's plugins and themes
 /// into the store's `content` volume. Sized like the container it precedes,
 /// so the pod asks the quota for nothing more.
-pub fn copy_wordpress(ctx: &ValidatedStore, size: &ContainerSize) -> Container {
+pub fn copy_wordpress(store: &ValidatedStore, size: &ContainerSize) -> Container {
     Container {
         name: "wordpress-files".into(),
-        image: Some(ctx.settings.wordpress_image.clone()),
+        image: Some(store.settings.wordpress_image.clone()),
         command: Some(vec!["/bin/sh".into(), "-c".into(), COPY_WORDPRESS.into()]),
         env: Some(vec![EnvVar {
             name: "POD_NAME".into(),
@@ -228,8 +228,8 @@ pub fn content_volume() -> Volume {
     }
 }
 
-pub fn wordpress_service(ctx: &ValidatedStore) -> Service {
-    component_service(ctx, WORDPRESS, "http", WORDPRESS_PORT)
+pub fn wordpress_service(store: &ValidatedStore) -> Service {
+    component_service(store, WORDPRESS, "http", WORDPRESS_PORT)
 }
 
 #[cfg(test)]
@@ -243,8 +243,8 @@ mod tests {
     fn wordpress_is_one_recreated_replica_with_its_content_volume() {
         let settings = Settings::for_tests();
         let store = store("demo", Plan::Medium);
-        let ctx = ValidatedStore::new(&store, &settings).unwrap();
-        let spec = wordpress_deployment(&ctx).spec.unwrap();
+        let validated = ValidatedStore::new(&store, &settings).unwrap();
+        let spec = wordpress_deployment(&validated).spec.unwrap();
         assert_eq!(spec.replicas, Some(1));
         assert_eq!(spec.strategy.unwrap().type_.as_deref(), Some("Recreate"));
         let pod = spec.template.spec.unwrap();
@@ -295,7 +295,7 @@ mod tests {
                 .all(|e| e.value.is_none() || e.name == "WORDPRESS_DB_HOST")
         );
         assert_eq!(
-            wordpress_service(&ctx).spec.unwrap().type_.as_deref(),
+            wordpress_service(&validated).spec.unwrap().type_.as_deref(),
             Some("ClusterIP")
         );
     }
@@ -304,8 +304,8 @@ mod tests {
     fn wordpress_runs_unprivileged_and_is_ready_only_when_installed() {
         let settings = Settings::for_tests();
         let store = store("demo", Plan::Small);
-        let ctx = ValidatedStore::new(&store, &settings).unwrap();
-        let pod = wordpress_deployment(&ctx)
+        let validated = ValidatedStore::new(&store, &settings).unwrap();
+        let pod = wordpress_deployment(&validated)
             .spec
             .unwrap()
             .template

@@ -106,7 +106,7 @@ impl<K: DeserializeOwned> Cached<K> {
 }
 
 fn decode<K: DeserializeOwned>(json: &[u8]) -> Option<K> {
-    // Written by `Writer` from a K: cannot fail but for a bug, and a miss
+    // WriteRecord by `Writer` from a K: cannot fail but for a bug, and a miss
     // then only costs a read from the API server.
     serde_json::from_slice(json)
         .map_err(|e| warn!(error = %e, "a cached object did not decode"))
@@ -124,7 +124,7 @@ pub struct Writer<K> {
 }
 
 impl<K: kube::Resource + Serialize> Writer<K> {
-    pub fn apply(&mut self, event: &Event<K>) {
+    pub fn apply_event(&mut self, event: &Event<K>) {
         match event {
             Event::Init => self.relisted = Some(Objects::new()),
             Event::InitApply(object) if (self.keep)(object) => {
@@ -185,7 +185,7 @@ pub struct Caches {
     pub statefulsets: Cached<StatefulSet>,
     pub deployments: Cached<Deployment>,
     pub jobs: Cached<Job>,
-    pub claims: Cached<PersistentVolumeClaim>,
+    pub volume_claims: Cached<PersistentVolumeClaim>,
     /// Status and labels of the stores' pods that may say why a step waits
     /// (a pod running as it should is as good as absent here).
     pub pods: Cached<Pod>,
@@ -200,7 +200,7 @@ pub struct Writers {
     pub statefulsets: Writer<StatefulSet>,
     pub deployments: Writer<Deployment>,
     pub jobs: Writer<Job>,
-    pub claims: Writer<PersistentVolumeClaim>,
+    pub volume_claims: Writer<PersistentVolumeClaim>,
     pub pods: Writer<Pod>,
     pub role_bindings: Writer<RoleBinding>,
 }
@@ -213,7 +213,7 @@ impl Caches {
         let (statefulsets, statefulsets_w) = Cached::new();
         let (deployments, deployments_w) = Cached::new();
         let (jobs, jobs_w) = Cached::new();
-        let (claims, claims_w) = Cached::new();
+        let (volume_claims, volume_claims_w) = Cached::new();
         let (pods, pods_w) = Cached::keeping(pod_worth_a_look);
         let (role_bindings, role_bindings_w) = Cached::new();
         (
@@ -224,7 +224,7 @@ impl Caches {
                 statefulsets,
                 deployments,
                 jobs,
-                claims,
+                volume_claims,
                 pods,
                 role_bindings,
             },
@@ -235,7 +235,7 @@ impl Caches {
                 statefulsets: statefulsets_w,
                 deployments: deployments_w,
                 jobs: jobs_w,
-                claims: claims_w,
+                volume_claims: volume_claims_w,
                 pods: pods_w,
                 role_bindings: role_bindings_w,
             },
@@ -267,22 +267,27 @@ mod tests {
         let (caches, mut writers) = Caches::new();
         assert!(caches.jobs.lookup(Some("store-a"), "setup").is_none());
         assert!(caches.jobs.in_namespace("store-a").is_none());
-        writers.jobs.apply(&Event::Init);
+        writers.jobs.apply_event(&Event::Init);
         writers
             .jobs
-            .apply(&Event::InitApply(job("store-a", "setup", 0)));
+            .apply_event(&Event::InitApply(job("store-a", "setup", 0)));
         assert!(
             caches.jobs.lookup(Some("store-a"), "setup").is_none(),
             "not before the list completed"
         );
-        writers.jobs.apply(&Event::InitDone);
+        writers.jobs.apply_event(&Event::InitDone);
         let setup = caches.jobs.lookup(Some("store-a"), "setup").unwrap();
         assert_eq!(setup, Some(job("store-a", "setup", 0)));
         assert_eq!(caches.jobs.lookup(Some("store-a"), "other"), Some(None));
         assert_eq!(caches.jobs.lookup(Some("store-b"), "setup"), Some(None));
         assert_eq!(caches.jobs.in_namespace("store-a").unwrap().len(), 1);
         // Another kind that never listed (a watch its role forbids) still defers.
-        assert!(caches.claims.lookup(Some("store-a"), "content").is_none());
+        assert!(
+            caches
+                .volume_claims
+                .lookup(Some("store-a"), "content")
+                .is_none()
+        );
     }
 
     #[test]
@@ -302,17 +307,19 @@ mod tests {
             }]}),
         );
         let (caches, mut writers) = Caches::new();
-        writers.pods.apply(&Event::Init);
-        writers.pods.apply(&Event::InitApply(running.clone()));
-        writers.pods.apply(&Event::InitApply(unscheduled.clone()));
-        writers.pods.apply(&Event::InitDone);
+        writers.pods.apply_event(&Event::Init);
+        writers.pods.apply_event(&Event::InitApply(running.clone()));
+        writers
+            .pods
+            .apply_event(&Event::InitApply(unscheduled.clone()));
+        writers.pods.apply_event(&Event::InitDone);
         let names = |caches: &Caches| -> Vec<String> {
             let pods = caches.pods.in_namespace("store-a").unwrap();
             pods.iter().map(|p| p.name_any()).collect()
         };
         assert_eq!(names(&caches), ["database-0"]);
         // Scheduled and running now: it leaves the cache.
-        writers.pods.apply(&Event::Apply(pod(
+        writers.pods.apply_event(&Event::Apply(pod(
             "database-0",
             serde_json::json!({"phase": "Running"}),
         )));
@@ -322,32 +329,32 @@ mod tests {
     #[test]
     fn changes_deletions_and_relists_show_in_the_cache() {
         let (caches, mut writers) = Caches::new();
-        writers.jobs.apply(&Event::Init);
+        writers.jobs.apply_event(&Event::Init);
         writers
             .jobs
-            .apply(&Event::InitApply(job("store-a", "setup", 0)));
+            .apply_event(&Event::InitApply(job("store-a", "setup", 0)));
         writers
             .jobs
-            .apply(&Event::InitApply(job("store-b", "setup", 0)));
-        writers.jobs.apply(&Event::InitDone);
+            .apply_event(&Event::InitApply(job("store-b", "setup", 0)));
+        writers.jobs.apply_event(&Event::InitDone);
         writers
             .jobs
-            .apply(&Event::Apply(job("store-a", "setup", 2)));
+            .apply_event(&Event::Apply(job("store-a", "setup", 2)));
         assert_eq!(
             caches.jobs.lookup(Some("store-a"), "setup"),
             Some(Some(job("store-a", "setup", 2)))
         );
         writers
             .jobs
-            .apply(&Event::Delete(job("store-a", "setup", 2)));
+            .apply_event(&Event::Delete(job("store-a", "setup", 2)));
         assert_eq!(caches.jobs.lookup(Some("store-a"), "setup"), Some(None));
         assert_eq!(caches.jobs.in_namespace("store-a"), Some(vec![]));
         // A relist: what it does not list is gone once it completes, and
         // the cache keeps answering from the old list meanwhile.
-        writers.jobs.apply(&Event::Init);
+        writers.jobs.apply_event(&Event::Init);
         writers
             .jobs
-            .apply(&Event::InitApply(job("store-c", "setup", 0)));
+            .apply_event(&Event::InitApply(job("store-c", "setup", 0)));
         assert!(
             caches
                 .jobs
@@ -355,7 +362,7 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
-        writers.jobs.apply(&Event::InitDone);
+        writers.jobs.apply_event(&Event::InitDone);
         assert_eq!(caches.jobs.lookup(Some("store-b"), "setup"), Some(None));
         assert!(
             caches

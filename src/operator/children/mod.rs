@@ -1,14 +1,14 @@
 //! A store's children (everything the operator makes in its namespace): how
-//! they are written (`apply`, each write proven to stay in the store's own
-//! namespace), what was last written to each (`written`), the watch caches
+//! they are written (`write`, each write proven to stay in the store's own
+//! namespace), what was last written to each (`write_record`), the watch caches
 //! read instead of the API server (`caches`, fed by `watches`), and what a
 //! pod's status says (`pods`). Nothing here knows the steps or the status.
 
-pub mod apply;
 pub mod caches;
 pub mod pods;
 pub mod watches;
-pub mod written;
+pub mod write;
+pub mod write_record;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,7 @@ use crate::operator::metrics::Metrics;
 /// written, the watch caches and the write counters.
 pub struct Children {
     pub client: Client,
-    pub written: Arc<written::Written>,
+    pub writes: Arc<write_record::WriteRecord>,
     pub caches: caches::Caches,
     pub metrics: Arc<Metrics>,
     /// Stores whose Secrets this process has seen in place.

@@ -1,5 +1,5 @@
 //! The controller's watches. Each child kind is watched once, labelled as
-//! ours: a change reconciles the child's store, tells `Written` whether
+//! ours: a change reconciles the child's store, tells `WriteRecord` whether
 //! somebody else wrote the child, and, for the kinds a reconcile reads, lands
 //! in the watch cache (`Caches`) first. Cached objects keep what the steps
 //! read (metadata, status, claim templates), not pod templates or field
@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 
 use super::caches::{Writer, Writers};
 use super::pods::{pod_trouble, stopping};
-use super::written::{self, Written};
+use super::write_record::{self, WriteRecord};
 use crate::api::Store;
 use crate::api::labels::{
     MANAGED_BY, MANAGER, STORE_LABEL, STORE_NAMESPACE_LABEL, TENANT_CLUSTER_ROLE,
@@ -63,7 +63,7 @@ pub fn children(
     controller: Controller<Store>,
     client: &Client,
     store_selector: Option<&str>,
-    written: &Arc<Written>,
+    writes: &Arc<WriteRecord>,
     writers: Writers,
 ) -> Controller<Store> {
     let config = |selector| {
@@ -74,7 +74,7 @@ pub fn children(
     let watch = Watch {
         client,
         config: config(store_selector),
-        written,
+        writes,
     };
     let templated = Watch {
         config: config(None),
@@ -108,7 +108,7 @@ pub fn children(
         )
         .watches_stream(
             templated.objects(
-                Some(writers.claims),
+                Some(writers.volume_claims),
                 |_: &mut PersistentVolumeClaim| {},
                 true,
             ),
@@ -158,7 +158,7 @@ pub fn children(
 struct Watch<'a> {
     client: &'a Client,
     config: watcher::Config,
-    written: &'a Arc<Written>,
+    writes: &'a Arc<WriteRecord>,
 }
 
 impl Watch<'_> {
@@ -216,7 +216,7 @@ impl Watch<'_> {
             + std::fmt::Debug,
         K: Send + Sync + 'static,
     {
-        let written = track.then(|| self.written.clone());
+        let writes = track.then(|| self.writes.clone());
         let kind = K::kind(&()).into_owned();
         let events = watcher(api, config).map_ok(move |mut event| {
             let (object, deleted) = match &mut event {
@@ -224,15 +224,17 @@ impl Watch<'_> {
                 watcher::Event::Delete(o) => (o, true),
                 watcher::Event::Init | watcher::Event::InitDone => return event,
             };
-            if let Some(written) = &written {
-                let key = written::Key {
+            if let Some(writes) = &writes {
+                let key = write_record::Key {
                     kind: kind.clone(),
                     namespace: object.namespace().unwrap_or_default(),
                     name: object.name_any(),
                 };
-                let shape = (!deleted).then(|| written::shape(object.meta())).flatten();
+                let shape = (!deleted)
+                    .then(|| write_record::shape(object.meta()))
+                    .flatten();
                 let version = object.resource_version().unwrap_or_default();
-                written.observed(key, &version, shape);
+                writes.observed(key, &version, shape);
             }
             // Steps read a child's name, labels, deletion and our own
             // annotations; never who wrote it or what others annotated.
@@ -252,7 +254,7 @@ impl Watch<'_> {
         match cache {
             Some(mut writer) => events
                 .map_ok(move |event| {
-                    writer.apply(&event);
+                    writer.apply_event(&event);
                     event
                 })
                 .touched_objects()
@@ -281,7 +283,7 @@ fn tenant_bindings(
         b.metadata.annotations = None;
     })
     .map_ok(move |event| {
-        cache.apply(&event);
+        cache.apply_event(&event);
         event
     })
     .touched_objects()

@@ -8,13 +8,13 @@ use std::time::Duration;
 use kube::runtime::events::Recorder;
 use kube::runtime::reflector::Store as Cache;
 
-use super::statuses::Statuses;
+use super::written_statuses::WrittenStatuses;
 use crate::api::Store;
 use crate::operator::audit::AuditLog;
 use crate::operator::children::Children;
 use crate::operator::cluster_addresses::ClusterAddresses;
+use crate::operator::concurrency::Limiter;
 use crate::operator::metrics::Metrics;
-use crate::operator::pacing::Pacing;
 use crate::settings::Settings;
 
 /// The controller's watch cache of Stores, shared once the controller runs.
@@ -57,9 +57,9 @@ pub struct Context {
     /// Where lifecycle events are recorded.
     pub audit: Arc<AuditLog>,
     /// Statuses written that the Store cache may not show yet.
-    pub statuses: Statuses,
+    pub written_statuses: WrittenStatuses,
     /// Slots for reconciles running at once.
-    pub pacing: Arc<Pacing>,
+    pub concurrency: Arc<Limiter>,
     /// The API server's and the nodes' addresses: out of every store's reach.
     pub addresses: ClusterAddresses,
 }

@@ -2,13 +2,13 @@
 //! then the status computed from what the children report, written with
 //! server-side apply. Run twice on an unchanged world, it writes nothing.
 
-pub mod claims;
 pub mod context;
-pub mod readers;
+pub mod host_routing;
+pub mod observe;
 pub mod status;
-pub mod statuses;
 pub mod step;
 pub mod steps;
+pub mod written_statuses;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,12 +30,11 @@ use crate::api::labels::{ADMIN_SECRET, FINALIZER, STORE_UID_LABEL};
 use crate::api::{
     EngineVersions, Phase, RETRY_ANNOTATION, SecretReference, Store, StoreStatus, store_namespace,
 };
-use crate::audit::event as audit_event;
 use crate::operator::children::FIELD_MANAGER;
 use crate::operator::error::{Error, Result};
 use crate::validated::ValidatedStore;
 use context::Context;
-use readers::CERTIFICATE_PENDING;
+use observe::CERTIFICATE_PENDING;
 use status::{Inputs, Observed};
 use step::Step;
 use steps::Run;
@@ -48,14 +47,14 @@ const PROVISIONING_POLL: Duration = Duration::from_secs(30);
 const CERTIFICATE_POLL: Duration = Duration::from_secs(5);
 
 pub async fn reconcile(store: Arc<Store>, ctx: Arc<Context>) -> Result<Action> {
-    let _slot = ctx.pacing.permit().await;
+    let _slot = ctx.concurrency.permit().await;
     let started = std::time::Instant::now();
     ctx.metrics.reconciles.inc();
     let namespace = store.namespace().ok_or(Error::Invalid("namespace"))?;
     let stores: Api<Store> = Api::namespaced(ctx.children.client.clone(), &namespace);
     let result = finalizer(&stores, FINALIZER, store, |event| async {
         match event {
-            Finalizer::Apply(store) => apply(&store, &ctx).await,
+            Finalizer::Apply(store) => converge(&store, &ctx).await,
             Finalizer::Cleanup(store) => cleanup(&store, &ctx).await,
         }
     })
@@ -96,8 +95,8 @@ fn store_key(store: &Store) -> String {
     )
 }
 
-async fn apply(store: &Store, ctx: &Context) -> Result<Action> {
-    let previous = ctx.statuses.current(store);
+async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
+    let previous = ctx.written_statuses.current(store);
     let validated = match ValidatedStore::new(store, &ctx.settings) {
         Ok(validated) => validated,
         Err(invalid) => {
@@ -151,7 +150,7 @@ async fn apply(store: &Store, ctx: &Context) -> Result<Action> {
         },
         retry_token: retry,
     });
-    if let Some(wait) = ctx.statuses.held(store, &previous, &next) {
+    if let Some(wait) = ctx.written_statuses.held(store, &previous, &next) {
         // Progress only: it is written with whatever else changed by then.
         return match error {
             Some(error) => Err(error),
@@ -213,7 +212,7 @@ fn status_with(
 /// Server-side apply of the whole status (field manager `nexus-operator`): a
 /// field the new status leaves out is removed, which a merge patch cannot do.
 async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Result<()> {
-    let previous = ctx.statuses.current(store);
+    let previous = ctx.written_statuses.current(store);
     if &previous == next {
         return Ok(());
     }
@@ -240,7 +239,7 @@ async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
             "write the status of Store {}",
             store_key(store)
         )))?;
-    ctx.statuses.wrote(store, &written, next);
+    ctx.written_statuses.wrote(store, &written, next);
     if previous.phase != next.phase {
         announce(store, &previous, next, ctx).await;
     }
@@ -256,7 +255,7 @@ async fn record_phase(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
         .map(|c| (c.reason.as_str(), c.message.as_str()))
         .unwrap_or_default();
     let Some(event) =
-        audit_event::from_phase(next.phase.unwrap_or(Phase::Pending), reason, message)
+        crate::audit::event::from_phase(next.phase.unwrap_or(Phase::Pending), reason, message)
     else {
         return Ok(());
     };
@@ -330,7 +329,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     };
     let Some(existing) = existing else {
         info!(store = %store_key(store), "namespace gone; releasing the store");
-        ctx.children.written.forget_namespace(&namespace);
+        ctx.children.writes.forget_namespace(&namespace);
         ctx.children.secrets_checked.forget(&uid);
         record_deleted(store, ctx).await?;
         return Ok(Action::await_change());
@@ -352,7 +351,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let message = format!(
         "waiting for namespace {namespace} and everything in it (database volume included) to be deleted"
     );
-    let previous = ctx.statuses.current(store);
+    let previous = ctx.written_statuses.current(store);
     let next = status_with(store, &previous, Phase::Deleting, "Deleting", &message);
     write_status(store, &next, ctx).await?;
     Err(Error::Waiting(message))

@@ -211,7 +211,7 @@ pub fn compute(input: Inputs) -> StoreStatus {
 /// operator keeps watching it, and the store goes on once the step is ready.
 pub const PROVISIONING_TIMEOUT: &str = "ProvisioningTimeout";
 
-/// The Setup step's reasons while its Job runs again (readers::job_state,
+/// The Setup step's reasons while its Job runs again (observe::job_state,
 /// steps::setup): on an installed store, only because its owner asked.
 const SETUP_RERUN: [&str; 2] = ["Restarting", "Running"];
 

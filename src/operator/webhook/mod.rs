@@ -190,7 +190,7 @@ pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Resu
         ca_pem: &material.ca_pem,
         token: &token,
     };
-    register::apply(&client, &config, &caller).await?;
+    register::write_configurations(&client, &config, &caller).await?;
     tokio::spawn(renew(client, config, hosts, token, material, tls));
     Ok(())
 }
@@ -636,7 +636,7 @@ async fn renew(
             ca_pem: &current.ca_pem,
             token: &token,
         };
-        if let Err(e) = register::apply(&client, &config, &caller).await {
+        if let Err(e) = register::write_configurations(&client, &config, &caller).await {
             warn!(error = %e, "cannot register the webhook");
         }
     }

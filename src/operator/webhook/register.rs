@@ -236,7 +236,11 @@ where
 /// Applies both configurations (server-side; the same from every replica),
 /// or, when the platform installed them, only how the API server calls each
 /// webhook (CA and path). Run again, it changes nothing.
-pub async fn apply(client: &Client, config: &Config, caller: &Caller<'_>) -> Result<()> {
+pub async fn write_configurations(
+    client: &Client,
+    config: &Config,
+    caller: &Caller<'_>,
+) -> Result<()> {
     if config.installed {
         return inject_caller(client, config, caller).await;
     }

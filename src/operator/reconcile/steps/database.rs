@@ -4,18 +4,18 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 
 use super::{Run, explain};
 use crate::api::labels::DATABASE;
-use crate::engines::woocommerce as wc;
-use crate::operator::children::apply::{Owned, apply as apply_object, ensure, read};
+use crate::engines::woocommerce;
+use crate::operator::children::write::{self, Owned};
 use crate::operator::error::Result;
-use crate::operator::reconcile::readers::statefulset_state;
+use crate::operator::reconcile::observe::statefulset_state;
 use crate::operator::reconcile::step::Step;
 use crate::operator::reconcile::step::StepState;
 
-pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
+pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
-    ensure(run.children, owned, &wc::database_service(store)).await?;
-    let mut desired = wc::database_statefulset(store);
-    let existing = read(
+    write::ensure(run.children, owned, &woocommerce::database_service(store)).await?;
+    let mut desired = woocommerce::database_statefulset(store);
+    let existing = write::read(
         run.client(),
         &run.children.caches.statefulsets,
         owned,
@@ -25,7 +25,7 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     if let Some(existing) = &existing {
         keep_volume_claims(&mut desired, existing);
     }
-    let set = apply_object(run.children, owned, &desired, existing).await?;
+    let set = write::ensure_and_read(run.children, owned, &desired, existing).await?;
     explain(
         run,
         owned,

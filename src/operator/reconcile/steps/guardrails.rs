@@ -4,7 +4,7 @@
 
 use super::Run;
 use crate::guardrails;
-use crate::operator::children::apply::{Owned, ensure};
+use crate::operator::children::write::{self, Owned};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::Api;
 use kube::api::ListParams;
@@ -12,21 +12,21 @@ use kube::api::ListParams;
 use crate::operator::error::{Error, Result};
 use crate::operator::reconcile::step::StepState;
 
-pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
+pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
     // First: the operator reads the Secrets it generates here through this
     // binding (and only here), and grants the tenant the admin Secret below.
-    ensure(
+    write::ensure(
         run.children,
         owned,
         &guardrails::operator_role_binding(store, run.operator),
     )
     .await?;
-    ensure(run.children, owned, &guardrails::resource_quota(store)).await?;
-    ensure(run.children, owned, &guardrails::limit_range(store)).await?;
+    write::ensure(run.children, owned, &guardrails::resource_quota(store)).await?;
+    write::ensure(run.children, owned, &guardrails::limit_range(store)).await?;
     let unreachable = run.addresses.cidrs();
     for policy in guardrails::network_policies(store, &unreachable) {
-        ensure(run.children, owned, &policy).await?;
+        write::ensure(run.children, owned, &policy).await?;
     }
     let tenant_bindings = match run
         .children
@@ -46,8 +46,8 @@ pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
                 .items
         }
     };
-    ensure(run.children, owned, &guardrails::tenant_role(store)).await?;
-    ensure(
+    write::ensure(run.children, owned, &guardrails::tenant_role(store)).await?;
+    write::ensure(
         run.children,
         owned,
         &guardrails::tenant_role_binding(store, &tenant_bindings),

@@ -10,13 +10,13 @@ use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 
 use super::Run;
 use crate::api::labels::WORDPRESS;
-use crate::engines::woocommerce as wc;
+use crate::engines::woocommerce;
 use crate::guardrails::{ROUTE_POLICIES, route_policies};
-use crate::operator::children::apply::{Owned, delete, ensure};
+use crate::operator::children::write::{self, Owned};
 use crate::operator::error::{Error, Result};
-use crate::operator::reconcile::claims::{Claimant, routed_at, taken_by_another};
 use crate::operator::reconcile::context::all_stores;
-use crate::operator::reconcile::readers::certificate_state;
+use crate::operator::reconcile::host_routing::{Claimant, routed_at, taken_by_another};
+use crate::operator::reconcile::observe::certificate_state;
 use crate::operator::reconcile::step::Step;
 use crate::operator::reconcile::step::StepState;
 
@@ -58,7 +58,7 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
                 .lookup(ns, WORDPRESS)
                 .is_none_or(|i| i.is_some())
             {
-                delete::<Ingress>(client, owned, WORDPRESS).await?;
+                write::delete::<Ingress>(client, owned, WORDPRESS).await?;
             }
             for policy in ROUTE_POLICIES {
                 if caches
@@ -66,7 +66,7 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
                     .lookup(ns, policy)
                     .is_none_or(|p| p.is_some())
                 {
-                    delete::<NetworkPolicy>(client, owned, policy).await?;
+                    write::delete::<NetworkPolicy>(client, owned, policy).await?;
                 }
             }
         }
@@ -76,9 +76,9 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
         ));
     }
     for policy in route_policies(store) {
-        ensure(run.children, owned, &policy).await?;
+        write::ensure(run.children, owned, &policy).await?;
     }
-    ensure(run.children, owned, &wc::ingress(store)).await?;
+    write::ensure(run.children, owned, &woocommerce::ingress(store)).await?;
     if !store.tls() {
         return Ok(routed(run));
     }

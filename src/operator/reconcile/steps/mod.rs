@@ -24,8 +24,8 @@ use super::step::{Step, StepState};
 use crate::api::StoreStatus;
 use crate::api::labels::{DATABASE, SETUP, WORDPRESS};
 use crate::operator::children::Children;
-use crate::operator::children::apply::Owned;
 use crate::operator::children::pods::{pod_trouble, stopping};
+use crate::operator::children::write::Owned;
 use crate::operator::cluster_addresses::ClusterAddresses;
 use crate::operator::error::{Error, Result};
 use crate::validated::ValidatedStore;
@@ -90,7 +90,7 @@ async fn walk(run: &Run<'_>, observed: &mut Observed) -> Result<()> {
     let state = record(
         observed,
         Step::Guardrails,
-        guardrails::apply(run, &owned).await,
+        guardrails::ensure(run, &owned).await,
     )?;
     observed.push(Step::Guardrails, state);
 
@@ -101,13 +101,17 @@ async fn walk(run: &Run<'_>, observed: &mut Observed) -> Result<()> {
         return Ok(());
     }
 
-    let state = record(observed, Step::Database, database::apply(run, &owned).await)?;
+    let state = record(
+        observed,
+        Step::Database,
+        database::ensure(run, &owned).await,
+    )?;
     observed.push(Step::Database, state);
 
     let (state, placed) = record(
         observed,
         Step::WordPress,
-        wordpress::apply(run, &owned).await,
+        wordpress::ensure(run, &owned).await,
     )?;
     observed.push(Step::WordPress, state);
 

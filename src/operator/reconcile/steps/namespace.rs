@@ -9,8 +9,8 @@ use super::Run;
 use crate::api::labels::STORE_UID_LABEL;
 use crate::guardrails;
 use crate::operator::children::FIELD_MANAGER;
-use crate::operator::children::apply::{Owned, apply_recorded, fingerprint};
-use crate::operator::children::written::{Key, shape};
+use crate::operator::children::write::{self, Owned};
+use crate::operator::children::write_record::{Key, shape};
 use crate::operator::error::{Error, Result};
 use crate::operator::reconcile::step::StepState;
 use crate::validated::ValidatedStore;
@@ -46,9 +46,9 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
         None => match namespaces.create(&create_params(), &desired).await {
             Ok(created) => {
                 // Recorded as written, so the next reconcile does not apply it again.
-                run.children.written.record(
+                run.children.writes.record(
                     key,
-                    fingerprint(&desired),
+                    write::fingerprint(&desired),
                     &created.resource_version().unwrap_or_default(),
                     shape(&created.metadata),
                 );
@@ -96,7 +96,7 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
     }
     // Ours: keep its labels (Pod Security level included) as we want them
     // (written only when not as last written).
-    apply_recorded(run.children, &namespaces, key, &desired, action("apply")).await?;
+    write::apply_recorded(run.children, &namespaces, key, &desired, action("apply")).await?;
     Ok(created_here(store))
 }
 

@@ -11,8 +11,8 @@ use kube::api::ListParams;
 
 use super::Run;
 use crate::api::labels::{ADMIN_SECRET, DATABASE};
-use crate::engines::woocommerce as wc;
-use crate::operator::children::apply::{Owned, create_once, read};
+use crate::engines::woocommerce;
+use crate::operator::children::write::{self, Owned};
 use crate::operator::error::{Error, Result};
 use crate::operator::reconcile::step::Step;
 use crate::operator::reconcile::step::StepState;
@@ -20,7 +20,11 @@ use crate::operator::reconcile::step::StepState;
 pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     let store = run.store;
     let client = run.client();
-    let names = [wc::DATABASE_SECRET, ADMIN_SECRET, wc::SALTS_SECRET];
+    let names = [
+        woocommerce::DATABASE_SECRET,
+        ADMIN_SECRET,
+        woocommerce::SALTS_SECRET,
+    ];
     let exist = || StepState::done("Created", "database, admin and salt secrets exist");
     let made_before = run
         .previous(Step::Secrets)
@@ -29,14 +33,15 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         return Ok(exist());
     }
     let made_before = made_before
-        || read(client, &run.children.caches.statefulsets, owned, DATABASE)
+        || write::read(client, &run.children.caches.statefulsets, owned, DATABASE)
             .await?
             .is_some();
     if !made_before {
         // A Secret that exists already (restored) is kept: its create conflicts.
-        let generated = wc::generate_secrets(store).map_err(|e| Error::Random(e.to_string()))?;
+        let generated =
+            woocommerce::generate_secrets(store).map_err(|e| Error::Random(e.to_string()))?;
         for secret in &generated {
-            create_once(client, owned, secret).await?;
+            write::create_once(client, owned, secret).await?;
         }
         run.children.secrets_checked.remember(&store.uid);
         return Ok(exist());

@@ -8,13 +8,11 @@ use std::collections::BTreeMap;
 
 use super::{Run, explain, pods};
 use crate::api::labels::SETUP;
-use crate::engines::woocommerce as wc;
-use crate::operator::children::apply::{
-    Owned, annotate, apply as apply_object, delete, get, label, read,
-};
+use crate::engines::woocommerce;
 use crate::operator::children::pods::termination_message;
+use crate::operator::children::write::{self, Owned};
 use crate::operator::error::Result;
-use crate::operator::reconcile::readers::{job_failed, job_state, job_succeeded};
+use crate::operator::reconcile::observe::{job_failed, job_state, job_succeeded};
 use crate::operator::reconcile::step::Step;
 use crate::operator::reconcile::step::StepState;
 
@@ -28,32 +26,39 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
     }
     let client = run.client();
     let round = if run.installed() {
-        wc::SetupRound::Live
+        woocommerce::SetupRound::Live
     } else {
-        wc::SetupRound::FirstInstall
+        woocommerce::SetupRound::FirstInstall
     };
-    let desired = wc::setup_job(store, round);
+    let desired = woocommerce::setup_job(store, round);
     let restarting = |why: &str| StepState::waiting("Restarting", why);
-    let state = match read(client, &run.children.caches.jobs, owned, SETUP).await? {
+    let state = match write::read(client, &run.children.caches.jobs, owned, SETUP).await? {
         Some(job) if job.metadata.deletion_timestamp.is_some() => {
             restarting("the previous setup Job is being removed")
         }
         // A Job an older operator made carries no request fingerprint: it
         // ran for the store as it is, so it is adopted rather than re-run
         // (an upgrade never re-runs the setup of live stores).
-        Some(job) if wc::setup_hash(&job).is_empty() => {
-            let fingerprint = wc::setup_hash(&desired);
-            annotate::<Job>(client, owned, SETUP, wc::SETUP_HASH_ANNOTATION, fingerprint).await?;
+        Some(job) if woocommerce::setup_hash(&job).is_empty() => {
+            let fingerprint = woocommerce::setup_hash(&desired);
+            write::annotate::<Job>(
+                client,
+                owned,
+                SETUP,
+                woocommerce::SETUP_HASH_ANNOTATION,
+                fingerprint,
+            )
+            .await?;
             observe(run, owned, &job).await?
         }
-        Some(job) if wc::setup_hash(&job) != wc::setup_hash(&desired) => {
-            delete::<Job>(client, owned, SETUP).await?;
+        Some(job) if woocommerce::setup_hash(&job) != woocommerce::setup_hash(&desired) => {
+            write::delete::<Job>(client, owned, SETUP).await?;
             restarting("the store's settings changed; the setup runs again")
         }
         // A retry starts the setup afresh: a Job still running from the
         // failed round would keep that round's deadline.
         Some(job) if run.restart && !job_succeeded(&job) => {
-            delete::<Job>(client, owned, SETUP).await?;
+            write::delete::<Job>(client, owned, SETUP).await?;
             restarting("the setup runs again")
         }
         Some(job) => observe(run, owned, &job).await?,
@@ -64,24 +69,26 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
                 store.name
             ),
         ),
-        None if can_start => match apply_object(run.children, owned, &desired, None).await {
-            Ok(job) => observe(run, owned, &job).await?,
-            // A Job this shard's cache cannot see (made before the store
-            // moved here: the cache lists this shard's labels) whose pod
-            // template differs (made in another round): only its labels
-            // become ours, its template is immutable.
-            Err(error) if error.is_invalid_object() => {
-                match get::<Job>(client, owned, SETUP).await? {
-                    Some(job) => {
-                        let labels = desired.metadata.labels.clone().unwrap_or_default();
-                        label::<Job>(client, owned, SETUP, &labels).await?;
-                        observe(run, owned, &job).await?
+        None if can_start => {
+            match write::ensure_and_read(run.children, owned, &desired, None).await {
+                Ok(job) => observe(run, owned, &job).await?,
+                // A Job this shard's cache cannot see (made before the store
+                // moved here: the cache lists this shard's labels) whose pod
+                // template differs (made in another round): only its labels
+                // become ours, its template is immutable.
+                Err(error) if error.is_invalid_object() => {
+                    match write::get::<Job>(client, owned, SETUP).await? {
+                        Some(job) => {
+                            let labels = desired.metadata.labels.clone().unwrap_or_default();
+                            write::label::<Job>(client, owned, SETUP, &labels).await?;
+                            observe(run, owned, &job).await?
+                        }
+                        None => return Err(error),
                     }
-                    None => return Err(error),
                 }
+                Err(error) => return Err(error),
             }
-            Err(error) => return Err(error),
-        },
+        }
         None => StepState::waiting(
             "WaitingForWorkloads",
             "starts once the database is ready and WordPress's pod is placed",

@@ -3,42 +3,42 @@
 
 use super::{Run, explain};
 use crate::api::labels::WORDPRESS;
-use crate::engines::woocommerce as wc;
-use crate::operator::children::apply::{Owned, apply as apply_object, ensure, read};
+use crate::engines::woocommerce;
+use crate::operator::children::write::{self, Owned};
 use crate::operator::error::Result;
-use crate::operator::reconcile::readers::deployment_state;
+use crate::operator::reconcile::observe::deployment_state;
 use crate::operator::reconcile::step::Step;
 use crate::operator::reconcile::step::StepState;
 
-pub async fn apply(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
+pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     let store = run.store;
-    let mut volume = wc::wordpress_volume(store);
+    let mut volume = woocommerce::wordpress_volume(store);
     // A bound claim keeps its size (shrinking is refused, growing needs a
     // StorageClass that allows expansion).
-    if let Some(existing) = read(
+    if let Some(existing) = write::read(
         run.client(),
-        &run.children.caches.claims,
+        &run.children.caches.volume_claims,
         owned,
-        wc::WORDPRESS_VOLUME,
+        woocommerce::WORDPRESS_VOLUME,
     )
     .await?
         && let (Some(want), Some(have)) = (volume.spec.as_mut(), existing.spec.as_ref())
     {
         want.resources = have.resources.clone();
     }
-    ensure(run.children, owned, &volume).await?;
-    ensure(run.children, owned, &wc::wordpress_service(store)).await?;
-    let current = read(
+    write::ensure(run.children, owned, &volume).await?;
+    write::ensure(run.children, owned, &woocommerce::wordpress_service(store)).await?;
+    let current = write::read(
         run.client(),
         &run.children.caches.deployments,
         owned,
         WORDPRESS,
     )
     .await?;
-    let deployment = apply_object(
+    let deployment = write::ensure_and_read(
         run.children,
         owned,
-        &wc::wordpress_deployment(store),
+        &woocommerce::wordpress_deployment(store),
         current,
     )
     .await?;

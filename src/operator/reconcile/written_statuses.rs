@@ -24,7 +24,7 @@ use crate::api::{Phase, Store, StoreStatus};
 pub const PROGRESS_SPACING: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
-pub struct Statuses {
+pub struct WrittenStatuses {
     /// By store UID: the resource version our write returned, and what we wrote.
     written: Mutex<HashMap<String, (u64, StoreStatus)>>,
     /// By store UID, while it provisions: when its status was last written.
@@ -35,7 +35,7 @@ fn version(store: &Store) -> Option<u64> {
     store.resource_version()?.parse().ok()
 }
 
-impl Statuses {
+impl WrittenStatuses {
     fn written(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u64, StoreStatus)>> {
         self.written.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn progress_is_spaced_out_but_a_new_phase_is_not() {
-        let statuses = Statuses::default();
+        let statuses = WrittenStatuses::default();
         let provisioning = store("10", Phase::Provisioning);
         let previous = provisioning.status.clone().unwrap();
         let mut next = previous.clone();
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn a_cache_behind_our_write_shows_what_we_wrote_until_it_catches_up() {
-        let statuses = Statuses::default();
+        let statuses = WrittenStatuses::default();
         let stale = store("10", Phase::Provisioning);
         assert_eq!(statuses.current(&stale).phase, Some(Phase::Provisioning));
         let ready = StoreStatus {

@@ -86,7 +86,7 @@ struct State {
     baseline: Option<f64>,
 }
 
-pub struct Pacing {
+pub struct Limiter {
     auto: bool,
     state: Mutex<State>,
     freed: Notify,
@@ -94,23 +94,23 @@ pub struct Pacing {
 
 /// A reconcile's slot; dropping it frees the slot.
 pub struct Permit<'a> {
-    pacing: &'a Pacing,
+    limiter: &'a Limiter,
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        self.pacing.state().in_flight -= 1;
-        self.pacing.freed.notify_waiters();
+        self.limiter.state().in_flight -= 1;
+        self.limiter.freed.notify_waiters();
     }
 }
 
-impl Pacing {
+impl Limiter {
     pub fn new(concurrency: Concurrency) -> Self {
         let (auto, limit) = match concurrency {
             Concurrency::Auto => (true, START),
             Concurrency::Fixed(n) => (false, n),
         };
-        Pacing {
+        Limiter {
             auto,
             state: Mutex::new(State {
                 limit,
@@ -147,7 +147,7 @@ impl Pacing {
                 let mut state = self.state();
                 if state.in_flight < state.limit {
                     state.in_flight += 1;
-                    return Permit { pacing: self };
+                    return Permit { limiter: self };
                 }
                 state.window.saturated = true;
             }
@@ -223,9 +223,9 @@ fn is_watch(uri: &Uri) -> bool {
         .is_some_and(|q| q.split('&').any(|p| p == "watch=true" || p == "watch=1"))
 }
 
-/// The client layer that times every request for `Pacing`.
+/// The client layer that times every request for `Limiter`.
 #[derive(Clone)]
-pub struct Observe(pub Arc<Pacing>);
+pub struct Observe(pub Arc<Limiter>);
 
 impl<S> Layer<S> for Observe {
     type Service = Observed<S>;
@@ -233,7 +233,7 @@ impl<S> Layer<S> for Observe {
     fn layer(&self, inner: S) -> Observed<S> {
         Observed {
             inner,
-            pacing: self.0.clone(),
+            limiter: self.0.clone(),
         }
     }
 }
@@ -241,7 +241,7 @@ impl<S> Layer<S> for Observe {
 #[derive(Clone)]
 pub struct Observed<S> {
     inner: S,
-    pacing: Arc<Pacing>,
+    limiter: Arc<Limiter>,
 }
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Observed<S>
@@ -258,13 +258,13 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let timed = (!is_watch(request.uri())).then(|| (self.pacing.clone(), Instant::now()));
+        let timed = (!is_watch(request.uri())).then(|| (self.limiter.clone(), Instant::now()));
         let response = self.inner.call(request);
         Box::pin(async move {
             let response = response.await;
-            if let Some((pacing, start)) = timed {
+            if let Some((limiter, start)) = timed {
                 let status = response.as_ref().ok().map(|r| r.status().as_u16());
-                pacing.observe(start.elapsed(), status);
+                limiter.observe(start.elapsed(), status);
             }
             response
         })
@@ -275,19 +275,19 @@ where
 mod tests {
     use super::*;
 
-    fn window(pacing: &Pacing, requests: u32, each: Duration, throttled: u32, saturated: bool) {
+    fn window(limiter: &Limiter, requests: u32, each: Duration, throttled: u32, saturated: bool) {
         for i in 0..requests {
             let status = if i < throttled { 429 } else { 200 };
-            pacing.observe(each, Some(status));
+            limiter.observe(each, Some(status));
         }
-        pacing.state().window.saturated = saturated;
+        limiter.state().window.saturated = saturated;
     }
 
     /// `count` busy windows of 20 requests each taking `each`.
-    fn busy_windows(pacing: &Pacing, count: usize, each: Duration, throttled: u32) {
+    fn busy_windows(limiter: &Limiter, count: usize, each: Duration, throttled: u32) {
         for _ in 0..count {
-            window(pacing, 20, each, throttled, true);
-            pacing.adjust();
+            window(limiter, 20, each, throttled, true);
+            limiter.adjust();
         }
     }
 
@@ -305,53 +305,53 @@ mod tests {
 
     #[test]
     fn grows_while_stores_wait_and_the_api_server_keeps_pace() {
-        let pacing = Pacing::new(Concurrency::Auto);
-        window(&pacing, 20, Duration::from_millis(10), 0, true);
-        assert_eq!(pacing.adjust(), START + 1);
-        window(&pacing, 20, Duration::from_millis(12), 0, true);
-        assert_eq!(pacing.adjust(), START + 2);
+        let limiter = Limiter::new(Concurrency::Auto);
+        window(&limiter, 20, Duration::from_millis(10), 0, true);
+        assert_eq!(limiter.adjust(), START + 1);
+        window(&limiter, 20, Duration::from_millis(12), 0, true);
+        assert_eq!(limiter.adjust(), START + 2);
         // Nobody waited: no reason to grow; and an idle operator's quick
         // reads are no yardstick for its busy ones.
-        window(&pacing, 20, Duration::from_millis(1), 0, false);
-        assert_eq!(pacing.adjust(), START + 2);
-        window(&pacing, 20, Duration::from_millis(12), 0, true);
-        assert_eq!(pacing.adjust(), START + 3);
-        busy_windows(&pacing, 100, Duration::from_millis(10), 0);
-        assert_eq!(pacing.limit(), MAX, "bounded");
+        window(&limiter, 20, Duration::from_millis(1), 0, false);
+        assert_eq!(limiter.adjust(), START + 2);
+        window(&limiter, 20, Duration::from_millis(12), 0, true);
+        assert_eq!(limiter.adjust(), START + 3);
+        busy_windows(&limiter, 100, Duration::from_millis(10), 0);
+        assert_eq!(limiter.limit(), MAX, "bounded");
     }
 
     #[test]
     fn shrinks_when_requests_slow_down_and_halves_when_turned_away() {
-        let pacing = Pacing::new(Concurrency::Auto);
-        busy_windows(&pacing, 6, Duration::from_millis(10), 0);
-        assert_eq!(pacing.limit(), START + 6);
-        window(&pacing, 20, Duration::from_millis(50), 0, true);
-        assert_eq!(pacing.adjust(), START + 5, "queued by the API server");
-        busy_windows(&pacing, 10, Duration::from_millis(50), 0);
+        let limiter = Limiter::new(Concurrency::Auto);
+        busy_windows(&limiter, 6, Duration::from_millis(10), 0);
+        assert_eq!(limiter.limit(), START + 6);
+        window(&limiter, 20, Duration::from_millis(50), 0, true);
+        assert_eq!(limiter.adjust(), START + 5, "queued by the API server");
+        busy_windows(&limiter, 10, Duration::from_millis(50), 0);
         assert_eq!(
-            pacing.limit(),
+            limiter.limit(),
             START,
             "slow answers alone never go below the start"
         );
-        window(&pacing, 20, Duration::from_millis(10), 1, true);
-        assert_eq!(pacing.adjust(), START / 2, "throttled");
-        busy_windows(&pacing, 10, Duration::from_millis(10), 5);
-        assert_eq!(pacing.limit(), MIN, "bounded below");
+        window(&limiter, 20, Duration::from_millis(10), 1, true);
+        assert_eq!(limiter.adjust(), START / 2, "throttled");
+        busy_windows(&limiter, 10, Duration::from_millis(10), 5);
+        assert_eq!(limiter.limit(), MIN, "bounded below");
     }
 
     #[test]
     fn a_fixed_concurrency_stays_put() {
-        let pacing = Pacing::new(Concurrency::Fixed(7));
-        window(&pacing, 20, Duration::from_millis(10), 3, true);
-        assert_eq!(pacing.adjust(), 7);
-        assert_eq!(pacing.ceiling(), 7);
+        let limiter = Limiter::new(Concurrency::Fixed(7));
+        window(&limiter, 20, Duration::from_millis(10), 3, true);
+        assert_eq!(limiter.adjust(), 7);
+        assert_eq!(limiter.ceiling(), 7);
     }
 
     #[tokio::test]
     async fn a_reconcile_waits_for_a_free_slot() {
-        let pacing = Pacing::new(Concurrency::Fixed(1));
-        let first = pacing.permit().await;
-        let second = pacing.permit();
+        let limiter = Limiter::new(Concurrency::Fixed(1));
+        let first = limiter.permit().await;
+        let second = limiter.permit();
         tokio::pin!(second);
         assert!(
             tokio::time::timeout(Duration::from_millis(50), second.as_mut())

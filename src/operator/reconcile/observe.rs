@@ -1,4 +1,4 @@
-//! Pure readers of what the children report: a StatefulSet's, Deployment's,
+//! Pure observers of what the children report: a StatefulSet's, Deployment's,
 //! Job's, Pod's and Certificate's status turned into a step's state. No API
 //! calls here, so each rule is tested from a literal object.
 

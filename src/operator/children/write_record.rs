@@ -59,7 +59,7 @@ type OfOneStore = Vec<(Box<str>, Entry)>;
 
 /// By the store namespace a child belongs to (a Namespace: its own name).
 #[derive(Default)]
-pub struct Written {
+pub struct WriteRecord {
     entries: Mutex<HashMap<String, OfOneStore>>,
 }
 
@@ -95,7 +95,7 @@ fn older(a: Option<u64>, b: Option<u64>) -> bool {
     matches!((a, b), (Some(a), Some(b)) if a < b)
 }
 
-impl Written {
+impl WriteRecord {
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, OfOneStore>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn the_same_write_is_skipped_until_someone_else_writes() {
-        let written = Written::default();
+        let written = WriteRecord::default();
         assert!(!written.unchanged(&key(), 7), "never written");
         written.record(key(), 7, "100", Some(1));
         written.observed(key(), "100", Some(1)); // our own write's event
@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn a_newer_change_seen_before_our_write_returns_is_not_forgotten() {
-        let written = Written::default();
+        let written = WriteRecord::default();
         written.observed(key(), "105", Some(2));
         written.record(key(), 7, "104", Some(1));
         assert!(!written.unchanged(&key(), 7));
@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn a_status_change_is_not_a_write_but_a_deletion_is() {
-        let written = Written::default();
+        let written = WriteRecord::default();
         written.record(key(), 7, "100", Some(1));
         written.observed(key(), "102", Some(1)); // a controller wrote the status
         assert!(written.unchanged(&key(), 7));
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn versions_that_are_not_numbers_never_hide_a_change() {
-        let written = Written::default();
+        let written = WriteRecord::default();
         written.record(key(), 7, "abc", Some(1));
         written.observed(key(), "abd", Some(2));
         assert!(!written.unchanged(&key(), 7));
@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn children_whose_kinds_or_names_share_a_prefix_are_kept_apart() {
-        let written = Written::default();
+        let written = WriteRecord::default();
         let child = |kind: &str, name: &str| Key {
             kind: kind.into(),
             namespace: "store-a".into(),
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_forgotten_namespace_is_written_again() {
-        let written = Written::default();
+        let written = WriteRecord::default();
         written.record(key(), 7, "100", Some(1));
         written.forget_namespace("store-a");
         assert!(!written.unchanged(&key(), 7));

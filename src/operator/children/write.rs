@@ -10,7 +10,7 @@ use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::written::Key;
+use super::write_record::Key;
 use super::{Children, FIELD_MANAGER};
 use crate::fingerprint::fnv1a;
 use crate::operator::error::{Error, Result};
@@ -70,7 +70,7 @@ where
 }
 
 /// Server-side apply of an object into the owned namespace, unless the same
-/// object was applied already and nobody changed it since (`Written`).
+/// object was applied already and nobody changed it since (`WriteRecord`).
 pub async fn ensure<K>(children: &Children, owned: &Owned, object: &K) -> Result<()>
 where
     K: Resource<Scope = NamespaceResourceScope>
@@ -96,7 +96,7 @@ where
 
 /// `ensure`, returning what the server holds: the object written, or when
 /// nothing was written, `current` (the caller read it already) or a fresh read.
-pub async fn apply<K>(
+pub async fn ensure_and_read<K>(
     children: &Children,
     owned: &Owned,
     object: &K,
@@ -124,7 +124,7 @@ where
             // Gone since we wrote it (its watch event is still on the way): write it again.
             None => {
                 let key = key_of::<K>(owned, &name);
-                children.written.forget(&key);
+                children.writes.forget(&key);
                 let action = format!("apply {}", describe::<K>(owned, &name));
                 apply_recorded(children, &api, key, object, action)
                     .await?
@@ -151,7 +151,7 @@ pub fn fingerprint<K: Serialize>(object: &K) -> u64 {
     fnv1a(&serde_json::to_vec(object).unwrap_or_default())
 }
 
-/// Server-side apply through `api` (any scope), skipped when `Written` says
+/// Server-side apply through `api` (any scope), skipped when `WriteRecord` says
 /// the same object was written and is untouched; records what it wrote.
 /// Returns the server's object when it wrote, None when it skipped.
 pub async fn apply_recorded<K>(
@@ -165,7 +165,7 @@ where
     K: Resource + Serialize + DeserializeOwned + Clone + std::fmt::Debug,
 {
     let fingerprint = fingerprint(object);
-    if children.written.unchanged(&key, fingerprint) {
+    if children.writes.unchanged(&key, fingerprint) {
         children.metrics.writes_skipped.inc();
         return Ok(None);
     }
@@ -182,8 +182,8 @@ where
         .await
         .map_err(Error::api(action))?;
     let version = written.meta().resource_version.clone().unwrap_or_default();
-    let shape = super::written::shape(written.meta());
-    children.written.record(key, fingerprint, &version, shape);
+    let shape = super::write_record::shape(written.meta());
+    children.writes.record(key, fingerprint, &version, shape);
     Ok(Some(written))
 }
 
