@@ -18,6 +18,9 @@ use super::error::{Error, Result};
 use crate::api::labels::{MANAGED_BY, MANAGER};
 use crate::audit::anchor::{self, Anchor, Mark};
 
+/// Replicas may write an anchor at once.
+const ATTEMPTS: usize = 5;
+
 /// How often moved heads are written.
 pub const EVERY: Duration = Duration::from_secs(5);
 
@@ -144,7 +147,7 @@ impl Anchors {
         let api = self.api();
         let name = anchor::name(namespace);
         let action = |verb: &str| format!("{verb} the audit anchor {}/{name}", self.namespace);
-        for _ in 0..5 {
+        for _ in 0..ATTEMPTS {
             let existing = api
                 .get_opt(&name)
                 .await
@@ -189,6 +192,9 @@ impl Anchors {
                 Err(e) => return Err(Error::api(action("write"))(e)),
             }
         }
-        Err(Error::Audit(action("settle on")))
+        Err(Error::Contended {
+            what: action("settle on"),
+            attempts: ATTEMPTS,
+        })
     }
 }

@@ -178,9 +178,10 @@ impl AuditLog {
                 }
             }
         }
-        Err(Error::Webhook(format!(
-            "the audit chain of namespace {namespace} kept growing under {ATTEMPTS} attempts; try again"
-        )))
+        Err(Error::Contended {
+            what: format!("the audit chain of namespace {namespace}"),
+            attempts: ATTEMPTS,
+        })
     }
 
     /// Every namespace that holds a record, from pages of names.

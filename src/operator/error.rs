@@ -15,22 +15,94 @@ pub enum Error {
     #[error("kubernetes API: {0}")]
     Kube(#[from] kube::Error),
 
-    #[error("finalizer: {0}")]
-    Finalizer(String),
+    /// A Store or child the API server handed over without a field it always
+    /// sets (a namespace, a name): a broken invariant, not bad input.
+    #[error("the API server sent a {kind} without its {field}")]
+    Incomplete {
+        kind: &'static str,
+        field: &'static str,
+    },
 
-    #[error("cannot generate secrets: {0}")]
-    Random(String),
+    /// A child built for a namespace other than the store's own: refused
+    /// before any write (a bug in a builder, never written).
+    #[error(
+        "refused to write {kind} {name} into namespace {namespace:?}: not the store's own ({owned})"
+    )]
+    OutsideNamespace {
+        kind: String,
+        name: String,
+        namespace: String,
+        owned: String,
+    },
 
-    #[error("the Store has no {0}")]
-    Invalid(&'static str),
+    /// A state the code rules out (a bug in Nexus, reported as such).
+    #[error("a bug in Nexus: {0}")]
+    Bug(&'static str),
 
-    /// The admission webhook: its certificates, caches or ledgers.
-    #[error("webhook: {0}")]
-    Webhook(String),
+    /// The operating system gave no randomness.
+    #[error("no randomness for {what}: {source}")]
+    Random {
+        what: &'static str,
+        #[source]
+        source: getrandom::Error,
+    },
 
-    /// The audit trail's own bookkeeping (its chain, its anchors).
-    #[error("audit trail: {0}")]
-    Audit(String),
+    /// Replicas kept writing the same object (a ledger, a chain, a Secret)
+    /// under every attempt.
+    #[error(
+        "{what} kept changing under {attempts} attempts; another replica may be writing it, try again"
+    )]
+    Contended { what: String, attempts: usize },
+
+    /// The webhook's TLS: making, reading or using its certificates.
+    #[error("{what}: {source}")]
+    Tls {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// JSON the operator builds itself (a patch, a ledger, a configuration).
+    #[error("{what}: {source}")]
+    Json {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The admission response could not carry its patch.
+    #[error("the admission patch: {0}")]
+    AdmissionPatch(#[source] kube::core::admission::SerializePatchError),
+
+    #[error("--webhook-address {address}: {source}")]
+    WebhookAddress {
+        address: String,
+        #[source]
+        source: std::net::AddrParseError,
+    },
+
+    /// A watch cache the webhook needs did not list.
+    #[error("the {what} cache for admission did not sync within 60s (is its CRD installed?)")]
+    CacheTimeout { what: &'static str },
+
+    #[error("the {what} cache for admission: {source}")]
+    Cache {
+        what: &'static str,
+        #[source]
+        source: kube::runtime::reflector::store::WriterDropped,
+    },
+
+    #[error("the API server did not say who the operator is")]
+    Anonymous,
+
+    #[error(
+        "Secret {namespace}/{name} holds no valid webhook path token under {key:?}; delete it to have a new one made"
+    )]
+    BadToken {
+        namespace: String,
+        name: String,
+        key: &'static str,
+    },
 
     /// The kubeconfig's client could not be built.
     #[error("cannot build a client from the kubeconfig: {0}")]
@@ -111,11 +183,17 @@ impl Error {
                 kube::Error::Api(_) => "api",
                 _ => "connection",
             },
-            Error::Finalizer(_) => "finalizer",
-            Error::Random(_) => "random",
-            Error::Invalid(_) => "invalid",
-            Error::Webhook(_) => "webhook",
-            Error::Audit(_) => "audit",
+            Error::Incomplete { .. } | Error::OutsideNamespace { .. } | Error::Bug(_) => "invalid",
+            Error::Random { .. } => "random",
+            Error::Contended { .. } => "conflict",
+            Error::Tls { .. }
+            | Error::Json { .. }
+            | Error::AdmissionPatch(_)
+            | Error::WebhookAddress { .. }
+            | Error::CacheTimeout { .. }
+            | Error::Cache { .. }
+            | Error::Anonymous
+            | Error::BadToken { .. } => "webhook",
             Error::Waiting(_) => "waiting",
             Error::Client(_) | Error::Listen { .. } | Error::LeaderElection { .. } => "start",
             Error::CrdMissing | Error::ListStores(_) => "start",

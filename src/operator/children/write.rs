@@ -128,20 +128,27 @@ where
                 let action = format!("apply {}", describe::<K>(owned, &name));
                 apply_recorded(children, &api, key, object, action)
                     .await?
-                    .ok_or(Error::Invalid("a write after forgetting it"))
+                    .ok_or(Error::Bug("a write after forgetting it wrote nothing"))
             }
         },
     }
 }
 
-fn checked_name<K: Resource>(owned: &Owned, object: &K) -> Result<String> {
-    let name = object
-        .meta()
-        .name
-        .clone()
-        .ok_or(Error::Invalid("name on a child"))?;
+fn checked_name<K: Resource>(owned: &Owned, object: &K) -> Result<String>
+where
+    K::DynamicType: Default,
+{
+    let name = object.meta().name.clone().ok_or(Error::Incomplete {
+        kind: "child",
+        field: "name",
+    })?;
     if object.meta().namespace.as_deref() != Some(owned.namespace()) {
-        return Err(Error::Invalid("child in the store's own namespace"));
+        return Err(Error::OutsideNamespace {
+            kind: kind::<K>(),
+            name,
+            namespace: object.meta().namespace.clone().unwrap_or_default(),
+            owned: owned.namespace().to_string(),
+        });
     }
     Ok(name)
 }

@@ -50,7 +50,10 @@ pub async fn reconcile(store: Arc<Store>, ctx: Arc<Context>) -> Result<Action> {
     let _slot = ctx.concurrency.permit().await;
     let started = std::time::Instant::now();
     ctx.metrics.reconciles.inc();
-    let namespace = store.namespace().ok_or(Error::Invalid("namespace"))?;
+    let namespace = store.namespace().ok_or(Error::Incomplete {
+        kind: "Store",
+        field: "namespace",
+    })?;
     let stores: Api<Store> = Api::namespaced(ctx.children.client.clone(), &namespace);
     let result = finalizer(&stores, FINALIZER, store, |event| async {
         match event {
@@ -62,7 +65,21 @@ pub async fn reconcile(store: Arc<Store>, ctx: Arc<Context>) -> Result<Action> {
     .map_err(|e| match e {
         kube::runtime::finalizer::Error::ApplyFailed(e)
         | kube::runtime::finalizer::Error::CleanupFailed(e) => e,
-        other => Error::Finalizer(other.to_string()),
+        kube::runtime::finalizer::Error::AddFinalizer(source) => Error::Api {
+            action: format!("add the finalizer {FINALIZER}"),
+            source,
+        },
+        kube::runtime::finalizer::Error::RemoveFinalizer(source) => Error::Api {
+            action: format!("remove the finalizer {FINALIZER}"),
+            source,
+        },
+        kube::runtime::finalizer::Error::UnnamedObject => Error::Incomplete {
+            kind: "Store",
+            field: "name",
+        },
+        kube::runtime::finalizer::Error::InvalidFinalizer => {
+            Error::Bug("the finalizer's name is invalid")
+        }
     });
     ctx.metrics
         .reconcile_duration

@@ -39,17 +39,16 @@ pub async fn ensure_token(client: &Client, namespace: &str, name: &str) -> Resul
     let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
     let action =
         |verb: &str| format!("{verb} Secret {namespace}/{name} (the webhook's path token)");
-    for _ in 0..3 {
+    for _ in 0..TOKEN_ATTEMPTS {
         if let Some(secret) = secrets
             .get_opt(name)
             .await
             .map_err(Error::api(action("read")))?
         {
-            return token_of(&secret).ok_or_else(|| {
-                Error::Webhook(format!(
-                    "Secret {namespace}/{name} holds no valid webhook path token under {TOKEN_KEY:?}; \
-                     delete it to have a new one made"
-                ))
+            return token_of(&secret).ok_or_else(|| Error::BadToken {
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                key: TOKEN_KEY,
             });
         }
         let token = new_token()?;
@@ -83,8 +82,14 @@ pub async fn ensure_token(client: &Client, namespace: &str, name: &str) -> Resul
             Err(e) => return Err(Error::api(action("create"))(e)),
         }
     }
-    Err(Error::Webhook(action("settle on")))
+    Err(Error::Contended {
+        what: action("settle on"),
+        attempts: TOKEN_ATTEMPTS,
+    })
 }
+
+/// Replicas starting at once may race to make the token.
+const TOKEN_ATTEMPTS: usize = 3;
 
 fn token_of(secret: &Secret) -> Option<String> {
     let bytes = secret.data.as_ref()?.get(TOKEN_KEY)?;
@@ -100,8 +105,10 @@ fn token_of(secret: &Secret) -> Option<String> {
 
 fn new_token() -> Result<String> {
     let mut bytes = [0u8; TOKEN_BYTES];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| Error::Webhook(format!("no randomness for the webhook's path token: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|source| Error::Random {
+        what: "the webhook's path token",
+        source,
+    })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 

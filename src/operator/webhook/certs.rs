@@ -40,8 +40,14 @@ pub struct Material {
     pub key_pem: String,
 }
 
+/// Writers of the Secret may race (every replica starts at once).
+const ATTEMPTS: usize = 5;
+
 fn tls_error(context: &str) -> impl FnOnce(rcgen::Error) -> Error + '_ {
-    move |e| Error::Webhook(format!("{context}: {e}"))
+    move |e| Error::Tls {
+        what: context.to_string(),
+        source: Box::new(e),
+    }
 }
 
 fn ca_params() -> CertificateParams {
@@ -169,7 +175,7 @@ pub async fn ensure(
 ) -> Result<Material> {
     let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
     let action = |verb: &str| format!("{verb} Secret {namespace}/{name}");
-    for _ in 0..5 {
+    for _ in 0..ATTEMPTS {
         let now = OffsetDateTime::now_utc();
         let existing = secrets
             .get_opt(name)
@@ -226,10 +232,10 @@ pub async fn ensure(
             Err(e) => return Err(Error::api(action("write"))(e)),
         }
     }
-    Err(Error::Webhook(format!(
-        "{} kept changing under us; another replica may be writing it",
-        action("write")
-    )))
+    Err(Error::Contended {
+        what: action("write"),
+        attempts: ATTEMPTS,
+    })
 }
 
 #[cfg(test)]

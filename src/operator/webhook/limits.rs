@@ -98,7 +98,7 @@ pub async fn admit(
                         Ok(ledger.release(&tenant, &name))
                     })
                     .await?
-                    .map_err(Error::Webhook)?;
+                    .map_err(|_| Error::Bug("releasing a place in a ledger was refused"))?;
                 }
                 return Ok(Err(refusal));
             }
@@ -178,7 +178,10 @@ async fn record(
         if dry_run {
             return Ok(Ok(usage));
         }
-        let text = serde_json::to_string(&ledger).map_err(|e| Error::Webhook(e.to_string()))?;
+        let text = serde_json::to_string(&ledger).map_err(|source| Error::Json {
+            what: "a ledger",
+            source,
+        })?;
         let fresh = ConfigMap {
             metadata: ObjectMeta {
                 name: Some(name.into()),
@@ -199,8 +202,8 @@ async fn record(
             Err(e) => return Err(Error::api(action("write"))(e)),
         }
     }
-    Err(Error::Webhook(format!(
-        "{} kept changing under {ATTEMPTS} attempts; try again",
-        action("write")
-    )))
+    Err(Error::Contended {
+        what: action("write"),
+        attempts: ATTEMPTS,
+    })
 }

@@ -17,7 +17,8 @@ use kube::{Api, Client};
 use serde_json::json;
 use tracing::warn;
 
-use super::{AdmissionState, Review, limits, malformed, request_of};
+use super::limits;
+use super::review::{AdmissionState, Review, malformed, request_of};
 use crate::admission::CLUSTER_ADMINS;
 use crate::admission::quota::{QuotaFacts, report};
 use crate::api::Store;
@@ -108,11 +109,11 @@ async fn decide(
     // "add" replaces: whatever the client sent as a report is not kept.
     let spec = json!({"user": review.spec.user, "report": answer});
     let patch = json!([{"op": "add", "path": "/spec", "value": spec}]);
-    let patch: json_patch::Patch =
-        serde_json::from_value(patch).map_err(|e| Error::Webhook(e.to_string()))?;
-    response
-        .with_patch(patch)
-        .map_err(|e| Error::Webhook(e.to_string()))
+    let patch: json_patch::Patch = serde_json::from_value(patch).map_err(|source| Error::Json {
+        what: "the quota review's patch",
+        source,
+    })?;
+    response.with_patch(patch).map_err(Error::AdmissionPatch)
 }
 
 /// Cluster admins may; others when RBAC grants them `review-others`.

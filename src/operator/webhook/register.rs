@@ -182,7 +182,10 @@ pub fn mutating(config: &Config, caller: &Caller) -> Result<MutatingWebhookConfi
     );
     let mut hook: MutatingWebhook = serde_json::to_value(shared)
         .and_then(serde_json::from_value)
-        .map_err(|e| Error::Webhook(format!("the mutating webhook: {e}")))?;
+        .map_err(|source| Error::Json {
+            what: "the mutating webhook",
+            source,
+        })?;
     hook.reinvocation_policy = Some("Never".into());
     Ok(MutatingWebhookConfiguration {
         metadata: meta(&config.configuration),

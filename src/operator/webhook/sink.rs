@@ -17,8 +17,8 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing::{debug, warn};
 
-use super::AUDIT_RECORD_ANNOTATION;
 use super::register::VALIDATING_WEBHOOK;
+use super::review::AUDIT_RECORD_ANNOTATION;
 use crate::api::audit::{AuditRecord, RequestSource};
 
 /// Reads the token file: one line, not empty.

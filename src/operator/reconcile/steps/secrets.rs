@@ -38,8 +38,10 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
             .is_some();
     if !made_before {
         // A Secret that exists already (restored) is kept: its create conflicts.
-        let generated =
-            woocommerce::generate_secrets(store).map_err(|e| Error::Random(e.to_string()))?;
+        let generated = woocommerce::generate_secrets(store).map_err(|source| Error::Random {
+            what: "the store's secrets",
+            source,
+        })?;
         for secret in &generated {
             write::create_once(client, owned, secret).await?;
         }
