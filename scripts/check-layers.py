@@ -30,7 +30,7 @@ LAYERS = [
     ["operator::orphans", "operator::webhook"],
     ["operator::reconcile"],
     ["operator::children"],
-    ["operator::audit", "operator::anchors", "operator::metrics", "operator::concurrency",
+    ["operator::audit", "operator::metrics", "operator::concurrency",
      "operator::shard", "operator::cluster_addresses", "operator::error"],
     # The domain: admission rules, the audit chain, the engine's objects, the guardrails.
     ["admission", "audit", "engines", "guardrails"],

@@ -2,7 +2,6 @@
 //! The same code runs in the cluster (service account) and outside it
 //! (kubeconfig). Only the holder of the leader Lease reconciles.
 
-pub mod anchors;
 pub mod audit;
 pub mod children;
 pub mod cluster_addresses;
@@ -98,7 +97,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
         let audit = audit.clone();
         async move {
             loop {
-                tokio::time::sleep(anchors::EVERY).await;
+                tokio::time::sleep(audit::anchors::EVERY).await;
                 audit.anchors.write_moved().await;
             }
         }

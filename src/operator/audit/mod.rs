@@ -8,6 +8,8 @@
 //! A record of an admission request carries the request's UID (a label): the
 //! same request is recorded once, however often its append is tried.
 
+pub mod anchors;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,8 +19,6 @@ use kube::api::{DeleteParams, ListParams, ObjectMeta, PostParams};
 use kube::{Api, Client, ResourceExt};
 use tracing::{info, warn};
 
-use super::anchors::Anchors;
-use super::error::{Error, Result};
 use crate::api::audit::{
     Actor, AuditAction, AuditOutcome, AuditRecord, AuditRecordSpec, Checkpoint, Coalesced,
     record_name,
@@ -28,6 +28,8 @@ use crate::audit::anchor::Mark;
 use crate::audit::chain::covering_checkpoint;
 use crate::audit::event::Entry;
 use crate::audit::{hash, select, verify};
+use crate::operator::error::{Error, Result};
+use anchors::Anchors;
 
 /// The label that names the admission request a record is of.
 pub const REQUEST_LABEL: &str = "nexus.dev/request-uid";

@@ -14,9 +14,9 @@ use kube::api::{ObjectMeta, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use tracing::warn;
 
-use super::error::{Error, Result};
 use crate::api::labels::{MANAGED_BY, MANAGER};
 use crate::audit::anchor::{self, Anchor, Mark};
+use crate::operator::error::{Error, Result};
 
 /// Replicas may write an anchor at once.
 const ATTEMPTS: usize = 5;
