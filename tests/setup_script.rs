@@ -37,7 +37,7 @@ use nexus::engines::woocommerce::SETUP_SCRIPT;
 ///   in wp_wc_orders), `guest_checkout` in `tests/real_node.rs`;
 /// 8 (events by UID) `tests/store_cli.rs`; 9 (a replacement pod fits the
 ///   quota) `src/guardrails.rs` and the real node's pod-loss test; 10
-///   (`Suspended` once pods are gone, a re-run keeps Ready) `src/operator/status.rs`
+///   (`Suspended` once pods are gone, a re-run keeps Ready) `src/operator/reconcile/status.rs`
 ///   and `tests/operator.rs`.
 const FAKE_WP: &str = r#"#!/bin/sh
 printf '%s|' "$@" >>"$STUB_LOG"; echo >>"$STUB_LOG"
