@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use common::Finished;
 use common::operator::free_port;
 use common::stores::*;
 use common::wait_for;
@@ -22,10 +23,7 @@ use serde_json::json;
 /// kubectl as `user` with `input` on stdin; returns (success, stderr).
 fn kubectl_as(user: &str, args: &[&str], input: &str) -> (bool, String) {
     let out = common::kubectl_output(user, args, input);
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.success(), out.stderr_text())
 }
 
 #[tokio::test]
@@ -863,11 +861,7 @@ async fn only_the_api_server_can_call_the_webhook_and_forgeries_change_nothing()
             .args(args)
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        out.succeeded("");
     };
     openssl(&[
         "req".as_ref(),

@@ -8,6 +8,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::Finished;
 use common::operator::{Scope, free_port};
 use common::stores::*;
 use common::wait_for;
@@ -62,11 +63,7 @@ fn audit_json(user: &str, namespace: &str, extra: &[&str]) -> Vec<Value> {
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     let trail: Value = serde_json::from_slice(&out.stdout).unwrap();
     trail["records"].as_array().unwrap().clone()
 }
@@ -128,11 +125,7 @@ async fn the_trail_shows_who_did_what_from_where_and_verify_catches_a_deleted_re
         &["-n", &ns.name, "create", "--dry-run=server", "-f", "-"],
         &dry,
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 90).await;
     // Suspended and refused a finalizer removal, as alice.
     common::kubectl(
@@ -258,8 +251,7 @@ async fn the_trail_shows_who_did_what_from_where_and_verify_catches_a_deleted_re
         ],
         "",
     );
-    assert!(!rewrite.status.success());
-    assert!(String::from_utf8_lossy(&rewrite.stderr).contains("audit records are immutable"));
+    rewrite.failed_saying("audit records are immutable");
     let source = common::kubectl_output(
         "admin",
         &[
@@ -362,7 +354,7 @@ async fn a_create_that_cannot_be_recorded_is_refused() {
     // Nor is a store deleted without a trace (this one was made before the
     // webhook was there).
     let deleted = common::kubectl_output("alice", &["-n", &ns.name, "delete", "store", "kept"], "");
-    let stderr = String::from_utf8_lossy(&deleted.stderr);
+    let stderr = deleted.stderr_text();
     assert!(
         !deleted.status.success()
             && stderr.contains("cannot write the audit record of this request"),
@@ -478,7 +470,7 @@ fn quota_json(scope: &Scope, user: &str, namespace: &str, extra: &[&str]) -> Res
         .output()
         .unwrap();
     if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        return Err(out.stderr_text());
     }
     Ok(serde_json::from_slice(&out.stdout).unwrap())
 }
@@ -590,7 +582,7 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "{text}{}",
-            String::from_utf8_lossy(&out.stderr)
+            out.stderr_text()
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -603,8 +595,7 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
             "apiVersion: nexus.dev/v1alpha1\nkind: QuotaReview\nmetadata: {{name: keep, labels: {{{key}: {value}}}}}\nspec: {{}}\n"
         ),
     );
-    assert!(!stored.status.success());
-    assert!(String::from_utf8_lossy(&stored.stderr).contains("never stored"));
+    stored.failed_saying("never stored");
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     assert_eq!(
         stores.list(&Default::default()).await.unwrap().items.len(),

@@ -10,6 +10,7 @@ mod common;
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use common::Finished;
 use common::operator::free_port;
 use common::stores::*;
 use common::{
@@ -29,14 +30,7 @@ use serde_json::Value;
 static CLUSTER_WIDE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn helm_ok(args: &[&str]) -> String {
-    let out = helm(args);
-    assert!(
-        out.status.success(),
-        "helm {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    helm(args).succeeded(&format!("helm {args:?}"))
 }
 
 fn chart() -> String {
@@ -77,11 +71,7 @@ fn the_chart_lints_for_both_worlds_and_renders_what_install_prints() {
         .env("HELM", helm_bin())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     let checked_in = std::fs::read_to_string(repo_root().join("deploy/nexus.yaml")).unwrap();
     assert!(
         std::fs::read_to_string(&rendered).unwrap() == checked_in,
@@ -131,7 +121,7 @@ fn wrong_values_are_refused_saying_which_and_why() {
     ];
     for (set, field) in cases {
         let out = helm(&["template", "nexus", &chart, "--set", set]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = out.stderr_text();
         assert!(!out.status.success(), "{set} was accepted");
         assert!(
             stderr.contains("values don't meet the specifications of the schema")
@@ -225,7 +215,7 @@ fn the_chart_runs_one_operator_per_shard() {
         ),
     ] {
         let out = helm(&["template", "nexus", &chart, "-f", &shards, "--set", set]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = out.stderr_text();
         assert!(
             !out.status.success() && stderr.contains(expected),
             "{set}: {stderr}"
@@ -238,7 +228,7 @@ fn the_chart_runs_one_operator_per_shard() {
         "--set",
         "operator.shards[0].name=Shard_A,operator.shards[0].storeSelector=x=y",
     ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = out.stderr_text();
     assert!(
         !out.status.success() && stderr.contains("/operator/shards/0/name"),
         "{stderr}"
@@ -417,7 +407,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let out = admitted(&name);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let stderr = out.stderr_text();
         if out.status.success() {
             assert!(stderr.contains("alice holds 1 of 5 stores"), "{stderr}");
             break;
@@ -438,7 +428,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         &["-n", &tenant_ns.name, "create", "secret", "generic", "x"],
     );
     assert!(!refused.status.success());
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stderr = refused.stderr_text();
     assert!(
         stderr.contains("may write secrets only in store namespaces"),
         "{stderr}"
@@ -454,7 +444,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
             "--image=busybox",
         ],
     );
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("only in store namespaces"));
+    refused.failed_saying("only in store namespaces");
     // Nor make a namespace a store namespace by labelling it afterwards (it
     // could then write workloads and RBAC there), nor relabel or unlabel one.
     let label_only_at_create = "may label a namespace nexus.dev/store-uid only when it creates it";
@@ -468,7 +458,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
             &sa,
             &["label", "namespace", namespace, label, "--overwrite"],
         );
-        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let stderr = refused.stderr_text();
         assert!(
             !refused.status.success() && stderr.contains(label_only_at_create),
             "{namespace} {label}: {stderr}"
@@ -484,11 +474,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
             "nexus.dev/confinement-check=1",
         ],
     );
-    assert!(
-        relabelled.status.success(),
-        "{}",
-        String::from_utf8_lossy(&relabelled.stderr)
-    );
+    relabelled.succeeded("");
     // Outside its own namespace it holds no Lease, reads no ConfigMap, and
     // it may create or change no webhook configuration but its own: RBAC
     // refuses before any policy runs.
@@ -524,7 +510,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         ],
     ] {
         let refused = kubectl_as_kubeconfig(&sa, attempt);
-        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let stderr = refused.stderr_text();
         assert!(
             !refused.status.success() && stderr.contains("forbidden"),
             "{attempt:?}: {stderr}"
@@ -537,11 +523,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         &["-n", &workload, "get", "secret", "database-credentials"],
     ] {
         let out = kubectl_as_kubeconfig(&sa, allowed);
-        assert!(
-            out.status.success(),
-            "{allowed:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        out.succeeded(&format!("{allowed:?}"));
     }
     // Those Secrets are what the store's database runs with: nobody, the
     // cluster's admin included, deletes or rewrites them while it lives.
@@ -558,7 +540,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         ],
     ] {
         let refused = common::kubectl_output("admin", change, "");
-        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let stderr = refused.stderr_text();
         assert!(
             !refused.status.success()
                 && stderr.contains("cannot be deleted or changed while the store exists"),
@@ -577,11 +559,7 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
         ],
         "",
     );
-    assert!(
-        relabelled.status.success(),
-        "a label is not the credentials: {}",
-        String::from_utf8_lossy(&relabelled.stderr)
-    );
+    relabelled.succeeded("a label is not the credentials");
     let before = store_namespace_versions(&admin, &workload).await;
 
     // Upgrade: new values, the webhook keeps its CA, no store object is touched.
@@ -620,9 +598,9 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
     );
     let out = admitted(&store_name("after-upgrade"));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("alice holds 2 of 6 stores"),
+        out.stderr_text().contains("alice holds 2 of 6 stores"),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        out.stderr_text()
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
@@ -693,11 +671,7 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
             .unwrap()
     };
     let out = install(&["--apply", "-o", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     let applied: Value = serde_json::from_slice(&out.stdout).unwrap();
     let results: Vec<&str> = applied["objects"]
         .as_array()
@@ -779,11 +753,7 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
     }
     let again = install(&["--dry-run", "-o", "json"]);
     let second: Value = serde_json::from_slice(&again.stdout).unwrap_or_default();
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    again.succeeded("");
     let changed: Vec<&Value> = second["objects"]
         .as_array()
         .unwrap()
@@ -849,7 +819,7 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
         assert!(
             tokio::time::Instant::now() < deadline,
             "{}\n{}",
-            String::from_utf8_lossy(&out.stderr),
+            out.stderr_text(),
             operator.logs()
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -862,7 +832,7 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
         tenant_ns.name
     );
     let stored = common::kubectl_output("alice", &["create", "-f", "-"], &question);
-    let stderr = String::from_utf8_lossy(&stored.stderr);
+    let stderr = stored.stderr_text();
     assert!(
         !stored.status.success()
             && stderr.contains("a QuotaReview is a question and is never stored"),
@@ -873,18 +843,14 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
         &["create", "--dry-run=server", "-f", "-"],
         &question,
     );
-    assert!(
-        asked.status.success(),
-        "{}",
-        String::from_utf8_lossy(&asked.stderr)
-    );
+    asked.succeeded("");
     // The default policy keeps the platform's own host names.
     for reserved in ["dashboard", "status", "login"] {
         let out = nexus_as("alice", &tenant_ns.name)
             .args(["store", "create", reserved, "-l", &label])
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = out.stderr_text();
         assert!(
             !out.status.success() && stderr.contains("is reserved by the platform"),
             "{reserved}: {stderr}"

@@ -1,6 +1,10 @@
 //! The CLI without a cluster: help, input validation, dry runs, generated
 //! files, completion, exit codes. Hermetic: no API server is contacted.
 
+mod common;
+
+use common::Finished;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -57,12 +61,7 @@ fn kubectl_finds_the_plugin_on_path() {
         .env("PATH", path)
         .output()
         .expect("kubectl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let help = String::from_utf8_lossy(&out.stdout);
+    let help = out.succeeded("kubectl nexus --help");
     assert!(
         help.contains("Usage: kubectl nexus") && help.contains("store"),
         "{help}"
@@ -329,17 +328,8 @@ fn a_closed_pipe_is_not_an_error() {
         .stderr(Stdio::piped())
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr_text());
+    assert!(out.stderr.is_empty(), "{}", out.stderr_text());
 }
 
 #[test]

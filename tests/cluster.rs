@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::Finished;
 use common::{TestNamespace, admin, client, wait_deleted, wait_for};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
@@ -282,11 +283,7 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
             .expect("run test-cluster.sh")
     };
     let up = run("up");
-    assert!(
-        up.status.success(),
-        "{}",
-        String::from_utf8_lossy(&up.stderr)
-    );
+    up.succeeded("");
     let again = run("up");
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("already running"));
@@ -307,22 +304,14 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
         "etcd, apiserver, controller-manager, scheduler, kwok, provisioner"
     );
     let status = run("status");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stdout)
-    );
+    status.succeeded("");
 
     assert!(
         listening_on(api_port),
         "the API server listens on {api_port}"
     );
     let down = run("down");
-    assert!(
-        down.status.success(),
-        "{}",
-        String::from_utf8_lossy(&down.stderr)
-    );
+    down.succeeded("");
     // Gone, or a zombie waiting for init to reap it: no longer running either
     // way. A process may still be tearing down for a moment after its kill.
     let state_of = |pid: &String| {

@@ -6,6 +6,10 @@
 //! Needs `php` (with mysqli), `mariadbd` and `mariadb-install-db`: `.ci/run`
 //! installs them (Debian's php-cli, php-mysql, mariadb-server).
 
+mod common;
+
+use common::Finished;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -48,11 +52,7 @@ impl Database {
             .arg(format!("--datadir={}", data.display()))
             .output()
             .unwrap();
-        assert!(
-            install.status.success(),
-            "mariadb-install-db: {}",
-            String::from_utf8_lossy(&install.stderr)
-        );
+        install.succeeded("mariadb-install-db");
         let socket = dir.path().join("mysqld.sock");
         let port = free_port();
         let child = Command::new(require("mariadbd"))
@@ -96,7 +96,7 @@ impl Database {
         if out.status.success() {
             Ok(())
         } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+            Err(out.stderr_text())
         }
     }
 }
@@ -130,7 +130,7 @@ fn probe(database: &Database, password: &str, web_port: u16) -> (i32, String) {
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        out.stderr_text()
     );
     (out.status.code().unwrap_or(-1), said)
 }

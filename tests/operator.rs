@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::read_child;
 use common::stores::*;
 use common::wait_for;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -76,19 +77,13 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     assert_eq!(labels["nexus.dev/store-uid"], store.uid().unwrap());
     assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
 
-    let quota = Api::<ResourceQuota>::namespaced(admin.clone(), &workload)
-        .get("store-quota")
-        .await
-        .unwrap();
+    let quota = read_child::<ResourceQuota>(admin, &workload, "store-quota").await;
     let hard = quota.spec.unwrap().hard.unwrap();
     // The small plan's 1 CPU and 1 GiB, and room for a replacement
     // WordPress pod while the one it replaces stops.
     assert_eq!(hard["limits.cpu"].0, "1400m");
     assert_eq!(hard["limits.memory"].0, "1408Mi");
-    Api::<LimitRange>::namespaced(admin.clone(), &workload)
-        .get("store-limits")
-        .await
-        .unwrap();
+    read_child::<LimitRange>(admin, &workload, "store-limits").await;
 
     let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload)
         .list(&ListParams::default())
@@ -123,10 +118,7 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     assert!(ingress_policy.contains("kube-system"), "{ingress_policy}");
     assert_eq!(policies.items.len(), 5);
 
-    let binding = Api::<RoleBinding>::namespaced(admin.clone(), &workload)
-        .get("nexus-tenant-read")
-        .await
-        .unwrap();
+    let binding = read_child::<RoleBinding>(admin, &workload, "nexus-tenant-read").await;
     let subjects: Vec<String> = binding
         .subjects
         .unwrap()
@@ -142,33 +134,18 @@ async fn a_store_becomes_ready_with_every_guardrail() {
             .await
             .unwrap_or_else(|e| panic!("{secret}: {e}"));
     }
-    let set = Api::<StatefulSet>::namespaced(admin.clone(), &workload)
-        .get("database")
-        .await
-        .unwrap();
+    let set = read_child::<StatefulSet>(admin, &workload, "database").await;
     assert_eq!(set.spec.unwrap().replicas, Some(1));
-    let claim = Api::<PersistentVolumeClaim>::namespaced(admin.clone(), &workload)
-        .get("data-database-0")
-        .await
-        .unwrap();
+    let claim = read_child::<PersistentVolumeClaim>(admin, &workload, "data-database-0").await;
     assert_eq!(claim.status.unwrap().phase.as_deref(), Some("Bound"));
-    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
-        .get("wordpress")
-        .await
-        .unwrap();
+    let deployment = read_child::<Deployment>(admin, &workload, "wordpress").await;
     assert_eq!(
         deployment.spec.unwrap().strategy.unwrap().type_.as_deref(),
         Some("Recreate")
     );
-    let job = Api::<Job>::namespaced(admin.clone(), &workload)
-        .get("setup")
-        .await
-        .unwrap();
+    let job = read_child::<Job>(admin, &workload, "setup").await;
     assert_eq!(job.status.unwrap().succeeded, Some(1));
-    let ingress = Api::<Ingress>::namespaced(admin.clone(), &workload)
-        .get("wordpress")
-        .await
-        .unwrap();
+    let ingress = read_child::<Ingress>(admin, &workload, "wordpress").await;
     assert_eq!(
         ingress.spec.unwrap().rules.unwrap()[0].host.as_deref(),
         Some(format!("{name}.shops.test").as_str())
@@ -543,10 +520,7 @@ async fn a_killed_operator_resumes_without_duplicates() {
     let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
     wait_for(&jobs, "setup", 60, "created", |j: Option<&Job>| j.is_some()).await;
     first.kill(); // mid-provisioning: the setup pod is still starting
-    let provisioning = Api::<Store>::namespaced(admin.clone(), &ns.name)
-        .get(&name)
-        .await
-        .unwrap();
+    let provisioning = read_child::<Store>(&admin, &ns.name, &name).await;
     assert_eq!(provisioning.phase(), Phase::Provisioning);
 
     // The lease of the killed one must expire before the next one leads.
@@ -635,15 +609,9 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
         .unwrap();
     let names: Vec<String> = running.items.iter().map(|p| p.name_any()).collect();
     assert!(names.is_empty(), "Suspended with pods left: {names:?}");
-    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
-        .get("wordpress")
-        .await
-        .unwrap();
+    let deployment = read_child::<Deployment>(admin, &workload, "wordpress").await;
     assert_eq!(deployment.spec.unwrap().replicas, Some(0));
-    let set = Api::<StatefulSet>::namespaced(admin.clone(), &workload)
-        .get("database")
-        .await
-        .unwrap();
+    let set = read_child::<StatefulSet>(admin, &workload, "database").await;
     assert_eq!(set.spec.unwrap().replicas, Some(0));
     stores
         .patch(name, &PatchParams::default(), &Patch::Merge(suspend(false)))
@@ -658,16 +626,10 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
         .await
         .unwrap();
     wait_ready_at(&stores, name, changed.metadata.generation).await;
-    let quota = Api::<ResourceQuota>::namespaced(admin.clone(), &workload)
-        .get("store-quota")
-        .await
-        .unwrap();
+    let quota = read_child::<ResourceQuota>(admin, &workload, "store-quota").await;
     // Medium's 2 CPU and room for a replacement WordPress pod (900m).
     assert_eq!(quota.spec.unwrap().hard.unwrap()["limits.cpu"].0, "2900m");
-    let deployment = Api::<Deployment>::namespaced(admin.clone(), &workload)
-        .get("wordpress")
-        .await
-        .unwrap();
+    let deployment = read_child::<Deployment>(admin, &workload, "wordpress").await;
     let container = &deployment.spec.unwrap().template.spec.unwrap().containers[0];
     assert_eq!(
         container
@@ -851,10 +813,7 @@ async fn changed_settings_run_the_setup_again() {
     };
     assert_eq!(value("CURRENCY").as_deref(), Some("EUR"));
     assert_eq!(value("STORE_URL"), Some(format!("http://{domain}")));
-    let ingress = Api::<Ingress>::namespaced(admin.clone(), &workload)
-        .get("wordpress")
-        .await
-        .unwrap();
+    let ingress = read_child::<Ingress>(admin, &workload, "wordpress").await;
     assert_eq!(
         ingress.spec.unwrap().rules.unwrap()[0].host.as_deref(),
         Some(domain.as_str())

@@ -22,7 +22,9 @@ use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, Client};
 use nexus::api::{Phase, Store};
 
+use common::Finished;
 use common::operator::{Operator, Scope};
+use common::read_child;
 use common::stores::{store_yaml, wait_phase};
 use common::{TestNamespace, cluster_dir, kubectl_output, kubectl_stdin, wait_for};
 
@@ -128,14 +130,10 @@ fn exec(namespace: &str, pod: &str, command: &[&str]) -> Output {
 }
 
 fn exec_ok(namespace: &str, pod: &str, command: &[&str]) -> String {
-    let out = exec(namespace, pod, command);
-    assert!(
-        out.status.success(),
-        "exec {command:?} in {namespace}/{pod}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    exec(namespace, pod, command)
+        .succeeded(&format!("exec {command:?} in {namespace}/{pod}"))
+        .trim()
+        .to_string()
 }
 
 /// Whether a TCP connection from `pod` to `host:port` opens.
@@ -178,10 +176,8 @@ fn pod_ip(pod: &Pod) -> String {
 }
 
 async fn service_ip(admin: &Client, namespace: &str, name: &str) -> String {
-    Api::<Service>::namespaced(admin.clone(), namespace)
-        .get(name)
+    read_child::<Service>(admin, namespace, name)
         .await
-        .unwrap()
         .spec
         .unwrap()
         .cluster_ip
@@ -414,10 +410,7 @@ spec:
 /// A pod in the store's namespace that the store's policies treat as its
 /// setup Job's (the Job's pod labels and resources), running netcheck.
 async fn setup_like_pod(admin: &Client, workload: &str) -> String {
-    let job = Api::<Job>::namespaced(admin.clone(), workload)
-        .get("setup")
-        .await
-        .unwrap();
+    let job = read_child::<Job>(admin, workload, "setup").await;
     let template = job.spec.unwrap().template;
     let labels: std::collections::BTreeMap<String, String> = template
         .metadata
@@ -647,12 +640,7 @@ async fn stores_are_isolated_from_each_other_the_cluster_and_strangers() {
     // A stranger in the tenant's namespace and the ingress controller.
     let stranger = netcheck_pod(&fixture.tenant.name);
     let ingress = netcheck_pod(&fixture.ingress.name);
-    let stranger_ip = pod_ip(
-        &Api::<Pod>::namespaced(admin.clone(), &fixture.tenant.name)
-            .get(&stranger)
-            .await
-            .unwrap(),
-    );
+    let stranger_ip = pod_ip(&read_child::<Pod>(admin, &fixture.tenant.name, &stranger).await);
     // The stranger's server answers where no policy stands in the way.
     assert_eq!(
         connects(&fixture.ingress.name, &ingress, &stranger_ip, 8080),
@@ -668,10 +656,7 @@ async fn stores_are_isolated_from_each_other_the_cluster_and_strangers() {
     // The operator left the node's address (where the API server listens)
     // out of the store's egress by itself: no flag names it.
     let node = node_ip();
-    let egress = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload_a)
-        .get("allow-store-egress")
-        .await
-        .unwrap();
+    let egress = read_child::<NetworkPolicy>(admin, &workload_a, "allow-store-egress").await;
     let except: Vec<String> = egress.spec.unwrap().egress.unwrap()[1].to.as_ref().unwrap()[0]
         .ip_block
         .as_ref()
@@ -699,10 +684,8 @@ async fn stores_are_isolated_from_each_other_the_cluster_and_strangers() {
         fixture.ingress.name
     );
     kubectl_stdin("admin", &["apply", "-f", "-"], &service);
-    let node_port_service = Api::<Service>::namespaced(admin.clone(), &fixture.ingress.name)
-        .get("netcheck")
+    let node_port_service = read_child::<Service>(admin, &fixture.ingress.name, "netcheck")
         .await
-        .unwrap()
         .spec
         .unwrap()
         .ports
@@ -716,12 +699,7 @@ async fn stores_are_isolated_from_each_other_the_cluster_and_strangers() {
     let internet = common::cluster_value(cluster_dir(), "internet_ip");
     let database_b_dns = format!("database.{workload_b}.svc.cluster.local");
     let setup_a = setup_like_pod(admin, &workload_a).await;
-    let ingress_ip = pod_ip(
-        &Api::<Pod>::namespaced(admin.clone(), &fixture.ingress.name)
-            .get(&ingress)
-            .await
-            .unwrap(),
-    );
+    let ingress_ip = pod_ip(&read_child::<Pod>(admin, &fixture.ingress.name, &ingress).await);
     for probe in [&wordpress_a, &setup_a] {
         // A new pod is unfiltered until kube-router programs its chain
         // (about a second): wait for that once, on the other store's
@@ -999,7 +977,7 @@ spec:
 "#
     );
     let refused = kubectl_output("admin", &["apply", "-f", "-"], &greedy);
-    let error = String::from_utf8_lossy(&refused.stderr);
+    let error = refused.stderr_text();
     assert!(
         !refused.status.success() && error.contains("exceeded quota"),
         "a pod beyond the plan: {error}"
@@ -1064,11 +1042,7 @@ async fn the_operator_runs_in_the_cluster_from_its_image_and_its_webhook_answers
         .arg(&archive)
         .output()
         .unwrap();
-    assert!(
-        imported.status.success(),
-        "import the operator image: {}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
+    imported.succeeded("import the operator image");
 
     let tenant = TestNamespace::new(&admin, "real-platform-tenant").await;
     tenant.grant(&admin, "alice", "nexus-tenant").await;
@@ -1131,7 +1105,7 @@ podDisruptionBudget: {{enabled: false}}
         installed.status.success(),
         "helm install: {}{}\n{}",
         String::from_utf8_lossy(&installed.stdout),
-        String::from_utf8_lossy(&installed.stderr),
+        installed.stderr_text(),
         String::from_utf8_lossy(&operator_pods().stdout)
     );
 
@@ -1173,7 +1147,7 @@ podDisruptionBudget: {{enabled: false}}
         assert!(
             Instant::now() < deadline,
             "alice's store was not admitted: {}\n{}",
-            String::from_utf8_lossy(&out.stderr),
+            out.stderr_text(),
             String::from_utf8_lossy(&operator_pods().stdout)
         );
         tokio::time::sleep(Duration::from_secs(2)).await;

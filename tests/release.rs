@@ -2,6 +2,10 @@
 //! the same digest for the same binary, non-root, the binary as entrypoint)
 //! and the local setup script's plan.
 
+mod common;
+
+use common::Finished;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,12 +26,7 @@ fn build_image(out: &Path) -> String {
         ])
         .output()
         .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    String::from_utf8_lossy(&run.stdout).trim().to_string()
+    run.succeeded("").trim().to_string()
 }
 
 fn blob(layout: &Path, digest: &str) -> Vec<u8> {
@@ -113,12 +112,7 @@ fn setup_local_prints_its_plan_and_refuses_early_without_docker() {
         .args(["--print", "--store", "shop", "--tenant", "team-x"])
         .output()
         .unwrap();
-    assert!(
-        plan.status.success(),
-        "{}",
-        String::from_utf8_lossy(&plan.stderr)
-    );
-    let plan = String::from_utf8_lossy(&plan.stdout);
+    let plan = plan.succeeded("the plan");
     let steps = [
         "k3d cluster create nexus",
         "docker build",
@@ -141,7 +135,7 @@ fn setup_local_prints_its_plan_and_refuses_early_without_docker() {
         .output()
         .unwrap();
     assert_eq!(bare.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&bare.stderr);
+    let stderr = bare.stderr_text();
     assert!(
         stderr.contains("setup-local: missing docker k3d"),
         "{stderr}"

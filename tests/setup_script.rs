@@ -2,6 +2,10 @@
 //! records its calls and keeps a little state: every step runs once, a second
 //! run changes nothing, hostile values stay data, a failure names its step.
 
+mod common;
+
+use common::Finished;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -190,11 +194,7 @@ fn called(calls: &[String], start: &str) -> bool {
 fn every_step_runs_once_and_a_second_run_changes_nothing() {
     let site = Site::new();
     let first = site.run("Demo shop", None);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    first.succeeded("");
     let calls = site.calls();
     for step in [
         "config create",
@@ -272,7 +272,7 @@ fn the_stand_in_refuses_what_woocommerce_refuses() {
     let refused = wp(&site, &["wc", "hpos", "enable", "--for-new-shop"]);
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(
-        String::from_utf8_lossy(&refused.stderr),
+        refused.stderr_text(),
         "Error: [Failed] This is not a new shop, but --for-new-shop flag was passed.\n"
     );
     let enabled = wp(&site, &["wc", "hpos", "enable"]);
@@ -283,10 +283,7 @@ fn the_stand_in_refuses_what_woocommerce_refuses() {
     );
     let again = wp(&site, &["wc", "hpos", "enable"]);
     assert!(again.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&again.stderr),
-        "Warning: HPOS is already enabled.\n"
-    );
+    assert_eq!(again.stderr_text(), "Warning: HPOS is already enabled.\n");
     // The setup as it was (with --for-new-shop) fails on such a shop, at
     // the step that names it.
     let old = SETUP_SCRIPT.replace("wp wc hpos enable\n", "wp wc hpos enable --for-new-shop\n");
@@ -316,7 +313,7 @@ fn the_stand_in_refuses_calls_it_does_not_model() {
     let site = Site::new();
     let out = wp(&site, &["wc", "hpos", "disable"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not model `wc hpos disable`"));
+    out.failed_saying("does not model `wc hpos disable`");
     // The script with a call nobody modelled fails, naming its step.
     let script = SETUP_SCRIPT.replace(
         "run coming-soon wp option update woocommerce_coming_soon no\n",
@@ -364,11 +361,7 @@ fn a_setup_that_died_after_the_order_tables_completes_on_the_next_run() {
     // marked its first run done: the next attempt enables them again.
     std::fs::remove_file(site.path("state/option-nexus_setup_first_run")).unwrap();
     let again = site.run("demo", None);
-    assert!(
-        again.status.success(),
-        "HPOS already enabled is no failure: {}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    again.succeeded("HPOS already enabled is no failure");
     assert!(called(&site.calls(), "wc hpos enable"));
     assert!(String::from_utf8_lossy(&again.stdout).contains("HPOS is already enabled"));
 }
@@ -384,11 +377,7 @@ fn hostile_values_stay_data() {
         marker.display()
     );
     let out = site.run(&name, None);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     assert!(!Path::new(&marker).exists(), "a store name ran a command");
     let log = std::fs::read_to_string(site.path("calls.log")).unwrap();
     assert!(
@@ -422,11 +411,7 @@ fn a_later_run_applies_the_owners_request_and_keeps_the_owners_choices() {
     std::fs::write(site.path("state/option-page_on_front"), "42").unwrap();
     std::fs::write(site.path("state/wc-version"), "10.3.1").unwrap();
     let again = site.run_with("demo", None, &[("CURRENCY", "JPY")]);
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    again.succeeded("");
     assert_eq!(site.option("woocommerce_currency").as_deref(), Some("JPY"));
     assert_eq!(site.option("page_on_front").as_deref(), Some("42"));
     assert!(
@@ -441,11 +426,7 @@ fn woocommerce_comes_from_the_platforms_zip_when_one_is_configured() {
     let site = Site::new();
     let zip = "https://mirror.internal.example/woocommerce.10.2.2.zip";
     let out = site.run_with("demo", None, &[("WOOCOMMERCE_SOURCE", zip)]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     let calls = site.calls();
     assert!(
         called(&calls, &format!("plugin install {zip} --force")),
@@ -514,11 +495,7 @@ fn a_database_that_is_not_up_yet_is_waited_for_then_named() {
         None,
         &[("STUB_DB_ERROR", refused), ("STUB_DB_FAILURES", "2")],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
 
     let site = Site::new();
     let out = site.run_with(
@@ -693,11 +670,7 @@ fn the_image_files_are_placed_without_touching_the_kubelets_directory() {
     pod.as_the_kubelet_makes_them();
     let before = std::fs::metadata(pod.path("html")).unwrap();
     let out = pod.copy_and_wait("wordpress-abc");
-    assert!(
-        out.status.success(),
-        "fact 5: the copy must not fail on the kubelet's directory: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("fact 5: the copy must not fail on the kubelet's directory");
     // Core, hidden files included; wp-content is the store's volume.
     assert_eq!(
         pod.read("html/index.php").as_deref(),
@@ -754,11 +727,7 @@ fn the_stores_own_plugins_and_themes_are_never_replaced() {
     }
     pod.as_the_kubelet_makes_them();
     let out = pod.copy_and_wait("wordpress-abc");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     assert_eq!(
         pod.read("html/wp-content/plugins/woocommerce/woocommerce.php")
             .as_deref(),
@@ -797,11 +766,7 @@ fn the_job_and_wordpress_copying_at_once_each_end_with_one_whole_copy() {
         let wordpress = pod.copy("wordpress-5d9f8-q2w");
         for child in [job, wordpress] {
             let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "round {round}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            out.succeeded(&format!("round {round}"));
         }
         assert_eq!(
             pod.read("html/wp-content/plugins/woocommerce/woocommerce.php")
@@ -831,11 +796,7 @@ fn a_copy_cut_short_is_never_taken_for_a_whole_one() {
     std::fs::write(half.join("partial.php"), "half").unwrap();
     pod.as_the_kubelet_makes_them();
     let out = pod.copy_and_wait("wordpress-abc");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     assert!(!half.exists());
     assert!(
         !pod.path("html/wp-content/plugins/woocommerce/partial.php")

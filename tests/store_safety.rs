@@ -10,8 +10,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use common::Finished;
 use common::stores::*;
 use common::{TestNamespace, kubeconfig, wait_for};
+use common::{find_child, read_child};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
@@ -37,15 +39,11 @@ fn condition(store: &Store, step: &str) -> (String, String, String) {
 /// Whether the store's namespace has a route for the public: an Ingress, or a
 /// policy that admits the ingress controller.
 async fn public_route(admin: &Client, workload: &str) -> (bool, bool) {
-    let ingress = Api::<Ingress>::namespaced(admin.clone(), workload)
-        .get_opt("wordpress")
+    let ingress = find_child::<Ingress>(admin, workload, "wordpress")
         .await
-        .unwrap()
         .is_some();
-    let allow = Api::<NetworkPolicy>::namespaced(admin.clone(), workload)
-        .get_opt("allow-ingress-to-wordpress")
+    let allow = find_child::<NetworkPolicy>(admin, workload, "allow-ingress-to-wordpress")
         .await
-        .unwrap()
         .is_some();
     (ingress, allow)
 }
@@ -82,10 +80,7 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
     assert_eq!(succeeded, None, "the setup is still running");
 
     // WordPress's readiness is the site being installed, not Apache answering.
-    let deployment = Api::<Deployment>::namespaced(admin.clone(), workload)
-        .get("wordpress")
-        .await
-        .unwrap();
+    let deployment = read_child::<Deployment>(admin, workload, "wordpress").await;
     let container = &deployment.spec.unwrap().template.spec.unwrap().containers[0];
     let probe = container.readiness_probe.as_ref().unwrap();
     assert!(
@@ -107,10 +102,7 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
     assert_eq!(public_route(admin, workload).await, (true, true));
 
     // Egress never reaches cloud metadata or provider services, whatever the port.
-    let egress = Api::<NetworkPolicy>::namespaced(admin.clone(), workload)
-        .get("allow-store-egress")
-        .await
-        .unwrap();
+    let egress = read_child::<NetworkPolicy>(admin, workload, "allow-store-egress").await;
     let text = serde_json::to_string(&egress).unwrap();
     for cidr in ["169.254.0.0/16", "100.64.0.0/10", "168.63.129.16/32"] {
         assert!(text.contains(cidr), "{cidr} is reachable: {text}");
@@ -157,10 +149,7 @@ async fn a_failed_store_has_no_route_and_access_still_follows_the_tenant() {
     wait_tenant_reader(admin, workload, "bob", true).await;
     ns.revoke(admin, "bob", "nexus-tenant").await;
     wait_tenant_reader(admin, workload, "bob", false).await;
-    let store = Api::<Store>::namespaced(admin.clone(), &ns.name)
-        .get(name)
-        .await
-        .unwrap();
+    let store = read_child::<Store>(admin, &ns.name, name).await;
     assert_eq!(
         store.phase(),
         Phase::Failed,
@@ -244,11 +233,7 @@ async fn bob_retries_and_edits(bobs: &Api<Store>, namespace: &str, name: &str, c
         .arg(patch.to_string())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.succeeded("");
     let generation = bobs.get(name).await.unwrap().metadata.generation;
     let observed = move |s: Option<&Store>| {
         s.and_then(|s| s.status.as_ref())
@@ -355,29 +340,21 @@ async fn with_tls_a_store_is_ready_only_with_its_certificate() {
     assert!(url.starts_with("https://"), "{url}");
 
     // The ingress controller may reach cert-manager's HTTP-01 solver.
-    let solver = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload)
-        .get("allow-ingress-to-acme-solver")
-        .await
-        .unwrap();
+    let solver =
+        read_child::<NetworkPolicy>(&admin, &workload, "allow-ingress-to-acme-solver").await;
     let text = serde_json::to_string(&solver).unwrap();
     assert!(
         text.contains("acme.cert-manager.io/http01-solver") && text.contains("8089"),
         "{text}"
     );
-    let ingress = Api::<Ingress>::namespaced(admin.clone(), &workload)
-        .get("wordpress")
-        .await
-        .unwrap();
+    let ingress = read_child::<Ingress>(&admin, &workload, "wordpress").await;
     assert_eq!(
         ingress.annotations()["cert-manager.io/cluster-issuer"],
         "letsencrypt-test"
     );
 
     // The egress exceptions are what the operator was told.
-    let egress = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload)
-        .get("allow-store-egress")
-        .await
-        .unwrap();
+    let egress = read_child::<NetworkPolicy>(&admin, &workload, "allow-store-egress").await;
     let except = egress.spec.unwrap().egress.unwrap()[1].to.as_ref().unwrap()[0]
         .ip_block
         .clone()

@@ -6,8 +6,12 @@
 //! NEXUS_TEST_CLUSTER_DIR to use a cluster that is already up elsewhere.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod finished;
 pub mod operator;
 pub mod stores;
+
+#[allow(unused_imports)] // not every test binary checks a command's output
+pub use finished::Finished;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -519,4 +523,48 @@ fn apply_platform_roles() -> Vec<std::process::Output> {
         )
     })
     .collect()
+}
+
+/// A store's child (or any namespaced object), read as `admin`; panics
+/// naming it when it cannot be read.
+pub async fn read_child<K>(admin: &Client, namespace: &str, name: &str) -> K
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    Api::<K>::namespaced(admin.clone(), namespace)
+        .get(name)
+        .await
+        .unwrap_or_else(|e| panic!("{} {namespace}/{name}: {e}", K::kind(&())))
+}
+
+/// The child of that name when it exists, read as `admin`.
+pub async fn find_child<K>(admin: &Client, namespace: &str, name: &str) -> Option<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    Api::<K>::namespaced(admin.clone(), namespace)
+        .get_opt(name)
+        .await
+        .unwrap_or_else(|e| panic!("{} {namespace}/{name}: {e}", K::kind(&())))
+}
+
+/// Every object of a kind in a namespace, read as `admin`.
+pub async fn list_children<K>(admin: &Client, namespace: &str) -> Vec<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    Api::<K>::namespaced(admin.clone(), namespace)
+        .list(&kube::api::ListParams::default())
+        .await
+        .unwrap_or_else(|e| panic!("list {} in {namespace}: {e}", K::kind(&())))
+        .items
 }
