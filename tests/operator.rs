@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::read_child;
 use common::stores::*;
 use common::wait_for;
+use common::{assert_includes, read_child};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::coordination::v1::Lease;
@@ -56,10 +56,7 @@ async fn a_store_becomes_ready_with_every_guardrail() {
         "Ingress",
         "Ready",
     ] {
-        let c = status
-            .conditions
-            .iter()
-            .find(|c| c.type_ == step)
+        let c = nexus::api::conditions::find(&status.conditions, step)
             .unwrap_or_else(|| panic!("condition {step}"));
         assert_eq!(c.status, "True", "{step}: {}", c.message);
     }
@@ -78,11 +75,12 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     assert_eq!(labels["pod-security.kubernetes.io/enforce"], "restricted");
 
     let quota = read_child::<ResourceQuota>(admin, &workload, "store-quota").await;
-    let hard = quota.spec.unwrap().hard.unwrap();
     // The small plan's 1 CPU and 1 GiB, and room for a replacement
     // WordPress pod while the one it replaces stops.
-    assert_eq!(hard["limits.cpu"].0, "1400m");
-    assert_eq!(hard["limits.memory"].0, "1408Mi");
+    assert_includes(
+        &quota,
+        json!({"spec": {"hard": {"limits.cpu": "1400m", "limits.memory": "1408Mi"}}}),
+    );
     read_child::<LimitRange>(admin, &workload, "store-limits").await;
 
     let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload)
@@ -135,21 +133,19 @@ async fn a_store_becomes_ready_with_every_guardrail() {
             .unwrap_or_else(|e| panic!("{secret}: {e}"));
     }
     let set = read_child::<StatefulSet>(admin, &workload, "database").await;
-    assert_eq!(set.spec.unwrap().replicas, Some(1));
+    assert_includes(&set, json!({"spec": {"replicas": 1}}));
     let claim = read_child::<PersistentVolumeClaim>(admin, &workload, "data-database-0").await;
-    assert_eq!(claim.status.unwrap().phase.as_deref(), Some("Bound"));
+    assert_includes(&claim, json!({"status": {"phase": "Bound"}}));
     let deployment = read_child::<Deployment>(admin, &workload, "wordpress").await;
-    assert_eq!(
-        deployment.spec.unwrap().strategy.unwrap().type_.as_deref(),
-        Some("Recreate")
+    assert_includes(
+        &deployment,
+        json!({"spec": {"strategy": {"type": "Recreate"}}}),
     );
     let job = read_child::<Job>(admin, &workload, "setup").await;
-    assert_eq!(job.status.unwrap().succeeded, Some(1));
+    assert_includes(&job, json!({"status": {"succeeded": 1}}));
     let ingress = read_child::<Ingress>(admin, &workload, "wordpress").await;
-    assert_eq!(
-        ingress.spec.unwrap().rules.unwrap()[0].host.as_deref(),
-        Some(format!("{name}.shops.test").as_str())
-    );
+    let host = format!("{name}.shops.test");
+    assert_includes(&ingress, json!({"spec": {"rules": [{"host": host}]}}));
 
     // The tenant reads the credentials and the logs; bob does neither.
     let out = nexus_as("alice", &ns.name)
@@ -195,8 +191,7 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
     // Let the operator and Kubernetes's controllers settle on their own
     // writes (Deployment and Job status) before the baseline is taken.
     operator.wait_finished_above(0.0, 30).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let before = versions(admin, &workload).await;
+    let before = settled_versions(admin, &workload).await;
 
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
     let writes = operator.metric_sum("nexus_child_writes_total").await;
@@ -610,9 +605,9 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
     let names: Vec<String> = running.items.iter().map(|p| p.name_any()).collect();
     assert!(names.is_empty(), "Suspended with pods left: {names:?}");
     let deployment = read_child::<Deployment>(admin, &workload, "wordpress").await;
-    assert_eq!(deployment.spec.unwrap().replicas, Some(0));
+    assert_includes(&deployment, json!({"spec": {"replicas": 0}}));
     let set = read_child::<StatefulSet>(admin, &workload, "database").await;
-    assert_eq!(set.spec.unwrap().replicas, Some(0));
+    assert_includes(&set, json!({"spec": {"replicas": 0}}));
     stores
         .patch(name, &PatchParams::default(), &Patch::Merge(suspend(false)))
         .await
@@ -628,19 +623,12 @@ async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
     wait_ready_at(&stores, name, changed.metadata.generation).await;
     let quota = read_child::<ResourceQuota>(admin, &workload, "store-quota").await;
     // Medium's 2 CPU and room for a replacement WordPress pod (900m).
-    assert_eq!(quota.spec.unwrap().hard.unwrap()["limits.cpu"].0, "2900m");
+    assert_includes(&quota, json!({"spec": {"hard": {"limits.cpu": "2900m"}}}));
     let deployment = read_child::<Deployment>(admin, &workload, "wordpress").await;
-    let container = &deployment.spec.unwrap().template.spec.unwrap().containers[0];
-    assert_eq!(
-        container
-            .resources
-            .as_ref()
-            .unwrap()
-            .limits
-            .as_ref()
-            .unwrap()["memory"]
-            .0,
-        "1Gi"
+    let memory = json!({"resources": {"limits": {"memory": "1Gi"}}});
+    assert_includes(
+        &deployment,
+        json!({"spec": {"template": {"spec": {"containers": [memory]}}}}),
     );
 }
 
@@ -788,13 +776,8 @@ async fn changed_settings_run_the_setup_again() {
     let applied = move |s: Option<&Store>| {
         s.is_some_and(|s| {
             s.phase() == Phase::Ready
-                && s.status.as_ref().is_some_and(|st| {
-                    st.conditions.iter().any(|c| {
-                        c.type_ == "Setup"
-                            && c.status == "True"
-                            && c.observed_generation == generation
-                    })
-                })
+                && condition(s, "Setup")
+                    .is_some_and(|c| c.status == "True" && c.observed_generation == generation)
         })
     };
     let store = wait_for(&stores, name, 90, "Ready with its setup applied", applied).await;
@@ -814,10 +797,7 @@ async fn changed_settings_run_the_setup_again() {
     assert_eq!(value("CURRENCY").as_deref(), Some("EUR"));
     assert_eq!(value("STORE_URL"), Some(format!("http://{domain}")));
     let ingress = read_child::<Ingress>(admin, &workload, "wordpress").await;
-    assert_eq!(
-        ingress.spec.unwrap().rules.unwrap()[0].host.as_deref(),
-        Some(domain.as_str())
-    );
+    assert_includes(&ingress, json!({"spec": {"rules": [{"host": domain}]}}));
 }
 
 /// Sharding: two operators on disjoint `--store-selector`s (each with its

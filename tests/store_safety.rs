@@ -27,11 +27,8 @@ const SLOW_SETUP: &str = "--setup-image=example.invalid/nexus-test-slow:1";
 const FAILING_SETUP: &str = "--setup-image=example.invalid/nexus-test-fail:1";
 
 /// The store's condition of a step: (status, reason, message).
-fn condition(store: &Store, step: &str) -> (String, String, String) {
-    let c = store
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.iter().find(|c| c.type_ == step))
+fn step_condition(store: &Store, step: &str) -> (String, String, String) {
+    let c = condition(store, step)
         .unwrap_or_else(|| panic!("no {step} condition in {:?}", store.status));
     (c.status.clone(), c.reason.clone(), c.message.clone())
 }
@@ -63,11 +60,7 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
     // The setup runs (its pod takes 20 s to start): WordPress is up, the
     // site is not installed, and the public has no way in.
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
-    let not_routed = |s: Option<&Store>| {
-        s.and_then(|s| s.status.as_ref())
-            .and_then(|st| st.conditions.iter().find(|c| c.type_ == "Ingress"))
-            .is_some_and(|c| c.reason == "NotRouted")
-    };
+    let not_routed = |s: Option<&Store>| has_reason(s, "Ingress", "NotRouted");
     let store = wait_for(&stores, name, 30, "Ingress NotRouted", not_routed).await;
     assert_eq!(store.phase(), Phase::Provisioning);
     assert_eq!(public_route(admin, workload).await, (false, false));
@@ -98,7 +91,7 @@ async fn nobody_reaches_a_store_before_its_setup_installed_it() {
     assert!(command.contains("siteurl"), "{command}");
 
     let store = wait_phase(admin, &ns.name, name, Phase::Ready, 90).await;
-    assert_eq!(condition(&store, "Ingress").1, "Routed");
+    assert_eq!(step_condition(&store, "Ingress").1, "Routed");
     assert_eq!(public_route(admin, workload).await, (true, true));
 
     // Egress never reaches cloud metadata or provider services, whatever the port.
@@ -324,18 +317,14 @@ async fn with_tls_a_store_is_ready_only_with_its_certificate() {
     create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     let workload = format!("store-{name}");
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
-    let pending = |s: Option<&Store>| {
-        s.and_then(|s| s.status.as_ref())
-            .and_then(|st| st.conditions.iter().find(|c| c.type_ == "Ingress"))
-            .is_some_and(|c| c.reason == "CertificatePending")
-    };
+    let pending = |s: Option<&Store>| has_reason(s, "Ingress", "CertificatePending");
     let store = wait_for(&stores, &name, 60, "waiting for the certificate", pending).await;
     assert_eq!(
         store.phase(),
         Phase::Provisioning,
         "an https URL without a certificate is not Ready"
     );
-    assert_eq!(condition(&store, "Setup").0, "True");
+    assert_eq!(step_condition(&store, "Setup").0, "True");
     let url = store.status.as_ref().unwrap().url.clone().unwrap();
     assert!(url.starts_with("https://"), "{url}");
 
@@ -377,7 +366,7 @@ async fn with_tls_a_store_is_ready_only_with_its_certificate() {
         .unwrap(),
     );
     let ready = wait_phase(&admin, &ns.name, &name, Phase::Ready, 30).await;
-    assert_eq!(condition(&ready, "Ingress").1, "Routed");
+    assert_eq!(step_condition(&ready, "Ingress").1, "Routed");
 }
 
 #[tokio::test]
@@ -507,13 +496,9 @@ async fn a_step_that_the_api_refuses_says_which_call_and_why() {
     create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
 
     let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
-    let refused = |s: Option<&Store>| {
-        s.and_then(|s| s.status.as_ref())
-            .and_then(|st| st.conditions.iter().find(|c| c.type_ == "Guardrails"))
-            .is_some_and(|c| c.reason == "ApiError")
-    };
+    let refused = |s: Option<&Store>| has_reason(s, "Guardrails", "ApiError");
     let store = wait_for(&stores, &name, 30, "a Guardrails ApiError", refused).await;
-    let (status, _, message) = condition(&store, "Guardrails");
+    let (status, _, message) = step_condition(&store, "Guardrails");
     assert_eq!(status, "False");
     let object = format!("apply NetworkPolicy store-{name}/default-deny: ");
     assert!(message.starts_with(&object), "{message}");
@@ -521,7 +506,7 @@ async fn a_step_that_the_api_refuses_says_which_call_and_why() {
         message.contains("forbidden") && message.contains("(403 Forbidden)"),
         "{message}"
     );
-    assert_eq!(condition(&store, "Namespace").0, "True");
+    assert_eq!(step_condition(&store, "Namespace").0, "True");
     assert_eq!(store.phase(), Phase::Provisioning);
     common::kubectl("admin", &["delete", "clusterrole", &role_name]);
 }

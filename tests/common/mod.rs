@@ -568,3 +568,45 @@ where
         .unwrap_or_else(|e| panic!("list {} in {namespace}: {e}", K::kind(&())))
         .items
 }
+
+/// Asserts that `actual`, as JSON, holds everything `expected` says: every
+/// key of an expected object (recursively), every element of an expected
+/// array at the same position, equal scalars. Names the first difference.
+#[track_caller]
+pub fn assert_includes(actual: &impl serde::Serialize, expected: serde_json::Value) {
+    let actual = serde_json::to_value(actual).expect("serializable");
+    if let Err(difference) = includes(&actual, &expected, "") {
+        panic!(
+            "{difference}\nin {}",
+            serde_json::to_string_pretty(&actual).unwrap()
+        );
+    }
+}
+
+fn includes(
+    actual: &serde_json::Value,
+    expected: &serde_json::Value,
+    at: &str,
+) -> Result<(), String> {
+    use serde_json::Value;
+    match (actual, expected) {
+        (Value::Object(have), Value::Object(want)) => want.iter().try_for_each(|(key, value)| {
+            let here = format!("{at}.{key}");
+            match have.get(key) {
+                Some(found) => includes(found, value, &here),
+                None => Err(format!("{here}: missing, expected {value}")),
+            }
+        }),
+        (Value::Array(have), Value::Array(want)) => {
+            want.iter().enumerate().try_for_each(|(i, value)| {
+                let here = format!("{at}[{i}]");
+                match have.get(i) {
+                    Some(found) => includes(found, value, &here),
+                    None => Err(format!("{here}: missing, expected {value}")),
+                }
+            })
+        }
+        _ if actual == expected => Ok(()),
+        _ => Err(format!("{at}: {actual}, expected {expected}")),
+    }
+}

@@ -13,8 +13,10 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
+use nexus::api::conditions;
 use nexus::api::{Phase, Store};
 use serde_json::json;
 
@@ -142,13 +144,42 @@ pub async fn wait_phase(admin: &Client, ns: &str, name: &str, phase: Phase, seco
     wait_for(&stores, name, seconds, phase.as_str(), reached).await
 }
 
+/// The store's condition of that type, when its status has one.
+pub fn condition<'a>(store: &'a Store, type_: &str) -> Option<&'a Condition> {
+    let status = store.status.as_ref()?;
+    conditions::find(&status.conditions, type_)
+}
+
+/// Whether a store (as a wait sees it) has that condition with that reason.
+pub fn has_reason(store: Option<&Store>, type_: &str, reason: &str) -> bool {
+    store
+        .and_then(|s| condition(s, type_))
+        .is_some_and(|c| c.reason == reason)
+}
+
 pub fn ready_condition(store: &Store) -> (String, String) {
-    let c = store
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.iter().find(|c| c.type_ == "Ready"))
-        .expect("a Ready condition");
+    let c = condition(store, "Ready").expect("a Ready condition");
     (c.reason.clone(), c.message.clone())
+}
+
+/// The resourceVersions of a store namespace once they stop changing (two
+/// reads a second apart agree): the operator and Kubernetes's controllers
+/// have settled on their own writes.
+pub async fn settled_versions(admin: &Client, namespace: &str) -> BTreeMap<String, String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut last = versions(admin, namespace).await;
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = versions(admin, namespace).await;
+        if now == last {
+            return now;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "namespace {namespace} kept changing for 30 s"
+        );
+        last = now;
+    }
 }
 
 /// resourceVersions of everything in the store's namespace, and of the namespace.
