@@ -525,14 +525,28 @@ fn apply_platform_roles() -> Vec<std::process::Output> {
     .collect()
 }
 
+/// A namespaced kind the tests read back as JSON (every k8s-openapi kind).
+pub trait Namespaced:
+    kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+    + Clone
+    + serde::de::DeserializeOwned
+    + std::fmt::Debug
+{
+}
+
+impl<K> Namespaced for K where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+{
+}
+
 /// A store's child (or any namespaced object), read as `admin`; panics
 /// naming it when it cannot be read.
 pub async fn read_child<K>(admin: &Client, namespace: &str, name: &str) -> K
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
+    K: Namespaced,
 {
     Api::<K>::namespaced(admin.clone(), namespace)
         .get(name)
@@ -543,10 +557,7 @@ where
 /// The child of that name when it exists, read as `admin`.
 pub async fn find_child<K>(admin: &Client, namespace: &str, name: &str) -> Option<K>
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
+    K: Namespaced,
 {
     Api::<K>::namespaced(admin.clone(), namespace)
         .get_opt(name)
@@ -557,10 +568,7 @@ where
 /// Every object of a kind in a namespace, read as `admin`.
 pub async fn list_children<K>(admin: &Client, namespace: &str) -> Vec<K>
 where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
-        + Clone
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
+    K: Namespaced,
 {
     Api::<K>::namespaced(admin.clone(), namespace)
         .list(&kube::api::ListParams::default())

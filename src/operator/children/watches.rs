@@ -155,6 +155,31 @@ pub fn children(
         )
 }
 
+/// A kind the child watches follow: any kind sent as JSON, shared across tasks.
+trait Watched:
+    Resource<DynamicType = ()>
+    + Clone
+    + DeserializeOwned
+    + serde::Serialize
+    + std::fmt::Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Watched for K where
+    K: Resource<DynamicType = ()>
+        + Clone
+        + DeserializeOwned
+        + serde::Serialize
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 struct Watch<'a> {
     client: &'a Client,
     config: watcher::Config,
@@ -168,12 +193,7 @@ impl Watch<'_> {
         cache: Option<Writer<PartialObjectMeta<K>>>,
     ) -> BoxStream<'static, Result<PartialObjectMeta<K>, watcher::Error>>
     where
-        K: Resource<DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + serde::Serialize
-            + std::fmt::Debug,
-        K: Send + Sync + 'static,
+        K: Watched,
     {
         let api: Api<PartialObjectMeta<K>> = Api::all(self.client.clone());
         self.stream(api, self.config.clone(), cache, |_| {}, true)
@@ -188,12 +208,7 @@ impl Watch<'_> {
         written: bool,
     ) -> BoxStream<'static, Result<K, watcher::Error>>
     where
-        K: Resource<DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + serde::Serialize
-            + std::fmt::Debug,
-        K: Send + Sync + 'static,
+        K: Watched,
     {
         let api: Api<K> = Api::all(self.client.clone());
         let config = self.config.clone().page_size(OBJECT_PAGE);
@@ -209,12 +224,7 @@ impl Watch<'_> {
         track: bool,
     ) -> BoxStream<'static, Result<K, watcher::Error>>
     where
-        K: Resource<DynamicType = ()>
-            + Clone
-            + DeserializeOwned
-            + serde::Serialize
-            + std::fmt::Debug,
-        K: Send + Sync + 'static,
+        K: Watched,
     {
         let writes = track.then(|| self.writes.clone());
         let kind = K::kind(&()).into_owned();

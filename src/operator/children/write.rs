@@ -16,6 +16,26 @@ use crate::fingerprint::fnv1a;
 use crate::operator::error::{Error, Result};
 use crate::operator::metrics::KindLabel;
 
+/// What the operator writes into a store's namespace: a namespaced kind it
+/// sends as JSON and reads back (every k8s-openapi kind is one).
+pub trait Child:
+    Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+    + Serialize
+    + DeserializeOwned
+    + Clone
+    + std::fmt::Debug
+{
+}
+
+impl<K> Child for K where
+    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
+        + Serialize
+        + DeserializeOwned
+        + Clone
+        + std::fmt::Debug
+{
+}
+
 /// Proof that `namespace` exists and belongs to the Store being reconciled.
 #[derive(Debug)]
 pub struct Owned {
@@ -43,25 +63,16 @@ impl Owned {
     }
 }
 
-fn kind<K: Resource>() -> String
-where
-    K::DynamicType: Default,
-{
-    K::kind(&K::DynamicType::default()).into_owned()
+fn kind<K: Child>() -> String {
+    K::kind(&()).into_owned()
 }
 
 /// `Kind namespace/name`, as errors and conditions name an object.
-pub fn describe<K: Resource>(owned: &Owned, name: &str) -> String
-where
-    K::DynamicType: Default,
-{
+pub fn describe<K: Child>(owned: &Owned, name: &str) -> String {
     format!("{} {}/{name}", kind::<K>(), owned.namespace)
 }
 
-fn key_of<K: Resource>(owned: &Owned, name: &str) -> Key
-where
-    K::DynamicType: Default,
-{
+fn key_of<K: Child>(owned: &Owned, name: &str) -> Key {
     Key {
         kind: kind::<K>(),
         namespace: owned.namespace.clone(),
@@ -71,27 +82,23 @@ where
 
 /// Server-side apply of an object into the owned namespace, unless the same
 /// object was applied already and nobody changed it since (`WriteRecord`).
-pub async fn ensure<K>(children: &Children, owned: &Owned, object: &K) -> Result<()>
-where
-    K: Resource<Scope = NamespaceResourceScope>
-        + Serialize
-        + DeserializeOwned
-        + Clone
-        + std::fmt::Debug,
-    K::DynamicType: Default,
-{
+pub async fn ensure<K: Child>(children: &Children, owned: &Owned, object: &K) -> Result<()> {
+    apply_owned(children, owned, object).await.map(|_| ())
+}
+
+/// Applies `object` unless unchanged; its name, and the server's copy when
+/// it was written.
+async fn apply_owned<K: Child>(
+    children: &Children,
+    owned: &Owned,
+    object: &K,
+) -> Result<(String, Option<K>)> {
     let name = checked_name(owned, object)?;
     let key = key_of::<K>(owned, &name);
     let action = format!("apply {}", describe::<K>(owned, &name));
-    apply_recorded(
-        children,
-        &owned.api::<K>(&children.client),
-        key,
-        object,
-        action,
-    )
-    .await?;
-    Ok(())
+    let api = owned.api::<K>(&children.client);
+    let written = apply_recorded(children, &api, key, object, action).await?;
+    Ok((name, written))
 }
 
 /// `ensure`, returning what the server holds: the object written, or when
@@ -103,18 +110,10 @@ pub async fn ensure_and_read<K>(
     current: Option<K>,
 ) -> Result<K>
 where
-    K: Resource<Scope = NamespaceResourceScope>
-        + Serialize
-        + DeserializeOwned
-        + Clone
-        + std::fmt::Debug,
-    K::DynamicType: Default,
+    K: Child,
 {
-    let name = checked_name(owned, object)?;
-    let key = key_of::<K>(owned, &name);
-    let action = format!("apply {}", describe::<K>(owned, &name));
-    let api = owned.api::<K>(&children.client);
-    if let Some(written) = apply_recorded(children, &api, key, object, action).await? {
+    let (name, written) = apply_owned(children, owned, object).await?;
+    if let Some(written) = written {
         return Ok(written);
     }
     match current {
@@ -123,21 +122,17 @@ where
             Some(current) => Ok(current),
             // Gone since we wrote it (its watch event is still on the way): write it again.
             None => {
-                let key = key_of::<K>(owned, &name);
-                children.writes.forget(&key);
-                let action = format!("apply {}", describe::<K>(owned, &name));
-                apply_recorded(children, &api, key, object, action)
+                children.writes.forget(&key_of::<K>(owned, &name));
+                apply_owned(children, owned, object)
                     .await?
+                    .1
                     .ok_or(Error::Bug("a write after forgetting it wrote nothing"))
             }
         },
     }
 }
 
-fn checked_name<K: Resource>(owned: &Owned, object: &K) -> Result<String>
-where
-    K::DynamicType: Default,
-{
+fn checked_name<K: Child>(owned: &Owned, object: &K) -> Result<String> {
     let name = object.meta().name.clone().ok_or(Error::Incomplete {
         kind: "child",
         field: "name",
@@ -197,12 +192,7 @@ where
 /// Creates an object unless it exists (Secrets: made once, never rewritten).
 pub async fn create_once<K>(client: &Client, owned: &Owned, object: &K) -> Result<()>
 where
-    K: Resource<Scope = NamespaceResourceScope>
-        + Serialize
-        + DeserializeOwned
-        + Clone
-        + std::fmt::Debug,
-    K::DynamicType: Default,
+    K: Child,
 {
     let name = object.meta().name.clone().unwrap_or_default();
     match owned
@@ -229,8 +219,7 @@ pub async fn annotate<K>(
     value: &str,
 ) -> Result<()>
 where
-    K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
-    K::DynamicType: Default,
+    K: Child,
 {
     let patch = serde_json::json!({"metadata": {"annotations": {key: value}}});
     owned
@@ -253,8 +242,7 @@ pub async fn label<K>(
     labels: &std::collections::BTreeMap<String, String>,
 ) -> Result<()>
 where
-    K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
-    K::DynamicType: Default,
+    K: Child,
 {
     let patch = serde_json::json!({"metadata": {"labels": labels}});
     owned
@@ -274,11 +262,7 @@ pub async fn read<K>(
     name: &str,
 ) -> Result<Option<K>>
 where
-    K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
-        + DeserializeOwned
-        + Clone
-        + std::fmt::Debug
-        + 'static,
+    K: Child + 'static,
 {
     match cache.lookup(Some(&owned.namespace), name) {
         Some(found) => Ok(found),
@@ -289,8 +273,7 @@ where
 /// Reads an object of the owned namespace, None when it does not exist.
 pub async fn get<K>(client: &Client, owned: &Owned, name: &str) -> Result<Option<K>>
 where
-    K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
-    K::DynamicType: Default,
+    K: Child,
 {
     owned
         .api::<K>(client)
@@ -303,8 +286,7 @@ where
 /// background: its pods go with it).
 pub async fn delete<K>(client: &Client, owned: &Owned, name: &str) -> Result<()>
 where
-    K: Resource<Scope = NamespaceResourceScope> + DeserializeOwned + Clone + std::fmt::Debug,
-    K::DynamicType: Default,
+    K: Child,
 {
     match owned
         .api::<K>(client)
