@@ -1,4 +1,6 @@
-//! `kubectl-nexus`: parse, dispatch, map errors to exit codes.
+//! `kubectl-nexus`: parse, dispatch (`run.rs`: one arm per command, the
+//! operator included), map errors to exit codes. The code map is in the
+//! README and docs/architecture.md.
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -1,6 +1,14 @@
 //! `kubectl-nexus operator`: the reconciler that turns Stores into shops.
 //! The same code runs in the cluster (service account) and outside it
-//! (kubeconfig). Only the holder of the leader Lease reconciles.
+//! (kubeconfig). Only the holder of the leader Lease reconciles; every
+//! replica serves admission.
+//!
+//! `run` wires it. Where each part lives:
+//! - `reconcile`: one reconcile of one store (the driver, `steps/`, status)
+//! - `children`: a store's objects (writes, the record of writes, caches, watches)
+//! - `webhook`: admission for Stores; `audit`: writing the audit chain and anchors
+//! - `orphans`: namespaces whose Store is gone; `shard`: which stores are ours
+//! - `concurrency`, `metrics`, `cluster_addresses`, `config`, `error`
 
 pub mod audit;
 pub mod children;
