@@ -15,6 +15,7 @@ pub trait Finished {
 }
 
 impl Finished for Output {
+    #[track_caller]
     fn succeeded(&self, what: &str) -> String {
         assert!(
             self.status.success(),
@@ -27,6 +28,7 @@ impl Finished for Output {
         self.stdout_text()
     }
 
+    #[track_caller]
     fn failed_saying(&self, needle: &str) -> String {
         let stderr = self.stderr_text();
         assert!(
