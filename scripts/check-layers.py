@@ -36,7 +36,7 @@ LAYERS = [
     ["admission", "audit", "engines", "guardrails"],
     ["validated", "settings"],
     ["api"],
-    ["duration", "fingerprint", "quantity"],
+    ["duration", "fingerprint", "quantity", "testing"],
 ]
 
 SRC = Path("src")

@@ -16,4 +16,5 @@ pub mod output;
 pub mod quantity;
 pub mod run;
 pub mod settings;
+pub mod testing;
 pub mod validated;

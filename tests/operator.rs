@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::read_child;
 use common::stores::*;
 use common::wait_for;
-use common::{assert_includes, read_child};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::coordination::v1::Lease;
@@ -19,6 +19,7 @@ use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, ResourceExt};
 use nexus::api::{Phase, Store};
+use nexus::testing::assert_includes;
 use serde_json::json;
 
 #[tokio::test]
