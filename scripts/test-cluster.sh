@@ -19,7 +19,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dir=${NEXUS_TEST_CLUSTER_DIR:-$root/target/test-cluster}
 bin=${NEXUS_CLUSTER_BIN:-$root/target/cluster-bin}
-control_plane=(etcd apiserver controller-manager scheduler provisioner)
+control_plane=(etcd apiserver controller-manager scheduler provisioner s3 s3-tls)
 # shellcheck source=scripts/real-node.sh
 source "$root/scripts/real-node.sh"
 
@@ -53,7 +53,7 @@ is_running() { local pid; pid=$(pid_of "$1"); [[ -n $pid ]] && pid_alive "$pid";
 
 require_tools() {
   local missing=()
-  for tool in go openssl kubectl curl python3 setsid; do
+  for tool in go openssl kubectl curl python3 setsid cargo stunnel; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   ((${#missing[@]} == 0)) || die "missing prerequisites: ${missing[*]} (install them and run again)"
@@ -376,6 +376,43 @@ EOF
 
 # --- commands -----------------------------------------------------------------
 
+# start_object_store PLAIN_PORT TLS_PORT [NODE_IP]: the object store backups
+# go to, as a platform would configure one: an S3 server (s3s-fs, an existing
+# implementation; plain HTTP on the loopback only) behind TLS (stunnel) with
+# a CA of its own, and credentials of its own. Pods on a real node reach it
+# at the node's address. The endpoint, region and CA are in ports.env, the
+# keys in s3-credentials.env.
+start_object_store() {
+  local plain_port=$1 port=$2 node_ip=${3:-} sans="IP:127.0.0.1,DNS:localhost" accept=127.0.0.1
+  if [[ -n $node_ip ]]; then sans="$sans,IP:$node_ip" accept=0.0.0.0; fi
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=nexus-test-object-store-ca" \
+    -keyout "$pki/s3-ca.key" -out "$pki/s3-ca.crt" 2>/dev/null
+  openssl req -new -newkey rsa:2048 -nodes -subj "/CN=nexus-test-object-store" \
+    -keyout "$pki/s3.key" -out "$pki/s3.csr" 2>/dev/null
+  printf 'extendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$sans" >"$pki/s3.ext"
+  openssl x509 -req -in "$pki/s3.csr" -CA "$pki/s3-ca.crt" -CAkey "$pki/s3-ca.key" -CAcreateserial \
+    -days 3650 -extfile "$pki/s3.ext" -out "$pki/s3.crt" 2>/dev/null
+  local access_key secret_key
+  access_key=$(openssl rand -hex 10) secret_key=$(openssl rand -hex 20)
+  (umask 077 && printf 'access_key=%s\nsecret_key=%s\n' "$access_key" "$secret_key" >"$dir/s3-credentials.env")
+  printf 's3_endpoint=https://127.0.0.1:%s\ns3_region=us-east-1\ns3_ca=%s\n' "$port" "$pki/s3-ca.crt" >>"$dir/ports.env"
+  mkdir -p "$dir/object-store"
+  start s3 "$bin/s3s-fs" --host 127.0.0.1 --port "$plain_port" \
+    --access-key "$access_key" --secret-key "$secret_key" "$dir/object-store"
+  cat >"$dir/s3-tls.conf" <<EOF
+foreground = yes
+pid =
+[s3]
+accept = $accept:$port
+connect = 127.0.0.1:$plain_port
+cert = $pki/s3.crt
+key = $pki/s3.key
+EOF
+  start s3-tls stunnel "$dir/s3-tls.conf"
+  wait_for "the object store" 30 "$dir/logs/s3-tls.log" \
+    curl -sS --cacert "$pki/s3-ca.crt" -o /dev/null "https://127.0.0.1:$port/"
+}
+
 cmd_up() {
   local wanted=kwok
   case ${1:-} in
@@ -413,7 +450,7 @@ cmd_up() {
 
   local etcd_port etcd_peer_port kcm_port sched_port kwok_port audit_sink_port
   local ports
-  read -ra ports <<<"$(free_ports 11)"
+  read -ra ports <<<"$(free_ports 13)"
   # With a real node the API server listens on 443 at the node's address, as
   # on managed clusters: an address outside the cluster ranges, on a port a
   # store's egress to the internet allows, so the isolation tests prove that
@@ -428,10 +465,12 @@ cmd_up() {
   sched_port=${ports[4]} kwok_port=${ports[5]} audit_sink_port=${ports[6]}
   local kubelet_healthz_port=${ports[7]} proxy_metrics_port=${ports[8]}
   local proxy_healthz_port=${ports[9]} router_health_port=${ports[10]}
+  local s3_plain_port=${ports[11]} s3_port=${ports[12]}
   cat >"$dir/ports.env" <<EOF
 api_port=$api_port
 etcd_port=$etcd_port
 audit_sink_port=$audit_sink_port
+s3_port=$s3_port
 EOF
   if [[ $mode == real ]]; then printf 'node_ip=%s\ninternet_ip=%s\n' "$node_ip" "$internet_ip" >>"$dir/ports.env"; fi
 
@@ -503,6 +542,8 @@ EOF
     start provisioner "$bin/kube" provisioner --kubeconfig="$dir/provisioner.kubeconfig" \
       --data-dir="$node_root/volumes" --local-node="$node_name"
   fi
+
+  start_object_store "$s3_plain_port" "$s3_port" "$node_ip"
 
   local name
   for name in "${components[@]}"; do

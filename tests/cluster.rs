@@ -300,8 +300,8 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
         .collect();
     assert_eq!(
         pids.len(),
-        6,
-        "etcd, apiserver, controller-manager, scheduler, kwok, provisioner"
+        8,
+        "etcd, apiserver, controller-manager, scheduler, kwok, provisioner, s3, s3-tls"
     );
     let status = run("status");
     status.succeeded("");
@@ -355,6 +355,132 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
         run("status").status.code(),
         Some(3),
         "status says not running"
+    );
+}
+
+/// The object store backups go to: S3 over TLS, with a CA and credentials
+/// of its own. What was put comes back byte for byte; a wrong key, plain
+/// HTTP and a client that does not trust its CA get nothing.
+#[test]
+fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
+    use std::process::Command;
+    let dir = common::cluster_dir();
+    let endpoint = common::cluster_value(dir, "s3_endpoint");
+    let region = common::cluster_value(dir, "s3_region");
+    let ca = common::cluster_value(dir, "s3_ca");
+    let credentials = std::fs::read_to_string(dir.join("s3-credentials.env")).unwrap();
+    let value = |key: &str| {
+        credentials
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap()
+            .to_string()
+    };
+    let (access_key, secret_key) = (value("access_key"), value("secret_key"));
+    let work = tempfile::tempdir().unwrap();
+    // curl signs each request with AWS Signature Version 4, as an S3 client
+    // does; the body's SHA-256 is part of what is signed.
+    let s3 = |secret: &str, method: &str, path: &str, body: &[u8], extra: &[&str]| {
+        let digest = ring::digest::digest(&ring::digest::SHA256, body);
+        let hash: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        Command::new("curl")
+            .args(["--silent", "--show-error", "--cacert", &ca])
+            .args(["--aws-sigv4", &format!("aws:amz:{region}:s3")])
+            .args(["--user", &format!("{access_key}:{secret}")])
+            .args(["-H", &format!("x-amz-content-sha256: {hash}")])
+            .args(["--write-out", "%{http_code}", "-X", method])
+            .args(extra)
+            .arg(format!("{endpoint}{path}"))
+            .output()
+            .expect("curl runs")
+    };
+    let status = |out: std::process::Output| {
+        let text = out.succeeded("curl");
+        text[text.len().saturating_sub(3)..].to_string()
+    };
+    let bucket = format!("/nexus-test-{}", common::unique_suffix());
+    assert_eq!(status(s3(&secret_key, "PUT", &bucket, b"", &[])), "200");
+
+    // A megabyte of bytes no text transform would leave alone.
+    let part: Vec<u8> = (0..1_048_576u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let sent = work.path().join("part");
+    std::fs::write(&sent, &part).unwrap();
+    let upload = format!("@{}", sent.display());
+    let object = format!("{bucket}/store-a/backup-1/database.sql.gz");
+    let quiet = ["-o", "/dev/null"];
+    let put = s3(
+        &secret_key,
+        "PUT",
+        &object,
+        &part,
+        &["--data-binary", &upload, "-o", "/dev/null"],
+    );
+    assert_eq!(status(put), "200");
+    let received = work.path().join("received");
+    let got = s3(
+        &secret_key,
+        "GET",
+        &object,
+        b"",
+        &["-o", received.to_str().unwrap()],
+    );
+    assert_eq!(status(got), "200");
+    assert!(
+        std::fs::read(&received).unwrap() == part,
+        "the object came back changed"
+    );
+
+    // A body that is not the one signed is not stored.
+    let tampered = format!("{bucket}/store-a/backup-1/content.tar.gz");
+    let put = s3(
+        &secret_key,
+        "PUT",
+        &tampered,
+        b"other bytes",
+        &["--data-binary", &upload, "-o", "/dev/null"],
+    );
+    assert_ne!(
+        &status(put)[..1],
+        "2",
+        "a body that does not match its hash was accepted"
+    );
+    assert_eq!(
+        status(s3(&secret_key, "GET", &tampered, b"", &quiet)),
+        "404"
+    );
+    // The wrong secret: refused, and nothing is read.
+    assert_eq!(
+        status(s3("not-the-secret", "GET", &object, b"", &quiet)),
+        "403"
+    );
+    // Plain HTTP on the TLS port, and a client without the store's CA: no answer.
+    let plain = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10"])
+        .arg(endpoint.replace("https://", "http://"))
+        .output()
+        .unwrap();
+    assert!(!plain.status.success(), "plain HTTP was answered");
+    let untrusted = Command::new("curl")
+        .args(["--silent", "--show-error"])
+        .arg(format!("{endpoint}/"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        untrusted.status.code(),
+        Some(60),
+        "a client that does not trust the CA must fail to verify: {}",
+        untrusted.stderr_text()
+    );
+
+    assert_eq!(
+        status(s3(&secret_key, "DELETE", &object, b"", &quiet)),
+        "204"
+    );
+    assert_eq!(
+        status(s3(&secret_key, "DELETE", &bucket, b"", &quiet)),
+        "204"
     );
 }
 

@@ -4,6 +4,8 @@
 #   etcd  (go.etcd.io/etcd/server/v3)
 #   kwok  (sigs.k8s.io/kwok)
 #   helm  (helm.sh/helm/v4: the chart's lint, template and install tests)
+#   s3s-fs (the s3s-fs crate's S3 server over a directory: the backups' object
+#          store; built with cargo, pinned with the crate's own Cargo.lock)
 # With --real-node also what the real node runs beside the kubelet:
 #   coredns      (github.com/coredns/coredns, a few plugins)
 #   kube-router  (github.com/cloudnativelabs/kube-router/v2, its NetworkPolicy firewall)
@@ -67,3 +69,28 @@ if [[ ${1:-} == --real-node ]]; then
   build coredns coredns . "-s -w" static
   build kube-router kube-router github.com/cloudnativelabs/kube-router/v2/cmd/kube-router "-s -w"
 fi
+
+# The object store backups go to: an existing S3 implementation, served over
+# TLS by stunnel (scripts/test-cluster.sh). 0.14.1 is the newest release that
+# builds with this Rust (0.17 asks for 1.96).
+S3S_FS_VERSION=0.14.1
+build_s3s_fs() {
+  local out=$bin_dir/s3s-fs stamp=$bin_dir/s3s-fs.stamp want
+  want="s3s-fs $S3S_FS_VERSION $(rustc --version)"
+  if [[ -x $out && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    echo "build: s3s-fs is current"
+    return
+  fi
+  local log=$bin_dir/s3s-fs.build.log started=$SECONDS
+  echo "build: building s3s-fs $S3S_FS_VERSION (cargo install --locked)"
+  if ! cargo install --quiet --locked --version "$S3S_FS_VERSION" --features binary \
+    --root "$bin_dir/s3s-fs.root" --target-dir "$root/target/s3s-fs-build" s3s-fs >"$log" 2>&1; then
+    echo "build: building s3s-fs failed; the end of $log:" >&2
+    tail -n 30 "$log" >&2
+    exit 1
+  fi
+  mv "$bin_dir/s3s-fs.root/bin/s3s-fs" "$out"
+  echo "$want" >"$stamp"
+  echo "build: s3s-fs built in $((SECONDS - started))s"
+}
+build_s3s_fs
