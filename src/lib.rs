@@ -16,5 +16,6 @@ pub mod output;
 pub mod quantity;
 pub mod run;
 pub mod settings;
+#[doc(hidden)] // test support, shared by the unit and the integration tests
 pub mod testing;
 pub mod validated;

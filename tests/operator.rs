@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::read_child;
 use common::stores::*;
 use common::wait_for;
+use common::{list_children, read_child};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::coordination::v1::Lease;
@@ -84,10 +84,7 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     );
     read_child::<LimitRange>(admin, &workload, "store-limits").await;
 
-    let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload)
-        .list(&ListParams::default())
-        .await
-        .unwrap();
+    let policies = list_children::<NetworkPolicy>(admin, &workload).await;
     let deny = policies
         .iter()
         .find(|p| p.name_any() == "default-deny")
@@ -115,7 +112,7 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     )
     .unwrap();
     assert!(ingress_policy.contains("kube-system"), "{ingress_policy}");
-    assert_eq!(policies.items.len(), 5);
+    assert_eq!(policies.len(), 5);
 
     let binding = read_child::<RoleBinding>(admin, &workload, "nexus-tenant-read").await;
     let subjects: Vec<String> = binding
@@ -254,13 +251,7 @@ async fn a_second_reconcile_writes_nothing_and_secrets_never_change_or_leak() {
     }
     assert!(values.len() >= 11, "{values:?}");
     let status = serde_json::to_string(&stores.get(name).await.unwrap()).unwrap();
-    let events = serde_json::to_string(
-        &Api::<Event>::namespaced(admin.clone(), &ns.name)
-            .list(&ListParams::default())
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let events = serde_json::to_string(&list_children::<Event>(admin, &ns.name).await).unwrap();
     let logs = operator.logs();
     assert!(
         logs.contains("phase changed"),
@@ -489,18 +480,12 @@ async fn a_store_whose_step_was_only_late_goes_on_to_ready_by_itself() {
         message.contains("became Ready by itself after its provisioning timeout"),
         "{message}"
     );
-    let events = Api::<Event>::namespaced(admin.clone(), &ns.name)
-        .list(&ListParams::default())
-        .await
-        .unwrap();
+    let events = list_children::<Event>(&admin, &ns.name).await;
     assert!(
-        events
-            .items
-            .iter()
-            .any(|e| e.reason.as_deref() == Some("Ready")
-                && e.message
-                    .as_deref()
-                    .is_some_and(|m| m.contains("by itself"))),
+        events.iter().any(|e| e.reason.as_deref() == Some("Ready")
+            && e.message
+                .as_deref()
+                .is_some_and(|m| m.contains("by itself"))),
         "an Event says the store recovered"
     );
 }
