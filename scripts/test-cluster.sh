@@ -53,10 +53,16 @@ is_running() { local pid; pid=$(pid_of "$1"); [[ -n $pid ]] && pid_alive "$pid";
 
 require_tools() {
   local missing=()
+  # The object store's TLS: a Debian package, installed here when it can be
+  # (as .ci/run does), so the main job needs nothing but Rust, Go and kubectl.
+  if ! command -v stunnel >/dev/null && ((EUID == 0)) && command -v apt-get >/dev/null; then
+    say "installing stunnel4 (the object store's TLS)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq stunnel4; } >/dev/null 2>&1 || true
+  fi
   for tool in go openssl kubectl curl python3 setsid cargo stunnel; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
-  ((${#missing[@]} == 0)) || die "missing prerequisites: ${missing[*]} (install them and run again)"
+  ((${#missing[@]} == 0)) || die "missing prerequisites: ${missing[*]} (install them and run again; Debian: apt-get install stunnel4 for stunnel)"
 }
 
 # The NodePort range, pinned in the API server's and kube-router's flags so
