@@ -158,6 +158,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
                     caches,
                     metrics: metrics.clone(),
                     secrets_checked: Default::default(),
+                    deleted: Default::default(),
                 },
                 settings,
                 operator: operator_subject.clone(),

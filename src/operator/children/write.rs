@@ -254,9 +254,9 @@ where
 }
 
 /// An object of the owned namespace from its watch cache, or from the API
-/// server while the cache has not listed yet.
+/// server while the cache has not listed yet or still shows what we deleted.
 pub async fn read<K>(
-    client: &Client,
+    children: &Children,
     cache: &super::caches::Cached<K>,
     owned: &Owned,
     name: &str,
@@ -265,8 +265,16 @@ where
     K: Child + 'static,
 {
     match cache.lookup(Some(&owned.namespace), name) {
-        Some(found) => Ok(found),
-        None => get::<K>(client, owned, name).await,
+        Some(found)
+            if !children.deleted.still_cached(
+                &key_of::<K>(owned, name),
+                found.as_ref().and_then(|f| f.meta().uid.as_deref()),
+            ) =>
+        {
+            Ok(found)
+        }
+        // Not listed yet, or still showing what we deleted: ask the server.
+        _ => get::<K>(&children.client, owned, name).await,
     }
 }
 
@@ -283,17 +291,30 @@ where
 }
 
 /// Deletes an object of the owned namespace when it exists (in the
-/// background: its pods go with it).
-pub async fn delete<K>(client: &Client, owned: &Owned, name: &str) -> Result<()>
+/// background: its pods go with it). Reads do not trust the cache's copy of
+/// it until the cache shows it gone (`Deleted`).
+pub async fn delete<K>(children: &Children, owned: &Owned, name: &str) -> Result<()>
 where
     K: Child,
 {
     match owned
-        .api::<K>(client)
+        .api::<K>(&children.client)
         .delete(name, &DeleteParams::background())
         .await
     {
-        Ok(_) => Ok(()),
+        Ok(deleted) => {
+            let uid = deleted.either(
+                |object| object.meta().uid.clone(),
+                |status| status.details.map(|d| d.uid),
+            );
+            let key = key_of::<K>(owned, name);
+            // What we wrote is gone: the next ensure writes it again.
+            children.writes.forget(&key);
+            if let Some(uid) = uid.filter(|uid| !uid.is_empty()) {
+                children.deleted.remember(key, uid);
+            }
+            Ok(())
+        }
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
         Err(e) => Err(Error::api(format!("delete {}", describe::<K>(owned, name)))(e)),
     }

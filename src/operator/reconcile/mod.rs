@@ -347,6 +347,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let Some(existing) = existing else {
         info!(store = %store_key(store), "namespace gone; releasing the store");
         ctx.children.writes.forget_namespace(&namespace);
+        ctx.children.deleted.forget_namespace(&namespace);
         ctx.children.secrets_checked.forget(&uid);
         record_deleted(store, ctx).await?;
         return Ok(Action::await_change());

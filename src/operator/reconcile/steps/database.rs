@@ -16,7 +16,7 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     write::ensure(run.children, owned, &woocommerce::database_service(store)).await?;
     let mut desired = woocommerce::database_statefulset(store);
     let existing = write::read(
-        run.client(),
+        run.children,
         &run.children.caches.statefulsets,
         owned,
         DATABASE,

@@ -58,7 +58,7 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
                 .lookup(ns, WORDPRESS)
                 .is_none_or(|i| i.is_some())
             {
-                write::delete::<Ingress>(client, owned, WORDPRESS).await?;
+                write::delete::<Ingress>(run.children, owned, WORDPRESS).await?;
             }
             for policy in ROUTE_POLICIES {
                 if caches
@@ -66,7 +66,7 @@ pub async fn route(run: &Run<'_>, owned: &Owned, setup_done: bool) -> Result<Ste
                     .lookup(ns, policy)
                     .is_none_or(|p| p.is_some())
                 {
-                    write::delete::<NetworkPolicy>(client, owned, policy).await?;
+                    write::delete::<NetworkPolicy>(run.children, owned, policy).await?;
                 }
             }
         }

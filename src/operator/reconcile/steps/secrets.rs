@@ -33,9 +33,14 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         return Ok(exist());
     }
     let made_before = made_before
-        || write::read(client, &run.children.caches.statefulsets, owned, DATABASE)
-            .await?
-            .is_some();
+        || write::read(
+            run.children,
+            &run.children.caches.statefulsets,
+            owned,
+            DATABASE,
+        )
+        .await?
+        .is_some();
     if !made_before {
         // A Secret that exists already (restored) is kept: its create conflicts.
         let generated = woocommerce::generate_secrets(store).map_err(|source| Error::Random {

@@ -32,7 +32,7 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
     };
     let desired = woocommerce::setup_job(store, round);
     let restarting = |why: &str| StepState::waiting("Restarting", why);
-    let state = match write::read(client, &run.children.caches.jobs, owned, SETUP).await? {
+    let state = match write::read(run.children, &run.children.caches.jobs, owned, SETUP).await? {
         Some(job) if job.metadata.deletion_timestamp.is_some() => {
             restarting("the previous setup Job is being removed")
         }
@@ -52,13 +52,13 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
             observe(run, owned, &job).await?
         }
         Some(job) if woocommerce::setup_hash(&job) != woocommerce::setup_hash(&desired) => {
-            write::delete::<Job>(client, owned, SETUP).await?;
+            write::delete::<Job>(run.children, owned, SETUP).await?;
             restarting("the store's settings changed; the setup runs again")
         }
         // A retry starts the setup afresh: a Job still running from the
         // failed round would keep that round's deadline.
         Some(job) if run.restart && !job_succeeded(&job) => {
-            write::delete::<Job>(client, owned, SETUP).await?;
+            write::delete::<Job>(run.children, owned, SETUP).await?;
             restarting("the setup runs again")
         }
         Some(job) => observe(run, owned, &job).await?,

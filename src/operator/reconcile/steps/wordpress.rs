@@ -16,7 +16,7 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     // A bound claim keeps its size (shrinking is refused, growing needs a
     // StorageClass that allows expansion).
     if let Some(existing) = write::read(
-        run.client(),
+        run.children,
         &run.children.caches.volume_claims,
         owned,
         woocommerce::WORDPRESS_VOLUME,
@@ -29,7 +29,7 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<(StepState, bool)> {
     write::ensure(run.children, owned, &volume).await?;
     write::ensure(run.children, owned, &woocommerce::wordpress_service(store)).await?;
     let current = write::read(
-        run.client(),
+        run.children,
         &run.children.caches.deployments,
         owned,
         WORDPRESS,
