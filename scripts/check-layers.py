@@ -33,7 +33,7 @@ LAYERS = [
     ["operator::audit", "operator::metrics", "operator::concurrency",
      "operator::shard", "operator::cluster_addresses", "operator::error"],
     # The domain: admission rules, the audit chain, the engine's objects, the guardrails.
-    ["admission", "audit", "engines", "guardrails"],
+    ["admission", "audit", "backup", "engines", "guardrails"],
     ["validated", "settings"],
     ["api"],
     ["duration", "fingerprint", "quantity", "testing"],

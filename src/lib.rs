@@ -4,6 +4,7 @@
 pub mod admission;
 pub mod api;
 pub mod audit;
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod duration;

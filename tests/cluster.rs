@@ -484,6 +484,114 @@ fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
     );
 }
 
+/// A presigned URL allows its one method on its one object and nothing
+/// else: what a backup Job will hold instead of the object store's keys.
+#[test]
+fn a_presigned_url_allows_exactly_its_method_on_its_object() {
+    use nexus::backup::presign::{Request, Signer};
+    use std::process::Command;
+    let dir = common::cluster_dir();
+    let endpoint = common::cluster_value(dir, "s3_endpoint");
+    let region = common::cluster_value(dir, "s3_region");
+    let ca = common::cluster_value(dir, "s3_ca");
+    let credentials = std::fs::read_to_string(dir.join("s3-credentials.env")).unwrap();
+    let value = |key: &str| {
+        credentials
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap()
+            .to_string()
+    };
+    let (access_key, secret_key) = (value("access_key"), value("secret_key"));
+    let signer = Signer {
+        endpoint: &endpoint,
+        region: &region,
+        access_key: &access_key,
+        secret_key: &secret_key,
+    };
+    let now = k8s_openapi::jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string();
+    let bucket = format!("nexus-presign-{}", common::unique_suffix());
+    let url = |method: &str, key: &str| {
+        signer.presign(&Request {
+            method,
+            bucket: &bucket,
+            key,
+            time: &now,
+            expires: 300,
+        })
+    };
+    let curl = |method: &str, url: &str, extra: &[&str]| {
+        let out = Command::new("curl")
+            .args([
+                "--silent",
+                "--show-error",
+                "--cacert",
+                &ca,
+                "-o",
+                "/dev/null",
+            ])
+            .args(["--write-out", "%{http_code}", "-X", method])
+            .args(extra)
+            .arg(url)
+            .output()
+            .expect("curl runs");
+        out.succeeded("curl")
+    };
+    // The bucket itself is made with the keys (the platform's one-time set-up).
+    let made = Command::new("curl")
+        .args(["--silent", "--show-error", "--cacert", &ca, "-o", "/dev/null", "--write-out", "%{http_code}"])
+        .args(["--aws-sigv4", &format!("aws:amz:{region}:s3"), "--user", &format!("{access_key}:{secret_key}")])
+        .args(["-H", "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"])
+        .args(["-X", "PUT", &format!("{endpoint}/{bucket}")])
+        .output()
+        .unwrap();
+    assert_eq!(made.succeeded("make the bucket"), "200");
+
+    let work = tempfile::tempdir().unwrap();
+    let part = work.path().join("part");
+    std::fs::write(&part, b"a dump that must come back as it went").unwrap();
+    let key = "store-uid/shop-1/database.sql.age";
+    let put = url("PUT", key);
+    assert_eq!(curl("PUT", &put, &["-T", part.to_str().unwrap()]), "200");
+    // Its PUT URL reads nothing, and writes no other object.
+    assert_eq!(curl("GET", &put, &[]), "403");
+    let elsewhere = put.replace("database.sql.age", "content.tar.age");
+    assert_eq!(
+        curl("PUT", &elsewhere, &["-T", part.to_str().unwrap()]),
+        "403"
+    );
+    // A GET URL reads it back; with one character of its signature changed, nothing.
+    let get = url("GET", key);
+    let received = work.path().join("received");
+    let out = Command::new("curl")
+        .args([
+            "--silent",
+            "--show-error",
+            "--fail",
+            "--cacert",
+            &ca,
+            "-o",
+            received.to_str().unwrap(),
+        ])
+        .arg(&get)
+        .output()
+        .unwrap();
+    out.succeeded("get with the presigned URL");
+    assert_eq!(
+        std::fs::read(&received).unwrap(),
+        std::fs::read(&part).unwrap()
+    );
+    let last = get.chars().last().unwrap();
+    let forged = format!(
+        "{}{}",
+        &get[..get.len() - 1],
+        if last == '0' { '1' } else { '0' }
+    );
+    assert_eq!(curl("GET", &forged, &[]), "403");
+}
+
 /// Whether a socket of this machine listens on `port` (IPv4 or IPv6).
 fn listening_on(port: u16) -> bool {
     !listening_sockets(port).is_empty()
