@@ -259,6 +259,11 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l audit-retention -d 'Audit records older than this are pruned (a checkpoint record keeps the chain verifiable); 0s keeps them forever' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l audit-sink-token-file -d 'File holding the bearer token the API server\'s audit webhook backend sends to /audit; with it, audit records get the requests\' source IPs and user agents. Without it, /audit is not served' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l metrics-address -d 'Address of /metrics, /healthz and /readyz' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-endpoint -d 'The S3-compatible object store backups go to (https://HOST[:PORT], path-style requests). Without it, backups are not configured' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-bucket -d 'The bucket backups go to (one for the platform; each store\'s under its UID)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-region -d 'The bucket\'s region, as its signatures name it' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-credentials-secret -d 'Secret in the operator\'s namespace with the bucket\'s key (keys access-key-id and secret-access-key). Only the operator reads it' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-ca -d 'PEM file of the CA the object store\'s certificate chains to; then only it is trusted (default: the system\'s roots)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r

@@ -30,7 +30,7 @@ LAYERS = [
     ["operator::orphans", "operator::webhook"],
     ["operator::reconcile"],
     ["operator::children"],
-    ["operator::audit", "operator::metrics", "operator::concurrency",
+    ["operator::audit", "operator::metrics", "operator::concurrency", "operator::object_store",
      "operator::shard", "operator::cluster_addresses", "operator::error"],
     # The domain: admission rules, the audit chain, the engine's objects, the guardrails.
     ["admission", "audit", "backup", "engines", "guardrails"],

@@ -235,6 +235,113 @@ fn the_chart_runs_one_operator_per_shard() {
     );
 }
 
+/// The chart's backup values become the operator's backup flags: the
+/// endpoint, bucket, region and credentials Secret, the CA mounted from a
+/// ConfigMap, and an egress rule to the endpoint's port; half a target and
+/// plain http are refused when rendering.
+#[test]
+fn the_charts_backup_values_configure_the_operators_object_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let values = values_file(
+        &dir,
+        "backup.yaml",
+        "backup:\n  endpoint: https://s3.example.com:9000\n  bucket: shop-backups\n  region: eu-west-1\n  caBundle: |\n    -----BEGIN CERTIFICATE-----\n    MIIB\n    -----END CERTIFICATE-----\n  egressCidrs: [192.0.2.0/24]\n",
+    );
+    let rendered = render(&values);
+    let objects: Vec<Value> = rendered
+        .split("\n---")
+        .filter_map(|doc| serde_yaml::from_str::<Value>(doc).ok())
+        .filter(|o| o.is_object())
+        .collect();
+    let one = |kind: &str, name: &str| {
+        objects
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    };
+    let pod = &one("Deployment", "nexus-operator")["spec"]["template"]["spec"];
+    let env: Vec<(String, String)> = pod["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| {
+            Some((
+                v["name"].as_str()?.to_string(),
+                v["value"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    for (name, value) in [
+        ("NEXUS_BACKUP_ENDPOINT", "https://s3.example.com:9000"),
+        ("NEXUS_BACKUP_BUCKET", "shop-backups"),
+        ("NEXUS_BACKUP_REGION", "eu-west-1"),
+        ("NEXUS_BACKUP_CREDENTIALS_SECRET", "nexus-backup"),
+        ("NEXUS_BACKUP_CA", "/var/run/nexus/backup-ca/ca.crt"),
+    ] {
+        assert!(
+            env.contains(&(name.into(), value.into())),
+            "{name}={value} in {env:?}"
+        );
+    }
+    // Every variable the chart sets is one the operator reads (NEXUS_LOG,
+    // the log filter, is read before the flags are).
+    let help = Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"))
+        .args(["operator", "--help"])
+        .output()
+        .unwrap()
+        .succeeded("operator --help");
+    for (name, _) in env
+        .iter()
+        .filter(|(n, _)| n.starts_with("NEXUS_") && n != "NEXUS_LOG")
+    {
+        assert!(
+            help.contains(&format!("[env: {name}")),
+            "the operator reads no {name}"
+        );
+    }
+    let mounts = &pod["containers"][0]["volumeMounts"];
+    assert!(
+        mounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "backup-ca" && m["mountPath"] == "/var/run/nexus/backup-ca")
+    );
+    let ca = one("ConfigMap", "nexus-operator-backup-ca");
+    assert!(
+        ca["data"]["ca.crt"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    let egress = one("NetworkPolicy", "nexus-operator")["spec"]["egress"]
+        .as_array()
+        .unwrap();
+    assert!(
+        egress.iter().any(|rule| rule["ports"][0]["port"] == 9000
+            && rule["to"][0]["ipBlock"]["cidr"] == "192.0.2.0/24"),
+        "{egress:?}"
+    );
+
+    // No endpoint: nothing of backups is rendered.
+    let plain = render(&values_file(&dir, "none.yaml", "{}\n"));
+    assert!(!plain.contains("NEXUS_BACKUP") && !plain.contains("backup-ca"));
+    // Refused before anything is installed.
+    let half = values_file(
+        &dir,
+        "half.yaml",
+        "backup: {endpoint: https://s3.example.com}\n",
+    );
+    helm(&["template", "nexus", &chart(), "-f", &half])
+        .failed_saying("backup.endpoint is set but backup.bucket is not");
+    let http = values_file(
+        &dir,
+        "http.yaml",
+        "backup: {endpoint: http://s3.example.com, bucket: b1}\n",
+    );
+    helm(&["template", "nexus", &chart(), "-f", &http]).failed_saying("/backup/endpoint");
+}
+
 /// The chart's webhook configurations are the ones the operator applies
 /// without the chart (same webhooks, rules, policies), but for what the
 /// operator writes into the installed ones: the CA and each path (its token,

@@ -363,43 +363,16 @@ fn a_second_cluster_runs_beside_and_down_leaves_nothing_behind() {
 /// HTTP and a client that does not trust its CA get nothing.
 #[test]
 fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
+    use common::s3::status;
     use std::process::Command;
-    let dir = common::cluster_dir();
-    let endpoint = common::cluster_value(dir, "s3_endpoint");
-    let region = common::cluster_value(dir, "s3_region");
-    let ca = common::cluster_value(dir, "s3_ca");
-    let credentials = std::fs::read_to_string(dir.join("s3-credentials.env")).unwrap();
-    let value = |key: &str| {
-        credentials
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{key}=")))
-            .unwrap()
-            .to_string()
-    };
-    let (access_key, secret_key) = (value("access_key"), value("secret_key"));
+    let store = common::s3::ObjectStore::of_cluster();
+    let (endpoint, secret_key) = (&store.endpoint, &store.secret_key);
     let work = tempfile::tempdir().unwrap();
-    // curl signs each request with AWS Signature Version 4, as an S3 client
-    // does; the body's SHA-256 is part of what is signed.
     let s3 = |secret: &str, method: &str, path: &str, body: &[u8], extra: &[&str]| {
-        let digest = ring::digest::digest(&ring::digest::SHA256, body);
-        let hash: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-        Command::new("curl")
-            .args(["--silent", "--show-error", "--cacert", &ca])
-            .args(["--aws-sigv4", &format!("aws:amz:{region}:s3")])
-            .args(["--user", &format!("{access_key}:{secret}")])
-            .args(["-H", &format!("x-amz-content-sha256: {hash}")])
-            .args(["--write-out", "%{http_code}", "-X", method])
-            .args(extra)
-            .arg(format!("{endpoint}{path}"))
-            .output()
-            .expect("curl runs")
-    };
-    let status = |out: std::process::Output| {
-        let text = out.succeeded("curl");
-        text[text.len().saturating_sub(3)..].to_string()
+        store.signed(secret, method, path, body, extra)
     };
     let bucket = format!("/nexus-test-{}", common::unique_suffix());
-    assert_eq!(status(s3(&secret_key, "PUT", &bucket, b"", &[])), "200");
+    assert_eq!(status(s3(secret_key, "PUT", &bucket, b"", &[])), "200");
 
     // A megabyte of bytes no text transform would leave alone.
     let part: Vec<u8> = (0..1_048_576u32)
@@ -411,7 +384,7 @@ fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
     let object = format!("{bucket}/store-a/backup-1/database.sql.gz");
     let quiet = ["-o", "/dev/null"];
     let put = s3(
-        &secret_key,
+        secret_key,
         "PUT",
         &object,
         &part,
@@ -420,7 +393,7 @@ fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
     assert_eq!(status(put), "200");
     let received = work.path().join("received");
     let got = s3(
-        &secret_key,
+        secret_key,
         "GET",
         &object,
         b"",
@@ -435,7 +408,7 @@ fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
     // A body that is not the one signed is not stored.
     let tampered = format!("{bucket}/store-a/backup-1/content.tar.gz");
     let put = s3(
-        &secret_key,
+        secret_key,
         "PUT",
         &tampered,
         b"other bytes",
@@ -446,10 +419,7 @@ fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
         "2",
         "a body that does not match its hash was accepted"
     );
-    assert_eq!(
-        status(s3(&secret_key, "GET", &tampered, b"", &quiet)),
-        "404"
-    );
+    assert_eq!(status(s3(secret_key, "GET", &tampered, b"", &quiet)), "404");
     // The wrong secret: refused, and nothing is read.
     assert_eq!(
         status(s3("not-the-secret", "GET", &object, b"", &quiet)),
@@ -475,11 +445,11 @@ fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
     );
 
     assert_eq!(
-        status(s3(&secret_key, "DELETE", &object, b"", &quiet)),
+        status(s3(secret_key, "DELETE", &object, b"", &quiet)),
         "204"
     );
     assert_eq!(
-        status(s3(&secret_key, "DELETE", &bucket, b"", &quiet)),
+        status(s3(secret_key, "DELETE", &bucket, b"", &quiet)),
         "204"
     );
 }
@@ -490,24 +460,14 @@ fn the_object_store_serves_s3_over_tls_with_its_own_ca_and_credentials() {
 fn a_presigned_url_allows_exactly_its_method_on_its_object() {
     use nexus::backup::presign::{Request, Signer};
     use std::process::Command;
-    let dir = common::cluster_dir();
-    let endpoint = common::cluster_value(dir, "s3_endpoint");
-    let region = common::cluster_value(dir, "s3_region");
-    let ca = common::cluster_value(dir, "s3_ca");
-    let credentials = std::fs::read_to_string(dir.join("s3-credentials.env")).unwrap();
-    let value = |key: &str| {
-        credentials
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{key}=")))
-            .unwrap()
-            .to_string()
-    };
-    let (access_key, secret_key) = (value("access_key"), value("secret_key"));
+    let store = common::s3::ObjectStore::of_cluster();
+    let (endpoint, region, ca) = (&store.endpoint, &store.region, &store.ca);
+    let (access_key, secret_key) = (&store.access_key, &store.secret_key);
     let signer = Signer {
-        endpoint: &endpoint,
-        region: &region,
-        access_key: &access_key,
-        secret_key: &secret_key,
+        endpoint,
+        region,
+        access_key,
+        secret_key,
     };
     let now = k8s_openapi::jiff::Timestamp::now()
         .strftime("%Y%m%dT%H%M%SZ")
@@ -528,7 +488,7 @@ fn a_presigned_url_allows_exactly_its_method_on_its_object() {
                 "--silent",
                 "--show-error",
                 "--cacert",
-                &ca,
+                ca,
                 "-o",
                 "/dev/null",
             ])
@@ -539,15 +499,7 @@ fn a_presigned_url_allows_exactly_its_method_on_its_object() {
             .expect("curl runs");
         out.succeeded("curl")
     };
-    // The bucket itself is made with the keys (the platform's one-time set-up).
-    let made = Command::new("curl")
-        .args(["--silent", "--show-error", "--cacert", &ca, "-o", "/dev/null", "--write-out", "%{http_code}"])
-        .args(["--aws-sigv4", &format!("aws:amz:{region}:s3"), "--user", &format!("{access_key}:{secret_key}")])
-        .args(["-H", "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"])
-        .args(["-X", "PUT", &format!("{endpoint}/{bucket}")])
-        .output()
-        .unwrap();
-    assert_eq!(made.succeeded("make the bucket"), "200");
+    store.make_bucket(&bucket);
 
     let work = tempfile::tempdir().unwrap();
     let part = work.path().join("part");
@@ -571,7 +523,7 @@ fn a_presigned_url_allows_exactly_its_method_on_its_object() {
             "--show-error",
             "--fail",
             "--cacert",
-            &ca,
+            ca,
             "-o",
             received.to_str().unwrap(),
         ])

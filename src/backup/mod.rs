@@ -1,4 +1,5 @@
-//! What a backup is, without I/O: how its objects are named and how a Job
-//! is allowed to write or read exactly those (presigned URLs).
+//! What a backup is, without I/O: where backups go (`target`), and how a
+//! Job is allowed to write or read exactly its own objects (`presign`).
 
 pub mod presign;
+pub mod target;

@@ -16,9 +16,10 @@ pub struct Signer<'a> {
 
 /// One request to allow.
 pub struct Request<'a> {
-    /// `GET` or `PUT`.
+    /// `GET`, `PUT`, `HEAD` or `DELETE`.
     pub method: &'a str,
     pub bucket: &'a str,
+    /// The object; empty for the bucket itself.
     pub key: &'a str,
     /// When it is signed, as `YYYYMMDD'T'HHMMSS'Z'`.
     pub time: &'a str,
@@ -35,11 +36,11 @@ impl Signer<'_> {
             .map_or(self.endpoint, |(_, rest)| rest);
         let date = &request.time[..8];
         let scope = format!("{date}/{}/s3/aws4_request", self.region);
-        let path = format!(
-            "/{}/{}",
-            encode(request.bucket, false),
-            encode(request.key, false)
-        );
+        // An empty key is the bucket itself.
+        let path = match request.key {
+            "" => format!("/{}", encode(request.bucket, false)),
+            key => format!("/{}/{}", encode(request.bucket, false), encode(key, false)),
+        };
         // Sorted by name, as the canonical request wants them.
         let query = [
             ("X-Amz-Algorithm", "AWS4-HMAC-SHA256".to_string()),

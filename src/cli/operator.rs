@@ -8,8 +8,12 @@ use std::time::Duration;
 
 use clap::Args;
 
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+use crate::backup::target::Target;
 use crate::operator::concurrency::Concurrency;
-use crate::operator::{Config, shard, webhook};
+use crate::operator::{Config, object_store, shard, webhook};
 use crate::settings::{Plans, Settings, WooCommerceSource, parse_cidr};
 
 #[derive(Args, Debug, Clone)]
@@ -236,6 +240,58 @@ pub struct OperatorArgs {
     /// Address of /metrics, /healthz and /readyz.
     #[arg(long, env = "NEXUS_METRICS_ADDRESS", default_value = "0.0.0.0:8080")]
     pub metrics_address: String,
+
+    /// The S3-compatible object store backups go to (https://HOST[:PORT],
+    /// path-style requests). Without it, backups are not configured.
+    #[arg(
+        long,
+        env = "NEXUS_BACKUP_ENDPOINT",
+        value_name = "URL",
+        requires_all = ["backup_bucket", "backup_credentials_secret"],
+        help_heading = "Backups"
+    )]
+    pub backup_endpoint: Option<String>,
+
+    /// The bucket backups go to (one for the platform; each store's under its UID).
+    #[arg(
+        long,
+        env = "NEXUS_BACKUP_BUCKET",
+        value_name = "NAME",
+        requires = "backup_endpoint",
+        help_heading = "Backups"
+    )]
+    pub backup_bucket: Option<String>,
+
+    /// The bucket's region, as its signatures name it.
+    #[arg(
+        long,
+        env = "NEXUS_BACKUP_REGION",
+        default_value = "us-east-1",
+        help_heading = "Backups"
+    )]
+    pub backup_region: String,
+
+    /// Secret in the operator's namespace with the bucket's key (keys
+    /// access-key-id and secret-access-key). Only the operator reads it.
+    #[arg(
+        long,
+        env = "NEXUS_BACKUP_CREDENTIALS_SECRET",
+        value_name = "NAME",
+        requires = "backup_endpoint",
+        help_heading = "Backups"
+    )]
+    pub backup_credentials_secret: Option<String>,
+
+    /// PEM file of the CA the object store's certificate chains to; then
+    /// only it is trusted (default: the system's roots).
+    #[arg(
+        long,
+        env = "NEXUS_BACKUP_CA",
+        value_name = "FILE",
+        requires = "backup_endpoint",
+        help_heading = "Backups"
+    )]
+    pub backup_ca: Option<PathBuf>,
 }
 
 fn positive_rate(text: &str) -> Result<f64, String> {
@@ -255,6 +311,7 @@ impl OperatorArgs {
         let settings = settings(&self)?;
         let lease_namespace = self.lease_namespace.clone().unwrap_or_else(pod_namespace);
         let webhook = webhook_config(&self, &lease_namespace)?;
+        let backup = backup_config(&self)?;
         Ok(Config {
             settings,
             webhook,
@@ -267,6 +324,7 @@ impl OperatorArgs {
             audit_retention: self.audit_retention,
             manage_crds: self.manage_crds,
             metrics_address: self.metrics_address,
+            backup,
         })
     }
 }
@@ -335,6 +393,39 @@ fn webhook_config(args: &OperatorArgs, namespace: &str) -> Result<Option<webhook
         // says (a sharded release: every store, whatever this shard's
         // selector); only those the operator writes whole follow it.
         object_selector: store_selector.filter(|_| !args.webhook_installed),
+    }))
+}
+
+/// The object store backups go to; None when `--backup-endpoint` is not given.
+fn backup_config(args: &OperatorArgs) -> Result<Option<object_store::Config>, String> {
+    let (Some(endpoint), Some(bucket), Some(secret)) = (
+        &args.backup_endpoint,
+        &args.backup_bucket,
+        &args.backup_credentials_secret,
+    ) else {
+        return Ok(None);
+    };
+    let target = Target::new(endpoint, bucket, &args.backup_region)?;
+    let ca = match &args.backup_ca {
+        Some(path) => {
+            let shown = path.display();
+            let pem = std::fs::read(path).map_err(|e| format!("--backup-ca {shown}: {e}"))?;
+            let certs = CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("--backup-ca {shown}: not PEM certificates: {e}"))?;
+            if certs.is_empty() {
+                return Err(format!(
+                    "--backup-ca {shown} holds no certificate (a PEM file of the CA that signs the object store's certificate)"
+                ));
+            }
+            Some(certs)
+        }
+        None => None,
+    };
+    Ok(Some(object_store::Config {
+        target,
+        credentials_secret: secret.clone(),
+        ca,
     }))
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::concurrency::Concurrency;
-use super::webhook;
+use super::{object_store, webhook};
 use crate::settings::Settings;
 
 pub struct Config {
@@ -28,4 +28,6 @@ pub struct Config {
     pub manage_crds: bool,
     /// Where /metrics, /healthz and /readyz are served.
     pub metrics_address: String,
+    /// The object store backups go to, when configured.
+    pub backup: Option<object_store::Config>,
 }

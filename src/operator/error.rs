@@ -135,6 +135,16 @@ pub enum Error {
     #[error("lost the leader lease; exiting so a fresh start can compete again")]
     LeaseLost,
 
+    /// The backup credentials Secret cannot be used.
+    #[error(
+        "the backup credentials Secret {secret}: {problem}; it needs the keys access-key-id and secret-access-key (kubectl create secret generic ... --from-literal=access-key-id=... --from-literal=secret-access-key=...)"
+    )]
+    BackupCredentials { secret: String, problem: String },
+
+    /// A request to the backup object store failed, or was refused.
+    #[error("{what}: {problem}")]
+    ObjectStore { what: String, problem: String },
+
     /// Not a failure: cleanup goes on until the namespace is gone.
     #[error("waiting: {0}")]
     Waiting(String),
@@ -198,6 +208,7 @@ impl Error {
             Error::Client(_) | Error::Listen { .. } | Error::LeaderElection { .. } => "start",
             Error::CrdMissing | Error::ListStores(_) => "start",
             Error::LeaseLost => "lease",
+            Error::BackupCredentials { .. } | Error::ObjectStore { .. } => "object_store",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod concurrency;
 pub mod config;
 pub mod error;
 pub mod metrics;
+pub mod object_store;
 pub mod orphans;
 pub mod reconcile;
 pub mod shard;
@@ -45,6 +46,26 @@ use reconcile::context::Context;
 /// How often the leader prunes audit records past retention.
 const AUDIT_RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
+/// The backup object store: a credentials Secret that cannot work stops the
+/// start (it never will); a bucket out of reach does not (stores go on
+/// being provisioned; backups fail with the reason until it is back).
+async fn open_object_store(
+    client: &Client,
+    namespace: &str,
+    config: object_store::Config,
+) -> Result<object_store::ObjectStore, Error> {
+    let store = object_store::ObjectStore::connect(client, namespace, config).await?;
+    let target = store.target();
+    let (endpoint, bucket) = (&target.endpoint, &target.bucket);
+    match store.check().await {
+        Ok(()) => info!(%endpoint, %bucket, "backups go to this object store; the bucket answers"),
+        Err(error) => {
+            error!(%endpoint, %bucket, error = %error, "the backup object store does not answer as it should; backups fail until it does")
+        }
+    }
+    Ok(store)
+}
+
 /// Runs until a signal or a lost lease; errors only when it cannot start.
 pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> {
     let Config {
@@ -59,6 +80,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
         audit_retention,
         manage_crds,
         metrics_address,
+        backup,
     } = config;
     // Every request is timed: how many stores are reconciled at once
     // follows how fast the API server answers.
@@ -94,6 +116,10 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
         }
     });
 
+    let _object_store = match backup {
+        Some(backup) => Some(open_object_store(&client, &lease_namespace, backup).await?),
+        None => None,
+    };
     let operator = webhook::whoami(&client).await?;
     let operator_subject = crate::guardrails::subject_of(&operator);
     let audit = Arc::new(audit::AuditLog::new(

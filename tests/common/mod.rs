@@ -8,6 +8,7 @@
 
 pub mod finished;
 pub mod operator;
+pub mod s3;
 pub mod stores;
 
 #[allow(unused_imports)] // not every test binary checks a command's output
