@@ -19,6 +19,9 @@ _kubectl__nexus() {
             kubectl__nexus,audit)
                 cmd="kubectl__nexus__subcmd__audit"
                 ;;
+            kubectl__nexus,backup-agent)
+                cmd="kubectl__nexus__subcmd__backup__subcmd__agent"
+                ;;
             kubectl__nexus,generate)
                 cmd="kubectl__nexus__subcmd__generate"
                 ;;
@@ -42,6 +45,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__help,audit)
                 cmd="kubectl__nexus__subcmd__help__subcmd__audit"
+                ;;
+            kubectl__nexus__subcmd__help,backup-agent)
+                cmd="kubectl__nexus__subcmd__help__subcmd__backup__subcmd__agent"
                 ;;
             kubectl__nexus__subcmd__help,generate)
                 cmd="kubectl__nexus__subcmd__help__subcmd__generate"
@@ -140,7 +146,7 @@ _kubectl__nexus() {
 
     case "${cmd}" in
         kubectl__nexus)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota install version operator generate help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota install version operator generate backup-agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,6 +237,76 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__backup__subcmd__agent)
+            opts="-n -o -h -V --database --database-exit --content --work --urls --subject --recipient --ca --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-exit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --content)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --work)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --urls)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recipient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__generate)
             opts="-n -o -h -V --out --kubeconfig --context --namespace --output --help --version all crds completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -274,7 +350,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help)
-            opts="store audit quota install version operator generate help"
+            opts="store audit quota install version operator generate backup-agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -288,6 +364,20 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__audit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__backup__subcmd__agent)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

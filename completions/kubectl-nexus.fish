@@ -41,6 +41,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "install
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "version" -d 'Print the client version and, when reachable, the server version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "backup-agent" -d 'Take one backup inside a backup Job (the operator runs it)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -l context -d 'The kubeconfig context to use' -r
@@ -287,14 +288,33 @@ yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate help" -f -a "store" -d 'Create, inspect and delete stores'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate help" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate help" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate help" -f -a "install" -d 'Install the platform without Helm: print its manifests, or apply them'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l database -d 'The dump: a pipe the database container writes (or a file)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l database-exit -d 'Where the database container writes mariadb-dump\'s exit status' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l content -d 'The store\'s wp-content directory' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l work -d 'Scratch directory for the encrypted parts' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l urls -d 'JSON file with the presigned PUT URLs: database, content, manifest' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l subject -d 'JSON file describing the store (namespace, name, uid, spec, versions)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l recipient -d 'The platform\'s age recipient (age1...): parts are encrypted to it' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l ca -d 'PEM file of the CA the object store\'s certificate chains to' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "store" -d 'Create, inspect and delete stores'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "install" -d 'Install the platform without Helm: print its manifests, or apply them'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "backup-agent" -d 'Take one backup inside a backup Job (the operator runs it)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "create" -d 'Create a store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'

@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client version and, when reachable, the server version')
             [CompletionResult]::new('operator', 'operator', [CompletionResultType]::ParameterValue, 'Run the operator that provisions stores (in the cluster or from here)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
+            [CompletionResult]::new('backup-agent', 'backup-agent', [CompletionResultType]::ParameterValue, 'Take one backup inside a backup Job (the operator runs it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -349,6 +350,27 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-nexus;backup-agent' {
+            [CompletionResult]::new('--database', '--database', [CompletionResultType]::ParameterName, 'The dump: a pipe the database container writes (or a file)')
+            [CompletionResult]::new('--database-exit', '--database-exit', [CompletionResultType]::ParameterName, 'Where the database container writes mariadb-dump''s exit status')
+            [CompletionResult]::new('--content', '--content', [CompletionResultType]::ParameterName, 'The store''s wp-content directory')
+            [CompletionResult]::new('--work', '--work', [CompletionResultType]::ParameterName, 'Scratch directory for the encrypted parts')
+            [CompletionResult]::new('--urls', '--urls', [CompletionResultType]::ParameterName, 'JSON file with the presigned PUT URLs: database, content, manifest')
+            [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'JSON file describing the store (namespace, name, uid, spec, versions)')
+            [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'The platform''s age recipient (age1...): parts are encrypted to it')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'PEM file of the CA the object store''s certificate chains to')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;help' {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Create, inspect and delete stores')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who did what to stores: the audit records, oldest first')
@@ -357,6 +379,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Print the client version and, when reachable, the server version')
             [CompletionResult]::new('operator', 'operator', [CompletionResultType]::ParameterValue, 'Run the operator that provisions stores (in the cluster or from here)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
+            [CompletionResult]::new('backup-agent', 'backup-agent', [CompletionResultType]::ParameterValue, 'Take one backup inside a backup Job (the operator runs it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -407,6 +430,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;help;generate' {
+            break
+        }
+        'kubectl-nexus;help;backup-agent' {
             break
         }
         'kubectl-nexus;help;help' {

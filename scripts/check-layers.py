@@ -25,7 +25,7 @@ LAYERS = [
     # The command line's types (clap) and the CLI's errors.
     ["cli", "error"],
     # The operator (reconciler and webhook). Its inner layers, top first:
-    ["operator"],
+    ["operator", "agent"],
     ["operator::config"],
     ["operator::orphans", "operator::webhook"],
     ["operator::reconcile"],
@@ -33,7 +33,7 @@ LAYERS = [
     ["operator::audit", "operator::metrics", "operator::concurrency", "operator::object_store",
      "operator::shard", "operator::cluster_addresses", "operator::error"],
     # The domain: admission rules, the audit chain, the engine's objects, the guardrails.
-    ["admission", "audit", "backup", "engines", "guardrails"],
+    ["admission", "audit", "backup", "engines", "guardrails", "s3"],
     ["validated", "settings"],
     ["api"],
     ["duration", "fingerprint", "quantity", "testing"],

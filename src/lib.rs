@@ -2,6 +2,7 @@
 //! plugin (`kubectl nexus ...`) and the operator that reconciles its stores.
 
 pub mod admission;
+pub mod agent;
 pub mod api;
 pub mod audit;
 pub mod backup;
@@ -16,6 +17,7 @@ pub mod operator;
 pub mod output;
 pub mod quantity;
 pub mod run;
+pub mod s3;
 pub mod settings;
 #[doc(hidden)] // test support, shared by the unit and the integration tests
 pub mod testing;

@@ -14,6 +14,13 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Version => output::print(&version::version(global).await, format),
         Command::Generate(args) => run_generate(args.what, &args.out),
+        Command::BackupAgent(args) => {
+            let config = args.resolve().map_err(Error::Usage)?;
+            let manifest = crate::agent::backup::run(config)
+                .await
+                .map_err(Error::Other)?;
+            output::print_value(&manifest, OutputFormat::Json)
+        }
         Command::Operator(args) => {
             let (kubeconfig, _) = Session::config(global).await?;
             let config = args.resolve().map_err(Error::Usage)?;

@@ -209,3 +209,231 @@ fn backup_flags_that_cannot_work_are_refused_naming_the_flag() {
         "--backup-endpoint <URL>",
     );
 }
+
+/// A backup agent run as a Job would run it: the dump arrives through a
+/// pipe (written as mariadb-dump writes it), wp-content is a directory,
+/// and the agent holds only presigned PUT URLs and the public key.
+struct AgentRun {
+    dir: tempfile::TempDir,
+    bucket: String,
+    prefix: String,
+    identity: age::x25519::Identity,
+}
+
+impl AgentRun {
+    fn new(s3: &ObjectStore) -> AgentRun {
+        let bucket = format!("nexus-agent-{}", common::unique_suffix());
+        s3.make_bucket(&bucket);
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("wp-content/uploads/2026/12");
+        std::fs::create_dir_all(&content).unwrap();
+        let photo: Vec<u8> = (0..300_000u32).map(|i| (i * 7919 % 251) as u8).collect();
+        std::fs::write(content.join("photo.jpg"), photo).unwrap();
+        std::fs::create_dir(dir.path().join("work")).unwrap();
+        std::fs::write(
+            dir.path().join("subject.json"),
+            r#"{"store":{"namespace":"team-a","name":"shop","uid":"uid-1"},"spec":{"plan":"small"},"versions":{"wordpress":"6.8.3","woocommerce":"10.2.2","database":"11.4.8","nexus":"0.1.0"}}"#,
+        )
+        .unwrap();
+        AgentRun {
+            dir,
+            bucket,
+            prefix: "uid-1/shop-20261205".into(),
+            identity: age::x25519::Identity::generate(),
+        }
+    }
+
+    fn urls(&self, s3: &ObjectStore, expires: u32) {
+        use nexus::backup::presign::{Request, Signer};
+        let signer = Signer {
+            endpoint: &s3.endpoint,
+            region: &s3.region,
+            access_key: &s3.access_key,
+            secret_key: &s3.secret_key,
+        };
+        let time = k8s_openapi::jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string();
+        let url = |part: &str| {
+            signer.presign(&Request {
+                method: "PUT",
+                bucket: &self.bucket,
+                key: &format!("{}/{part}", self.prefix),
+                time: &time,
+                expires,
+            })
+        };
+        let urls = serde_json::json!({
+            "database": url("database.sql.gz.age"),
+            "content": url("content.tar.gz.age"),
+            "manifest": url("manifest.json"),
+        });
+        std::fs::write(self.dir.path().join("urls.json"), urls.to_string()).unwrap();
+    }
+
+    /// Runs the agent while a thread writes `dump` into its pipe, then
+    /// `exit` as the dump's exit status.
+    fn run(&self, s3: &ObjectStore, dump: &str, exit: &str) -> std::process::Output {
+        let path = |name: &str| self.dir.path().join(name);
+        let pipe = path("dump");
+        let _ = std::fs::remove_file(&pipe);
+        let _ = std::fs::remove_file(path("dump.exit"));
+        let made = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let writer = {
+            let (pipe, exit_file, dump, exit) = (
+                pipe.clone(),
+                path("dump.exit"),
+                dump.to_string(),
+                exit.to_string(),
+            );
+            std::thread::spawn(move || {
+                let mut out = std::fs::OpenOptions::new().write(true).open(&pipe).unwrap();
+                // A dump arrives a piece at a time.
+                for piece in dump.as_bytes().chunks(4096) {
+                    use std::io::Write;
+                    if out.write_all(piece).is_err() {
+                        break;
+                    }
+                }
+                drop(out);
+                std::fs::write(exit_file, format!("{exit}\n")).unwrap();
+            })
+        };
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-nexus"))
+            .arg("backup-agent")
+            .arg(format!("--database={}", pipe.display()))
+            .arg(format!("--database-exit={}", path("dump.exit").display()))
+            .arg(format!("--content={}", path("wp-content").display()))
+            .arg(format!("--work={}", path("work").display()))
+            .arg(format!("--urls={}", path("urls.json").display()))
+            .arg(format!("--subject={}", path("subject.json").display()))
+            .arg(format!("--recipient={}", self.identity.to_public()))
+            .arg(format!("--ca={}", s3.ca))
+            .output()
+            .unwrap();
+        writer.join().unwrap();
+        out
+    }
+
+    /// An object of this backup as stored, read with the platform's key;
+    /// None when it does not exist.
+    fn get(&self, s3: &ObjectStore, part: &str) -> Option<Vec<u8>> {
+        let file = self.dir.path().join(format!("got-{part}"));
+        let out = s3.signed(
+            &s3.secret_key,
+            "GET",
+            &format!("/{}/{}/{part}", self.bucket, self.prefix),
+            b"",
+            &["-o", file.to_str().unwrap()],
+        );
+        match common::s3::status(out).as_str() {
+            "200" => Some(std::fs::read(file).unwrap()),
+            "404" => None,
+            other => panic!("GET {part}: {other}"),
+        }
+    }
+
+    fn open(&self, sealed: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let decryptor = age::Decryptor::new(sealed).unwrap();
+        let reader = decryptor
+            .decrypt(std::iter::once(&self.identity as &dyn age::Identity))
+            .unwrap();
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(reader)
+            .read_to_end(&mut plain)
+            .unwrap();
+        plain
+    }
+}
+
+fn dump_of(posts: usize) -> String {
+    let mut dump = String::from("-- MariaDB dump 10.19\nCREATE TABLE `wp_posts` (`ID` bigint);\n");
+    for i in 0..posts {
+        dump.push_str(&format!(
+            "INSERT INTO `wp_posts` VALUES ({i},'Product {i}','line one\\nline two');\n"
+        ));
+    }
+    dump.push_str("INSERT INTO `wp_wc_orders` VALUES (1,'wc-processing');\n");
+    dump.push_str("-- Dump completed on 2026-12-05  4:40:00\n");
+    dump
+}
+
+/// The agent stores both parts encrypted to the platform's key, then the
+/// manifest: its sizes and SHA-256s are those of the stored objects, its
+/// row counts those of the dump, and the parts open to what went in.
+#[test]
+fn the_backup_agent_stores_sealed_parts_and_then_their_manifest() {
+    let s3 = ObjectStore::of_cluster();
+    let run = AgentRun::new(&s3);
+    run.urls(&s3, 300);
+    let dump = dump_of(5_000);
+    let out = run.run(&s3, &dump, "0");
+    let printed = out.succeeded("the backup agent");
+    let manifest: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(
+        manifest["rows"],
+        serde_json::json!({"wp_posts": 5000, "wp_wc_orders": 1})
+    );
+    assert_eq!(manifest["store"]["uid"], "uid-1");
+    let stored: serde_json::Value =
+        serde_json::from_slice(&run.get(&s3, "manifest.json").expect("the manifest")).unwrap();
+    assert_eq!(stored, manifest, "the manifest stored is the one printed");
+    for part in manifest["parts"].as_array().unwrap() {
+        let name = part["name"].as_str().unwrap();
+        let bytes = run.get(&s3, name).expect(name);
+        assert_eq!(part["size"], bytes.len() as u64, "{name}");
+        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(part["sha256"], hex.as_str(), "{name}");
+    }
+    let database = run.open(&run.get(&s3, "database.sql.gz.age").unwrap());
+    assert!(database == dump.as_bytes(), "the dump came back changed");
+    let content = run.open(&run.get(&s3, "content.tar.gz.age").unwrap());
+    let mut archive = tar::Archive::new(&content[..]);
+    let photo = archive
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.path().unwrap().ends_with("uploads/2026/12/photo.jpg"))
+        .map(|mut e| {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
+            bytes
+        })
+        .expect("the upload is in the archive");
+    assert_eq!(
+        photo,
+        std::fs::read(run.dir.path().join("wp-content/uploads/2026/12/photo.jpg")).unwrap()
+    );
+}
+
+/// A dump that failed, or was cut short, and an object store that refuses
+/// the upload: the agent fails saying why, and no manifest exists, so
+/// nothing lists or restores from that backup.
+#[test]
+fn a_failed_backup_leaves_no_manifest() {
+    let s3 = ObjectStore::of_cluster();
+    let run = AgentRun::new(&s3);
+    run.urls(&s3, 300);
+    let out = run.run(&s3, &dump_of(10), "2");
+    out.failed_saying("mariadb-dump exited with status 2");
+    assert!(run.get(&s3, "manifest.json").is_none());
+
+    let dump = dump_of(10);
+    let cut = &dump[..dump.len() / 2];
+    run.run(&s3, cut, "0")
+        .failed_saying("the dump ended before mariadb-dump's closing line: it was cut short");
+    assert!(run.get(&s3, "manifest.json").is_none());
+
+    // URLs that expired before the upload: refused by the object store.
+    run.urls(&s3, 1);
+    std::thread::sleep(Duration::from_secs(2));
+    run.run(&s3, &dump_of(10), "0")
+        .failed_saying("upload the database.sql.gz.age: the object store answered 403");
+    assert!(run.get(&s3, "manifest.json").is_none());
+}

@@ -1,5 +1,7 @@
-//! What a backup is, without I/O: where backups go (`target`), and how a
-//! Job is allowed to write or read exactly its own objects (`presign`).
+//! What a backup is, without I/O: where backups go (`target`), how a Job
+//! is allowed to write or read exactly its own objects (`presign`), and
+//! what a backup holds and says of itself (`manifest`).
 
+pub mod manifest;
 pub mod presign;
 pub mod target;

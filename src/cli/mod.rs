@@ -1,6 +1,7 @@
 //! The command line, as clap types only: no I/O here, so completions and man
 //! pages need nothing but `Cli::command()`.
 
+pub mod backup_agent;
 pub mod operator;
 
 use std::path::PathBuf;
@@ -94,6 +95,10 @@ pub enum Command {
     /// Write the generated files: CRDs, shell completions, man pages.
     #[command(hide = true)]
     Generate(GenerateArgs),
+
+    /// Take one backup inside a backup Job (the operator runs it).
+    #[command(hide = true)]
+    BackupAgent(Box<backup_agent::BackupAgentArgs>),
 }
 
 #[derive(Subcommand, Debug)]
