@@ -1,6 +1,7 @@
 //! The `Store` API (group `nexus.dev`), shared by the CLI and the operator.
 
 pub mod audit;
+pub mod backup;
 pub mod conditions;
 pub mod labels;
 pub mod policy;
@@ -32,6 +33,7 @@ pub fn crds() -> Vec<(&'static str, CustomResourceDefinition)> {
     use kube::CustomResourceExt;
     vec![
         ("stores", Store::crd()),
+        ("backups", backup::Backup::crd()),
         ("storepolicies", policy::StorePolicy::crd()),
         ("auditrecords", audit::AuditRecord::crd()),
         ("quotareviews", quota::QuotaReview::crd()),
