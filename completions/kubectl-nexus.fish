@@ -265,6 +265,9 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-region -d 'The bucket\'s region, as its signatures name it' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-credentials-secret -d 'Secret in the operator\'s namespace with the bucket\'s key (keys access-key-id and secret-access-key). Only the operator reads it' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-ca -d 'PEM file of the CA the object store\'s certificate chains to; then only it is trusted (default: the system\'s roots)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-recipient -d 'The platform\'s age recipient (age1...): every part is encrypted to it before it leaves the cluster; its identity (the private key) is not the operator\'s to hold: restores are given it' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-agent-image -d 'The image backup Jobs run the agent from (this version\'s operator image)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l backup-egress-cidrs -d 'Where the object store\'s addresses are (comma-separated CIDRs): only backup Jobs may connect there, a store\'s WordPress never (default: the endpoint\'s host resolved at start)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r

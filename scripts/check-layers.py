@@ -27,7 +27,7 @@ LAYERS = [
     # The operator (reconciler and webhook). Its inner layers, top first:
     ["operator", "agent"],
     ["operator::config"],
-    ["operator::orphans", "operator::webhook"],
+    ["operator::orphans", "operator::webhook", "operator::backups"],
     ["operator::reconcile"],
     ["operator::children"],
     ["operator::audit", "operator::metrics", "operator::concurrency", "operator::object_store",

@@ -17,9 +17,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::api::labels::{
-    ACME_SOLVER_LABEL, ADMIN_SECRET, COMPONENT, DATABASE, DATABASE_PORT, SETUP, STORE_UID_LABEL,
-    TENANT_CLUSTER_ROLE, WORDPRESS, WORDPRESS_PORT,
+    ACME_SOLVER_LABEL, ADMIN_SECRET, BACKUP, COMPONENT, DATABASE, DATABASE_PORT, SETUP,
+    STORE_UID_LABEL, TENANT_CLUSTER_ROLE, WORDPRESS, WORDPRESS_PORT,
 };
+use crate::settings::BackupSettings;
 use crate::validated::ValidatedStore;
 
 /// The policies that route the public to a store: present only once its
@@ -161,7 +162,7 @@ pub fn network_policies(store: &ValidatedStore, unreachable: &[String]) -> Vec<N
             internet_except.push(cidr.clone());
         }
     }
-    vec![
+    let mut policies = vec![
         policy(
             store,
             "default-deny",
@@ -247,6 +248,69 @@ pub fn network_policies(store: &ValidatedStore, unreachable: &[String]) -> Vec<N
                             ..NetworkPolicyPeer::default()
                         }]),
                         ports: Some(vec![port("TCP", 80), port("TCP", 443)]),
+                    },
+                ]),
+                ..NetworkPolicySpec::default()
+            },
+        ),
+    ];
+    if let Some(backup) = &store.settings.backup {
+        policies.extend(backup_policies(store, backup));
+    }
+    policies
+}
+
+/// With backups configured: the backup Job's pods reach the database and
+/// the object store, and nothing else (no other pod reaches the object
+/// store: WordPress's internet rule leaves its addresses out).
+fn backup_policies(store: &ValidatedStore, backup: &BackupSettings) -> Vec<NetworkPolicy> {
+    let backup_pods = store.selector(BACKUP);
+    let database = store.selector(DATABASE);
+    let object_store = backup
+        .object_store_cidrs
+        .iter()
+        .map(|cidr| NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: cidr.clone(),
+                except: None,
+            }),
+            ..NetworkPolicyPeer::default()
+        })
+        .collect();
+    vec![
+        policy(
+            store,
+            "allow-database-from-backup",
+            NetworkPolicySpec {
+                pod_selector: Some(selector(database.clone())),
+                policy_types: Some(vec!["Ingress".into()]),
+                ingress: Some(vec![NetworkPolicyIngressRule {
+                    from: Some(vec![NetworkPolicyPeer {
+                        pod_selector: Some(selector(backup_pods.clone())),
+                        ..NetworkPolicyPeer::default()
+                    }]),
+                    ports: Some(vec![port("TCP", DATABASE_PORT)]),
+                }]),
+                ..NetworkPolicySpec::default()
+            },
+        ),
+        policy(
+            store,
+            "allow-backup-egress",
+            NetworkPolicySpec {
+                pod_selector: Some(selector(backup_pods)),
+                policy_types: Some(vec!["Egress".into()]),
+                egress: Some(vec![
+                    NetworkPolicyEgressRule {
+                        to: Some(vec![NetworkPolicyPeer {
+                            pod_selector: Some(selector(database)),
+                            ..NetworkPolicyPeer::default()
+                        }]),
+                        ports: Some(vec![port("TCP", DATABASE_PORT)]),
+                    },
+                    NetworkPolicyEgressRule {
+                        to: Some(object_store),
+                        ports: Some(vec![port("TCP", i32::from(backup.object_store_port))]),
                     },
                 ]),
                 ..NetworkPolicySpec::default()
@@ -444,6 +508,61 @@ mod tests {
                 "default": {"memory": "256Mi"},
                 "max": {"cpu": "1"},
             }]}}),
+        );
+    }
+
+    #[test]
+    fn with_backups_only_the_backup_pods_reach_the_object_store() {
+        let settings = Settings {
+            backup: Some(crate::settings::BackupSettings {
+                agent_image: "agent:test".into(),
+                recipient: "age1x".into(),
+                object_store_cidrs: vec!["192.0.2.10/32".into()],
+                object_store_port: 9000,
+                ca_pem: None,
+            }),
+            ..Settings::for_tests()
+        };
+        let raw = store("demo", Plan::Small);
+        let validated = ValidatedStore::new(&raw, &settings).unwrap();
+        let policies = network_policies(&validated, &[]);
+        let named = |name: &str| {
+            policies
+                .iter()
+                .find(|p| p.metadata.name.as_deref() == Some(name))
+                .unwrap_or_else(|| panic!("no policy {name}"))
+        };
+        assert_includes(
+            named("allow-backup-egress"),
+            serde_json::json!({"spec": {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/component": "backup"}},
+                "egress": [
+                    {"to": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "database"}}}], "ports": [{"port": 3306}]},
+                    {"to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}], "ports": [{"port": 9000}]},
+                ],
+            }}),
+        );
+        assert_includes(
+            named("allow-database-from-backup"),
+            serde_json::json!({"spec": {"ingress": [{"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/component": "backup"}}}]}]}}),
+        );
+        // WordPress's way to the internet leaves the object store out.
+        let wordpress = serde_json::to_value(named("allow-store-egress")).unwrap();
+        let except = &wordpress["spec"]["egress"][1]["to"][0]["ipBlock"]["except"];
+        assert!(
+            except
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c == "192.0.2.10/32"),
+            "{except}"
+        );
+        // Without backups, neither policy exists.
+        let plain = with_store(Plan::Small, |store| network_policies(store, &[]));
+        assert!(
+            plain
+                .iter()
+                .all(|p| !p.metadata.name.as_deref().unwrap().contains("backup"))
         );
     }
 

@@ -214,6 +214,24 @@ pub struct Settings {
     /// The label keys of the operator's store selector: each child of a
     /// store carries the Store's values for them (see `operator::shard`).
     pub shard_keys: Vec<String>,
+    /// What backup Jobs run with; None when backups are not configured.
+    pub backup: Option<BackupSettings>,
+}
+
+/// What a store's backup Jobs need to know (never a key: the object store's
+/// stays with the operator, the Jobs get presigned URLs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupSettings {
+    /// The image with `kubectl-nexus backup-agent` (the operator's own).
+    pub agent_image: String,
+    /// The platform's age recipient: parts are encrypted to it.
+    pub recipient: String,
+    /// Where the object store listens: only backup pods may connect there,
+    /// and WordPress never.
+    pub object_store_cidrs: Vec<String>,
+    pub object_store_port: u16,
+    /// PEM of the CA the object store's certificate chains to.
+    pub ca_pem: Option<String>,
 }
 
 impl Settings {
@@ -236,6 +254,7 @@ impl Settings {
             plans: Plans::default(),
             provisioning_timeout: Duration::from_secs(600),
             shard_keys: Vec::new(),
+            backup: None,
         }
     }
 
@@ -243,6 +262,10 @@ impl Settings {
     pub fn egress_except(&self) -> Vec<String> {
         let mut except = self.egress_deny_cidrs.clone();
         except.extend(self.cluster_cidrs.iter().cloned());
+        // A store's own pods never reach the object store (only its backup Jobs do).
+        if let Some(backup) = &self.backup {
+            except.extend(backup.object_store_cidrs.iter().cloned());
+        }
         except.dedup();
         except
     }

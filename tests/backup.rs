@@ -7,10 +7,15 @@ use std::time::Duration;
 use common::Finished;
 use common::operator::{Operator, Scope};
 use common::s3::ObjectStore;
+use common::stores::{create_store, store_name, tenant, wait_phase, woocommerce};
 use k8s_openapi::ByteString;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::Api;
 use kube::api::{ObjectMeta, PostParams};
+use nexus::api::Phase;
+use nexus::api::backup::{Backup, BackupPhase};
 
 /// The command failed with `code`, saying `needle` on stderr.
 #[track_caller]
@@ -70,12 +75,14 @@ async fn the_operator_checks_its_backup_object_store_at_start() {
     let wrong = format!("backup-wrong-{}", scope.label().1);
     credentials(&admin, &good, &s3.access_key, &s3.secret_key).await;
     credentials(&admin, &wrong, &s3.access_key, "not-the-secret-key").await;
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
     let flags = |bucket: &str, secret: &str, ca: Option<&str>| {
         let mut flags = vec![
             format!("--backup-endpoint={}", s3.endpoint),
             format!("--backup-bucket={bucket}"),
             format!("--backup-region={}", s3.region),
             format!("--backup-credentials-secret={secret}"),
+            format!("--backup-recipient={recipient}"),
         ];
         flags.extend(ca.map(|ca| format!("--backup-ca={ca}")));
         flags
@@ -169,11 +176,17 @@ fn backup_flags_that_cannot_work_are_refused_naming_the_flag() {
             .output()
             .unwrap()
     };
+    let recipient = format!(
+        "--backup-recipient={}",
+        age::x25519::Identity::generate().to_public()
+    );
     let all = |endpoint: &str, bucket: &str| {
         operator(&[
             &format!("--backup-endpoint={endpoint}"),
             &format!("--backup-bucket={bucket}"),
             "--backup-credentials-secret=backup",
+            &recipient,
+            "--backup-egress-cidrs=192.0.2.10/32",
         ])
     };
     refused(
@@ -194,14 +207,46 @@ fn backup_flags_that_cannot_work_are_refused_naming_the_flag() {
         "--backup-endpoint=https://s3.local",
         "--backup-bucket=nexus-backups",
         "--backup-credentials-secret=backup",
+        &recipient,
+        "--backup-egress-cidrs=192.0.2.10/32",
         &ca,
     ]);
     refused(with_ca, 2, "holds no certificate");
+    refused(
+        operator(&[
+            "--backup-endpoint=https://s3.local",
+            "--backup-bucket=nexus-backups",
+            "--backup-credentials-secret=backup",
+            "--backup-recipient=AGE-SECRET-KEY-1QQQ",
+            "--backup-egress-cidrs=192.0.2.10/32",
+        ]),
+        2,
+        "--backup-recipient: not an age X25519 recipient",
+    );
+    refused(
+        operator(&[
+            "--backup-endpoint=https://s3.invalid",
+            "--backup-bucket=nexus-backups",
+            "--backup-credentials-secret=backup",
+            &recipient,
+        ]),
+        2,
+        "--backup-endpoint: cannot resolve s3.invalid",
+    );
     // Half a target: clap names what is missing.
     refused(
         operator(&["--backup-endpoint=https://s3.local"]),
         2,
         "--backup-bucket <NAME>",
+    );
+    refused(
+        operator(&[
+            "--backup-endpoint=https://s3.local",
+            "--backup-bucket=nexus-backups",
+            "--backup-credentials-secret=backup",
+        ]),
+        2,
+        "--backup-recipient <RECIPIENT>",
     );
     refused(
         operator(&["--backup-bucket=nexus-backups"]),
@@ -436,4 +481,144 @@ fn a_failed_backup_leaves_no_manifest() {
     run.run(&s3, &dump_of(10), "0")
         .failed_saying("upload the database.sql.gz.age: the object store answered 403");
     assert!(run.get(&s3, "manifest.json").is_none());
+}
+
+/// Creates a Backup of `store` in `namespace`.
+async fn take_backup(admin: &kube::Client, namespace: &str, name: &str, store: &str) {
+    let backup: Backup = serde_json::from_value(serde_json::json!({
+        "apiVersion": "nexus.dev/v1alpha1",
+        "kind": "Backup",
+        "metadata": {"name": name},
+        "spec": {"store": store},
+    }))
+    .unwrap();
+    Api::<Backup>::namespaced(admin.clone(), namespace)
+        .create(&PostParams::default(), &backup)
+        .await
+        .unwrap();
+}
+
+async fn wait_backup(
+    admin: &kube::Client,
+    namespace: &str,
+    name: &str,
+    phase: BackupPhase,
+) -> Backup {
+    let api = Api::<Backup>::namespaced(admin.clone(), namespace);
+    common::wait_for(
+        &api,
+        name,
+        90,
+        &format!("{phase:?}"),
+        move |b: Option<&Backup>| b.and_then(|b| b.status.as_ref()?.phase) == Some(phase),
+    )
+    .await
+}
+
+/// A Backup of a Ready store: the operator hands the store's backup Job
+/// presigned URLs for this backup's objects only (never a key) and lets
+/// its pods reach the object store; a Job that finished without storing a
+/// manifest leaves a Failed backup ("no manifest, no backup"), a Job that
+/// failed leaves its message; either way the Job and its Secret go.
+#[tokio::test]
+async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
+    let (admin, ns, scope) = tenant("bk-job").await;
+    let s3 = ObjectStore::of_cluster();
+    let bucket = format!("nexus-backups-{}", common::unique_suffix());
+    s3.make_bucket(&bucket);
+    let secret = format!("backup-{}", scope.label().1);
+    credentials(&admin, &secret, &s3.access_key, &s3.secret_key).await;
+    let recipient = age::x25519::Identity::generate().to_public().to_string();
+    let backup_flags = |agent: &str| {
+        vec![
+            format!("--backup-endpoint={}", s3.endpoint),
+            format!("--backup-bucket={bucket}"),
+            format!("--backup-region={}", s3.region),
+            format!("--backup-credentials-secret={secret}"),
+            format!("--backup-recipient={recipient}"),
+            format!("--backup-ca={}", s3.ca),
+            format!("--backup-agent-image={agent}"),
+        ]
+    };
+    let flags = backup_flags("nexus.dev/kubectl-nexus:test");
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let mut operator = scope.start("backups", &flags);
+    let name = store_name("bk");
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
+    wait_phase(&admin, &ns.name, &name, Phase::Ready, 120).await;
+    let workload = nexus::api::store_namespace(&name);
+
+    // Only backup pods reach the object store (on its port).
+    let policy: NetworkPolicy = common::read_child(&admin, &workload, "allow-backup-egress").await;
+    let text = serde_json::to_string(&policy).unwrap();
+    assert!(text.contains("127.0.0.1/32"), "{text}");
+
+    // A backup of a store that does not exist fails at once, saying so.
+    take_backup(&admin, &ns.name, "of-nothing", "no-such-store").await;
+    let failed = wait_backup(&admin, &ns.name, "of-nothing", BackupPhase::Failed).await;
+    let status = failed.status.unwrap();
+    assert_eq!(status.reason.as_deref(), Some("StoreNotFound"));
+
+    take_backup(&admin, &ns.name, "first", &name).await;
+    // The Job is there with its Secret: presigned URLs of this backup's
+    // objects, valid for a while, and no key.
+    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
+    let job = common::wait_for(&jobs, "backup", 60, "made", |j: Option<&Job>| j.is_some()).await;
+    assert_eq!(
+        job.metadata.annotations.as_ref().unwrap()["nexus.dev/backup"],
+        format!("{}/first", ns.name)
+    );
+    // kwok completes the Job's pod at once: no manifest was stored.
+    let failed = wait_backup(&admin, &ns.name, "first", BackupPhase::Failed).await;
+    let status = failed.status.unwrap();
+    assert_eq!(
+        status.reason.as_deref(),
+        Some("ManifestMissing"),
+        "{status:?}"
+    );
+    assert!(
+        status
+            .message
+            .unwrap()
+            .contains("stored no manifest: nothing of this backup is usable")
+    );
+    assert!(status.started_at.is_some() && status.finished_at.is_some());
+    common::wait_deleted(&jobs, "backup", &job.metadata.uid.clone().unwrap(), 60).await;
+    let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
+    assert!(
+        secrets.get_opt("backup").await.unwrap().is_none(),
+        "the URLs' Secret stays"
+    );
+
+    // A Job whose container fails: its message is the backup's.
+    operator.stop();
+    let flags = backup_flags("example.invalid/nexus-test-fail:1");
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let _failing = scope.start("failing-agent", &flags);
+    take_backup(&admin, &ns.name, "second", &name).await;
+    let failed = wait_backup(&admin, &ns.name, "second", BackupPhase::Failed).await;
+    let status = failed.status.unwrap();
+    assert_eq!(status.reason.as_deref(), Some("BackupFailed"), "{status:?}");
+    assert!(
+        status
+            .message
+            .unwrap()
+            .contains("simulated failure of the test image")
+    );
+}
+
+/// A platform without an object store: a Backup fails at once, saying how
+/// backups are configured.
+#[tokio::test]
+async fn without_an_object_store_a_backup_fails_saying_how_to_configure_one() {
+    let (admin, ns, scope) = tenant("bk-none").await;
+    let _operator = scope.start("plain", &[]);
+    let name = store_name("bk");
+    create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
+    wait_phase(&admin, &ns.name, &name, Phase::Ready, 120).await;
+    take_backup(&admin, &ns.name, "unconfigured", &name).await;
+    let failed = wait_backup(&admin, &ns.name, "unconfigured", BackupPhase::Failed).await;
+    let status = failed.status.unwrap();
+    assert_eq!(status.reason.as_deref(), Some("NotConfigured"));
+    assert!(status.message.unwrap().contains("--backup-endpoint"));
 }

@@ -245,7 +245,7 @@ fn the_charts_backup_values_configure_the_operators_object_store() {
     let values = values_file(
         &dir,
         "backup.yaml",
-        "backup:\n  endpoint: https://s3.example.com:9000\n  bucket: shop-backups\n  region: eu-west-1\n  caBundle: |\n    -----BEGIN CERTIFICATE-----\n    MIIB\n    -----END CERTIFICATE-----\n  egressCidrs: [192.0.2.0/24]\n",
+        "backup:\n  endpoint: https://s3.example.com:9000\n  bucket: shop-backups\n  region: eu-west-1\n  recipient: age1hsqw2f4dhj496uxlxpf9tmt94kkpfj2af5mkkspujdlz8nmlsfzs9pals3\n  caBundle: |\n    -----BEGIN CERTIFICATE-----\n    MIIB\n    -----END CERTIFICATE-----\n  egressCidrs: [192.0.2.0/24]\n",
     );
     let rendered = render(&values);
     let objects: Vec<Value> = rendered
@@ -277,6 +277,12 @@ fn the_charts_backup_values_configure_the_operators_object_store() {
         ("NEXUS_BACKUP_REGION", "eu-west-1"),
         ("NEXUS_BACKUP_CREDENTIALS_SECRET", "nexus-backup"),
         ("NEXUS_BACKUP_CA", "/var/run/nexus/backup-ca/ca.crt"),
+        (
+            "NEXUS_BACKUP_RECIPIENT",
+            "age1hsqw2f4dhj496uxlxpf9tmt94kkpfj2af5mkkspujdlz8nmlsfzs9pals3",
+        ),
+        ("NEXUS_BACKUP_AGENT_IMAGE", "nexus.dev/kubectl-nexus:0.1.0"),
+        ("NEXUS_BACKUP_EGRESS_CIDRS", "192.0.2.0/24"),
     ] {
         assert!(
             env.contains(&(name.into(), value.into())),
@@ -334,10 +340,17 @@ fn the_charts_backup_values_configure_the_operators_object_store() {
     );
     helm(&["template", "nexus", &chart(), "-f", &half])
         .failed_saying("backup.endpoint is set but backup.bucket is not");
+    let keyless = values_file(
+        &dir,
+        "keyless.yaml",
+        "backup: {endpoint: https://s3.example.com, bucket: shop-backups}\n",
+    );
+    helm(&["template", "nexus", &chart(), "-f", &keyless])
+        .failed_saying("backup.endpoint is set but backup.recipient is not");
     let http = values_file(
         &dir,
         "http.yaml",
-        "backup: {endpoint: http://s3.example.com, bucket: b1}\n",
+        "backup: {endpoint: http://s3.example.com, bucket: shop-backups}\n",
     );
     helm(&["template", "nexus", &chart(), "-f", &http]).failed_saying("/backup/endpoint");
 }

@@ -20,6 +20,7 @@ pub const FINALIZER: &str = "nexus.dev/cleanup";
 pub const WORDPRESS: &str = "wordpress";
 pub const DATABASE: &str = "database";
 pub const SETUP: &str = "setup";
+pub const BACKUP: &str = "backup";
 
 /// The Secret with the WordPress admin credentials, the one a tenant may read.
 pub const ADMIN_SECRET: &str = "wordpress-admin";

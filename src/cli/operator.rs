@@ -4,6 +4,7 @@
 //! parsed and checked here, once, before anything starts.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::Args;
@@ -14,7 +15,7 @@ use rustls::pki_types::pem::PemObject;
 use crate::backup::target::Target;
 use crate::operator::concurrency::Concurrency;
 use crate::operator::{Config, object_store, shard, webhook};
-use crate::settings::{Plans, Settings, WooCommerceSource, parse_cidr};
+use crate::settings::{BackupSettings, Plans, Settings, WooCommerceSource, parse_cidr};
 
 #[derive(Args, Debug, Clone)]
 pub struct OperatorArgs {
@@ -247,7 +248,7 @@ pub struct OperatorArgs {
         long,
         env = "NEXUS_BACKUP_ENDPOINT",
         value_name = "URL",
-        requires_all = ["backup_bucket", "backup_credentials_secret"],
+        requires_all = ["backup_bucket", "backup_credentials_secret", "backup_recipient"],
         help_heading = "Backups"
     )]
     pub backup_endpoint: Option<String>,
@@ -292,6 +293,40 @@ pub struct OperatorArgs {
         help_heading = "Backups"
     )]
     pub backup_ca: Option<PathBuf>,
+
+    /// The platform's age recipient (age1...): every part is encrypted to it
+    /// before it leaves the cluster; its identity (the private key) is not
+    /// the operator's to hold: restores are given it.
+    #[arg(
+        long,
+        env = "NEXUS_BACKUP_RECIPIENT",
+        value_name = "RECIPIENT",
+        requires = "backup_endpoint",
+        help_heading = "Backups"
+    )]
+    pub backup_recipient: Option<String>,
+
+    /// The image backup Jobs run the agent from (this version's operator image).
+    #[arg(
+        long,
+        env = "NEXUS_BACKUP_AGENT_IMAGE",
+        default_value = concat!("nexus.dev/kubectl-nexus:", env!("CARGO_PKG_VERSION")),
+        help_heading = "Backups"
+    )]
+    pub backup_agent_image: String,
+
+    /// Where the object store's addresses are (comma-separated CIDRs): only
+    /// backup Jobs may connect there, a store's WordPress never (default:
+    /// the endpoint's host resolved at start).
+    #[arg(
+        long,
+        env = "NEXUS_BACKUP_EGRESS_CIDRS",
+        value_delimiter = ',',
+        value_name = "CIDRS",
+        requires = "backup_endpoint",
+        help_heading = "Backups"
+    )]
+    pub backup_egress_cidrs: Vec<String>,
 }
 
 fn positive_rate(text: &str) -> Result<f64, String> {
@@ -407,19 +442,7 @@ fn backup_config(args: &OperatorArgs) -> Result<Option<object_store::Config>, St
     };
     let target = Target::new(endpoint, bucket, &args.backup_region)?;
     let ca = match &args.backup_ca {
-        Some(path) => {
-            let shown = path.display();
-            let pem = std::fs::read(path).map_err(|e| format!("--backup-ca {shown}: {e}"))?;
-            let certs = CertificateDer::pem_slice_iter(&pem)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("--backup-ca {shown}: not PEM certificates: {e}"))?;
-            if certs.is_empty() {
-                return Err(format!(
-                    "--backup-ca {shown} holds no certificate (a PEM file of the CA that signs the object store's certificate)"
-                ));
-            }
-            Some(certs)
-        }
+        Some(path) => Some(read_ca(path)?.1),
         None => None,
     };
     Ok(Some(object_store::Config {
@@ -427,6 +450,76 @@ fn backup_config(args: &OperatorArgs) -> Result<Option<object_store::Config>, St
         credentials_secret: secret.clone(),
         ca,
     }))
+}
+
+/// The `--backup-ca` file: its text and its certificates.
+fn read_ca(path: &std::path::Path) -> Result<(String, Vec<CertificateDer<'static>>), String> {
+    let shown = path.display();
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("--backup-ca {shown}: {e}"))?;
+    let certs = CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("--backup-ca {shown}: not PEM certificates: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "--backup-ca {shown} holds no certificate (a PEM file of the CA that signs the object store's certificate)"
+        ));
+    }
+    Ok((pem, certs))
+}
+
+/// What backup Jobs run with; None without `--backup-endpoint`.
+fn backup_settings(args: &OperatorArgs) -> Result<Option<BackupSettings>, String> {
+    let (Some(endpoint), Some(recipient)) = (&args.backup_endpoint, &args.backup_recipient) else {
+        return Ok(None);
+    };
+    let target = Target::new(
+        endpoint,
+        args.backup_bucket.as_deref().unwrap_or_default(),
+        &args.backup_region,
+    )?;
+    let recipient = recipient.trim();
+    age::x25519::Recipient::from_str(recipient).map_err(|e| {
+        format!(
+            "--backup-recipient: not an age X25519 recipient (age1..., from `age-keygen -y`): {e}"
+        )
+    })?;
+    let object_store_cidrs = if args.backup_egress_cidrs.is_empty() {
+        resolve_host(&target.host, target.port)?
+    } else {
+        args.backup_egress_cidrs
+            .iter()
+            .map(|c| parse_cidr(c).map_err(|e| format!("--backup-egress-cidrs: {e}")))
+            .collect::<Result<_, _>>()?
+    };
+    Ok(Some(BackupSettings {
+        agent_image: args.backup_agent_image.clone(),
+        recipient: recipient.to_string(),
+        object_store_cidrs,
+        object_store_port: target.port,
+        ca_pem: args
+            .backup_ca
+            .as_deref()
+            .map(read_ca)
+            .transpose()?
+            .map(|(pem, _)| pem),
+    }))
+}
+
+/// The object store host's addresses as single-address CIDRs.
+fn resolve_host(host: &str, port: u16) -> Result<Vec<String>, String> {
+    use std::net::ToSocketAddrs;
+    let addresses = (host, port).to_socket_addrs().map_err(|e| {
+        format!("--backup-endpoint: cannot resolve {host}: {e}; give the object store's addresses with --backup-egress-cidrs")
+    })?;
+    let mut cidrs: Vec<String> = addresses
+        .map(|a| match a.ip() {
+            std::net::IpAddr::V4(ip) => format!("{ip}/32"),
+            std::net::IpAddr::V6(ip) => format!("{ip}/128"),
+        })
+        .collect();
+    cidrs.sort();
+    cidrs.dedup();
+    Ok(cidrs)
 }
 
 /// The operator's flags as the settings the builders read, checked once.
@@ -470,6 +563,7 @@ fn settings(args: &OperatorArgs) -> Result<Settings, String> {
             Some(selector) => shard::selector_keys(selector)?,
             None => Vec::new(),
         },
+        backup: backup_settings(args)?,
     })
 }
 

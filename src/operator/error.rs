@@ -135,6 +135,10 @@ pub enum Error {
     #[error("lost the leader lease; exiting so a fresh start can compete again")]
     LeaseLost,
 
+    /// The store selector cannot be read as a label selector.
+    #[error("--store-selector: {0}")]
+    StoreSelector(String),
+
     /// The backup credentials Secret cannot be used.
     #[error(
         "the backup credentials Secret {secret}: {problem}; it needs the keys access-key-id and secret-access-key (kubectl create secret generic ... --from-literal=access-key-id=... --from-literal=secret-access-key=...)"
@@ -208,6 +212,7 @@ impl Error {
             Error::Client(_) | Error::Listen { .. } | Error::LeaderElection { .. } => "start",
             Error::CrdMissing | Error::ListStores(_) => "start",
             Error::LeaseLost => "lease",
+            Error::StoreSelector(_) => "start",
             Error::BackupCredentials { .. } | Error::ObjectStore { .. } => "object_store",
         }
     }

@@ -11,6 +11,7 @@
 //! - `concurrency`, `metrics`, `cluster_addresses`, `config`, `error`
 
 pub mod audit;
+pub mod backups;
 pub mod children;
 pub mod cluster_addresses;
 pub mod concurrency;
@@ -116,8 +117,18 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
         }
     });
 
-    let _object_store = match backup {
-        Some(backup) => Some(open_object_store(&client, &lease_namespace, backup).await?),
+    let object_store = match backup {
+        Some(backup) => Some(Arc::new(
+            open_object_store(&client, &lease_namespace, backup).await?,
+        )),
+        None => None,
+    };
+    // A Backup is this shard's when its store is.
+    let backup_selector = match store_selector.as_deref() {
+        Some(selector) => Some(
+            kube::core::Selector::try_from(shard::parse(selector).map_err(Error::StoreSelector)?)
+                .map_err(|e| Error::StoreSelector(e.to_string()))?,
+        ),
         None => None,
     };
     let operator = webhook::whoami(&client).await?;
@@ -223,19 +234,26 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
             };
             // No store is reconciled before its egress can leave out the
             // API server and the nodes.
+            let store_context = context.clone();
             let controller = async {
                 addresses.listed().await;
                 controller(
                     client.clone(),
                     store_selector.as_deref(),
-                    context,
+                    store_context,
                     cache,
                     writers,
                 )
                 .await
             };
+            let backups = backups::run(Arc::new(backups::Backups {
+                context: context.clone(),
+                object_store: object_store.clone(),
+                store_selector: backup_selector.clone(),
+            }));
             let result = tokio::select! {
                 _ = controller => Ok(()),
+                _ = backups => Ok(()),
                 _ = orphans => Ok(()),
                 _ = retention => Ok(()),
                 _ = &mut shutdown => Ok(()),

@@ -413,6 +413,7 @@ pub async fn platform_installed() {
     DONE.get_or_init(|| async {
         for file in [
             "crds/nexus.dev_stores.yaml",
+            "crds/nexus.dev_backups.yaml",
             "crds/nexus.dev_storepolicies.yaml",
             "crds/nexus.dev_auditrecords.yaml",
             "crds/nexus.dev_quotareviews.yaml",
@@ -433,6 +434,7 @@ pub async fn platform_installed() {
         let crds = Api::<CustomResourceDefinition>::all(admin().await);
         for crd in [
             "stores.nexus.dev",
+            "backups.nexus.dev",
             "storepolicies.nexus.dev",
             "auditrecords.nexus.dev",
             "quotareviews.nexus.dev",

@@ -1,11 +1,15 @@
 //! WooCommerce on WordPress with MariaDB: the objects of one store.
 
+mod backup;
 mod database;
 mod ingress;
 mod secrets;
 mod setup;
 mod wordpress;
 
+pub use backup::{
+    BACKUP_ANNOTATION, BACKUP_JOB, BACKUP_UID_ANNOTATION, backup_job, backup_secret, backup_uid_of,
+};
 pub use database::{database_service, database_statefulset};
 pub use ingress::ingress;
 pub use secrets::{DATABASE_SECRET, SALTS_SECRET, generate_secrets};

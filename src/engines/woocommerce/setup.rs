@@ -141,7 +141,7 @@ fn setup_resources(store: &ValidatedStore, round: SetupRound) -> ResourceRequire
 }
 
 /// Required placement on the node of the component's pod.
-fn beside(store: &ValidatedStore, component: &str) -> Affinity {
+pub(super) fn beside(store: &ValidatedStore, component: &str) -> Affinity {
     Affinity {
         pod_affinity: Some(PodAffinity {
             required_during_scheduling_ignored_during_execution: Some(vec![PodAffinityTerm {

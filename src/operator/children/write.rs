@@ -50,6 +50,22 @@ impl Owned {
         }
     }
 
+    /// A store namespace read from the API server, when it carries the
+    /// store's UID and is not being deleted (a Backup's store).
+    pub(in crate::operator) fn prove(
+        namespace: &k8s_openapi::api::core::v1::Namespace,
+        store_uid: &str,
+    ) -> Option<Self> {
+        let meta = &namespace.metadata;
+        let labels = meta.labels.as_ref()?;
+        let ours = labels
+            .get(crate::api::labels::STORE_UID_LABEL)
+            .map(String::as_str);
+        let name = meta.name.as_deref()?;
+        (ours == Some(store_uid) && !store_uid.is_empty() && meta.deletion_timestamp.is_none())
+            .then(|| Owned::checked(name))
+    }
+
     pub fn namespace(&self) -> &str {
         &self.namespace
     }
@@ -187,6 +203,23 @@ where
     let shape = super::write_record::shape(written.meta());
     children.writes.record(key, fingerprint, &version, shape);
     Ok(Some(written))
+}
+
+/// Creates an object; one that exists already is an error (a conflict).
+pub async fn create<K>(client: &Client, owned: &Owned, object: &K) -> Result<()>
+where
+    K: Child,
+{
+    let name = object.meta().name.clone().unwrap_or_default();
+    owned
+        .api::<K>(client)
+        .create(&PostParams::default(), object)
+        .await
+        .map(|_| ())
+        .map_err(Error::api(format!(
+            "create {}",
+            describe::<K>(owned, &name)
+        )))
 }
 
 /// Creates an object unless it exists (Secrets: made once, never rewritten).
