@@ -5,17 +5,16 @@ mod common;
 use std::time::Duration;
 
 use common::Finished;
+use common::backups::{credentials, file_in_tar, open_part, take_backup, wait_backup};
 use common::operator::{Operator, Scope};
 use common::s3::ObjectStore;
 use common::stores::{create_store, store_name, tenant, wait_phase, woocommerce};
-use k8s_openapi::ByteString;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::Api;
-use kube::api::{ObjectMeta, PostParams};
 use nexus::api::Phase;
-use nexus::api::backup::{Backup, BackupPhase};
+use nexus::api::backup::BackupPhase;
 
 /// The command failed with `code`, saying `needle` on stderr.
 #[track_caller]
@@ -34,30 +33,6 @@ async fn wait_log(operator: &Operator, text: &str) -> String {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("the operator never said {text:?}:\n{}", operator.logs());
-}
-
-/// A credentials Secret in the operator's namespace (`default` in the tests).
-async fn credentials(admin: &kube::Client, name: &str, access_key: &str, secret_key: &str) {
-    let secret = Secret {
-        metadata: ObjectMeta {
-            name: Some(name.into()),
-            ..Default::default()
-        },
-        data: Some(
-            [
-                ("access-key-id", access_key),
-                ("secret-access-key", secret_key),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), ByteString(v.as_bytes().to_vec())))
-            .collect(),
-        ),
-        ..Default::default()
-    };
-    Api::<Secret>::namespaced(admin.clone(), "default")
-        .create(&PostParams::default(), &secret)
-        .await
-        .unwrap();
 }
 
 /// The operator reaches the configured bucket at start with the key only
@@ -383,16 +358,7 @@ impl AgentRun {
     }
 
     fn open(&self, sealed: &[u8]) -> Vec<u8> {
-        use std::io::Read;
-        let decryptor = age::Decryptor::new(sealed).unwrap();
-        let reader = decryptor
-            .decrypt(std::iter::once(&self.identity as &dyn age::Identity))
-            .unwrap();
-        let mut plain = Vec::new();
-        flate2::read::GzDecoder::new(reader)
-            .read_to_end(&mut plain)
-            .unwrap();
-        plain
+        open_part(&self.identity, sealed)
     }
 }
 
@@ -439,18 +405,8 @@ fn the_backup_agent_stores_sealed_parts_and_then_their_manifest() {
     let database = run.open(&run.get(&s3, "database.sql.gz.age").unwrap());
     assert!(database == dump.as_bytes(), "the dump came back changed");
     let content = run.open(&run.get(&s3, "content.tar.gz.age").unwrap());
-    let mut archive = tar::Archive::new(&content[..]);
-    let photo = archive
-        .entries()
-        .unwrap()
-        .map(|e| e.unwrap())
-        .find(|e| e.path().unwrap().ends_with("uploads/2026/12/photo.jpg"))
-        .map(|mut e| {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut e, &mut bytes).unwrap();
-            bytes
-        })
-        .expect("the upload is in the archive");
+    let photo =
+        file_in_tar(&content, "uploads/2026/12/photo.jpg").expect("the upload is in the archive");
     assert_eq!(
         photo,
         std::fs::read(run.dir.path().join("wp-content/uploads/2026/12/photo.jpg")).unwrap()
@@ -481,38 +437,6 @@ fn a_failed_backup_leaves_no_manifest() {
     run.run(&s3, &dump_of(10), "0")
         .failed_saying("upload the database.sql.gz.age: the object store answered 403");
     assert!(run.get(&s3, "manifest.json").is_none());
-}
-
-/// Creates a Backup of `store` in `namespace`.
-async fn take_backup(admin: &kube::Client, namespace: &str, name: &str, store: &str) {
-    let backup: Backup = serde_json::from_value(serde_json::json!({
-        "apiVersion": "nexus.dev/v1alpha1",
-        "kind": "Backup",
-        "metadata": {"name": name},
-        "spec": {"store": store},
-    }))
-    .unwrap();
-    Api::<Backup>::namespaced(admin.clone(), namespace)
-        .create(&PostParams::default(), &backup)
-        .await
-        .unwrap();
-}
-
-async fn wait_backup(
-    admin: &kube::Client,
-    namespace: &str,
-    name: &str,
-    phase: BackupPhase,
-) -> Backup {
-    let api = Api::<Backup>::namespaced(admin.clone(), namespace);
-    common::wait_for(
-        &api,
-        name,
-        90,
-        &format!("{phase:?}"),
-        move |b: Option<&Backup>| b.and_then(|b| b.status.as_ref()?.phase) == Some(phase),
-    )
-    .await
 }
 
 /// A Backup of a Ready store: the operator hands the store's backup Job
@@ -555,7 +479,7 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
 
     // A backup of a store that does not exist fails at once, saying so.
     take_backup(&admin, &ns.name, "of-nothing", "no-such-store").await;
-    let failed = wait_backup(&admin, &ns.name, "of-nothing", BackupPhase::Failed).await;
+    let failed = wait_backup(&admin, &ns.name, "of-nothing", BackupPhase::Failed, 90).await;
     let status = failed.status.unwrap();
     assert_eq!(status.reason.as_deref(), Some("StoreNotFound"));
 
@@ -569,7 +493,7 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
         format!("{}/first", ns.name)
     );
     // kwok completes the Job's pod at once: no manifest was stored.
-    let failed = wait_backup(&admin, &ns.name, "first", BackupPhase::Failed).await;
+    let failed = wait_backup(&admin, &ns.name, "first", BackupPhase::Failed, 90).await;
     let status = failed.status.unwrap();
     assert_eq!(
         status.reason.as_deref(),
@@ -596,7 +520,7 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let _failing = scope.start("failing-agent", &flags);
     take_backup(&admin, &ns.name, "second", &name).await;
-    let failed = wait_backup(&admin, &ns.name, "second", BackupPhase::Failed).await;
+    let failed = wait_backup(&admin, &ns.name, "second", BackupPhase::Failed, 90).await;
     let status = failed.status.unwrap();
     assert_eq!(status.reason.as_deref(), Some("BackupFailed"), "{status:?}");
     assert!(
@@ -617,7 +541,7 @@ async fn without_an_object_store_a_backup_fails_saying_how_to_configure_one() {
     create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 120).await;
     take_backup(&admin, &ns.name, "unconfigured", &name).await;
-    let failed = wait_backup(&admin, &ns.name, "unconfigured", BackupPhase::Failed).await;
+    let failed = wait_backup(&admin, &ns.name, "unconfigured", BackupPhase::Failed, 90).await;
     let status = failed.status.unwrap();
     assert_eq!(status.reason.as_deref(), Some("NotConfigured"));
     assert!(status.message.unwrap().contains("--backup-endpoint"));

@@ -60,6 +60,10 @@ impl RealTenant {
     }
 
     async fn with_setup_image(test: &str, setup_image: &str) -> Self {
+        Self::with_operator_flags(test, setup_image, &[]).await
+    }
+
+    async fn with_operator_flags(test: &str, setup_image: &str, extra: &[String]) -> Self {
         common::use_real_node();
         common::platform_installed().await;
         let admin = common::admin().await;
@@ -67,7 +71,7 @@ impl RealTenant {
         tenant.grant(&admin, "alice", "nexus-tenant").await;
         let ingress = TestNamespace::new(&admin, &format!("{test}-ingress")).await;
         let scope = Scope::new();
-        let operator = start_operator(&scope, &ingress.name, "a", setup_image);
+        let operator = start_operator(&scope, &ingress.name, "a", setup_image, extra);
         RealTenant {
             operator,
             scope,
@@ -104,23 +108,24 @@ fn start_operator(
     ingress_namespace: &str,
     name: &str,
     setup_image: &str,
+    extra: &[String],
 ) -> Operator {
     let ingress = format!("--ingress-namespace={ingress_namespace}");
     // The pod and service ranges only: the node's address, where the API
     // server listens on 443 as on managed clusters, is named by no flag. The
     // operator finds it (and the API server's endpoints) itself.
     let cluster = "--cluster-cidrs=10.0.0.0/8".to_string();
-    scope.start(
-        name,
-        &[
-            &format!("--wordpress-image={WORDPRESS_IMAGE}"),
-            &format!("--database-image={DATABASE_IMAGE}"),
-            &format!("--setup-image={setup_image}"),
-            "--wordpress-version=6.1.9",
-            &ingress,
-            &cluster,
-        ],
-    )
+    let mut flags = vec![
+        format!("--wordpress-image={WORDPRESS_IMAGE}"),
+        format!("--database-image={DATABASE_IMAGE}"),
+        format!("--setup-image={setup_image}"),
+        "--wordpress-version=6.1.9".to_string(),
+        ingress,
+        cluster,
+    ];
+    flags.extend(extra.iter().cloned());
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    scope.start(name, &flags)
 }
 
 fn exec(namespace: &str, pod: &str, command: &[&str]) -> Output {
@@ -478,7 +483,7 @@ async fn a_store_becomes_ready_with_real_pods_even_when_the_operator_restarts_mi
     // operator dies; its successor finishes the work.
     let database = pod_of(&fixture.admin, &workload, "database").await;
     fixture.operator.kill();
-    let _successor = start_operator(&fixture.scope, &fixture.ingress.name, "b", SETUP_IMAGE);
+    let _successor = start_operator(&fixture.scope, &fixture.ingress.name, "b", SETUP_IMAGE, &[]);
     let store = fixture.wait_ready(&name).await;
     let to_ready = started.elapsed();
 
@@ -1022,14 +1027,9 @@ fn operator_image_archive() -> std::path::PathBuf {
     archive
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
-async fn the_operator_runs_in_the_cluster_from_its_image_and_its_webhook_answers_through_its_service()
- {
-    common::use_real_node();
+/// The operator's image (this commit's) in the node's image store.
+fn import_operator_image() {
     let archive = operator_image_archive();
-    common::platform_installed().await;
-    let admin = common::admin().await;
     let imported = std::process::Command::new("ctr")
         .args([
             "--address",
@@ -1043,6 +1043,16 @@ async fn the_operator_runs_in_the_cluster_from_its_image_and_its_webhook_answers
         .output()
         .unwrap();
     imported.succeeded("import the operator image");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
+async fn the_operator_runs_in_the_cluster_from_its_image_and_its_webhook_answers_through_its_service()
+ {
+    common::use_real_node();
+    import_operator_image();
+    common::platform_installed().await;
+    let admin = common::admin().await;
 
     let tenant = TestNamespace::new(&admin, "real-platform-tenant").await;
     tenant.grant(&admin, "alice", "nexus-tenant").await;
@@ -1207,4 +1217,128 @@ async fn wordpress_takes_no_traffic_before_its_setup_completed() {
     );
     let store = fixture.stores().get(&name).await.unwrap();
     assert_ne!(store.phase(), Phase::Ready);
+}
+
+/// A backup of a live store on the real node: the store's own MariaDB
+/// dumps in one transaction, the agent (the operator's image) seals and
+/// stores the parts with presigned URLs, and the operator reads the
+/// manifest back. What is stored opens with the platform's identity to the
+/// rows and files the store holds; WordPress itself cannot even open a
+/// connection to the object store.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
+async fn a_backup_of_a_live_store_holds_its_rows_and_files_and_only_its_job_reaches_the_object_store()
+ {
+    use common::backups::{credentials, file_in_tar, open_part, take_backup, wait_backup};
+    use nexus::api::backup::BackupPhase;
+    common::use_real_node();
+    import_operator_image();
+    common::platform_installed().await;
+    let admin = common::admin().await;
+    // Pods reach the object store at the node's address (its certificate names it).
+    let mut s3 = common::s3::ObjectStore::of_cluster();
+    let port = common::cluster_port(cluster_dir(), "s3_port");
+    s3.endpoint = format!("https://{}:{port}", node_ip());
+    let bucket = format!("nexus-real-{}", common::unique_suffix());
+    s3.make_bucket(&bucket);
+    let secret = format!("backup-real-{}", common::unique_suffix());
+    credentials(&admin, &secret, &s3.access_key, &s3.secret_key).await;
+    let identity = age::x25519::Identity::generate();
+    let flags = vec![
+        format!("--backup-endpoint={}", s3.endpoint),
+        format!("--backup-bucket={bucket}"),
+        format!("--backup-credentials-secret={secret}"),
+        format!("--backup-recipient={}", identity.to_public()),
+        format!("--backup-ca={}", s3.ca),
+        format!(
+            "--backup-agent-image=nexus.dev/kubectl-nexus:{}",
+            env!("CARGO_PKG_VERSION")
+        ),
+    ];
+    let fixture = RealTenant::with_operator_flags("real-backup", SETUP_IMAGE, &flags).await;
+    let name = common::stores::store_name("bk");
+    let workload = format!("store-{name}");
+    fixture.create_as_alice(&name);
+    let store = fixture.wait_ready(&name).await;
+    let uid = store.metadata.uid.clone().unwrap();
+
+    // Rows through WordPress's own code, and an upload.
+    let wordpress = pod_name(&pod_of(&admin, &workload, "wordpress").await);
+    let titles: Vec<String> = (0..3)
+        .map(|i| format!("backed-up-{i}-{}", common::unique_suffix()))
+        .collect();
+    for title in &titles {
+        write_post(&workload, &wordpress, title);
+    }
+    let upload = r#"@mkdir("/var/www/html/wp-content/uploads/2026", 0775, true);
+$bytes = ""; for ($i = 0; $i < 200000; $i++) { $bytes .= chr(($i * 7919) % 251); }
+file_put_contents("/var/www/html/wp-content/uploads/2026/receipt.bin", $bytes);
+echo hash("sha256", $bytes);"#;
+    let uploaded = exec_ok(&workload, &wordpress, &["php", "-r", upload]);
+    let database = pod_name(&pod_of(&admin, &workload, "database").await);
+    let posts: u64 = exec_ok(
+        &workload,
+        &database,
+        &[
+            "sh",
+            "-c",
+            "mariadb -u\"$MARIADB_USER\" -p\"$MARIADB_PASSWORD\" \"$MARIADB_DATABASE\" --skip-column-names -e 'SELECT COUNT(*) FROM wp_posts'",
+        ],
+    )
+    .parse()
+    .unwrap();
+
+    take_backup(&admin, &fixture.tenant.name, "before-sale", &name).await;
+    let done = wait_backup(
+        &admin,
+        &fixture.tenant.name,
+        "before-sale",
+        BackupPhase::Completed,
+        READY_WITHIN,
+    )
+    .await;
+    let status = done.status.unwrap();
+    let manifest = status.manifest.expect("a manifest summary");
+    assert_eq!(manifest.rows.get("wp_posts"), Some(&posts), "{manifest:?}");
+    assert_eq!(manifest.mariadb_version, "10.11");
+
+    // What is stored is what the status says, and opens to the store's data.
+    let get = |part: &str| {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let out = s3.signed(
+            &s3.secret_key,
+            "GET",
+            &format!("/{bucket}/{uid}/before-sale/{part}"),
+            b"",
+            &["-o", file.path().to_str().unwrap()],
+        );
+        assert_eq!(common::s3::status(out), "200", "GET {part}");
+        std::fs::read(file.path()).unwrap()
+    };
+    for part in &manifest.parts {
+        let bytes = get(&part.name);
+        assert_eq!(bytes.len() as u64, part.bytes, "{}", part.name);
+        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, part.sha256, "{}", part.name);
+    }
+    let dump = String::from_utf8(open_part(&identity, &get("database.sql.gz.age"))).unwrap();
+    for title in &titles {
+        assert!(dump.contains(title.as_str()), "the dump lacks {title}");
+    }
+    assert!(dump.contains("-- Dump completed"));
+    let content = open_part(&identity, &get("content.tar.gz.age"));
+    let receipt = file_in_tar(&content, "uploads/2026/receipt.bin").expect("the upload");
+    let digest = ring::digest::digest(&ring::digest::SHA256, &receipt);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, uploaded, "the upload came back changed");
+
+    // The Job and its URLs are gone; WordPress cannot reach the object store.
+    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
+    assert!(jobs.get_opt("backup").await.unwrap().is_none());
+    let reach = connects(&workload, &wordpress, &node_ip(), port);
+    assert!(
+        reach.starts_with("closed"),
+        "WordPress reached the object store: {reach}"
+    );
 }

@@ -46,7 +46,8 @@ pub struct Config {
     pub ca: Option<Vec<CertificateDer<'static>>>,
 }
 
-/// How long the dump's exit status may take to appear once its pipe closed.
+/// How long the dump's exit status may take to appear once its pipe closed,
+/// and the pipe itself once the agent started (the containers start together).
 const EXIT_STATUS_WAIT: Duration = Duration::from_secs(60);
 
 /// Runs the backup; the manifest written, or what went wrong in words.
@@ -55,6 +56,7 @@ pub async fn run(config: Config) -> Result<Manifest, String> {
     let tls =
         s3::tls(config.ca.as_deref()).map_err(|e| format!("TLS for the object store: {e}"))?;
 
+    wait_for_file(&config.database, "the dump's pipe").await?;
     let database_file = config.work.join(DATABASE_PART);
     let (database, rows) = {
         let (input, output, recipient) = (
@@ -141,6 +143,22 @@ async fn upload(
             ))
         }
     }
+}
+
+/// Waits until `path` exists (the database container makes the pipe).
+async fn wait_for_file(path: &Path, what: &str) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + EXIT_STATUS_WAIT;
+    while tokio::fs::metadata(path).await.is_err() {
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!(
+                "{what} {} did not appear within {}s",
+                path.display(),
+                EXIT_STATUS_WAIT.as_secs()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
 }
 
 /// The dump's exit status, written by the database container after the

@@ -1,8 +1,7 @@
 //! The `Backup` custom resource: one consistent point of a store, its
 //! database dumped in one transaction, its `wp-content` archived, and a
 //! manifest written last. It lives in the tenant's namespace, beside the
-//! Store, so it outlives the store it was taken of. (Work in progress on a
-//! branch: nothing takes a backup yet.)
+//! Store, so it outlives the store it was taken of.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::{CustomResource, KubeSchema};

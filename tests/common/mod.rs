@@ -6,6 +6,7 @@
 //! NEXUS_TEST_CLUSTER_DIR to use a cluster that is already up elsewhere.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod backups;
 pub mod finished;
 pub mod operator;
 pub mod s3;
