@@ -70,6 +70,12 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__help,version)
                 cmd="kubectl__nexus__subcmd__help__subcmd__version"
                 ;;
+            kubectl__nexus__subcmd__help__subcmd__store,backup)
+                cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__backup"
+                ;;
+            kubectl__nexus__subcmd__help__subcmd__store,backups)
+                cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__backups"
+                ;;
             kubectl__nexus__subcmd__help__subcmd__store,create)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__create"
                 ;;
@@ -90,6 +96,12 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__help__subcmd__store,retry)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__retry"
+                ;;
+            kubectl__nexus__subcmd__store,backup)
+                cmd="kubectl__nexus__subcmd__store__subcmd__backup"
+                ;;
+            kubectl__nexus__subcmd__store,backups)
+                cmd="kubectl__nexus__subcmd__store__subcmd__backups"
                 ;;
             kubectl__nexus__subcmd__store,create)
                 cmd="kubectl__nexus__subcmd__store__subcmd__create"
@@ -114,6 +126,12 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__store,retry)
                 cmd="kubectl__nexus__subcmd__store__subcmd__retry"
+                ;;
+            kubectl__nexus__subcmd__store__subcmd__help,backup)
+                cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__backup"
+                ;;
+            kubectl__nexus__subcmd__store__subcmd__help,backups)
+                cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__backups"
                 ;;
             kubectl__nexus__subcmd__store__subcmd__help,create)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__create"
@@ -462,8 +480,36 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store)
-            opts="create list get delete logs credentials retry"
+            opts="create list get delete logs credentials retry backup backups"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__backups)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -890,8 +936,88 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry backup backups help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__backup)
+            opts="-n -o -h -V --wait --timeout --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__backups)
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1112,8 +1238,36 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help)
-            opts="create list get delete logs credentials retry help"
+            opts="create list get delete logs credentials retry backup backups help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__backups)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

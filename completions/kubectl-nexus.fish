@@ -43,24 +43,26 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "operato
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "backup-agent" -d 'Take one backup inside a backup Job (the operator runs it)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
 wide\t'The table with more columns'
 json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -s V -l version -d 'Print version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "create" -d 'Create a store'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "logs" -d 'Print the logs of a store\'s pods'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "create" -d 'Create a store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "logs" -d 'Print the logs of a store\'s pods'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "backup" -d 'Back a store up into the platform\'s object store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "backups" -d 'List a store\'s backups, newest first (also of a store deleted since)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l plan -d 'The store\'s size: resource quota and limits' -r -f -a "small\t''
 medium\t''
 large\t''"
@@ -78,7 +80,7 @@ json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l no-sample-products -d 'Do not create a sample product'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l dry-run -d 'Print the Store that would be created and create nothing'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
@@ -114,7 +116,7 @@ json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from logs" -l component -d 'Which part of the store' -r -f -a "wordpress\t''
@@ -155,6 +157,28 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and _
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s A -l all-namespaces -d 'With --all-failed: in every namespace you may list'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
@@ -162,6 +186,8 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and _
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Print the logs of a store\'s pods'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Back a store up into the platform\'s object store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "backups" -d 'List a store\'s backups, newest first (also of a store deleted since)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l user -d 'Only what this user did (as the API server names them)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l since -d 'Only records this recent, such as 30m, 24h or 7d' -r
@@ -325,3 +351,5 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "logs" -d 'Print the logs of a store\'s pods'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "backup" -d 'Back a store up into the platform\'s object store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "backups" -d 'List a store\'s backups, newest first (also of a store deleted since)'

@@ -60,6 +60,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
+            [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -78,7 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--no-sample-products', '--no-sample-products', [CompletionResultType]::ParameterName, 'Do not create a sample product')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the operation finished (Ready or Failed; for delete, gone)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the Store that would be created and create nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -125,7 +127,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin is not a terminal)')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the operation finished (Ready or Failed; for delete, gone)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -179,6 +181,34 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-nexus;store;backup' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, such as 90s, 10m or 1h')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'kubectl-nexus;store;backups' {
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;store;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a store')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List stores in the namespace, or in all namespaces with -A')
@@ -187,6 +217,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
+            [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -209,6 +241,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;store;help;retry' {
+            break
+        }
+        'kubectl-nexus;store;help;backup' {
+            break
+        }
+        'kubectl-nexus;store;help;backups' {
             break
         }
         'kubectl-nexus;store;help;help' {
@@ -394,6 +432,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the logs of a store''s pods')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Print a store''s WordPress admin credentials (they are secret)')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
+            [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
+            [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
             break
         }
         'kubectl-nexus;help;store;create' {
@@ -415,6 +455,12 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;help;store;retry' {
+            break
+        }
+        'kubectl-nexus;help;store;backup' {
+            break
+        }
+        'kubectl-nexus;help;store;backups' {
             break
         }
         'kubectl-nexus;help;audit' {

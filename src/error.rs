@@ -67,6 +67,13 @@ pub enum Error {
         message: String,
     },
 
+    #[error("timed out after {} waiting for backup {name:?}; {last}\nhint: the backup goes on; follow it with kubectl nexus store backups STORE", crate::duration::human(*.waited))]
+    BackupTimeout {
+        name: String,
+        waited: Duration,
+        last: String,
+    },
+
     #[error("timed out after {} waiting for store {name:?}; {last}", crate::duration::human(*.waited))]
     Timeout {
         name: String,
@@ -90,7 +97,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) | Error::Usage(_) => 2,
-            Error::Timeout { .. } => 3,
+            Error::Timeout { .. } | Error::BackupTimeout { .. } => 3,
             Error::BrokenPipe => 0,
             _ => 1,
         }

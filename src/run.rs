@@ -72,6 +72,22 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 async fn run_store(session: &Session, command: StoreCommand, format: OutputFormat) -> Result<()> {
     match command {
+        StoreCommand::Backup(args) => {
+            let mut progress =
+                output::progress_for_stderr(&format!("waiting for the backup of {}", args.name));
+            let wait = args.wait.wait.then_some(args.wait.timeout);
+            let backup = store::take_backup(session, &args.name, wait, progress.as_mut()).await?;
+            if wait.is_none() {
+                output::note(&format!(
+                    "backup {} of store {} asked for; follow it with: kubectl nexus store backups {}",
+                    backup.name, args.name, args.name
+                ));
+            }
+            output::print(&backup, format)
+        }
+        StoreCommand::Backups(args) => {
+            output::print(&store::list_backups(session, &args.name).await?, format)
+        }
         StoreCommand::Create(args) => {
             let mut progress =
                 output::progress_for_stderr(&format!("waiting for store {}", args.name));

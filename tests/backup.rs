@@ -8,7 +8,7 @@ use common::Finished;
 use common::backups::{credentials, file_in_tar, open_part, take_backup, wait_backup};
 use common::operator::{Operator, Scope};
 use common::s3::ObjectStore;
-use common::stores::{create_store, store_name, tenant, wait_phase, woocommerce};
+use common::stores::{create_store, nexus_as, store_name, tenant, wait_phase, woocommerce};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -483,17 +483,33 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
     let status = failed.status.unwrap();
     assert_eq!(status.reason.as_deref(), Some("StoreNotFound"));
 
-    take_backup(&admin, &ns.name, "first", &name).await;
-    // The Job is there with its Secret: presigned URLs of this backup's
-    // objects, valid for a while, and no key.
-    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
-    let job = common::wait_for(&jobs, "backup", 60, "made", |j: Option<&Job>| j.is_some()).await;
-    assert_eq!(
-        job.metadata.annotations.as_ref().unwrap()["nexus.dev/backup"],
-        format!("{}/first", ns.name)
-    );
-    // kwok completes the Job's pod at once: no manifest was stored.
-    let failed = wait_backup(&admin, &ns.name, "first", BackupPhase::Failed, 90).await;
+    // alice asks for a backup and waits: the operator runs the store's
+    // backup Job (kwok completes its pod at once, so nothing is stored) and
+    // says the backup failed for want of a manifest; alice's command fails
+    // saying so.
+    let asked = nexus_as("alice", &ns.name)
+        .args([
+            "store",
+            "backup",
+            &name,
+            "--wait",
+            "--timeout",
+            "2m",
+            "-o",
+            "name",
+        ])
+        .output()
+        .unwrap();
+    let said = asked
+        .failed_saying("failed: ManifestMissing: the backup Job finished but stored no manifest");
+    assert_eq!(asked.status.code(), Some(1), "{said}");
+    let first = said
+        .split('"')
+        .nth(1)
+        .expect("the backup's name in the message")
+        .to_string();
+    assert!(first.starts_with(&format!("{name}-")), "{first}");
+    let failed = wait_backup(&admin, &ns.name, &first, BackupPhase::Failed, 90).await;
     let status = failed.status.unwrap();
     assert_eq!(
         status.reason.as_deref(),
@@ -507,12 +523,53 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
             .contains("stored no manifest: nothing of this backup is usable")
     );
     assert!(status.started_at.is_some() && status.finished_at.is_some());
-    common::wait_deleted(&jobs, "backup", &job.metadata.uid.clone().unwrap(), 60).await;
+    // Its Job and the Secret with the URLs are gone.
+    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
+    for _ in 0..100 {
+        if jobs.get_opt("backup").await.unwrap().is_none()
+            && secrets.get_opt("backup").await.unwrap().is_none()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        jobs.get_opt("backup").await.unwrap().is_none(),
+        "the Job stays"
+    );
     assert!(
         secrets.get_opt("backup").await.unwrap().is_none(),
         "the URLs' Secret stays"
     );
+
+    // Listed as alice, newest first, in a table and as JSON.
+    let listed = nexus_as("alice", &ns.name)
+        .args(["store", "backups", &name])
+        .output()
+        .unwrap()
+        .succeeded("store backups");
+    assert!(listed.starts_with("NAME"), "{listed}");
+    assert!(
+        listed.contains(&first) && listed.contains("Failed"),
+        "{listed}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &nexus_as("alice", &ns.name)
+            .args(["store", "backups", &name, "-o", "json"])
+            .output()
+            .unwrap()
+            .succeeded("store backups -o json"),
+    )
+    .unwrap();
+    assert_eq!(json["items"][0]["name"], first.as_str());
+    assert_eq!(json["items"][0]["reason"], "ManifestMissing");
+    // A store that does not exist is refused before anything is made.
+    nexus_as("alice", &ns.name)
+        .args(["store", "backup", "no-such-store"])
+        .output()
+        .unwrap()
+        .failed_saying("no-such-store");
 
     // A Job whose container fails: its message is the backup's.
     operator.stop();

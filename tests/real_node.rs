@@ -1229,7 +1229,7 @@ async fn wordpress_takes_no_traffic_before_its_setup_completed() {
 #[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
 async fn a_backup_of_a_live_store_holds_its_rows_and_files_and_only_its_job_reaches_the_object_store()
  {
-    use common::backups::{credentials, file_in_tar, open_part, take_backup, wait_backup};
+    use common::backups::{credentials, file_in_tar, open_part, wait_backup};
     use nexus::api::backup::BackupPhase;
     common::use_real_node();
     import_operator_image();
@@ -1288,11 +1288,28 @@ echo hash("sha256", $bytes);"#;
     .parse()
     .unwrap();
 
-    take_backup(&admin, &fixture.tenant.name, "before-sale", &name).await;
+    // alice takes the backup and waits for it.
+    let taken = common::stores::nexus_as("alice", &fixture.tenant.name)
+        .args([
+            "store",
+            "backup",
+            &name,
+            "--wait",
+            "--timeout",
+            "5m",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap()
+        .succeeded("store backup --wait");
+    let taken: serde_json::Value = serde_json::from_str(&taken).unwrap();
+    assert_eq!(taken["phase"], "Completed", "{taken}");
+    let backup = taken["name"].as_str().unwrap().to_string();
     let done = wait_backup(
         &admin,
         &fixture.tenant.name,
-        "before-sale",
+        &backup,
         BackupPhase::Completed,
         READY_WITHIN,
     )
@@ -1308,7 +1325,7 @@ echo hash("sha256", $bytes);"#;
         let out = s3.signed(
             &s3.secret_key,
             "GET",
-            &format!("/{bucket}/{uid}/before-sale/{part}"),
+            &format!("/{bucket}/{uid}/{backup}/{part}"),
             b"",
             &["-o", file.path().to_str().unwrap()],
         );

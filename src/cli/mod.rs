@@ -132,6 +132,24 @@ pub enum StoreCommand {
         after_help = "Examples:\n  kubectl nexus store retry shop\n  kubectl nexus store retry --all-failed      # every Failed store in the namespace\n  kubectl nexus store retry --all-failed -A   # in every namespace you may list"
     )]
     Retry(RetryArgs),
+
+    /// Back a store up into the platform's object store.
+    #[command(
+        after_help = "The backup is a Backup object named <store>-<UTC time>, beside the store.\n\nExamples:\n  kubectl nexus store backup shop\n  kubectl nexus store backup shop --wait --timeout 30m\n  kubectl nexus store backup shop -o name      # backup.nexus.dev/shop-20261205-101500"
+    )]
+    Backup(BackupArgs),
+
+    /// List a store's backups, newest first (also of a store deleted since).
+    Backups(NameArg),
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The store's name.
+    pub name: String,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
 }
 
 #[derive(Args, Debug)]
@@ -274,7 +292,8 @@ pub struct CreateArgs {
 
 #[derive(Args, Debug, Clone, Copy)]
 pub struct WaitArgs {
-    /// Wait until the operation finished (Ready or Failed; for delete, gone).
+    /// Wait until the operation finished (Ready or Failed; for delete, gone;
+    /// for a backup, Completed or Failed).
     #[arg(long)]
     pub wait: bool,
 

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::api::Store;
-use crate::commands::store::{Progress, position};
+use crate::commands::store::Progress;
 
 pub fn progress_for_stderr(what: &str) -> Box<dyn Progress> {
     if io::stderr().is_terminal() {
@@ -26,19 +25,13 @@ pub fn progress_for_stderr(what: &str) -> Box<dyn Progress> {
     }
 }
 
-/// The line that tells where a store is now.
-fn describe(store: &Store) -> String {
-    let name = store.metadata.name.as_deref().unwrap_or_default();
-    format!("{name}: {}", position(store))
-}
-
 struct Spinner {
     bar: ProgressBar,
 }
 
 impl Progress for Spinner {
-    fn update(&mut self, store: &Store) {
-        self.bar.set_message(describe(store));
+    fn update(&mut self, line: &str) {
+        self.bar.set_message(line.to_string());
     }
 
     fn finish(&mut self) {
@@ -60,11 +53,10 @@ struct Lines {
 }
 
 impl Progress for Lines {
-    fn update(&mut self, store: &Store) {
-        let line = describe(store);
+    fn update(&mut self, line: &str) {
         if line != self.last {
             let _ = writeln!(io::stderr(), "{line}");
-            self.last = line;
+            self.last = line.to_string();
         }
     }
 

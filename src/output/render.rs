@@ -8,7 +8,8 @@ use crate::commands::audit::{AuditTrail, Verification};
 use crate::commands::install::InstallOutcome;
 use crate::commands::quota::{QuotaView, used_of};
 use crate::commands::store::{
-    CreateOutcome, Credentials, DeleteOutcome, StoreDetails, StoreList, StoreSummary,
+    BackupList, BackupView, CreateOutcome, Credentials, DeleteOutcome, StoreDetails, StoreList,
+    StoreSummary,
 };
 use crate::commands::version::VersionInfo;
 
@@ -533,6 +534,95 @@ impl Render for InstallOutcome {
     fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
         for o in &self.objects {
             writeln!(out, "{}/{}", o.kind.to_lowercase(), o.name)?;
+        }
+        Ok(())
+    }
+}
+
+const BACKUP_KIND: &str = "backup.nexus.dev";
+
+/// Bytes in the largest unit that keeps a number above 1.
+fn size(bytes: Option<u64>) -> String {
+    let Some(bytes) = bytes else {
+        return "-".into();
+    };
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < units.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", units[unit])
+    }
+}
+
+fn rows(view: &BackupView) -> String {
+    let count = |table: &str| view.rows.get(table).map(u64::to_string);
+    match (count("wp_posts"), count("wp_wc_orders")) {
+        (None, None) => "-".into(),
+        (posts, orders) => format!(
+            "{} posts, {} orders",
+            posts.unwrap_or_else(|| "0".into()),
+            orders.unwrap_or_else(|| "0".into())
+        ),
+    }
+}
+
+impl Render for BackupView {
+    fn write_table(&self, out: &mut dyn Write, wide: bool) -> io::Result<()> {
+        BackupList {
+            store: self.store.clone(),
+            namespace: self.namespace.clone(),
+            items: vec![self.clone()],
+        }
+        .write_table(out, wide)
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{BACKUP_KIND}/{}", self.name)
+    }
+}
+
+impl Render for BackupList {
+    fn write_table(&self, out: &mut dyn Write, wide: bool) -> io::Result<()> {
+        if self.items.is_empty() {
+            super::note(&format!(
+                "No backups of store {:?} in namespace {:?}.\nTake one with: kubectl nexus store backup {}",
+                self.store, self.namespace, self.store
+            ));
+            return Ok(());
+        }
+        let mut headers = vec!["NAME", "PHASE", "SIZE", "ROWS", "AGE"];
+        if wide {
+            headers.extend(["REASON", "MESSAGE"]);
+        }
+        let mut t = table::new(&headers);
+        for b in &self.items {
+            let mut row = vec![
+                b.name.clone(),
+                b.phase.clone(),
+                size(b.size_bytes),
+                rows(b),
+                age(b.created_at.as_ref()),
+            ];
+            if wide {
+                row.extend([
+                    b.reason.clone().unwrap_or_else(|| "-".into()),
+                    b.message.clone().unwrap_or_else(|| "-".into()),
+                ]);
+            }
+            t.add_row(row);
+        }
+        writeln!(out, "{t}")
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        for b in &self.items {
+            writeln!(out, "{BACKUP_KIND}/{}", b.name)?;
         }
         Ok(())
     }

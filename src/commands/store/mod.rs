@@ -1,5 +1,6 @@
 //! `kubectl nexus store ...`: each function returns a model for `output`.
 
+mod backups;
 mod create;
 mod credentials;
 mod delete;
@@ -10,6 +11,7 @@ mod models;
 mod retry;
 mod wait;
 
+pub use backups::{BackupList, BackupView, list_backups, take_backup};
 pub use create::{CreateOutcome, create, desired_store};
 pub use credentials::{Credentials, credentials};
 pub use delete::{DeleteOutcome, delete};

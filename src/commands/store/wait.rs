@@ -11,10 +11,17 @@ use crate::error::{Action, Error, Result};
 
 /// Shown while waiting; the output layer decides how (bar or plain lines).
 pub trait Progress {
-    fn update(&mut self, store: &Store);
+    /// Where the thing waited for is now, in one line.
+    fn update(&mut self, line: &str);
     fn finish(&mut self);
     /// A warning the API server sent with an answer (admission's usage notes).
     fn warn(&mut self, message: &str);
+}
+
+/// The line that tells where a store is now.
+fn describe(store: &Store) -> String {
+    let name = store.metadata.name.as_deref().unwrap_or_default();
+    format!("{name}: {}", position(store))
 }
 
 /// Waits until the store is Ready (Ok) or Failed (Err), at most `timeout`.
@@ -108,7 +115,7 @@ async fn follow(
             match event {
                 Ok(watcher::Event::Apply(store) | watcher::Event::InitApply(store)) => {
                     seen_during_init = true;
-                    progress.update(&store);
+                    progress.update(&describe(&store));
                     if done(&store) {
                         return Ok(Followed::Matched(Box::new(store)));
                     }
