@@ -298,6 +298,7 @@ impl AgentRun {
         let pipe = path("dump");
         let _ = std::fs::remove_file(&pipe);
         let _ = std::fs::remove_file(path("dump.exit"));
+        let _ = std::fs::remove_file(path("dump.err"));
         let made = std::process::Command::new("mkfifo")
             .arg(&pipe)
             .status()
@@ -320,6 +321,11 @@ impl AgentRun {
                     }
                 }
                 drop(out);
+                if exit != "0" {
+                    // What a dump that broke off writes beside its status.
+                    let said = "mariadb-dump: Error 2013: Lost connection to server during query";
+                    std::fs::write(exit_file.with_extension("err"), said).unwrap();
+                }
                 std::fs::write(exit_file, format!("{exit}\n")).unwrap();
             })
         };
@@ -422,7 +428,9 @@ fn a_failed_backup_leaves_no_manifest() {
     let run = AgentRun::new(&s3);
     run.urls(&s3, 300);
     let out = run.run(&s3, &dump_of(10), "2");
-    out.failed_saying("mariadb-dump exited with status 2");
+    out.failed_saying(
+        "mariadb-dump exited with status 2: mariadb-dump: Error 2013: Lost connection to server during query",
+    );
     assert!(run.get(&s3, "manifest.json").is_none());
 
     let dump = dump_of(10);

@@ -58,7 +58,7 @@ pub async fn run(config: Config) -> Result<Manifest, String> {
 
     wait_for_file(&config.database, "the dump's pipe").await?;
     let database_file = config.work.join(DATABASE_PART);
-    let (database, rows) = {
+    let dumped = {
         let (input, output, recipient) = (
             config.database.clone(),
             database_file.clone(),
@@ -66,11 +66,13 @@ pub async fn run(config: Config) -> Result<Manifest, String> {
         );
         tokio::task::spawn_blocking(move || dump_part(&input, &output, &recipient))
             .await
-            .map_err(|e| format!("the database part: {e}"))??
+            .map_err(|e| format!("the database part: {e}"))?
     };
+    // A dump that failed says why better than the stream it cut short.
     if let Some(exit) = &config.database_exit {
         dump_exit_status(exit).await?;
     }
+    let (database, rows) = dumped?;
     let content_file = config.work.join(CONTENT_PART);
     let content = {
         let (input, output, recipient) = (
@@ -171,9 +173,19 @@ async fn dump_exit_status(path: &Path) -> Result<(), String> {
         {
             return match text.trim() {
                 "0" => Ok(()),
-                code => Err(format!(
-                    "mariadb-dump exited with status {code} (its log is the database container's)"
-                )),
+                code => {
+                    // What the dump said, next to its status (dump.err).
+                    let said = tokio::fs::read_to_string(path.with_extension("err"))
+                        .await
+                        .unwrap_or_default();
+                    let said = said
+                        .trim()
+                        .lines()
+                        .last()
+                        .unwrap_or("no message")
+                        .to_string();
+                    Err(format!("mariadb-dump exited with status {code}: {said}"))
+                }
             };
         }
         if tokio::time::Instant::now() > deadline {

@@ -47,10 +47,31 @@ fn container_size() -> ContainerSize {
 const DUMP_SCRIPT: &str = r#"set -u
 umask 077
 mkfifo /work/dump
+connect="--host=$DATABASE_HOST --port=$DATABASE_PORT --user=$DATABASE_USER"
+# Says why in dump.err, the status in dump.exit, and closes the pipe so the
+# agent stops waiting for it.
+fail() {
+  echo "$1" | tee /work/dump.err >&2
+  echo 1 >/work/dump.exit
+  : >/work/dump
+  exit 1
+}
+# The database may take a moment to be reachable from a new pod (its network
+# policy is programmed as the pod starts); a refused password fails at once.
+tries=0
+until output=$(mariadb $connect --skip-column-names -e 'SELECT 1' "$DATABASE" 2>&1); do
+  case $output in
+  *"Access denied"*) fail "$output" ;;
+  esac
+  tries=$((tries + 1))
+  [ "$tries" -lt 60 ] || fail "the database did not answer after $tries tries: $output"
+  sleep 1
+done
 status=0
-mariadb-dump --host="$DATABASE_HOST" --port="$DATABASE_PORT" --user="$DATABASE_USER" \
-  --single-transaction --skip-extended-insert --routines --triggers --events \
-  --hex-blob --default-character-set=utf8mb4 "$DATABASE" >/work/dump || status=$?
+mariadb-dump $connect --single-transaction --skip-extended-insert --routines --triggers \
+  --events --hex-blob --default-character-set=utf8mb4 "$DATABASE" >/work/dump 2>/work/dump.err ||
+  status=$?
+cat /work/dump.err >&2
 echo "$status" >/work/dump.exit
 exit "$status"
 "#;
