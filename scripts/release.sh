@@ -48,19 +48,24 @@ cargo_home=${CARGO_HOME:-$HOME/.cargo}
 rustup_home=${RUSTUP_HOME:-$HOME/.rustup}
 remap="--remap-path-prefix=$source=/nexus --remap-path-prefix=$target_dir=/target --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$rustup_home=/rustup"
 
-# attempts WHAT COMMAND...: up to three tries 10 s apart (a download that
-# breaks once must not fail a release check); the last error is said.
+# attempts WHAT COMMAND...: up to three tries, 10 s then 60 s apart (a
+# download that breaks for a while must not fail a release check); each
+# failure is said by its error lines (a panic's message, not its backtrace).
 attempts() {
-  local what=$1 try log
+  local what=$1 try log said
   shift
   log=$(mktemp)
   for try in 1 2 3; do
-    if "$@" >"$log" 2>&1; then
+    if RUST_BACKTRACE=0 "$@" >"$log" 2>&1; then
       rm -f "$log"
       return 0
     fi
-    echo "release: $what failed (try $try of 3): $(tail -n 3 "$log" | tr '\n' ' ')" >&2
-    ((try < 3)) && sleep 10
+    said=$(grep -iE -m 3 "error|panicked|failed|could not" "$log" || tail -n 3 "$log")
+    echo "release: $what failed (try $try of 3): $(tr '\n' ' ' <<<"$said")" >&2
+    case $try in
+      1) sleep 10 ;;
+      2) sleep 60 ;;
+    esac
   done
   rm -f "$log"
   return 1
