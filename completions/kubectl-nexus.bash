@@ -217,7 +217,7 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted backup checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --platform-namespace)

@@ -201,6 +201,7 @@ ready\t''
 failed\t''
 degraded\t''
 deleted\t''
+backup\t''
 checkpoint\t''"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l platform-namespace -d 'Where the operator keeps each chain\'s anchor (its own namespace): --verify compares the chain with it when you may read it' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F

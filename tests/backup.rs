@@ -610,4 +610,21 @@ async fn without_an_object_store_a_backup_fails_saying_how_to_configure_one() {
     let status = failed.status.unwrap();
     assert_eq!(status.reason.as_deref(), Some("NotConfigured"));
     assert!(status.message.unwrap().contains("--backup-endpoint"));
+
+    // The outcome is in the store's audit trail, where its tenant reads it.
+    let out = nexus_as("alice", &ns.name)
+        .args(["audit", &name, "--action", "backup", "-o", "json"])
+        .output()
+        .unwrap();
+    let trail: serde_json::Value =
+        serde_json::from_str(&out.succeeded("audit --action backup")).unwrap();
+    let records = trail["records"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "one record of one backup: {trail}");
+    assert_eq!(records[0]["outcome"], "failed", "{trail}");
+    let details = records[0]["details"].as_str().unwrap();
+    assert!(
+        details
+            .starts_with("backup unconfigured failed: NotConfigured: backups are not configured"),
+        "{details}"
+    );
 }

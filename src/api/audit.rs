@@ -82,12 +82,14 @@ pub enum AuditAction {
     Degraded,
     /// The operator: everything of the store is gone.
     Deleted,
+    /// The operator: a backup of the store finished (stored, or failed and why).
+    Backup,
     /// Retention pruned older records.
     Checkpoint,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Suspend,
@@ -98,6 +100,7 @@ impl AuditAction {
         AuditAction::Failed,
         AuditAction::Degraded,
         AuditAction::Deleted,
+        AuditAction::Backup,
         AuditAction::Checkpoint,
     ];
 
@@ -113,6 +116,7 @@ impl AuditAction {
             AuditAction::Failed => "failed",
             AuditAction::Degraded => "degraded",
             AuditAction::Deleted => "deleted",
+            AuditAction::Backup => "backup",
             AuditAction::Checkpoint => "checkpoint",
         }
     }

@@ -1,5 +1,5 @@
-//! What a request on a Store, or the operator's report of a phase, becomes
-//! as an audit record: the action, and the details a reader needs (what
+//! What a request on a Store, or the operator's report of a phase or of a
+//! finished backup, becomes as an audit record: the action, and the details a reader needs (what
 //! changed, why it was refused). Nothing secret goes in: a Store holds no
 //! secret, and details name fields, not whole objects.
 
@@ -7,6 +7,7 @@ use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, Operation};
 
 use crate::api::audit::{Actor, AuditAction, AuditOutcome};
+use crate::api::backup::BackupPhase;
 use crate::api::{Phase, RETRY_ANNOTATION, Store};
 
 /// A record before it takes its place in the chain.
@@ -166,6 +167,33 @@ pub fn from_phase(
     }
 }
 
+/// The record of a finished backup: which one, whether it was stored, and
+/// its size or why it failed. None while it is still on its way.
+pub fn from_backup(
+    backup: &str,
+    phase: BackupPhase,
+    bytes: Option<u64>,
+    reason: &str,
+    message: &str,
+) -> Option<(AuditAction, AuditOutcome, String)> {
+    match phase {
+        BackupPhase::Completed => {
+            let size = bytes.map(|b| format!(", {b} bytes")).unwrap_or_default();
+            Some((
+                AuditAction::Backup,
+                AuditOutcome::Succeeded,
+                format!("backup {backup} completed{size}: {message}"),
+            ))
+        }
+        BackupPhase::Failed => Some((
+            AuditAction::Backup,
+            AuditOutcome::Failed,
+            format!("backup {backup} failed: {reason}: {message}"),
+        )),
+        BackupPhase::Pending | BackupPhase::Running => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +320,36 @@ mod tests {
         .unwrap();
         assert_eq!(deleted.action, AuditAction::Delete);
         assert_eq!(deleted.store, "shop");
+    }
+
+    #[test]
+    fn a_finished_backup_is_recorded_with_its_size_or_its_reason() {
+        let stored = from_backup(
+            "shop-20261205t0600z",
+            BackupPhase::Completed,
+            Some(4096),
+            "Completed",
+            "stored 2 parts and the manifest; rows: wp_posts 12",
+        );
+        assert_eq!(
+            stored,
+            Some((
+                AuditAction::Backup,
+                AuditOutcome::Succeeded,
+                "backup shop-20261205t0600z completed, 4096 bytes: stored 2 parts and the manifest; rows: wp_posts 12".to_string()
+            ))
+        );
+        let failed = from_backup("b", BackupPhase::Failed, None, "StoreNotFound", "no store");
+        assert_eq!(
+            failed,
+            Some((
+                AuditAction::Backup,
+                AuditOutcome::Failed,
+                "backup b failed: StoreNotFound: no store".to_string()
+            ))
+        );
+        for phase in [BackupPhase::Pending, BackupPhase::Running] {
+            assert_eq!(from_backup("b", phase, None, "Running", ""), None);
+        }
     }
 }

@@ -79,6 +79,15 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// The stored parts' bytes, once there is a manifest.
+    pub fn size_bytes(&self) -> Option<u64> {
+        self.manifest
+            .as_ref()
+            .map(|m| m.parts.iter().map(|p| p.bytes).sum())
+    }
+}
+
 fn rows_text(manifest: &Manifest) -> String {
     if manifest.rows.is_empty() {
         return "none counted".into();
@@ -104,10 +113,7 @@ pub fn next(previous: &BackupStatus, outcome: &Outcome, now: Time) -> BackupStat
         message: Some(outcome.message.clone()),
         started_at: started,
         finished_at: finished.then_some(now),
-        size_bytes: outcome
-            .manifest
-            .as_ref()
-            .map(|m| m.parts.iter().map(|p| p.bytes).sum()),
+        size_bytes: outcome.size_bytes(),
         manifest: outcome.manifest.clone(),
         verified: previous.verified.clone(),
         conditions: previous.conditions.clone(),
