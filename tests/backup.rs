@@ -10,9 +10,10 @@ use common::operator::{Operator, Scope};
 use common::s3::ObjectStore;
 use common::stores::{create_store, nexus_as, store_name, tenant, wait_phase, woocommerce};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Event, Secret};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::Api;
+use kube::api::ListParams;
 use nexus::api::Phase;
 use nexus::api::backup::BackupPhase;
 
@@ -601,7 +602,7 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
 #[tokio::test]
 async fn without_an_object_store_a_backup_fails_saying_how_to_configure_one() {
     let (admin, ns, scope) = tenant("bk-none").await;
-    let _operator = scope.start("plain", &[]);
+    let operator = scope.start("plain", &[]);
     let name = store_name("bk");
     create_store(&admin, &ns.name, &scope, &name, woocommerce()).await;
     wait_phase(&admin, &ns.name, &name, Phase::Ready, 120).await;
@@ -610,6 +611,32 @@ async fn without_an_object_store_a_backup_fails_saying_how_to_configure_one() {
     let status = failed.status.unwrap();
     assert_eq!(status.reason.as_deref(), Some("NotConfigured"));
     assert!(status.message.unwrap().contains("--backup-endpoint"));
+
+    // As loud as a failed store: a Warning on the Backup, and a metric
+    // (both follow the status write).
+    let failed = r#"nexus_backups_finished_total{outcome="failed",reason="NotConfigured"}"#;
+    assert_eq!(operator.wait_metric_above(failed, 0.0, 20).await, 1.0);
+    let events = Api::<Event>::namespaced(admin.clone(), &ns.name);
+    let warned = |list: &[Event]| {
+        list.iter().any(|e| {
+            e.type_.as_deref() == Some("Warning")
+                && e.reason.as_deref() == Some("NotConfigured")
+                && e.involved_object.kind.as_deref() == Some("Backup")
+        })
+    };
+    let about = ListParams::default().fields("involvedObject.name=unconfigured");
+    let mut found = events.list(&about).await.unwrap().items;
+    for _ in 0..100 {
+        if warned(&found) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        found = events.list(&about).await.unwrap().items;
+    }
+    assert!(
+        warned(&found),
+        "no Warning NotConfigured on the Backup: {found:?}"
+    );
 
     // The outcome is in the store's audit trail, where its tenant reads it.
     let out = nexus_as("alice", &ns.name)

@@ -32,6 +32,14 @@ pub struct PhaseLabel {
     pub phase: String,
 }
 
+/// A finished backup: `completed` or `failed`, and the reason (one of the
+/// Backup controller's few, so the label set stays small).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BackupLabel {
+    pub outcome: String,
+    pub reason: String,
+}
+
 pub struct Metrics {
     pub reconciles: Counter,
     pub errors: Family<CategoryLabel, Counter>,
@@ -46,6 +54,8 @@ pub struct Metrics {
     pub writes: Family<KindLabel, Counter>,
     /// Applies not sent: the object was as desired and untouched since.
     pub writes_skipped: Counter,
+    /// Backups finished, by outcome and reason.
+    pub backups: Family<BackupLabel, Counter>,
     registry: Registry,
 }
 
@@ -62,6 +72,12 @@ impl Default for Metrics {
         let concurrency = Gauge::default();
         let writes = Family::<KindLabel, Counter>::default();
         let writes_skipped = Counter::default();
+        let backups = Family::<BackupLabel, Counter>::default();
+        registry.register(
+            "backups_finished",
+            "Backups finished, by outcome (completed, failed) and reason",
+            backups.clone(),
+        );
         registry.register(
             "child_writes",
             "Applies of store children sent to the API server, by kind",
@@ -109,6 +125,7 @@ impl Default for Metrics {
             concurrency,
             writes,
             writes_skipped,
+            backups,
             reconciles,
             errors,
             reconcile_duration,

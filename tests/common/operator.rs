@@ -277,7 +277,7 @@ impl Operator {
             .await
     }
 
-    async fn wait_metric_above(&self, metric: &str, above: f64, seconds: u64) -> f64 {
+    pub async fn wait_metric_above(&self, metric: &str, above: f64, seconds: u64) -> f64 {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
         loop {
             let now = self.metric(metric).await;

@@ -7,6 +7,7 @@
 //! at a time; the Job and its Secret are removed once the outcome is
 //! recorded.
 
+mod report;
 mod status;
 
 use std::sync::Arc;
@@ -377,32 +378,10 @@ async fn remove_job(backups: &Backups, owned: &Owned) -> Result<()> {
 
 async fn finish(backups: &Backups, backup: &Backup, outcome: Outcome) -> Result<Action> {
     info!(backup = %key(backup), phase = ?outcome.phase, reason = %outcome.reason, "backup finished");
-    record(backups, backup, &outcome).await?;
+    report::record(backups, backup, &outcome).await?;
     status::write(backups, backup, &outcome).await?;
+    report::announce(backups, backup, &outcome).await;
     Ok(Action::await_change())
-}
-
-/// The audit record of a backup's outcome in its namespace's chain, written
-/// before the status says so (as a store's phases are): a finished status
-/// means its record exists (a retry after a failed status write may record
-/// it twice, never zero times).
-async fn record(backups: &Backups, backup: &Backup, outcome: &Outcome) -> Result<()> {
-    let Some(event) = crate::audit::event::from_backup(
-        &backup.name_any(),
-        outcome.phase,
-        outcome.size_bytes(),
-        &outcome.reason,
-        &outcome.message,
-    ) else {
-        return Ok(());
-    };
-    let namespace = backup.namespace().unwrap_or_default();
-    backups
-        .context
-        .audit
-        .report(&namespace, &backup.spec.store, event)
-        .await
-        .map(|_| ())
 }
 
 async fn wait(backups: &Backups, backup: &Backup, reason: &str, message: &str) -> Result<Action> {
