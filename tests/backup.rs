@@ -14,8 +14,8 @@ use k8s_openapi::api::core::v1::{Event, Secret};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::Api;
 use kube::api::ListParams;
-use nexus::api::Phase;
 use nexus::api::backup::BackupPhase;
+use nexus::api::{Phase, Store};
 
 /// The command failed with `code`, saying `needle` on stderr.
 #[track_caller]
@@ -573,6 +573,43 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
     .unwrap();
     assert_eq!(json["items"][0]["name"], first.as_str());
     assert_eq!(json["items"][0]["reason"], "ManifestMissing");
+
+    // What a failed backup had stored (a part uploaded before its Job
+    // died) is deleted with it: nothing of it stays in the bucket.
+    let store: Store = Api::namespaced(admin.clone(), &ns.name)
+        .get(&name)
+        .await
+        .unwrap();
+    let part = format!(
+        "/{bucket}/{}/half/database.sql.gz.age",
+        store.metadata.uid.unwrap()
+    );
+    let sent = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(sent.path(), b"half a dump").unwrap();
+    let upload = format!("@{}", sent.path().display());
+    let put = s3.signed(
+        &s3.secret_key,
+        "PUT",
+        &part,
+        b"half a dump",
+        &["--data-binary", &upload, "-o", "/dev/null"],
+    );
+    assert_eq!(common::s3::status(put), "200");
+    take_backup(&admin, &ns.name, "half", &name).await;
+    let failed = wait_backup(&admin, &ns.name, "half", BackupPhase::Failed, 90).await;
+    let status = failed.status.unwrap();
+    assert_eq!(
+        status.reason.as_deref(),
+        Some("ManifestMissing"),
+        "{status:?}"
+    );
+    let get = s3.signed(&s3.secret_key, "GET", &part, b"", &["-o", "/dev/null"]);
+    assert_eq!(
+        common::s3::status(get),
+        "404",
+        "the failed backup's part stays"
+    );
+
     // A store that does not exist is refused before anything is made.
     nexus_as("alice", &ns.name)
         .args(["store", "backup", "no-such-store"])

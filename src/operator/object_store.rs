@@ -114,6 +114,15 @@ impl ObjectStore {
         }
     }
 
+    /// Deletes the object `key`; one that is not there is deleted already.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        let answer = self.send("DELETE", key).await?;
+        match answer.status {
+            200 | 204 | 404 => Ok(()),
+            status => Err(self.refused("DELETE", key, status, &answer.body)),
+        }
+    }
+
     /// Sends `method` on `key` through a freshly presigned URL.
     pub async fn send(&self, method: &str, key: &str) -> Result<s3::Answer> {
         let url = self.presign(method, key, OWN_URL_VALIDITY);

@@ -141,8 +141,10 @@ async fn reconcile(backup: Arc<Backup>, backups: Arc<Backups>) -> Result<Action>
             Ok(Action::requeue(Duration::from_secs(1)))
         }
         None if phase == Some(BackupPhase::Running) => {
-            let message = "its Job was deleted before the backup finished";
-            finish(&backups, &backup, Outcome::failed("JobLost", message)).await
+            let message = "its Job was deleted before the backup finished".to_string();
+            let outcome =
+                failed_and_discarded(object_store, &store, &backup, "JobLost", message).await;
+            finish(&backups, &backup, outcome).await
         }
         None => start(&backups, &backup, &owned, object_store, &store).await,
     }
@@ -300,7 +302,8 @@ async fn observe(
                 .await?
                 .unwrap_or_else(|| "the backup Job failed without a message".into())
         };
-        let outcome = Outcome::failed("BackupFailed", message);
+        let outcome =
+            failed_and_discarded(object_store, store, backup, "BackupFailed", message).await;
         let action = finish(backups, backup, outcome).await?;
         remove_job(backups, owned).await?;
         return Ok(action);
@@ -313,11 +316,41 @@ async fn observe(
     }
     let outcome = match read_manifest(object_store, store, backup).await? {
         Ok(manifest) => Outcome::completed(&manifest),
-        Err(problem) => Outcome::failed("ManifestMissing", problem),
+        Err(problem) => {
+            failed_and_discarded(object_store, store, backup, "ManifestMissing", problem).await
+        }
     };
     let action = finish(backups, backup, outcome).await?;
     remove_job(backups, owned).await?;
     Ok(action)
+}
+
+/// The failure `outcome` of a backup, once what it stored before it stopped
+/// (a part uploaded before its Job died) is deleted: without a manifest
+/// nothing lists or restores it, and this way nothing of it stays in the
+/// bucket either. When the object store refuses, the backup still fails,
+/// and its message says what is left.
+async fn failed_and_discarded(
+    object_store: &ObjectStore,
+    store: &Store,
+    backup: &Backup,
+    reason: &str,
+    message: String,
+) -> Outcome {
+    let store_uid = store.uid().unwrap_or_default();
+    for part in [
+        manifest::DATABASE_PART,
+        manifest::CONTENT_PART,
+        manifest::MANIFEST,
+    ] {
+        let object = manifest::object_key(&store_uid, &backup.name_any(), part);
+        if let Err(problem) = object_store.delete(&object).await {
+            warn!(backup = %key(backup), error = %problem, "cannot delete a failed backup's part");
+            let message = format!("{message}; what it stored could not be deleted: {problem}");
+            return Outcome::failed(reason, message);
+        }
+    }
+    Outcome::failed(reason, message)
 }
 
 /// The manifest as stored, checked against the backup; Err: why not usable.
