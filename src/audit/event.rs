@@ -1,7 +1,8 @@
 //! What a request on a Store, or the operator's report of a phase or of a
-//! finished backup, becomes as an audit record: the action, and the details a reader needs (what
-//! changed, why it was refused). Nothing secret goes in: a Store holds no
-//! secret, and details name fields, not whole objects.
+//! finished backup, becomes as an audit record: the action, and the details
+//! a reader needs (what changed, why it was refused or failed). Nothing
+//! secret goes in: a Store holds no secret, details name fields, not whole
+//! objects, and a backup's failure is its container's words (no URL).
 
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, Operation};

@@ -22,6 +22,13 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The stored parts' bytes, once there is a manifest.
+    pub fn size_bytes(&self) -> Option<u64> {
+        self.manifest
+            .as_ref()
+            .map(|m| m.parts.iter().map(|p| p.bytes).sum())
+    }
+
     pub fn pending(reason: &str, message: &str) -> Outcome {
         Outcome {
             phase: BackupPhase::Pending,
@@ -76,15 +83,6 @@ impl Outcome {
                 rows: manifest.rows.clone(),
             }),
         }
-    }
-}
-
-impl Outcome {
-    /// The stored parts' bytes, once there is a manifest.
-    pub fn size_bytes(&self) -> Option<u64> {
-        self.manifest
-            .as_ref()
-            .map(|m| m.parts.iter().map(|p| p.bytes).sum())
     }
 }
 
