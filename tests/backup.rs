@@ -649,6 +649,21 @@ async fn without_an_object_store_a_backup_fails_saying_how_to_configure_one() {
     assert_eq!(status.reason.as_deref(), Some("NotConfigured"));
     assert!(status.message.unwrap().contains("--backup-endpoint"));
 
+    // Scripts wait for it as for a Job: kubectl wait --for=condition=Failed.
+    common::kubectl_output(
+        "alice",
+        &[
+            "-n",
+            &ns.name,
+            "wait",
+            "--for=condition=Failed",
+            "backup/unconfigured",
+            "--timeout=30s",
+        ],
+        "",
+    )
+    .succeeded("kubectl wait --for=condition=Failed");
+
     // As loud as a failed store: a Warning on the Backup, and a metric
     // (both follow the status write).
     let failed = r#"nexus_backups_finished_total{outcome="failed",reason="NotConfigured"}"#;

@@ -1315,6 +1315,12 @@ echo hash("sha256", $bytes);"#;
     )
     .await;
     let status = done.status.unwrap();
+    let complete = nexus::api::conditions::find(&status.conditions, "Complete");
+    assert_eq!(
+        complete.map(|c| c.status.as_str()),
+        Some("True"),
+        "{status:?}"
+    );
     let manifest = status.manifest.expect("a manifest summary");
     assert_eq!(manifest.rows.get("wp_posts"), Some(&posts), "{manifest:?}");
     assert_eq!(manifest.mariadb_version, "10.11");

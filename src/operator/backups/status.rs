@@ -1,13 +1,14 @@
 //! A Backup's status: what the reconcile found, written only when it
 //! changed (a second reconcile writes nothing).
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::{Patch, PatchParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
 
 use super::Backups;
 use crate::api::backup::{Backup, BackupPhase, BackupStatus, ManifestSummary, Part};
+use crate::api::conditions;
 use crate::backup::manifest::Manifest;
 use crate::operator::children::FIELD_MANAGER;
 use crate::operator::error::{Error, Result};
@@ -98,8 +99,29 @@ fn rows_text(manifest: &Manifest) -> String {
         .join(", ")
 }
 
-/// The status `outcome` makes of `previous`: times kept, set once.
+/// The conditions a finished backup is waited on with, as a Job's are
+/// (`kubectl wait --for=condition=Complete backup/NAME`, or `Failed`).
+pub const COMPLETE: &str = "Complete";
+pub const FAILED: &str = "Failed";
+
+/// The status `outcome` makes of `previous`: times kept, set once; the
+/// conditions `Complete` and `Failed` say the phase with its reason.
 pub fn next(previous: &BackupStatus, outcome: &Outcome, now: Time) -> BackupStatus {
+    let mut held = previous.conditions.clone();
+    for (type_, holds) in [
+        (COMPLETE, outcome.phase == BackupPhase::Completed),
+        (FAILED, outcome.phase == BackupPhase::Failed),
+    ] {
+        let condition = Condition {
+            type_: type_.into(),
+            status: if holds { "True" } else { "False" }.into(),
+            reason: outcome.reason.clone(),
+            message: outcome.message.clone(),
+            last_transition_time: now.clone(),
+            observed_generation: None,
+        };
+        conditions::set(&mut held, condition, now.clone());
+    }
     let finished = matches!(outcome.phase, BackupPhase::Completed | BackupPhase::Failed);
     let started = previous
         .started_at
@@ -114,7 +136,7 @@ pub fn next(previous: &BackupStatus, outcome: &Outcome, now: Time) -> BackupStat
         size_bytes: outcome.size_bytes(),
         manifest: outcome.manifest.clone(),
         verified: previous.verified.clone(),
-        conditions: previous.conditions.clone(),
+        conditions: held,
     }
 }
 
@@ -126,7 +148,8 @@ pub async fn write(backups: &Backups, backup: &Backup, outcome: &Outcome) -> Res
     let unchanged = previous.phase == status.phase
         && previous.reason == status.reason
         && previous.message == status.message
-        && previous.manifest == status.manifest;
+        && previous.manifest == status.manifest
+        && previous.conditions == status.conditions;
     if unchanged {
         return Ok(());
     }
@@ -183,5 +206,46 @@ mod tests {
             t("2026-12-05T05:00:00Z"),
         );
         assert_eq!(early.started_at, None);
+    }
+
+    #[test]
+    fn complete_and_failed_say_the_phase_and_keep_their_transition_times() {
+        let t = |s: &str| Time(s.parse().unwrap());
+        let holds = |status: &BackupStatus, type_: &str| {
+            let condition = conditions::find(&status.conditions, type_).unwrap();
+            (condition.status.clone(), condition.reason.clone())
+        };
+        let running = next(
+            &BackupStatus::default(),
+            &Outcome::running(),
+            t("2026-12-05T05:00:00Z"),
+        );
+        assert_eq!(
+            holds(&running, COMPLETE),
+            ("False".into(), "Running".into())
+        );
+        assert_eq!(holds(&running, FAILED), ("False".into(), "Running".into()));
+        let failed = next(
+            &running,
+            &Outcome::failed("BackupFailed", "mariadb-dump exited with status 2"),
+            t("2026-12-05T05:01:00Z"),
+        );
+        assert_eq!(
+            holds(&failed, FAILED),
+            ("True".into(), "BackupFailed".into())
+        );
+        assert_eq!(
+            holds(&failed, COMPLETE),
+            ("False".into(), "BackupFailed".into())
+        );
+        let times = |status: &BackupStatus, type_: &str| {
+            conditions::find(&status.conditions, type_)
+                .unwrap()
+                .last_transition_time
+                .clone()
+        };
+        // Complete stayed False: its time is the first one; Failed turned True.
+        assert_eq!(times(&failed, COMPLETE), t("2026-12-05T05:00:00Z"));
+        assert_eq!(times(&failed, FAILED), t("2026-12-05T05:01:00Z"));
     }
 }
