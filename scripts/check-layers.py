@@ -31,7 +31,7 @@ LAYERS = [
     ["operator::reconcile"],
     ["operator::children"],
     ["operator::audit", "operator::metrics", "operator::concurrency", "operator::object_store",
-     "operator::shard", "operator::cluster_addresses", "operator::error"],
+     "operator::shard", "operator::cluster_addresses", "operator::kept_secret", "operator::error"],
     # The domain: admission rules, the audit chain, the engine's objects, the guardrails.
     ["admission", "audit", "backup", "engines", "guardrails", "s3"],
     ["validated", "settings"],

@@ -238,7 +238,10 @@ struct AgentRun {
     dir: tempfile::TempDir,
     bucket: String,
     prefix: String,
+    /// The platform's identity, and the store's own (derived in the
+    /// operator; any second recipient here).
     identity: age::x25519::Identity,
+    store_identity: age::x25519::Identity,
 }
 
 impl AgentRun {
@@ -261,6 +264,7 @@ impl AgentRun {
             bucket,
             prefix: "uid-1/shop-20261205".into(),
             identity: age::x25519::Identity::generate(),
+            store_identity: nexus::backup::keys::store_identity(&[9u8; 32], "uid-1").unwrap(),
         }
     }
 
@@ -339,6 +343,7 @@ impl AgentRun {
             .arg(format!("--urls={}", path("urls.json").display()))
             .arg(format!("--subject={}", path("subject.json").display()))
             .arg(format!("--recipient={}", self.identity.to_public()))
+            .arg(format!("--recipient={}", self.store_identity.to_public()))
             .arg(format!("--ca={}", s3.ca))
             .output()
             .unwrap();
@@ -409,8 +414,12 @@ fn the_backup_agent_stores_sealed_parts_and_then_their_manifest() {
         let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(part["sha256"], hex.as_str(), "{name}");
     }
-    let database = run.open(&run.get(&s3, "database.sql.gz.age").unwrap());
+    let sealed = run.get(&s3, "database.sql.gz.age").unwrap();
+    let database = run.open(&sealed);
     assert!(database == dump.as_bytes(), "the dump came back changed");
+    // The store's own identity opens it too (a restore of this store gets
+    // that one, never the platform's).
+    assert!(open_part(&run.store_identity, &sealed) == dump.as_bytes());
     let content = run.open(&run.get(&s3, "content.tar.gz.age").unwrap());
     let photo =
         file_in_tar(&content, "uploads/2026/12/photo.jpg").expect("the upload is in the archive");
@@ -617,6 +626,13 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
         .unwrap()
         .failed_saying("no-such-store");
 
+    // The master secret each store's backup identity derives from: made at
+    // the first start, 32 random bytes, the same for every later start.
+    let secrets = Api::<Secret>::namespaced(admin.clone(), "default");
+    let master = |secret: Secret| secret.data.unwrap()["master"].0.clone();
+    let made = master(secrets.get("nexus-backup-master").await.unwrap());
+    assert_eq!(made.len(), 32);
+
     // A Job whose container fails: its message is the backup's.
     operator.stop();
     let flags = backup_flags("example.invalid/nexus-test-fail:1");
@@ -632,6 +648,8 @@ async fn a_backup_runs_the_stores_backup_job_and_counts_only_with_a_manifest() {
             .unwrap()
             .contains("simulated failure of the test image")
     );
+    let kept = master(secrets.get("nexus-backup-master").await.unwrap());
+    assert!(kept == made, "a restart made a new master secret");
 }
 
 /// A platform without an object store: a Backup fails at once, saying how

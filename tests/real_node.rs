@@ -16,7 +16,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod, Secret, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, Client};
@@ -1366,7 +1366,20 @@ echo hash("sha256", $bytes);"#;
         let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, part.sha256, "{}", part.name);
     }
-    let dump = String::from_utf8(open_part(&identity, &get("database.sql.gz.age"))).unwrap();
+    let sealed = get("database.sql.gz.age");
+    let dump = String::from_utf8(open_part(&identity, &sealed)).unwrap();
+    // The store's own identity, derived from the operator's master secret,
+    // opens it too (a restore of this store is given that one).
+    let master = Api::<Secret>::namespaced(admin.clone(), "default")
+        .get("nexus-backup-master")
+        .await
+        .unwrap()
+        .data
+        .unwrap()["master"]
+        .0
+        .clone();
+    let own = nexus::backup::keys::store_identity(&master, &uid).unwrap();
+    assert!(open_part(&own, &sealed) == dump.as_bytes());
     for title in &titles {
         assert!(dump.contains(title.as_str()), "the dump lacks {title}");
     }

@@ -42,7 +42,8 @@ pub struct Config {
     pub work: PathBuf,
     pub urls: Urls,
     pub subject: Subject,
-    pub recipient: age::x25519::Recipient,
+    /// Every part is sealed to each of them (the platform's, the store's).
+    pub recipients: Vec<age::x25519::Recipient>,
     pub ca: Option<Vec<CertificateDer<'static>>>,
 }
 
@@ -59,12 +60,12 @@ pub async fn run(config: Config) -> Result<Manifest, String> {
     wait_for_file(&config.database, "the dump's pipe").await?;
     let database_file = config.work.join(DATABASE_PART);
     let dumped = {
-        let (input, output, recipient) = (
+        let (input, output, recipients) = (
             config.database.clone(),
             database_file.clone(),
-            config.recipient.clone(),
+            config.recipients.clone(),
         );
-        tokio::task::spawn_blocking(move || dump_part(&input, &output, &recipient))
+        tokio::task::spawn_blocking(move || dump_part(&input, &output, &recipients))
             .await
             .map_err(|e| format!("the database part: {e}"))?
     };
@@ -75,12 +76,12 @@ pub async fn run(config: Config) -> Result<Manifest, String> {
     let (database, rows) = dumped?;
     let content_file = config.work.join(CONTENT_PART);
     let content = {
-        let (input, output, recipient) = (
+        let (input, output, recipients) = (
             config.content.clone(),
             content_file.clone(),
-            config.recipient.clone(),
+            config.recipients.clone(),
         );
-        tokio::task::spawn_blocking(move || content_part(&input, &output, &recipient))
+        tokio::task::spawn_blocking(move || content_part(&input, &output, &recipients))
             .await
             .map_err(|e| format!("the content part: {e}"))??
     };
@@ -258,13 +259,13 @@ impl Write for Hashing {
     }
 }
 
-/// gzip, then age to the recipient, then the hashing file.
+/// gzip, then age to the recipients, then the hashing file.
 type Sealed = GzEncoder<age::stream::StreamWriter<Hashing>>;
 
-fn seal(output: &Path, recipient: &age::x25519::Recipient) -> Result<Sealed, String> {
+fn seal(output: &Path, recipients: &[age::x25519::Recipient]) -> Result<Sealed, String> {
     let file = Hashing::create(output)?;
     let encryptor =
-        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
+        age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
             .map_err(|e| format!("encrypt: {e}"))?;
     let encrypted = encryptor
         .wrap_output(file)
@@ -280,12 +281,12 @@ fn unseal(sealed: Sealed) -> std::io::Result<Stored> {
 fn dump_part(
     input: &Path,
     output: &Path,
-    recipient: &age::x25519::Recipient,
+    recipients: &[age::x25519::Recipient],
 ) -> Result<(Stored, BTreeMap<String, u64>), String> {
     let failed = |e: std::io::Error| format!("the database part: {e}");
     let mut dump =
         File::open(input).map_err(|e| format!("open the dump {}: {e}", input.display()))?;
-    let mut sealed = seal(output, recipient)?;
+    let mut sealed = seal(output, recipients)?;
     let mut counter = RowCounter::default();
     let mut buffer = vec![0u8; 256 * 1024];
     loop {
@@ -308,10 +309,10 @@ fn dump_part(
 fn content_part(
     input: &Path,
     output: &Path,
-    recipient: &age::x25519::Recipient,
+    recipients: &[age::x25519::Recipient],
 ) -> Result<Stored, String> {
     let failed = |e: std::io::Error| format!("the content part ({}): {e}", input.display());
-    let mut archive = tar::Builder::new(seal(output, recipient)?);
+    let mut archive = tar::Builder::new(seal(output, recipients)?);
     archive.follow_symlinks(false);
     archive.mode(tar::HeaderMode::Complete);
     archive.append_dir_all(".", input).map_err(failed)?;
@@ -343,7 +344,7 @@ mod tests {
         std::fs::write(dir.path().join("dump"), dump).unwrap();
         let out = dir.path().join("part");
         let (Stored { size, sha256: sha }, rows) =
-            dump_part(&dir.path().join("dump"), &out, &identity.to_public()).unwrap();
+            dump_part(&dir.path().join("dump"), &out, &[identity.to_public()]).unwrap();
         let stored = std::fs::read(&out).unwrap();
         assert_eq!(size, stored.len() as u64);
         let expected: String = digest::digest(&digest::SHA256, &stored)
@@ -372,7 +373,7 @@ mod tests {
             "INSERT INTO `wp_posts` VALUES (1);\n",
         )
         .unwrap();
-        let error = dump_part(&dir.path().join("cut"), &out, &identity.to_public()).unwrap_err();
+        let error = dump_part(&dir.path().join("cut"), &out, &[identity.to_public()]).unwrap_err();
         assert!(error.contains("cut short"), "{error}");
     }
 
@@ -385,7 +386,7 @@ mod tests {
         std::fs::write(content.join("uploads/2026/12/photo.jpg"), [0u8, 255, 7, 9]).unwrap();
         std::os::unix::fs::symlink("/etc/passwd", content.join("uploads/escape")).unwrap();
         let out = dir.path().join("part");
-        content_part(&content, &out, &identity.to_public()).unwrap();
+        content_part(&content, &out, &[identity.to_public()]).unwrap();
         let plain = open(&out, &identity);
         let mut archive = tar::Archive::new(&plain[..]);
         let mut seen = BTreeMap::new();

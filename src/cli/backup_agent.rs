@@ -37,9 +37,10 @@ pub struct BackupAgentArgs {
     #[arg(long, value_name = "FILE")]
     pub subject: PathBuf,
 
-    /// The platform's age recipient (age1...): parts are encrypted to it.
-    #[arg(long, value_name = "RECIPIENT")]
-    pub recipient: String,
+    /// An age recipient (age1...) every part is encrypted to; repeated for
+    /// each (the platform's, the store's own).
+    #[arg(long, value_name = "RECIPIENT", required = true)]
+    pub recipient: Vec<String>,
 
     /// PEM file of the CA the object store's certificate chains to.
     #[arg(long, value_name = "FILE")]
@@ -55,8 +56,15 @@ impl BackupAgentArgs {
             .map_err(|e| format!("--urls {}: {e}", self.urls.display()))?;
         let subject: Subject = serde_json::from_slice(&read("subject", &self.subject)?)
             .map_err(|e| format!("--subject {}: {e}", self.subject.display()))?;
-        let recipient = age::x25519::Recipient::from_str(self.recipient.trim())
-            .map_err(|e| format!("--recipient: not an age X25519 recipient (age1...): {e}"))?;
+        let recipients = self
+            .recipient
+            .iter()
+            .map(|text| {
+                age::x25519::Recipient::from_str(text.trim()).map_err(|e| {
+                    format!("--recipient {text:?}: not an age X25519 recipient (age1...): {e}")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let ca = match &self.ca {
             Some(path) => Some(
                 CertificateDer::pem_slice_iter(&read("ca", path)?)
@@ -72,7 +80,7 @@ impl BackupAgentArgs {
             work: self.work,
             urls,
             subject,
-            recipient,
+            recipients,
             ca,
         })
     }

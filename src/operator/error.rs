@@ -96,12 +96,13 @@ pub enum Error {
     Anonymous,
 
     #[error(
-        "Secret {namespace}/{name} holds no valid webhook path token under {key:?}; delete it to have a new one made"
+        "Secret {namespace}/{name} holds no valid {what} under {key:?}; delete it to have a new one made"
     )]
-    BadToken {
+    BadKeptSecret {
         namespace: String,
         name: String,
         key: &'static str,
+        what: &'static str,
     },
 
     /// The kubeconfig's client could not be built.
@@ -207,7 +208,7 @@ impl Error {
             | Error::CacheTimeout { .. }
             | Error::Cache { .. }
             | Error::Anonymous
-            | Error::BadToken { .. } => "webhook",
+            | Error::BadKeptSecret { .. } => "webhook",
             Error::Waiting(_) => "waiting",
             Error::Client(_) | Error::Listen { .. } | Error::LeaderElection { .. } => "start",
             Error::CrdMissing | Error::ListStores(_) => "start",

@@ -8,6 +8,8 @@
 //! - `children`: a store's objects (writes, the record of writes, caches, watches)
 //! - `webhook`: admission for Stores; `audit`: writing the audit chain and anchors
 //! - `orphans`: namespaces whose Store is gone; `shard`: which stores are ours
+//! - `backups`: each Backup becomes its store's backup Job; `object_store`: where they go
+//! - `kept_secret`: Secrets the operator makes for itself (the webhook's token, the backup master)
 //! - `concurrency`, `metrics`, `cluster_addresses`, `config`, `error`
 
 pub mod audit;
@@ -17,6 +19,7 @@ pub mod cluster_addresses;
 pub mod concurrency;
 pub mod config;
 pub mod error;
+pub mod kept_secret;
 pub mod metrics;
 pub mod object_store;
 pub mod orphans;
@@ -117,11 +120,16 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
         }
     });
 
-    let object_store = match backup {
-        Some(backup) => Some(Arc::new(
-            open_object_store(&client, &lease_namespace, backup).await?,
-        )),
-        None => None,
+    let (object_store, backup_master) = match backup {
+        Some(backup) => (
+            Some(Arc::new(
+                open_object_store(&client, &lease_namespace, backup).await?,
+            )),
+            Some(Arc::new(
+                backups::ensure_master_secret(&client, &lease_namespace).await?,
+            )),
+        ),
+        None => (None, None),
     };
     // A Backup is this shard's when its store is.
     let backup_selector = match store_selector.as_deref() {
@@ -249,6 +257,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
             let backups = backups::run(Arc::new(backups::Backups {
                 context: context.clone(),
                 object_store: object_store.clone(),
+                master_secret: backup_master.clone(),
                 store_selector: backup_selector.clone(),
             }));
             let result = tokio::select! {

@@ -84,6 +84,7 @@ const AGENT_FILES: &str = "/etc/nexus-backup";
 pub fn backup_job(
     store: &ValidatedStore,
     backup: &BackupSettings,
+    store_recipient: &str,
     backup_key: &str,
     backup_uid: &str,
     deadline_seconds: i64,
@@ -119,7 +120,10 @@ pub fn backup_job(
     agent_args.extend([
         format!("--urls={AGENT_FILES}/urls.json"),
         format!("--subject={AGENT_FILES}/subject.json"),
+        // The platform's offline recipient and the store's own (which a
+        // restore of this store is given the identity of).
         format!("--recipient={}", backup.recipient),
+        format!("--recipient={store_recipient}"),
     ]);
     if backup.ca_pem.is_some() {
         agent_args.push(format!("--ca={AGENT_FILES}/ca.crt"));
@@ -266,7 +270,14 @@ mod tests {
         let settings = Settings::for_tests();
         let raw = store("demo", Plan::Small);
         let validated = ValidatedStore::new(&raw, &settings).unwrap();
-        let job = backup_job(&validated, &backup_settings(), "team/demo-1", "uid-b", 3600);
+        let job = backup_job(
+            &validated,
+            &backup_settings(),
+            "age1store",
+            "team/demo-1",
+            "uid-b",
+            3600,
+        );
         let value = serde_json::to_value(&job).unwrap();
         assert_includes(
             &value,
@@ -281,7 +292,8 @@ mod tests {
                          "args": ["backup-agent", "--database=/work/dump", "--database-exit=/work/dump.exit",
                                   "--content=/content", "--work=/work",
                                   "--urls=/etc/nexus-backup/urls.json", "--subject=/etc/nexus-backup/subject.json",
-                                  "--recipient=age1recipient", "--ca=/etc/nexus-backup/ca.crt"]},
+                                  "--recipient=age1recipient", "--recipient=age1store",
+                                  "--ca=/etc/nexus-backup/ca.crt"]},
                     ],
                     "volumes": [{"name": "work"}, {"name": "content", "persistentVolumeClaim": {"readOnly": true}}, {"name": "agent-files", "secret": {"secretName": "backup"}}],
                 }}},

@@ -20,16 +20,18 @@ use kube::api::ListParams;
 use kube::core::{Selector, SelectorExt};
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::watcher;
-use kube::{Api, ResourceExt};
+use kube::{Api, Client, ResourceExt};
 use tracing::{info, warn};
 
 use super::children::pods::termination_message;
 use super::children::write::{self, Owned};
 use super::error::{Error, Result};
+use super::kept_secret::{self, Kept};
 use super::object_store::ObjectStore;
 use super::reconcile::context::Context;
 use crate::api::backup::{Backup, BackupPhase};
 use crate::api::{Phase, Store, store_namespace};
+use crate::backup::keys;
 use crate::backup::manifest::{self, Manifest, StoreIdentity, Subject, Versions};
 use crate::engines::woocommerce::{BACKUP_JOB, backup_job, backup_secret, backup_uid_of};
 use crate::validated::ValidatedStore;
@@ -46,8 +48,39 @@ pub struct Backups {
     pub context: Arc<Context>,
     /// None: backups are not configured on this platform.
     pub object_store: Option<Arc<ObjectStore>>,
+    /// What each store's own backup identity is derived from (with an
+    /// object store only).
+    pub master_secret: Option<Arc<Vec<u8>>>,
     /// The stores this operator reconciles (a shard's selector).
     pub store_selector: Option<Selector>,
+}
+
+/// The Secret in the operator's namespace holding the random bytes every
+/// store's own backup identity is derived from (`backup::keys`). With
+/// shards in several namespaces, give each the same Secret: a store's
+/// identity must not depend on which shard took its backup.
+pub const MASTER_SECRET: &str = "nexus-backup-master";
+
+/// The backup master secret, made at the first start with backups.
+pub async fn ensure_master_secret(client: &Client, namespace: &str) -> Result<Vec<u8>> {
+    let kept = Kept {
+        namespace,
+        name: MASTER_SECRET,
+        key: "master",
+        what: "the backup master secret",
+        make: new_master_secret,
+        usable: |bytes| bytes.len() == keys::MASTER_BYTES,
+    };
+    kept_secret::ensure(client, &kept).await
+}
+
+fn new_master_secret() -> Result<Vec<u8>> {
+    let mut bytes = vec![0u8; keys::MASTER_BYTES];
+    getrandom::fill(&mut bytes).map_err(|source| Error::Random {
+        what: "the backup master secret",
+        source,
+    })?;
+    Ok(bytes)
 }
 
 /// Runs the Backup controller until its stream ends; without the Backup
@@ -197,8 +230,10 @@ async fn start(
         return wait(backups, backup, "StoreNotReady", message).await;
     }
     let settings = &backups.context.settings;
-    let Some(backup_settings) = &settings.backup else {
-        return Err(Error::Bug("an object store without backup settings"));
+    let (Some(backup_settings), Some(master)) = (&settings.backup, &backups.master_secret) else {
+        return Err(Error::Bug(
+            "an object store without backup settings or master secret",
+        ));
     };
     let validated = match ValidatedStore::new(store, settings) {
         Ok(validated) => validated,
@@ -257,9 +292,13 @@ async fn start(
     );
     write::create::<Secret>(&children.client, owned, &secret).await?;
     let deadline = i64::try_from(BACKUP_DEADLINE.as_secs()).unwrap_or(i64::MAX);
+    let store_recipient = keys::store_recipient(master, &validated.uid)
+        .map_err(|_| Error::Bug("a master secret of the right length derives an identity"))?
+        .to_string();
     let job = backup_job(
         &validated,
         backup_settings,
+        &store_recipient,
         &backup_key,
         &backup_uid,
         deadline,

@@ -13,10 +13,7 @@
 
 use std::sync::Arc;
 
-use k8s_openapi::ByteString;
-use k8s_openapi::api::core::v1::Secret;
-use kube::api::PostParams;
-use kube::{Api, Client};
+use kube::Client;
 use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -24,6 +21,7 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::ClientCertVerifier;
 
 use crate::operator::error::{Error, Result};
+use crate::operator::kept_secret::{self, Kept};
 
 /// The Secret key holding the path token.
 const TOKEN_KEY: &str = "token";
@@ -36,80 +34,38 @@ const _: () = assert!(TOKEN_CHARS <= 63, "the token must fit one RFC 1123 label"
 /// Reads the path token from `namespace/name`, making it when missing (every
 /// replica settles on the first one written).
 pub async fn ensure_token(client: &Client, namespace: &str, name: &str) -> Result<String> {
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    let action =
-        |verb: &str| format!("{verb} Secret {namespace}/{name} (the webhook's path token)");
-    for _ in 0..TOKEN_ATTEMPTS {
-        if let Some(secret) = secrets
-            .get_opt(name)
-            .await
-            .map_err(Error::api(action("read")))?
-        {
-            return token_of(&secret).ok_or_else(|| Error::BadToken {
-                namespace: namespace.to_string(),
-                name: name.to_string(),
-                key: TOKEN_KEY,
-            });
-        }
-        let token = new_token()?;
-        let secret = Secret {
-            metadata: kube::core::ObjectMeta {
-                name: Some(name.into()),
-                namespace: Some(namespace.into()),
-                labels: Some(
-                    [(
-                        crate::api::labels::MANAGED_BY.to_string(),
-                        crate::api::labels::MANAGER.to_string(),
-                    )]
-                    .into(),
-                ),
-                ..Default::default()
-            },
-            data: Some(
-                [(
-                    TOKEN_KEY.to_string(),
-                    ByteString(token.clone().into_bytes()),
-                )]
-                .into(),
-            ),
-            type_: Some("Opaque".into()),
-            ..Default::default()
-        };
-        match secrets.create(&PostParams::default(), &secret).await {
-            Ok(_) => return Ok(token),
-            // Another replica made it first: read theirs.
-            Err(kube::Error::Api(status)) if status.code == 409 => continue,
-            Err(e) => return Err(Error::api(action("create"))(e)),
-        }
-    }
-    Err(Error::Contended {
-        what: action("settle on"),
-        attempts: TOKEN_ATTEMPTS,
-    })
+    let kept = Kept {
+        namespace,
+        name,
+        key: TOKEN_KEY,
+        what: "the webhook's path token",
+        make: new_token,
+        usable: well_formed,
+    };
+    let token = kept_secret::ensure(client, &kept).await?;
+    String::from_utf8(token).map_err(|_| Error::Bug("a usable token is text"))
 }
 
-/// Replicas starting at once may race to make the token.
-const TOKEN_ATTEMPTS: usize = 3;
-
-fn token_of(secret: &Secret) -> Option<String> {
-    let bytes = secret.data.as_ref()?.get(TOKEN_KEY)?;
-    let token = String::from_utf8(bytes.0.clone()).ok()?;
-    // Lowercase letters and digits: ours are hex, the chart's (with a URL)
-    // are lowercase alphanumerics.
-    let well_formed = token.len() == TOKEN_CHARS
+/// Lowercase letters and digits: ours are hex, the chart's (with a URL) are
+/// lowercase alphanumerics.
+fn well_formed(token: &[u8]) -> bool {
+    token.len() == TOKEN_CHARS
         && token
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    well_formed.then_some(token)
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-fn new_token() -> Result<String> {
+fn new_token() -> Result<Vec<u8>> {
     let mut bytes = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut bytes).map_err(|source| Error::Random {
         what: "the webhook's path token",
         source,
     })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .into_bytes())
 }
 
 /// The path below the token when `path` is `/<token>/...`; compared in
@@ -316,36 +272,12 @@ mod tests {
         assert_eq!(token.len(), TOKEN_CHARS);
         assert!(
             token
-                .bytes()
+                .iter()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         );
         assert_ne!(token, new_token().unwrap());
-        let secret = Secret {
-            data: Some(
-                [(
-                    TOKEN_KEY.to_string(),
-                    ByteString(token.clone().into_bytes()),
-                )]
-                .into(),
-            ),
-            ..Default::default()
-        };
-        assert_eq!(token_of(&secret), Some(token.clone()));
-        let short = Secret {
-            data: Some([(TOKEN_KEY.to_string(), ByteString(b"abc".to_vec()))].into()),
-            ..Default::default()
-        };
-        assert_eq!(token_of(&short), None);
-        let upper = Secret {
-            data: Some(
-                [(
-                    TOKEN_KEY.to_string(),
-                    ByteString(token.to_uppercase().into_bytes()),
-                )]
-                .into(),
-            ),
-            ..Default::default()
-        };
-        assert_eq!(token_of(&upper), None);
+        assert!(well_formed(&token));
+        assert!(!well_formed(b"abc"));
+        assert!(!well_formed(&token.to_ascii_uppercase()));
     }
 }
