@@ -324,7 +324,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l work -d 'Scratch directory for the encrypted parts' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l urls -d 'JSON file with the presigned PUT URLs: database, content, manifest' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l subject -d 'JSON file describing the store (namespace, name, uid, spec, versions)' -r -F
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l recipient -d 'The platform\'s age recipient (age1...): parts are encrypted to it' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l recipient -d 'An age recipient (age1...) every part is encrypted to; repeated for each (the platform\'s, the store\'s own)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l ca -d 'PEM file of the CA the object store\'s certificate chains to' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -l context -d 'The kubeconfig context to use' -r

@@ -398,7 +398,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--work', '--work', [CompletionResultType]::ParameterName, 'Scratch directory for the encrypted parts')
             [CompletionResult]::new('--urls', '--urls', [CompletionResultType]::ParameterName, 'JSON file with the presigned PUT URLs: database, content, manifest')
             [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'JSON file describing the store (namespace, name, uid, spec, versions)')
-            [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'The platform''s age recipient (age1...): parts are encrypted to it')
+            [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'An age recipient (age1...) every part is encrypted to; repeated for each (the platform''s, the store''s own)')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'PEM file of the CA the object store''s certificate chains to')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
