@@ -709,15 +709,9 @@ async fn without_an_object_store_a_backup_fails_saying_how_to_configure_one() {
     );
 
     // The outcome is in the store's audit trail, where its tenant reads it.
-    let out = nexus_as("alice", &ns.name)
-        .args(["audit", &name, "--action", "backup", "-o", "json"])
-        .output()
-        .unwrap();
-    let trail: serde_json::Value =
-        serde_json::from_str(&out.succeeded("audit --action backup")).unwrap();
-    let records = trail["records"].as_array().unwrap();
-    assert_eq!(records.len(), 1, "one record of one backup: {trail}");
-    assert_eq!(records[0]["outcome"], "failed", "{trail}");
+    let records = common::backups::backup_records("alice", &ns.name, &name);
+    assert_eq!(records.len(), 1, "one record of one backup: {records:?}");
+    assert_eq!(records[0]["outcome"], "failed", "{records:?}");
     let details = records[0]["details"].as_str().unwrap();
     assert!(
         details

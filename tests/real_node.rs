@@ -1325,15 +1325,9 @@ echo hash("sha256", $bytes);"#;
     assert_eq!(manifest.rows.get("wp_posts"), Some(&posts), "{manifest:?}");
     assert_eq!(manifest.mariadb_version, "10.11");
     // Its tenant reads the backup in the store's audit trail.
-    let trail = common::stores::nexus_as("alice", &fixture.tenant.name)
-        .args(["audit", &name, "--action", "backup", "-o", "json"])
-        .output()
-        .unwrap()
-        .succeeded("audit --action backup");
-    let trail: serde_json::Value = serde_json::from_str(&trail).unwrap();
-    let records = trail["records"].as_array().unwrap();
-    assert_eq!(records.len(), 1, "{trail}");
-    assert_eq!(records[0]["outcome"], "succeeded", "{trail}");
+    let records = common::backups::backup_records("alice", &fixture.tenant.name, &name);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["outcome"], "succeeded", "{records:?}");
     let completed = format!(
         "backup {backup} completed, {} bytes",
         status.size_bytes.unwrap()
@@ -1343,7 +1337,7 @@ echo hash("sha256", $bytes);"#;
             .as_str()
             .unwrap()
             .starts_with(&completed),
-        "{trail}"
+        "{records:?}"
     );
 
     // What is stored is what the status says, and opens to the store's data.

@@ -92,3 +92,16 @@ pub fn file_in_tar(archive: &[u8], path: &str) -> Option<Vec<u8>> {
     entry.read_to_end(&mut bytes).unwrap();
     Some(bytes)
 }
+
+/// The `backup` records of a store's audit trail, as `user` reads them
+/// with `kubectl nexus audit STORE --action backup -o json`.
+pub fn backup_records(user: &str, namespace: &str, store: &str) -> Vec<serde_json::Value> {
+    use super::Finished;
+    let out = super::stores::nexus_as(user, namespace)
+        .args(["audit", store, "--action", "backup", "-o", "json"])
+        .output()
+        .unwrap();
+    let trail: serde_json::Value =
+        serde_json::from_str(&out.succeeded("audit --action backup")).unwrap();
+    trail["records"].as_array().unwrap().clone()
+}

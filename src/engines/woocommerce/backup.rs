@@ -149,13 +149,7 @@ pub fn backup_job(
         ..Container::default()
     };
     Job {
-        metadata: ObjectMeta {
-            name: Some(BACKUP_JOB.into()),
-            namespace: Some(store.namespace.clone()),
-            labels: Some(store.labels(Some(BACKUP))),
-            annotations: Some(backup_annotations(backup_key, backup_uid)),
-            ..ObjectMeta::default()
-        },
+        metadata: backup_metadata(store, backup_key, backup_uid),
         spec: Some(JobSpec {
             // A failed backup is reported, not quietly tried again.
             backoff_limit: Some(0),
@@ -202,11 +196,19 @@ pub fn backup_job(
     }
 }
 
-fn backup_annotations(backup_key: &str, backup_uid: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        (BACKUP_ANNOTATION.to_string(), backup_key.to_string()),
-        (BACKUP_UID_ANNOTATION.to_string(), backup_uid.to_string()),
-    ])
+/// The Job's and its Secret's own metadata: both named `backup`, both
+/// saying which Backup they serve.
+fn backup_metadata(store: &ValidatedStore, backup_key: &str, backup_uid: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(BACKUP_JOB.into()),
+        namespace: Some(store.namespace.clone()),
+        labels: Some(store.labels(Some(BACKUP))),
+        annotations: Some(BTreeMap::from([
+            (BACKUP_ANNOTATION.to_string(), backup_key.to_string()),
+            (BACKUP_UID_ANNOTATION.to_string(), backup_uid.to_string()),
+        ])),
+        ..ObjectMeta::default()
+    }
 }
 
 /// The Secret the agent reads: the presigned URLs (JSON), the store's
@@ -227,13 +229,7 @@ pub fn backup_secret(
         data.insert("ca.crt".into(), ca.clone());
     }
     Secret {
-        metadata: ObjectMeta {
-            name: Some(BACKUP_JOB.into()),
-            namespace: Some(store.namespace.clone()),
-            labels: Some(store.labels(Some(BACKUP))),
-            annotations: Some(backup_annotations(backup_key, backup_uid)),
-            ..ObjectMeta::default()
-        },
+        metadata: backup_metadata(store, backup_key, backup_uid),
         string_data: Some(data),
         ..Secret::default()
     }
