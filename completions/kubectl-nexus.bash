@@ -37,6 +37,9 @@ _kubectl__nexus() {
             kubectl__nexus,quota)
                 cmd="kubectl__nexus__subcmd__quota"
                 ;;
+            kubectl__nexus,restore-agent)
+                cmd="kubectl__nexus__subcmd__restore__subcmd__agent"
+                ;;
             kubectl__nexus,store)
                 cmd="kubectl__nexus__subcmd__store"
                 ;;
@@ -63,6 +66,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__help,quota)
                 cmd="kubectl__nexus__subcmd__help__subcmd__quota"
+                ;;
+            kubectl__nexus__subcmd__help,restore-agent)
+                cmd="kubectl__nexus__subcmd__help__subcmd__restore__subcmd__agent"
                 ;;
             kubectl__nexus__subcmd__help,store)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store"
@@ -94,6 +100,9 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__help__subcmd__store,logs)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__logs"
                 ;;
+            kubectl__nexus__subcmd__help__subcmd__store,restore)
+                cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__restore"
+                ;;
             kubectl__nexus__subcmd__help__subcmd__store,retry)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__retry"
                 ;;
@@ -123,6 +132,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__store,logs)
                 cmd="kubectl__nexus__subcmd__store__subcmd__logs"
+                ;;
+            kubectl__nexus__subcmd__store,restore)
+                cmd="kubectl__nexus__subcmd__store__subcmd__restore"
                 ;;
             kubectl__nexus__subcmd__store,retry)
                 cmd="kubectl__nexus__subcmd__store__subcmd__retry"
@@ -154,6 +166,9 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__store__subcmd__help,logs)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__logs"
                 ;;
+            kubectl__nexus__subcmd__store__subcmd__help,restore)
+                cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__restore"
+                ;;
             kubectl__nexus__subcmd__store__subcmd__help,retry)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__retry"
                 ;;
@@ -164,7 +179,7 @@ _kubectl__nexus() {
 
     case "${cmd}" in
         kubectl__nexus)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota install version operator generate backup-agent help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota install version operator generate backup-agent restore-agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -217,7 +232,7 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted backup checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted backup restore checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --platform-namespace)
@@ -368,7 +383,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help)
-            opts="store audit quota install version operator generate backup-agent help"
+            opts="store audit quota install version operator generate backup-agent restore-agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,8 +494,22 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__restore__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store)
-            opts="create list get delete logs credentials retry backup backups"
+            opts="create list get delete logs credentials retry backup backups restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,6 +621,20 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -935,8 +978,66 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__restore__subcmd__agent)
+            opts="-n -o -h -V --plan --identity --ca --work --content --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --work)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --content)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__store)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry backup backups help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry backup backups restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1238,7 +1339,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help)
-            opts="create list get delete logs credentials retry backup backups help"
+            opts="create list get delete logs credentials retry backup backups restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1377,6 +1478,20 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__retry)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1445,6 +1560,52 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__restore)
+            opts="-n -o -h -V --from --wait --timeout --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

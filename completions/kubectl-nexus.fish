@@ -42,27 +42,29 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "version
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "backup-agent" -d 'Take one backup inside a backup Job (the operator runs it)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "restore-agent" -d 'Fetch, check and open one backup inside a restore Job (the operator runs it)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -l context -d 'The kubeconfig context to use' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
 wide\t'The table with more columns'
 json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -s V -l version -d 'Print version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "create" -d 'Create a store'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "logs" -d 'Print the logs of a store\'s pods'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "backup" -d 'Back a store up into the platform\'s object store'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "backups" -d 'List a store\'s backups, newest first (also of a store deleted since)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "create" -d 'Create a store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "delete" -d 'Delete a store and everything provisioned for it'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "logs" -d 'Print the logs of a store\'s pods'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "credentials" -d 'Print a store\'s WordPress admin credentials (they are secret)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "backup" -d 'Back a store up into the platform\'s object store'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "backups" -d 'List a store\'s backups, newest first (also of a store deleted since)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "restore" -d 'Put a store back, in place, to one of its completed backups'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and not __fish_seen_subcommand_from create list get delete logs credentials retry backup backups restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l plan -d 'The store\'s size: resource quota and limits' -r -f -a "small\t''
 medium\t''
 large\t''"
@@ -179,6 +181,19 @@ yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -l from -d 'The Backup to restore (kubectl nexus store backups NAME lists them)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from restore" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
@@ -188,6 +203,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and _
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "backup" -d 'Back a store up into the platform\'s object store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "backups" -d 'List a store\'s backups, newest first (also of a store deleted since)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Put a store back, in place, to one of its completed backups'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l user -d 'Only what this user did (as the API server names them)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l since -d 'Only records this recent, such as 30m, 24h or 7d' -r
@@ -202,6 +218,7 @@ failed\t''
 degraded\t''
 deleted\t''
 backup\t''
+restore\t''
 checkpoint\t''"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l platform-namespace -d 'Where the operator keeps each chain\'s anchor (its own namespace): --verify compares the chain with it when you may read it' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
@@ -336,15 +353,31 @@ yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand backup-agent" -s V -l version -d 'Print version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "store" -d 'Create, inspect and delete stores'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "install" -d 'Install the platform without Helm: print its manifests, or apply them'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "backup-agent" -d 'Take one backup inside a backup Job (the operator runs it)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -l plan -d 'JSON file with each part\'s presigned GET URL, size and SHA-256, and the manifest\'s row counts' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -l identity -d 'File holding the store\'s own age identity (AGE-SECRET-KEY-1...)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -l ca -d 'PEM file of the CA the object store\'s certificate chains to' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -l work -d 'Scratch directory: the fetched parts and the opened dump' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -l content -d 'The store\'s wp-content volume (the backup\'s is opened beside it)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agent" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "store" -d 'Create, inspect and delete stores'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "install" -d 'Install the platform without Helm: print its manifests, or apply them'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "backup-agent" -d 'Take one backup inside a backup Job (the operator runs it)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "restore-agent" -d 'Fetch, check and open one backup inside a restore Job (the operator runs it)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "create" -d 'Create a store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'
@@ -354,3 +387,4 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "retry" -d 'Provision a Failed store again, or every Failed store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "backup" -d 'Back a store up into the platform\'s object store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "backups" -d 'List a store\'s backups, newest first (also of a store deleted since)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "restore" -d 'Put a store back, in place, to one of its completed backups'

@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('operator', 'operator', [CompletionResultType]::ParameterValue, 'Run the operator that provisions stores (in the cluster or from here)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
             [CompletionResult]::new('backup-agent', 'backup-agent', [CompletionResultType]::ParameterValue, 'Take one backup inside a backup Job (the operator runs it)')
+            [CompletionResult]::new('restore-agent', 'restore-agent', [CompletionResultType]::ParameterValue, 'Fetch, check and open one backup inside a restore Job (the operator runs it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -62,6 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Put a store back, in place, to one of its completed backups')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -209,6 +211,22 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-nexus;store;restore' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The Backup to restore (kubectl nexus store backups NAME lists them)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, such as 90s, 10m or 1h')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;store;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a store')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List stores in the namespace, or in all namespaces with -A')
@@ -219,6 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Put a store back, in place, to one of its completed backups')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -247,6 +266,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;store;help;backups' {
+            break
+        }
+        'kubectl-nexus;store;help;restore' {
             break
         }
         'kubectl-nexus;store;help;help' {
@@ -412,6 +434,24 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-nexus;restore-agent' {
+            [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'JSON file with each part''s presigned GET URL, size and SHA-256, and the manifest''s row counts')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'File holding the store''s own age identity (AGE-SECRET-KEY-1...)')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'PEM file of the CA the object store''s certificate chains to')
+            [CompletionResult]::new('--work', '--work', [CompletionResultType]::ParameterName, 'Scratch directory: the fetched parts and the opened dump')
+            [CompletionResult]::new('--content', '--content', [CompletionResultType]::ParameterName, 'The store''s wp-content volume (the backup''s is opened beside it)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;help' {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Create, inspect and delete stores')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who did what to stores: the audit records, oldest first')
@@ -421,6 +461,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('operator', 'operator', [CompletionResultType]::ParameterValue, 'Run the operator that provisions stores (in the cluster or from here)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
             [CompletionResult]::new('backup-agent', 'backup-agent', [CompletionResultType]::ParameterValue, 'Take one backup inside a backup Job (the operator runs it)')
+            [CompletionResult]::new('restore-agent', 'restore-agent', [CompletionResultType]::ParameterValue, 'Fetch, check and open one backup inside a restore Job (the operator runs it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -434,6 +475,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Provision a Failed store again, or every Failed store')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Put a store back, in place, to one of its completed backups')
             break
         }
         'kubectl-nexus;help;store;create' {
@@ -463,6 +505,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
         'kubectl-nexus;help;store;backups' {
             break
         }
+        'kubectl-nexus;help;store;restore' {
+            break
+        }
         'kubectl-nexus;help;audit' {
             break
         }
@@ -482,6 +527,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;help;backup-agent' {
+            break
+        }
+        'kubectl-nexus;help;restore-agent' {
             break
         }
         'kubectl-nexus;help;help' {

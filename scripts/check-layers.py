@@ -27,6 +27,7 @@ LAYERS = [
     # The operator (reconciler and webhook). Its inner layers, top first:
     ["operator", "agent"],
     ["operator::config"],
+    ["operator::restores"],
     ["operator::orphans", "operator::webhook", "operator::backups"],
     ["operator::reconcile"],
     ["operator::children"],

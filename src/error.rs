@@ -74,6 +74,13 @@ pub enum Error {
         last: String,
     },
 
+    #[error("timed out after {} waiting for restore {name:?}; {last}\nhint: the restore goes on; follow it with kubectl get restore {name}", crate::duration::human(*.waited))]
+    RestoreTimeout {
+        name: String,
+        waited: Duration,
+        last: String,
+    },
+
     #[error("timed out after {} waiting for store {name:?}; {last}", crate::duration::human(*.waited))]
     Timeout {
         name: String,
@@ -97,7 +104,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Invalid(_) | Error::Usage(_) => 2,
-            Error::Timeout { .. } | Error::BackupTimeout { .. } => 3,
+            Error::Timeout { .. } | Error::BackupTimeout { .. } | Error::RestoreTimeout { .. } => 3,
             Error::BrokenPipe => 0,
             _ => 1,
         }

@@ -21,6 +21,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .map_err(Error::Other)?;
             output::print_value(&manifest, OutputFormat::Json)
         }
+        Command::RestoreAgent(args) => {
+            let config = args.resolve().map_err(Error::Usage)?;
+            // The last line is the operator's: `Reason: message`.
+            crate::agent::restore::run(config)
+                .await
+                .map_err(|failure| Error::Other(failure.to_string()))
+        }
         Command::Operator(args) => {
             let (kubeconfig, _) = Session::config(global).await?;
             let config = args.resolve().map_err(Error::Usage)?;
@@ -84,6 +91,20 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
                 ));
             }
             output::print(&backup, format)
+        }
+        StoreCommand::Restore(args) => {
+            let mut progress =
+                output::progress_for_stderr(&format!("waiting for the restore of {}", args.name));
+            let wait = args.wait.wait.then_some(args.wait.timeout);
+            let restore =
+                store::restore(session, &args.name, &args.from, wait, progress.as_mut()).await?;
+            if wait.is_none() {
+                output::note(&format!(
+                    "restore {} of store {} from backup {} asked for; follow it with: kubectl get restore {}",
+                    restore.name, args.name, args.from, restore.name
+                ));
+            }
+            output::print(&restore, format)
         }
         StoreCommand::Backups(args) => {
             output::print(&store::list_backups(session, &args.name).await?, format)

@@ -79,6 +79,75 @@ pub async fn send(
     url: &str,
     body: Body<'_>,
 ) -> Result<Answer, String> {
+    let response = request(tls, method, url, body).await?;
+    let status = response.status().as_u16();
+    let body = read_limited(response).await?;
+    Ok(Answer { status, body })
+}
+
+/// What a GET streamed into a file: its length and hex SHA-256.
+#[derive(Debug, PartialEq)]
+pub struct Downloaded {
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// GETs `url` into the file `to`, a frame at a time (never whole), hashing
+/// as it writes; Err(Answer): the object store did not answer 200 (its
+/// error document in the body); the outer Err: the exchange failed.
+pub async fn download(
+    tls: &tokio_rustls::TlsConnector,
+    url: &str,
+    to: &Path,
+) -> Result<Result<Downloaded, Answer>, String> {
+    use tokio::io::AsyncWriteExt;
+    let mut response = request(tls, "GET", url, Body::Empty).await?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        let body = read_limited(response).await?;
+        return Ok(Err(Answer { status, body }));
+    }
+    let file = tokio::fs::File::create(to)
+        .await
+        .map_err(|e| format!("{}: {e}", to.display()))?;
+    let mut file = tokio::io::BufWriter::with_capacity(CHUNK, file);
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut size = 0u64;
+    let written = |e: std::io::Error| format!("{}: {e}", to.display());
+    while let Some(frame) = response.body_mut().frame().await {
+        let frame = frame.map_err(|e| format!("reading the object: {e}"))?;
+        if let Ok(data) = frame.into_data() {
+            digest.update(&data);
+            size += data.len() as u64;
+            file.write_all(&data).await.map_err(written)?;
+        }
+    }
+    file.flush().await.map_err(written)?;
+    file.get_ref().sync_all().await.map_err(written)?;
+    let sha256 = digest
+        .finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Ok(Downloaded { size, sha256 }))
+}
+
+async fn read_limited(response: hyper::Response<hyper::body::Incoming>) -> Result<Bytes, String> {
+    Ok(Limited::new(response.into_body(), BODY_LIMIT)
+        .collect()
+        .await
+        .map_err(|e| format!("reading the answer: {e}"))?
+        .to_bytes())
+}
+
+/// Sends the request; the answer's head, its body still to read.
+async fn request(
+    tls: &tokio_rustls::TlsConnector,
+    method: &str,
+    url: &str,
+    body: Body<'_>,
+) -> Result<hyper::Response<hyper::body::Incoming>, String> {
     let (host, port, target) = split_url(url)?;
     let (body, length): (UnsyncBoxBody<Bytes, std::io::Error>, u64) = match body {
         Body::Empty => (Empty::new().map_err(|e| match e {}).boxed_unsync(), 0),
@@ -124,17 +193,10 @@ pub async fn send(
     let request = request
         .body(body)
         .map_err(|e| format!("the request: {e}"))?;
-    let response = sender
+    sender
         .send_request(request)
         .await
-        .map_err(|e| format!("HTTP with {host}: {e}"))?;
-    let status = response.status().as_u16();
-    let body = Limited::new(response.into_body(), BODY_LIMIT)
-        .collect()
-        .await
-        .map_err(|e| format!("reading the answer: {e}"))?
-        .to_bytes();
-    Ok(Answer { status, body })
+        .map_err(|e| format!("HTTP with {host}: {e}"))
 }
 
 /// A file as a stream of body frames, a chunk at a time (never whole).

@@ -1219,6 +1219,68 @@ async fn wordpress_takes_no_traffic_before_its_setup_completed() {
     assert_ne!(store.phase(), Phase::Ready);
 }
 
+/// A platform with backups: the cluster's S3 server (reached by pods at the
+/// node's address), a bucket of the test's own, the platform's identity,
+/// and an operator configured for them running the node's images.
+struct BackupPlatform {
+    fixture: RealTenant,
+    s3: common::s3::ObjectStore,
+    bucket: String,
+    /// The object store's port on the node.
+    port: u16,
+    identity: age::x25519::Identity,
+}
+
+impl BackupPlatform {
+    async fn new(test: &str) -> Self {
+        common::use_real_node();
+        import_operator_image();
+        common::platform_installed().await;
+        let admin = common::admin().await;
+        // Pods reach the object store at the node's address (its certificate names it).
+        let mut s3 = common::s3::ObjectStore::of_cluster();
+        let port = common::cluster_port(cluster_dir(), "s3_port");
+        s3.endpoint = format!("https://{}:{port}", node_ip());
+        let bucket = format!("nexus-real-{}", common::unique_suffix());
+        s3.make_bucket(&bucket);
+        let secret = format!("backup-real-{}", common::unique_suffix());
+        common::backups::credentials(&admin, &secret, &s3.access_key, &s3.secret_key).await;
+        let identity = age::x25519::Identity::generate();
+        let flags = vec![
+            format!("--backup-endpoint={}", s3.endpoint),
+            format!("--backup-bucket={bucket}"),
+            format!("--backup-credentials-secret={secret}"),
+            format!("--backup-recipient={}", identity.to_public()),
+            format!("--backup-ca={}", s3.ca),
+            format!(
+                "--backup-agent-image=nexus.dev/kubectl-nexus:{}",
+                env!("CARGO_PKG_VERSION")
+            ),
+        ];
+        let fixture = RealTenant::with_operator_flags(test, SETUP_IMAGE, &flags).await;
+        BackupPlatform {
+            fixture,
+            s3,
+            bucket,
+            port,
+            identity,
+        }
+    }
+}
+
+/// The master secret every store's own identity derives from (the test's
+/// operators run in `default`).
+async fn platform_master(admin: &Client) -> Vec<u8> {
+    Api::<Secret>::namespaced(admin.clone(), "default")
+        .get("nexus-backup-master")
+        .await
+        .unwrap()
+        .data
+        .unwrap()["master"]
+        .0
+        .clone()
+}
+
 /// A backup of a live store on the real node: the store's own MariaDB
 /// dumps in one transaction, the agent (the operator's image) seals and
 /// stores the parts with presigned URLs, and the operator reads the
@@ -1229,33 +1291,16 @@ async fn wordpress_takes_no_traffic_before_its_setup_completed() {
 #[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
 async fn a_backup_of_a_live_store_holds_its_rows_and_files_and_only_its_job_reaches_the_object_store()
  {
-    use common::backups::{credentials, file_in_tar, open_part, wait_backup};
+    use common::backups::{file_in_tar, open_part, wait_backup};
     use nexus::api::backup::BackupPhase;
-    common::use_real_node();
-    import_operator_image();
-    common::platform_installed().await;
-    let admin = common::admin().await;
-    // Pods reach the object store at the node's address (its certificate names it).
-    let mut s3 = common::s3::ObjectStore::of_cluster();
-    let port = common::cluster_port(cluster_dir(), "s3_port");
-    s3.endpoint = format!("https://{}:{port}", node_ip());
-    let bucket = format!("nexus-real-{}", common::unique_suffix());
-    s3.make_bucket(&bucket);
-    let secret = format!("backup-real-{}", common::unique_suffix());
-    credentials(&admin, &secret, &s3.access_key, &s3.secret_key).await;
-    let identity = age::x25519::Identity::generate();
-    let flags = vec![
-        format!("--backup-endpoint={}", s3.endpoint),
-        format!("--backup-bucket={bucket}"),
-        format!("--backup-credentials-secret={secret}"),
-        format!("--backup-recipient={}", identity.to_public()),
-        format!("--backup-ca={}", s3.ca),
-        format!(
-            "--backup-agent-image=nexus.dev/kubectl-nexus:{}",
-            env!("CARGO_PKG_VERSION")
-        ),
-    ];
-    let fixture = RealTenant::with_operator_flags("real-backup", SETUP_IMAGE, &flags).await;
+    let BackupPlatform {
+        fixture,
+        s3,
+        bucket,
+        port,
+        identity,
+    } = BackupPlatform::new("real-backup").await;
+    let admin = fixture.admin.clone();
     let name = common::stores::store_name("bk");
     let workload = format!("store-{name}");
     fixture.create_as_alice(&name);
@@ -1364,14 +1409,7 @@ echo hash("sha256", $bytes);"#;
     let dump = String::from_utf8(open_part(&identity, &sealed)).unwrap();
     // The store's own identity, derived from the operator's master secret,
     // opens it too (a restore of this store is given that one).
-    let master = Api::<Secret>::namespaced(admin.clone(), "default")
-        .get("nexus-backup-master")
-        .await
-        .unwrap()
-        .data
-        .unwrap()["master"]
-        .0
-        .clone();
+    let master = platform_master(&admin).await;
     let own = nexus::backup::keys::store_identity(&master, &uid).unwrap();
     assert!(open_part(&own, &sealed) == dump.as_bytes());
     for title in &titles {
@@ -1392,4 +1430,312 @@ echo hash("sha256", $bytes);"#;
         reach.starts_with("closed"),
         "WordPress reached the object store: {reach}"
     );
+}
+
+/// `query` as the store's own database user, its answer without headers.
+fn store_sql(namespace: &str, pod: &str, query: &str) -> String {
+    let script = r#"mariadb -u"$MARIADB_USER" -p"$MARIADB_PASSWORD" "$MARIADB_DATABASE" --skip-column-names -e "$1""#;
+    exec_ok(namespace, pod, &["sh", "-c", script, "sh", query])
+}
+
+/// The databases of the store's server (as its root).
+fn databases(namespace: &str, pod: &str) -> String {
+    let script =
+        r#"mariadb -uroot -p"$MARIADB_ROOT_PASSWORD" --skip-column-names -e 'SHOW DATABASES'"#;
+    exec_ok(namespace, pod, &["sh", "-c", script])
+}
+
+/// CHECKSUM TABLE of the tables a shop's content lives in.
+fn content_checksums(namespace: &str, pod: &str) -> String {
+    store_sql(
+        namespace,
+        pod,
+        "CHECKSUM TABLE wp_posts, wp_postmeta, wp_users, wp_terms, wp_term_relationships",
+    )
+}
+
+/// Writes `bytes` (a pattern of `seed`) at `path` under wp-content as
+/// WordPress would; its hex SHA-256.
+fn upload(namespace: &str, pod: &str, path: &str, seed: u32) -> String {
+    let code = r#"$path = "/var/www/html/wp-content/" . $argv[1];
+@mkdir(dirname($path), 0775, true);
+$bytes = ""; for ($i = 0; $i < 200000; $i++) { $bytes .= chr(($i * (int) $argv[2]) % 251); }
+file_put_contents($path, $bytes);
+echo hash("sha256", $bytes);"#;
+    exec_ok(
+        namespace,
+        pod,
+        &["php", "-r", code, "--", path, &seed.to_string()],
+    )
+}
+
+/// The hex SHA-256 of a file under wp-content, or `absent`.
+fn uploaded(namespace: &str, pod: &str, path: &str) -> String {
+    let code = r#"$path = "/var/www/html/wp-content/" . $argv[1];
+echo file_exists($path) ? hash_file("sha256", $path) : "absent";"#;
+    exec_ok(namespace, pod, &["php", "-r", code, "--", path])
+}
+
+/// The data of the store's own Secrets (its database's, its salts, its
+/// admin's), by name.
+async fn store_secrets(admin: &Client, namespace: &str) -> Vec<(String, String)> {
+    let mut secrets: Vec<(String, String)> = Api::<Secret>::namespaced(admin.clone(), namespace)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        // Not the URLs' of a backup or restore on its way out.
+        .filter(|s| !matches!(s.metadata.name.as_deref(), Some("backup" | "restore")))
+        .map(|s| {
+            let name = s.metadata.name.clone().unwrap();
+            (name, serde_json::to_string(&s.data).unwrap())
+        })
+        .collect();
+    secrets.sort();
+    secrets
+}
+
+/// alice restores `store` from `backup` and waits; the command's output.
+fn restore_as_alice(tenant: &str, store: &str, backup: &str) -> Output {
+    common::stores::nexus_as("alice", tenant)
+        .args([
+            "store",
+            "restore",
+            store,
+            "--from",
+            backup,
+            "--wait",
+            "--timeout",
+            "5m",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap()
+}
+
+/// An in-place restore on the real node, against a real S3 server: after
+/// more writes, the store is put back to its backup (the later posts and
+/// files gone, the earlier ones byte for byte, CHECKSUM TABLE identical),
+/// Ready at the same URL with the same secrets. A part that is not the one
+/// stored is refused before anything is touched, and a dump whose load
+/// fails half-way leaves the store on the data it had; both say why on the
+/// Restore and on the store.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
+async fn a_store_restored_in_place_is_back_at_its_backup_and_a_failed_restore_leaves_it_as_it_was()
+{
+    use common::backups::{audit_records, open_part, seal_part, sha256};
+    use nexus::api::backup::Backup;
+    use nexus::api::restore::Restore;
+    let BackupPlatform {
+        fixture,
+        s3,
+        bucket,
+        ..
+    } = BackupPlatform::new("real-restore").await;
+    let admin = fixture.admin.clone();
+    let tenant = fixture.tenant.name.clone();
+    let name = common::stores::store_name("rs");
+    let workload = format!("store-{name}");
+    fixture.create_as_alice(&name);
+    let store = fixture.wait_ready(&name).await;
+    let uid = store.metadata.uid.clone().unwrap();
+    let host = store_host(&store);
+    let ip = service_ip(&admin, &workload, "wordpress").await;
+    let wordpress = pod_name(&pod_of(&admin, &workload, "wordpress").await);
+    let database = pod_name(&pod_of(&admin, &workload, "database").await);
+
+    // What the backup holds: posts, an upload.
+    let kept = format!("kept-{}", common::unique_suffix());
+    let kept_post = write_post(&workload, &wordpress, &kept);
+    let receipt = upload(&workload, &wordpress, "uploads/2026/receipt.bin", 7919);
+    let checksums = content_checksums(&workload, &database);
+    let backup = {
+        let taken = common::stores::nexus_as("alice", &tenant)
+            .args([
+                "store",
+                "backup",
+                &name,
+                "--wait",
+                "--timeout",
+                "5m",
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap()
+            .succeeded("store backup --wait");
+        let taken: serde_json::Value = serde_json::from_str(&taken).unwrap();
+        taken["name"].as_str().unwrap().to_string()
+    };
+    let secrets = store_secrets(&admin, &workload).await;
+
+    // Later writes: a post, the upload changed, another file.
+    let later = format!("later-{}", common::unique_suffix());
+    let later_post = write_post(&workload, &wordpress, &later);
+    upload(&workload, &wordpress, "uploads/2026/receipt.bin", 104_729);
+    upload(&workload, &wordpress, "uploads/2026/later.bin", 13);
+    assert_ne!(content_checksums(&workload, &database), checksums);
+
+    // alice restores: the store is back at its backup.
+    let out = restore_as_alice(&tenant, &name, &backup);
+    let restored: serde_json::Value =
+        serde_json::from_str(&out.succeeded("store restore --wait")).unwrap();
+    assert_eq!(restored["phase"], "Completed", "{restored}");
+    assert_eq!(restored["backup"], backup.as_str());
+    assert_eq!(content_checksums(&workload, &database), checksums);
+    let titled = |title: &str| {
+        store_sql(
+            &workload,
+            &database,
+            &format!("SELECT COUNT(*) FROM wp_posts WHERE post_title = '{title}'"),
+        )
+    };
+    assert_eq!(titled(&kept), "1");
+    assert_eq!(titled(&later), "0");
+    assert_eq!(
+        uploaded(&workload, &wordpress, "uploads/2026/receipt.bin"),
+        receipt
+    );
+    assert_eq!(
+        uploaded(&workload, &wordpress, "uploads/2026/later.bin"),
+        "absent"
+    );
+    // Ready, at the same address, with the same secrets, serving the kept
+    // post and no longer the later one; nothing of the restore is left.
+    let store = fixture.wait_ready(&name).await;
+    assert_eq!(store_host(&store), host);
+    assert_eq!(store_secrets(&admin, &workload).await, secrets);
+    wait_page(
+        &ip,
+        &host,
+        &format!("/?p={kept_post}"),
+        &kept,
+        "the restore",
+    )
+    .await;
+    let later_page = http_get(&ip, &host, &format!("/?p={later_post}")).unwrap();
+    assert_eq!(later_page.0, 404, "the later post is still served");
+    let dbs = databases(&workload, &database);
+    assert!(!dbs.contains("_restore"), "{dbs}");
+    assert_eq!(uploaded(&workload, &wordpress, ".nexus-restore"), "absent");
+    let condition = |store: &Store| {
+        let c =
+            nexus::api::conditions::find(&store.status.as_ref().unwrap().conditions, "Restored")
+                .cloned()
+                .expect("a Restored condition");
+        (c.status, c.reason)
+    };
+    assert_eq!(condition(&store), ("True".into(), "Completed".into()));
+    let records = audit_records("alice", &tenant, &name, "restore");
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["outcome"], "succeeded", "{records:?}");
+
+    // A part that is not the one stored: refused before anything is touched.
+    let database_part = format!("/{bucket}/{uid}/{backup}/database.sql.gz.age");
+    let genuine = s3.get(&database_part).unwrap();
+    let mut tampered = genuine.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 1;
+    s3.put(&database_part, &tampered);
+    write_post(
+        &workload,
+        &wordpress,
+        &format!("after-{}", common::unique_suffix()),
+    );
+    let before = content_checksums(&workload, &database);
+    let out = restore_as_alice(&tenant, &name, &backup);
+    let said = out.failed_saying("PartTampered");
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("runs on its data from before"), "{said}");
+    assert_eq!(content_checksums(&workload, &database), before);
+    let store = fixture.wait_ready(&name).await;
+    assert_eq!(condition(&store), ("False".into(), "PartTampered".into()));
+    s3.put(&database_part, &genuine);
+
+    // A dump that fails to load half-way (forged with the store's own key,
+    // and recorded on its Backup as stored, as only the platform could):
+    // the store stays on the data it had.
+    let master = platform_master(&admin).await;
+    let own = nexus::backup::keys::store_identity(&master, &uid).unwrap();
+    let dump = String::from_utf8(open_part(&own, &genuine)).unwrap();
+    let lines: Vec<&str> = dump.lines().collect();
+    let half = lines.len() / 2;
+    let broken = format!(
+        "{}\nINSERT INTO `wp_posts` VALUES (this is not SQL;\n{}\n",
+        lines[..half].join("\n"),
+        lines[half..].join("\n")
+    );
+    let forged = seal_part(&own.to_public(), broken.as_bytes());
+    s3.put(&database_part, &forged);
+    let manifest_path = format!("/{bucket}/{uid}/{backup}/manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&s3.get(&manifest_path).unwrap()).unwrap();
+    manifest["parts"][0]["size"] = serde_json::json!(forged.len());
+    manifest["parts"][0]["sha256"] = serde_json::json!(sha256(&forged));
+    s3.put(&manifest_path, &serde_json::to_vec(&manifest).unwrap());
+    let backups = Api::<Backup>::namespaced(admin.clone(), &tenant);
+    let mut summary = backups
+        .get(&backup)
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .manifest
+        .unwrap();
+    summary.parts[0].bytes = forged.len() as u64;
+    summary.parts[0].sha256 = sha256(&forged);
+    backups
+        .patch_status(
+            &backup,
+            &PatchParams::default(),
+            &Patch::Merge(serde_json::json!({"status": {"manifest": summary}})),
+        )
+        .await
+        .unwrap();
+    let out = restore_as_alice(&tenant, &name, &backup);
+    let said = out.failed_saying("LoadFailed");
+    assert!(said.contains("ERROR 1064"), "{said}");
+    assert_eq!(content_checksums(&workload, &database), before);
+    let dbs = databases(&workload, &database);
+    assert!(
+        !dbs.contains("_restore") && !dbs.contains("_before_restore"),
+        "{dbs}"
+    );
+    assert_eq!(uploaded(&workload, &wordpress, ".nexus-restore"), "absent");
+    let store = fixture.wait_ready(&name).await;
+    assert_eq!(condition(&store), ("False".into(), "LoadFailed".into()));
+    wait_page(
+        &ip,
+        &host,
+        &format!("/?p={kept_post}"),
+        &kept,
+        "a failed restore",
+    )
+    .await;
+    let failed: Vec<Restore> = Api::<Restore>::namespaced(admin.clone(), &tenant)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items;
+    let reasons: Vec<Option<String>> = failed
+        .iter()
+        .map(|r| r.status.as_ref().and_then(|s| s.reason.clone()))
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    // Its Job and the Secret with the store's identity go.
+    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
+    let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while jobs.get_opt("restore").await.unwrap().is_some()
+        || secrets.get_opt("restore").await.unwrap().is_some()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the restore Job or its Secret stays"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }

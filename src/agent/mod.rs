@@ -4,3 +4,4 @@
 //! objects, and only the platform's public encryption key.
 
 pub mod backup;
+pub mod restore;

@@ -84,12 +84,15 @@ pub enum AuditAction {
     Deleted,
     /// The operator: a backup of the store finished (stored, or failed and why).
     Backup,
+    /// The operator: a restore of the store finished (switched, or failed
+    /// with the store on its data from before).
+    Restore,
     /// Retention pruned older records.
     Checkpoint,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Suspend,
@@ -101,6 +104,7 @@ impl AuditAction {
         AuditAction::Degraded,
         AuditAction::Deleted,
         AuditAction::Backup,
+        AuditAction::Restore,
         AuditAction::Checkpoint,
     ];
 
@@ -117,6 +121,7 @@ impl AuditAction {
             AuditAction::Degraded => "degraded",
             AuditAction::Deleted => "deleted",
             AuditAction::Backup => "backup",
+            AuditAction::Restore => "restore",
             AuditAction::Checkpoint => "checkpoint",
         }
     }

@@ -81,6 +81,11 @@ pub struct BackupStatus {
     pub started_at: Option<Time>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Time>,
+    /// The UID of the store it is of (its objects are kept under it, and
+    /// its store's identity opens them): a store deleted and made again
+    /// under the same name is another store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_uid: Option<String>,
     /// The stored parts together, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,

@@ -6,6 +6,7 @@ pub mod conditions;
 pub mod labels;
 pub mod policy;
 pub mod quota;
+pub mod restore;
 pub mod store;
 pub mod validation;
 
@@ -34,6 +35,7 @@ pub fn crds() -> Vec<(&'static str, CustomResourceDefinition)> {
     vec![
         ("stores", Store::crd()),
         ("backups", backup::Backup::crd()),
+        ("restores", restore::Restore::crd()),
         ("storepolicies", policy::StorePolicy::crd()),
         ("auditrecords", audit::AuditRecord::crd()),
         ("quotareviews", quota::QuotaReview::crd()),

@@ -15,6 +15,10 @@ pub const STORE_NAME_CEL: &str =
 /// A field naming a store (a Backup's `spec.store`): the store name's rule.
 pub const STORE_REFERENCE_CEL: &str =
     "self.size() <= 40 && self.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')";
+/// A field naming another object of the namespace (a Restore's
+/// `spec.backup`): a DNS subdomain, as object names are.
+pub const OBJECT_REFERENCE_CEL: &str =
+    "self.size() <= 253 && self.matches('^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$')";
 pub const HOSTNAME_CEL: &str =
     "self.matches('^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?[.])+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$')";
 /// Labels with '--' as their third and fourth characters are reserved for

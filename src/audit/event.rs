@@ -9,6 +9,7 @@ use kube::core::admission::{AdmissionRequest, Operation};
 
 use crate::api::audit::{Actor, AuditAction, AuditOutcome};
 use crate::api::backup::BackupPhase;
+use crate::api::restore::RestorePhase;
 use crate::api::{Phase, RETRY_ANNOTATION, Store};
 
 /// A record before it takes its place in the chain.
@@ -192,6 +193,30 @@ pub fn from_backup(
             format!("backup {backup} failed: {reason}: {message}"),
         )),
         BackupPhase::Pending | BackupPhase::Running => None,
+    }
+}
+
+/// The record of a finished restore: which backup it put back, or why the
+/// store stayed on its data. None while it is still on its way.
+pub fn from_restore(
+    restore: &str,
+    backup: &str,
+    phase: RestorePhase,
+    reason: &str,
+    message: &str,
+) -> Option<(AuditAction, AuditOutcome, String)> {
+    match phase {
+        RestorePhase::Completed => Some((
+            AuditAction::Restore,
+            AuditOutcome::Succeeded,
+            format!("restore {restore} put back backup {backup}: {message}"),
+        )),
+        RestorePhase::Failed => Some((
+            AuditAction::Restore,
+            AuditOutcome::Failed,
+            format!("restore {restore} of backup {backup} failed: {reason}: {message}"),
+        )),
+        RestorePhase::Pending | RestorePhase::Running => None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod backup_agent;
 pub mod operator;
+pub mod restore_agent;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -99,6 +100,11 @@ pub enum Command {
     /// Take one backup inside a backup Job (the operator runs it).
     #[command(hide = true)]
     BackupAgent(Box<backup_agent::BackupAgentArgs>),
+
+    /// Fetch, check and open one backup inside a restore Job (the operator
+    /// runs it).
+    #[command(hide = true)]
+    RestoreAgent(Box<restore_agent::RestoreAgentArgs>),
 }
 
 #[derive(Subcommand, Debug)]
@@ -141,6 +147,25 @@ pub enum StoreCommand {
 
     /// List a store's backups, newest first (also of a store deleted since).
     Backups(NameArg),
+
+    /// Put a store back, in place, to one of its completed backups.
+    #[command(
+        after_help = "The backup is loaded beside the live data and checked against its manifest; the store switches only then, and on any failure runs on its data from before. Its URL and secrets stay as they are. The restore is a Restore object named <store>-restore-<UTC time>.\n\nExamples:\n  kubectl nexus store backups shop                 # pick a Completed backup\n  kubectl nexus store restore shop --from shop-20261205-101500 --wait\n  kubectl nexus store restore shop --from shop-20261205-101500 -o json"
+    )]
+    Restore(RestoreArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// The store's name.
+    pub name: String,
+
+    /// The Backup to restore (kubectl nexus store backups NAME lists them).
+    #[arg(long = "from", value_name = "BACKUP")]
+    pub from: String,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
 }
 
 #[derive(Args, Debug)]

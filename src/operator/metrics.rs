@@ -32,10 +32,10 @@ pub struct PhaseLabel {
     pub phase: String,
 }
 
-/// A finished backup: `completed` or `failed`, and the reason (one of the
-/// Backup controller's few, so the label set stays small).
+/// A finished backup or restore: `completed` or `failed`, and the reason
+/// (one of its controller's few, so the label set stays small).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct BackupLabel {
+pub struct OutcomeLabel {
     pub outcome: String,
     pub reason: String,
 }
@@ -55,7 +55,9 @@ pub struct Metrics {
     /// Applies not sent: the object was as desired and untouched since.
     pub writes_skipped: Counter,
     /// Backups finished, by outcome and reason.
-    pub backups: Family<BackupLabel, Counter>,
+    pub backups: Family<OutcomeLabel, Counter>,
+    /// Restores finished, by outcome and reason.
+    pub restores: Family<OutcomeLabel, Counter>,
     registry: Registry,
 }
 
@@ -72,11 +74,17 @@ impl Default for Metrics {
         let concurrency = Gauge::default();
         let writes = Family::<KindLabel, Counter>::default();
         let writes_skipped = Counter::default();
-        let backups = Family::<BackupLabel, Counter>::default();
+        let backups = Family::<OutcomeLabel, Counter>::default();
         registry.register(
             "backups_finished",
             "Backups finished, by outcome (completed, failed) and reason",
             backups.clone(),
+        );
+        let restores = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "restores_finished",
+            "Restores finished, by outcome (completed, failed) and reason",
+            restores.clone(),
         );
         registry.register(
             "child_writes",
@@ -126,6 +134,7 @@ impl Default for Metrics {
             writes,
             writes_skipped,
             backups,
+            restores,
             reconciles,
             errors,
             reconcile_duration,

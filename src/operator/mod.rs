@@ -9,6 +9,7 @@
 //! - `webhook`: admission for Stores; `audit`: writing the audit chain and anchors
 //! - `orphans`: namespaces whose Store is gone; `shard`: which stores are ours
 //! - `backups`: each Backup becomes its store's backup Job; `object_store`: where they go
+//! - `restores`: each Restore becomes its store's restore Job (checked, loaded aside, switched)
 //! - `kept_secret`: Secrets the operator makes for itself (the webhook's token, the backup master)
 //! - `concurrency`, `metrics`, `cluster_addresses`, `config`, `error`
 
@@ -24,6 +25,7 @@ pub mod metrics;
 pub mod object_store;
 pub mod orphans;
 pub mod reconcile;
+pub mod restores;
 pub mod shard;
 pub mod webhook;
 
@@ -260,9 +262,16 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
                 master_secret: backup_master.clone(),
                 store_selector: backup_selector.clone(),
             }));
+            let restores = restores::run(Arc::new(restores::Restores {
+                context: context.clone(),
+                object_store: object_store.clone(),
+                master_secret: backup_master.clone(),
+                store_selector: backup_selector.clone(),
+            }));
             let result = tokio::select! {
                 _ = controller => Ok(()),
                 _ = backups => Ok(()),
+                _ = restores => Ok(()),
                 _ = orphans => Ok(()),
                 _ = retention => Ok(()),
                 _ = &mut shutdown => Ok(()),

@@ -8,8 +8,8 @@ use crate::commands::audit::{AuditTrail, Verification};
 use crate::commands::install::InstallOutcome;
 use crate::commands::quota::{QuotaView, used_of};
 use crate::commands::store::{
-    BackupList, BackupView, CreateOutcome, Credentials, DeleteOutcome, StoreDetails, StoreList,
-    StoreSummary,
+    BackupList, BackupView, CreateOutcome, Credentials, DeleteOutcome, RestoreView, StoreDetails,
+    StoreList, StoreSummary,
 };
 use crate::commands::version::VersionInfo;
 
@@ -584,6 +584,37 @@ impl Render for BackupView {
 
     fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{BACKUP_KIND}/{}", self.name)
+    }
+}
+
+const RESTORE_KIND: &str = "restore.nexus.dev";
+
+impl Render for RestoreView {
+    fn write_table(&self, out: &mut dyn Write, wide: bool) -> io::Result<()> {
+        let mut headers = vec!["NAME", "STORE", "BACKUP", "PHASE", "AGE"];
+        if wide {
+            headers.extend(["REASON", "MESSAGE"]);
+        }
+        let mut t = table::new(&headers);
+        let mut row = vec![
+            self.name.clone(),
+            self.store.clone(),
+            self.backup.clone(),
+            self.phase.clone(),
+            age(self.created_at.as_ref()),
+        ];
+        if wide {
+            row.extend([
+                self.reason.clone().unwrap_or_else(|| "-".into()),
+                self.message.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        t.add_row(row);
+        writeln!(out, "{t}")
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{RESTORE_KIND}/{}", self.name)
     }
 }
 

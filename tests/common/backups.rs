@@ -96,12 +96,43 @@ pub fn file_in_tar(archive: &[u8], path: &str) -> Option<Vec<u8>> {
 /// The `backup` records of a store's audit trail, as `user` reads them
 /// with `kubectl nexus audit STORE --action backup -o json`.
 pub fn backup_records(user: &str, namespace: &str, store: &str) -> Vec<serde_json::Value> {
+    audit_records(user, namespace, store, "backup")
+}
+
+/// The records of one action in a store's audit trail, as `user` reads them.
+pub fn audit_records(
+    user: &str,
+    namespace: &str,
+    store: &str,
+    action: &str,
+) -> Vec<serde_json::Value> {
     use super::Finished;
     let out = super::stores::nexus_as(user, namespace)
-        .args(["audit", store, "--action", "backup", "-o", "json"])
+        .args(["audit", store, "--action", action, "-o", "json"])
         .output()
         .unwrap();
     let trail: serde_json::Value =
-        serde_json::from_str(&out.succeeded("audit --action backup")).unwrap();
+        serde_json::from_str(&out.succeeded(&format!("audit --action {action}"))).unwrap();
     trail["records"].as_array().unwrap().clone()
+}
+
+/// `plain` sealed as a backup part is: gzip, then age to `recipient`.
+pub fn seal_part(recipient: &age::x25519::Recipient, plain: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(plain).unwrap();
+    let gz = gz.finish().unwrap();
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient)).unwrap();
+    let mut sealed = Vec::new();
+    let mut writer = encryptor.wrap_output(&mut sealed).unwrap();
+    writer.write_all(&gz).unwrap();
+    writer.finish().unwrap();
+    sealed
+}
+
+/// The hex SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -412,18 +412,21 @@ pub async fn platform_installed() {
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     static DONE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     DONE.get_or_init(|| async {
-        for file in [
-            "crds/nexus.dev_stores.yaml",
-            "crds/nexus.dev_backups.yaml",
-            "crds/nexus.dev_storepolicies.yaml",
-            "crds/nexus.dev_auditrecords.yaml",
-            "crds/nexus.dev_quotareviews.yaml",
-            "config/rbac/nexus-tenant.yaml",
-        ] {
+        // Every CRD of this version (what `--manage-crds` applies), then the
+        // tenants' role.
+        let plurals: Vec<&str> = nexus::api::crds()
+            .iter()
+            .map(|(plural, _)| *plural)
+            .collect();
+        let files = plurals
+            .iter()
+            .map(|plural| format!("crds/nexus.dev_{plural}.yaml"))
+            .chain(["config/rbac/nexus-tenant.yaml".to_string()]);
+        for file in files {
             let out = Command::new("kubectl")
                 .arg(format!("--kubeconfig={}", kubeconfig("admin").display()))
                 .args(["apply", "--server-side", "--force-conflicts", "-f"])
-                .arg(repo_root().join(file))
+                .arg(repo_root().join(&file))
                 .output()
                 .expect("kubectl apply");
             assert!(
@@ -433,16 +436,11 @@ pub async fn platform_installed() {
             );
         }
         let crds = Api::<CustomResourceDefinition>::all(admin().await);
-        for crd in [
-            "stores.nexus.dev",
-            "backups.nexus.dev",
-            "storepolicies.nexus.dev",
-            "auditrecords.nexus.dev",
-            "quotareviews.nexus.dev",
-        ] {
+        for plural in plurals {
+            let crd = format!("{plural}.nexus.dev");
             wait_for(
                 &crds,
-                crd,
+                &crd,
                 30,
                 "Established",
                 kube::runtime::conditions::is_crd_established(),

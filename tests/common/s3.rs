@@ -61,6 +61,38 @@ impl ObjectStore {
             .expect("curl runs")
     }
 
+    /// PUTs `bytes` at `path` (/bucket/key) with the platform's key.
+    pub fn put(&self, path: &str, bytes: &[u8]) {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), bytes).unwrap();
+        let upload = format!("@{}", file.path().display());
+        let out = self.signed(
+            &self.secret_key,
+            "PUT",
+            path,
+            bytes,
+            &["--data-binary", &upload, "-o", "/dev/null"],
+        );
+        assert_eq!(status(out), "200", "PUT {path}");
+    }
+
+    /// The object at `path` (/bucket/key), None when there is none.
+    pub fn get(&self, path: &str) -> Option<Vec<u8>> {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let out = self.signed(
+            &self.secret_key,
+            "GET",
+            path,
+            b"",
+            &["-o", file.path().to_str().unwrap()],
+        );
+        match status(out).as_str() {
+            "200" => Some(std::fs::read(file.path()).unwrap()),
+            "404" => None,
+            other => panic!("GET {path}: {other}"),
+        }
+    }
+
     /// Makes a bucket of this name (the platform's one-time set-up).
     pub fn make_bucket(&self, bucket: &str) {
         let out = self.signed(

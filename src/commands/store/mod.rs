@@ -8,6 +8,7 @@ mod get;
 mod list;
 mod logs;
 mod models;
+mod restore;
 mod retry;
 mod wait;
 
@@ -19,6 +20,7 @@ pub use get::get;
 pub use list::list;
 pub use logs::logs;
 pub use models::{ConditionView, EventView, StoreDetails, StoreList, StoreSummary};
+pub use restore::{RestoreView, restore};
 pub use retry::{RetriedStores, retry, retry_all_failed};
 pub use wait::{Progress, position};
 

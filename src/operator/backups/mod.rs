@@ -10,6 +10,8 @@
 mod report;
 mod status;
 
+pub(super) use report::note_of;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +35,9 @@ use crate::api::backup::{Backup, BackupPhase};
 use crate::api::{Phase, Store, store_namespace};
 use crate::backup::keys;
 use crate::backup::manifest::{self, Manifest, StoreIdentity, Subject, Versions};
-use crate::engines::woocommerce::{BACKUP_JOB, backup_job, backup_secret, backup_uid_of};
+use crate::engines::woocommerce::{
+    BACKUP_JOB, RESTORE_JOB, backup_job, backup_secret, backup_uid_of,
+};
 use crate::validated::ValidatedStore;
 use status::Outcome;
 
@@ -148,7 +152,7 @@ async fn reconcile(backup: Arc<Backup>, backups: Arc<Backups>) -> Result<Action>
         let message = "backups are not configured on this platform: the operator runs without --backup-endpoint (chart value backup.endpoint)";
         return finish(&backups, &backup, Outcome::failed("NotConfigured", message)).await;
     };
-    let Some(owned) = owned_namespace(&backups, &store).await? else {
+    let Some(owned) = owned_namespace(client, &store).await? else {
         let message = "the store has no namespace of its own yet";
         return wait(&backups, &backup, "StoreNotReady", message).await;
     };
@@ -179,14 +183,21 @@ async fn reconcile(backup: Arc<Backup>, backups: Arc<Backups>) -> Result<Action>
                 failed_and_discarded(object_store, &store, &backup, "JobLost", message).await;
             finish(&backups, &backup, outcome).await
         }
+        None if write::get::<Job>(client, &owned, RESTORE_JOB)
+            .await?
+            .is_some() =>
+        {
+            let message = "waiting for a restore of this store to finish";
+            wait(&backups, &backup, "WaitingForRestore", message).await
+        }
         None => start(&backups, &backup, &owned, object_store, &store).await,
     }
 }
 
 /// The store's namespace, once it carries the store's UID.
-async fn owned_namespace(backups: &Backups, store: &Store) -> Result<Option<Owned>> {
+pub(super) async fn owned_namespace(client: &Client, store: &Store) -> Result<Option<Owned>> {
     let name = store_namespace(&store.name_any());
-    let namespaces: Api<Namespace> = Api::all(backups.context.children.client.clone());
+    let namespaces: Api<Namespace> = Api::all(client.clone());
     let found = namespaces
         .get_opt(&name)
         .await
@@ -305,7 +316,7 @@ async fn start(
     );
     write::create::<Job>(&children.client, owned, &job).await?;
     info!(backup = %backup_key, store = %validated.key(), "backup started");
-    status::write(backups, backup, &Outcome::running()).await?;
+    status::write(backups, backup, &Outcome::running(&validated.uid)).await?;
     Ok(Action::requeue(RUNNING_POLL))
 }
 
@@ -319,25 +330,14 @@ async fn observe(
     job: &Job,
 ) -> Result<Action> {
     let job_status = job.status.clone().unwrap_or_default();
-    let failed = job_status.failed.unwrap_or(0) > 0
-        || job_status
-            .conditions
-            .iter()
-            .flatten()
-            .any(|c| c.type_ == "Failed" && c.status == "True");
-    if failed {
-        let deadline = job_status
-            .conditions
-            .iter()
-            .flatten()
-            .any(|c| c.reason.as_deref() == Some("DeadlineExceeded"));
+    if let Some(deadline) = job_failed(job) {
         let message = if deadline {
             format!(
                 "the backup did not finish within {}",
                 crate::duration::human(BACKUP_DEADLINE)
             )
         } else {
-            job_failure(backups, owned)
+            job_failure(&backups.context.children.client, owned, BACKUP_JOB)
                 .await?
                 .unwrap_or_else(|| "the backup Job failed without a message".into())
         };
@@ -349,7 +349,8 @@ async fn observe(
     }
     if job_status.succeeded.unwrap_or(0) == 0 {
         if backup.status.as_ref().and_then(|s| s.phase) != Some(BackupPhase::Running) {
-            status::write(backups, backup, &Outcome::running()).await?;
+            let uid = store.uid().unwrap_or_default();
+            status::write(backups, backup, &Outcome::running(&uid)).await?;
         }
         return Ok(Action::requeue(RUNNING_POLL));
     }
@@ -429,17 +430,36 @@ async fn read_manifest(
     Ok(Ok(manifest))
 }
 
-/// What the backup Job's failed container said.
-async fn job_failure(backups: &Backups, owned: &Owned) -> Result<Option<String>> {
+/// What the failed container of the store's Job `job` said.
+pub(super) async fn job_failure(
+    client: &Client,
+    owned: &Owned,
+    job: &str,
+) -> Result<Option<String>> {
     let pods = owned
-        .api::<Pod>(&backups.context.children.client)
-        .list(&ListParams::default().labels(&format!("batch.kubernetes.io/job-name={BACKUP_JOB}")))
+        .api::<Pod>(client)
+        .list(&ListParams::default().labels(&format!("batch.kubernetes.io/job-name={job}")))
         .await
         .map_err(Error::api(format!(
-            "list the pods of Job {}/{BACKUP_JOB}",
+            "list the pods of Job {}/{job}",
             owned.namespace()
         )))?;
     Ok(termination_message(&pods.items))
+}
+
+/// Whether a Job failed, and whether it was its deadline.
+pub(super) fn job_failed(job: &Job) -> Option<bool> {
+    let status = job.status.clone().unwrap_or_default();
+    let conditions = status.conditions.unwrap_or_default();
+    let failed = status.failed.unwrap_or(0) > 0
+        || conditions
+            .iter()
+            .any(|c| c.type_ == "Failed" && c.status == "True");
+    failed.then(|| {
+        conditions
+            .iter()
+            .any(|c| c.reason.as_deref() == Some("DeadlineExceeded"))
+    })
 }
 
 async fn remove_job(backups: &Backups, owned: &Owned) -> Result<()> {

@@ -10,7 +10,7 @@ use super::Backups;
 use super::status::Outcome;
 use crate::api::backup::{Backup, BackupPhase};
 use crate::operator::error::Result;
-use crate::operator::metrics::BackupLabel;
+use crate::operator::metrics::OutcomeLabel;
 
 /// The audit record of a backup's outcome, written before the status says
 /// so (as a store's phases are): a finished status means its record exists
@@ -46,7 +46,7 @@ pub async fn announce(backups: &Backups, backup: &Backup, outcome: &Outcome) {
     context
         .metrics
         .backups
-        .get_or_create(&BackupLabel {
+        .get_or_create(&OutcomeLabel {
             outcome: label.into(),
             reason: outcome.reason.clone(),
         })
@@ -69,12 +69,12 @@ pub async fn announce(backups: &Backups, backup: &Backup, outcome: &Outcome) {
 
 /// The API server takes an Event's note up to 1 KiB; a longer message (a
 /// container's own words) is cut at a character boundary and says so.
-fn note_of(message: &str) -> String {
+pub fn note_of(message: &str) -> String {
     const MOST: usize = 1024;
     if message.len() <= MOST {
         return message.to_string();
     }
-    let cut = "… (the Backup's status has it whole)";
+    let cut = "… (the status has it whole)";
     let mut end = MOST - cut.len();
     while !message.is_char_boundary(end) {
         end -= 1;
@@ -93,6 +93,6 @@ mod tests {
         let note = note_of(&long);
         assert!(note.len() <= 1024, "{}", note.len());
         assert!(note.starts_with("éé"));
-        assert!(note.ends_with("(the Backup's status has it whole)"));
+        assert!(note.ends_with("(the status has it whole)"));
     }
 }

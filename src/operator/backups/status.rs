@@ -20,6 +20,8 @@ pub struct Outcome {
     pub reason: String,
     pub message: String,
     pub manifest: Option<ManifestSummary>,
+    /// The store's UID, once the backup started.
+    pub store_uid: Option<String>,
 }
 
 impl Outcome {
@@ -36,15 +38,17 @@ impl Outcome {
             reason: reason.into(),
             message: message.into(),
             manifest: None,
+            store_uid: None,
         }
     }
 
-    pub fn running() -> Outcome {
+    pub fn running(store_uid: &str) -> Outcome {
         Outcome {
             phase: BackupPhase::Running,
             reason: "Running".into(),
             message: "the database is dumped and wp-content archived, then both are stored".into(),
             manifest: None,
+            store_uid: Some(store_uid.into()),
         }
     }
 
@@ -54,6 +58,7 @@ impl Outcome {
             reason: reason.into(),
             message: message.into(),
             manifest: None,
+            store_uid: None,
         }
     }
 
@@ -83,6 +88,7 @@ impl Outcome {
                     .collect(),
                 rows: manifest.rows.clone(),
             }),
+            store_uid: Some(manifest.subject.store.uid.clone()),
         }
     }
 }
@@ -133,6 +139,10 @@ pub fn next(previous: &BackupStatus, outcome: &Outcome, now: Time) -> BackupStat
         message: Some(outcome.message.clone()),
         started_at: started,
         finished_at: finished.then_some(now),
+        store_uid: outcome
+            .store_uid
+            .clone()
+            .or_else(|| previous.store_uid.clone()),
         size_bytes: outcome.size_bytes(),
         manifest: outcome.manifest.clone(),
         verified: previous.verified.clone(),
@@ -149,6 +159,7 @@ pub async fn write(backups: &Backups, backup: &Backup, outcome: &Outcome) -> Res
         && previous.reason == status.reason
         && previous.message == status.message
         && previous.manifest == status.manifest
+        && previous.store_uid == status.store_uid
         && previous.conditions == status.conditions;
     if unchanged {
         return Ok(());
@@ -185,7 +196,7 @@ mod tests {
         let t = |s: &str| Time(s.parse().unwrap());
         let running = next(
             &BackupStatus::default(),
-            &Outcome::running(),
+            &Outcome::running("uid-s"),
             t("2026-12-05T05:00:00Z"),
         );
         assert_eq!(running.started_at, Some(t("2026-12-05T05:00:00Z")));
@@ -217,7 +228,7 @@ mod tests {
         };
         let running = next(
             &BackupStatus::default(),
-            &Outcome::running(),
+            &Outcome::running("uid-s"),
             t("2026-12-05T05:00:00Z"),
         );
         assert_eq!(
