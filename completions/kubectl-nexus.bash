@@ -232,7 +232,7 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted backup restore checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted backup restore backup-removed checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --platform-namespace)
@@ -1155,7 +1155,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__create)
-            opts="-l -n -o -h -V --plan --domain --admin-email --currency --no-sample-products --label --wait --timeout --dry-run --kubeconfig --context --namespace --output --help --version"
+            opts="-l -n -o -h -V --plan --domain --admin-email --currency --no-sample-products --label --backup-schedule --keep-backups --keep-backups-for --wait --timeout --dry-run --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1182,6 +1182,18 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup-schedule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-backups)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-backups-for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

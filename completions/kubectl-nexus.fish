@@ -72,6 +72,9 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and _
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l admin-email -d 'Email address of the WordPress administrator' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l currency -d 'The shop\'s currency: an ISO 4217 code such as USD or EUR, or one WooCommerce adds such as BTC' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -s l -l label -d 'A label for the Store, KEY=VALUE (repeatable)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l backup-schedule -d 'Back the store up on this schedule: cron\'s five fields in UTC, such as "0 3 * * *" (03:00 every day)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l keep-backups -d 'Keep the newest N scheduled backups (older ones are removed)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l keep-backups-for -d 'Keep scheduled backups for this long, such as 30d' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l context -d 'The kubeconfig context to use' -r
@@ -219,6 +222,7 @@ degraded\t''
 deleted\t''
 backup\t''
 restore\t''
+backup-removed\t''
 checkpoint\t''"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l platform-namespace -d 'Where the operator keeps each chain\'s anchor (its own namespace): --verify compares the chain with it when you may read it' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F

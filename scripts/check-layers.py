@@ -37,7 +37,7 @@ LAYERS = [
     ["admission", "audit", "backup", "engines", "guardrails", "s3"],
     ["validated", "settings"],
     ["api"],
-    ["duration", "fingerprint", "quantity", "testing"],
+    ["duration", "fingerprint", "quantity", "schedule", "testing"],
 ]
 
 SRC = Path("src")

@@ -18,6 +18,7 @@ pub mod output;
 pub mod quantity;
 pub mod run;
 pub mod s3;
+pub mod schedule;
 pub mod settings;
 #[doc(hidden)] // test support, shared by the unit and the integration tests
 pub mod testing;

@@ -180,6 +180,7 @@ pub(crate) mod testing {
                 admin_email: Some("owner@example.com".into()),
                 woocommerce: None,
                 suspend: false,
+                backup: None,
             },
         );
         store.metadata.namespace = Some("team-a".into());

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::Finished;
-use common::backups::{audit_records, credentials, seal_part, sha256, take_backup, wait_backup};
+use common::backups::{audit_records, credentials, store_backup_objects, take_backup, wait_backup};
 use common::s3::ObjectStore;
 use common::stores::{create_store, nexus_as, store_name, tenant, wait_phase, woocommerce};
 use k8s_openapi::api::batch::v1::Job;
@@ -19,9 +19,7 @@ use kube::api::{ListParams, PostParams};
 use nexus::api::backup::BackupPhase;
 use nexus::api::restore::{Restore, RestorePhase};
 use nexus::api::{Phase, Store};
-use nexus::backup::manifest::{
-    CONTENT_PART, DATABASE_PART, FORMAT, MANIFEST, Manifest, Part, StoreIdentity, Subject, Versions,
-};
+use nexus::backup::manifest::MANIFEST;
 
 async fn wait_restore(
     admin: &kube::Client,
@@ -63,62 +61,6 @@ async fn restored(admin: &kube::Client, namespace: &str, store: &str) -> Option<
     let conditions = store.status.unwrap_or_default().conditions;
     nexus::api::conditions::find(&conditions, "Restored")
         .map(|c| (c.status.clone(), c.reason.clone()))
-}
-
-/// The parts and manifest of a backup as the agent stores them (kwok runs
-/// no agent): sealed to the store's own recipient, under its UID.
-fn store_backup_objects(
-    s3: &ObjectStore,
-    bucket: &str,
-    master: &[u8],
-    namespace: &str,
-    store: &str,
-    uid: &str,
-    backup: &str,
-) -> Manifest {
-    let recipient = nexus::backup::keys::store_recipient(master, uid).unwrap();
-    let dump = "CREATE TABLE `wp_posts` (`ID` bigint);\nINSERT INTO `wp_posts` VALUES (1);\n-- Dump completed on 2026-12-05\n";
-    let database = seal_part(&recipient, dump.as_bytes());
-    let mut tar = tar::Builder::new(Vec::new());
-    let mut header = tar::Header::new_gnu();
-    header.set_size(3);
-    header.set_mode(0o644);
-    header.set_cksum();
-    tar.append_data(&mut header, "uploads/a.bin", &b"abc"[..])
-        .unwrap();
-    let content = seal_part(&recipient, &tar.into_inner().unwrap());
-    let path = |part: &str| format!("/{bucket}/{uid}/{backup}/{part}");
-    s3.put(&path(DATABASE_PART), &database);
-    s3.put(&path(CONTENT_PART), &content);
-    let manifest = Manifest {
-        format: FORMAT,
-        subject: Subject {
-            store: StoreIdentity {
-                namespace: namespace.into(),
-                name: store.into(),
-                uid: uid.into(),
-            },
-            spec: serde_json::json!({}),
-            versions: Versions::default(),
-        },
-        started_at: "2026-12-05T09:00:00Z".into(),
-        finished_at: "2026-12-05T09:00:01Z".into(),
-        parts: vec![
-            Part {
-                name: DATABASE_PART.into(),
-                size: database.len() as u64,
-                sha256: sha256(&database),
-            },
-            Part {
-                name: CONTENT_PART.into(),
-                size: content.len() as u64,
-                sha256: sha256(&content),
-            },
-        ],
-        rows: [("wp_posts".to_string(), 1u64)].into(),
-    };
-    s3.put(&path(MANIFEST), &serde_json::to_vec(&manifest).unwrap());
-    manifest
 }
 
 /// A restore is checked before its Job runs: the CLI refuses a backup that

@@ -111,6 +111,41 @@ pub fn policy_refusal(
     }
 }
 
+/// What is wrong with the store's backup policy (on create, and when it
+/// changes): a schedule or keep that cannot work, or a schedule more
+/// frequent than the StorePolicy allows the requester. Cluster admins are
+/// held to the first, not the second.
+pub fn backup_refusal(
+    me: &Store,
+    old: Option<&Store>,
+    user: &UserInfo,
+    policy: &StorePolicySpec,
+) -> Option<String> {
+    let backup = me.spec.backup.as_ref()?;
+    if old.is_some_and(|old| old.spec.backup.as_ref() == Some(backup)) {
+        return None;
+    }
+    if let Err(invalid) = backup.check() {
+        return Some(format!("spec.backup: {invalid}"));
+    }
+    let groups = user.groups.clone().unwrap_or_default();
+    if groups.iter().any(|g| g == CLUSTER_ADMINS) {
+        return None;
+    }
+    let username = user.username.as_deref().unwrap_or_default();
+    let least = policy.min_backup_interval(username, &groups)?;
+    let schedule = crate::schedule::Schedule::parse(&backup.schedule).ok()?;
+    let gap = schedule.shortest_gap(k8s_openapi::jiff::Timestamp::now())?;
+    (gap < least).then(|| {
+        format!(
+            "the backup schedule {:?} backs up every {} at its busiest; {username} may schedule backups at most every {} (StorePolicy minBackupInterval): choose a sparser schedule, such as \"0 3 * * *\"",
+            backup.schedule,
+            crate::duration::human(gap),
+            crate::duration::human(least)
+        )
+    })
+}
+
 /// Whether `other` is the store of this request (same object, possibly older).
 fn same_store(other: &Store, me: &Store) -> bool {
     match (&other.metadata.uid, &me.metadata.uid) {
@@ -262,7 +297,8 @@ pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> Adm
         let refusal = size
             .or(claim)
             .or_else(|| reserved_label(&store, before.as_ref(), user, facts))
-            .or_else(|| policy_refusal(&store, before.as_ref(), user, &facts.policy));
+            .or_else(|| policy_refusal(&store, before.as_ref(), user, &facts.policy))
+            .or_else(|| backup_refusal(&store, before.as_ref(), user, &facts.policy));
         if let Some(reason) = refusal {
             return response.deny(reason);
         }
@@ -379,6 +415,48 @@ mod tests {
 
     fn patch_of(response: &AdmissionResponse) -> serde_json::Value {
         serde_json::from_slice(response.patch.as_ref().expect("a patch")).unwrap()
+    }
+
+    #[test]
+    fn a_backup_schedule_must_work_and_keep_to_the_policy() {
+        let mut facts = facts("system:serviceaccount:nexus-system:nexus-operator");
+        facts.policy.defaults.min_backup_interval = Some("1h".into());
+        let with_schedule = |schedule: &str, keep: serde_json::Value| {
+            let mut object = store(json!({}), json!([]));
+            object["spec"]["backup"] = json!({"schedule": schedule, "keep": keep});
+            object
+        };
+        // Owner annotations as the mutating webhook records them.
+        let answer = |user: serde_json::Value, mut object: serde_json::Value| {
+            let info: UserInfo = serde_json::from_value(user.clone()).unwrap();
+            object["metadata"]["annotations"] = json!(owner_annotations(&info));
+            validate(&store_request("CREATE", user, object, None), &facts)
+        };
+        let daily = answer(alice(), with_schedule("0 3 * * *", json!({"count": 7})));
+        assert!(daily.allowed, "{:?}", daily.result);
+        let often = answer(alice(), with_schedule("*/10 * * * *", json!({})));
+        assert!(!often.allowed);
+        assert!(
+            often.result.message.contains("every 10m at its busiest")
+                && often.result.message.contains("at most every 1h"),
+            "{}",
+            often.result.message
+        );
+        let broken = answer(alice(), with_schedule("0 25 * * *", json!({})));
+        assert!(
+            broken
+                .result
+                .message
+                .contains("spec.backup: invalid backup schedule"),
+            "{}",
+            broken.result.message
+        );
+        let none_kept = answer(alice(), with_schedule("0 3 * * *", json!({"count": 0})));
+        assert!(none_kept.result.message.contains("keep at least 1"));
+        // A platform admin is held to a schedule that works, not to the policy.
+        let admin = json!({"username": "root", "groups": ["system:masters"]});
+        assert!(answer(admin.clone(), with_schedule("*/10 * * * *", json!({}))).allowed);
+        assert!(!answer(admin, with_schedule("0 3 * *", json!({}))).allowed);
     }
 
     #[test]

@@ -87,12 +87,16 @@ pub enum AuditAction {
     /// The operator: a restore of the store finished (switched, or failed
     /// with the store on its data from before).
     Restore,
+    /// The operator: a scheduled backup was removed by the store's `keep`,
+    /// its objects with it.
+    #[serde(rename = "backup-removed")]
+    BackupRemoved,
     /// Retention pruned older records.
     Checkpoint,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Suspend,
@@ -105,6 +109,7 @@ impl AuditAction {
         AuditAction::Deleted,
         AuditAction::Backup,
         AuditAction::Restore,
+        AuditAction::BackupRemoved,
         AuditAction::Checkpoint,
     ];
 
@@ -122,6 +127,7 @@ impl AuditAction {
             AuditAction::Deleted => "deleted",
             AuditAction::Backup => "backup",
             AuditAction::Restore => "restore",
+            AuditAction::BackupRemoved => "backup-removed",
             AuditAction::Checkpoint => "checkpoint",
         }
     }

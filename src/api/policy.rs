@@ -58,6 +58,11 @@ pub struct PolicyRules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 16))]
     pub window: Option<String>,
+    /// The shortest time a store's backup schedule may leave between two
+    /// backups, such as 1h (every schedule when not set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 16))]
+    pub min_backup_interval: Option<String>,
 }
 
 /// The limits that hold for one user.
@@ -98,6 +103,17 @@ impl StorePolicySpec {
                 .and_then(|w| crate::duration::parse(w).ok())
                 .unwrap_or(DEFAULT_WINDOW),
         }
+    }
+
+    /// The shortest interval a schedule of `user`'s may have; None: any.
+    /// An interval that does not parse counts as none set.
+    pub fn min_backup_interval(
+        &self,
+        user: &str,
+        groups: &[String],
+    ) -> Option<std::time::Duration> {
+        self.resolve(user, groups, |r| r.min_backup_interval.as_deref())
+            .and_then(|i| crate::duration::parse(i).ok())
     }
 
     fn resolve<'a, T>(

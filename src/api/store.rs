@@ -67,6 +67,52 @@ pub struct StoreSpec {
     /// Scale the store's WordPress and database to zero while true.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suspend: bool,
+
+    /// Scheduled backups and how long they are kept (backups must be
+    /// configured on the platform).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupPolicy>,
+}
+
+/// When a store is backed up on its own, and which of those backups are kept.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupPolicy {
+    /// When, in cron's five fields (minute hour day-of-month month
+    /// day-of-week, UTC), such as "0 3 * * *" for 03:00 every day.
+    #[schemars(length(max = 100))]
+    pub schedule: String,
+    /// Which scheduled backups are kept; older ones are removed with their
+    /// objects (manual backups and final backups are never removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<BackupKeep>,
+}
+
+impl BackupPolicy {
+    /// A schedule that fires and a keep that can be read.
+    pub fn check(&self) -> Result<(), super::validation::Invalid> {
+        let keep = self.keep.as_ref();
+        super::validation::backup_policy(
+            &self.schedule,
+            keep.and_then(|k| k.count),
+            keep.and_then(|k| k.age.as_deref()),
+        )
+    }
+}
+
+/// Scheduled backups are kept while both hold (either alone when one is
+/// left out; all of them when both are).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupKeep {
+    /// The newest this many completed ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 1000))]
+    pub count: Option<u32>,
+    /// Those younger than this, such as 30d or 12h.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 16))]
+    pub age: Option<String>,
 }
 
 /// The shop software a store runs.

@@ -216,6 +216,49 @@ pub fn admin_email(email: &str) -> Result<(), Invalid> {
     }
 }
 
+/// A store's backup policy (`BackupPolicy::check`): a schedule that fires,
+/// and a keep that can be read. (How often the platform allows is the
+/// StorePolicy's, at admission.)
+pub fn backup_policy(
+    schedule_text: &str,
+    keep_count: Option<u32>,
+    keep_age: Option<&str>,
+) -> Result<(), Invalid> {
+    let schedule = crate::schedule::Schedule::parse(schedule_text)
+        .map_err(|e| invalid("backup schedule", e))?;
+    let now = k8s_openapi::jiff::Timestamp::now();
+    if schedule.next_after(now).is_none() {
+        return Err(invalid(
+            "backup schedule",
+            format!(
+                "{} never fires (no such day in the next five years)",
+                shown(schedule_text)
+            ),
+        ));
+    }
+    if keep_count == Some(0) {
+        return Err(invalid(
+            "backup keep count",
+            "0 would remove every scheduled backup; keep at least 1",
+        ));
+    }
+    {
+        if let Some(age) = keep_age {
+            let parsed = crate::duration::parse(age).map_err(|e| invalid("backup keep age", e))?;
+            if parsed < std::time::Duration::from_secs(3600) {
+                return Err(invalid(
+                    "backup keep age",
+                    format!(
+                        "{} is under an hour: a backup would be removed about as soon as it is taken; keep them at least 1h",
+                        shown(age)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn currency(code: &str) -> Result<(), Invalid> {
     if CURRENCIES.contains(&code) {
         Ok(())

@@ -307,6 +307,19 @@ pub struct CreateArgs {
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
 
+    /// Back the store up on this schedule: cron's five fields in UTC, such
+    /// as "0 3 * * *" (03:00 every day).
+    #[arg(long, value_name = "CRON")]
+    pub backup_schedule: Option<String>,
+
+    /// Keep the newest N scheduled backups (older ones are removed).
+    #[arg(long, value_name = "N", requires = "backup_schedule")]
+    pub keep_backups: Option<u32>,
+
+    /// Keep scheduled backups for this long, such as 30d.
+    #[arg(long, value_name = "AGE", requires = "backup_schedule")]
+    pub keep_backups_for: Option<String>,
+
     #[command(flatten)]
     pub wait: WaitArgs,
 

@@ -256,12 +256,14 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
                 )
                 .await
             };
-            let backups = backups::run(Arc::new(backups::Backups {
+            let backup_state = Arc::new(backups::Backups {
                 context: context.clone(),
                 object_store: object_store.clone(),
                 master_secret: backup_master.clone(),
                 store_selector: backup_selector.clone(),
-            }));
+            });
+            let schedules = backups::schedule::run(backup_state.clone());
+            let backups = backups::run(backup_state);
             let restores = restores::run(Arc::new(restores::Restores {
                 context: context.clone(),
                 object_store: object_store.clone(),
@@ -272,6 +274,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
                 _ = controller => Ok(()),
                 _ = backups => Ok(()),
                 _ = restores => Ok(()),
+                _ = schedules => Ok(()),
                 _ = orphans => Ok(()),
                 _ = retention => Ok(()),
                 _ = &mut shutdown => Ok(()),

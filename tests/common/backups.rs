@@ -9,6 +9,9 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use kube::api::{ObjectMeta, PostParams};
 use nexus::api::backup::{Backup, BackupPhase};
+use nexus::backup::manifest::{
+    CONTENT_PART, DATABASE_PART, FORMAT, MANIFEST, Manifest, Part, StoreIdentity, Subject, Versions,
+};
 
 /// A credentials Secret in the operator's namespace (`default` in the tests).
 pub async fn credentials(admin: &kube::Client, name: &str, access_key: &str, secret_key: &str) {
@@ -135,4 +138,60 @@ pub fn seal_part(recipient: &age::x25519::Recipient, plain: &[u8]) -> Vec<u8> {
 pub fn sha256(bytes: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The parts and manifest of a backup as the agent stores them (kwok runs
+/// no agent): sealed to the store's own recipient, under its UID.
+pub fn store_backup_objects(
+    s3: &super::s3::ObjectStore,
+    bucket: &str,
+    master: &[u8],
+    namespace: &str,
+    store: &str,
+    uid: &str,
+    backup: &str,
+) -> Manifest {
+    let recipient = nexus::backup::keys::store_recipient(master, uid).unwrap();
+    let dump = "CREATE TABLE `wp_posts` (`ID` bigint);\nINSERT INTO `wp_posts` VALUES (1);\n-- Dump completed on 2026-12-05\n";
+    let database = seal_part(&recipient, dump.as_bytes());
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(3);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, "uploads/a.bin", &b"abc"[..])
+        .unwrap();
+    let content = seal_part(&recipient, &tar.into_inner().unwrap());
+    let path = |part: &str| format!("/{bucket}/{uid}/{backup}/{part}");
+    s3.put(&path(DATABASE_PART), &database);
+    s3.put(&path(CONTENT_PART), &content);
+    let manifest = Manifest {
+        format: FORMAT,
+        subject: Subject {
+            store: StoreIdentity {
+                namespace: namespace.into(),
+                name: store.into(),
+                uid: uid.into(),
+            },
+            spec: serde_json::json!({}),
+            versions: Versions::default(),
+        },
+        started_at: "2026-12-05T09:00:00Z".into(),
+        finished_at: "2026-12-05T09:00:01Z".into(),
+        parts: vec![
+            Part {
+                name: DATABASE_PART.into(),
+                size: database.len() as u64,
+                sha256: sha256(&database),
+            },
+            Part {
+                name: CONTENT_PART.into(),
+                size: content.len() as u64,
+                sha256: sha256(&content),
+            },
+        ],
+        rows: [("wp_posts".to_string(), 1u64)].into(),
+    };
+    s3.put(&path(MANIFEST), &serde_json::to_vec(&manifest).unwrap());
+    manifest
 }

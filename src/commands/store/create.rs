@@ -2,6 +2,7 @@ use kube::api::{ObjectMeta, PostParams};
 
 use super::wait::{self, Progress};
 use super::{StoreSummary, stores};
+use crate::api::store::{BackupKeep, BackupPolicy};
 use crate::api::{Engine, Store, StoreSpec, WooCommerceOptions, validation};
 use crate::cli::CreateArgs;
 use crate::commands::Session;
@@ -27,6 +28,24 @@ pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
     if let Some(currency) = &args.currency {
         validation::currency(currency)?;
     }
+    let backup = match &args.backup_schedule {
+        Some(schedule) => {
+            let keep =
+                (args.keep_backups.is_some() || args.keep_backups_for.is_some()).then(|| {
+                    BackupKeep {
+                        count: args.keep_backups,
+                        age: args.keep_backups_for.clone(),
+                    }
+                });
+            let policy = BackupPolicy {
+                schedule: schedule.clone(),
+                keep,
+            };
+            policy.check()?;
+            Some(policy)
+        }
+        None => None,
+    };
     let mut labels = std::collections::BTreeMap::new();
     for label in &args.labels {
         let (key, value) = validation::label(label)?;
@@ -46,6 +65,7 @@ pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
             admin_email: args.admin_email.clone(),
             woocommerce,
             suspend: false,
+            backup,
         },
     );
     store.metadata = ObjectMeta {

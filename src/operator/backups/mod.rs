@@ -8,6 +8,7 @@
 //! recorded.
 
 mod report;
+pub mod schedule;
 mod status;
 
 pub(super) use report::note_of;
