@@ -1271,7 +1271,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__delete)
-            opts="-y -n -o -h -V --yes --wait --timeout --kubeconfig --context --namespace --output --help --version"
+            opts="-y -n -o -h -V --yes --skip-final-backup --wait --timeout --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -121,6 +121,7 @@ json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -l skip-final-backup -d 'Delete it without the final backup the operator otherwise takes first (when backups are configured); the audit trail records it'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'

@@ -269,6 +269,10 @@ pub struct EngineVersions {
 /// provisioned again.
 pub const RETRY_ANNOTATION: &str = "nexus.dev/retry";
 
+/// Set to "true" by `kubectl nexus store delete --skip-final-backup`: the
+/// store is deleted without a final backup.
+pub const SKIP_FINAL_BACKUP_ANNOTATION: &str = "nexus.dev/skip-final-backup";
+
 impl Store {
     /// The host the store is served at: its domain, else `<name>.<base domain>`.
     pub fn host(&self, base_domain: &str) -> String {

@@ -377,6 +377,11 @@ pub struct DeleteArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
 
+    /// Delete it without the final backup the operator otherwise takes
+    /// first (when backups are configured); the audit trail records it.
+    #[arg(long)]
+    pub skip_final_backup: bool,
+
     #[command(flatten)]
     pub wait: WaitArgs,
 }

@@ -195,3 +195,52 @@ pub fn store_backup_objects(
     s3.put(&path(MANIFEST), &serde_json::to_vec(&manifest).unwrap());
     manifest
 }
+
+/// A test's own bucket on the cluster's object store, its credentials
+/// Secret, and an operator configured for backups (kwok: its Jobs run
+/// nothing, so what a backup stores is put there by the test).
+pub struct BackupSetup {
+    pub s3: super::s3::ObjectStore,
+    pub bucket: String,
+    pub operator: super::operator::Operator,
+}
+
+impl BackupSetup {
+    pub async fn start(admin: &kube::Client, scope: &super::operator::Scope, name: &str) -> Self {
+        let s3 = super::s3::ObjectStore::of_cluster();
+        let bucket = format!("nexus-{name}-{}", super::unique_suffix());
+        s3.make_bucket(&bucket);
+        let secret = format!("{name}-{}", scope.label().1);
+        credentials(admin, &secret, &s3.access_key, &s3.secret_key).await;
+        let recipient = age::x25519::Identity::generate().to_public().to_string();
+        let flags = [
+            format!("--backup-endpoint={}", s3.endpoint),
+            format!("--backup-bucket={bucket}"),
+            format!("--backup-region={}", s3.region),
+            format!("--backup-credentials-secret={secret}"),
+            format!("--backup-recipient={recipient}"),
+            format!("--backup-ca={}", s3.ca),
+            "--backup-agent-image=nexus.dev/kubectl-nexus:test".to_string(),
+        ];
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let operator = scope.start(name, &flags);
+        BackupSetup {
+            s3,
+            bucket,
+            operator,
+        }
+    }
+
+    /// The master secret every store's identity derives from (made by the
+    /// operator at its start).
+    pub async fn master(&self, admin: &kube::Client) -> Vec<u8> {
+        let secrets = Api::<Secret>::namespaced(admin.clone(), "default");
+        for _ in 0..100 {
+            if let Some(secret) = secrets.get_opt("nexus-backup-master").await.unwrap() {
+                return secret.data.unwrap()["master"].0.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        panic!("the operator made no backup master secret");
+    }
+}

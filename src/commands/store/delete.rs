@@ -1,8 +1,9 @@
-use kube::api::DeleteParams;
+use kube::api::{DeleteParams, Patch, PatchParams};
 use serde::Serialize;
 
 use super::stores;
 use super::wait::{self, Progress};
+use crate::api::store::SKIP_FINAL_BACKUP_ANNOTATION;
 use crate::cli::DeleteArgs;
 use crate::commands::Session;
 use crate::error::{Action, Result};
@@ -28,6 +29,20 @@ pub async fn delete(
         name: Some(&args.name),
     };
     let api = stores(session);
+    if args.skip_final_backup {
+        // Said on the Store itself, where the operator's finalizer reads it
+        // (also of a store whose deletion waits on a failed final backup).
+        let patch = serde_json::json!({"metadata": {"annotations": {SKIP_FINAL_BACKUP_ANNOTATION: "true"}}});
+        api.patch(&args.name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(|e| {
+                Action {
+                    verb: "patch",
+                    ..action
+                }
+                .error(e)
+            })?;
+    }
     let response = api
         .delete(&args.name, &DeleteParams::default())
         .await

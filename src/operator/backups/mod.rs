@@ -32,7 +32,7 @@ use super::error::{Error, Result};
 use super::kept_secret::{self, Kept};
 use super::object_store::ObjectStore;
 use super::reconcile::context::Context;
-use crate::api::backup::{Backup, BackupPhase};
+use crate::api::backup::{Backup, BackupPhase, BackupReason};
 use crate::api::{Phase, Store, store_namespace};
 use crate::backup::keys;
 use crate::backup::manifest::{self, Manifest, StoreIdentity, Subject, Versions};
@@ -237,7 +237,16 @@ async fn start(
     store: &Store,
 ) -> Result<Action> {
     let ready = store.status.as_ref().and_then(|s| s.phase) == Some(Phase::Ready);
-    if !ready {
+    // A store's final backup is taken while its deletion waits for it: its
+    // workloads still run, though its phase says Deleting.
+    let last = backup.spec.reason == BackupReason::BeforeDelete
+        && store.metadata.deletion_timestamp.is_some()
+        && store
+            .status
+            .as_ref()
+            .and_then(|s| s.ready_at.as_ref())
+            .is_some();
+    if !ready && !last {
         let message = "the store is not Ready: a backup is taken of a store that serves";
         return wait(backups, backup, "StoreNotReady", message).await;
     }

@@ -3,6 +3,7 @@
 //! server-side apply. Run twice on an unchanged world, it writes nothing.
 
 pub mod context;
+pub mod final_backup;
 pub mod host_routing;
 pub mod observe;
 pub mod status;
@@ -34,6 +35,7 @@ use crate::operator::children::FIELD_MANAGER;
 use crate::operator::error::{Error, Result};
 use crate::validated::ValidatedStore;
 use context::Context;
+use final_backup::Final;
 use observe::CERTIFICATE_PENDING;
 use status::{Inputs, Observed};
 use step::Step;
@@ -361,6 +363,31 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
         return Ok(Action::await_change());
     }
     if existing.deletion_timestamp.is_none() {
+        let configured = ctx.settings.backup.is_some();
+        match final_backup::settle(&ctx.children.client, store, configured).await? {
+            Final::NotTaken(None) => {}
+            Final::NotTaken(Some(why)) => {
+                let details = format!("deleted without a final backup: {why}");
+                record_final_backup(store, ctx, AuditOutcome::Succeeded, details).await?;
+            }
+            Final::Completed(name) => {
+                info!(store = %store_key(store), backup = %name, "final backup stored; deleting the store");
+            }
+            Final::Waiting(message) => return deleting(store, ctx, message).await,
+            Final::Failed(message) => {
+                let event = KubeEvent {
+                    type_: EventType::Warning,
+                    reason: "FinalBackupFailed".into(),
+                    note: Some(message.chars().take(1000).collect()),
+                    action: "Delete".into(),
+                    secondary: None,
+                };
+                if let Err(e) = ctx.recorder.publish(&event, &store.object_ref(&())).await {
+                    warn!(error = %e, "cannot publish event");
+                }
+                return deleting(store, ctx, message).await;
+            }
+        }
         namespaces
             .delete(&namespace, &DeleteParams::background())
             .await
@@ -369,10 +396,34 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
     let message = format!(
         "waiting for namespace {namespace} and everything in it (database volume included) to be deleted"
     );
+    deleting(store, ctx, message).await
+}
+
+/// The store is being deleted and says what it waits for.
+async fn deleting(store: &Store, ctx: &Context, message: String) -> Result<Action> {
     let previous = ctx.written_statuses.current(store);
     let next = status_with(store, &previous, Phase::Deleting, "Deleting", &message);
     write_status(store, &next, ctx).await?;
     Err(Error::Waiting(message))
+}
+
+/// The record that a store went without a final backup, and why (once: the
+/// namespace's deletion follows it).
+async fn record_final_backup(
+    store: &Store,
+    ctx: &Context,
+    outcome: AuditOutcome,
+    details: String,
+) -> Result<()> {
+    let namespace = store.namespace().unwrap_or_default();
+    ctx.audit
+        .report(
+            &namespace,
+            &store.name_any(),
+            (AuditAction::Backup, outcome, details),
+        )
+        .await
+        .map(|_| ())
 }
 
 /// The record that a store is gone. A tenant namespace being deleted takes
