@@ -158,3 +158,77 @@ async fn a_schedule_takes_backups_and_keep_removes_the_old_ones_with_their_objec
     let scheduled = scheduled.expect("no scheduled backup within 100s of an every-minute schedule");
     assert_eq!(scheduled.spec.store, name);
 }
+
+/// The StorePolicy covers backups: a schedule firing more often than its
+/// `minBackupInterval` is refused at admission, and a store takes at most
+/// `maxManualBackupsPerHour` manual backups (the one beyond fails at once,
+/// saying when the next may start, and runs nothing).
+#[tokio::test]
+async fn the_store_policy_limits_schedules_and_manual_backups() {
+    use common::backups::BackupSetup;
+    use common::operator::free_port;
+    let (_admin, ns, scope) = tenant("bk-limit").await;
+    let admin = common::admin().await;
+    let policy = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec: {{defaults: {{maxManualBackupsPerHour: 2, minBackupInterval: 1h}}}}\n",
+        scope.id
+    );
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
+    let webhook = scope.webhook_args(free_port());
+    let _setup = BackupSetup::start_with(&admin, &scope, "limits", &webhook).await;
+    common::stores::wait_until_admitting(&scope, &ns.name).await;
+    let (key, value) = scope.label();
+    let label = format!("{key}={value}");
+
+    let name = store_name("limit");
+    let refused = nexus_as("alice", &ns.name)
+        .args([
+            "store",
+            "create",
+            &name,
+            "-l",
+            &label,
+            "--backup-schedule",
+            "*/5 * * * *",
+        ])
+        .output()
+        .unwrap();
+    refused.failed_saying(
+        "backs up every 5m at its busiest; alice may schedule backups at most every 1h",
+    );
+    nexus_as("alice", &ns.name)
+        .args([
+            "store",
+            "create",
+            &name,
+            "-l",
+            &label,
+            "--backup-schedule",
+            "0 3 * * *",
+            "--wait",
+            "--timeout",
+            "2m",
+        ])
+        .output()
+        .unwrap()
+        .succeeded("store create with a daily schedule");
+
+    // Two manual backups run (kwok stores nothing: each fails for want of a
+    // manifest, but each ran); the third is refused before it runs.
+    let take = || {
+        nexus_as("alice", &ns.name)
+            .args(["store", "backup", &name, "--wait", "--timeout", "2m"])
+            .output()
+            .unwrap()
+    };
+    take().failed_saying("ManifestMissing");
+    take().failed_saying("ManifestMissing");
+    let third = take();
+    let said = third.failed_saying("TooManyBackups");
+    assert!(
+        said.contains("took 2 manual backups in the last hour")
+            && said.contains("maxManualBackupsPerHour: 2")
+            && said.contains("the next may start after"),
+        "{said}"
+    );
+}

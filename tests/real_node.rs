@@ -1632,6 +1632,32 @@ async fn a_store_restored_in_place_is_back_at_its_backup_and_a_failed_restore_le
     let records = audit_records("alice", &tenant, &name, "restore");
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["outcome"], "succeeded", "{records:?}");
+    // The backup was proven to restore: loaded into a scratch MariaDB in the
+    // platform's namespace, its rows matching the manifest.
+    let backups = Api::<Backup>::namespaced(admin.clone(), &tenant);
+    let verdict = |result: &'static str| {
+        move |b: Option<&Backup>| {
+            b.and_then(|b| b.status.as_ref()?.verified.as_ref())
+                .is_some_and(|v| v.result == result)
+        }
+    };
+    let verified = common::wait_for(
+        &backups,
+        &backup,
+        READY_WITHIN,
+        "Restorable",
+        verdict("Restorable"),
+    )
+    .await;
+    let verification = verified.status.unwrap().verified.unwrap();
+    assert!(
+        verification
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("rows matched the manifest"),
+        "{verification:?}"
+    );
 
     // A part that is not the one stored: refused before anything is touched.
     let database_part = format!("/{bucket}/{uid}/{backup}/database.sql.gz.age");
@@ -1676,7 +1702,6 @@ async fn a_store_restored_in_place_is_back_at_its_backup_and_a_failed_restore_le
     manifest["parts"][0]["size"] = serde_json::json!(forged.len());
     manifest["parts"][0]["sha256"] = serde_json::json!(sha256(&forged));
     s3.put(&manifest_path, &serde_json::to_vec(&manifest).unwrap());
-    let backups = Api::<Backup>::namespaced(admin.clone(), &tenant);
     let mut summary = backups
         .get(&backup)
         .await
@@ -1695,6 +1720,28 @@ async fn a_store_restored_in_place_is_back_at_its_backup_and_a_failed_restore_le
         )
         .await
         .unwrap();
+    // Checked again on request: it does not restore, and says why.
+    let asked =
+        serde_json::json!({"metadata": {"annotations": {"nexus.dev/verify": "after-forging"}}});
+    backups
+        .patch(&backup, &PatchParams::default(), &Patch::Merge(&asked))
+        .await
+        .unwrap();
+    let refused = common::wait_for(
+        &backups,
+        &backup,
+        READY_WITHIN,
+        "NotRestorable",
+        verdict("NotRestorable"),
+    )
+    .await;
+    let verification = refused.status.unwrap().verified.unwrap();
+    assert_eq!(
+        verification.reason.as_deref(),
+        Some("LoadFailed"),
+        "{verification:?}"
+    );
+    assert_eq!(verification.request.as_deref(), Some("after-forging"));
     let out = restore_as_alice(&tenant, &name, &backup);
     let said = out.failed_saying("LoadFailed");
     assert!(said.contains("ERROR 1064"), "{said}");

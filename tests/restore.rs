@@ -110,6 +110,26 @@ async fn a_restore_is_checked_before_it_runs_and_told_when_it_ends() {
     store_backup_objects(&s3, &bucket, &master, &ns.name, &name, &uid, &good);
     take_backup(&admin, &ns.name, &good, &name).await;
     wait_backup(&admin, &ns.name, &good, BackupPhase::Completed, 90).await;
+    // Proven to restore: a verification Job in the platform's namespace
+    // (kwok completes it at once), its verdict on the Backup.
+    let backups = Api::<nexus::api::backup::Backup>::namespaced(admin.clone(), &ns.name);
+    let verified = common::wait_for(
+        &backups,
+        &good,
+        60,
+        "verified",
+        |b: Option<&nexus::api::backup::Backup>| {
+            b.and_then(|b| b.status.as_ref()?.verified.as_ref())
+                .is_some()
+        },
+    )
+    .await;
+    let status = verified.status.unwrap();
+    assert_eq!(status.verified.unwrap().result, "Restorable");
+    let condition = nexus::api::conditions::find(&status.conditions, "Verified").unwrap();
+    assert_eq!(condition.status, "True", "{condition:?}");
+    let metric = r#"nexus_backup_verifications_total{outcome="Restorable",reason=""}"#;
+    assert_eq!(operator.wait_metric_above(metric, 0.0, 20).await, 1.0);
     take_backup(&admin, &ns.name, "empty", &name).await;
     wait_backup(&admin, &ns.name, "empty", BackupPhase::Failed, 90).await;
     take_backup(&admin, &ns.name, "elsewhere", "no-such-store").await;

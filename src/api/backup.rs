@@ -131,10 +131,21 @@ pub struct Part {
 pub struct Verification {
     /// `Restorable` or `NotRestorable`.
     pub result: String,
+    /// Why not, as a word (`PartTampered`, `LoadFailed`, `RowsMismatch`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub at: Time,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The request it answered (the Backup's `nexus.dev/verify`
+    /// annotation when one asked for it; none after the backup itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
+
+/// Set on a Backup (`kubectl nexus store backup verify`) to check it again:
+/// a value its last verification did not answer asks for one.
+pub const VERIFY_ANNOTATION: &str = "nexus.dev/verify";
 
 #[cfg(test)]
 mod tests {

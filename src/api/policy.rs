@@ -63,6 +63,10 @@ pub struct PolicyRules {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 16))]
     pub min_backup_interval: Option<String>,
+    /// Manual backups one store may take within an hour (a sliding hour),
+    /// by the rules of the store's owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_manual_backups_per_hour: Option<u32>,
 }
 
 /// The limits that hold for one user.
@@ -114,6 +118,11 @@ impl StorePolicySpec {
     ) -> Option<std::time::Duration> {
         self.resolve(user, groups, |r| r.min_backup_interval.as_deref())
             .and_then(|i| crate::duration::parse(i).ok())
+    }
+
+    /// The manual backups a store of `user`'s may take in an hour; None: any.
+    pub fn max_manual_backups_per_hour(&self, user: &str, groups: &[String]) -> Option<u32> {
+        self.resolve(user, groups, |r| r.max_manual_backups_per_hour)
     }
 
     fn resolve<'a, T>(

@@ -58,6 +58,8 @@ pub struct Metrics {
     pub backups: Family<OutcomeLabel, Counter>,
     /// Restores finished, by outcome and reason.
     pub restores: Family<OutcomeLabel, Counter>,
+    /// Backups verified, by result (Restorable, NotRestorable) and reason.
+    pub verifications: Family<OutcomeLabel, Counter>,
     registry: Registry,
 }
 
@@ -79,6 +81,12 @@ impl Default for Metrics {
             "backups_finished",
             "Backups finished, by outcome (completed, failed) and reason",
             backups.clone(),
+        );
+        let verifications = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "backup_verifications",
+            "Backups verified in a scratch MariaDB, by result (Restorable, NotRestorable) and reason",
+            verifications.clone(),
         );
         let restores = Family::<OutcomeLabel, Counter>::default();
         registry.register(
@@ -135,6 +143,7 @@ impl Default for Metrics {
             writes_skipped,
             backups,
             restores,
+            verifications,
             reconciles,
             errors,
             reconcile_duration,

@@ -157,6 +157,9 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
             }
         }
     });
+    // The StorePolicy whose limits admission holds; backups hold its limit
+    // on manual backups too.
+    let backup_policy_name = webhook.as_ref().map(|w| w.policy.clone());
     // Admission is served by every replica, before and whatever the election.
     if let Some(config) = webhook {
         webhook::start(client.clone(), config, audit.clone()).await?;
@@ -261,6 +264,8 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
                 object_store: object_store.clone(),
                 master_secret: backup_master.clone(),
                 store_selector: backup_selector.clone(),
+                policy: backup_policy_name.clone(),
+                home: lease_namespace.clone(),
             });
             let schedules = backups::schedule::run(backup_state.clone());
             let backups = backups::run(backup_state);

@@ -207,6 +207,16 @@ pub struct BackupSetup {
 
 impl BackupSetup {
     pub async fn start(admin: &kube::Client, scope: &super::operator::Scope, name: &str) -> Self {
+        Self::start_with(admin, scope, name, &[]).await
+    }
+
+    /// With more flags for the operator (admission's, say).
+    pub async fn start_with(
+        admin: &kube::Client,
+        scope: &super::operator::Scope,
+        name: &str,
+        extra: &[String],
+    ) -> Self {
         let s3 = super::s3::ObjectStore::of_cluster();
         let bucket = format!("nexus-{name}-{}", super::unique_suffix());
         s3.make_bucket(&bucket);
@@ -222,7 +232,7 @@ impl BackupSetup {
             format!("--backup-ca={}", s3.ca),
             "--backup-agent-image=nexus.dev/kubectl-nexus:test".to_string(),
         ];
-        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        let flags: Vec<&str> = flags.iter().chain(extra).map(String::as_str).collect();
         let operator = scope.start(name, &flags);
         BackupSetup {
             s3,

@@ -15,7 +15,7 @@ use crate::api::labels::{DATABASE, DATABASE_PORT};
 use crate::validated::ValidatedStore;
 
 /// The uid of the image's mysql user.
-const MYSQL_UID: i64 = 999;
+pub(super) const MYSQL_UID: i64 = 999;
 
 fn meta(store: &ValidatedStore) -> ObjectMeta {
     ObjectMeta {

@@ -6,6 +6,7 @@ mod ingress;
 mod restore;
 mod secrets;
 mod setup;
+mod verify;
 mod wordpress;
 
 pub use backup::{
@@ -19,6 +20,10 @@ pub use restore::{
 };
 pub use secrets::{DATABASE_SECRET, SALTS_SECRET, generate_secrets};
 pub use setup::{SETUP_HASH_ANNOTATION, SETUP_SCRIPT, SetupRound, setup_hash, setup_job};
+pub use verify::{
+    VERIFY_ANNOTATION, VERIFY_COMPONENT, VERIFY_UID_ANNOTATION, verified_uid_of, verify_job,
+    verify_secret,
+};
 pub use wordpress::{
     COPY_WORDPRESS, INSTALLED_PROBE, WORDPRESS_VOLUME, wordpress_deployment, wordpress_service,
     wordpress_volume,

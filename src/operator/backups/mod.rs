@@ -7,11 +7,15 @@
 //! at a time; the Job and its Secret are removed once the outcome is
 //! recorded.
 
+mod limit;
 mod report;
 pub mod schedule;
 mod status;
+mod stored;
+mod verify;
 
 pub(super) use report::note_of;
+pub(super) use stored::{fetch_plan, stored_manifest};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +62,10 @@ pub struct Backups {
     pub master_secret: Option<Arc<Vec<u8>>>,
     /// The stores this operator reconciles (a shard's selector).
     pub store_selector: Option<Selector>,
+    /// The StorePolicy whose limits hold (with admission only).
+    pub policy: Option<String>,
+    /// The operator's own namespace, where verifications run.
+    pub home: String,
 }
 
 /// The Secret in the operator's namespace holding the random bytes every
@@ -123,7 +131,7 @@ fn key(backup: &Backup) -> String {
 
 async fn reconcile(backup: Arc<Backup>, backups: Arc<Backups>) -> Result<Action> {
     let phase = backup.status.as_ref().and_then(|s| s.phase);
-    if matches!(phase, Some(BackupPhase::Completed | BackupPhase::Failed)) {
+    if phase == Some(BackupPhase::Failed) {
         return Ok(Action::await_change());
     }
     let client = &backups.context.children.client;
@@ -136,6 +144,16 @@ async fn reconcile(backup: Arc<Backup>, backups: Arc<Backups>) -> Result<Action>
             "read Store {namespace}/{}",
             backup.spec.store
         )))?;
+    // Another shard's store: its operator takes (and verifies) the backup.
+    if let (Some(selector), Some(store)) = (&backups.store_selector, &store)
+        && !selector.matches(store.labels())
+    {
+        return Ok(Action::await_change());
+    }
+    // A completed backup is proven to restore (also once its store is gone).
+    if phase == Some(BackupPhase::Completed) {
+        return verify::reconcile(&backups, &backup).await;
+    }
     let Some(store) = store else {
         let message = format!(
             "store {:?} does not exist in namespace {namespace}",
@@ -143,12 +161,6 @@ async fn reconcile(backup: Arc<Backup>, backups: Arc<Backups>) -> Result<Action>
         );
         return finish(&backups, &backup, Outcome::failed("StoreNotFound", message)).await;
     };
-    // Another shard's store: its operator takes the backup.
-    if let Some(selector) = &backups.store_selector
-        && !selector.matches(store.labels())
-    {
-        return Ok(Action::await_change());
-    }
     let Some(object_store) = &backups.object_store else {
         let message = "backups are not configured on this platform: the operator runs without --backup-endpoint (chart value backup.endpoint)";
         return finish(&backups, &backup, Outcome::failed("NotConfigured", message)).await;
@@ -249,6 +261,11 @@ async fn start(
     if !ready && !last {
         let message = "the store is not Ready: a backup is taken of a store that serves";
         return wait(backups, backup, "StoreNotReady", message).await;
+    }
+    if backup.spec.reason == BackupReason::Manual
+        && let Some(refusal) = limit::manual_refusal(backups, backup, store).await?
+    {
+        return finish(backups, backup, Outcome::failed("TooManyBackups", refusal)).await;
     }
     let settings = &backups.context.settings;
     let (Some(backup_settings), Some(master)) = (&settings.backup, &backups.master_secret) else {

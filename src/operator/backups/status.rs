@@ -187,6 +187,34 @@ pub async fn write(backups: &Backups, backup: &Backup, outcome: &Outcome) -> Res
     Ok(())
 }
 
+/// Writes `status` whole (a verification's verdict beside the rest).
+pub async fn write_whole(backups: &Backups, backup: &Backup, status: &BackupStatus) -> Result<()> {
+    if backup.status.as_ref() == Some(status) {
+        return Ok(());
+    }
+    let api: Api<Backup> = Api::namespaced(
+        backups.context.children.client.clone(),
+        &backup.namespace().unwrap_or_default(),
+    );
+    let body = json!({
+        "apiVersion": "nexus.dev/v1alpha1",
+        "kind": "Backup",
+        "status": status,
+    });
+    api.patch_status(
+        &backup.name_any(),
+        &PatchParams::apply(FIELD_MANAGER).force(),
+        &Patch::Apply(&body),
+    )
+    .await
+    .map_err(Error::api(format!(
+        "write the status of Backup {}/{}",
+        backup.namespace().unwrap_or_default(),
+        backup.name_any()
+    )))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

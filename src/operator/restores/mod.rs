@@ -24,17 +24,18 @@ use kube::runtime::watcher;
 use kube::{Api, Resource, ResourceExt};
 use tracing::{info, warn};
 
-use super::backups::{job_failed, job_failure, note_of, owned_namespace};
+use super::backups::{
+    fetch_plan, job_failed, job_failure, note_of, owned_namespace, stored_manifest,
+};
 use super::children::write::{self, Owned};
 use super::error::{Error, Result};
 use super::metrics::OutcomeLabel;
 use super::object_store::ObjectStore;
 use super::reconcile::context::Context;
 use crate::api::Store;
-use crate::api::backup::{Backup, BackupPhase, ManifestSummary};
+use crate::api::backup::{Backup, BackupPhase};
 use crate::api::restore::{Restore, RestorePhase};
 use crate::backup::keys;
-use crate::backup::manifest::{self, Manifest};
 use crate::engines::woocommerce::{
     BACKUP_JOB, RESTORE_ANNOTATION, RESTORE_JOB, restore_job, restore_secret, restore_uid_of,
 };
@@ -271,20 +272,7 @@ async fn start(
         }
     };
     let expires = u32::try_from(RESTORE_DEADLINE.as_secs() + 600).unwrap_or(u32::MAX);
-    let fetch = |part: &str| {
-        let stored = manifest.parts.iter().find(|p| p.name == part);
-        serde_json::json!({
-            "url": object_store.presign("GET", &manifest::object_key(&store_uid, &backup_name, part), expires),
-            "size": stored.map(|p| p.size).unwrap_or_default(),
-            "sha256": stored.map(|p| p.sha256.clone()).unwrap_or_default(),
-        })
-    };
-    let plan = serde_json::json!({
-        "database": fetch(manifest::DATABASE_PART),
-        "content": fetch(manifest::CONTENT_PART),
-        "rows": manifest.rows,
-    })
-    .to_string();
+    let plan = fetch_plan(object_store, &store_uid, &backup_name, &manifest, expires);
     // The identity of the store the backup is of, and of no other.
     let identity = keys::store_identity(master, &store_uid)
         .map_err(|_| Error::Bug("a master secret of the right length derives an identity"))?;
@@ -317,60 +305,6 @@ async fn start(
     info!(restore = %restore_key, backup = %backup_name, store = %validated.key(), "restore started");
     status::write(&children.client, restore, &Outcome::running()).await?;
     Ok(Action::requeue(RUNNING_POLL))
-}
-
-/// The manifest as the object store holds it, if it is the one the Backup
-/// recorded when it completed (parts, sizes, hashes, rows); else the reason
-/// and message that refuse it before anything is touched.
-async fn stored_manifest(
-    object_store: &ObjectStore,
-    store_uid: &str,
-    backup: &str,
-    recorded: &ManifestSummary,
-) -> Result<std::result::Result<Manifest, (&'static str, String)>> {
-    let object = manifest::object_key(store_uid, backup, manifest::MANIFEST);
-    let answer = object_store.send("GET", &object).await?;
-    if answer.status == 404 {
-        return Ok(Err((
-            "BackupMissing",
-            format!("the object store no longer holds backup {backup}'s manifest: it was removed"),
-        )));
-    }
-    if answer.status != 200 {
-        return Err(Error::ObjectStore {
-            what: format!("GET {object}"),
-            problem: format!("the object store answered {}", answer.status),
-        });
-    }
-    let refused = |why: &str| {
-        Ok(Err((
-            "ManifestMismatch",
-            format!(
-                "backup {backup}'s stored manifest {why}: refused before anything of the store was touched"
-            ),
-        )))
-    };
-    let manifest: Manifest = match serde_json::from_slice(&answer.body) {
-        Ok(manifest) => manifest,
-        Err(e) => return refused(&format!("is not readable ({e})")),
-    };
-    let parts: Vec<(&str, u64, &str)> = manifest
-        .parts
-        .iter()
-        .map(|p| (p.name.as_str(), p.size, p.sha256.as_str()))
-        .collect();
-    let expected: Vec<(&str, u64, &str)> = recorded
-        .parts
-        .iter()
-        .map(|p| (p.name.as_str(), p.bytes, p.sha256.as_str()))
-        .collect();
-    if manifest.subject.store.uid != store_uid {
-        return refused("is of another store");
-    }
-    if parts != expected || manifest.rows != recorded.rows {
-        return refused("differs from the one recorded when the backup completed");
-    }
-    Ok(Ok(manifest))
 }
 
 async fn observe(
