@@ -106,6 +106,9 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__help__subcmd__store,retry)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__retry"
                 ;;
+            kubectl__nexus__subcmd__help__subcmd__store__subcmd__backup,verify)
+                cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__backup__subcmd__verify"
+                ;;
             kubectl__nexus__subcmd__store,backup)
                 cmd="kubectl__nexus__subcmd__store__subcmd__backup"
                 ;;
@@ -139,6 +142,18 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__store,retry)
                 cmd="kubectl__nexus__subcmd__store__subcmd__retry"
                 ;;
+            kubectl__nexus__subcmd__store__subcmd__backup,help)
+                cmd="kubectl__nexus__subcmd__store__subcmd__backup__subcmd__help"
+                ;;
+            kubectl__nexus__subcmd__store__subcmd__backup,verify)
+                cmd="kubectl__nexus__subcmd__store__subcmd__backup__subcmd__verify"
+                ;;
+            kubectl__nexus__subcmd__store__subcmd__backup__subcmd__help,help)
+                cmd="kubectl__nexus__subcmd__store__subcmd__backup__subcmd__help__subcmd__help"
+                ;;
+            kubectl__nexus__subcmd__store__subcmd__backup__subcmd__help,verify)
+                cmd="kubectl__nexus__subcmd__store__subcmd__backup__subcmd__help__subcmd__verify"
+                ;;
             kubectl__nexus__subcmd__store__subcmd__help,backup)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__backup"
                 ;;
@@ -171,6 +186,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__store__subcmd__help,retry)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__retry"
+                ;;
+            kubectl__nexus__subcmd__store__subcmd__help__subcmd__backup,verify)
+                cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__backup__subcmd__verify"
                 ;;
             *)
                 ;;
@@ -523,8 +541,22 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__backup)
-            opts=""
+            opts="verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__backup__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1075,8 +1107,92 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__backup)
-            opts="-n -o -h -V --wait --timeout --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --wait --timeout --kubeconfig --context --namespace --output --help --version verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__backup__subcmd__help)
+            opts="verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__backup__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__backup__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__backup__subcmd__verify)
+            opts="-n -o -h -V --wait --timeout --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1365,8 +1481,22 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__backup)
-            opts=""
+            opts="verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__backup__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -175,6 +175,8 @@ name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -a "verify" -d 'Check a backup again: load it into a scratch MariaDB and compare it with its manifest (the operator does so once after every backup)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backup" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from backups" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r

@@ -3,7 +3,9 @@
 
 use std::io::Write;
 
-use crate::cli::{AuditArgs, Cli, Command, Generated, OutputFormat, StoreCommand};
+use crate::cli::{
+    AuditArgs, BackupAction, BackupArgs, Cli, Command, Generated, OutputFormat, StoreCommand,
+};
 use crate::commands::{Session, audit, generate, install, quota, store, version};
 use crate::error::{Error, Result};
 use crate::output;
@@ -79,15 +81,35 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 async fn run_store(session: &Session, command: StoreCommand, format: OutputFormat) -> Result<()> {
     match command {
-        StoreCommand::Backup(args) => {
-            let mut progress =
-                output::progress_for_stderr(&format!("waiting for the backup of {}", args.name));
+        StoreCommand::Backup(BackupArgs {
+            action: Some(BackupAction::Verify(args)),
+            ..
+        }) => {
+            let mut progress = output::progress_for_stderr(&format!(
+                "waiting for the verification of {}",
+                args.backup
+            ));
             let wait = args.wait.wait.then_some(args.wait.timeout);
-            let backup = store::take_backup(session, &args.name, wait, progress.as_mut()).await?;
+            let backup =
+                store::verify_backup(session, &args.backup, wait, progress.as_mut()).await?;
             if wait.is_none() {
                 output::note(&format!(
-                    "backup {} of store {} asked for; follow it with: kubectl nexus store backups {}",
-                    backup.name, args.name, args.name
+                    "verification of backup {} asked for; follow it with: kubectl get backup {}",
+                    args.backup, args.backup
+                ));
+            }
+            output::print(&backup, format)
+        }
+        StoreCommand::Backup(args) => {
+            let name = args.name.unwrap_or_default();
+            let mut progress =
+                output::progress_for_stderr(&format!("waiting for the backup of {name}"));
+            let wait = args.wait.wait.then_some(args.wait.timeout);
+            let backup = store::take_backup(session, &name, wait, progress.as_mut()).await?;
+            if wait.is_none() {
+                output::note(&format!(
+                    "backup {} of store {name} asked for; follow it with: kubectl nexus store backups {name}",
+                    backup.name
                 ));
             }
             output::print(&backup, format)

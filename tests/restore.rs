@@ -130,6 +130,37 @@ async fn a_restore_is_checked_before_it_runs_and_told_when_it_ends() {
     assert_eq!(condition.status, "True", "{condition:?}");
     let metric = r#"nexus_backup_verifications_total{outcome="Restorable",reason=""}"#;
     assert_eq!(operator.wait_metric_above(metric, 0.0, 20).await, 1.0);
+    // alice has it checked again, and waits for that check's verdict.
+    let again: serde_json::Value = serde_json::from_str(
+        &nexus_as("alice", &ns.name)
+            .args([
+                "store",
+                "backup",
+                "verify",
+                &good,
+                "--wait",
+                "--timeout",
+                "2m",
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap()
+            .succeeded("store backup verify --wait"),
+    )
+    .unwrap();
+    assert_eq!(again["verified"]["result"], "Restorable", "{again}");
+    assert!(again["verified"]["request"].is_string(), "{again}");
+    assert_eq!(operator.wait_metric_above(metric, 1.0, 20).await, 2.0);
+    let listed = nexus_as("alice", &ns.name)
+        .args(["store", "backups", &name])
+        .output()
+        .unwrap()
+        .succeeded("store backups");
+    assert!(
+        listed.contains("VERIFIED") && listed.contains("Restorable"),
+        "{listed}"
+    );
     take_backup(&admin, &ns.name, "empty", &name).await;
     wait_backup(&admin, &ns.name, "empty", BackupPhase::Failed, 90).await;
     take_backup(&admin, &ns.name, "elsewhere", "no-such-store").await;

@@ -169,9 +169,33 @@ pub struct RestoreArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BackupArgs {
+    #[command(subcommand)]
+    pub action: Option<BackupAction>,
+
     /// The store's name.
-    pub name: String,
+    #[arg(required = true)]
+    pub name: Option<String>,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BackupAction {
+    /// Check a backup again: load it into a scratch MariaDB and compare it
+    /// with its manifest (the operator does so once after every backup).
+    #[command(
+        after_help = "Examples:\n  kubectl nexus store backup verify shop-20261205-101500 --wait\n  kubectl nexus store backup verify shop-20261205-101500 -o json"
+    )]
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The Backup's name (kubectl nexus store backups STORE lists them).
+    pub backup: String,
 
     #[command(flatten)]
     pub wait: WaitArgs,

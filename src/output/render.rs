@@ -627,17 +627,23 @@ impl Render for BackupList {
             ));
             return Ok(());
         }
-        let mut headers = vec!["NAME", "PHASE", "SIZE", "ROWS", "AGE"];
+        let mut headers = vec!["NAME", "PHASE", "SIZE", "ROWS", "VERIFIED", "AGE"];
         if wide {
             headers.extend(["REASON", "MESSAGE"]);
         }
         let mut t = table::new(&headers);
         for b in &self.items {
+            let verified = b
+                .verified
+                .as_ref()
+                .map(|v| v.result.clone())
+                .unwrap_or_else(|| "-".into());
             let mut row = vec![
                 b.name.clone(),
                 b.phase.clone(),
                 size(b.size_bytes),
                 rows(b),
+                verified,
                 age(b.created_at.as_ref()),
             ];
             if wide {

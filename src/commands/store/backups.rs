@@ -12,7 +12,9 @@ use kube::{Api, ResourceExt};
 use serde::Serialize;
 
 use super::Progress;
-use crate::api::backup::{Backup, BackupPhase, BackupReason, BackupSpec};
+use crate::api::backup::{
+    Backup, BackupPhase, BackupReason, BackupSpec, VERIFY_ANNOTATION, Verification,
+};
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
 
@@ -38,6 +40,10 @@ pub struct BackupView {
     pub created_at: Option<Time>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Time>,
+    /// The last proof that it restores: Restorable or NotRestorable, why,
+    /// and when.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<Verification>,
 }
 
 impl From<&Backup> for BackupView {
@@ -57,6 +63,7 @@ impl From<&Backup> for BackupView {
             rows: status.manifest.map(|m| m.rows).unwrap_or_default(),
             created_at: backup.metadata.creation_timestamp.clone(),
             finished_at: status.finished_at,
+            verified: status.verified,
         }
     }
 }
@@ -217,4 +224,91 @@ pub async fn list_backups(session: &Session, store: &str) -> Result<BackupList> 
         namespace: session.namespace.clone(),
         items,
     })
+}
+
+/// Asks the operator to check `backup` again (the `nexus.dev/verify`
+/// annotation, set to a new value); with `wait`, follows it until the
+/// Backup's verdict answers that request (NotRestorable: exit code 1).
+pub async fn verify_backup(
+    session: &Session,
+    backup: &str,
+    wait: Option<Duration>,
+    progress: &mut dyn Progress,
+) -> Result<BackupView> {
+    let api = backups(session);
+    let found = api
+        .get_opt(backup)
+        .await
+        .map_err(|e| action(session, "get", Some(backup)).error(e))?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no backup {backup:?} in namespace {:?}\nhint: kubectl nexus store backups STORE lists a store's backups",
+                session.namespace
+            ))
+        })?;
+    if found.status.as_ref().and_then(|s| s.phase) != Some(BackupPhase::Completed) {
+        return Err(Error::Usage(format!(
+            "backup {backup:?} did not complete: only a Completed backup holds what a verification loads"
+        )));
+    }
+    let request = k8s_openapi::jiff::Timestamp::now().to_string();
+    let patch = serde_json::json!({"metadata": {"annotations": {VERIFY_ANNOTATION: request}}});
+    let asked = api
+        .patch(
+            backup,
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&patch),
+        )
+        .await
+        .map_err(|e| action(session, "patch", Some(backup)).error(e))?;
+    let Some(timeout) = wait else {
+        return Ok(BackupView::from(&asked));
+    };
+    let config = watcher::Config::default().fields(&format!("metadata.name={backup}"));
+    let mut events = watcher(api, config)
+        .default_backoff()
+        .applied_objects()
+        .boxed();
+    let watching = async {
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(seen) => {
+                    let verdict = seen.status.as_ref().and_then(|s| s.verified.clone());
+                    if verdict.as_ref().and_then(|v| v.request.as_deref()) == Some(request.as_str())
+                    {
+                        return Ok(seen);
+                    }
+                    progress.update(&format!(
+                        "backup {backup}: being loaded into a scratch MariaDB"
+                    ));
+                }
+                Err(watcher::Error::InitialListFailed(e) | watcher::Error::WatchStartFailed(e)) => {
+                    return Err(action(session, "watch", Some(backup)).error(e));
+                }
+                Err(_) => {}
+            }
+        }
+        Err(Error::Other(format!(
+            "backup {backup:?} was deleted while waiting for it"
+        )))
+    };
+    let settled = match tokio::time::timeout(timeout, watching).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::BackupTimeout {
+            name: backup.into(),
+            waited: timeout,
+            last: "the verification goes on".into(),
+        }),
+    };
+    progress.finish();
+    let seen = settled?;
+    let view = BackupView::from(&seen);
+    match &view.verified {
+        Some(v) if v.result != "Restorable" => Err(Error::Other(format!(
+            "backup {backup:?} does not restore: {}: {}\nhint: kubectl get backup {backup} -o yaml shows its status",
+            v.reason.as_deref().unwrap_or("NotRestorable"),
+            v.message.as_deref().unwrap_or_default()
+        ))),
+        _ => Ok(view),
+    }
 }

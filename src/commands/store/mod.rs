@@ -12,7 +12,7 @@ mod restore;
 mod retry;
 mod wait;
 
-pub use backups::{BackupList, BackupView, list_backups, take_backup};
+pub use backups::{BackupList, BackupView, list_backups, take_backup, verify_backup};
 pub use create::{CreateOutcome, create, desired_store};
 pub use credentials::{Credentials, credentials};
 pub use delete::{DeleteOutcome, delete};

@@ -29,9 +29,17 @@ pub const VERIFY_UID_ANNOTATION: &str = "nexus.dev/verify-of-uid";
 /// stopped (the pod ends with this container). Its last line on failure is
 /// `Reason: message`.
 const CHECK_SCRIPT: &str = r#"set -u
-connect="--host=127.0.0.1 --port=3306 --user=root"
+# The server's socket, in the scratch space both containers share: root
+# there is root@localhost (the image may keep password-less root entries
+# for 127.0.0.1).
+connect="--socket=/run/mysqld/mysqld.sock --user=root"
 sql() { mariadb $connect --skip-column-names --batch -e "$1"; }
-stop() { mariadb-admin $connect shutdown >/dev/null 2>&1; }
+# The server stops with the check, whatever happened (the pod shares its
+# process namespace, so its pid file names it when it cannot be asked).
+stop() {
+  mariadb-admin $connect shutdown >/dev/null 2>&1 ||
+    { [ -s /run/mysqld/mysqld.pid ] && kill "$(cat /run/mysqld/mysqld.pid)"; }
+}
 fail() { stop; echo "$1: $2" >&2; exit 1; }
 tries=0
 until output=$(sql 'SELECT 1' 2>&1); do
@@ -121,10 +129,12 @@ pub fn verify_job(
     let database = Container {
         name: "scratch-database".into(),
         image: Some(database_image.into()),
+        // No network at all: the check talks to it through its socket.
         args: Some(vec![
             "mariadbd".into(),
             "--innodb-buffer-pool-size=64M".into(),
-            "--bind-address=127.0.0.1".into(),
+            "--skip-networking".into(),
+            "--pid-file=/run/mysqld/mysqld.pid".into(),
         ]),
         env: Some(vec![root.clone()]),
         resources: Some(resources(&size("384Mi"))),
@@ -147,7 +157,11 @@ pub fn verify_job(
         resources: Some(resources(&size("64Mi"))),
         security_context: Some(container_security()),
         termination_message_policy: Some("FallbackToLogsOnError".into()),
-        volume_mounts: Some(vec![mount("work", "/work"), mount("tmp", "/tmp")]),
+        volume_mounts: Some(vec![
+            mount("work", "/work"),
+            mount("run", "/run/mysqld"),
+            mount("tmp", "/tmp"),
+        ]),
         ..Container::default()
     };
     Job {
@@ -165,6 +179,7 @@ pub fn verify_job(
                     automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
                     security_context: Some(pod_security(MYSQL_UID)),
+                    share_process_namespace: Some(true),
                     init_containers: Some(vec![fetch]),
                     containers: vec![database, check],
                     volumes: Some(vec![
@@ -256,7 +271,7 @@ mod tests {
                     "automountServiceAccountToken": false,
                     "initContainers": [{"name": "fetch", "args": ["restore-agent", "--plan=/etc/nexus-restore/plan.json", "--identity=/etc/nexus-restore/identity", "--work=/work", "--content=/content"]}],
                     "containers": [
-                        {"name": "scratch-database", "image": "mariadb:test", "args": ["mariadbd", "--innodb-buffer-pool-size=64M", "--bind-address=127.0.0.1"]},
+                        {"name": "scratch-database", "image": "mariadb:test", "args": ["mariadbd", "--innodb-buffer-pool-size=64M", "--skip-networking", "--pid-file=/run/mysqld/mysqld.pid"]},
                         {"name": "check", "image": "mariadb:test"},
                     ],
                 }}},
