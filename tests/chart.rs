@@ -542,6 +542,36 @@ async fn helm_installs_upgrades_rolls_back_and_uninstalls_leaving_stores_alone()
     wait_phase(&admin, &tenant_ns.name, &name, Phase::Ready, 90).await;
     let workload = format!("store-{name}");
 
+    // Only the operator says a backup is a scheduled one (which keep
+    // removes) or a store's final one; alice asks for manual ones.
+    let backup = |reason: &str| {
+        format!(
+            "apiVersion: nexus.dev/v1alpha1\nkind: Backup\nmetadata: {{name: {name}-{}}}\nspec: {{store: {name}, reason: {reason}}}\n",
+            reason.to_lowercase()
+        )
+    };
+    for reason in ["Scheduled", "BeforeDelete"] {
+        let refused = common::kubectl_output(
+            "alice",
+            &["-n", &tenant_ns.name, "create", "-f", "-"],
+            &backup(reason),
+        );
+        let stderr = refused.stderr_text();
+        assert!(
+            !refused.status.success()
+                && stderr.contains(&format!(
+                    "a Backup of reason {reason} is taken by the Nexus operator only"
+                )),
+            "{reason}: {stderr}"
+        );
+    }
+    common::kubectl_output(
+        "alice",
+        &["-n", &tenant_ns.name, "create", "-f", "-"],
+        &backup("Manual"),
+    )
+    .succeeded("alice asks for a manual backup");
+
     // Confined: the chart's ServiceAccount may not write outside store namespaces.
     let refused = kubectl_as_kubeconfig(
         &sa,
@@ -844,6 +874,12 @@ async fn install_applies_the_platform_a_second_apply_changes_nothing_and_it_prov
                 "delete",
                 "validatingadmissionpolicy,validatingadmissionpolicybinding",
                 "nexus-store-credentials",
+                "--ignore-not-found",
+            ],
+            &[
+                "delete",
+                "validatingadmissionpolicy,validatingadmissionpolicybinding",
+                "nexus-backup-reasons",
                 "--ignore-not-found",
             ],
             &[
