@@ -131,7 +131,11 @@ fn key(backup: &Backup) -> String {
 
 async fn reconcile(backup: Arc<Backup>, backups: Arc<Backups>) -> Result<Action> {
     let phase = backup.status.as_ref().and_then(|s| s.phase);
-    if phase == Some(BackupPhase::Failed) {
+    // Finished, and no verification due: nothing to read (every Backup
+    // passes here when the operator starts).
+    if phase == Some(BackupPhase::Failed)
+        || (phase == Some(BackupPhase::Completed) && !verify::is_due(&backup))
+    {
         return Ok(Action::await_change());
     }
     let client = &backups.context.children.client;
@@ -472,6 +476,25 @@ pub(super) async fn job_failure(
             owned.namespace()
         )))?;
     Ok(termination_message(&pods.items))
+}
+
+/// A failed restore or verification Job's last words, whose containers end
+/// with `Reason: message` (a word, then what happened); `fallback` is the
+/// reason of anything else, which becomes the message whole.
+pub(super) fn reason_and_message(said: &str, fallback: &str) -> (String, String) {
+    let last = said.trim().lines().last().unwrap_or_default().trim();
+    let last = last.strip_prefix("error: ").unwrap_or(last);
+    match last.split_once(": ") {
+        Some((reason, message))
+            if !reason.is_empty()
+                && reason.len() <= 40
+                && reason.starts_with(|c: char| c.is_ascii_uppercase())
+                && reason.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            (reason.to_string(), message.to_string())
+        }
+        _ => (fallback.to_string(), said.trim().to_string()),
+    }
 }
 
 /// Whether a Job failed, and whether it was its deadline.

@@ -51,8 +51,10 @@ async fn tick(backups: &Backups) -> Result<()> {
         return Ok(());
     }
     let client = &backups.context.children.client;
+    // From the API server's watch cache (not a quorum read of etcd): it
+    // runs every tick, and a Backup a tick misses is seen by the next.
     let listed = Api::<Backup>::all(client.clone())
-        .list(&ListParams::default())
+        .list(&ListParams::default().match_any())
         .await
         .map_err(Error::api("list Backups"))?;
     let mut scheduled: HashMap<(String, String), Vec<Backup>> = HashMap::new();

@@ -51,6 +51,11 @@ fn due(backup: &Backup) -> Option<Option<String>> {
     }
 }
 
+/// Whether a Completed backup waits for a verification.
+pub fn is_due(backup: &Backup) -> bool {
+    due(backup).is_some()
+}
+
 fn job_name(backup: &Backup) -> String {
     format!("verify-{}", backup.uid().unwrap_or_default())
 }
@@ -218,24 +223,12 @@ async fn observe(
 
 /// A failed check's last words: `Reason: message`.
 fn said(message: Option<&str>) -> (String, String) {
-    let Some(message) = message else {
-        return (
+    match message {
+        Some(message) => super::reason_and_message(message, "VerifyFailed"),
+        None => (
             "VerifyFailed".into(),
             "the verification Job failed without a message".into(),
-        );
-    };
-    let last = message.trim().lines().last().unwrap_or_default().trim();
-    let last = last.strip_prefix("error: ").unwrap_or(last);
-    match last.split_once(": ") {
-        Some((reason, rest))
-            if !reason.is_empty()
-                && reason.len() <= 40
-                && reason.starts_with(|c: char| c.is_ascii_uppercase())
-                && reason.chars().all(|c| c.is_ascii_alphanumeric()) =>
-        {
-            (reason.to_string(), rest.to_string())
-        }
-        _ => ("VerifyFailed".into(), message.trim().to_string()),
+        ),
     }
 }
 

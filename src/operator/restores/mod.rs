@@ -25,7 +25,8 @@ use kube::{Api, Resource, ResourceExt};
 use tracing::{info, warn};
 
 use super::backups::{
-    fetch_plan, job_failed, job_failure, note_of, owned_namespace, stored_manifest,
+    fetch_plan, job_failed, job_failure, note_of, owned_namespace, reason_and_message,
+    stored_manifest,
 };
 use super::children::write::{self, Owned};
 use super::error::{Error, Result};
@@ -349,8 +350,7 @@ async fn observe(
     Ok(action)
 }
 
-/// The outcome a failed restore Job's last words make: its containers end
-/// with `Reason: message` (a word, then what happened).
+/// The outcome a failed restore Job's last words make.
 fn failure_of(said: Option<&str>) -> Outcome {
     let Some(said) = said else {
         return Outcome::failed(
@@ -358,17 +358,8 @@ fn failure_of(said: Option<&str>) -> Outcome {
             "the restore Job failed without a message; the store runs on the data it had",
         );
     };
-    let last = said.trim().lines().last().unwrap_or_default().trim();
-    let last = last.strip_prefix("error: ").unwrap_or(last);
-    if let Some((reason, message)) = last.split_once(": ")
-        && !reason.is_empty()
-        && reason.len() <= 40
-        && reason.starts_with(|c: char| c.is_ascii_uppercase())
-        && reason.chars().all(|c| c.is_ascii_alphanumeric())
-    {
-        return Outcome::failed(reason, message);
-    }
-    Outcome::failed("RestoreFailed", said.trim())
+    let (reason, message) = reason_and_message(said, "RestoreFailed");
+    Outcome::failed(&reason, message)
 }
 
 async fn remove_job(restores: &Restores, owned: &Owned) -> Result<()> {
