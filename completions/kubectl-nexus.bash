@@ -250,7 +250,7 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted backup restore backup-removed checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted backup restore clone backup-removed checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --platform-namespace)
@@ -1271,7 +1271,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__create)
-            opts="-l -n -o -h -V --plan --domain --admin-email --currency --no-sample-products --label --backup-schedule --keep-backups --keep-backups-for --wait --timeout --dry-run --kubeconfig --context --namespace --output --help --version"
+            opts="-l -n -o -h -V --plan --domain --admin-email --currency --no-sample-products --label --backup-schedule --keep-backups --keep-backups-for --from-backup --wait --timeout --dry-run --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1310,6 +1310,10 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --keep-backups-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-backup)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -75,6 +75,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and _
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l backup-schedule -d 'Back the store up on this schedule: cron\'s five fields in UTC, such as "0 3 * * *" (03:00 every day)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l keep-backups -d 'Keep the newest N scheduled backups (older ones are removed)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l keep-backups-for -d 'Keep scheduled backups for this long, such as 30d' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l from-backup -d 'Make the store as a clone of a completed backup in this namespace (of any store, also one deleted since): its orders, customers, products and uploads, with new secrets and the site\'s addresses rewritten to the new store\'s. Without --currency it keeps the backup\'s currency, and it gets no sample product' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l context -d 'The kubeconfig context to use' -r
@@ -225,6 +226,7 @@ degraded\t''
 deleted\t''
 backup\t''
 restore\t''
+clone\t''
 backup-removed\t''
 checkpoint\t''"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand audit" -l platform-namespace -d 'Where the operator keeps each chain\'s anchor (its own namespace): --verify compares the chain with it when you may read it' -r

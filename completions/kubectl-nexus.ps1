@@ -77,6 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--backup-schedule', '--backup-schedule', [CompletionResultType]::ParameterName, 'Back the store up on this schedule: cron''s five fields in UTC, such as "0 3 * * *" (03:00 every day)')
             [CompletionResult]::new('--keep-backups', '--keep-backups', [CompletionResultType]::ParameterName, 'Keep the newest N scheduled backups (older ones are removed)')
             [CompletionResult]::new('--keep-backups-for', '--keep-backups-for', [CompletionResultType]::ParameterName, 'Keep scheduled backups for this long, such as 30d')
+            [CompletionResult]::new('--from-backup', '--from-backup', [CompletionResultType]::ParameterName, 'Make the store as a clone of a completed backup in this namespace (of any store, also one deleted since): its orders, customers, products and uploads, with new secrets and the site''s addresses rewritten to the new store''s. Without --currency it keeps the backup''s currency, and it gets no sample product')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, such as 90s, 10m or 1h')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')

@@ -21,8 +21,11 @@ pub struct SetupRequest {
     pub title: String,
     pub url: String,
     pub admin_email: String,
-    pub currency: String,
+    /// None: keep the site's (a clone that asked for none keeps its source's).
+    pub currency: Option<String>,
     pub sample_products: bool,
+    /// The Backup a clone is made from (`spec.source.backup`).
+    pub cloned_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,13 +84,20 @@ impl<'a> ValidatedStore<'a> {
             None => format!("admin@{host}"),
         };
         let options = spec.woocommerce.clone().unwrap_or_default();
+        let cloned_from = spec.source.as_ref().map(|source| source.backup.clone());
+        if let Some(backup) = &cloned_from {
+            validation::object_reference("source.backup", backup)?;
+        }
+        // A clone is its source's shop: what it does not ask for, it keeps.
         let currency = match options.currency {
             Some(code) => {
                 validation::currency(&code)?;
-                code
+                Some(code)
             }
-            None => DEFAULT_CURRENCY.into(),
+            None if cloned_from.is_some() => None,
+            None => Some(DEFAULT_CURRENCY.into()),
         };
+        let sample_products = options.sample_products.unwrap_or(cloned_from.is_none());
         Ok(ValidatedStore {
             namespace: store_namespace(&name),
             setup: SetupRequest {
@@ -95,7 +105,8 @@ impl<'a> ValidatedStore<'a> {
                 url: url.clone(),
                 admin_email,
                 currency,
-                sample_products: options.sample_products.unwrap_or(true),
+                sample_products,
+                cloned_from,
             },
             tenant_namespace,
             uid,
@@ -181,6 +192,7 @@ pub(crate) mod testing {
                 woocommerce: None,
                 suspend: false,
                 backup: None,
+                source: None,
             },
         );
         store.metadata.namespace = Some("team-a".into());
@@ -206,9 +218,38 @@ mod tests {
         assert_eq!(store.host, "demo.shops.example.com");
         assert_eq!(store.url, "http://demo.shops.example.com");
         assert_eq!(store.setup.admin_email, "admin@demo.shops.example.com");
-        assert_eq!(store.setup.currency, "USD");
+        assert_eq!(store.setup.currency.as_deref(), Some("USD"));
         assert!(store.setup.sample_products);
+        assert_eq!(store.setup.cloned_from, None);
         assert_eq!(store.plan.cpu, "1");
+    }
+
+    #[test]
+    fn a_clone_keeps_what_its_source_had_unless_it_asks() {
+        let settings = Settings::for_tests();
+        let mut raw = store("copy", Plan::Small);
+        raw.spec.source = Some(crate::api::store::StoreSource {
+            backup: "shop-20261205-0300".into(),
+        });
+        let clone = ValidatedStore::new(&raw, &settings).unwrap();
+        assert_eq!(
+            clone.setup.cloned_from.as_deref(),
+            Some("shop-20261205-0300")
+        );
+        assert_eq!(clone.setup.currency, None, "the source's currency stays");
+        assert!(!clone.setup.sample_products, "no sample product is added");
+        raw.spec.woocommerce = Some(crate::api::WooCommerceOptions {
+            currency: Some("EUR".into()),
+            sample_products: Some(true),
+        });
+        let asked = ValidatedStore::new(&raw, &settings).unwrap();
+        assert_eq!(asked.setup.currency.as_deref(), Some("EUR"));
+        assert!(asked.setup.sample_products);
+        raw.spec.source = Some(crate::api::store::StoreSource {
+            backup: "Bad_Name".into(),
+        });
+        let refused = ValidatedStore::new(&raw, &settings).unwrap_err();
+        assert_eq!(refused.field, "source.backup");
     }
 
     #[test]

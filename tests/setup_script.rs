@@ -27,6 +27,11 @@ use nexus::engines::woocommerce::SETUP_SCRIPT;
 /// sendmail's complaint and succeeds (fact 3). A call it does not model
 /// fails, so the script cannot come to rely on behaviour nobody checked.
 ///
+/// A clone's calls answer as wp-cli 2.10 answers them on a site with
+/// WooCommerce (checked by hand against both): `search-replace` says how
+/// many it made, `user get` of a missing login is an error, `transient
+/// delete --all` says what it deleted.
+///
 /// Every fact of the notes and the test that holds Nexus to it:
 /// 1 (`--for-new-shop` refused) `the_stand_in_refuses_what_woocommerce_refuses`
 ///   here and `tests/real_node.rs` with the image's stand-in;
@@ -57,7 +62,24 @@ case "$1 $2 ${3:-}" in
 	echo 1 ;;
 "config create "*) touch "$WP_PATH/wp-config.php" ;;
 "core is-installed ") [ -f "$STUB_STATE/installed" ] ;;
-"core install "*) touch "$STUB_STATE/installed" ;;
+"core install "*)
+	touch "$STUB_STATE/installed"
+	for a; do case $a in --admin_password=*) printf '%s' "${a#--admin_password=}" >"$STUB_STATE/user-admin" ;; esac; done ;;
+"search-replace "*)
+	# The site's address is the stand-in's one absolute address.
+	if [ "$(cat "$STUB_STATE/option-home" 2>/dev/null)" = "$2" ]; then printf '%s' "$3" >"$STUB_STATE/option-home"; fi
+	echo "Success: Made 1 replacements." ;;
+"user get "?*)
+	[ -f "$STUB_STATE/user-$3" ] || { echo "Error: Invalid user ID, email or login: '$3'" >&2; exit 1; }
+	echo 1 ;;
+"user update "?*)
+	[ -f "$STUB_STATE/user-$3" ] || { echo "Error: Invalid user ID, email or login: '$3'" >&2; exit 1; }
+	for a; do case $a in --user_pass=*) printf '%s' "${a#--user_pass=}" >"$STUB_STATE/user-$3" ;; esac; done
+	echo "Success: Updated user 1." ;;
+"user create "?*)
+	for a; do case $a in --user_pass=*) printf '%s' "${a#--user_pass=}" >"$STUB_STATE/user-$3" ;; esac; done
+	echo "Success: Created user 2." ;;
+"transient delete --all") echo "Success: No transients found." ;;
 "option get "?*) option "$3" ;;
 "option update "?*) printf '%s' "$4" >"$STUB_STATE/option-$3" ;;
 "rewrite structure "?*) echo "Success: Rewrite structure set." ;;
@@ -835,4 +857,132 @@ fn an_image_without_core_is_named() {
         pod.read("termination.log")
     );
     assert!(!pod.path("html/index.php").exists(), "nothing half placed");
+}
+
+/// A site as a backup brought it into a new store: installed, WooCommerce
+/// active and set up, at its source's address, with its source's admin.
+fn cloned_site(admin: bool) -> Site {
+    let site = Site::new();
+    for (file, text) in [
+        ("installed", ""),
+        ("wc-version", "10.2.2"),
+        ("wc-active", ""),
+        ("hpos", ""),
+        ("methods", "1"),
+        ("products", "1"),
+        ("option-home", "http://shop.shops.test"),
+        ("option-nexus_setup_first_run", "done"),
+        ("option-woocommerce_shop_page_id", "7"),
+        ("option-woocommerce_currency", "EUR"),
+        ("option-woocommerce_store_id", "source-store-id"),
+    ] {
+        std::fs::write(site.path(&format!("state/{file}")), text).unwrap();
+    }
+    if admin {
+        std::fs::write(site.path("state/user-admin"), "the source's password").unwrap();
+    }
+    std::fs::write(site.path("www/wp-config.php"), "<?php\n").unwrap();
+    site
+}
+
+const CLONE: [(&str, &str); 5] = [
+    ("CLONED_FROM", "shop-20261205-0300"),
+    ("STORE_UID", "2222-uid"),
+    ("CURRENCY", ""),
+    ("SAMPLE_PRODUCTS", "false"),
+    ("ADMIN_PASSWORD", "the clone's password"),
+];
+
+#[test]
+fn a_clone_gets_this_stores_address_and_admin_once_and_keeps_the_shop() {
+    let site = cloned_site(true);
+    let first = site
+        .run_with("copy", None, &CLONE)
+        .succeeded("the clone's setup");
+    assert!(
+        first.contains("nexus setup: a clone of backup shop-20261205-0300"),
+        "{first}"
+    );
+    let calls = site.calls();
+    for step in [
+        "search-replace http://shop.shops.test http://demo.shops.test --all-tables-with-prefix --skip-columns=guid",
+        "user update admin --user_pass=the clone's password --user_email=owner@example.com --skip-email",
+        "transient delete --all",
+        "transient delete --all --network",
+        "option update woocommerce_store_id ",
+        "option update nexus_store_uid 2222-uid",
+    ] {
+        assert!(called(&calls, step), "missing {step:?} in {calls:#?}");
+    }
+    assert_eq!(
+        site.option("home").as_deref(),
+        Some("http://demo.shops.test")
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.path("state/user-admin")).unwrap(),
+        "the clone's password"
+    );
+    assert_ne!(
+        site.option("woocommerce_store_id").as_deref(),
+        Some("source-store-id"),
+        "WooCommerce knows the clone as another shop"
+    );
+    // The shop stays its source's: installed, its currency, its products.
+    for step in [
+        "core install",
+        "plugin install",
+        "option update woocommerce_currency",
+        "wc hpos enable",
+        "wc product create",
+    ] {
+        assert!(!called(&calls, step), "{step:?} ran on a clone: {calls:#?}");
+    }
+    assert_eq!(site.option("woocommerce_currency").as_deref(), Some("EUR"));
+
+    // The owner changes the password in wp-admin; a later run leaves it.
+    std::fs::write(site.path("state/user-admin"), "the owner's own").unwrap();
+    site.run_with("copy", None, &CLONE).succeeded("");
+    let calls = site.calls();
+    for step in ["search-replace", "user update", "transient delete"] {
+        assert!(!called(&calls, step), "{step:?} ran again: {calls:#?}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(site.path("state/user-admin")).unwrap(),
+        "the owner's own"
+    );
+}
+
+#[test]
+fn a_clone_whose_source_had_no_admin_of_that_name_gets_one() {
+    let site = cloned_site(false);
+    site.run_with("copy", None, &CLONE).succeeded("");
+    assert!(called(
+        &site.calls(),
+        "user create admin owner@example.com --role=administrator --user_pass=the clone's password"
+    ));
+}
+
+#[test]
+fn a_new_domain_moves_every_address_of_the_site() {
+    let site = Site::new();
+    site.run("demo", None).succeeded("");
+    assert!(
+        !called(&site.calls(), "search-replace"),
+        "{:#?}",
+        site.calls()
+    );
+    site.run_with("demo", None, &[("STORE_URL", "https://www.demo.example")])
+        .succeeded("");
+    assert!(called(
+        &site.calls(),
+        "search-replace http://demo.shops.test https://www.demo.example --all-tables-with-prefix"
+    ));
+    assert_eq!(
+        site.option("home").as_deref(),
+        Some("https://www.demo.example")
+    );
+    assert!(
+        !called(&site.calls(), "user update"),
+        "only a clone's admin is reset"
+    );
 }

@@ -87,6 +87,9 @@ pub enum AuditAction {
     /// The operator: a restore of the store finished (switched, or failed
     /// with the store on its data from before).
     Restore,
+    /// The operator: a new store's data was loaded from a backup (of
+    /// another store, or of one deleted since), or failed to be.
+    Clone,
     /// The operator: a scheduled backup was removed by the store's `keep`,
     /// its objects with it.
     #[serde(rename = "backup-removed")]
@@ -96,7 +99,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Suspend,
@@ -109,6 +112,7 @@ impl AuditAction {
         AuditAction::Deleted,
         AuditAction::Backup,
         AuditAction::Restore,
+        AuditAction::Clone,
         AuditAction::BackupRemoved,
         AuditAction::Checkpoint,
     ];
@@ -127,6 +131,7 @@ impl AuditAction {
             AuditAction::Deleted => "deleted",
             AuditAction::Backup => "backup",
             AuditAction::Restore => "restore",
+            AuditAction::Clone => "clone",
             AuditAction::BackupRemoved => "backup-removed",
             AuditAction::Checkpoint => "checkpoint",
         }

@@ -43,6 +43,14 @@ pub struct RestoreSpec {
     pub backup: String,
 }
 
+/// The name of the Restore that loads a clone's data (`spec.source`): one
+/// per store (its UID), so a store made again under the same name makes its
+/// own, and the history of each stays.
+pub fn clone_restore_name(store: &str, store_uid: &str) -> String {
+    let short: String = store_uid.chars().filter(|c| *c != '-').take(8).collect();
+    format!("{store}-clone-{short}")
+}
+
 /// Where a restore stands.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, schemars::JsonSchema)]
 pub enum RestorePhase {

@@ -6,8 +6,8 @@ use kube::{CustomResource, KubeSchema};
 use serde::{Deserialize, Serialize};
 
 use super::validation::{
-    EMAIL_CEL, HOSTNAME_CEL, INTERNAL_HOST_CEL, LOOKALIKE_HOST_CEL, STORE_NAME_CEL,
-    STORE_NAME_RESERVED_CEL, currency_cel,
+    EMAIL_CEL, HOSTNAME_CEL, INTERNAL_HOST_CEL, LOOKALIKE_HOST_CEL, OBJECT_REFERENCE_CEL,
+    STORE_NAME_CEL, STORE_NAME_RESERVED_CEL, currency_cel,
 };
 
 /// A WooCommerce store: its namespace, database, WordPress and Ingress are
@@ -32,6 +32,9 @@ use super::validation::{
     ),
     validation = kube::core::Rule::new(STORE_NAME_RESERVED_CEL).message(
         "the store name may not have '--' as its third and fourth characters: that marks internationalized (xn--) names"
+    ),
+    validation = kube::core::Rule::new("has(self.spec.source) == has(oldSelf.spec.source)").message(
+        "source is fixed when the store is made: a store is cloned from a backup only when it is created"
     ),
 )]
 #[serde(rename_all = "camelCase")]
@@ -72,6 +75,23 @@ pub struct StoreSpec {
     /// configured on the platform).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<BackupPolicy>,
+
+    /// Made as a clone of a completed Backup in this namespace: its data is
+    /// loaded before the setup runs, with new secrets and the site's
+    /// addresses rewritten to this store's. Fixed for the life of the store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[x_kube(validation = kube::core::Rule::new("self == oldSelf").message("source is fixed when the store is made: create a new store to clone another backup"))]
+    pub source: Option<StoreSource>,
+}
+
+/// What a store is made from.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreSource {
+    /// A completed Backup in the store's namespace (of any store there, also
+    /// one deleted since).
+    #[x_kube(validation = kube::core::Rule::new(OBJECT_REFERENCE_CEL).message("source.backup must name a Backup: a DNS subdomain of at most 253 characters"))]
+    pub backup: String,
 }
 
 /// When a store is backed up on its own, and which of those backups are kept.

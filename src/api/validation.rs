@@ -100,6 +100,28 @@ fn shown(value: &str) -> String {
     format!("{shown:?}")
 }
 
+/// A field naming another object of the namespace (a clone's
+/// `source.backup`): OBJECT_REFERENCE_CEL's rule, a DNS subdomain.
+pub fn object_reference(field: &'static str, name: &str) -> Result<(), Invalid> {
+    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.';
+    let edge = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if name.is_empty()
+        || name.len() > 253
+        || !name.bytes().all(allowed)
+        || !name.starts_with(edge)
+        || !name.ends_with(edge)
+    {
+        return Err(invalid(
+            field,
+            format!(
+                "{} does not name an object: use at most 253 lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (kubectl nexus store backups STORE lists backups)",
+                shown(name)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn store_name(name: &str) -> Result<(), Invalid> {
     let rule = "use lowercase letters, digits and '-', start with a letter and end with a letter or digit (example: my-shop)";
     if name.is_empty() {

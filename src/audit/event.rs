@@ -201,22 +201,33 @@ pub fn from_backup(
 pub fn from_restore(
     restore: &str,
     backup: &str,
+    clone: bool,
     phase: RestorePhase,
     reason: &str,
     message: &str,
 ) -> Option<(AuditAction, AuditOutcome, String)> {
-    match phase {
-        RestorePhase::Completed => Some((
+    match (phase, clone) {
+        (RestorePhase::Completed, false) => Some((
             AuditAction::Restore,
             AuditOutcome::Succeeded,
             format!("restore {restore} put back backup {backup}: {message}"),
         )),
-        RestorePhase::Failed => Some((
+        (RestorePhase::Failed, false) => Some((
             AuditAction::Restore,
             AuditOutcome::Failed,
             format!("restore {restore} of backup {backup} failed: {reason}: {message}"),
         )),
-        RestorePhase::Pending | RestorePhase::Running => None,
+        (RestorePhase::Completed, true) => Some((
+            AuditAction::Clone,
+            AuditOutcome::Succeeded,
+            format!("cloned from backup {backup} (restore {restore}): {message}"),
+        )),
+        (RestorePhase::Failed, true) => Some((
+            AuditAction::Clone,
+            AuditOutcome::Failed,
+            format!("clone from backup {backup} (restore {restore}) failed: {reason}: {message}"),
+        )),
+        (RestorePhase::Pending | RestorePhase::Running, _) => None,
     }
 }
 

@@ -344,6 +344,14 @@ pub struct CreateArgs {
     #[arg(long, value_name = "AGE", requires = "backup_schedule")]
     pub keep_backups_for: Option<String>,
 
+    /// Make the store as a clone of a completed backup in this namespace (of
+    /// any store, also one deleted since): its orders, customers, products
+    /// and uploads, with new secrets and the site's addresses rewritten to
+    /// the new store's. Without --currency it keeps the backup's currency,
+    /// and it gets no sample product.
+    #[arg(long, value_name = "BACKUP")]
+    pub from_backup: Option<String>,
+
     #[command(flatten)]
     pub wait: WaitArgs,
 

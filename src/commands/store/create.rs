@@ -2,11 +2,12 @@ use kube::api::{ObjectMeta, PostParams};
 
 use super::wait::{self, Progress};
 use super::{StoreSummary, stores};
+use crate::api::backup::{Backup, BackupPhase};
 use crate::api::store::{BackupKeep, BackupPolicy};
-use crate::api::{Engine, Store, StoreSpec, WooCommerceOptions, validation};
+use crate::api::{Engine, Store, StoreSource, StoreSpec, WooCommerceOptions, validation};
 use crate::cli::CreateArgs;
 use crate::commands::Session;
-use crate::error::{Action, Result};
+use crate::error::{Action, Error, Result};
 
 pub enum CreateOutcome {
     /// `--dry-run`: the object that would have been created.
@@ -28,6 +29,13 @@ pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
     if let Some(currency) = &args.currency {
         validation::currency(currency)?;
     }
+    if let Some(backup) = &args.from_backup {
+        validation::object_reference("--from-backup", backup)?;
+    }
+    let source = args
+        .from_backup
+        .clone()
+        .map(|backup| StoreSource { backup });
     let backup = match &args.backup_schedule {
         Some(schedule) => {
             let keep =
@@ -66,6 +74,7 @@ pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
             woocommerce,
             suspend: false,
             backup,
+            source,
         },
     );
     store.metadata = ObjectMeta {
@@ -83,6 +92,9 @@ pub async fn create(
     progress: &mut dyn Progress,
 ) -> Result<CreateOutcome> {
     let store = desired_store(args, &session.namespace)?;
+    if let Some(backup) = &args.from_backup {
+        cloneable(session, backup).await?;
+    }
     let action = Action {
         verb: "create",
         resource: "stores",
@@ -101,6 +113,47 @@ pub async fn create(
     }
     let settled = wait::until_settled(&api, &args.name, args.wait.timeout, progress).await?;
     Ok(CreateOutcome::Created(StoreSummary::from(&settled)))
+}
+
+/// Refuses at once, before anything is made, a backup a clone cannot be made
+/// from: none of that name here, or one that is not Completed.
+async fn cloneable(session: &Session, backup: &str) -> Result<()> {
+    let found = kube::Api::<Backup>::namespaced(session.client.clone(), &session.namespace)
+        .get_opt(backup)
+        .await
+        .map_err(|e| {
+            Action {
+                verb: "get",
+                resource: "backups",
+                namespace: &session.namespace,
+                name: Some(backup),
+            }
+            .error(e)
+        })?;
+    let Some(found) = found else {
+        return Err(Error::Usage(format!(
+            "no backup {backup:?} in namespace {:?}: a store is cloned from a backup in its own namespace\nhint: kubectl nexus store backups STORE lists a store's backups",
+            session.namespace
+        )));
+    };
+    let status = found.status.unwrap_or_default();
+    if status.phase != Some(BackupPhase::Completed) {
+        let phase = status
+            .phase
+            .map(|p| format!("{p:?}"))
+            .unwrap_or_else(|| "Pending".into());
+        return Err(Error::Usage(format!(
+            "backup {backup:?} is {phase}: only a Completed backup can be cloned\nhint: kubectl nexus store backups {} shows which are",
+            found.spec.store
+        )));
+    }
+    if status.store_uid.is_none() {
+        return Err(Error::Usage(format!(
+            "backup {backup:?} was taken by a Nexus that did not record its store's UID, so no new store can open it\nhint: restore it into its own store (kubectl nexus store restore {} --from {backup}), back that store up, and clone the new backup",
+            found.spec.store
+        )));
+    }
+    Ok(())
 }
 
 /// Creates the Store and returns the API server's warnings with it (admission

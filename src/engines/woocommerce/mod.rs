@@ -15,8 +15,8 @@ pub use backup::{
 pub use database::{database_service, database_statefulset};
 pub use ingress::ingress;
 pub use restore::{
-    RESTORE_ANNOTATION, RESTORE_JOB, RESTORE_UID_ANNOTATION, restore_job, restore_secret,
-    restore_uid_of,
+    RESTORE_ANNOTATION, RESTORE_DEADLINE, RESTORE_JOB, RESTORE_UID_ANNOTATION, restore_job,
+    restore_secret, restore_uid_of,
 };
 pub use secrets::{DATABASE_SECRET, SALTS_SECRET, generate_secrets};
 pub use setup::{SETUP_HASH_ANNOTATION, SETUP_SCRIPT, SetupRound, setup_hash, setup_job};

@@ -29,6 +29,8 @@ use crate::validated::ValidatedStore;
 /// The Job's and its Secret's name: one restore of a store runs at a time,
 /// and never beside a backup.
 pub const RESTORE_JOB: &str = "restore";
+/// How long a restore Job may run (a clone's load is one too).
+pub const RESTORE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3600);
 /// The Restore (namespace/name) and its UID a restore Job works for.
 pub const RESTORE_ANNOTATION: &str = "nexus.dev/restore";
 pub const RESTORE_UID_ANNOTATION: &str = "nexus.dev/restore-uid";

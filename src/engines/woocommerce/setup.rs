@@ -53,7 +53,8 @@ pub fn setup_job(store: &ValidatedStore, round: SetupRound) -> Job {
         env("STORE_URL", &request.url),
         env("WOOCOMMERCE_VERSION", &settings.woocommerce_version),
         env("WOOCOMMERCE_SOURCE", settings.woocommerce_source.as_env()),
-        env("CURRENCY", &request.currency),
+        // Empty: keep the site's currency.
+        env("CURRENCY", request.currency.as_deref().unwrap_or_default()),
         env(
             "SAMPLE_PRODUCTS",
             if request.sample_products {
@@ -64,6 +65,11 @@ pub fn setup_job(store: &ValidatedStore, round: SetupRound) -> Job {
         ),
         env("ADMIN_EMAIL", &request.admin_email),
         env("WP_CLI_CACHE_DIR", "/tmp/wp-cli-cache"),
+        env("STORE_UID", &store.uid),
+        env(
+            "CLONED_FROM",
+            request.cloned_from.as_deref().unwrap_or_default(),
+        ),
         secret_env("ADMIN_USER", ADMIN_SECRET, "username"),
         secret_env("ADMIN_PASSWORD", ADMIN_SECRET, "password"),
     ]);
@@ -173,13 +179,17 @@ pub fn setup_hash(job: &Job) -> &str {
 /// written out explicitly so the fingerprint never depends on std's hashing.
 fn request_hash(request: &SetupRequest) -> String {
     let sample = if request.sample_products { "1" } else { "0" };
-    let fields = [
+    let mut fields = vec![
         request.title.as_str(),
         &request.url,
         &request.admin_email,
-        &request.currency,
+        request.currency.as_deref().unwrap_or_default(),
         sample,
     ];
+    // Only clones have it, so every other store's fingerprint is as before.
+    if let Some(backup) = &request.cloned_from {
+        fields.push(backup);
+    }
     format!("{:016x}", fnv1a(fields.join("\0").as_bytes()))
 }
 

@@ -7,7 +7,8 @@
 # Job can run again after any failure.
 #
 # What the owner asked for (address, currency, sample products) is applied on
-# every run. Choices the owner may change later in wp-admin (front page,
+# every run. A clone (CLONED_FROM) starts from its source's site, loaded from
+# a backup before this runs: it is given this store's address and admin. Choices the owner may change later in wp-admin (front page,
 # permalinks, checkout options) are made on the first run only, so a later
 # run never undoes them, and an installed WooCommerce is never replaced:
 # engine upgrades are explicit, not a side effect of a setup run.
@@ -81,9 +82,37 @@ if ! wp core is-installed >/dev/null 2>&1; then
 		--admin_user="$ADMIN_USER" --admin_password="$ADMIN_PASSWORD" --admin_email="$ADMIN_EMAIL" --skip-email
 fi
 
-# The store's address may have changed since the install (spec.domain).
+# The store's address may have changed since the install (spec.domain), and
+# a clone's site still has its source's: every absolute address in the site's
+# tables (WooCommerce's too) moves with it, serialized values kept valid, the
+# posts' guid left alone as WordPress wants.
+previous=$(wp option get home 2>/dev/null || true)
+if [ -n "$previous" ] && [ "$previous" != "$STORE_URL" ]; then
+	run addresses wp search-replace "$previous" "$STORE_URL" --all-tables-with-prefix --skip-columns=guid --report-changed-only
+fi
 run site-url wp option update home "$STORE_URL"
 run site-url wp option update siteurl "$STORE_URL"
+
+# A clone: the site came from another store's backup. This store's
+# administrator signs in with this store's password and email (its salts,
+# from its own Secret, already void every sign-in of the other store), the
+# cached copies of the other store's pages and addresses go, and WooCommerce
+# knows it as another shop. Once per store (nexus_store_uid), so a later run
+# never undoes a password the owner changed since.
+if [ -n "${CLONED_FROM:-}" ] && [ "$(wp option get nexus_store_uid 2>/dev/null || true)" != "$STORE_UID" ]; then
+	printf 'nexus setup: a clone of backup %s\n' "$CLONED_FROM"
+	if wp user get "$ADMIN_USER" --field=ID >/dev/null 2>&1; then
+		run clone-admin wp user update "$ADMIN_USER" --user_pass="$ADMIN_PASSWORD" --user_email="$ADMIN_EMAIL" --skip-email
+	else
+		run clone-admin wp user create "$ADMIN_USER" "$ADMIN_EMAIL" --role=administrator --user_pass="$ADMIN_PASSWORD"
+	fi
+	# Both kinds: a site transient kept prefetching the old address after a
+	# move (woocommerce#59049), and `--all` alone leaves those.
+	run clone-transients wp transient delete --all
+	run clone-transients wp transient delete --all --network
+	run clone-store-id wp option update woocommerce_store_id "$(cat /proc/sys/kernel/random/uuid)"
+	run clone-done wp option update nexus_store_uid "$STORE_UID"
+fi
 
 # WooCommerce: installed when missing, from the plugin directory at the pinned
 # version or from the platform's zip; a present one is left as it is.
@@ -132,7 +161,10 @@ if [ "$(wp option get nexus_setup_first_run 2>/dev/null || true)" != "done" ]; t
 	run first-run wp option update nexus_setup_first_run "done"
 fi
 
-run currency wp option update woocommerce_currency "$CURRENCY"
+# A clone asked for no currency keeps its source's.
+if [ -n "$CURRENCY" ]; then
+	run currency wp option update woocommerce_currency "$CURRENCY"
+fi
 if [ "$SAMPLE_PRODUCTS" = "true" ]; then
 	found=$(wp wc product list --sku=nexus-sample --format=count --user="$ADMIN_USER" 2>/dev/null || echo 0)
 	if [ "$found" = "0" ]; then

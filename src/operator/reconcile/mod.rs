@@ -154,7 +154,7 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         observed: &observed,
         generation: store.metadata.generation,
         now: Timestamp::now(),
-        timeout: ctx.settings.provisioning_timeout,
+        timeout: provisioning_timeout(&validated, ctx),
         restarted: restart,
         namespace: &validated.namespace,
         url: &validated.url,
@@ -181,11 +181,25 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         return Err(error);
     }
     ctx.reset_backoff(&validated.key());
-    Ok(next_look(&next, &observed, ctx))
+    Ok(next_look(
+        &next,
+        &observed,
+        provisioning_timeout(&validated, ctx),
+    ))
+}
+
+/// A clone's provisioning also loads its backup, which has a deadline of
+/// its own: a large shop is not reported late while it loads.
+fn provisioning_timeout(store: &ValidatedStore, ctx: &Context) -> Duration {
+    let timeout = ctx.settings.provisioning_timeout;
+    match store.setup.cloned_from {
+        Some(_) => timeout + crate::engines::woocommerce::RESTORE_DEADLINE,
+        None => timeout,
+    }
 }
 
 /// When to look at the store again without an event.
-fn next_look(status: &StoreStatus, observed: &Observed, ctx: &Context) -> Action {
+fn next_look(status: &StoreStatus, observed: &Observed, timeout: Duration) -> Action {
     let waiting_for_certificate = observed
         .get(Step::Ingress)
         .is_some_and(|s| s.reason() == CERTIFICATE_PENDING);
@@ -193,7 +207,7 @@ fn next_look(status: &StoreStatus, observed: &Observed, ctx: &Context) -> Action
         _ if waiting_for_certificate => Action::requeue(CERTIFICATE_POLL),
         Some(Phase::Ready | Phase::Suspended | Phase::Failed) => Action::requeue(RESYNC),
         _ => {
-            let left = status::deadline(status, ctx.settings.provisioning_timeout)
+            let left = status::deadline(status, timeout)
                 .map(|deadline| deadline.duration_since(Timestamp::now()).unsigned_abs())
                 .unwrap_or(PROVISIONING_POLL);
             Action::requeue(left.clamp(Duration::from_secs(1), PROVISIONING_POLL))

@@ -35,16 +35,15 @@ use super::object_store::ObjectStore;
 use super::reconcile::context::Context;
 use crate::api::Store;
 use crate::api::backup::{Backup, BackupPhase};
-use crate::api::restore::{Restore, RestorePhase};
+use crate::api::restore::{Restore, RestorePhase, clone_restore_name};
 use crate::backup::keys;
 use crate::engines::woocommerce::{
-    BACKUP_JOB, RESTORE_ANNOTATION, RESTORE_JOB, restore_job, restore_secret, restore_uid_of,
+    BACKUP_JOB, RESTORE_ANNOTATION, RESTORE_DEADLINE, RESTORE_JOB, restore_job, restore_secret,
+    restore_uid_of,
 };
 use crate::validated::ValidatedStore;
 use status::Outcome;
 
-/// How long a restore Job may run.
-pub const RESTORE_DEADLINE: Duration = Duration::from_secs(3600);
 const RUNNING_POLL: Duration = Duration::from_secs(5);
 const WAITING_POLL: Duration = Duration::from_secs(15);
 
@@ -110,6 +109,7 @@ async fn reconcile(restore: Arc<Restore>, restores: Arc<Restores>) -> Result<Act
         return finish(
             &restores,
             &restore,
+            false,
             Outcome::failed("StoreNotFound", message),
         )
         .await;
@@ -119,11 +119,13 @@ async fn reconcile(restore: Arc<Restore>, restores: Arc<Restores>) -> Result<Act
     {
         return Ok(Action::await_change());
     }
+    let clone = is_clone(&store, &restore);
     let Some(object_store) = &restores.object_store else {
         let message = "backups are not configured on this platform: the operator runs without --backup-endpoint (chart value backup.endpoint)";
         return finish(
             &restores,
             &restore,
+            clone,
             Outcome::failed("NotConfigured", message),
         )
         .await;
@@ -135,9 +137,9 @@ async fn reconcile(restore: Arc<Restore>, restores: Arc<Restores>) -> Result<Act
             "read Backup {namespace}/{}",
             restore.spec.backup
         )))?;
-    let backup = match usable(&restore, backup) {
+    let backup = match usable(&restore, backup, clone) {
         Ok(backup) => backup,
-        Err(outcome) => return finish(&restores, &restore, outcome).await,
+        Err(outcome) => return finish(&restores, &restore, clone, outcome).await,
     };
     if store.spec.suspend {
         let message =
@@ -145,6 +147,7 @@ async fn reconcile(restore: Arc<Restore>, restores: Arc<Restores>) -> Result<Act
         return finish(
             &restores,
             &restore,
+            clone,
             Outcome::failed("StoreSuspended", message),
         )
         .await;
@@ -157,7 +160,7 @@ async fn reconcile(restore: Arc<Restore>, restores: Arc<Restores>) -> Result<Act
     let ours = restore.uid().unwrap_or_default();
     match job {
         Some(job) if restore_uid_of(&job.metadata) == Some(ours.as_str()) => {
-            observe(&restores, &restore, &backup, &owned, &job).await
+            observe(&restores, &restore, clone, &backup, &owned, &job).await
         }
         Some(job) => {
             if running_elsewhere(&restores, &job).await? {
@@ -174,7 +177,8 @@ async fn reconcile(restore: Arc<Restore>, restores: Arc<Restores>) -> Result<Act
         }
         None if phase == Some(RestorePhase::Running) => {
             let message = "its Job was deleted before the restore finished; the store runs on the data it had unless the Job's last step had run (see its Restored condition)";
-            finish(&restores, &restore, Outcome::failed("JobLost", message)).await
+            let outcome = Outcome::failed("JobLost", message);
+            finish(&restores, &restore, clone, outcome).await
         }
         None if write::get::<Job>(client, &owned, BACKUP_JOB)
             .await?
@@ -183,12 +187,47 @@ async fn reconcile(restore: Arc<Restore>, restores: Arc<Restores>) -> Result<Act
             let message = "waiting for a backup of this store to finish";
             wait(&restores, &restore, "WaitingForBackup", message).await
         }
-        None => start(&restores, &restore, &backup, &owned, object_store, &store).await,
+        None => {
+            let restore = &restore;
+            start(
+                &restores,
+                restore,
+                clone,
+                &backup,
+                &owned,
+                object_store,
+                &store,
+            )
+            .await
+        }
     }
 }
 
-/// The Backup, if a restore of this store may use it; else why not.
-fn usable(restore: &Restore, backup: Option<Backup>) -> std::result::Result<Backup, Outcome> {
+/// Whether `restore` is the one that loads a new store's data from the
+/// backup it is cloned from: the store's own clone Restore, for its source,
+/// before it was ever Ready. A store restored later is restored from its
+/// own backups only.
+fn is_clone(store: &Store, restore: &Restore) -> bool {
+    let uid = store.uid().unwrap_or_default();
+    store
+        .spec
+        .source
+        .as_ref()
+        .is_some_and(|source| source.backup == restore.spec.backup)
+        && restore.name_any() == clone_restore_name(&store.name_any(), &uid)
+        && store
+            .status
+            .as_ref()
+            .and_then(|s| s.ready_at.as_ref())
+            .is_none()
+}
+
+/// The Backup, if this restore may use it; else why not.
+fn usable(
+    restore: &Restore,
+    backup: Option<Backup>,
+    clone: bool,
+) -> std::result::Result<Backup, Outcome> {
     let name = &restore.spec.backup;
     let Some(backup) = backup else {
         let message = format!(
@@ -197,7 +236,7 @@ fn usable(restore: &Restore, backup: Option<Backup>) -> std::result::Result<Back
         );
         return Err(Outcome::failed("BackupNotFound", message));
     };
-    if backup.spec.store != restore.spec.store {
+    if backup.spec.store != restore.spec.store && !clone {
         let message = format!(
             "backup {name} is of store {}, not {}: a store is restored from its own backups (to make a new store from it, use kubectl nexus store create NEW --from-backup {name})",
             backup.spec.store, restore.spec.store
@@ -213,6 +252,14 @@ fn usable(restore: &Restore, backup: Option<Backup>) -> std::result::Result<Back
         let message =
             format!("backup {name} is {phase}: only a Completed backup holds what a restore needs");
         return Err(Outcome::failed("BackupNotCompleted", message));
+    }
+    // Its parts are kept, and sealed, under the UID of the store it is of;
+    // only backups that say which store that was can make another store.
+    if clone && status.store_uid.is_none() {
+        let message = format!(
+            "backup {name} was taken by a Nexus that did not record its store's UID: restore it in place into its own store instead, then back that store up again and clone the new backup"
+        );
+        return Err(Outcome::failed("BackupTooOld", message));
     }
     Ok(backup)
 }
@@ -243,6 +290,7 @@ async fn running_elsewhere(restores: &Restores, job: &Job) -> Result<bool> {
 async fn start(
     restores: &Restores,
     restore: &Restore,
+    clone: bool,
     backup: &Backup,
     owned: &Owned,
     object_store: &ObjectStore,
@@ -258,7 +306,8 @@ async fn start(
         Ok(validated) => validated,
         Err(invalid) => {
             let message = format!("the store's spec is not valid: {invalid}");
-            return finish(restores, restore, Outcome::failed("InvalidStore", message)).await;
+            let outcome = Outcome::failed("InvalidStore", message);
+            return finish(restores, restore, clone, outcome).await;
         }
     };
     let status = backup.status.clone().unwrap_or_default();
@@ -269,7 +318,7 @@ async fn start(
     let manifest = match stored_manifest(object_store, &store_uid, &backup_name, &recorded).await? {
         Ok(manifest) => manifest,
         Err((reason, message)) => {
-            return finish(restores, restore, Outcome::failed(reason, message)).await;
+            return finish(restores, restore, clone, Outcome::failed(reason, message)).await;
         }
     };
     let expires = u32::try_from(RESTORE_DEADLINE.as_secs() + 600).unwrap_or(u32::MAX);
@@ -311,6 +360,7 @@ async fn start(
 async fn observe(
     restores: &Restores,
     restore: &Restore,
+    clone: bool,
     backup: &Backup,
     owned: &Owned,
     job: &Job,
@@ -327,7 +377,7 @@ async fn observe(
             let said = job_failure(client, owned, RESTORE_JOB).await?;
             failure_of(said.as_deref())
         };
-        let action = finish(restores, restore, outcome).await?;
+        let action = finish(restores, restore, clone, outcome).await?;
         remove_job(restores, owned).await?;
         return Ok(action);
     }
@@ -345,7 +395,7 @@ async fn observe(
         .map(|m| m.rows.clone())
         .unwrap_or_default();
     let outcome = Outcome::completed(&backup.name_any(), rows);
-    let action = finish(restores, restore, outcome).await?;
+    let action = finish(restores, restore, clone, outcome).await?;
     remove_job(restores, owned).await?;
     Ok(action)
 }
@@ -370,7 +420,12 @@ async fn remove_job(restores: &Restores, owned: &Owned) -> Result<()> {
 
 /// The audit record first (a finished status means its record exists), then
 /// the store's condition, the status, the Event and the metric.
-async fn finish(restores: &Restores, restore: &Restore, outcome: Outcome) -> Result<Action> {
+async fn finish(
+    restores: &Restores,
+    restore: &Restore,
+    clone: bool,
+    outcome: Outcome,
+) -> Result<Action> {
     info!(restore = %key(restore), phase = ?outcome.phase, reason = %outcome.reason, "restore finished");
     let context = &restores.context;
     let client = &context.children.client;
@@ -378,6 +433,7 @@ async fn finish(restores: &Restores, restore: &Restore, outcome: Outcome) -> Res
     if let Some(event) = crate::audit::event::from_restore(
         &restore.name_any(),
         &restore.spec.backup,
+        clone,
         outcome.phase,
         &outcome.reason,
         &outcome.message,

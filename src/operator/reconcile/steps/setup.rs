@@ -6,7 +6,7 @@
 use k8s_openapi::api::batch::v1::Job;
 use std::collections::BTreeMap;
 
-use super::{Run, explain, pods};
+use super::{Run, clone, explain, pods};
 use crate::api::labels::SETUP;
 use crate::engines::woocommerce;
 use crate::operator::children::pods::termination_message;
@@ -70,6 +70,10 @@ pub async fn run(run: &Run<'_>, owned: &Owned, can_start: bool) -> Result<StepSt
             ),
         ),
         None if can_start => {
+            // A clone's first setup runs on the backup's data, once loaded.
+            if let Some(loading) = clone::loaded(run).await? {
+                return Ok(loading);
+            }
             match write::ensure_and_read(run.children, owned, &desired, None).await {
                 Ok(job) => observe(run, owned, &job).await?,
                 // A Job this shard's cache cannot see (made before the store

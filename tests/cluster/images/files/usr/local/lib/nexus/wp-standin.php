@@ -18,6 +18,10 @@
 //    the order tables and, run again, warns "HPOS is already enabled." with
 //    exit 0; updating Cash on Delivery without sendmail prints sendmail's
 //    complaint and succeeds;
+//  - `search-replace` (every table of the prefix, serialized values kept
+//    valid, the output and counts of wp-cli 2.10), `user get/update/create`
+//    and `transient delete --all [--network]` work on the real site as
+//    wp-cli's do, with its words on success and refusal;
 //  - the order tables are a real table, wp_wc_orders, where the Store API
 //    stand-in (store-api-standin.php, a must-use plugin of the WordPress
 //    image) writes a guest's Cash on Delivery order.
@@ -40,6 +44,9 @@ if (isset($opts['path'])) {
 	$path = rtrim($opts['path'], '/');
 }
 $command = implode(' ', array_slice($words, 0, 2));
+if (($words[0] ?? '') === 'search-replace') {
+	$command = 'search-replace';
+}
 
 function standin_fail($message) {
 	fwrite(STDERR, "Error: $message\n");
@@ -138,8 +145,13 @@ switch ($command) {
 		exit(0);
 
 	case 'option update':
-		update_option($words[2] ?? '', $words[3] ?? '');
-		echo "Success: Updated '" . ($words[2] ?? '') . "' option.\n";
+		$name = $words[2] ?? '';
+		if (get_option($name) === ($words[3] ?? '')) {
+			echo "Success: Value passed for '$name' option is unchanged.\n";
+			exit(0);
+		}
+		update_option($name, $words[3] ?? '');
+		echo "Success: Updated '$name' option.\n";
 		exit(0);
 
 	case 'rewrite structure':
@@ -147,6 +159,69 @@ switch ($command) {
 		$wp_rewrite->set_permalink_structure($words[2] ?? '');
 		flush_rewrite_rules(false);
 		echo "Success: Rewrite structure set.\n";
+		exit(0);
+
+	case 'search-replace':
+		standin_search_replace($words[1] ?? '', $words[2] ?? '', $opts);
+		exit(0);
+
+	case 'user get':
+		$user = standin_user($words[2] ?? '');
+		echo isset($opts['field']) ? $user->{$opts['field']} : $user->ID, "\n";
+		exit(0);
+
+	case 'user update':
+		$user = standin_user($words[2] ?? '');
+		if (isset($opts['skip-email'])) {
+			add_filter('send_password_change_email', '__return_false');
+			add_filter('send_email_change_email', '__return_false');
+		}
+		$fields = array('ID' => $user->ID);
+		foreach (array('user_pass', 'user_email') as $field) {
+			if (isset($opts[$field])) {
+				$fields[$field] = $opts[$field];
+			}
+		}
+		$updated = wp_update_user(wp_slash($fields));
+		if (is_wp_error($updated)) {
+			standin_fail($updated->get_error_message());
+		}
+		echo "Success: Updated user {$user->ID}.\n";
+		exit(0);
+
+	case 'user create':
+		$created = wp_insert_user(wp_slash(array(
+			'user_login' => $words[2] ?? '',
+			'user_email' => $words[3] ?? '',
+			'user_pass' => $opts['user_pass'] ?? wp_generate_password(24),
+			'role' => $opts['role'] ?? get_option('default_role'),
+		)));
+		if (is_wp_error($created)) {
+			standin_fail($created->get_error_message());
+		}
+		echo "Success: Created user $created.\n";
+		exit(0);
+
+	case 'transient delete':
+		if (!isset($opts['all'])) {
+			standin_fail('the stand-in wp models only `transient delete --all [--network]`');
+		}
+		// As wp-cli's Transient_Command::delete_all on a single site: the
+		// site's transients, or with --network the site transients (also in
+		// the options table); a transient and its timeout count once.
+		global $wpdb;
+		$prefix = isset($opts['network']) ? '_site_transient_' : '_transient_';
+		$timeout = $prefix . 'timeout_';
+		$pairs = $wpdb->query($wpdb->prepare(
+			"DELETE a, b FROM {$wpdb->options} a, {$wpdb->options} b WHERE a.option_name LIKE %s AND a.option_name NOT LIKE %s AND b.option_name = CONCAT(%s, SUBSTRING(a.option_name, %d))",
+			$wpdb->esc_like($prefix) . '%',
+			$wpdb->esc_like($timeout) . '%',
+			$timeout,
+			strlen($prefix) + 1
+		));
+		$count = $pairs / 2 + $wpdb->query($wpdb->prepare("DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like($prefix) . '%'));
+		wp_cache_flush();
+		echo $count > 0 ? sprintf("Success: %d %s deleted from the database.\n", $count, $count === 1 ? 'transient' : 'transients') : "Success: No transients found.\n";
 		exit(0);
 
 	case 'plugin get':
@@ -177,6 +252,88 @@ switch ($command) {
 		}
 		echo "Success: Activated 1 of 1 plugins.\n";
 		exit(0);
+}
+
+// A user by login, email or ID, as wp-cli's user fetcher finds one.
+function standin_user($key) {
+	$user = ctype_digit((string) $key) ? get_user_by('id', (int) $key) : (get_user_by('login', $key) ?: get_user_by('email', $key));
+	if (!$user) {
+		standin_fail("Invalid user ID, email or login: '$key'");
+	}
+	return $user;
+}
+
+// `wp search-replace OLD NEW --all-tables-with-prefix --skip-columns=...
+// --report-changed-only`, as wp-cli does it: every table of the prefix, each
+// text column; a column holding serialized PHP anywhere is rewritten row by
+// row with the values unserialized and serialized again (type PHP), any
+// other with one SQL REPLACE (type SQL); a count is of rows changed.
+function standin_search_replace($old, $new, $opts) {
+	global $wpdb;
+	if ($old === '') {
+		standin_fail('Search string cannot be empty.');
+	}
+	if (!isset($opts['all-tables-with-prefix'])) {
+		standin_fail('the stand-in wp models only `search-replace --all-tables-with-prefix`');
+	}
+	$skip = array_filter(explode(',', (string) ($opts['skip-columns'] ?? '')));
+	$tables = $wpdb->get_col($wpdb->prepare('SHOW TABLES LIKE %s', $wpdb->esc_like($wpdb->prefix) . '%'));
+	$report = array();
+	$total = 0;
+	foreach ($tables as $table) {
+		$columns = $wpdb->get_results("SHOW COLUMNS FROM `$table`");
+		$keys = array();
+		foreach ($columns as $column) {
+			if ($column->Key === 'PRI') {
+				$keys[] = $column->Field;
+			}
+		}
+		foreach ($columns as $column) {
+			$name = $column->Field;
+			if (in_array($name, $skip, true) || !preg_match('/char|text|blob|enum/i', $column->Type) || $keys === array()) {
+				continue;
+			}
+			$like = '%' . $wpdb->esc_like($old) . '%';
+			$serialized = (int) $wpdb->get_var($wpdb->prepare("SELECT COUNT(*) FROM `$table` WHERE `$name` LIKE %s AND `$name` REGEXP '^[aiO]:[1-9]'", $like)) > 0;
+			if (!$serialized) {
+				$count = (int) $wpdb->query($wpdb->prepare("UPDATE `$table` SET `$name` = REPLACE(`$name`, %s, %s) WHERE `$name` LIKE %s", $old, $new, $like));
+				$type = 'SQL';
+			} else {
+				$count = 0;
+				$type = 'PHP';
+				$select = implode(', ', array_map(function ($k) { return "`$k`"; }, $keys));
+				foreach ($wpdb->get_results($wpdb->prepare("SELECT $select, `$name` AS nexus_value FROM `$table` WHERE `$name` LIKE %s", $like), ARRAY_A) as $row) {
+					$value = standin_replace_value(maybe_unserialize($row['nexus_value']), $old, $new);
+					$value = is_serialized($row['nexus_value']) ? serialize($value) : $value;
+					$where = array_intersect_key($row, array_flip($keys));
+					if ($value !== $row['nexus_value'] && $wpdb->update($table, array($name => $value), $where)) {
+						$count++;
+					}
+				}
+			}
+			if ($count > 0 || !isset($opts['report-changed-only'])) {
+				$report[] = "$table\t$name\t$count\t$type";
+			}
+			$total += $count;
+		}
+	}
+	wp_cache_flush();
+	if ($report !== array()) {
+		echo "Table\tColumn\tReplacements\tType\n", implode("\n", $report), "\n";
+	}
+	echo "Success: Made $total replacements.\n";
+}
+
+function standin_replace_value($value, $old, $new) {
+	if (is_string($value)) {
+		return str_replace($old, $new, $value);
+	}
+	if (is_array($value)) {
+		foreach ($value as $key => $item) {
+			$value[$key] = standin_replace_value($item, $old, $new);
+		}
+	}
+	return $value;
 }
 
 // WooCommerce's pages, each made once (WC_Install::create_pages).
