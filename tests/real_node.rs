@@ -2001,3 +2001,321 @@ async fn admin_password(admin: &Client, namespace: &str) -> String {
         .unwrap();
     String::from_utf8(secret.data.unwrap()["password"].0.clone()).unwrap()
 }
+
+/// Seconds `f` took, with what it returned.
+fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let started = Instant::now();
+    let value = f();
+    (started.elapsed().as_secs_f64(), value)
+}
+
+/// The highest memory use (cgroup v1 `memory.max_usage_in_bytes`) of each
+/// container of the store's backup and restore pods, sampled every 200 ms
+/// until `stop` (a container's cgroup goes with it: the last sample stands).
+fn sample_peaks(
+    admin: Client,
+    namespace: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<std::collections::BTreeMap<String, u64>> {
+    tokio::spawn(async move {
+        let pods = Api::<Pod>::namespaced(admin, &namespace);
+        let selector = "app.kubernetes.io/component=backup";
+        let mut peaks = std::collections::BTreeMap::<String, u64>::new();
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let listed = pods.list(&ListParams::default().labels(selector)).await;
+            for pod in listed.map(|l| l.items).unwrap_or_default() {
+                let uid = pod.metadata.uid.clone().unwrap_or_default();
+                let status = pod.status.unwrap_or_default();
+                let containers = status
+                    .init_container_statuses
+                    .unwrap_or_default()
+                    .into_iter()
+                    .chain(status.container_statuses.unwrap_or_default());
+                for container in containers {
+                    let Some(id) = container.container_id.as_deref() else {
+                        continue;
+                    };
+                    let id = id.rsplit("://").next().unwrap_or(id);
+                    if let Some(bytes) = cgroup_peak(&uid, id) {
+                        let peak = peaks.entry(container.name.clone()).or_default();
+                        *peak = (*peak).max(bytes);
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        peaks
+    })
+}
+
+/// A container's peak memory from its cgroup on the node, while it exists.
+fn cgroup_peak(pod_uid: &str, container_id: &str) -> Option<u64> {
+    let root = std::path::Path::new("/sys/fs/cgroup/memory/kubepods");
+    let pod_dir = format!("pod{pod_uid}");
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+            let path = entry.path();
+            if !path.is_dir() {
+                continue;
+            }
+            if path.file_name().is_some_and(|n| n == pod_dir.as_str()) {
+                let file = path.join(container_id).join("memory.max_usage_in_bytes");
+                return std::fs::read_to_string(file).ok()?.trim().parse().ok();
+            }
+            if dir == root {
+                dirs.push(path);
+            }
+        }
+    }
+    None
+}
+
+/// The backup benchmark (`scripts/bench-backup.sh`; CI skips it): for each
+/// size S (MiB; NEXUS_BENCH_BACKUP_MIB, default "256,1024"), a store with S
+/// of database rows (random hex, about as compressible as a shop's text)
+/// and S of uploads (random bytes, as photos are) on the real node; then,
+/// side by side on the same machine and data, what the hardware does
+/// without Nexus (`mariadb-dump | gzip -1` and `tar | gzip -1` to local
+/// disk in the store's own pods, a plain upload of the same number of bytes
+/// to the same S3 server, a load of the dump into a scratch database) and
+/// what Nexus does (`store backup --wait`, `store restore --wait`), with the
+/// peak memory of every container that streams the data. Prints a table.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark, run by scripts/bench-backup.sh on the real node (CI skips bench_)"]
+async fn bench_backup_and_restore() {
+    let sizes: Vec<u64> = std::env::var("NEXUS_BENCH_BACKUP_MIB")
+        .unwrap_or_else(|_| "256,1024".into())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("NEXUS_BENCH_BACKUP_MIB: MiB, comma-separated")
+        })
+        .collect();
+    let BackupPlatform {
+        fixture,
+        s3,
+        bucket,
+        ..
+    } = BackupPlatform::new("bench-backup").await;
+    let admin = fixture.admin.clone();
+    let tenant = fixture.tenant.name.clone();
+    let mib = |bytes: f64| bytes / 1_048_576.0;
+    let mut lines = vec![];
+    for size in sizes {
+        let name = common::stores::store_name("bench");
+        let workload = format!("store-{name}");
+        fixture.create_as_alice(&name);
+        fixture.wait_ready(&name).await;
+        let wordpress = pod_name(&pod_of(&admin, &workload, "wordpress").await);
+        let database = pod_name(&pod_of(&admin, &workload, "database").await);
+        eprintln!("bench: {size} MiB: filling the database and uploads");
+        // Rows of 1 KiB of hex, 100,000 (about 100 MiB) per statement.
+        let rows = size * 1024;
+        store_sql(
+            &workload,
+            &database,
+            "CREATE TABLE nexus_bench (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload TEXT NOT NULL)",
+        );
+        let mut left = rows;
+        while left > 0 {
+            let batch = left.min(100_000);
+            store_sql(
+                &workload,
+                &database,
+                &format!(
+                    "INSERT INTO nexus_bench (payload) SELECT CONCAT(SHA2(RAND(),512), SHA2(RAND(),512), SHA2(RAND(),512), SHA2(RAND(),512), SHA2(RAND(),512), SHA2(RAND(),512), SHA2(RAND(),512), SHA2(RAND(),512)) FROM seq_1_to_{batch}"
+                ),
+            );
+            left -= batch;
+        }
+        let files = size.div_ceil(64);
+        exec_ok(
+            &workload,
+            &wordpress,
+            &[
+                "sh",
+                "-c",
+                "mkdir -p /var/www/html/wp-content/uploads/bench && i=0; while [ $i -lt \"$1\" ]; do head -c 64M /dev/urandom > /var/www/html/wp-content/uploads/bench/photo-$i.bin; i=$((i + 1)); done",
+                "sh",
+                &files.to_string(),
+            ],
+        );
+        let database_bytes: f64 = store_sql(
+            &workload,
+            &database,
+            "SELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema = DATABASE()",
+        )
+        .parse()
+        .unwrap();
+        let content_bytes = (files * 64 * 1_048_576) as f64;
+
+        // The hardware without Nexus, in the store's own pods.
+        let (dump_s, dump_gz) = timed(|| {
+            exec_ok(
+                &workload,
+                &database,
+                &[
+                    "sh",
+                    "-c",
+                    "mariadb-dump -uroot -p\"$MARIADB_ROOT_PASSWORD\" --single-transaction \"$MARIADB_DATABASE\" | gzip -1 > /tmp/bench.sql.gz && wc -c < /tmp/bench.sql.gz",
+                ],
+            )
+        });
+        let (tar_s, tar_gz) = timed(|| {
+            exec_ok(
+                &workload,
+                &wordpress,
+                &[
+                    "sh",
+                    "-c",
+                    "tar -C /var/www/html/wp-content -cf - . | gzip -1 > /tmp/bench.tar.gz && wc -c < /tmp/bench.tar.gz",
+                ],
+            )
+        });
+        let stored: u64 = dump_gz.parse::<u64>().unwrap() + tar_gz.parse::<u64>().unwrap();
+        let (load_s, _) = timed(|| {
+            exec_ok(
+                &workload,
+                &database,
+                &[
+                    "sh",
+                    "-c",
+                    "mariadb -uroot -p\"$MARIADB_ROOT_PASSWORD\" -e 'DROP DATABASE IF EXISTS bench_load; CREATE DATABASE bench_load' && gunzip < /tmp/bench.sql.gz | mariadb -uroot -p\"$MARIADB_ROOT_PASSWORD\" bench_load && mariadb -uroot -p\"$MARIADB_ROOT_PASSWORD\" -e 'DROP DATABASE bench_load' && rm /tmp/bench.sql.gz",
+                ],
+            )
+        });
+        exec_ok(&workload, &wordpress, &["rm", "/tmp/bench.tar.gz"]);
+        // A plain upload of as many bytes to the same S3 server, from the node.
+        let upload = tempfile::NamedTempFile::new().unwrap();
+        let written = std::process::Command::new("head")
+            .args(["-c", &stored.to_string(), "/dev/urandom"])
+            .stdout(std::fs::File::create(upload.path()).unwrap())
+            .status()
+            .unwrap();
+        assert!(written.success());
+        let now = k8s_openapi::jiff::Timestamp::now()
+            .strftime("%Y%m%dT%H%M%SZ")
+            .to_string();
+        let url = nexus::backup::presign::Signer {
+            endpoint: &s3.endpoint,
+            region: &s3.region,
+            access_key: &s3.access_key,
+            secret_key: &s3.secret_key,
+        }
+        .presign(&nexus::backup::presign::Request {
+            method: "PUT",
+            bucket: &bucket,
+            key: &format!("bench/plain-{name}"),
+            time: &now,
+            expires: 3600,
+        });
+        let (put_s, put) = timed(|| {
+            std::process::Command::new("curl")
+                .args(["--silent", "--show-error", "--fail", "--cacert", &s3.ca])
+                .args([
+                    "-T",
+                    upload.path().to_str().unwrap(),
+                    &url,
+                    "-o",
+                    "/dev/null",
+                ])
+                .output()
+                .unwrap()
+        });
+        put.succeeded("a plain upload to the S3 server");
+        drop(upload);
+
+        // Nexus: a backup, then a restore, each with its containers' peaks.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sampler = sample_peaks(admin.clone(), workload.clone(), stop.clone());
+        let (backup_s, taken) = timed(|| {
+            common::stores::nexus_as("alice", &tenant)
+                .args([
+                    "store",
+                    "backup",
+                    &name,
+                    "--wait",
+                    "--timeout",
+                    "60m",
+                    "-o",
+                    "json",
+                ])
+                .output()
+                .unwrap()
+        });
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let backup_peaks = sampler.await.unwrap();
+        let taken: serde_json::Value =
+            serde_json::from_str(&taken.succeeded("store backup --wait")).unwrap();
+        let backup = taken["name"].as_str().unwrap().to_string();
+        let backup_bytes = taken["sizeBytes"].as_u64().unwrap_or_default() as f64;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sampler = sample_peaks(admin.clone(), workload.clone(), stop.clone());
+        let (restore_s, restored) = timed(|| {
+            common::stores::nexus_as("alice", &tenant)
+                .args([
+                    "store",
+                    "restore",
+                    &name,
+                    "--from",
+                    &backup,
+                    "--wait",
+                    "--timeout",
+                    "60m",
+                    "-o",
+                    "json",
+                ])
+                .output()
+                .unwrap()
+        });
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let restore_peaks = sampler.await.unwrap();
+        restored.succeeded("store restore --wait");
+
+        let data = database_bytes + content_bytes;
+        let rate = |seconds: f64| mib(data) / seconds;
+        let peaks = |p: &std::collections::BTreeMap<String, u64>| {
+            p.iter()
+                .map(|(name, bytes)| format!("{name} {:.0} MiB", mib(*bytes as f64)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        lines.push(format!(
+            "| {size} MiB + {size} MiB | database {:.0} MiB, uploads {:.0} MiB | dump+gzip {dump_s:.1} s, tar+gzip {tar_s:.1} s, together {:.1} s ({:.1} MiB/s); upload of {:.0} MiB {put_s:.1} s; load {load_s:.1} s | backup {backup_s:.1} s ({:.1} MiB/s, stored {:.0} MiB); restore {restore_s:.1} s ({:.1} MiB/s) | backup: {}; restore: {} |",
+            mib(database_bytes),
+            mib(content_bytes),
+            dump_s + tar_s,
+            rate(dump_s + tar_s),
+            mib(stored as f64),
+            rate(backup_s),
+            mib(backup_bytes),
+            rate(restore_s),
+            peaks(&backup_peaks),
+            peaks(&restore_peaks),
+        ));
+        eprintln!("bench: {}", lines.last().unwrap());
+        common::stores::nexus_as("alice", &tenant)
+            .args([
+                "store",
+                "delete",
+                &name,
+                "--yes",
+                "--skip-final-backup",
+                "--wait",
+                "--timeout",
+                "10m",
+            ])
+            .output()
+            .unwrap()
+            .succeeded("store delete");
+    }
+    println!(
+        "\n| data (rows + uploads) | measured | the machine without Nexus | Nexus | peak memory |"
+    );
+    println!("|---|---|---|---|---|");
+    for line in lines {
+        println!("{line}");
+    }
+}
