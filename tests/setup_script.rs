@@ -80,6 +80,11 @@ case "$1 $2 ${3:-}" in
 	for a; do case $a in --user_pass=*) printf '%s' "${a#--user_pass=}" >"$STUB_STATE/user-$3" ;; esac; done
 	echo "Success: Created user 2." ;;
 "transient delete --all") echo "Success: No transients found." ;;
+"eval "*)
+	case $2 in
+	*'update_option("admin_email", getenv("ADMIN_EMAIL"))'*) printf '%s' "$ADMIN_EMAIL" >"$STUB_STATE/option-admin_email" ;;
+	*) echo "Error: the stand-in wp does not model this eval: $2" >&2; exit 1 ;;
+	esac ;;
 "option get "?*) option "$3" ;;
 "option update "?*) printf '%s' "$4" >"$STUB_STATE/option-$3" ;;
 "rewrite structure "?*) echo "Success: Rewrite structure set." ;;
@@ -875,6 +880,15 @@ fn cloned_site(admin: bool) -> Site {
         ("option-woocommerce_shop_page_id", "7"),
         ("option-woocommerce_currency", "EUR"),
         ("option-woocommerce_store_id", "source-store-id"),
+        ("option-admin_email", "admin@shop.shops.test"),
+        (
+            "option-woocommerce_email_from_address",
+            "admin@shop.shops.test",
+        ),
+        (
+            "option-woocommerce_stock_email_recipient",
+            "stock@shop.example",
+        ),
     ] {
         std::fs::write(site.path(&format!("state/{file}")), text).unwrap();
     }
@@ -926,6 +940,20 @@ fn a_clone_gets_this_stores_address_and_admin_once_and_keeps_the_shop() {
         site.option("woocommerce_store_id").as_deref(),
         Some("source-store-id"),
         "WooCommerce knows the clone as another shop"
+    );
+    // Notices go to the clone's admin; the sender followed the source's
+    // admin and follows the clone's, a recipient the owner chose stays.
+    assert_eq!(
+        site.option("admin_email").as_deref(),
+        Some("owner@example.com")
+    );
+    assert_eq!(
+        site.option("woocommerce_email_from_address").as_deref(),
+        Some("owner@example.com")
+    );
+    assert_eq!(
+        site.option("woocommerce_stock_email_recipient").as_deref(),
+        Some("stock@shop.example")
     );
     // The shop stays its source's: installed, its currency, its products.
     for step in [

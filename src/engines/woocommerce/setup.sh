@@ -106,6 +106,18 @@ if [ -n "${CLONED_FROM:-}" ] && [ "$(wp option get nexus_store_uid 2>/dev/null |
 	else
 		run clone-admin wp user create "$ADMIN_USER" "$ADMIN_EMAIL" --role=administrator --user_pass="$ADMIN_PASSWORD"
 	fi
+	# The site's address for notices is this store's admin; WooCommerce's
+	# sender and stock alerts follow it where they followed the source's
+	# (a shop owner who set their own keeps them).
+	# Not with `option update`: WordPress would mail the source's admin
+	# about the change, and a setup sends no email.
+	source_email=$(wp option get admin_email 2>/dev/null || true)
+	run clone-admin wp eval 'add_filter("send_site_admin_email_change_email", "__return_false"); update_option("admin_email", getenv("ADMIN_EMAIL"));'
+	for option in woocommerce_email_from_address woocommerce_stock_email_recipient; do
+		if [ -n "$source_email" ] && [ "$(wp option get "$option" 2>/dev/null || true)" = "$source_email" ]; then
+			run clone-admin wp option update "$option" "$ADMIN_EMAIL"
+		fi
+	done
 	# Both kinds: a site transient kept prefetching the old address after a
 	# move (woocommerce#59049), and `--all` alone leaves those.
 	run clone-transients wp transient delete --all

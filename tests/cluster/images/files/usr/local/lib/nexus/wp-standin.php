@@ -20,8 +20,8 @@
 //    complaint and succeeds;
 //  - `search-replace` (every table of the prefix, serialized values kept
 //    valid, the output and counts of wp-cli 2.10), `user get/update/create`
-//    and `transient delete --all [--network]` work on the real site as
-//    wp-cli's do, with its words on success and refusal;
+//    `transient delete --all [--network]` and `eval` work on the real site
+//    as wp-cli's do, with its words on success and refusal;
 //  - the order tables are a real table, wp_wc_orders, where the Store API
 //    stand-in (store-api-standin.php, a must-use plugin of the WordPress
 //    image) writes a guest's Cash on Delivery order.
@@ -44,8 +44,8 @@ if (isset($opts['path'])) {
 	$path = rtrim($opts['path'], '/');
 }
 $command = implode(' ', array_slice($words, 0, 2));
-if (($words[0] ?? '') === 'search-replace') {
-	$command = 'search-replace';
+if (in_array($words[0] ?? '', array('search-replace', 'eval'), true)) {
+	$command = $words[0];
 }
 
 function standin_fail($message) {
@@ -200,6 +200,12 @@ switch ($command) {
 			standin_fail($created->get_error_message());
 		}
 		echo "Success: Created user $created.\n";
+		exit(0);
+
+	case 'eval':
+		// As wp-cli's: the code runs inside the loaded WordPress, and prints
+		// what it prints.
+		eval($words[1] ?? '');
 		exit(0);
 
 	case 'transient delete':
