@@ -2009,7 +2009,8 @@ fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
     (started.elapsed().as_secs_f64(), value)
 }
 
-/// The highest memory use (cgroup v1 `memory.max_usage_in_bytes`) of each
+/// The highest resident memory (cgroup v1 `memory.stat` `total_rss`: what
+/// the process holds, not the page cache its writes leave behind) of each
 /// container of the store's backup and restore pods, sampled every 200 ms
 /// until `stop` (a container's cgroup goes with it: the last sample stands).
 fn sample_peaks(
@@ -2048,7 +2049,7 @@ fn sample_peaks(
     })
 }
 
-/// A container's peak memory from its cgroup on the node, while it exists.
+/// A container's resident memory from its cgroup on the node, while it exists.
 fn cgroup_peak(pod_uid: &str, container_id: &str) -> Option<u64> {
     let root = std::path::Path::new("/sys/fs/cgroup/memory/kubepods");
     let pod_dir = format!("pod{pod_uid}");
@@ -2060,8 +2061,14 @@ fn cgroup_peak(pod_uid: &str, container_id: &str) -> Option<u64> {
                 continue;
             }
             if path.file_name().is_some_and(|n| n == pod_dir.as_str()) {
-                let file = path.join(container_id).join("memory.max_usage_in_bytes");
-                return std::fs::read_to_string(file).ok()?.trim().parse().ok();
+                let stat =
+                    std::fs::read_to_string(path.join(container_id).join("memory.stat")).ok()?;
+                return stat
+                    .lines()
+                    .find_map(|line| line.strip_prefix("total_rss "))?
+                    .trim()
+                    .parse()
+                    .ok();
             }
             if dir == root {
                 dirs.push(path);
