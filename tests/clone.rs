@@ -18,14 +18,15 @@ use nexus::api::restore::{Restore, RestorePhase, clone_restore_name};
 use nexus::api::{Phase, Store};
 use nexus::backup::manifest::MANIFEST;
 
-/// The value of `name` in the setup container's environment.
+/// The value of `name` in the setup container's environment: None when it
+/// is not set, "" when set empty (the API server leaves an empty value out).
 fn setup_env(job: &Job, name: &str) -> Option<String> {
     job.spec.as_ref()?.template.spec.as_ref()?.containers[0]
         .env
         .as_ref()?
         .iter()
         .find(|e| e.name == name)
-        .and_then(|e| e.value.clone())
+        .map(|e| e.value.clone().unwrap_or_default())
 }
 
 #[tokio::test]
@@ -128,26 +129,9 @@ async fn a_store_is_cloned_from_a_deleted_stores_backup_and_a_failed_load_is_ret
         setup_env(&job, "CLONED_FROM").as_deref(),
         Some(good.as_str())
     );
-    // Set, and empty (the API server leaves an empty value out).
-    let currency = job
-        .spec
-        .as_ref()
-        .unwrap()
-        .template
-        .spec
-        .as_ref()
-        .unwrap()
-        .containers[0]
-        .env
-        .as_ref()
-        .unwrap()
-        .iter()
-        .find(|e| e.name == "CURRENCY")
-        .cloned()
-        .unwrap();
     assert_eq!(
-        currency.value.unwrap_or_default(),
-        "",
+        setup_env(&job, "CURRENCY").as_deref(),
+        Some(""),
         "the source's currency stays"
     );
     assert_eq!(setup_env(&job, "SAMPLE_PRODUCTS").as_deref(), Some("false"));
@@ -158,7 +142,9 @@ async fn a_store_is_cloned_from_a_deleted_stores_backup_and_a_failed_load_is_ret
         records[0]["details"]
             .as_str()
             .unwrap()
-            .starts_with(&format!("cloned from backup {good}")),
+            .starts_with(&format!(
+                "clone from backup {good} (restore {restore_name}) completed"
+            )),
         "{records:?}"
     );
 

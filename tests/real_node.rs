@@ -1334,21 +1334,7 @@ echo hash("sha256", $bytes);"#;
     .unwrap();
 
     // alice takes the backup and waits for it.
-    let taken = common::stores::nexus_as("alice", &fixture.tenant.name)
-        .args([
-            "store",
-            "backup",
-            &name,
-            "--wait",
-            "--timeout",
-            "5m",
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap()
-        .succeeded("store backup --wait");
-    let taken: serde_json::Value = serde_json::from_str(&taken).unwrap();
+    let taken = backup_as_alice(&fixture.tenant.name, &name);
     assert_eq!(taken["phase"], "Completed", "{taken}");
     let backup = taken["name"].as_str().unwrap().to_string();
     let done = wait_backup(
@@ -1496,23 +1482,24 @@ async fn store_secrets(admin: &Client, namespace: &str) -> Vec<(String, String)>
     secrets
 }
 
-/// alice restores `store` from `backup` and waits; the command's output.
-fn restore_as_alice(tenant: &str, store: &str, backup: &str) -> Output {
+/// alice runs `kubectl nexus ARGS --wait --timeout 5m -o json`.
+fn as_alice_waiting(tenant: &str, args: &[&str]) -> Output {
     common::stores::nexus_as("alice", tenant)
-        .args([
-            "store",
-            "restore",
-            store,
-            "--from",
-            backup,
-            "--wait",
-            "--timeout",
-            "5m",
-            "-o",
-            "json",
-        ])
+        .args(args)
+        .args(["--wait", "--timeout", "5m", "-o", "json"])
         .output()
         .unwrap()
+}
+
+/// alice backs `store` up and waits; the backup as `-o json` prints it.
+fn backup_as_alice(tenant: &str, store: &str) -> serde_json::Value {
+    let taken = as_alice_waiting(tenant, &["store", "backup", store]);
+    serde_json::from_str(&taken.succeeded("store backup --wait")).unwrap()
+}
+
+/// alice restores `store` from `backup` and waits; the command's output.
+fn restore_as_alice(tenant: &str, store: &str, backup: &str) -> Output {
+    as_alice_waiting(tenant, &["store", "restore", store, "--from", backup])
 }
 
 /// An in-place restore on the real node, against a real S3 server: after
@@ -1552,24 +1539,10 @@ async fn a_store_restored_in_place_is_back_at_its_backup_and_a_failed_restore_le
     let kept_post = write_post(&workload, &wordpress, &kept);
     let receipt = upload(&workload, &wordpress, "uploads/2026/receipt.bin", 7919);
     let checksums = content_checksums(&workload, &database);
-    let backup = {
-        let taken = common::stores::nexus_as("alice", &tenant)
-            .args([
-                "store",
-                "backup",
-                &name,
-                "--wait",
-                "--timeout",
-                "5m",
-                "-o",
-                "json",
-            ])
-            .output()
-            .unwrap()
-            .succeeded("store backup --wait");
-        let taken: serde_json::Value = serde_json::from_str(&taken).unwrap();
-        taken["name"].as_str().unwrap().to_string()
-    };
+    let backup = backup_as_alice(&tenant, &name)["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let secrets = store_secrets(&admin, &workload).await;
 
     // Later writes: a post, the upload changed, another file.
@@ -1856,24 +1829,10 @@ async fn a_store_cloned_from_a_deleted_stores_backup_has_its_data_at_its_own_add
     let rows = kept_rows(&workload, &database, "", "");
     let source_secrets = store_secrets(&admin, &workload).await;
     let source_password = admin_password(&admin, &workload).await;
-    let backup = {
-        let taken = common::stores::nexus_as("alice", &tenant)
-            .args([
-                "store",
-                "backup",
-                &name,
-                "--wait",
-                "--timeout",
-                "5m",
-                "-o",
-                "json",
-            ])
-            .output()
-            .unwrap()
-            .succeeded("store backup --wait");
-        let taken: serde_json::Value = serde_json::from_str(&taken).unwrap();
-        taken["name"].as_str().unwrap().to_string()
-    };
+    let backup = backup_as_alice(&tenant, &name)["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     common::stores::nexus_as("alice", &tenant)
         .args([
             "store",

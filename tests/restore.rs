@@ -231,7 +231,7 @@ async fn a_restore_is_checked_before_it_runs_and_told_when_it_ends() {
         records[0]["details"]
             .as_str()
             .unwrap()
-            .starts_with(&format!("restore {done} put back backup {good}")),
+            .starts_with(&format!("restore {done} of backup {good} completed")),
         "{records:?}"
     );
     let metric = r#"nexus_restores_finished_total{outcome="completed",reason="Completed"}"#;

@@ -206,28 +206,28 @@ pub fn from_restore(
     reason: &str,
     message: &str,
 ) -> Option<(AuditAction, AuditOutcome, String)> {
-    match (phase, clone) {
-        (RestorePhase::Completed, false) => Some((
+    let (action, what) = match clone {
+        false => (
             AuditAction::Restore,
-            AuditOutcome::Succeeded,
-            format!("restore {restore} put back backup {backup}: {message}"),
-        )),
-        (RestorePhase::Failed, false) => Some((
-            AuditAction::Restore,
-            AuditOutcome::Failed,
-            format!("restore {restore} of backup {backup} failed: {reason}: {message}"),
-        )),
-        (RestorePhase::Completed, true) => Some((
+            format!("restore {restore} of backup {backup}"),
+        ),
+        true => (
             AuditAction::Clone,
+            format!("clone from backup {backup} (restore {restore})"),
+        ),
+    };
+    match phase {
+        RestorePhase::Completed => Some((
+            action,
             AuditOutcome::Succeeded,
-            format!("cloned from backup {backup} (restore {restore}): {message}"),
+            format!("{what} completed: {message}"),
         )),
-        (RestorePhase::Failed, true) => Some((
-            AuditAction::Clone,
+        RestorePhase::Failed => Some((
+            action,
             AuditOutcome::Failed,
-            format!("clone from backup {backup} (restore {restore}) failed: {reason}: {message}"),
+            format!("{what} failed: {reason}: {message}"),
         )),
-        (RestorePhase::Pending | RestorePhase::Running, _) => None,
+        RestorePhase::Pending | RestorePhase::Running => None,
     }
 }
 

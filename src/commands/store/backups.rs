@@ -89,6 +89,48 @@ fn action<'a>(session: &'a Session, verb: &'static str, name: Option<&'a str>) -
     }
 }
 
+/// The Completed backup `name` of the session's namespace, which a restore,
+/// a clone or a verification needs (`purpose`: "restored", "cloned", ...),
+/// and with `of_store`, a backup of that store (a restore's own); none of
+/// that name, one of another store, or one that did not complete is bad
+/// input (exit 2).
+pub async fn completed_backup(
+    session: &Session,
+    name: &str,
+    purpose: &str,
+    of_store: Option<&str>,
+) -> Result<Backup> {
+    let found = backups(session)
+        .get_opt(name)
+        .await
+        .map_err(|e| action(session, "get", Some(name)).error(e))?;
+    let Some(found) = found else {
+        return Err(Error::Usage(format!(
+            "no backup {name:?} in namespace {:?}\nhint: kubectl nexus store backups STORE lists a store's backups",
+            session.namespace
+        )));
+    };
+    if let Some(store) = of_store
+        && found.spec.store != store
+    {
+        return Err(Error::Usage(format!(
+            "backup {name:?} is of store {:?}, not {store:?}: a store is restored from its own backups\nhint: kubectl nexus store create NEW --from-backup {name} makes a new store from it",
+            found.spec.store
+        )));
+    }
+    let phase = found.status.as_ref().and_then(|s| s.phase);
+    if phase != Some(BackupPhase::Completed) {
+        let phase = phase
+            .map(|p| format!("{p:?}"))
+            .unwrap_or_else(|| "Pending".into());
+        return Err(Error::Usage(format!(
+            "backup {name:?} is {phase}: only a Completed backup can be {purpose}\nhint: kubectl nexus store backups {} shows which are",
+            found.spec.store
+        )));
+    }
+    Ok(found)
+}
+
 /// Asks for a backup of `store`; with `wait`, follows it until it settles.
 pub async fn take_backup(
     session: &Session,
@@ -236,21 +278,7 @@ pub async fn verify_backup(
     progress: &mut dyn Progress,
 ) -> Result<BackupView> {
     let api = backups(session);
-    let found = api
-        .get_opt(backup)
-        .await
-        .map_err(|e| action(session, "get", Some(backup)).error(e))?
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "no backup {backup:?} in namespace {:?}\nhint: kubectl nexus store backups STORE lists a store's backups",
-                session.namespace
-            ))
-        })?;
-    if found.status.as_ref().and_then(|s| s.phase) != Some(BackupPhase::Completed) {
-        return Err(Error::Usage(format!(
-            "backup {backup:?} did not complete: only a Completed backup holds what a verification loads"
-        )));
-    }
+    completed_backup(session, backup, "verified", None).await?;
     let request = k8s_openapi::jiff::Timestamp::now().to_string();
     let patch = serde_json::json!({"metadata": {"annotations": {VERIFY_ANNOTATION: request}}});
     let asked = api

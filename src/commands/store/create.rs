@@ -2,7 +2,6 @@ use kube::api::{ObjectMeta, PostParams};
 
 use super::wait::{self, Progress};
 use super::{StoreSummary, stores};
-use crate::api::backup::{Backup, BackupPhase};
 use crate::api::store::{BackupKeep, BackupPolicy};
 use crate::api::{Engine, Store, StoreSource, StoreSpec, WooCommerceOptions, validation};
 use crate::cli::CreateArgs;
@@ -116,37 +115,11 @@ pub async fn create(
 }
 
 /// Refuses at once, before anything is made, a backup a clone cannot be made
-/// from: none of that name here, or one that is not Completed.
+/// from: none of that name here, one that is not Completed, or one too old
+/// to say which store it is of.
 async fn cloneable(session: &Session, backup: &str) -> Result<()> {
-    let found = kube::Api::<Backup>::namespaced(session.client.clone(), &session.namespace)
-        .get_opt(backup)
-        .await
-        .map_err(|e| {
-            Action {
-                verb: "get",
-                resource: "backups",
-                namespace: &session.namespace,
-                name: Some(backup),
-            }
-            .error(e)
-        })?;
-    let Some(found) = found else {
-        return Err(Error::Usage(format!(
-            "no backup {backup:?} in namespace {:?}: a store is cloned from a backup in its own namespace\nhint: kubectl nexus store backups STORE lists a store's backups",
-            session.namespace
-        )));
-    };
+    let found = super::backups::completed_backup(session, backup, "cloned", None).await?;
     let status = found.status.unwrap_or_default();
-    if status.phase != Some(BackupPhase::Completed) {
-        let phase = status
-            .phase
-            .map(|p| format!("{p:?}"))
-            .unwrap_or_else(|| "Pending".into());
-        return Err(Error::Usage(format!(
-            "backup {backup:?} is {phase}: only a Completed backup can be cloned\nhint: kubectl nexus store backups {} shows which are",
-            found.spec.store
-        )));
-    }
     if status.store_uid.is_none() {
         return Err(Error::Usage(format!(
             "backup {backup:?} was taken by a Nexus that did not record its store's UID, so no new store can open it\nhint: restore it into its own store (kubectl nexus store restore {} --from {backup}), back that store up, and clone the new backup",

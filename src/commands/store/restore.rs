@@ -14,7 +14,6 @@ use kube::{Api, ResourceExt};
 use serde::Serialize;
 
 use super::Progress;
-use crate::api::backup::{Backup, BackupPhase};
 use crate::api::restore::{Restore, RestorePhase, RestoreSpec};
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
@@ -91,31 +90,7 @@ pub async fn restore(
     progress: &mut dyn Progress,
 ) -> Result<RestoreView> {
     super::get::get(session, store).await?;
-    let found = Api::<Backup>::namespaced(session.client.clone(), &session.namespace)
-        .get_opt(backup)
-        .await
-        .map_err(|e| action(session, "get", "backups", Some(backup)).error(e))?;
-    let Some(found) = found else {
-        return Err(Error::Usage(format!(
-            "no backup {backup:?} in namespace {:?}\nhint: kubectl nexus store backups {store} lists the store's backups",
-            session.namespace
-        )));
-    };
-    if found.spec.store != store {
-        return Err(Error::Usage(format!(
-            "backup {backup:?} is of store {:?}, not {store:?}: a store is restored from its own backups\nhint: kubectl nexus store create NEW --from-backup {backup} makes a new store from it",
-            found.spec.store
-        )));
-    }
-    let phase = found.status.as_ref().and_then(|s| s.phase);
-    if phase != Some(BackupPhase::Completed) {
-        let phase = phase
-            .map(|p| format!("{p:?}"))
-            .unwrap_or_else(|| "Pending".into());
-        return Err(Error::Usage(format!(
-            "backup {backup:?} is {phase}: only a Completed backup can be restored\nhint: kubectl nexus store backups {store} shows which are"
-        )));
-    }
+    super::backups::completed_backup(session, backup, "restored", Some(store)).await?;
     let stamp = k8s_openapi::jiff::Timestamp::now()
         .strftime("%Y%m%d-%H%M%S")
         .to_string();

@@ -15,7 +15,7 @@ use crate::operator::error::{Error, Result};
 use crate::operator::reconcile::step::StepState;
 
 /// The reason the setup step gives while the backup loads.
-pub const CLONING: &str = "Cloning";
+const CLONING: &str = "Cloning";
 
 /// How the store's data stands before its first setup: None once loaded
 /// (or when the store is no clone, or has been Ready: its data is its own).

@@ -4,7 +4,7 @@
 //! condition that names the call and the cause, and the runner stops there:
 //! the status is still written, then the error goes to the backoff.
 
-pub mod clone;
+mod clone;
 mod database;
 mod guardrails;
 mod ingress;
