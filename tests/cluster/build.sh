@@ -27,6 +27,20 @@ kube_ldflags="-s -w \
 
 command -v go >/dev/null || { echo "build: Go is not installed; install Go 1.24 or newer" >&2; exit 1; }
 
+# A package registry that does not answer for a while (it happened in CI: no
+# connection to the crate index for longer than cargo's own few quick
+# retries) fails a build that would pass a minute later. A failed build whose
+# log shows a network error is tried again after a pause, up to 4 times in
+# all (waits of 30, 60 and 90 s); any other failure is final at once.
+network_error='Could not connect|failed to download|failed to get|spurious network error|dial tcp|i/o timeout|connection refused|connection reset|TLS handshake timeout|Temporary failure in name resolution|no such host'
+retry_on_network_error() { # NAME LOG ATTEMPT -> 0 when worth another try
+  local name=$1 log=$2 attempt=$3
+  ((attempt < 4)) && grep -Eqi "$network_error" "$log" || return 1
+  echo "build: $name: a package registry did not answer (attempt $attempt of 4); trying again in $((attempt * 30))s" >&2
+  grep -Ei "$network_error" "$log" | tail -n 2 >&2
+  sleep $((attempt * 30))
+}
+
 inputs_hash() { # module dir -> hash of what decides the binary
   (cd "$1" && cat go.mod go.sum ./*.go 2>/dev/null; go env GOVERSION; echo "$2") | sha256sum | cut -d' ' -f1
 }
@@ -42,19 +56,21 @@ build() {
     echo "build: $name is current"
     return
   fi
-  local log=$bin_dir/$name.build.log started=$SECONDS
+  local log=$bin_dir/$name.build.log started=$SECONDS attempt=1
   echo "build: building $name ($package); the first build takes many minutes on 2 cores"
-  (cd "$module" && CGO_ENABLED=$cgo go build -mod=readonly -trimpath -v -ldflags "$ldflags" -o "$out.tmp" "$package") >"$log" 2>&1 &
-  local pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 30
-    kill -0 "$pid" 2>/dev/null && echo "build: $name: $(grep -c . "$log") packages compiled, $((SECONDS - started))s"
-  done
-  if ! wait "$pid"; then
+  while :; do
+    (cd "$module" && CGO_ENABLED=$cgo go build -mod=readonly -trimpath -v -ldflags "$ldflags" -o "$out.tmp" "$package") >"$log" 2>&1 &
+    local pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+      sleep 30
+      kill -0 "$pid" 2>/dev/null && echo "build: $name: $(grep -c . "$log") packages compiled, $((SECONDS - started))s"
+    done
+    wait "$pid" && break
+    retry_on_network_error "$name" "$log" "$attempt" && { attempt=$((attempt + 1)); continue; }
     echo "build: building $name failed; the end of $log:" >&2
     tail -n 30 "$log" >&2
     exit 1
-  fi
+  done
   mv "$out.tmp" "$out"
   echo "$want" >"$stamp"
   echo "build: $name built in $((SECONDS - started))s"
@@ -81,14 +97,15 @@ build_s3s_fs() {
     echo "build: s3s-fs is current"
     return
   fi
-  local log=$bin_dir/s3s-fs.build.log started=$SECONDS
+  local log=$bin_dir/s3s-fs.build.log started=$SECONDS attempt=1
   echo "build: building s3s-fs $S3S_FS_VERSION (cargo install --locked)"
-  if ! cargo install --quiet --locked --version "$S3S_FS_VERSION" --features binary \
-    --root "$bin_dir/s3s-fs.root" --target-dir "$root/target/s3s-fs-build" s3s-fs >"$log" 2>&1; then
+  until cargo install --quiet --locked --version "$S3S_FS_VERSION" --features binary \
+    --root "$bin_dir/s3s-fs.root" --target-dir "$root/target/s3s-fs-build" s3s-fs >"$log" 2>&1; do
+    retry_on_network_error s3s-fs "$log" "$attempt" && { attempt=$((attempt + 1)); continue; }
     echo "build: building s3s-fs failed; the end of $log:" >&2
     tail -n 30 "$log" >&2
     exit 1
-  fi
+  done
   mv "$bin_dir/s3s-fs.root/bin/s3s-fs" "$out"
   echo "$want" >"$stamp"
   echo "build: s3s-fs built in $((SECONDS - started))s"
