@@ -1972,15 +1972,25 @@ fn timed<T>(f: impl FnOnce() -> T) -> (f64, T) {
 /// the process holds, not the page cache its writes leave behind) of each
 /// container of the store's backup and restore pods, sampled every 200 ms
 /// until `stop` (a container's cgroup goes with it: the last sample stands).
+/// What the sampler saw of the backup or restore Job's containers: each
+/// one's peak resident memory, and how long each ran (seconds, from its
+/// terminated state).
+#[derive(Default)]
+struct Sampled {
+    peaks: std::collections::BTreeMap<String, u64>,
+    ran: std::collections::BTreeMap<String, f64>,
+}
+
 fn sample_peaks(
     admin: Client,
     namespace: String,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> tokio::task::JoinHandle<std::collections::BTreeMap<String, u64>> {
+) -> tokio::task::JoinHandle<Sampled> {
     tokio::spawn(async move {
         let pods = Api::<Pod>::namespaced(admin, &namespace);
         let selector = "app.kubernetes.io/component=backup";
-        let mut peaks = std::collections::BTreeMap::<String, u64>::new();
+        let mut sampled = Sampled::default();
+        let peaks = &mut sampled.peaks;
         while !stop.load(std::sync::atomic::Ordering::SeqCst) {
             let listed = pods.list(&ListParams::default().labels(selector)).await;
             for pod in listed.map(|l| l.items).unwrap_or_default() {
@@ -1992,6 +2002,13 @@ fn sample_peaks(
                     .into_iter()
                     .chain(status.container_statuses.unwrap_or_default());
                 for container in containers {
+                    let finished = container.state.as_ref().and_then(|s| s.terminated.as_ref());
+                    if let Some((started, ended)) = finished
+                        .and_then(|t| Some((t.started_at.as_ref()?, t.finished_at.as_ref()?)))
+                    {
+                        let seconds = ended.0.duration_since(started.0).as_secs_f64();
+                        sampled.ran.insert(container.name.clone(), seconds);
+                    }
                     let Some(id) = container.container_id.as_deref() else {
                         continue;
                     };
@@ -2004,7 +2021,7 @@ fn sample_peaks(
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        peaks
+        sampled
     })
 }
 
@@ -2044,9 +2061,11 @@ fn cgroup_peak(pod_uid: &str, container_id: &str) -> Option<u64> {
 /// side by side on the same machine and data, what the hardware does
 /// without Nexus (`mariadb-dump | gzip -1` and `tar | gzip -1` to local
 /// disk in the store's own pods, a plain upload of the same number of bytes
-/// to the same S3 server, a load of the dump into a scratch database) and
-/// what Nexus does (`store backup --wait`, `store restore --wait`), with the
-/// peak memory of every container that streams the data. Prints a table.
+/// to the same S3 server; then a plain download of them, a load of the dump
+/// into a scratch database and an unpack of the archive onto the content
+/// volume) and what Nexus does (`store backup --wait`, `store restore
+/// --wait`), with how long each of its containers ran and the peak memory
+/// of every container that streams the data. Prints a table.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a benchmark, run by scripts/bench-backup.sh on the real node (CI skips bench_)"]
 async fn bench_backup_and_restore() {
@@ -2152,6 +2171,18 @@ async fn bench_backup_and_restore() {
                 ],
             )
         });
+        // Unpacked onto the same volume a restore unpacks to.
+        let (untar_s, _) = timed(|| {
+            exec_ok(
+                &workload,
+                &wordpress,
+                &[
+                    "sh",
+                    "-c",
+                    "d=/var/www/html/wp-content/.bench-untar && mkdir $d && gunzip < /tmp/bench.tar.gz | tar -C $d -xf - && rm -rf $d",
+                ],
+            )
+        });
         exec_ok(&workload, &wordpress, &["rm", "/tmp/bench.tar.gz"]);
         // A plain upload of as many bytes to the same S3 server, from the node.
         let upload = tempfile::NamedTempFile::new().unwrap();
@@ -2192,6 +2223,29 @@ async fn bench_backup_and_restore() {
         });
         put.succeeded("a plain upload to the S3 server");
         drop(upload);
+        let get_url = nexus::backup::presign::Signer {
+            endpoint: &s3.endpoint,
+            region: &s3.region,
+            access_key: &s3.access_key,
+            secret_key: &s3.secret_key,
+        }
+        .presign(&nexus::backup::presign::Request {
+            method: "GET",
+            bucket: &bucket,
+            key: &format!("bench/plain-{name}"),
+            time: &now,
+            expires: 3600,
+        });
+        let download = tempfile::NamedTempFile::new().unwrap();
+        let (get_s, got) = timed(|| {
+            std::process::Command::new("curl")
+                .args(["--silent", "--show-error", "--fail", "--cacert", &s3.ca])
+                .args([&get_url, "-o", download.path().to_str().unwrap()])
+                .output()
+                .unwrap()
+        });
+        got.succeeded("a plain download from the S3 server");
+        drop(download);
 
         // Nexus: a backup, then a restore, each with its containers' peaks.
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -2242,22 +2296,39 @@ async fn bench_backup_and_restore() {
 
         let data = database_bytes + content_bytes;
         let rate = |seconds: f64| mib(data) / seconds;
-        let peaks = |p: &std::collections::BTreeMap<String, u64>| {
-            p.iter()
+        let peaks = |p: &Sampled| {
+            p.peaks
+                .iter()
                 .map(|(name, bytes)| format!("{name} {:.0} MiB", mib(*bytes as f64)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        // Where a restore's time goes: each container's run, and the rest
+        // (the Restore and its Job made, the pod started, the operator's
+        // and the CLI's view of it).
+        let spent = |p: &Sampled, total: f64| {
+            let ran: Vec<String> = p
+                .ran
+                .iter()
+                .map(|(name, seconds)| format!("{name} {seconds:.1} s"))
+                .collect();
+            let rest = total - p.ran.values().sum::<f64>();
+            format!("{}, the rest {rest:.1} s", ran.join(", "))
+        };
+        let plain_restore = get_s + load_s + untar_s;
         lines.push(format!(
-            "| {size} MiB + {size} MiB | database {:.0} MiB, uploads {:.0} MiB | dump+gzip {dump_s:.1} s, tar+gzip {tar_s:.1} s, together {:.1} s ({:.1} MiB/s); upload of {:.0} MiB {put_s:.1} s; load {load_s:.1} s | backup {backup_s:.1} s ({:.1} MiB/s, stored {:.0} MiB); restore {restore_s:.1} s ({:.1} MiB/s) | backup: {}; restore: {} |",
+            "| {size} MiB + {size} MiB | database {:.0} MiB, uploads {:.0} MiB | dump+gzip {dump_s:.1} s, tar+gzip {tar_s:.1} s, together {:.1} s ({:.1} MiB/s); upload of {:.0} MiB {put_s:.1} s; download {get_s:.1} s, gunzip+load {load_s:.1} s, gunzip+untar {untar_s:.1} s, together {plain_restore:.1} s ({:.1} MiB/s) | backup {backup_s:.1} s ({:.1} MiB/s, stored {:.0} MiB: {}); restore {restore_s:.1} s ({:.1} MiB/s: {}) | backup: {}; restore: {} |",
             mib(database_bytes),
             mib(content_bytes),
             dump_s + tar_s,
             rate(dump_s + tar_s),
             mib(stored as f64),
+            rate(plain_restore),
             rate(backup_s),
             mib(backup_bytes),
+            spent(&backup_peaks, backup_s),
             rate(restore_s),
+            spent(&restore_peaks, restore_s),
             peaks(&backup_peaks),
             peaks(&restore_peaks),
         ));
