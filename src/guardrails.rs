@@ -69,11 +69,14 @@ pub fn namespace(store: &ValidatedStore) -> Namespace {
     }
 }
 
+/// The store's ResourceQuota, in its namespace.
+pub const RESOURCE_QUOTA: &str = "store-quota";
+
 pub fn resource_quota(store: &ValidatedStore) -> ResourceQuota {
     let plan = store.plan;
     let (cpu, memory) = (plan.quota_cpu(), plan.quota_memory());
     ResourceQuota {
-        metadata: meta(store, "store-quota"),
+        metadata: meta(store, RESOURCE_QUOTA),
         spec: Some(ResourceQuotaSpec {
             hard: Some(quantities(&[
                 ("requests.cpu", &cpu),

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use crate::cli::{
     AuditArgs, BackupAction, BackupArgs, Cli, Command, Generated, OutputFormat, StoreCommand,
+    SuspendArgs,
 };
 use crate::commands::{Session, audit, generate, install, quota, store, version};
 use crate::error::{Error, Result};
@@ -70,8 +71,14 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Store(command) => {
             // Input errors are reported before any connection is attempted.
-            if let StoreCommand::Create(args) = &command {
-                store::desired_store(args, global.namespace.as_deref().unwrap_or("default"))?;
+            match &command {
+                StoreCommand::Create(args) => {
+                    store::desired_store(args, global.namespace.as_deref().unwrap_or("default"))?;
+                }
+                StoreCommand::Update(args) => {
+                    store::requested_changes(args)?;
+                }
+                _ => {}
             }
             let session = Session::connect(global).await?;
             run_store(&session, command, format).await
@@ -216,11 +223,36 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
                 }
             }
         },
+        StoreCommand::Update(args) => {
+            let mut progress =
+                output::progress_for_stderr(&format!("waiting for store {}", args.name));
+            let outcome = store::update(session, &args, progress.as_mut()).await?;
+            output::print(&outcome, format)
+        }
+        StoreCommand::Suspend(args) => suspend_or_resume(session, &args, true, format).await,
+        StoreCommand::Resume(args) => suspend_or_resume(session, &args, false, format).await,
         StoreCommand::Credentials(args) => {
             let credentials = store::credentials(session, &args.name, args.save_to_keyring).await?;
             output::print(&credentials, format)
         }
     }
+}
+
+async fn suspend_or_resume(
+    session: &Session,
+    args: &SuspendArgs,
+    suspend: bool,
+    format: OutputFormat,
+) -> Result<()> {
+    let mut progress = output::progress_for_stderr(&format!(
+        "waiting for store {} to {}",
+        args.name,
+        if suspend { "suspend" } else { "resume" }
+    ));
+    let wait = args.wait.wait.then_some(args.wait.timeout);
+    let outcome =
+        store::set_suspended(session, &args.name, suspend, wait, progress.as_mut()).await?;
+    output::print(&outcome, format)
 }
 
 async fn run_audit(session: &Session, args: &AuditArgs, format: OutputFormat) -> Result<()> {

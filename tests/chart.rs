@@ -379,6 +379,7 @@ fn the_charts_webhooks_are_the_operators() {
         user_request_rate: 10.0,
         user_request_burst: 50,
         refusal_window: std::time::Duration::from_secs(60),
+        plans: nexus::settings::Plans::default(),
     };
     let caller = nexus::operator::webhook::Caller {
         ca_pem: "",

@@ -22,6 +22,8 @@ use crate::api::labels::{
 };
 use crate::api::policy::StorePolicySpec;
 use crate::api::validation;
+use crate::quantity::bytes;
+use crate::settings::Plans;
 
 /// What the validating decisions need besides the request.
 pub struct Facts {
@@ -35,6 +37,10 @@ pub struct Facts {
     /// The label keys the operator's store selector reads: they choose which
     /// operator (and which webhook) serves a store.
     pub selector_keys: Vec<String>,
+    /// The plans the operator sizes stores by.
+    pub plans: Plans,
+    /// On a plan change, the storage the store's volume claims request.
+    pub storage_held: Option<String>,
 }
 
 /// Label keys under `kubernetes.io/`, `k8s.io/` and `nexus.dev/` are kept
@@ -142,6 +148,32 @@ pub fn backup_refusal(
             backup.schedule,
             crate::duration::human(gap),
             crate::duration::human(least)
+        )
+    })
+}
+
+/// A plan change the store's volumes would not fit: a bound volume keeps
+/// its size, so storage the store holds is not given back by a smaller plan.
+/// `held` is the storage its volume claims request (its quota's
+/// `requests.storage` used), when it has any.
+pub fn plan_storage_refusal(
+    me: &Store,
+    old: Option<&Store>,
+    plans: &Plans,
+    held: Option<&str>,
+) -> Option<String> {
+    let old = old?;
+    if old.spec.plan == me.spec.plan {
+        return None;
+    }
+    let plan = me.spec.plan;
+    let allowed = plans.get(plan).storage.as_str();
+    let held_text = held?;
+    let (held_bytes, allowed_bytes) = (bytes(held_text).ok()?, bytes(allowed).ok()?);
+    (held_bytes > allowed_bytes).then(|| {
+        format!(
+            "the store's volumes hold {held_text} of storage and plan {plan} allows {allowed}: a volume keeps its size, so the store would not fit plan {plan}; keep plan {}, or make a new {plan} store from a backup of this one (kubectl nexus store create NEW --plan {plan} --from-backup BACKUP) if its data fits",
+            old.spec.plan
         )
     })
 }
@@ -298,7 +330,11 @@ pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> Adm
             .or(claim)
             .or_else(|| reserved_label(&store, before.as_ref(), user, facts))
             .or_else(|| policy_refusal(&store, before.as_ref(), user, &facts.policy))
-            .or_else(|| backup_refusal(&store, before.as_ref(), user, &facts.policy));
+            .or_else(|| backup_refusal(&store, before.as_ref(), user, &facts.policy))
+            .or_else(|| {
+                let held = facts.storage_held.as_deref();
+                plan_storage_refusal(&store, before.as_ref(), &facts.plans, held)
+            });
         if let Some(reason) = refusal {
             return response.deny(reason);
         }
@@ -396,6 +432,8 @@ mod tests {
             stores: Vec::new(),
             policy: StorePolicySpec::default(),
             selector_keys: vec!["example.com/shard".into()],
+            plans: Plans::default(),
+            storage_held: None,
         }
     }
 
@@ -775,6 +813,36 @@ mod tests {
         );
         big["spec"]["plan"] = json!("large");
         assert!(validate(&store_request("CREATE", admin, big, None), &known).allowed);
+    }
+
+    #[test]
+    fn a_smaller_plan_the_stores_volumes_would_not_fit_is_refused_with_the_numbers() {
+        let mut medium = store(owned_by_alice(), json!([]));
+        medium["spec"]["plan"] = json!("medium");
+        let small = store(owned_by_alice(), json!([]));
+        let down = store_request("UPDATE", alice(), small, Some(medium.clone()));
+        let mut known = facts("op");
+        // medium's volumes (5Gi and 10Gi) are more than small's 10Gi.
+        known.storage_held = Some("15Gi".into());
+        let refused = validate(&down, &known);
+        assert!(
+            refused
+                .result
+                .message
+                .contains("the store's volumes hold 15Gi of storage and plan small allows 10Gi"),
+            "{}",
+            refused.result.message
+        );
+        assert!(refused.result.message.contains("keep plan medium"));
+        // Volumes that fit, or none yet, do not hold a downgrade back.
+        known.storage_held = Some("4Gi".into());
+        assert!(validate(&down, &known).allowed);
+        known.storage_held = None;
+        assert!(validate(&down, &known).allowed);
+        // Nor does storage held when the plan stays.
+        known.storage_held = Some("15Gi".into());
+        let same = store_request("UPDATE", alice(), medium.clone(), Some(medium));
+        assert!(validate(&same, &known).allowed);
     }
 
     #[test]

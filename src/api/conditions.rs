@@ -5,6 +5,18 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 /// The condition that sums up a store: True only when every step holds.
 pub const READY: &str = "Ready";
 
+/// The conditions of the provisioning steps, in their order (the
+/// operator's `Step::ALL`).
+pub const STEPS: [&str; 7] = [
+    "Namespace",
+    "Guardrails",
+    "Secrets",
+    "Database",
+    "WordPress",
+    "Setup",
+    "Ingress",
+];
+
 pub fn find<'a>(conditions: &'a [Condition], type_: &str) -> Option<&'a Condition> {
     conditions.iter().find(|c| c.type_ == type_)
 }

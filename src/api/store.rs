@@ -264,6 +264,24 @@ pub struct StoreStatus {
     /// The `nexus.dev/retry` annotation the operator last acted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_token: Option<String>,
+    /// When each step of the last provisioning started and finished, in
+    /// order (a step not reached yet is missing; one still running has no
+    /// finish).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
+    pub steps: Vec<StepTiming>,
+}
+
+/// One step of a provisioning on the clock.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StepTiming {
+    /// The step, as its condition is named (Namespace, ..., Ingress).
+    #[schemars(length(max = 32))]
+    pub step: String,
+    pub started_at: Time,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Time>,
 }
 
 /// A reference to a Secret by namespace and name.

@@ -139,6 +139,21 @@ pub enum StoreCommand {
     )]
     Retry(RetryArgs),
 
+    /// Change a store: its plan, domain, settings or labels.
+    #[command(
+        after_help = "Only what you name changes; the rest stays as it is. Written with server-side apply as field manager kubectl-nexus: a field another manager set (someone's kubectl apply) is not changed unless you pass --force-conflicts.\n\nExamples:\n  kubectl nexus store update shop --plan medium --wait\n  kubectl nexus store update shop --domain shop.example.com --dry-run\n  kubectl nexus store update shop --default-domain\n  kubectl nexus store update shop -l tier=gold -l campaign-"
+    )]
+    Update(UpdateArgs),
+
+    /// Stop a store's WordPress and database, keeping every byte.
+    #[command(
+        after_help = "The store's host stays its own while it is suspended, and its address answers 503 Service Unavailable (a temporary answer: browsers and search engines come back). Backups are not taken while it is suspended.\n\nExamples:\n  kubectl nexus store suspend shop --wait\n  kubectl nexus store resume shop --wait"
+    )]
+    Suspend(SuspendArgs),
+
+    /// Start a suspended store again.
+    Resume(SuspendArgs),
+
     /// Back a store up into the platform's object store.
     #[command(
         after_help = "The backup is a Backup object named <store>-<UTC time>, beside the store.\n\nExamples:\n  kubectl nexus store backup shop\n  kubectl nexus store backup shop --wait --timeout 30m\n  kubectl nexus store backup shop -o name      # backup.nexus.dev/shop-20261205-101500"
@@ -358,6 +373,69 @@ pub struct CreateArgs {
     /// Print the Store that would be created and create nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    /// The store's name.
+    pub name: String,
+
+    /// The store's size: resource quota and limits. Its pods restart with
+    /// the new sizes; its volumes keep theirs.
+    #[arg(long, value_enum)]
+    pub plan: Option<PlanArg>,
+
+    /// Serve the store at this host name instead (the site's addresses are
+    /// rewritten to it).
+    #[arg(long, value_name = "HOST", conflicts_with = "default_domain")]
+    pub domain: Option<String>,
+
+    /// Serve the store at <name>.<base domain> again.
+    #[arg(long)]
+    pub default_domain: bool,
+
+    /// Email address of the WordPress administrator.
+    #[arg(long, value_name = "EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// The shop's currency: an ISO 4217 code such as USD or EUR, or one
+    /// WooCommerce adds such as BTC.
+    #[arg(long, value_name = "CODE")]
+    pub currency: Option<String>,
+
+    /// Create the sample product (when the shop has none).
+    #[arg(long, conflicts_with = "no_sample_products")]
+    pub sample_products: bool,
+
+    /// Do not create a sample product.
+    #[arg(long)]
+    pub no_sample_products: bool,
+
+    /// Set a label, KEY=VALUE, or remove one, KEY- (repeatable).
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE|KEY-")]
+    pub labels: Vec<String>,
+
+    /// Take over fields another field manager set (their kubectl apply
+    /// will then conflict with yours).
+    #[arg(long)]
+    pub force_conflicts: bool,
+
+    /// Ask the API server what would change (admission included), print it
+    /// as a diff with what the operator would do, and change nothing.
+    #[arg(long, conflicts_with = "wait")]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct SuspendArgs {
+    /// The store's name.
+    pub name: String,
+
+    #[command(flatten)]
+    pub wait: WaitArgs,
 }
 
 #[derive(Args, Debug, Clone, Copy)]

@@ -345,7 +345,7 @@ impl OperatorArgs {
     pub fn resolve(self) -> Result<Config, String> {
         let settings = settings(&self)?;
         let lease_namespace = self.lease_namespace.clone().unwrap_or_else(pod_namespace);
-        let webhook = webhook_config(&self, &lease_namespace)?;
+        let webhook = webhook_config(&self, &lease_namespace, &settings.plans)?;
         let backup = backup_config(&self)?;
         Ok(Config {
             settings,
@@ -384,7 +384,11 @@ fn pod_namespace() -> String {
 
 /// Where and how the webhook is served; None when neither `--webhook-url`
 /// nor `--webhook-service` asks for one.
-fn webhook_config(args: &OperatorArgs, namespace: &str) -> Result<Option<webhook::Config>, String> {
+fn webhook_config(
+    args: &OperatorArgs,
+    namespace: &str,
+    plans: &Plans,
+) -> Result<Option<webhook::Config>, String> {
     let client = match (&args.webhook_url, &args.webhook_service) {
         (Some(url), _) => webhook::ClientConfig::url(url)?,
         (None, Some(service)) => webhook::ClientConfig::service(service)?,
@@ -415,6 +419,7 @@ fn webhook_config(args: &OperatorArgs, namespace: &str) -> Result<Option<webhook
         user_request_rate: args.user_request_rate,
         user_request_burst: args.user_request_burst,
         refusal_window: args.refusal_window,
+        plans: plans.clone(),
         address: args.webhook_address.clone(),
         client,
         configuration: args.webhook_configuration.clone(),

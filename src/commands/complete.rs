@@ -49,7 +49,7 @@ pub fn candidates(words: &[String]) -> Vec<String> {
 }
 
 /// Store subcommands whose argument is an existing store's name.
-const TAKES_A_STORE: [&str; 7] = [
+const TAKES_A_STORE: [&str; 13] = [
     "get",
     "describe",
     "delete",
@@ -57,6 +57,12 @@ const TAKES_A_STORE: [&str; 7] = [
     "logs",
     "credentials",
     "retry",
+    "update",
+    "suspend",
+    "resume",
+    "backup",
+    "backups",
+    "restore",
 ];
 
 /// When the word being typed is the name of an existing store, the connection
@@ -65,7 +71,10 @@ pub fn store_name_wanted(words: &[String]) -> Option<GlobalArgs> {
     let (_, before) = words.split_last()?;
     let store = before.iter().position(|w| w == "store")?;
     let command = before.get(store + 1)?;
-    if !TAKES_A_STORE.contains(&command.as_str()) {
+    // (`store backup verify` takes a backup's name, not a store's.)
+    if !TAKES_A_STORE.contains(&command.as_str())
+        || before[store + 2..].iter().any(|w| w == "verify")
+    {
         return None;
     }
     let mut global = GlobalArgs::default();
@@ -80,7 +89,9 @@ pub fn store_name_wanted(words: &[String]) -> Option<GlobalArgs> {
             "-n" | "--namespace" => global.namespace = value(),
             "--kubeconfig" => global.kubeconfig = value().map(Into::into),
             "--context" => global.context = value(),
-            "-o" | "--output" | "--component" | "--tail" | "--timeout" => {
+            // Flags that take a value.
+            "-o" | "--output" | "--component" | "--tail" | "--timeout" | "--plan" | "--domain"
+            | "--admin-email" | "--currency" | "-l" | "--label" | "--from" => {
                 value();
             }
             f if f.starts_with('-') => {}
@@ -157,6 +168,12 @@ mod tests {
             store_name_wanted(&words("store logs --kubeconfig=/k --component setup d")).unwrap();
         assert_eq!(global.kubeconfig.unwrap().to_str(), Some("/k"));
         assert!(store_name_wanted(&words("store create ")).is_none());
+        assert!(store_name_wanted(&words("store update --plan large s")).is_some());
+        assert!(store_name_wanted(&words("store resume ")).is_some());
+        assert!(
+            store_name_wanted(&words("store backup verify ")).is_none(),
+            "a backup's name"
+        );
         assert!(
             store_name_wanted(&words("store get demo ")).is_none(),
             "one name only"

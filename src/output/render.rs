@@ -8,8 +8,8 @@ use crate::commands::audit::{AuditTrail, Verification};
 use crate::commands::install::InstallOutcome;
 use crate::commands::quota::{QuotaView, used_of};
 use crate::commands::store::{
-    BackupList, BackupView, CreateOutcome, Credentials, DeleteOutcome, RestoreView, StoreDetails,
-    StoreList, StoreSummary,
+    BackupList, BackupView, CreateOutcome, Credentials, DeleteOutcome, RestoreView, StepView,
+    StoreDetails, StoreList, StoreSummary, UpdateOutcome,
 };
 use crate::commands::version::VersionInfo;
 
@@ -148,6 +148,17 @@ impl Render for StoreDetails {
             }
             write_indented(out, &table::render(&t))?;
         }
+        if !self.steps.is_empty() {
+            writeln!(out)?;
+            writeln!(out, "Provisioning (the last one, step by step):")?;
+            let now = k8s_openapi::jiff::Timestamp::now();
+            let text = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                timeline_bars(&self.steps, now, 40)
+            } else {
+                timeline_columns(&self.steps, now)
+            };
+            write_indented(out, &text)?;
+        }
         writeln!(out)?;
         if self.events.is_empty() {
             writeln!(out, "Events:           none")?;
@@ -174,6 +185,75 @@ impl Render for StoreDetails {
     fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{KIND}/{}", self.summary.name)
     }
+}
+
+/// Each step's start and end, seconds from the first step's start (a step
+/// still running ends now).
+fn step_spans(steps: &[StepView], now: k8s_openapi::jiff::Timestamp) -> Vec<(f64, f64)> {
+    let Some(first) = steps.first() else {
+        return Vec::new();
+    };
+    let from = |t: k8s_openapi::jiff::Timestamp| {
+        (t.duration_since(first.started_at.0).as_millis() as f64 / 1000.0).max(0.0)
+    };
+    steps
+        .iter()
+        .map(|s| {
+            let end = s.finished_at.as_ref().map_or(now, |f| f.0);
+            (from(s.started_at.0), from(end))
+        })
+        .collect()
+}
+
+fn took(step: &StepView, span: (f64, f64)) -> String {
+    match step.finished_at {
+        Some(_) => format!("{:.1}s", span.1 - span.0),
+        None => format!("{:.1}s, running", span.1 - span.0),
+    }
+}
+
+/// The steps as bars on one time axis `width` characters wide.
+fn timeline_bars(steps: &[StepView], now: k8s_openapi::jiff::Timestamp, width: usize) -> String {
+    let spans = step_spans(steps, now);
+    let total = spans.last().map_or(0.0, |s| s.1).max(0.001);
+    let name_width = steps.iter().map(|s| s.step.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for (step, span) in steps.iter().zip(&spans) {
+        let column = |t: f64| ((t / total) * width as f64).round() as usize;
+        let start = column(span.0).min(width - 1);
+        let length = column(span.1).saturating_sub(start).max(1);
+        let bar = format!("{}{}", " ".repeat(start), "█".repeat(length));
+        text.push_str(&format!(
+            "{:name_width$}  |{bar:width$}| {}\n",
+            step.step,
+            took(step, *span)
+        ));
+    }
+    text.push_str(&format!(
+        "{:name_width$}   {:width$}  {total:.1}s in all\n",
+        "", ""
+    ));
+    text
+}
+
+/// The steps as plain columns: when each started and ended, in seconds
+/// from the first step's start, and how long it took.
+fn timeline_columns(steps: &[StepView], now: k8s_openapi::jiff::Timestamp) -> String {
+    let spans = step_spans(steps, now);
+    let mut t = table::new(&["STEP", "FROM", "TO", "TOOK"]);
+    for (step, span) in steps.iter().zip(&spans) {
+        let to = match step.finished_at {
+            Some(_) => format!("{:.1}s", span.1),
+            None => "-".into(),
+        };
+        t.add_row([
+            step.step.clone(),
+            format!("{:.1}s", span.0),
+            to,
+            took(step, *span),
+        ]);
+    }
+    table::render(&t)
 }
 
 fn write_indented(out: &mut dyn Write, text: &str) -> io::Result<()> {
@@ -234,6 +314,62 @@ impl serde::Serialize for CreateOutcome {
 fn write_yaml(out: &mut dyn Write, store: &Store) -> io::Result<()> {
     let text = serde_yaml::to_string(store).map_err(io::Error::other)?;
     out.write_all(text.as_bytes())
+}
+
+impl Render for UpdateOutcome {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        let store = &self.store;
+        let name = format!("{KIND}/{}", store.name);
+        if self.changes.is_empty() {
+            return writeln!(
+                out,
+                "{name} unchanged: it already is as asked ({})",
+                store.phase
+            );
+        }
+        if self.dry_run {
+            writeln!(
+                out,
+                "{name}: a dry run; the API server and admission accept this change, and nothing was changed:"
+            )?;
+        } else {
+            writeln!(out, "{name} changed:")?;
+        }
+        let shown = |value: &serde_json::Value| match value {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        for change in &self.changes {
+            if let Some(from) = &change.from {
+                writeln!(out, "- {}: {}", change.field, shown(from))?;
+            }
+            if let Some(to) = &change.to {
+                writeln!(out, "+ {}: {}", change.field, shown(to))?;
+            }
+        }
+        let will = if self.dry_run { "would" } else { "will" };
+        writeln!(out, "The operator {will}:")?;
+        for effect in &self.effects {
+            writeln!(out, "  - {effect}")?;
+        }
+        if !self.dry_run {
+            match store.phase {
+                crate::api::Phase::Ready | crate::api::Phase::Suspended => {
+                    writeln!(out, "{name} is {}", store.phase)?
+                }
+                _ => writeln!(
+                    out,
+                    "Follow it with: kubectl nexus store get {} -n {}",
+                    store.name, store.namespace
+                )?,
+            }
+        }
+        Ok(())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{KIND}/{}", self.store.name)
+    }
 }
 
 impl Render for DeleteOutcome {
@@ -662,5 +798,41 @@ impl Render for BackupList {
             writeln!(out, "{BACKUP_KIND}/{}", b.name)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    use k8s_openapi::jiff::Timestamp;
+
+    fn step(name: &str, from: i64, to: Option<i64>) -> StepView {
+        let at = |s: i64| Time(Timestamp::from_second(1_000 + s).unwrap());
+        StepView::from(&crate::api::StepTiming {
+            step: name.into(),
+            started_at: at(from),
+            finished_at: to.map(at),
+        })
+    }
+
+    #[test]
+    fn a_provisioning_is_drawn_as_bars_on_one_axis_or_listed_in_columns() {
+        let steps = [
+            step("Namespace", 0, Some(0)),
+            step("Database", 0, Some(30)),
+            step("Setup", 30, None),
+        ];
+        let now = Timestamp::from_second(1_040).unwrap();
+        let bars = timeline_bars(&steps, now, 8);
+        assert_eq!(
+            bars,
+            "Namespace  |█       | 0.0s\nDatabase   |██████  | 30.0s\nSetup      |      ██| 10.0s, running\n                      40.0s in all\n"
+        );
+        let columns = timeline_columns(&steps, now);
+        let lines: Vec<&str> = columns.lines().collect();
+        assert!(lines[0].starts_with("STEP"), "{columns}");
+        assert!(lines[2].contains("Database") && lines[2].contains("30.0s"));
+        assert!(lines[3].contains("10.0s, running") && lines[3].contains(" - "));
     }
 }

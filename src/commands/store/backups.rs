@@ -138,8 +138,14 @@ pub async fn take_backup(
     wait: Option<Duration>,
     progress: &mut dyn Progress,
 ) -> Result<BackupView> {
-    // The store must exist now (the Backup would say so, later).
-    super::get::get(session, store).await?;
+    // The store must exist now (the Backup would say so, later), and run.
+    let details = super::get::get(session, store).await?;
+    if details.suspend {
+        return Err(Error::Other(format!(
+            "store {store:?} is suspended: its database is stopped, and nothing in it changed since it was
+hint: its last backup holds its data; to back it up anew, resume it first (kubectl nexus store resume {store} --wait)"
+        )));
+    }
     let api = backups(session);
     let stamp = k8s_openapi::jiff::Timestamp::now()
         .strftime("%Y%m%d-%H%M%S")

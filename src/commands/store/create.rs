@@ -138,7 +138,13 @@ async fn create_telling_warnings(
 ) -> std::result::Result<(Store, Vec<String>), kube::Error> {
     let body = serde_json::to_vec(store).map_err(kube::Error::SerdeError)?;
     let request = kube::core::Request::new(api.resource_url())
-        .create(&PostParams::default(), body)
+        .create(
+            &PostParams {
+                field_manager: Some(super::fields::FIELD_MANAGER.into()),
+                ..PostParams::default()
+            },
+            body,
+        )
         .map_err(kube::Error::BuildRequest)?;
     let response = session
         .client

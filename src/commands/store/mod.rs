@@ -4,12 +4,14 @@ mod backups;
 mod create;
 mod credentials;
 mod delete;
+mod fields;
 mod get;
 mod list;
 mod logs;
 mod models;
 mod restore;
 mod retry;
+mod update;
 mod wait;
 
 pub use backups::{BackupList, BackupView, list_backups, take_backup, verify_backup};
@@ -19,9 +21,10 @@ pub use delete::{DeleteOutcome, delete};
 pub use get::get;
 pub use list::list;
 pub use logs::logs;
-pub use models::{ConditionView, EventView, StoreDetails, StoreList, StoreSummary};
+pub use models::{ConditionView, EventView, StepView, StoreDetails, StoreList, StoreSummary};
 pub use restore::{RestoreView, restore};
 pub use retry::{RetriedStores, retry, retry_all_failed};
+pub use update::{FieldChange, UpdateOutcome, requested_changes, set_suspended, update};
 pub use wait::{Progress, position};
 
 use kube::Api;

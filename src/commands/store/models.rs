@@ -80,6 +80,9 @@ pub struct StoreDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ready_at: Option<Time>,
     pub conditions: Vec<ConditionView>,
+    /// The steps of the last provisioning on the clock, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepView>,
     pub events: Vec<EventView>,
     /// Parts of the story that could not be read, such as events when RBAC hides them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -114,8 +117,37 @@ impl StoreDetails {
                     last_transition_time: Some(c.last_transition_time.clone()),
                 })
                 .collect(),
+            steps: status.steps.iter().map(StepView::from).collect(),
             events,
             warnings,
+        }
+    }
+}
+
+/// One step of the last provisioning: when it started and finished, and
+/// how long it took (None while it runs).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StepView {
+    pub step: String,
+    pub started_at: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Time>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+}
+
+impl From<&crate::api::StepTiming> for StepView {
+    fn from(timing: &crate::api::StepTiming) -> Self {
+        let seconds = timing.finished_at.as_ref().map(|finished| {
+            let took = finished.0.duration_since(timing.started_at.0);
+            (took.as_millis() as f64 / 1000.0).max(0.0)
+        });
+        StepView {
+            step: timing.step.clone(),
+            started_at: timing.started_at.clone(),
+            finished_at: timing.finished_at.clone(),
+            seconds,
         }
     }
 }

@@ -63,7 +63,14 @@ async fn ask_again(session: &Session, namespace: &str, name: &str) -> Result<Sto
         name: Some(name),
     };
     let store = Api::<Store>::namespaced(session.client.clone(), namespace)
-        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .patch(
+            name,
+            &PatchParams {
+                field_manager: Some(super::fields::FIELD_MANAGER.into()),
+                ..PatchParams::default()
+            },
+            &Patch::Merge(&patch),
+        )
         .await
         .map_err(|e| action.error(e))?;
     Ok(StoreSummary::from(&store))

@@ -59,6 +59,57 @@ pub async fn until_settled(
     }
 }
 
+/// Waits until the operator has acted on the store's spec of `generation`
+/// (or a later one): it is `target` (Ready or Suspended) with every step
+/// holding for that spec (a setup run again for changed settings
+/// included), or Failed (Err); at most `timeout`.
+pub async fn until_settled_with(
+    api: &Api<Store>,
+    name: &str,
+    generation: i64,
+    target: Phase,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+) -> Result<Store> {
+    let mut last: Option<Store> = None;
+    let followed = follow(api, name, timeout, progress, |store| {
+        last = Some(store.clone());
+        let Some(status) = store.status.as_ref() else {
+            return false;
+        };
+        let current = status.observed_generation.unwrap_or_default() >= generation;
+        let steps_hold = conditions::STEPS.iter().all(|step| {
+            conditions::find(&status.conditions, step).is_some_and(|c| {
+                c.status == "True" && c.observed_generation.unwrap_or_default() >= generation
+            })
+        });
+        current
+            && (store.phase() == Phase::Failed
+                || (store.phase() == target && (target != Phase::Ready || steps_hold)))
+    })
+    .await;
+    progress.finish();
+    match followed? {
+        Followed::Matched(store) if store.phase() == Phase::Failed => {
+            let (reason, message) = failure_of(&store);
+            Err(Error::StoreFailed {
+                name: name.into(),
+                reason,
+                message,
+            })
+        }
+        Followed::Matched(store) => Ok(*store),
+        Followed::Gone => Err(Error::Other(format!(
+            "store {name:?} was deleted while waiting for it"
+        ))),
+        Followed::TimedOut => Err(Error::Timeout {
+            name: name.into(),
+            waited: timeout,
+            last: describe_last(last.as_ref()),
+        }),
+    }
+}
+
 /// Waits until the store no longer exists, at most `timeout`.
 pub async fn until_gone(
     api: &Api<Store>,

@@ -207,6 +207,17 @@ async fn reconcile(backup: Arc<Backup>, backups: Arc<Backups>) -> Result<Action>
             let message = "waiting for a restore of this store to finish";
             wait(&backups, &backup, "WaitingForRestore", message).await
         }
+        // A suspended store's database is stopped: nothing to dump, and
+        // nothing changed since it stopped.
+        None if store.spec.suspend => {
+            let message = "the store is suspended: its database is stopped and its data has not changed since; resume it (kubectl nexus store resume) to back it up";
+            finish(
+                &backups,
+                &backup,
+                Outcome::failed("StoreSuspended", message),
+            )
+            .await
+        }
         None => start(&backups, &backup, &owned, object_store, &store).await,
     }
 }

@@ -112,6 +112,11 @@ async fn take_if_due(
     let Some(policy) = &store.spec.backup else {
         return Ok(());
     };
+    // Its data does not change while it is suspended (and its database,
+    // stopped, could not be dumped): the schedule goes on once resumed.
+    if store.spec.suspend {
+        return Ok(());
+    }
     // Admission refuses a schedule that does not parse; one admitted
     // before that rule is left alone.
     let Ok(schedule) = Schedule::parse(&policy.schedule) else {

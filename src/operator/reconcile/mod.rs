@@ -169,6 +169,15 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         },
         retry_token: retry,
     });
+    // Once each: the status computed here is the next one's starting point,
+    // written or held back.
+    for (step, seconds) in status::newly_finished(&previous, &next) {
+        let label = crate::operator::metrics::StepLabel { step };
+        ctx.metrics
+            .step_duration
+            .get_or_create(&label)
+            .observe(seconds);
+    }
     if let Some(wait) = ctx.written_statuses.held(store, &previous, &next) {
         // Progress only: it is written with whatever else changed by then.
         return match error {

@@ -17,7 +17,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use super::step::{Step, StepState};
 use crate::api::conditions::{self, READY};
-use crate::api::{Phase, StoreStatus};
+use crate::api::{Phase, StepTiming, StoreStatus};
 
 /// What the reconcile observed, step by step, in `Step::ALL` order. Steps it
 /// did not reach are missing.
@@ -181,7 +181,21 @@ pub fn compute(input: Inputs) -> StoreStatus {
         ),
         now.clone(),
     );
+    // The clock of this provisioning: a new one starts with a retry; once
+    // the store was Ready, the last provisioning's stays as it was.
+    let steps = if installed {
+        previous.steps.clone()
+    } else {
+        let (earlier, start) = if input.restarted {
+            (&[][..], now.clone())
+        } else {
+            let start = previous.provisioning_started_at.clone();
+            (&previous.steps[..], start.unwrap_or_else(|| now.clone()))
+        };
+        timings(earlier, input.observed, start, &now)
+    };
     StoreStatus {
+        steps,
         phase: Some(phase),
         conditions,
         url: Some(input.url.to_string()),
@@ -205,6 +219,54 @@ pub fn compute(input: Inputs) -> StoreStatus {
         versions: Some(input.versions),
         retry_token: input.retry_token,
     }
+}
+
+/// The steps of a provisioning on the clock: each starts when the one
+/// before it finished (the first when provisioning started) and finishes the
+/// first time it is observed done; the first step not done yet ends the
+/// list. Times already recorded are kept.
+fn timings(
+    earlier: &[StepTiming],
+    observed: &Observed,
+    start: Time,
+    now: &Time,
+) -> Vec<StepTiming> {
+    let mut steps = Vec::new();
+    let mut cursor = start;
+    for step in Step::ALL {
+        let before = earlier.iter().find(|t| t.step == step.as_str());
+        let started_at = before.map_or_else(|| cursor.clone(), |t| t.started_at.clone());
+        let finished_at = before
+            .and_then(|t| t.finished_at.clone())
+            .or_else(|| observed.is_done(step).then(|| now.clone()));
+        steps.push(StepTiming {
+            step: step.as_str().into(),
+            started_at,
+            finished_at: finished_at.clone(),
+        });
+        match finished_at {
+            Some(finished) => cursor = finished,
+            None => break,
+        }
+    }
+    steps
+}
+
+/// The steps that finished in `next` and had not in `previous`, with how
+/// long each took (seconds), for the step duration histogram.
+pub fn newly_finished(previous: &StoreStatus, next: &StoreStatus) -> Vec<(String, f64)> {
+    next.steps
+        .iter()
+        .filter_map(|timing| {
+            let finished = timing.finished_at.as_ref()?;
+            let seen = previous
+                .steps
+                .iter()
+                .any(|t| t.step == timing.step && t.finished_at.is_some());
+            let seconds = finished.0.duration_since(timing.started_at.0).as_secs_f64();
+            (!seen).then(|| (timing.step.clone(), seconds.max(0.0)))
+        })
+        .collect()
 }
 
 /// The reason of a store Failed because a step was not ready in time: the
@@ -274,6 +336,77 @@ mod tests {
 
     fn ready(status: &StoreStatus) -> &Condition {
         conditions::find(&status.conditions, READY).unwrap()
+    }
+
+    /// Each step's (name, started, finished) in seconds.
+    fn clock(status: &StoreStatus) -> Vec<(String, i64, Option<i64>)> {
+        status
+            .steps
+            .iter()
+            .map(|t| {
+                (
+                    t.step.clone(),
+                    t.started_at.0.as_second(),
+                    t.finished_at.as_ref().map(|f| f.0.as_second()),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_step_of_a_provisioning_is_on_the_clock_and_the_last_one_is_kept() {
+        let upto = |done: usize| Observed {
+            steps: Step::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, s)| match i.cmp(&done) {
+                    std::cmp::Ordering::Less => (*s, StepState::done("Ready", "ok")),
+                    _ => (*s, StepState::waiting("Waiting", "not yet")),
+                })
+                .collect(),
+            suspended: false,
+        };
+        let first = compute(inputs(&StoreStatus::default(), &upto(3), 100));
+        assert_eq!(
+            clock(&first),
+            [
+                ("Namespace".into(), 100, Some(100)),
+                ("Guardrails".into(), 100, Some(100)),
+                ("Secrets".into(), 100, Some(100)),
+                ("Database".into(), 100, None),
+            ]
+        );
+        let later = compute(inputs(&first, &upto(5), 130));
+        assert_eq!(clock(&later)[3], ("Database".into(), 100, Some(130)));
+        assert_eq!(clock(&later)[5], ("Setup".into(), 130, None));
+        assert_eq!(
+            newly_finished(&first, &later),
+            [
+                ("Database".to_string(), 30.0),
+                ("WordPress".to_string(), 0.0)
+            ]
+        );
+        let done = compute(inputs(&later, &all_done(), 170));
+        assert_eq!(done.phase, Some(Phase::Ready));
+        assert_eq!(clock(&done)[5], ("Setup".into(), 130, Some(170)));
+        assert_eq!(clock(&done).len(), 7);
+        // A Ready store that loses a step and gets it back keeps the clock of
+        // its provisioning.
+        let degraded = compute(inputs(&done, &upto(4), 400));
+        let back = compute(inputs(&degraded, &all_done(), 500));
+        assert_eq!(clock(&back), clock(&done));
+        assert!(newly_finished(&degraded, &back).is_empty());
+        // A retry starts a new clock.
+        let one = upto(1);
+        let mut retried = inputs(&back, &one, 900);
+        retried.restarted = true;
+        assert_eq!(
+            clock(&compute(retried)),
+            [
+                ("Namespace".into(), 900, Some(900)),
+                ("Guardrails".into(), 900, None)
+            ]
+        );
     }
 
     #[test]

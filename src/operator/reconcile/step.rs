@@ -96,3 +96,12 @@ impl StepState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cli_waits_on_the_conditions_of_every_step() {
+        let names: Vec<&str> = super::Step::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, crate::api::conditions::STEPS);
+    }
+}

@@ -9,7 +9,9 @@
 //! report one change after another (a claim bound, a replica ready, the
 //! setup Job started), each a new status. Such a status is written at most
 //! once per `PROGRESS_SPACING`; a change of phase (Ready, Failed, ...) is
-//! written at once.
+//! written at once. A status held back is the next reconcile's starting
+//! point (so what it recorded, such as when a step finished, keeps the time
+//! it was first seen), as long as nobody wrote the Store meanwhile.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -29,6 +31,9 @@ pub struct WrittenStatuses {
     written: Mutex<HashMap<String, (u64, StoreStatus)>>,
     /// By store UID, while it provisions: when its status was last written.
     progress: Mutex<HashMap<String, Instant>>,
+    /// By store UID: the status held back, and the Store's resource version
+    /// it was computed from.
+    held: Mutex<HashMap<String, (Option<u64>, StoreStatus)>>,
 }
 
 fn version(store: &Store) -> Option<u64> {
@@ -44,6 +49,17 @@ impl WrittenStatuses {
     /// write, else the Store's own (and ours is forgotten).
     pub fn current(&self, store: &Store) -> StoreStatus {
         let uid = store.uid().unwrap_or_default();
+        {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            match held.get(&uid) {
+                Some((from, status)) if *from == version(store) => return status.clone(),
+                // The Store was written meanwhile: start from it.
+                Some(_) => {
+                    held.remove(&uid);
+                }
+                None => {}
+            }
+        }
         let mut written = self.written();
         if let (Some((ours, status)), Some(cached)) = (written.get(&uid), version(store)) {
             if cached < *ours {
@@ -66,6 +82,10 @@ impl WrittenStatuses {
             progress.remove(&uid);
         }
         drop(progress);
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&uid);
         if let Some(version) = version(stored) {
             self.written().insert(uid, (version, status.clone()));
         }
@@ -73,6 +93,7 @@ impl WrittenStatuses {
 
     /// How long to hold back `next`, progress of a provisioning store whose
     /// status was written less than `PROGRESS_SPACING` ago; None: write it.
+    /// A status held back is kept as the store's current one.
     pub fn held(
         &self,
         store: &Store,
@@ -83,11 +104,18 @@ impl WrittenStatuses {
         if previous == next || previous.phase != provisioning || next.phase != provisioning {
             return None;
         }
+        let uid = store.uid()?;
         let progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
-        let since = progress.get(&store.uid()?)?.elapsed();
-        PROGRESS_SPACING
+        let since = progress.get(&uid)?.elapsed();
+        drop(progress);
+        let left = PROGRESS_SPACING
             .checked_sub(since)
-            .filter(|left| !left.is_zero())
+            .filter(|left| !left.is_zero())?;
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uid, (version(store), next.clone()));
+        Some(left)
     }
 }
 
@@ -140,6 +168,27 @@ mod tests {
             ..ready.clone()
         };
         assert_eq!(statuses.held(&provisioning, &ready, &degraded), None);
+    }
+
+    #[test]
+    fn a_status_held_back_is_where_the_next_reconcile_starts_until_the_store_changes() {
+        let statuses = WrittenStatuses::default();
+        let provisioning = store("10", Phase::Provisioning);
+        let previous = provisioning.status.clone().unwrap();
+        statuses.wrote(&provisioning, &store("11", Phase::Provisioning), &previous);
+        let cached = store("11", Phase::Provisioning);
+        let mut next = previous.clone();
+        next.url = Some("http://shop.example".into());
+        assert!(statuses.held(&cached, &previous, &next).is_some());
+        assert_eq!(statuses.current(&cached), next, "the held status");
+        // Written by somebody else meanwhile (another replica): theirs.
+        let changed = store("14", Phase::Degraded);
+        assert_eq!(statuses.current(&changed).phase, Some(Phase::Degraded));
+        assert_eq!(
+            statuses.current(&cached).url,
+            None,
+            "the held status is gone for good"
+        );
     }
 
     #[test]

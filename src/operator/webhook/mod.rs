@@ -112,6 +112,9 @@ pub struct Config {
     /// Refusals of a user in a namespace beyond the first few per window are
     /// counted into one record.
     pub refusal_window: Duration,
+    /// The plans stores are sized by: a plan change the store's volumes
+    /// would not fit is refused.
+    pub plans: crate::settings::Plans,
 }
 
 /// Makes or loads the certificates, starts serving, and registers the webhook.
@@ -173,6 +176,7 @@ pub async fn start(client: Client, config: Config, audit: Arc<AuditLog>) -> Resu
         policies,
         audit,
         selector_keys: config.selector_keys.clone(),
+        plans: config.plans.clone(),
         rate: rate::UserRate::new(config.user_request_rate, config.user_request_burst),
         refusals: refusals::Refusals::new(config.refusal_window),
     });

@@ -347,6 +347,7 @@ mod tests {
             user_request_rate: 10.0,
             user_request_burst: 50,
             refusal_window: std::time::Duration::from_secs(60),
+            plans: crate::settings::Plans::default(),
         };
         let validating = validating(&config, &CALLER);
         let hook = &validating.webhooks.unwrap()[0];

@@ -36,6 +36,7 @@ pub(super) struct AdmissionState {
     pub(super) policies: reflector::Store<StorePolicy>,
     pub(super) audit: Arc<AuditLog>,
     pub(super) selector_keys: Vec<String>,
+    pub(super) plans: crate::settings::Plans,
     pub(super) rate: rate::UserRate,
     pub(super) refusals: refusals::Refusals,
 }
@@ -84,6 +85,38 @@ pub(super) fn malformed(reason: String) -> Json<Review> {
     Json(AdmissionResponse::invalid(reason).into_review())
 }
 
+/// On an update that changes a store's plan, the storage its volume claims
+/// request (its quota's `requests.storage` used); None otherwise, and for a
+/// store with no quota yet (nothing provisioned, nothing held).
+async fn storage_held(
+    client: &Client,
+    request: &AdmissionRequest<DynamicObject>,
+) -> std::result::Result<Option<String>, kube::Error> {
+    let plan = |object: Option<&DynamicObject>| {
+        object.map(|o| {
+            o.data["spec"]["plan"]
+                .as_str()
+                .unwrap_or("small")
+                .to_string()
+        })
+    };
+    let (old, new) = (
+        plan(request.old_object.as_ref()),
+        plan(request.object.as_ref()),
+    );
+    if request.operation != Operation::Update || old == new {
+        return Ok(None);
+    }
+    let namespace = crate::api::store_namespace(&request.name);
+    let quotas: Api<k8s_openapi::api::core::v1::ResourceQuota> =
+        Api::namespaced(client.clone(), &namespace);
+    let quota = quotas.get_opt(crate::guardrails::RESOURCE_QUOTA).await?;
+    Ok(quota
+        .and_then(|q| q.status)
+        .and_then(|s| s.used)
+        .and_then(|used| used.get("requests.storage").map(|q| q.0.clone())))
+}
+
 pub(super) async fn mutate(Json(review): Json<Review>) -> Json<Review> {
     match request_of(review) {
         Ok(request) => Json(admission::mutate(&request).into_review()),
@@ -114,7 +147,20 @@ pub(super) async fn validate(
             .map(|p| p.spec.clone())
             .unwrap_or_default(),
         selector_keys: state.selector_keys.clone(),
+        plans: state.plans.clone(),
+        storage_held: None,
     };
+    let mut facts = facts;
+    match storage_held(&state.client, &request).await {
+        Ok(held) => facts.storage_held = held,
+        Err(e) => {
+            warn!(error = %e, "cannot read a store's quota to check its plan change");
+            let response = AdmissionResponse::from(&request).deny(format!(
+                "cannot check that the store's volumes fit the new plan now ({e}); try again"
+            ));
+            return Json(record(&state, &request, response).await.into_review());
+        }
+    }
     let mut response = admission::validate(&request, &facts);
     if response.allowed {
         response = claim(&state, &request, &facts, response).await;

@@ -1,0 +1,358 @@
+//! Day two from the CLI on the test control plane: `store update`, `store
+//! suspend` and `store resume` as alice. Server-side apply changes only what
+//! she names, a field someone else's apply set is not taken without
+//! --force-conflicts, admission refuses a plan the store's volumes would not
+//! fit, and with an operator the change is applied, waited for and audited.
+
+mod common;
+
+use common::Finished;
+use common::backups::audit_records;
+use common::operator::free_port;
+use common::stores::{nexus_as, store_name, tenant, wait_until_admitting};
+use common::wait_for;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::ResourceQuota;
+use kube::Api;
+use nexus::api::Store;
+use serde_json::Value;
+
+fn json_of(out: &std::process::Output, what: &str) -> Value {
+    let text = out.succeeded(what);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {text}"))
+}
+
+/// What `store get -o json` says of the store.
+fn details(namespace: &str, name: &str) -> Value {
+    let out = nexus_as("alice", namespace)
+        .args(["store", "get", name, "-o", "json"])
+        .output()
+        .unwrap();
+    json_of(&out, "store get")
+}
+
+fn update(namespace: &str, name: &str, args: &[&str]) -> std::process::Output {
+    nexus_as("alice", namespace)
+        .args(["store", "update", name])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn labels(store: &Store) -> Vec<(String, String)> {
+    store
+        .metadata
+        .labels
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+#[tokio::test]
+async fn an_update_changes_only_what_alice_names_and_takes_nothing_another_manager_set() {
+    let (admin, ns, _scope) = tenant("update-cli").await;
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    let name = store_name("shop");
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", &name, "--domain", "shop.example.com"])
+        .args(["--admin-email", "owner@example.com", "-l", "team=a"])
+        .output()
+        .unwrap()
+        .succeeded("store create");
+
+    // One field changes; what she set at create stays.
+    let out = update(&ns.name, &name, &["--plan", "medium", "-o", "json"]);
+    let changed = json_of(&out, "update --plan");
+    assert_eq!(
+        changed["changes"],
+        serde_json::json!([{"field": "spec.plan", "from": "small", "to": "medium"}])
+    );
+    assert!(
+        changed["effects"][0]
+            .as_str()
+            .unwrap()
+            .contains("resize the store's quota and limits to plan medium"),
+        "{changed}"
+    );
+    let store = stores.get(&name).await.unwrap();
+    assert_eq!(store.spec.plan.as_str(), "medium");
+    assert_eq!(store.spec.domain.as_deref(), Some("shop.example.com"));
+    assert_eq!(store.spec.admin_email.as_deref(), Some("owner@example.com"));
+    assert_eq!(labels(&store), [("team".to_string(), "a".to_string())]);
+
+    // A dry run shows the diff and what the operator would do, and changes nothing.
+    let out = update(&ns.name, &name, &["--currency", "EUR", "--dry-run"]);
+    let text = out.succeeded("update --dry-run");
+    assert!(text.contains("a dry run"), "{text}");
+    assert!(text.contains("+ spec.woocommerce.currency: EUR"), "{text}");
+    assert!(
+        text.contains("run the store's setup again for the changed settings"),
+        "{text}"
+    );
+    let unchanged = stores.get(&name).await.unwrap();
+    assert_eq!(unchanged.spec.woocommerce, None);
+    assert_eq!(
+        unchanged.metadata.resource_version,
+        store.metadata.resource_version
+    );
+
+    // A later apply keeps what an earlier one set; removals take what the
+    // CLI set at create too; the same again is no change.
+    update(&ns.name, &name, &["--currency", "EUR"]).succeeded("update --currency");
+    let out = update(
+        &ns.name,
+        &name,
+        &["-l", "team-", "-l", "tier=gold", "--default-domain"],
+    );
+    let text = out.succeeded("update labels and domain");
+    assert!(text.contains("- spec.domain: shop.example.com"), "{text}");
+    let store = stores.get(&name).await.unwrap();
+    assert_eq!(
+        store.spec.plan.as_str(),
+        "medium",
+        "an earlier apply's plan"
+    );
+    assert_eq!(
+        store
+            .spec
+            .woocommerce
+            .as_ref()
+            .and_then(|w| w.currency.as_deref()),
+        Some("EUR")
+    );
+    assert_eq!(store.spec.domain, None);
+    assert_eq!(labels(&store), [("tier".to_string(), "gold".to_string())]);
+    let text = update(&ns.name, &name, &["--plan", "medium"]).succeeded("same plan");
+    assert!(text.contains("unchanged"), "{text}");
+
+    // Bad input is refused before anything is sent (exit 2).
+    let out = update(&ns.name, &name, &["--admin-email", "nobody"]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr_text());
+    assert!(out.stderr_text().contains("admin email"));
+    let out = update(&ns.name, &name, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stderr_text().contains("nothing to change"));
+    let out = update(&ns.name, "missing", &["--plan", "large"]);
+    assert!(
+        out.stderr_text().contains("store \"missing\" not found"),
+        "{}",
+        out.stderr_text()
+    );
+
+    // A pipeline's server-side apply owns the domain and a label now.
+    let pipeline = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: {name}, namespace: {}, labels: {{release: r1}}}}\nspec: {{engine: woocommerce, domain: pipeline.example.com}}\n",
+        ns.name
+    );
+    common::kubectl_output(
+        "alice",
+        &[
+            "apply",
+            "--server-side",
+            "--field-manager=pipeline",
+            "-f",
+            "-",
+        ],
+        &pipeline,
+    )
+    .succeeded("the pipeline's apply");
+    let before = stores.get(&name).await.unwrap();
+    for (args, field) in [
+        (&["--domain", "alice.example.com"][..], "spec.domain"),
+        (&["--default-domain"][..], "spec.domain"),
+        (&["-l", "release-"][..], "label release"),
+    ] {
+        let out = update(&ns.name, &name, args);
+        let stderr = out.stderr_text();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{field} is managed by \"pipeline\"")),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("--force-conflicts"), "{stderr}");
+    }
+    let after = stores.get(&name).await.unwrap();
+    assert_eq!(
+        after.metadata.resource_version,
+        before.metadata.resource_version
+    );
+
+    // Taken over on purpose.
+    update(
+        &ns.name,
+        &name,
+        &["--domain", "alice.example.com", "--force-conflicts"],
+    )
+    .succeeded("update --force-conflicts");
+    update(&ns.name, &name, &["-l", "release-", "--force-conflicts"])
+        .succeeded("remove a label --force-conflicts");
+    let store = stores.get(&name).await.unwrap();
+    assert_eq!(store.spec.domain.as_deref(), Some("alice.example.com"));
+    assert!(!labels(&store).iter().any(|(k, _)| k == "release"));
+    let out = common::kubectl_output(
+        "alice",
+        &[
+            "apply",
+            "--server-side",
+            "--field-manager=pipeline",
+            "-f",
+            "-",
+        ],
+        &pipeline,
+    );
+    assert!(
+        !out.status.success() && out.stderr_text().contains("conflict"),
+        "the pipeline is told: {}",
+        out.stderr_text()
+    );
+
+    // Suspend and resume write spec.suspend; a suspended store is not backed up.
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "suspend", &name])
+        .output()
+        .unwrap();
+    assert!(out.succeeded("suspend").contains("+ spec.suspend: true"));
+    assert_eq!(details(&ns.name, &name)["suspend"], true);
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "backup", &name])
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr_text().contains("is suspended"),
+        "{}",
+        out.stderr_text()
+    );
+    nexus_as("alice", &ns.name)
+        .args(["store", "resume", &name])
+        .output()
+        .unwrap()
+        .succeeded("resume");
+    assert_eq!(details(&ns.name, &name)["suspend"], false);
+    let again = nexus_as("alice", &ns.name)
+        .args(["store", "resume", &name])
+        .output()
+        .unwrap();
+    assert!(again.succeeded("resume again").contains("unchanged"));
+}
+
+#[tokio::test]
+async fn an_update_is_admitted_applied_waited_for_and_audited() {
+    let (admin, ns, scope) = tenant("update-op").await;
+    let args = scope.webhook_args(free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _operator = scope.start("a", &args);
+    wait_until_admitting(&scope, &ns.name).await;
+    let (key, value) = scope.label();
+    let name = store_name("grow");
+    let workload = format!("store-{name}");
+    nexus_as("alice", &ns.name)
+        .args(["store", "create", &name, "--plan", "medium"])
+        .args(["-l", &format!("{key}={value}"), "--wait", "--timeout", "2m"])
+        .output()
+        .unwrap()
+        .succeeded("store create --wait");
+
+    // Medium's volumes (5Gi and 10Gi) are more than small allows (10Gi).
+    let quotas = Api::<ResourceQuota>::namespaced(admin.clone(), &workload);
+    wait_for(
+        &quotas,
+        "store-quota",
+        60,
+        "its volumes counted",
+        |q: Option<&ResourceQuota>| {
+            q.and_then(|q| {
+                q.status
+                    .as_ref()?
+                    .used
+                    .as_ref()?
+                    .get("requests.storage")
+                    .cloned()
+            })
+            .is_some_and(|used| used.0 == "15Gi")
+        },
+    )
+    .await;
+    let out = update(&ns.name, &name, &["--plan", "small"]);
+    let stderr = out.stderr_text();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the store's volumes hold 15Gi of storage and plan small allows 10Gi"),
+        "{stderr}"
+    );
+    assert_eq!(details(&ns.name, &name)["plan"], "medium");
+
+    // A plan change reaches the pods and is waited for.
+    let out = update(
+        &ns.name,
+        &name,
+        &["--plan", "large", "--wait", "--timeout", "2m"],
+    );
+    assert!(out.succeeded("update --wait").contains("is Ready"));
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    let store = stores.get(&name).await.unwrap();
+    let status = store.status.clone().unwrap();
+    assert_eq!(status.observed_generation, store.metadata.generation);
+    let deployments = Api::<Deployment>::namespaced(admin.clone(), &workload);
+    let wordpress = deployments.get("wordpress").await.unwrap();
+    let limits = wordpress.spec.unwrap().template.spec.unwrap().containers[0]
+        .resources
+        .clone()
+        .unwrap()
+        .limits
+        .unwrap();
+    assert_eq!(limits["cpu"].0, "2", "large's WordPress size");
+
+    // Suspended with everything kept, then back.
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "suspend", &name, "--wait", "--timeout", "2m"])
+        .output()
+        .unwrap();
+    assert!(out.succeeded("suspend --wait").contains("is Suspended"));
+    let sets = Api::<StatefulSet>::namespaced(admin.clone(), &workload);
+    let database = sets.get("database").await.unwrap();
+    assert_eq!(database.spec.unwrap().replicas, Some(0));
+    assert!(
+        Api::<k8s_openapi::api::core::v1::PersistentVolumeClaim>::namespaced(
+            admin.clone(),
+            &workload
+        )
+        .get_opt("data-database-0")
+        .await
+        .unwrap()
+        .is_some(),
+        "the database's volume is kept"
+    );
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "resume", &name, "--wait", "--timeout", "2m"])
+        .output()
+        .unwrap();
+    assert!(out.succeeded("resume --wait").contains("is Ready"));
+
+    // Each change, and the refusal, is a record of alice's.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let updates = audit_records("alice", &ns.name, &name, "update");
+        let suspends = audit_records("alice", &ns.name, &name, "suspend");
+        let resumes = audit_records("alice", &ns.name, &name, "resume");
+        let said = |records: &[Value], outcome: &str, details: &str| {
+            records.iter().any(|r| {
+                r["outcome"] == outcome
+                    && r["user"] == "alice"
+                    && r["details"].as_str().is_some_and(|d| d.contains(details))
+            })
+        };
+        if said(&updates, "admitted", "plan medium -> large")
+            && said(&updates, "denied", "plan small allows 10Gi")
+            && said(&suspends, "admitted", "")
+            && said(&resumes, "admitted", "")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "records: {updates:?} {suspends:?} {resumes:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
