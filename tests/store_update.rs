@@ -241,7 +241,7 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
     let (admin, ns, scope) = tenant("update-op").await;
     let args = scope.webhook_args(free_port());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let _operator = scope.start("a", &args);
+    let operator = scope.start("a", &args);
     wait_until_admitting(&scope, &ns.name).await;
     let (key, value) = scope.label();
     let name = store_name("grow");
@@ -252,6 +252,47 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
         .output()
         .unwrap()
         .succeeded("store create --wait");
+
+    // Its provisioning, step by step: in order, each from the end of the one
+    // before, and in the operator's histogram.
+    let got = details(&ns.name, &name);
+    let steps = got["steps"].as_array().expect("steps").clone();
+    let names: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "Namespace",
+            "Guardrails",
+            "Secrets",
+            "Database",
+            "WordPress",
+            "Setup",
+            "Ingress"
+        ]
+    );
+    for pair in steps.windows(2) {
+        assert_eq!(pair[1]["startedAt"], pair[0]["finishedAt"], "{pair:?}");
+        assert!(
+            pair[1]["seconds"].as_f64().is_some_and(|s| s >= 0.0),
+            "{pair:?}"
+        );
+    }
+    let shown = nexus_as("alice", &ns.name)
+        .args(["store", "get", &name])
+        .output()
+        .unwrap()
+        .succeeded("store get");
+    assert!(
+        shown.contains("Provisioning (the last one, step by step):"),
+        "{shown}"
+    );
+    assert!(shown.contains("STEP") && shown.contains("TOOK"), "{shown}");
+    assert!(
+        operator
+            .metric("nexus_step_duration_seconds_count{step=\"Setup\"}")
+            .await
+            >= 1.0
+    );
 
     // Medium's volumes (5Gi and 10Gi) are more than small allows (10Gi).
     let quotas = Api::<ResourceQuota>::namespaced(admin.clone(), &workload);

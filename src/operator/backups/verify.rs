@@ -86,13 +86,17 @@ pub async fn reconcile(backups: &Backups, backup: &Backup) -> Result<Action> {
         return observe(backups, backup, &job, request).await;
     }
     // Start one, unless as many as may run at once already do (they share
-    // the platform namespace's quota with the operator).
+    // the platform namespace's quota with the operator). A finished Job is
+    // not running: one left behind (its operator stopped before removing
+    // it, its Backup deleted meanwhile) must not hold every later one back.
     let running = jobs
         .list(&ListParams::default().labels(&format!("{COMPONENT}={VERIFY_COMPONENT}")))
         .await
         .map_err(Error::api(format!("list the verification Jobs in {home}")))?
         .items
-        .len();
+        .iter()
+        .filter(|job| !finished(job))
+        .count();
     if running >= AT_ONCE {
         return Ok(Action::requeue(Duration::from_secs(15)));
     }
@@ -221,6 +225,17 @@ async fn observe(
     Ok(action)
 }
 
+/// Whether a Job ran to its end, either way.
+fn finished(job: &Job) -> bool {
+    let status = job.status.clone().unwrap_or_default();
+    status.succeeded.unwrap_or(0) > 0
+        || status
+            .conditions
+            .unwrap_or_default()
+            .iter()
+            .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
+}
+
 /// A failed check's last words: `Reason: message`.
 fn said(message: Option<&str>) -> (String, String) {
     match message {
@@ -327,6 +342,21 @@ async fn remove(backups: &Backups, name: &str) -> Result<()> {
 mod tests {
     use super::*;
     use crate::api::backup::{BackupSpec, BackupStatus};
+
+    #[test]
+    fn only_a_verification_job_that_has_not_ended_is_running() {
+        let job = |status: serde_json::Value| -> Job {
+            serde_json::from_value(
+                serde_json::json!({"metadata": {"name": "verify-1"}, "status": status}),
+            )
+            .unwrap()
+        };
+        assert!(!finished(&job(serde_json::json!({"active": 1}))));
+        assert!(finished(&job(serde_json::json!({"succeeded": 1}))));
+        assert!(finished(&job(serde_json::json!({"conditions": [
+            {"type": "Failed", "status": "True", "reason": "DeadlineExceeded"}
+        ]}))));
+    }
 
     #[test]
     fn a_backup_is_verified_once_and_again_when_asked() {
