@@ -100,6 +100,9 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__help__subcmd__store,logs)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__logs"
                 ;;
+            kubectl__nexus__subcmd__help__subcmd__store,report)
+                cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__report"
+                ;;
             kubectl__nexus__subcmd__help__subcmd__store,restore)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__restore"
                 ;;
@@ -144,6 +147,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__store,logs)
                 cmd="kubectl__nexus__subcmd__store__subcmd__logs"
+                ;;
+            kubectl__nexus__subcmd__store,report)
+                cmd="kubectl__nexus__subcmd__store__subcmd__report"
                 ;;
             kubectl__nexus__subcmd__store,restore)
                 cmd="kubectl__nexus__subcmd__store__subcmd__restore"
@@ -198,6 +204,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__store__subcmd__help,logs)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__logs"
+                ;;
+            kubectl__nexus__subcmd__store__subcmd__help,report)
+                cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__report"
                 ;;
             kubectl__nexus__subcmd__store__subcmd__help,restore)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__restore"
@@ -554,7 +563,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store)
-            opts="create list get delete logs credentials retry update suspend resume backup backups restore"
+            opts="create list get delete logs credentials retry update suspend resume report backup backups restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -680,6 +689,20 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1138,7 +1161,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry update suspend resume backup backups restore help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry update suspend resume report backup backups restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1540,7 +1563,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help)
-            opts="create list get delete logs credentials retry update suspend resume backup backups restore help"
+            opts="create list get delete logs credentials retry update suspend resume report backup backups restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1693,6 +1716,20 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1817,6 +1854,60 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__report)
+            opts="-f -n -o -h -V --file --tail --platform-namespace --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform-namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

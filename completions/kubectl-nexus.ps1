@@ -64,6 +64,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a store: its plan, domain, settings or labels')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Stop a store''s WordPress and database, keeping every byte')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Start a suspended store again')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Gather what a platform engineer needs about a store into one tar.gz')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Put a store back, in place, to one of its completed backups')
@@ -247,6 +248,23 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-nexus;store;report' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Where to write the archive ("-": standard output); default nexus-report-<store>-<UTC time>.tar.gz in the current directory')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Where to write the archive ("-": standard output); default nexus-report-<store>-<UTC time>.tar.gz in the current directory')
+            [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Log lines to keep from the end of each container''s log')
+            [CompletionResult]::new('--platform-namespace', '--platform-namespace', [CompletionResultType]::ParameterName, 'Where the operator runs: its log lines about the store are added when you may read its pods')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;store;backup' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, such as 90s, 10m or 1h')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
@@ -330,6 +348,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a store: its plan, domain, settings or labels')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Stop a store''s WordPress and database, keeping every byte')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Start a suspended store again')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Gather what a platform engineer needs about a store into one tar.gz')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Put a store back, in place, to one of its completed backups')
@@ -364,6 +383,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;store;help;resume' {
+            break
+        }
+        'kubectl-nexus;store;help;report' {
             break
         }
         'kubectl-nexus;store;help;backup' {
@@ -584,6 +606,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a store: its plan, domain, settings or labels')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Stop a store''s WordPress and database, keeping every byte')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Start a suspended store again')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Gather what a platform engineer needs about a store into one tar.gz')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Put a store back, in place, to one of its completed backups')
@@ -617,6 +640,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;help;store;resume' {
+            break
+        }
+        'kubectl-nexus;help;store;report' {
             break
         }
         'kubectl-nexus;help;store;backup' {

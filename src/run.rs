@@ -229,6 +229,30 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
             let outcome = store::update(session, &args, progress.as_mut()).await?;
             output::print(&outcome, format)
         }
+        StoreCommand::Report(args) => {
+            let request = store::ReportRequest {
+                name: &args.name,
+                file: args.file.as_deref(),
+                tail: args.tail,
+                platform_namespace: &args.platform_namespace,
+            };
+            let outcome = store::report(session, &request).await?;
+            if outcome.file == "-" {
+                // Standard output holds the archive: the summary goes to stderr.
+                output::note(&format!(
+                    "report on store {}: {} entries{}",
+                    outcome.store,
+                    outcome.entries.len(),
+                    if outcome.left_out.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; left out: {}", outcome.left_out.join("; "))
+                    }
+                ));
+                return Ok(());
+            }
+            output::print(&outcome, format)
+        }
         StoreCommand::Suspend(args) => suspend_or_resume(session, &args, true, format).await,
         StoreCommand::Resume(args) => suspend_or_resume(session, &args, false, format).await,
         StoreCommand::Credentials(args) => {

@@ -370,6 +370,76 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
         .unwrap();
     assert!(out.succeeded("resume --wait").contains("is Ready"));
 
+    // A report alice can attach to a ticket: what she may read, what she
+    // may not said, and no secret of the store anywhere in it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.tar.gz");
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "report", &name, "--file", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.succeeded("store report").contains("Wrote"));
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(
+        std::fs::File::open(&file).unwrap(),
+    ));
+    let mut entries = std::collections::BTreeMap::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let path = entry.path().unwrap().display().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+        entries.insert(path, bytes);
+    }
+    let root = format!("nexus-report-{name}");
+    for wanted in [
+        "README.txt",
+        "store.yaml",
+        "store-details.json",
+        "children/pods.yaml",
+        "children/resourcequotas.yaml",
+        "audit/records.json",
+        "audit/verify.json",
+        "versions.json",
+    ] {
+        assert!(
+            entries.contains_key(&format!("{root}/{wanted}")),
+            "{wanted} in {:?}",
+            entries.keys()
+        );
+    }
+    let readme = String::from_utf8_lossy(&entries[&format!("{root}/README.txt")]).to_string();
+    assert!(
+        readme.contains("children/deployments.yaml: you may not read them"),
+        "alice may not read deployments: {readme}"
+    );
+    let records = String::from_utf8_lossy(&entries[&format!("{root}/audit/records.json")]);
+    assert!(records.contains("plan medium -> large"), "{records}");
+    let secrets = Api::<k8s_openapi::api::core::v1::Secret>::namespaced(admin.clone(), &workload)
+        .list(&Default::default())
+        .await
+        .unwrap();
+    let mut checked = 0;
+    for secret in secrets.items {
+        for (key, value) in secret.data.unwrap_or_default() {
+            let value = String::from_utf8_lossy(&value.0).to_string();
+            if value.len() < 8 {
+                continue; // too short to tell from other text
+            }
+            checked += 1;
+            for (path, bytes) in &entries {
+                assert!(
+                    !String::from_utf8_lossy(bytes).contains(&value),
+                    "{}/{key} is in {path}",
+                    secret.metadata.name.as_deref().unwrap_or_default()
+                );
+            }
+        }
+    }
+    assert!(
+        checked >= 3,
+        "the store's generated passwords were looked for"
+    );
+
     // Each change, and the refusal, is a record of alice's.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {

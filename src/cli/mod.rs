@@ -154,6 +154,12 @@ pub enum StoreCommand {
     /// Start a suspended store again.
     Resume(SuspendArgs),
 
+    /// Gather what a platform engineer needs about a store into one tar.gz.
+    #[command(
+        after_help = "The archive holds the Store, what the operator made for it, events, the last lines of each container's logs (and of its previous run), the operator's lines about the store, its audit records with the chain's verdict, and versions: all that your account may read; its README.txt lists what was left out. No Secret's value is ever put in.\n\nExamples:\n  kubectl nexus store report shop                      # nexus-report-shop-<UTC time>.tar.gz here\n  kubectl nexus store report shop --file shop.tar.gz --tail 2000\n  kubectl nexus store report shop --file - | tar -tzf -"
+    )]
+    Report(ReportArgs),
+
     /// Back a store up into the platform's object store.
     #[command(
         after_help = "The backup is a Backup object named <store>-<UTC time>, beside the store.\n\nExamples:\n  kubectl nexus store backup shop\n  kubectl nexus store backup shop --wait --timeout 30m\n  kubectl nexus store backup shop -o name      # backup.nexus.dev/shop-20261205-101500"
@@ -427,6 +433,31 @@ pub struct UpdateArgs {
 
     #[command(flatten)]
     pub wait: WaitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The store's name.
+    pub name: String,
+
+    /// Where to write the archive ("-": standard output); default
+    /// nexus-report-<store>-<UTC time>.tar.gz in the current directory.
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Log lines to keep from the end of each container's log.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub tail: i64,
+
+    /// Where the operator runs: its log lines about the store are added
+    /// when you may read its pods.
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        env = "NEXUS_PLATFORM_NAMESPACE",
+        default_value = "nexus-system"
+    )]
+    pub platform_namespace: String,
 }
 
 #[derive(Args, Debug)]

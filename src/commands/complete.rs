@@ -49,7 +49,7 @@ pub fn candidates(words: &[String]) -> Vec<String> {
 }
 
 /// Store subcommands whose argument is an existing store's name.
-const TAKES_A_STORE: [&str; 13] = [
+const TAKES_A_STORE: [&str; 14] = [
     "get",
     "describe",
     "delete",
@@ -63,6 +63,7 @@ const TAKES_A_STORE: [&str; 13] = [
     "backup",
     "backups",
     "restore",
+    "report",
 ];
 
 /// When the word being typed is the name of an existing store, the connection
@@ -90,8 +91,21 @@ pub fn store_name_wanted(words: &[String]) -> Option<GlobalArgs> {
             "--kubeconfig" => global.kubeconfig = value().map(Into::into),
             "--context" => global.context = value(),
             // Flags that take a value.
-            "-o" | "--output" | "--component" | "--tail" | "--timeout" | "--plan" | "--domain"
-            | "--admin-email" | "--currency" | "-l" | "--label" | "--from" => {
+            "-o"
+            | "--output"
+            | "--component"
+            | "--tail"
+            | "--timeout"
+            | "--plan"
+            | "--domain"
+            | "--admin-email"
+            | "--currency"
+            | "-l"
+            | "--label"
+            | "--from"
+            | "-f"
+            | "--file"
+            | "--platform-namespace" => {
                 value();
             }
             f if f.starts_with('-') => {}

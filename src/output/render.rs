@@ -8,8 +8,8 @@ use crate::commands::audit::{AuditTrail, Verification};
 use crate::commands::install::InstallOutcome;
 use crate::commands::quota::{QuotaView, used_of};
 use crate::commands::store::{
-    BackupList, BackupView, CreateOutcome, Credentials, DeleteOutcome, RestoreView, StepView,
-    StoreDetails, StoreList, StoreSummary, UpdateOutcome,
+    BackupList, BackupView, CreateOutcome, Credentials, DeleteOutcome, ReportOutcome, RestoreView,
+    StepView, StoreDetails, StoreList, StoreSummary, UpdateOutcome,
 };
 use crate::commands::version::VersionInfo;
 
@@ -314,6 +314,29 @@ impl serde::Serialize for CreateOutcome {
 fn write_yaml(out: &mut dyn Write, store: &Store) -> io::Result<()> {
     let text = serde_yaml::to_string(store).map_err(io::Error::other)?;
     out.write_all(text.as_bytes())
+}
+
+impl Render for ReportOutcome {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        writeln!(
+            out,
+            "Wrote {} ({} entries) about {KIND}/{}",
+            self.file,
+            self.entries.len(),
+            self.store
+        )?;
+        if !self.left_out.is_empty() {
+            writeln!(out, "Left out (also listed in its README.txt):")?;
+            for line in &self.left_out {
+                writeln!(out, "  {line}")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{}", self.file)
+    }
 }
 
 impl Render for UpdateOutcome {
