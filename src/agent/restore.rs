@@ -8,12 +8,13 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 
+use crate::backup::inserts::InsertJoiner;
 use crate::backup::manifest::{CONTENT_PART, DATABASE_PART};
 use crate::s3;
 
@@ -174,33 +175,31 @@ fn unsealed(
 
 /// The dump, opened into the scratch volume; it must end with mariadb-dump's
 /// closing line (a dump cut short is not loaded).
+/// Its one-row inserts are joined into multi-row statements on the way
+/// (`backup::inserts`): loaded one row a statement, a restore took six times
+/// a plain load.
 fn open_dump(sealed: &Path, to: &Path, identity: &age::x25519::Identity) -> Result<(), Failure> {
-    let mut plain = unsealed(sealed, identity, "database")?;
+    let mut plain = BufReader::with_capacity(256 * 1024, unsealed(sealed, identity, "database")?);
     let unreadable =
         |e: std::io::Error| failure("PartUnreadable", format!("the database part: {e}"));
-    let file =
-        File::create(to).map_err(|e| failure("RestoreFailed", format!("{}: {e}", to.display())))?;
-    let mut out = BufWriter::with_capacity(256 * 1024, file);
-    let mut buffer = vec![0u8; 256 * 1024];
-    // The last bytes seen, to find the closing line.
-    let mut tail: Vec<u8> = Vec::new();
+    let unwritable = |e: std::io::Error| failure("RestoreFailed", format!("{}: {e}", to.display()));
+    let file = File::create(to).map_err(unwritable)?;
+    let mut out = InsertJoiner::new(BufWriter::with_capacity(256 * 1024, file));
+    let mut line = Vec::new();
+    // mariadb-dump writes its closing line last, only when it finished.
+    let mut completed = false;
     loop {
-        let n = plain.read(&mut buffer).map_err(unreadable)?;
+        line.clear();
+        let n = plain.read_until(b'\n', &mut line).map_err(unreadable)?;
         if n == 0 {
             break;
         }
-        out.write_all(&buffer[..n])
-            .map_err(|e| failure("RestoreFailed", format!("{}: {e}", to.display())))?;
-        tail.extend_from_slice(&buffer[..n]);
-        if tail.len() > 4096 {
-            tail.drain(..tail.len() - 4096);
-        }
+        completed |= line.starts_with(b"-- Dump completed");
+        out.line(&line).map_err(unwritable)?;
     }
-    out.flush()
-        .map_err(|e| failure("RestoreFailed", format!("{}: {e}", to.display())))?;
-    let completed = tail
-        .split(|b| *b == b'\n')
-        .any(|line| line.starts_with(b"-- Dump completed"));
+    out.finish()
+        .and_then(|mut file| file.flush())
+        .map_err(unwritable)?;
     if !completed {
         return Err(failure(
             "PartUnreadable",

@@ -3,6 +3,7 @@
 //! can open its parts (`keys`), and what a backup holds and says of itself
 //! (`manifest`).
 
+pub mod inserts;
 pub mod keys;
 pub mod manifest;
 pub mod presign;
