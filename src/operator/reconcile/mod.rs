@@ -254,7 +254,8 @@ fn status_with(
 /// Server-side apply of the whole status (field manager `nexus-operator`): a
 /// field the new status leaves out is removed, which a merge patch cannot do.
 async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Result<()> {
-    let previous = ctx.written_statuses.current(store);
+    // Compared with what is stored: a status held back is not.
+    let previous = ctx.written_statuses.stored(store);
     if &previous == next {
         return Ok(());
     }

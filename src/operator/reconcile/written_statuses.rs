@@ -45,8 +45,7 @@ impl WrittenStatuses {
         self.written.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The store's status: ours when the cached Store is older than our last
-    /// write, else the Store's own (and ours is forgotten).
+    /// Where a reconcile starts: the status held back, else the stored one.
     pub fn current(&self, store: &Store) -> StoreStatus {
         let uid = store.uid().unwrap_or_default();
         {
@@ -60,6 +59,14 @@ impl WrittenStatuses {
                 None => {}
             }
         }
+        self.stored(store)
+    }
+
+    /// The store's status as stored: ours when the cached Store is older
+    /// than our last write, else the Store's own (and ours is forgotten).
+    /// What a write is compared with: a status held back is not stored yet.
+    pub fn stored(&self, store: &Store) -> StoreStatus {
+        let uid = store.uid().unwrap_or_default();
         let mut written = self.written();
         if let (Some((ours, status)), Some(cached)) = (written.get(&uid), version(store)) {
             if cached < *ours {
@@ -181,6 +188,11 @@ mod tests {
         next.url = Some("http://shop.example".into());
         assert!(statuses.held(&cached, &previous, &next).is_some());
         assert_eq!(statuses.current(&cached), next, "the held status");
+        assert_eq!(
+            statuses.stored(&cached),
+            previous,
+            "not stored: a write of it is not skipped as already made"
+        );
         // Written by somebody else meanwhile (another replica): theirs.
         let changed = store("14", Phase::Degraded);
         assert_eq!(statuses.current(&changed).phase, Some(Phase::Degraded));
