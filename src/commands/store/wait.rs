@@ -31,10 +31,25 @@ pub async fn until_settled(
     timeout: Duration,
     progress: &mut dyn Progress,
 ) -> Result<Store> {
+    until(api, name, timeout, progress, |store| {
+        matches!(store.phase(), Phase::Ready | Phase::Failed)
+    })
+    .await
+}
+
+/// Follows the store until `settled` (Ok, or Err when it is Failed), it is
+/// gone, or `timeout` passes.
+async fn until(
+    api: &Api<Store>,
+    name: &str,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+    settled: impl Fn(&Store) -> bool,
+) -> Result<Store> {
     let mut last: Option<Store> = None;
     let followed = follow(api, name, timeout, progress, |store| {
         last = Some(store.clone());
-        matches!(store.phase(), Phase::Ready | Phase::Failed)
+        settled(store)
     })
     .await;
     progress.finish();
@@ -71,9 +86,7 @@ pub async fn until_settled_with(
     timeout: Duration,
     progress: &mut dyn Progress,
 ) -> Result<Store> {
-    let mut last: Option<Store> = None;
-    let followed = follow(api, name, timeout, progress, |store| {
-        last = Some(store.clone());
+    until(api, name, timeout, progress, |store| {
         let Some(status) = store.status.as_ref() else {
             return false;
         };
@@ -87,27 +100,7 @@ pub async fn until_settled_with(
             && (store.phase() == Phase::Failed
                 || (store.phase() == target && (target != Phase::Ready || steps_hold)))
     })
-    .await;
-    progress.finish();
-    match followed? {
-        Followed::Matched(store) if store.phase() == Phase::Failed => {
-            let (reason, message) = failure_of(&store);
-            Err(Error::StoreFailed {
-                name: name.into(),
-                reason,
-                message,
-            })
-        }
-        Followed::Matched(store) => Ok(*store),
-        Followed::Gone => Err(Error::Other(format!(
-            "store {name:?} was deleted while waiting for it"
-        ))),
-        Followed::TimedOut => Err(Error::Timeout {
-            name: name.into(),
-            waited: timeout,
-            last: describe_last(last.as_ref()),
-        }),
-    }
+    .await
 }
 
 /// Waits until the store no longer exists, at most `timeout`.
