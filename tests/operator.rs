@@ -47,16 +47,8 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     );
     assert_eq!(status.observed_generation, store.metadata.generation);
     assert!(status.ready_at.is_some());
-    for step in [
-        "Namespace",
-        "Guardrails",
-        "Secrets",
-        "Database",
-        "WordPress",
-        "Setup",
-        "Ingress",
-        "Ready",
-    ] {
+    let steps = nexus::api::conditions::STEPS;
+    for step in steps.iter().chain([&nexus::api::conditions::READY]) {
         let c = nexus::api::conditions::find(&status.conditions, step)
             .unwrap_or_else(|| panic!("condition {step}"));
         assert_eq!(c.status, "True", "{step}: {}", c.message);

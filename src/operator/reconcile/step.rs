@@ -25,16 +25,9 @@ impl Step {
         Step::Ingress,
     ];
 
+    /// Its condition type, from the API's one list of step names.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Namespace => "Namespace",
-            Step::Guardrails => "Guardrails",
-            Step::Secrets => "Secrets",
-            Step::Database => "Database",
-            Step::WordPress => "WordPress",
-            Step::Setup => "Setup",
-            Step::Ingress => "Ingress",
-        }
+        crate::api::conditions::STEPS[self as usize]
     }
 }
 
