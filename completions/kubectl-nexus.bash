@@ -286,7 +286,7 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "create update suspend resume retry delete ready failed degraded deleted backup restore clone backup-removed checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "create update suspend resume retry report delete ready failed degraded deleted backup restore clone backup-removed checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --platform-namespace)
@@ -1989,7 +1989,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__resume)
-            opts="-n -o -h -V --wait --timeout --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --force-conflicts --wait --timeout --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2069,7 +2069,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__suspend)
-            opts="-n -o -h -V --wait --timeout --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --force-conflicts --wait --timeout --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -357,22 +357,37 @@ pub fn route_policies(store: &ValidatedStore) -> Vec<NetworkPolicy> {
 /// The names of every policy `route_policies` may make, to remove them.
 pub const ROUTE_POLICIES: [&str; 2] = [ALLOW_INGRESS_POLICY, ALLOW_ACME_SOLVER_POLICY];
 
-/// Read access for the tenant's people: pods, their logs, the store's
-/// quota (`kubectl nexus quota STORE`), the credentials.
+/// Read access for the tenant's people: what the operator made in the
+/// store's namespace (so `store report` and kubectl describe work for them),
+/// pods' logs, events, the store's quota (`kubectl nexus quota STORE`), and
+/// of the Secrets only the credentials. The operator holds each of these
+/// rights itself (RBAC lets no one grant more): its ClusterRole, events
+/// through `nexus-operator-store`.
 pub fn tenant_role(store: &ValidatedStore) -> Role {
+    let read = |group: &str, resources: &[&str]| PolicyRule {
+        api_groups: Some(vec![group.to_string()]),
+        resources: Some(resources.iter().map(|r| r.to_string()).collect()),
+        verbs: vec!["get".into(), "list".into(), "watch".into()],
+        ..PolicyRule::default()
+    };
     Role {
         metadata: meta(store, TENANT_READ),
         rules: Some(vec![
-            PolicyRule {
-                api_groups: Some(vec![String::new()]),
-                resources: Some(vec![
-                    "pods".into(),
-                    "pods/log".into(),
-                    "resourcequotas".into(),
-                ]),
-                verbs: vec!["get".into(), "list".into(), "watch".into()],
-                ..PolicyRule::default()
-            },
+            read(
+                "",
+                &[
+                    "pods",
+                    "pods/log",
+                    "resourcequotas",
+                    "limitranges",
+                    "services",
+                    "persistentvolumeclaims",
+                    "events",
+                ],
+            ),
+            read("apps", &["deployments", "statefulsets"]),
+            read("batch", &["jobs"]),
+            read("networking.k8s.io", &["ingresses", "networkpolicies"]),
             PolicyRule {
                 api_groups: Some(vec![String::new()]),
                 resources: Some(vec!["secrets".into()]),
@@ -653,8 +668,13 @@ mod tests {
                 .iter()
                 .all(|v| ["get", "list", "watch"].contains(&v.as_str()))
         }));
+        let secrets: Vec<_> = rules
+            .iter()
+            .filter(|r| r.resources.as_ref().unwrap().contains(&"secrets".into()))
+            .collect();
+        assert_eq!(secrets.len(), 1);
         assert_eq!(
-            rules[1].resource_names.as_deref(),
+            secrets[0].resource_names.as_deref(),
             Some(&["wordpress-admin".to_string()][..])
         );
     }

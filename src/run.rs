@@ -273,9 +273,13 @@ async fn suspend_or_resume(
         args.name,
         if suspend { "suspend" } else { "resume" }
     ));
-    let wait = args.wait.wait.then_some(args.wait.timeout);
+    let options = store::WriteOptions {
+        force_conflicts: args.force_conflicts,
+        wait: args.wait.wait.then_some(args.wait.timeout),
+        ..store::WriteOptions::default()
+    };
     let outcome =
-        store::set_suspended(session, &args.name, suspend, wait, progress.as_mut()).await?;
+        store::set_suspended(session, &args.name, suspend, options, progress.as_mut()).await?;
     output::print(&outcome, format)
 }
 

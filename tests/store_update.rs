@@ -142,21 +142,20 @@ async fn an_update_changes_only_what_alice_names_and_takes_nothing_another_manag
 
     // A pipeline's server-side apply owns the domain and a label now.
     let pipeline = format!(
-        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: {name}, namespace: {}, labels: {{release: r1}}}}\nspec: {{engine: woocommerce, domain: pipeline.example.com}}\n",
+        "apiVersion: nexus.dev/v1alpha1\nkind: Store\nmetadata: {{name: {name}, namespace: {}, labels: {{release: r1}}}}\nspec: {{engine: woocommerce, domain: pipeline.example.com, suspend: false}}\n",
         ns.name
     );
-    common::kubectl_output(
-        "alice",
-        &[
+    let pipeline_applies = || {
+        let apply = [
             "apply",
             "--server-side",
             "--field-manager=pipeline",
             "-f",
             "-",
-        ],
-        &pipeline,
-    )
-    .succeeded("the pipeline's apply");
+        ];
+        common::kubectl_output("alice", &apply, &pipeline)
+    };
+    pipeline_applies().succeeded("the pipeline's apply");
     let before = stores.get(&name).await.unwrap();
     for (args, field) in [
         (&["--domain", "alice.example.com"][..], "spec.domain"),
@@ -190,29 +189,33 @@ async fn an_update_changes_only_what_alice_names_and_takes_nothing_another_manag
     let store = stores.get(&name).await.unwrap();
     assert_eq!(store.spec.domain.as_deref(), Some("alice.example.com"));
     assert!(!labels(&store).iter().any(|(k, _)| k == "release"));
-    let out = common::kubectl_output(
-        "alice",
-        &[
-            "apply",
-            "--server-side",
-            "--field-manager=pipeline",
-            "-f",
-            "-",
-        ],
-        &pipeline,
-    );
+    let out = pipeline_applies();
     assert!(
         !out.status.success() && out.stderr_text().contains("conflict"),
         "the pipeline is told: {}",
         out.stderr_text()
     );
 
-    // Suspend and resume write spec.suspend; a suspended store is not backed up.
+    // Suspend and resume write spec.suspend; a suspended store is not backed
+    // up. The pipeline set it too: taken over only on purpose.
     let out = nexus_as("alice", &ns.name)
         .args(["store", "suspend", &name])
         .output()
         .unwrap();
-    assert!(out.succeeded("suspend").contains("+ spec.suspend: true"));
+    let stderr = out.stderr_text();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("spec.suspend is managed by \"pipeline\"")
+            && stderr.contains("--force-conflicts"),
+        "{stderr}"
+    );
+    assert_eq!(details(&ns.name, &name)["suspend"], false);
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "suspend", &name, "--force-conflicts"])
+        .output()
+        .unwrap();
+    let said = out.succeeded("suspend");
+    assert!(said.contains("+ spec.suspend: true"), "{said}");
     assert_eq!(details(&ns.name, &name)["suspend"], true);
     let out = nexus_as("alice", &ns.name)
         .args(["store", "backup", &name])
@@ -258,18 +261,7 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
     let got = details(&ns.name, &name);
     let steps = got["steps"].as_array().expect("steps").clone();
     let names: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(
-        names,
-        [
-            "Namespace",
-            "Guardrails",
-            "Secrets",
-            "Database",
-            "WordPress",
-            "Setup",
-            "Ingress"
-        ]
-    );
+    assert_eq!(names, nexus::api::conditions::STEPS);
     for pair in steps.windows(2) {
         assert_eq!(pair[1]["startedAt"], pair[0]["finishedAt"], "{pair:?}");
         assert!(
@@ -397,6 +389,12 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
         "store-details.json",
         "children/pods.yaml",
         "children/resourcequotas.yaml",
+        "children/deployments.yaml",
+        "children/statefulsets.yaml",
+        "children/services.yaml",
+        "children/persistentvolumeclaims.yaml",
+        "children/ingresses.yaml",
+        "children/events.yaml",
         "audit/records.json",
         "audit/verify.json",
         "versions.json",
@@ -409,11 +407,18 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
     }
     let readme = String::from_utf8_lossy(&entries[&format!("{root}/README.txt")]).to_string();
     assert!(
-        readme.contains("children/deployments.yaml: you may not read them"),
-        "alice may not read deployments: {readme}"
+        readme.contains("children/secrets.txt: you may not read them"),
+        "alice may not list the store's Secrets: {readme}"
     );
+    let deployments =
+        String::from_utf8_lossy(&entries[&format!("{root}/children/deployments.yaml")]);
+    assert!(deployments.contains("name: wordpress"), "{deployments}");
     let records = String::from_utf8_lossy(&entries[&format!("{root}/audit/records.json")]);
     assert!(records.contains("plan medium -> large"), "{records}");
+    assert!(
+        records.contains("report requested"),
+        "its own request: {records}"
+    );
     let secrets = Api::<k8s_openapi::api::core::v1::Secret>::namespaced(admin.clone(), &workload)
         .list(&Default::default())
         .await
@@ -449,6 +454,7 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
         let updates = audit_records("alice", &ns.name, &name, "update");
         let suspends = audit_records("alice", &ns.name, &name, "suspend");
         let resumes = audit_records("alice", &ns.name, &name, "resume");
+        let reports = audit_records("alice", &ns.name, &name, "report");
         let said = |records: &[Value], outcome: &str, details: &str| {
             records.iter().any(|r| {
                 r["outcome"] == outcome
@@ -460,12 +466,13 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
             && said(&updates, "denied", "plan small allows 10Gi")
             && said(&suspends, "admitted", "")
             && said(&resumes, "admitted", "")
+            && said(&reports, "admitted", "report requested")
         {
             break;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "records: {updates:?} {suspends:?} {resumes:?}"
+            "records: {updates:?} {suspends:?} {resumes:?} {reports:?}"
         );
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }

@@ -73,6 +73,8 @@ pub enum AuditAction {
     Suspend,
     Resume,
     Retry,
+    /// Someone gathered the store's report (`kubectl nexus store report`).
+    Report,
     Delete,
     /// The operator: the store became Ready.
     Ready,
@@ -99,12 +101,13 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Suspend,
         AuditAction::Resume,
         AuditAction::Retry,
+        AuditAction::Report,
         AuditAction::Delete,
         AuditAction::Ready,
         AuditAction::Failed,
@@ -124,6 +127,7 @@ impl AuditAction {
             AuditAction::Suspend => "suspend",
             AuditAction::Resume => "resume",
             AuditAction::Retry => "retry",
+            AuditAction::Report => "report",
             AuditAction::Delete => "delete",
             AuditAction::Ready => "ready",
             AuditAction::Failed => "failed",

@@ -307,6 +307,11 @@ pub struct EngineVersions {
 /// provisioned again.
 pub const RETRY_ANNOTATION: &str = "nexus.dev/retry";
 
+/// Set by `kubectl nexus store report` to when it was asked for: a read
+/// leaves no trace at admission, this write does (an audit record `report`).
+/// The operator does nothing with it.
+pub const REPORT_ANNOTATION: &str = "nexus.dev/report-requested";
+
 /// Set to "true" by `kubectl nexus store delete --skip-final-backup`: the
 /// store is deleted without a final backup.
 pub const SKIP_FINAL_BACKUP_ANNOTATION: &str = "nexus.dev/skip-final-backup";

@@ -10,7 +10,7 @@ use kube::core::admission::{AdmissionRequest, Operation};
 use crate::api::audit::{Actor, AuditAction, AuditOutcome};
 use crate::api::backup::BackupPhase;
 use crate::api::restore::RestorePhase;
-use crate::api::{Phase, RETRY_ANNOTATION, Store};
+use crate::api::{Phase, REPORT_ANNOTATION, RETRY_ANNOTATION, Store};
 
 /// A record before it takes its place in the chain.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,13 +96,9 @@ fn created(store: Option<&Store>) -> String {
 
 /// The action and what changed; None when nothing a person asked for changed.
 fn updated(old: &Store, new: &Store) -> Option<(AuditAction, String)> {
-    let retry = |s: &Store| {
-        s.metadata
-            .annotations
-            .as_ref()?
-            .get(RETRY_ANNOTATION)
-            .cloned()
-    };
+    let annotation = |s: &Store, key: &str| s.metadata.annotations.as_ref()?.get(key).cloned();
+    let asked =
+        |key: &str| annotation(new, key).is_some() && annotation(old, key) != annotation(new, key);
     let mut changes = Vec::new();
     if old.spec.plan != new.spec.plan {
         changes.push(format!("plan {} -> {}", old.spec.plan, new.spec.plan));
@@ -129,10 +125,12 @@ fn updated(old: &Store, new: &Store) -> Option<(AuditAction, String)> {
         AuditAction::Suspend
     } else if old.spec.suspend && !new.spec.suspend {
         AuditAction::Resume
-    } else if retry(new).is_some() && retry(old) != retry(new) {
+    } else if asked(RETRY_ANNOTATION) {
         AuditAction::Retry
     } else if !changes.is_empty() {
         AuditAction::Update
+    } else if asked(REPORT_ANNOTATION) {
+        return Some((AuditAction::Report, "report requested".into()));
     } else {
         return None;
     };
@@ -278,6 +276,13 @@ mod tests {
                 base.clone(),
                 none.clone(),
                 AuditAction::Retry,
+            ),
+            (
+                base.clone(),
+                json!({"nexus.dev/report-requested": "t3"}),
+                base.clone(),
+                json!({"nexus.dev/report-requested": "t2"}),
+                AuditAction::Report,
             ),
             (
                 medium,

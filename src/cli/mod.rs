@@ -465,6 +465,11 @@ pub struct SuspendArgs {
     /// The store's name.
     pub name: String,
 
+    /// Take over spec.suspend when another field manager set it (their
+    /// kubectl apply will then conflict with yours).
+    #[arg(long)]
+    pub force_conflicts: bool,
+
     #[command(flatten)]
     pub wait: WaitArgs,
 }

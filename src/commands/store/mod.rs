@@ -26,7 +26,9 @@ pub use models::{ConditionView, EventView, StepView, StoreDetails, StoreList, St
 pub use report::{ReportOutcome, ReportRequest, report};
 pub use restore::{RestoreView, restore};
 pub use retry::{RetriedStores, retry, retry_all_failed};
-pub use update::{FieldChange, UpdateOutcome, requested_changes, set_suspended, update};
+pub use update::{
+    FieldChange, UpdateOutcome, WriteOptions, requested_changes, set_suspended, update,
+};
 pub use wait::{Progress, position};
 
 use kube::Api;

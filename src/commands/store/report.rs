@@ -18,7 +18,7 @@ use kube::{Api, Resource, ResourceExt};
 use serde::Serialize;
 
 use super::stores;
-use crate::api::store_namespace;
+use crate::api::{REPORT_ANNOTATION, store_namespace};
 use crate::cli::AuditArgs;
 use crate::commands::{Session, audit};
 use crate::error::{Action, Error, Result};
@@ -88,6 +88,12 @@ pub async fn report(session: &Session, request: &ReportRequest<'_>) -> Result<Re
         .map_err(|e| action.error(e))?;
     store.metadata.managed_fields = None;
     let mut parts = Parts::default();
+    if let Err(e) = record_request(session, name).await {
+        parts.left_out.push(format!(
+            "the audit record of this report, not made: {}",
+            said(e)
+        ));
+    }
     parts.yaml("store.yaml", &store);
     match super::get::get(session, name).await {
         Ok(details) => parts.json("store-details.json", &details),
@@ -141,6 +147,23 @@ pub async fn report(session: &Session, request: &ReportRequest<'_>) -> Result<Re
     })
 }
 
+/// Marks the Store with when the report was asked for: a write admission
+/// sees and records (action `report`), so who gathered a store's details is
+/// in its audit trail like every change. Before the trail is read, so the
+/// archive holds this request's own record.
+async fn record_request(session: &Session, name: &str) -> std::result::Result<(), kube::Error> {
+    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+    let patch = serde_json::json!({ "metadata": { "annotations": { REPORT_ANNOTATION: now } } });
+    let params = kube::api::PatchParams {
+        field_manager: Some(super::fields::FIELD_MANAGER.into()),
+        ..Default::default()
+    };
+    stores(session)
+        .patch(name, &params, &kube::api::Patch::Merge(&patch))
+        .await
+        .map(drop)
+}
+
 /// A tar.gz of the entries under `root/`.
 fn pack(root: &str, entries: &[(String, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -186,14 +209,21 @@ where
     }
 }
 
+/// What the API server said.
+fn said(error: kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
+        other => other.to_string(),
+    }
+}
+
 /// An API error in a few words.
 fn cannot(error: kube::Error) -> String {
     match error {
         kube::Error::Api(status) if status.code == 403 => {
             "you may not read them (RBAC)".to_string()
         }
-        kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
-        other => other.to_string(),
+        other => said(other),
     }
 }
 

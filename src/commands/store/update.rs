@@ -133,16 +133,12 @@ pub async fn set_suspended(
     session: &Session,
     name: &str,
     suspend: bool,
-    wait: Option<std::time::Duration>,
+    options: WriteOptions,
     progress: &mut dyn Progress,
 ) -> Result<UpdateOutcome> {
     let change = Change {
         field: Field::Suspend,
         value: Some(json!(suspend)),
-    };
-    let options = WriteOptions {
-        wait,
-        ..WriteOptions::default()
     };
     write(session, name, vec![change], options, progress).await
 }
