@@ -22,6 +22,9 @@ _kubectl__nexus() {
             kubectl__nexus,backup-agent)
                 cmd="kubectl__nexus__subcmd__backup__subcmd__agent"
                 ;;
+            kubectl__nexus,check-agent)
+                cmd="kubectl__nexus__subcmd__check__subcmd__agent"
+                ;;
             kubectl__nexus,generate)
                 cmd="kubectl__nexus__subcmd__generate"
                 ;;
@@ -52,6 +55,9 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__help,backup-agent)
                 cmd="kubectl__nexus__subcmd__help__subcmd__backup__subcmd__agent"
                 ;;
+            kubectl__nexus__subcmd__help,check-agent)
+                cmd="kubectl__nexus__subcmd__help__subcmd__check__subcmd__agent"
+                ;;
             kubectl__nexus__subcmd__help,generate)
                 cmd="kubectl__nexus__subcmd__help__subcmd__generate"
                 ;;
@@ -81,6 +87,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__help__subcmd__store,backups)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__backups"
+                ;;
+            kubectl__nexus__subcmd__help__subcmd__store,check)
+                cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__check"
                 ;;
             kubectl__nexus__subcmd__help__subcmd__store,create)
                 cmd="kubectl__nexus__subcmd__help__subcmd__store__subcmd__create"
@@ -126,6 +135,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__store,backups)
                 cmd="kubectl__nexus__subcmd__store__subcmd__backups"
+                ;;
+            kubectl__nexus__subcmd__store,check)
+                cmd="kubectl__nexus__subcmd__store__subcmd__check"
                 ;;
             kubectl__nexus__subcmd__store,create)
                 cmd="kubectl__nexus__subcmd__store__subcmd__create"
@@ -184,6 +196,9 @@ _kubectl__nexus() {
             kubectl__nexus__subcmd__store__subcmd__help,backups)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__backups"
                 ;;
+            kubectl__nexus__subcmd__store__subcmd__help,check)
+                cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__check"
+                ;;
             kubectl__nexus__subcmd__store__subcmd__help,create)
                 cmd="kubectl__nexus__subcmd__store__subcmd__help__subcmd__create"
                 ;;
@@ -233,7 +248,7 @@ _kubectl__nexus() {
 
     case "${cmd}" in
         kubectl__nexus)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota install version operator generate backup-agent restore-agent help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota install version operator generate backup-agent restore-agent check-agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,7 +301,7 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "create update suspend resume retry report delete ready failed degraded deleted backup restore clone backup-removed checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "create update suspend resume retry report delete ready failed degraded deleted backup restore clone backup-removed check checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --platform-namespace)
@@ -394,6 +409,60 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__check__subcmd__agent)
+            opts="-n -o -h -V --service --url --timeout --report-file --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__generate)
             opts="-n -o -h -V --out --kubeconfig --context --namespace --output --help --version all crds completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -437,7 +506,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help)
-            opts="store audit quota install version operator generate backup-agent restore-agent help"
+            opts="store audit quota install version operator generate backup-agent restore-agent check-agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -465,6 +534,20 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__backup__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__check__subcmd__agent)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -563,7 +646,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store)
-            opts="create list get delete logs credentials retry update suspend resume report backup backups restore"
+            opts="create list get delete logs credentials retry update suspend resume check report backup backups restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -605,6 +688,20 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__backups)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__store__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -839,7 +936,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__operator)
-            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --provisioning-timeout --orphan-scan-interval --concurrency --store-selector --lease-name --lease-namespace --identity --webhook-address --webhook-url --webhook-service --webhook-configuration --policy --webhook-secret --webhook-token-secret --webhook-client-ca --webhook-client-name --user-request-rate --user-request-burst --refusal-window --audit-retention --audit-sink-token-file --manage-crds --webhook-installed --metrics-address --backup-endpoint --backup-bucket --backup-region --backup-credentials-secret --backup-ca --backup-recipient --backup-agent-image --backup-egress-cidrs --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --provisioning-timeout --orphan-scan-interval --concurrency --store-selector --lease-name --lease-namespace --identity --webhook-address --webhook-url --webhook-service --webhook-configuration --policy --webhook-secret --webhook-token-secret --webhook-client-ca --webhook-client-name --user-request-rate --user-request-burst --refusal-window --audit-retention --audit-sink-token-file --manage-crds --webhook-installed --metrics-address --backup-endpoint --backup-bucket --backup-region --backup-credentials-secret --backup-ca --backup-recipient --agent-image --backup-egress-cidrs --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1013,7 +1110,7 @@ _kubectl__nexus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --backup-agent-image)
+                --agent-image)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1161,7 +1258,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry update suspend resume report backup backups restore help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version create list get delete logs credentials retry update suspend resume check report backup backups restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1331,6 +1428,48 @@ _kubectl__nexus() {
                 return 0
             fi
             case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__check)
+            opts="-n -o -h -V --timeout --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1563,7 +1702,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help)
-            opts="create list get delete logs credentials retry update suspend resume report backup backups restore help"
+            opts="create list get delete logs credentials retry update suspend resume check report backup backups restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1605,6 +1744,20 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__backups)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__store__subcmd__help__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
             [CompletionResult]::new('backup-agent', 'backup-agent', [CompletionResultType]::ParameterValue, 'Take one backup inside a backup Job (the operator runs it)')
             [CompletionResult]::new('restore-agent', 'restore-agent', [CompletionResultType]::ParameterValue, 'Fetch, check and open one backup inside a restore Job (the operator runs it)')
+            [CompletionResult]::new('check-agent', 'check-agent', [CompletionResultType]::ParameterValue, 'Shop once at a store as a guest inside its check pod (the operator runs it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -64,6 +65,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a store: its plan, domain, settings or labels')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Stop a store''s WordPress and database, keeping every byte')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Start a suspended store again')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Shop at a store once as a guest would, and say what worked')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Gather what a platform engineer needs about a store into one tar.gz')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
@@ -250,6 +252,20 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-nexus;store;check' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the answer, such as 90s or 10m (a check waits for room in the store''s quota while its setup runs)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;store;report' {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Where to write the archive ("-": standard output); default nexus-report-<store>-<UTC time>.tar.gz in the current directory')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Where to write the archive ("-": standard output); default nexus-report-<store>-<UTC time>.tar.gz in the current directory')
@@ -350,6 +366,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a store: its plan, domain, settings or labels')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Stop a store''s WordPress and database, keeping every byte')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Start a suspended store again')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Shop at a store once as a guest would, and say what worked')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Gather what a platform engineer needs about a store into one tar.gz')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
@@ -385,6 +402,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;store;help;resume' {
+            break
+        }
+        'kubectl-nexus;store;help;check' {
             break
         }
         'kubectl-nexus;store;help;report' {
@@ -515,7 +535,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--backup-credentials-secret', '--backup-credentials-secret', [CompletionResultType]::ParameterName, 'Secret in the operator''s namespace with the bucket''s key (keys access-key-id and secret-access-key). Only the operator reads it')
             [CompletionResult]::new('--backup-ca', '--backup-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA the object store''s certificate chains to; then only it is trusted (default: the system''s roots)')
             [CompletionResult]::new('--backup-recipient', '--backup-recipient', [CompletionResultType]::ParameterName, 'The platform''s age recipient (age1...): every part is encrypted to it before it leaves the cluster; its identity (the private key) is not the operator''s to hold: restores are given it')
-            [CompletionResult]::new('--backup-agent-image', '--backup-agent-image', [CompletionResultType]::ParameterName, 'The image backup Jobs run the agent from (this version''s operator image)')
+            [CompletionResult]::new('--agent-image', '--agent-image', [CompletionResultType]::ParameterName, 'The image check, backup and restore Jobs run the agent from (this version''s operator image)')
             [CompletionResult]::new('--backup-egress-cidrs', '--backup-egress-cidrs', [CompletionResultType]::ParameterName, 'Where the object store''s addresses are (comma-separated CIDRs): only backup Jobs may connect there, a store''s WordPress never (default: the endpoint''s host resolved at start)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
@@ -584,6 +604,23 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'kubectl-nexus;check-agent' {
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'host:port of the store''s WordPress Service')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The store''s URL: its host and scheme are sent as the Ingress sends them')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long one request may take')
+            [CompletionResult]::new('--report-file', '--report-file', [CompletionResultType]::ParameterName, 'Where the report goes as well as to standard output (the pod''s termination message, which the operator reads)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'kubectl-nexus;help' {
             [CompletionResult]::new('store', 'store', [CompletionResultType]::ParameterValue, 'Create, inspect and delete stores')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who did what to stores: the audit records, oldest first')
@@ -594,6 +631,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated files: CRDs, shell completions, man pages')
             [CompletionResult]::new('backup-agent', 'backup-agent', [CompletionResultType]::ParameterValue, 'Take one backup inside a backup Job (the operator runs it)')
             [CompletionResult]::new('restore-agent', 'restore-agent', [CompletionResultType]::ParameterValue, 'Fetch, check and open one backup inside a restore Job (the operator runs it)')
+            [CompletionResult]::new('check-agent', 'check-agent', [CompletionResultType]::ParameterValue, 'Shop once at a store as a guest inside its check pod (the operator runs it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -608,6 +646,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a store: its plan, domain, settings or labels')
             [CompletionResult]::new('suspend', 'suspend', [CompletionResultType]::ParameterValue, 'Stop a store''s WordPress and database, keeping every byte')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Start a suspended store again')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Shop at a store once as a guest would, and say what worked')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Gather what a platform engineer needs about a store into one tar.gz')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back a store up into the platform''s object store')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List a store''s backups, newest first (also of a store deleted since)')
@@ -642,6 +681,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;help;store;resume' {
+            break
+        }
+        'kubectl-nexus;help;store;check' {
             break
         }
         'kubectl-nexus;help;store;report' {
@@ -682,6 +724,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
             break
         }
         'kubectl-nexus;help;restore-agent' {
+            break
+        }
+        'kubectl-nexus;help;check-agent' {
             break
         }
         'kubectl-nexus;help;help' {

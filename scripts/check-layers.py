@@ -34,7 +34,7 @@ LAYERS = [
     ["operator::audit", "operator::metrics", "operator::concurrency", "operator::object_store",
      "operator::shard", "operator::cluster_addresses", "operator::kept_secret", "operator::error"],
     # The domain: admission rules, the audit chain, the engine's objects, the guardrails.
-    ["admission", "audit", "backup", "engines", "guardrails", "s3"],
+    ["admission", "audit", "backup", "engines", "guardrails", "s3", "shopper"],
     ["validated", "settings"],
     ["api"],
     ["duration", "fingerprint", "quantity", "schedule", "testing"],

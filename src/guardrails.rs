@@ -17,8 +17,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::api::labels::{
-    ACME_SOLVER_LABEL, ADMIN_SECRET, BACKUP, COMPONENT, DATABASE, DATABASE_PORT, SETUP,
-    STORE_UID_LABEL, TENANT_CLUSTER_ROLE, WORDPRESS, WORDPRESS_PORT,
+    ACME_SOLVER_LABEL, ADMIN_SECRET, BACKUP, CHECK, COMPONENT, DATABASE, DATABASE_PORT, SETUP,
+    STORE_LABEL, STORE_UID_LABEL, TENANT_CLUSTER_ROLE, WORDPRESS, WORDPRESS_PORT,
 };
 use crate::settings::BackupSettings;
 use crate::validated::ValidatedStore;
@@ -27,6 +27,8 @@ use crate::validated::ValidatedStore;
 /// setup completed, so nobody but the setup ever meets an uninstalled site.
 pub const ALLOW_INGRESS_POLICY: &str = "allow-ingress-to-wordpress";
 pub const ALLOW_ACME_SOLVER_POLICY: &str = "allow-ingress-to-acme-solver";
+/// Check pods to WordPress.
+pub const CHECK_POLICY: &str = "allow-check-to-wordpress";
 /// The port of cert-manager's HTTP-01 solver pods.
 pub const ACME_SOLVER_PORT: i32 = 8089;
 /// The name of the store's read-only Role and RoleBinding for its tenant.
@@ -256,11 +258,56 @@ pub fn network_policies(store: &ValidatedStore, unreachable: &[String]) -> Vec<N
                 ..NetworkPolicySpec::default()
             },
         ),
+        check_policy(store),
     ];
     if let Some(backup) = &store.settings.backup {
         policies.extend(backup_policies(store, backup));
     }
     policies
+}
+
+/// The check pod (`kubectl nexus store check`) reaches WordPress on its
+/// port and nothing else. One policy for both ends: it selects WordPress
+/// and check pods, lets check pods in and lets them out, to WordPress only;
+/// what it adds beyond that (check pods taking connections from check pods,
+/// WordPress reaching its own port) nothing listens for or needs.
+fn check_policy(store: &ValidatedStore) -> NetworkPolicy {
+    let check_pods = NetworkPolicyPeer {
+        pod_selector: Some(selector(store.selector(CHECK))),
+        ..NetworkPolicyPeer::default()
+    };
+    let wordpress_pods = NetworkPolicyPeer {
+        pod_selector: Some(selector(store.selector(WORDPRESS))),
+        ..NetworkPolicyPeer::default()
+    };
+    policy(
+        store,
+        CHECK_POLICY,
+        NetworkPolicySpec {
+            pod_selector: Some(LabelSelector {
+                match_labels: Some(BTreeMap::from([(
+                    STORE_LABEL.to_string(),
+                    store.name.clone(),
+                )])),
+                match_expressions: Some(vec![
+                    k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement {
+                        key: COMPONENT.into(),
+                        operator: "In".into(),
+                        values: Some(vec![WORDPRESS.into(), CHECK.into()]),
+                    },
+                ]),
+            }),
+            policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(vec![check_pods]),
+                ports: Some(vec![port("TCP", WORDPRESS_PORT)]),
+            }]),
+            egress: Some(vec![NetworkPolicyEgressRule {
+                to: Some(vec![wordpress_pods]),
+                ports: Some(vec![port("TCP", WORDPRESS_PORT)]),
+            }]),
+        },
+    )
 }
 
 /// With backups configured: the backup Job's pods reach the database and
@@ -598,8 +645,25 @@ mod tests {
                 "default-deny",
                 "allow-dns",
                 "allow-database-from-store",
-                "allow-store-egress"
+                "allow-store-egress",
+                "allow-check-to-wordpress"
             ]
+        );
+        // Check pods in to WordPress's port, and out to WordPress only.
+        let check = serde_json::to_value(&policies[4]).unwrap()["spec"].clone();
+        let component =
+            |c: &str| json!({"nexus.dev/store": "demo", "app.kubernetes.io/component": c});
+        assert_eq!(
+            check["ingress"],
+            json!([{"from": [{"podSelector": {"matchLabels": component("check")}}], "ports": [{"port": 80, "protocol": "TCP"}]}])
+        );
+        assert_eq!(
+            check["egress"],
+            json!([{"to": [{"podSelector": {"matchLabels": component("wordpress")}}], "ports": [{"port": 80, "protocol": "TCP"}]}])
+        );
+        assert_eq!(
+            check["podSelector"]["matchExpressions"][0]["values"],
+            json!(["wordpress", "check"])
         );
         // Every pod, no rule: nothing in or out but what the others allow.
         let deny = policies[0].spec.as_ref().expect("a spec");

@@ -20,6 +20,7 @@ pub mod run;
 pub mod s3;
 pub mod schedule;
 pub mod settings;
+pub mod shopper;
 #[doc(hidden)] // test support, shared by the unit and the integration tests
 pub mod testing;
 pub mod validated;

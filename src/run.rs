@@ -31,6 +31,21 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .await
                 .map_err(|failure| Error::Other(failure.to_string()))
         }
+        Command::CheckAgent(args) => {
+            let target = crate::shopper::Target {
+                address: args.service,
+                url: args.url,
+                timeout: args.timeout,
+            };
+            let report = crate::shopper::run(&target).await;
+            let text = serde_json::to_string(&report).map_err(|e| Error::Other(e.to_string()))?;
+            // A failed check is a report, not a failed pod.
+            std::fs::write(&args.report_file, &text).map_err(|e| {
+                Error::Other(format!("cannot write {}: {e}", args.report_file.display()))
+            })?;
+            println!("{text}");
+            Ok(())
+        }
         Command::Operator(args) => {
             let (kubeconfig, _) = Session::config(global).await?;
             let config = args.resolve().map_err(Error::Usage)?;
@@ -228,6 +243,14 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
                 output::progress_for_stderr(&format!("waiting for store {}", args.name));
             let outcome = store::update(session, &args, progress.as_mut()).await?;
             output::print(&outcome, format)
+        }
+        StoreCommand::Check(args) => {
+            let mut progress =
+                output::progress_for_stderr(&format!("checking store {}", args.name));
+            let outcome =
+                store::check(session, &args.name, args.timeout, progress.as_mut()).await?;
+            output::print(&outcome, format)?;
+            outcome.failure().map_or(Ok(()), Err)
         }
         StoreCommand::Report(args) => {
             let request = store::ReportRequest {

@@ -206,6 +206,9 @@ pub struct Settings {
     pub wordpress_image: String,
     pub database_image: String,
     pub setup_image: String,
+    /// The image with `kubectl-nexus` for the pods that run its agents
+    /// (checks, backups): the operator's own.
+    pub agent_image: String,
     pub wordpress_version: String,
     pub woocommerce_version: String,
     pub woocommerce_source: WooCommerceSource,
@@ -248,6 +251,7 @@ impl Settings {
             wordpress_image: "wordpress:test".into(),
             database_image: "mariadb:test".into(),
             setup_image: "wpcli:test".into(),
+            agent_image: "nexus.dev/kubectl-nexus:test".into(),
             wordpress_version: "6.8.3".into(),
             woocommerce_version: "10.2.2".into(),
             woocommerce_source: WooCommerceSource::Directory,

@@ -281,7 +281,7 @@ fn the_charts_backup_values_configure_the_operators_object_store() {
             "NEXUS_BACKUP_RECIPIENT",
             "age1hsqw2f4dhj496uxlxpf9tmt94kkpfj2af5mkkspujdlz8nmlsfzs9pals3",
         ),
-        ("NEXUS_BACKUP_AGENT_IMAGE", "nexus.dev/kubectl-nexus:0.1.0"),
+        ("NEXUS_AGENT_IMAGE", "nexus.dev/kubectl-nexus:0.1.0"),
         ("NEXUS_BACKUP_EGRESS_CIDRS", "192.0.2.0/24"),
     ] {
         assert!(

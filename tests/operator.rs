@@ -104,7 +104,12 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     )
     .unwrap();
     assert!(ingress_policy.contains("kube-system"), "{ingress_policy}");
-    assert_eq!(policies.len(), 5);
+    assert!(
+        policies
+            .iter()
+            .any(|p| p.name_any() == "allow-check-to-wordpress")
+    );
+    assert_eq!(policies.len(), 6);
 
     let binding = read_child::<RoleBinding>(admin, &workload, "nexus-tenant-read").await;
     let subjects: Vec<String> = binding

@@ -366,6 +366,17 @@ fn guest_checkout(ip: &str, host: &str, country_state: &str) -> u64 {
     placed["order_id"].as_u64().unwrap()
 }
 
+/// The store's setup Job (one at a time, made again for each run) and
+/// whether it completed.
+async fn setup_job(admin: &Client, workload: &str) -> (Option<String>, bool) {
+    let job = Api::<Job>::namespaced(admin.clone(), workload)
+        .get("setup")
+        .await
+        .unwrap();
+    let succeeded = job.status.as_ref().and_then(|s| s.succeeded).unwrap_or(0) > 0;
+    (job.metadata.uid, succeeded)
+}
+
 fn store_host(store: &Store) -> String {
     let url = store.status.as_ref().unwrap().url.clone().unwrap();
     url.split_once("://")
@@ -795,8 +806,10 @@ async fn stores_are_isolated_from_each_other_the_cluster_and_strangers() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
+#[ignore = "needs the real node and the operator image: scripts/test-cluster.sh up --real-node; scripts/build-image.sh"]
 async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
+    // The check pod runs the agent from the operator's image.
+    import_operator_image();
     let fixture = RealTenant::new("real-data").await;
     let name = common::stores::store_name("data");
     let workload = format!("store-{name}");
@@ -812,6 +825,107 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
     let path = format!("/?p={post}");
     wait_page(&ip, &host, &path, &title, "writing it").await;
 
+    // alice checks her shop as a shopper would: every step passes, and the
+    // store is Healthy.
+    let tenant = fixture.tenant.name.clone();
+    let database = pod_name(&pod_of(admin, &workload, "database").await);
+    let check = |expect_pass: bool| {
+        let out = common::stores::nexus_as("alice", &tenant)
+            .args(["store", "check", &name, "-o", "json", "--timeout", "5m"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert_eq!(
+            out.status.success(),
+            expect_pass,
+            "{stdout}{}",
+            out.stderr_text()
+        );
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()
+    };
+    let passed = check(true);
+    let steps: Vec<(String, u64)> = passed["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_str().unwrap().to_string(),
+                s["httpStatus"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [("home", 200), ("product", 200), ("add-to-cart", 201)];
+    assert_eq!(steps, expected.map(|(s, h)| (s.to_string(), h)), "{passed}");
+    let healthy = |store: &Store| {
+        let conditions = &store.status.as_ref().unwrap().conditions;
+        let c = nexus::api::conditions::find(conditions, "Healthy").expect("Healthy");
+        (c.status.clone(), c.message.clone())
+    };
+    assert_eq!(
+        healthy(&fixture.stores().get(&name).await.unwrap()).0,
+        "True"
+    );
+    // Nothing left behind: the check's Job is gone, and the cart is empty.
+    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
+    let gone = Instant::now() + Duration::from_secs(30);
+    while jobs.get_opt("check").await.unwrap().is_some() {
+        assert!(Instant::now() < gone, "the check Job outlived its check");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    // Nothing to buy: the check fails at product, and says so.
+    store_sql(
+        &workload,
+        &database,
+        "UPDATE wp_posts SET post_status='draft' WHERE post_type='product'",
+    );
+    let failed = check(false);
+    let last = failed["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["step"].as_str(), last["passed"].as_bool()),
+        (Some("product"), Some(false)),
+        "{failed}"
+    );
+    assert!(
+        last["message"]
+            .as_str()
+            .unwrap()
+            .contains("no product a guest can buy"),
+        "{failed}"
+    );
+    let (status, message) = healthy(&fixture.stores().get(&name).await.unwrap());
+    assert_eq!(status, "False");
+    assert!(message.starts_with("step product (HTTP 200)"), "{message}");
+    // A blog for a home page: the check fails at home.
+    store_sql(
+        &workload,
+        &database,
+        "UPDATE wp_posts SET post_status='publish' WHERE post_type='product'",
+    );
+    store_sql(
+        &workload,
+        &database,
+        "UPDATE wp_options SET option_value='posts' WHERE option_name='show_on_front'",
+    );
+    let failed = check(false);
+    let first = &failed["steps"][0];
+    assert_eq!(
+        (first["step"].as_str(), first["httpStatus"].as_u64()),
+        (Some("home"), Some(200)),
+        "{failed}"
+    );
+    assert!(
+        first["message"].as_str().unwrap().contains("not the shop"),
+        "{failed}"
+    );
+    store_sql(
+        &workload,
+        &database,
+        "UPDATE wp_options SET option_value='page' WHERE option_name='show_on_front'",
+    );
+    check(true);
+
     // Both pods go; their successors find the data on the volumes.
     let database = pod_name(&pod_of(admin, &workload, "database").await);
     kubectl_output(
@@ -821,32 +935,11 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
     );
     wait_page(&ip, &host, &path, &title, "deleting both pods").await;
 
-    // Suspend: no pods at all; resume: the same data.
-    let patch = |suspend: bool| {
-        let stores = fixture.stores();
-        let name = name.clone();
-        async move {
-            stores
-                .patch(
-                    &name,
-                    &PatchParams::default(),
-                    &Patch::Merge(serde_json::json!({"spec": {"suspend": suspend}})),
-                )
-                .await
-                .unwrap();
-        }
-    };
-    patch(true).await;
-    // The store says Suspended only once its pods are gone (MariaDB takes
-    // seconds to stop; the workloads report zero replicas at once).
-    wait_phase(
-        admin,
-        &fixture.tenant.name,
-        &name,
-        Phase::Suspended,
-        READY_WITHIN,
-    )
-    .await;
+    // Suspend, as alice would from the README: no pods at all; resume: the
+    // same data. The store says Suspended only once its pods are gone
+    // (MariaDB takes seconds to stop; the workloads report zero replicas at
+    // once).
+    as_alice_waiting(&tenant, &["store", "suspend", &name]).succeeded("store suspend --wait");
     let left = Api::<Pod>::namespaced(admin.clone(), &workload)
         .list(&ListParams::default().labels("app.kubernetes.io/component in (database,wordpress)"))
         .await
@@ -854,9 +947,69 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
         .items;
     let left: Vec<String> = left.iter().map(pod_name).collect();
     assert!(left.is_empty(), "Suspended with pods left: {left:?}");
-    patch(false).await;
-    fixture.wait_ready(&name).await;
+    as_alice_waiting(&tenant, &["store", "resume", &name]).succeeded("store resume --wait");
     wait_page(&ip, &host, &path, &title, "suspend and resume").await;
+
+    // A bigger plan reaches the running store: its WordPress is replaced
+    // with the plan's size, on the same data.
+    let before = pod_of(admin, &workload, "wordpress").await;
+    as_alice_waiting(&tenant, &["store", "update", &name, "--plan", "medium"])
+        .succeeded("store update --plan medium --wait");
+    let after = pod_of(admin, &workload, "wordpress").await;
+    assert_ne!(
+        after.metadata.uid, before.metadata.uid,
+        "a new WordPress pod"
+    );
+    let wordpress_container = |pod: &Pod| {
+        let spec = pod.spec.clone().unwrap();
+        spec.containers
+            .into_iter()
+            .find(|c| c.name == "wordpress")
+            .expect("the wordpress container")
+    };
+    let limits = wordpress_container(&after)
+        .resources
+        .unwrap()
+        .limits
+        .unwrap();
+    let plans = nexus::settings::Plans::default();
+    let medium = plans.get(nexus::api::Plan::Medium);
+    assert_eq!(limits["cpu"].0, medium.wordpress.cpu, "{limits:?}");
+    assert_eq!(limits["memory"].0, medium.wordpress.memory, "{limits:?}");
+    wait_page(&ip, &host, &path, &title, "the plan change").await;
+
+    // Its own domain: the setup runs again, the Ingress moves to the new
+    // host, and the shop's pages name it.
+    let (setup_before, _) = setup_job(admin, &workload).await;
+    let domain = format!("shop-{}.example.com", common::unique_suffix());
+    as_alice_waiting(&tenant, &["store", "update", &name, "--domain", &domain])
+        .succeeded("store update --domain --wait");
+    let (setup_after, completed) = setup_job(admin, &workload).await;
+    assert!(
+        setup_after != setup_before && completed,
+        "the setup ran again for the new domain"
+    );
+    let ingress: k8s_openapi::api::networking::v1::Ingress =
+        read_child(admin, &workload, "wordpress").await;
+    let hosts: Vec<String> = ingress
+        .spec
+        .unwrap()
+        .rules
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| r.host)
+        .collect();
+    assert_eq!(hosts, std::slice::from_ref(&domain));
+    wait_page(&ip, &domain, &path, &title, "the domain change").await;
+    let (_, page) = http_get(&ip, &domain, &path).unwrap();
+    assert!(
+        page.contains(&format!("http://{domain}/")),
+        "links name the new host: {page}"
+    );
+    assert!(
+        !page.contains(&format!("http://{host}/")),
+        "no link names the old host: {page}"
+    );
 
     // Deleting the store removes its volumes, on the node too.
     let claims = Api::<PersistentVolumeClaim>::namespaced(admin.clone(), &workload)

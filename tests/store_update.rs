@@ -12,7 +12,9 @@ use common::operator::free_port;
 use common::stores::{nexus_as, store_name, tenant, wait_until_admitting};
 use common::wait_for;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::ResourceQuota;
+use k8s_openapi::api::networking::v1::NetworkPolicy;
 use kube::Api;
 use nexus::api::Store;
 use serde_json::Value;
@@ -336,12 +338,76 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
         .unwrap();
     assert_eq!(limits["cpu"].0, "2", "large's WordPress size");
 
-    // Suspended with everything kept, then back.
+    // alice asks for a check: the operator runs the check pod in the store's
+    // namespace (which a policy lets reach WordPress only) and answers. kwok
+    // completes the pod without running the shopper, so the answer is that
+    // no report came, and the store's health is Unknown; nothing stays.
+    let policies = Api::<NetworkPolicy>::namespaced(admin.clone(), &workload);
+    let check_policy = policies.get("allow-check-to-wordpress").await.unwrap();
+    let allowed = serde_json::to_value(check_policy.spec.unwrap().egress).unwrap();
+    assert_eq!(
+        allowed[0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
+        "wordpress"
+    );
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "check", &name, "--timeout", "2m"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        out.stderr_text(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("was not checked: the check pod ended (exit code 0): no report"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("failed its check"), "{stderr}");
+    let store = stores.get(&name).await.unwrap();
+    let annotations = store.metadata.annotations.clone().unwrap_or_default();
+    let status = store.status.clone().unwrap();
+    let check = status.check.clone().expect("status.check");
+    assert_eq!(
+        Some(&check.request),
+        annotations.get("nexus.dev/check-requested")
+    );
+    let healthy = nexus::api::conditions::find(&status.conditions, "Healthy").expect("Healthy");
+    assert_eq!(
+        (healthy.status.as_str(), healthy.reason.as_str()),
+        ("Unknown", "CheckNotRun")
+    );
+    assert_eq!(
+        store.phase(),
+        nexus::api::Phase::Ready,
+        "a check is not Ready's business"
+    );
+    let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while jobs.get_opt("check").await.unwrap().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the check Job outlived its check"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
+    // Suspended with everything kept, then back; a suspended store is not
+    // checked (nothing answers).
     let out = nexus_as("alice", &ns.name)
         .args(["store", "suspend", &name, "--wait", "--timeout", "2m"])
         .output()
         .unwrap();
     assert!(out.succeeded("suspend --wait").contains("is Suspended"));
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "check", &name])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr_text());
+    assert!(
+        out.stderr_text().contains("is suspended"),
+        "{}",
+        out.stderr_text()
+    );
     let sets = Api::<StatefulSet>::namespaced(admin.clone(), &workload);
     let database = sets.get("database").await.unwrap();
     assert_eq!(database.spec.unwrap().replicas, Some(0));

@@ -96,12 +96,15 @@ pub enum AuditAction {
     /// its objects with it.
     #[serde(rename = "backup-removed")]
     BackupRemoved,
+    /// The operator: the store failed its check as a shopper (`Healthy`
+    /// became False), or passed again after one it failed.
+    Check,
     /// Retention pruned older records.
     Checkpoint,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Suspend,
@@ -117,6 +120,7 @@ impl AuditAction {
         AuditAction::Restore,
         AuditAction::Clone,
         AuditAction::BackupRemoved,
+        AuditAction::Check,
         AuditAction::Checkpoint,
     ];
 
@@ -137,6 +141,7 @@ impl AuditAction {
             AuditAction::Restore => "restore",
             AuditAction::Clone => "clone",
             AuditAction::BackupRemoved => "backup-removed",
+            AuditAction::Check => "check",
             AuditAction::Checkpoint => "checkpoint",
         }
     }

@@ -5,6 +5,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 /// The condition that sums up a store: True only when every step holds.
 pub const READY: &str = "Ready";
 
+/// How the store's last check as a shopper went: not `Ready`'s business
+/// (a store can be Ready and not sell).
+pub const HEALTHY: &str = "Healthy";
+
 /// The conditions of the provisioning steps, in their order (the
 /// operator's `Step::ALL`).
 pub const STEPS: [&str; 7] = [

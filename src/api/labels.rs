@@ -21,6 +21,7 @@ pub const WORDPRESS: &str = "wordpress";
 pub const DATABASE: &str = "database";
 pub const SETUP: &str = "setup";
 pub const BACKUP: &str = "backup";
+pub const CHECK: &str = "check";
 
 /// The Secret with the WordPress admin credentials, the one a tenant may read.
 pub const ADMIN_SECRET: &str = "wordpress-admin";

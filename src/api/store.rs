@@ -270,6 +270,53 @@ pub struct StoreStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 16))]
     pub steps: Vec<StepTiming>,
+    /// The last check of the store as a shopper (`kubectl nexus store check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<StoreCheck>,
+}
+
+/// One run of the synthetic shopper against the live store.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreCheck {
+    /// The request it answers: the `nexus.dev/check-requested` value.
+    #[schemars(length(max = 64))]
+    pub request: String,
+    pub finished_at: Time,
+    /// Every step passed.
+    pub passed: bool,
+    /// The steps taken, up to the first that failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 8))]
+    pub steps: Vec<CheckStep>,
+    /// Why no step could be taken (a suspended store, a check pod that
+    /// failed), when none was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 512))]
+    pub message: Option<String>,
+}
+
+/// How one step of a check went.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckStep {
+    /// home, product, add-to-cart.
+    #[schemars(length(max = 32))]
+    pub step: String,
+    pub passed: bool,
+    /// Time spent on its requests.
+    pub seconds: f64,
+    /// The HTTP status of its last request, when one was answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// What was wrong, for a failed step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 512))]
+    pub message: Option<String>,
+    /// The start of the answer that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 256))]
+    pub excerpt: Option<String>,
 }
 
 /// One step of a provisioning on the clock.
@@ -311,6 +358,11 @@ pub const RETRY_ANNOTATION: &str = "nexus.dev/retry";
 /// leaves no trace at admission, this write does (an audit record `report`).
 /// The operator does nothing with it.
 pub const REPORT_ANNOTATION: &str = "nexus.dev/report-requested";
+
+/// Set by `kubectl nexus store check` to a new value for each check it asks
+/// for; the operator answers in `status.check` (whose `request` is that
+/// value) and the `Healthy` condition.
+pub const CHECK_ANNOTATION: &str = "nexus.dev/check-requested";
 
 /// Set to "true" by `kubectl nexus store delete --skip-final-backup`: the
 /// store is deleted without a final backup.

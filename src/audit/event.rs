@@ -137,6 +137,30 @@ fn updated(old: &Store, new: &Store) -> Option<(AuditAction, String)> {
     Some((action, details))
 }
 
+/// The record of a check that changed the store's `Healthy` condition: a
+/// failure where it was not failing (what failed), or a pass after one.
+/// Checks that change nothing are not recorded (status and metrics have them).
+pub fn from_health(
+    previous: Option<&str>,
+    status: &str,
+    message: &str,
+) -> Option<(AuditAction, AuditOutcome, String)> {
+    match (previous, status) {
+        (Some("False"), "False") => None,
+        (_, "False") => Some((
+            AuditAction::Check,
+            AuditOutcome::Failed,
+            message.to_string(),
+        )),
+        (Some("False"), "True") => Some((
+            AuditAction::Check,
+            AuditOutcome::Succeeded,
+            format!("passes again: {message}"),
+        )),
+        _ => None,
+    }
+}
+
 /// The record of a phase the operator reached, or None for phases that are
 /// steps on the way (the request that led there is recorded already).
 pub fn from_phase(
@@ -247,6 +271,36 @@ mod tests {
     ) -> AdmissionRequest<DynamicObject> {
         let alice = json!({"username": "alice", "groups": ["team-alice"], "uid": "u-1"});
         crate::admission::testing::store_request(operation, alice, object, Some(old))
+    }
+
+    #[test]
+    fn a_check_is_recorded_when_it_changes_the_stores_health() {
+        let failed = from_health(Some("True"), "False", "step product (HTTP 404): gone");
+        assert_eq!(
+            failed,
+            Some((
+                AuditAction::Check,
+                AuditOutcome::Failed,
+                "step product (HTTP 404): gone".into()
+            ))
+        );
+        assert_eq!(
+            from_health(None, "False", "x").map(|r| r.1),
+            Some(AuditOutcome::Failed)
+        );
+        assert_eq!(from_health(Some("False"), "False", "again"), None);
+        assert_eq!(
+            from_health(
+                Some("False"),
+                "True",
+                "home, product, add-to-cart passed in 0.41s"
+            )
+            .map(|r| r.2),
+            Some("passes again: home, product, add-to-cart passed in 0.41s".into())
+        );
+        assert_eq!(from_health(Some("True"), "True", "x"), None);
+        assert_eq!(from_health(None, "True", "x"), None);
+        assert_eq!(from_health(Some("False"), "Unknown", "x"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! pages need nothing but `Cli::command()`.
 
 pub mod backup_agent;
+pub mod check_agent;
 pub mod operator;
 pub mod restore_agent;
 
@@ -105,6 +106,11 @@ pub enum Command {
     /// runs it).
     #[command(hide = true)]
     RestoreAgent(Box<restore_agent::RestoreAgentArgs>),
+
+    /// Shop once at a store as a guest inside its check pod (the operator
+    /// runs it).
+    #[command(hide = true)]
+    CheckAgent(check_agent::CheckAgentArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +159,12 @@ pub enum StoreCommand {
 
     /// Start a suspended store again.
     Resume(SuspendArgs),
+
+    /// Shop at a store once as a guest would, and say what worked.
+    #[command(
+        after_help = "The operator sends a shopper from a short-lived pod in the store's namespace to its WordPress Service, with the store's host: the home page must be the shop, the Store API must list a product a guest can buy, and that product must go into a cart (which is emptied again; nothing is ordered). Each step's HTTP status and time are shown; the first failing step ends the check with its status and the start of the answer. The result is also the store's Healthy condition.\n\nExit status: 0 when every step passed, 1 when one failed or the check could not run.\n\nExamples:\n  kubectl nexus store check shop\n  kubectl nexus store check shop -o json | jq '.steps[] | {step, seconds}'"
+    )]
+    Check(CheckArgs),
 
     /// Gather what a platform engineer needs about a store into one tar.gz.
     #[command(
@@ -433,6 +445,17 @@ pub struct UpdateArgs {
 
     #[command(flatten)]
     pub wait: WaitArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The store's name.
+    pub name: String,
+
+    /// How long to wait for the answer, such as 90s or 10m (a check waits
+    /// for room in the store's quota while its setup runs).
+    #[arg(long, value_name = "DURATION", default_value = "6m", value_parser = crate::duration::parse)]
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Args, Debug)]

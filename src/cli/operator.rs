@@ -306,14 +306,15 @@ pub struct OperatorArgs {
     )]
     pub backup_recipient: Option<String>,
 
-    /// The image backup Jobs run the agent from (this version's operator image).
+    /// The image check, backup and restore Jobs run the agent from (this
+    /// version's operator image).
     #[arg(
         long,
-        env = "NEXUS_BACKUP_AGENT_IMAGE",
-        default_value = concat!("nexus.dev/kubectl-nexus:", env!("CARGO_PKG_VERSION")),
-        help_heading = "Backups"
+        alias = "backup-agent-image",
+        env = "NEXUS_AGENT_IMAGE",
+        default_value = concat!("nexus.dev/kubectl-nexus:", env!("CARGO_PKG_VERSION"))
     )]
-    pub backup_agent_image: String,
+    pub agent_image: String,
 
     /// Where the object store's addresses are (comma-separated CIDRs): only
     /// backup Jobs may connect there, a store's WordPress never (default:
@@ -497,7 +498,7 @@ fn backup_settings(args: &OperatorArgs) -> Result<Option<BackupSettings>, String
             .collect::<Result<_, _>>()?
     };
     Ok(Some(BackupSettings {
-        agent_image: args.backup_agent_image.clone(),
+        agent_image: args.agent_image.clone(),
         recipient: recipient.to_string(),
         object_store_cidrs,
         object_store_port: target.port,
@@ -558,6 +559,7 @@ fn settings(args: &OperatorArgs) -> Result<Settings, String> {
         wordpress_image: args.wordpress_image.clone(),
         database_image: args.database_image.clone(),
         setup_image: args.setup_image.clone(),
+        agent_image: args.agent_image.clone(),
         wordpress_version: args.wordpress_version.clone(),
         woocommerce_version: args.woocommerce_version.clone(),
         woocommerce_source: WooCommerceSource::parse(&args.woocommerce_source)

@@ -49,7 +49,7 @@ pub fn candidates(words: &[String]) -> Vec<String> {
 }
 
 /// Store subcommands whose argument is an existing store's name.
-const TAKES_A_STORE: [&str; 14] = [
+const TAKES_A_STORE: [&str; 15] = [
     "get",
     "describe",
     "delete",
@@ -64,6 +64,7 @@ const TAKES_A_STORE: [&str; 14] = [
     "backups",
     "restore",
     "report",
+    "check",
 ];
 
 /// When the word being typed is the name of an existing store, the connection

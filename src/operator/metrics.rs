@@ -37,6 +37,11 @@ pub struct StepLabel {
     pub step: String,
 }
 
+/// A histogram's buckets for one step of a store check: 10 ms to about 20 s.
+fn check_buckets() -> Histogram {
+    Histogram::new(exponential_buckets(0.01, 2.0, 12))
+}
+
 /// A histogram's buckets for how long a provisioning step takes: 50 ms to
 /// about 7 minutes.
 fn step_buckets() -> Histogram {
@@ -58,6 +63,10 @@ pub struct Metrics {
     pub provisioning_duration: Histogram,
     /// How long each step of a provisioning took, by step.
     pub step_duration: Family<StepLabel, Histogram, fn() -> Histogram>,
+    /// How long each step of a store check took, by step.
+    pub check_duration: Family<StepLabel, Histogram, fn() -> Histogram>,
+    /// Store checks that failed, by the step that failed.
+    pub check_failures: Family<StepLabel, Counter>,
     pub stores: Family<PhaseLabel, Gauge>,
     pub is_leader: Gauge,
     pub orphaned_namespaces: Gauge,
@@ -89,6 +98,19 @@ impl Default for Metrics {
             "step_duration_seconds",
             "Time one provisioning step took, from the end of the step before it, by step",
             step_duration.clone(),
+        );
+        let check_duration: Family<StepLabel, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(check_buckets);
+        registry.register(
+            "store_check_duration_seconds",
+            "Time one step of a store check (kubectl nexus store check) took, by step",
+            check_duration.clone(),
+        );
+        let check_failures = Family::<StepLabel, Counter>::default();
+        registry.register(
+            "store_check_failures",
+            "Store checks that failed, by the step that failed",
+            check_failures.clone(),
         );
         let stores = Family::<PhaseLabel, Gauge>::default();
         let is_leader = Gauge::default();
@@ -169,6 +191,8 @@ impl Default for Metrics {
             reconcile_duration,
             provisioning_duration,
             step_duration,
+            check_duration,
+            check_failures,
             stores,
             is_leader,
             registry,

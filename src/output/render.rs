@@ -8,8 +8,8 @@ use crate::commands::audit::{AuditTrail, Verification};
 use crate::commands::install::InstallOutcome;
 use crate::commands::quota::{QuotaView, used_of};
 use crate::commands::store::{
-    BackupList, BackupView, CreateOutcome, Credentials, DeleteOutcome, ReportOutcome, RestoreView,
-    StepView, StoreDetails, StoreList, StoreSummary, UpdateOutcome,
+    BackupList, BackupView, CheckOutcome, CreateOutcome, Credentials, DeleteOutcome, ReportOutcome,
+    RestoreView, StepView, StoreDetails, StoreList, StoreSummary, UpdateOutcome,
 };
 use crate::commands::version::VersionInfo;
 
@@ -314,6 +314,46 @@ impl serde::Serialize for CreateOutcome {
 fn write_yaml(out: &mut dyn Write, store: &Store) -> io::Result<()> {
     let text = serde_yaml::to_string(store).map_err(io::Error::other)?;
     out.write_all(text.as_bytes())
+}
+
+impl Render for CheckOutcome {
+    fn write_table(&self, out: &mut dyn Write, _wide: bool) -> io::Result<()> {
+        let address = self.url.as_deref().unwrap_or("its address");
+        if self.steps.is_empty() {
+            let why = self.message.as_deref().unwrap_or("no report");
+            return writeln!(out, "{KIND}/{} was not checked: {why}", self.store);
+        }
+        let mut t = table::new(&["STEP", "RESULT", "HTTP", "TOOK"]);
+        for step in &self.steps {
+            t.add_row(vec![
+                step.step.clone(),
+                if step.passed { "passed" } else { "FAILED" }.to_string(),
+                step.http_status
+                    .map_or_else(|| "-".to_string(), |s| s.to_string()),
+                format!("{:.0}ms", step.seconds * 1000.0),
+            ]);
+        }
+        out.write_all(table::render(&t).as_bytes())?;
+        match self.steps.iter().find(|s| !s.passed) {
+            None => writeln!(
+                out,
+                "{KIND}/{} sells: a guest found the shop at {address}, a product, and a cart",
+                self.store
+            ),
+            Some(step) => {
+                let said = step.message.as_deref().unwrap_or("failed");
+                writeln!(out, "{KIND}/{} failed at {}: {said}", self.store, step.step)?;
+                if let Some(excerpt) = &step.excerpt {
+                    writeln!(out, "  the answer began: {excerpt}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn write_names(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{KIND}/{}", self.store)
+    }
 }
 
 impl Render for ReportOutcome {

@@ -1,6 +1,7 @@
 //! `kubectl nexus store ...`: each function returns a model for `output`.
 
 mod backups;
+mod check;
 mod create;
 mod credentials;
 mod delete;
@@ -16,6 +17,7 @@ mod update;
 mod wait;
 
 pub use backups::{BackupList, BackupView, list_backups, take_backup, verify_backup};
+pub use check::{CheckOutcome, check};
 pub use create::{CreateOutcome, create, desired_store};
 pub use credentials::{Credentials, credentials};
 pub use delete::{DeleteOutcome, delete};

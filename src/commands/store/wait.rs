@@ -103,6 +103,34 @@ pub async fn until_settled_with(
     .await
 }
 
+/// Waits until the operator answered the check `request` (the store's
+/// `status.check` is its answer), at most `timeout`.
+pub async fn until_checked(
+    api: &Api<Store>,
+    name: &str,
+    request: &str,
+    timeout: Duration,
+    progress: &mut dyn Progress,
+) -> Result<Store> {
+    let answered = |store: &Store| {
+        let check = store.status.as_ref().and_then(|s| s.check.as_ref());
+        check.is_some_and(|c| c.request == request)
+    };
+    let followed = follow(api, name, timeout, progress, answered).await;
+    progress.finish();
+    match followed? {
+        Followed::Matched(store) => Ok(*store),
+        Followed::Gone => Err(Error::Other(format!(
+            "store {name:?} was deleted while it was being checked"
+        ))),
+        Followed::TimedOut => Err(Error::Timeout {
+            name: name.into(),
+            waited: timeout,
+            last: "the operator has not answered the check (is it running? kubectl nexus store report shows its log lines)".into(),
+        }),
+    }
+}
+
 /// Waits until the store no longer exists, at most `timeout`.
 pub async fn until_gone(
     api: &Api<Store>,

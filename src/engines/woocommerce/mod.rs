@@ -1,6 +1,7 @@
 //! WooCommerce on WordPress with MariaDB: the objects of one store.
 
 mod backup;
+mod check;
 mod database;
 mod ingress;
 mod restore;
@@ -12,6 +13,7 @@ mod wordpress;
 pub use backup::{
     BACKUP_ANNOTATION, BACKUP_JOB, BACKUP_UID_ANNOTATION, backup_job, backup_secret, backup_uid_of,
 };
+pub use check::{CHECK_DEADLINE_SECONDS, CHECK_JOB, CHECK_REQUEST_ANNOTATION, check_job};
 pub use database::{database_service, database_statefulset};
 pub use ingress::ingress;
 pub use restore::{

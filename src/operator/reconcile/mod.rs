@@ -2,6 +2,7 @@
 //! then the status computed from what the children report, written with
 //! server-side apply. Run twice on an unchanged world, it writes nothing.
 
+mod check;
 pub mod context;
 pub mod final_backup;
 pub mod host_routing;
@@ -148,8 +149,8 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         restart,
         held: failed && !restart && !timed_out,
     };
-    let (observed, error) = steps::provision(&run).await;
-    let next = status::compute(Inputs {
+    let (observed, owned, error) = steps::provision(&run).await;
+    let mut next = status::compute(Inputs {
         previous: &previous,
         observed: &observed,
         generation: store.metadata.generation,
@@ -177,6 +178,16 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
             .step_duration
             .get_or_create(&label)
             .observe(seconds);
+    }
+    // A check asked for is answered beside the steps (a Ready store's
+    // status changes only by it); its API error goes to the backoff after
+    // the status is written, as a step's does.
+    let mut error = error;
+    if let (Some(owned), None) = (&owned, &error) {
+        let metrics = &ctx.metrics;
+        error = check::answer(&ctx.children, metrics, store, &validated, owned, &mut next)
+            .await
+            .err();
     }
     if let Some(wait) = ctx.written_statuses.held(store, &previous, &next) {
         // Progress only: it is written with whatever else changed by then.
@@ -262,6 +273,7 @@ async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
     if previous.phase != next.phase {
         record_phase(store, next, ctx).await?;
     }
+    record_health(store, &previous, next, ctx).await?;
     let stores: Api<Store> = Api::namespaced(
         ctx.children.client.clone(),
         &store.namespace().unwrap_or_default(),
@@ -300,6 +312,32 @@ async fn record_phase(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
     let Some(event) =
         crate::audit::event::from_phase(next.phase.unwrap_or(Phase::Pending), reason, message)
     else {
+        return Ok(());
+    };
+    ctx.audit
+        .report(
+            &store.namespace().unwrap_or_default(),
+            &store.name_any(),
+            event,
+        )
+        .await
+        .map(|_| ())
+}
+
+/// An audit record of a check that changed the store's health, written
+/// before the status says so (as a phase's).
+async fn record_health(
+    store: &Store,
+    previous: &StoreStatus,
+    next: &StoreStatus,
+    ctx: &Context,
+) -> Result<()> {
+    let before = conditions::find(&previous.conditions, conditions::HEALTHY);
+    let Some(now) = conditions::find(&next.conditions, conditions::HEALTHY) else {
+        return Ok(());
+    };
+    let before = before.map(|c| c.status.as_str());
+    let Some(event) = crate::audit::event::from_health(before, &now.status, &now.message) else {
         return Ok(());
     };
     ctx.audit

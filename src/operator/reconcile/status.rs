@@ -218,6 +218,7 @@ pub fn compute(input: Inputs) -> StoreStatus {
         },
         versions: Some(input.versions),
         retry_token: input.retry_token,
+        check: previous.check.clone(),
     }
 }
 

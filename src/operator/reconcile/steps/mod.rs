@@ -69,24 +69,27 @@ impl Run<'_> {
     }
 }
 
-/// Runs the steps in order. Returns what was observed, and the API error that
-/// stopped the run, if one did.
-pub async fn provision(run: &Run<'_>) -> (Observed, Option<Error>) {
+/// Runs the steps in order. Returns what was observed, the store's
+/// namespace once proven its own, and the API error that stopped the run,
+/// if one did.
+pub async fn provision(run: &Run<'_>) -> (Observed, Option<Owned>, Option<Error>) {
     let mut observed = Observed {
         steps: Vec::new(),
         suspended: run.store.suspend,
     };
-    let error = walk(run, &mut observed).await.err();
-    (observed, error)
+    let mut proven = None;
+    let error = walk(run, &mut observed, &mut proven).await.err();
+    (observed, proven, error)
 }
 
-async fn walk(run: &Run<'_>, observed: &mut Observed) -> Result<()> {
+async fn walk(run: &Run<'_>, observed: &mut Observed, proven: &mut Option<Owned>) -> Result<()> {
     // Nothing is written, deleted or restarted before the namespace is proven ours.
     let (state, owned) = record(observed, Step::Namespace, namespace::ensure(run).await)?;
     observed.push(Step::Namespace, state);
     let Some(owned) = owned else {
         return Ok(());
     };
+    *proven = Some(Owned::checked(owned.namespace()));
 
     let state = record(
         observed,

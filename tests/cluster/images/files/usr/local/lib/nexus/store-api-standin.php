@@ -18,6 +18,12 @@
  * WooCommerce's codes and texts ("There was a problem with the provided
  * shipping address: State is required" for a US address without a state);
  * a Cash on Delivery order is `processing` and is a row of wp_wc_orders.
+ * Measured again for `store check` (WooCommerce 10.0.2, twentytwentyfive):
+ * the products list carries no Nonce or Cart-Token header (only cart
+ * routes do); `cart/remove-item` with an item's key answers 200 with the
+ * cart, and a key not in the cart 409 woocommerce_rest_cart_invalid_key;
+ * the shop page as the front page has the body classes `woocommerce-shop
+ * woocommerce woocommerce-page`.
  */
 
 defined('ABSPATH') || exit;
@@ -145,9 +151,8 @@ add_action('rest_api_init', function () {
 		'methods' => 'GET',
 		'permission_callback' => '__return_true',
 		'callback' => function (WP_REST_Request $request) {
-			list($key) = nexus_standin_cart($request);
 			$posts = get_posts(array('post_type' => 'product', 'post_status' => 'publish', 'numberposts' => 100, 'orderby' => 'ID', 'order' => 'ASC'));
-			return nexus_standin_response($key, array_map('nexus_standin_product_view', $posts));
+			return new WP_REST_Response(array_map('nexus_standin_product_view', $posts), 200);
 		},
 	));
 	register_rest_route('wc/store/v1', '/cart', array(
@@ -175,6 +180,25 @@ add_action('rest_api_init', function () {
 			$items[$id] = ($items[$id] ?? 0) + max(1, (int) ($request['quantity'] ?? 1));
 			set_transient("nexus_standin_cart_$key", $items, DAY_IN_SECONDS);
 			return nexus_standin_response($key, nexus_standin_cart_view($key, $items), 201);
+		},
+	));
+	register_rest_route('wc/store/v1', '/cart/remove-item', array(
+		'methods' => 'POST',
+		'permission_callback' => '__return_true',
+		'callback' => function (WP_REST_Request $request) {
+			list($key, $items) = nexus_standin_cart($request);
+			$allowed = nexus_standin_check_nonce($request, $key);
+			if ($allowed !== true) {
+				return $allowed;
+			}
+			foreach (array_keys($items) as $id) {
+				if (md5("$key|$id") === (string) $request['key']) {
+					unset($items[$id]);
+					set_transient("nexus_standin_cart_$key", $items, DAY_IN_SECONDS);
+					return nexus_standin_response($key, nexus_standin_cart_view($key, $items));
+				}
+			}
+			return nexus_standin_error('woocommerce_rest_cart_invalid_key', 'Cart item no longer exists or is invalid.', 409);
 		},
 	));
 	register_rest_route('wc/store/v1', '/checkout', array(
@@ -235,4 +259,13 @@ add_action('rest_api_init', function () {
 			));
 		},
 	));
+});
+
+// The shop page's body classes, as WooCommerce renders its shop.
+add_filter('body_class', function ($classes) {
+	$shop = (int) get_option('woocommerce_shop_page_id');
+	if ($shop && is_page($shop)) {
+		array_push($classes, 'woocommerce-shop', 'woocommerce', 'woocommerce-page');
+	}
+	return $classes;
 });

@@ -1,0 +1,27 @@
+//! `kubectl-nexus check-agent`'s flags (hidden: the operator runs it in a
+//! store's check pod).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckAgentArgs {
+    /// host:port of the store's WordPress Service.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub service: String,
+
+    /// The store's URL: its host and scheme are sent as the Ingress sends them.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+
+    /// How long one request may take.
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::duration::parse)]
+    pub timeout: Duration,
+
+    /// Where the report goes as well as to standard output (the pod's
+    /// termination message, which the operator reads).
+    #[arg(long, value_name = "FILE", default_value = "/dev/termination-log")]
+    pub report_file: PathBuf,
+}

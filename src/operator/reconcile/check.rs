@@ -1,0 +1,308 @@
+//! `kubectl nexus store check`: a request (a new value of the Store's
+//! `nexus.dev/check-requested` annotation) answered by one check Job in the
+//! store's namespace, whose pod shops once at the store. Its report becomes
+//! `status.check` and the `Healthy` condition; the Job is then removed. One
+//! check runs at a time: a newer request replaces an older one's Job.
+
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::jiff::Timestamp;
+use kube::ResourceExt;
+use kube::api::ListParams;
+
+use super::observe::{job_failed, job_succeeded};
+use crate::api::conditions::{self, HEALTHY};
+use crate::api::{CHECK_ANNOTATION, Phase, Store, StoreCheck, StoreStatus};
+use crate::engines::woocommerce::{CHECK_JOB, CHECK_REQUEST_ANNOTATION, check_job};
+use crate::operator::children::Children;
+use crate::operator::children::write::{self, Owned};
+use crate::operator::error::{Error, Result};
+use crate::operator::metrics::{Metrics, StepLabel};
+use crate::shopper::Report;
+use crate::validated::ValidatedStore;
+
+/// The label the Job controller puts on a Job's pods.
+const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
+
+/// Answers the store's check request, if it has one not answered yet:
+/// starts its Job, or reads the finished Job's report into `next`.
+pub async fn answer(
+    children: &Children,
+    metrics: &Metrics,
+    store: &Store,
+    validated: &ValidatedStore<'_>,
+    owned: &Owned,
+    next: &mut StoreStatus,
+) -> Result<()> {
+    let answered = next.check.as_ref().map(|c| c.request.clone());
+    let request = store
+        .annotations()
+        .get(CHECK_ANNOTATION)
+        .filter(|request| Some(*request) != answered.as_ref())
+        .cloned();
+    let job = write::read(children, &children.caches.jobs, owned, CHECK_JOB).await?;
+    let Some(request) = request else {
+        // Nothing asked, or answered already: no Job is left behind.
+        return match job {
+            Some(_) => write::delete::<Job>(children, owned, CHECK_JOB).await,
+            None => Ok(()),
+        };
+    };
+    match job {
+        None => match cannot_check(validated, next) {
+            Some(why) => {
+                next.check = Some(not_run(&request, why));
+                Ok(())
+            }
+            // Made already when the cache has not shown it yet.
+            None => {
+                let job = check_job(validated, &request);
+                write::create_once(&children.client, owned, &job).await
+            }
+        },
+        // An older request's: the newer one starts once it is gone.
+        Some(job) if job.annotations().get(CHECK_REQUEST_ANNOTATION) != Some(&request) => {
+            write::delete::<Job>(children, owned, CHECK_JOB).await
+        }
+        Some(job) if job_succeeded(&job) || job_failed(&job) => {
+            let pods = check_pods(children, owned).await?;
+            let check = read_report(&request, &job, &pods);
+            record_metrics(metrics, &check);
+            set_healthy(next, &check);
+            next.check = Some(check);
+            write::delete::<Job>(children, owned, CHECK_JOB).await
+        }
+        // Running: the Job's next change wakes the store again.
+        Some(_) => Ok(()),
+    }
+}
+
+/// Why a check cannot run now, if it cannot: nothing answers.
+fn cannot_check(store: &ValidatedStore, status: &StoreStatus) -> Option<String> {
+    if store.suspend || matches!(status.phase, Some(Phase::Suspended | Phase::Suspending)) {
+        return Some("the store is suspended: resume it, then check it".into());
+    }
+    if status.ready_at.is_none() {
+        return Some(
+            "the store has not been Ready yet: nothing serves its shop (see kubectl nexus store get)"
+                .into(),
+        );
+    }
+    None
+}
+
+fn now() -> Time {
+    Time(Timestamp::now())
+}
+
+fn not_run(request: &str, message: String) -> StoreCheck {
+    StoreCheck {
+        request: request.to_string(),
+        finished_at: now(),
+        passed: false,
+        steps: Vec::new(),
+        message: Some(message),
+    }
+}
+
+async fn check_pods(children: &Children, owned: &Owned) -> Result<Vec<Pod>> {
+    let selector = format!("{JOB_NAME_LABEL}={CHECK_JOB}");
+    owned
+        .api::<Pod>(&children.client)
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map(|list| list.items)
+        .map_err(Error::api(format!(
+            "list the check pods in {} ({selector})",
+            owned.namespace()
+        )))
+}
+
+/// The report the check pod left as its termination message, or why there
+/// is none.
+fn read_report(request: &str, job: &Job, pods: &[Pod]) -> StoreCheck {
+    let terminated = pods
+        .iter()
+        .filter_map(|pod| pod.status.as_ref()?.container_statuses.as_ref())
+        .flatten()
+        .filter_map(|c| c.state.as_ref()?.terminated.clone())
+        .max_by(|a, b| a.finished_at.cmp(&b.finished_at));
+    let failed = || match job_failed(job) {
+        true => "the check Job failed",
+        false => "the check pod ended",
+    };
+    let Some(terminated) = terminated else {
+        return not_run(
+            request,
+            format!(
+                "{} before its pod ran (see kubectl nexus store report)",
+                failed()
+            ),
+        );
+    };
+    let message = terminated.message.unwrap_or_default();
+    match serde_json::from_str::<Report>(message.trim()) {
+        Ok(report) if terminated.exit_code == 0 => StoreCheck {
+            request: request.to_string(),
+            finished_at: terminated.finished_at.unwrap_or_else(now),
+            passed: report.passed(),
+            steps: report.steps,
+            message: None,
+        },
+        _ => {
+            let said: String = message.trim().chars().take(300).collect();
+            let said = if said.is_empty() {
+                "no report".to_string()
+            } else {
+                said
+            };
+            not_run(
+                request,
+                format!("{} (exit code {}): {said}", failed(), terminated.exit_code),
+            )
+        }
+    }
+}
+
+fn record_metrics(metrics: &Metrics, check: &StoreCheck) {
+    for step in &check.steps {
+        let label = StepLabel {
+            step: step.step.clone(),
+        };
+        metrics
+            .check_duration
+            .get_or_create(&label)
+            .observe(step.seconds);
+        if !step.passed {
+            metrics.check_failures.get_or_create(&label).inc();
+        }
+    }
+}
+
+/// `Healthy`: True when every step passed, False naming the step that
+/// failed, Unknown when the check itself could not run to a report.
+fn set_healthy(status: &mut StoreStatus, check: &StoreCheck) {
+    let (state, reason, message) = match (check.passed, check.steps.iter().find(|s| !s.passed)) {
+        (true, _) => {
+            let seconds: f64 = check.steps.iter().map(|s| s.seconds).sum();
+            let names: Vec<&str> = check.steps.iter().map(|s| s.step.as_str()).collect();
+            (
+                "True",
+                "CheckPassed",
+                format!("{} passed in {seconds:.2}s", names.join(", ")),
+            )
+        }
+        (false, Some(step)) => ("False", "CheckFailed", failed_step(step)),
+        (false, None) => (
+            "Unknown",
+            "CheckNotRun",
+            check.message.clone().unwrap_or_default(),
+        ),
+    };
+    conditions::set(
+        &mut status.conditions,
+        Condition {
+            type_: HEALTHY.into(),
+            status: state.into(),
+            reason: reason.into(),
+            message,
+            observed_generation: status.observed_generation,
+            last_transition_time: now(),
+        },
+        now(),
+    );
+}
+
+/// A failed step in one line: which, the HTTP status, what was wrong.
+pub fn failed_step(step: &crate::api::CheckStep) -> String {
+    let status = step
+        .http_status
+        .map(|s| format!(" (HTTP {s})"))
+        .unwrap_or_default();
+    format!(
+        "step {}{status}: {}",
+        step.step,
+        step.message.as_deref().unwrap_or("failed")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::{
+        ContainerState, ContainerStateTerminated, ContainerStatus, PodStatus,
+    };
+
+    fn pod(exit_code: i32, message: &str) -> Pod {
+        Pod {
+            status: Some(PodStatus {
+                container_statuses: Some(vec![ContainerStatus {
+                    name: "shopper".into(),
+                    state: Some(ContainerState {
+                        terminated: Some(ContainerStateTerminated {
+                            exit_code,
+                            message: Some(message.into()),
+                            ..ContainerStateTerminated::default()
+                        }),
+                        ..ContainerState::default()
+                    }),
+                    ..ContainerStatus::default()
+                }]),
+                ..PodStatus::default()
+            }),
+            ..Pod::default()
+        }
+    }
+
+    const FAILED_REPORT: &str = r#"{"steps":[{"step":"home","passed":true,"seconds":0.4,"httpStatus":200},{"step":"product","passed":false,"seconds":0.1,"httpStatus":404,"message":"the Store API's products answered 404 Not Found","excerpt":"rest_no_route: No route was found matching the URL and request method."}]}"#;
+
+    #[test]
+    fn a_report_becomes_the_check_and_a_failed_step_makes_the_store_unhealthy() {
+        let check = read_report("r1", &Job::default(), &[pod(0, FAILED_REPORT)]);
+        assert_eq!(check.request, "r1");
+        assert!(!check.passed);
+        assert_eq!(check.steps.len(), 2);
+        let mut status = StoreStatus::default();
+        set_healthy(&mut status, &check);
+        let healthy = conditions::find(&status.conditions, HEALTHY).unwrap();
+        assert_eq!(
+            (healthy.status.as_str(), healthy.reason.as_str()),
+            ("False", "CheckFailed")
+        );
+        assert_eq!(
+            healthy.message,
+            "step product (HTTP 404): the Store API's products answered 404 Not Found"
+        );
+    }
+
+    #[test]
+    fn a_pod_without_a_report_is_said_and_leaves_health_unknown() {
+        for (pods, said) in [
+            (
+                vec![pod(0, "")],
+                "the check pod ended (exit code 0): no report",
+            ),
+            (
+                vec![pod(2, "error: unexpected argument")],
+                "the check pod ended (exit code 2): error: unexpected argument",
+            ),
+            (vec![], "the check pod ended before its pod ran"),
+        ] {
+            let check = read_report("r2", &Job::default(), &pods);
+            assert!(!check.passed && check.steps.is_empty());
+            assert!(
+                check.message.as_deref().unwrap().starts_with(said),
+                "{check:?}"
+            );
+            let mut status = StoreStatus::default();
+            set_healthy(&mut status, &check);
+            assert_eq!(
+                conditions::find(&status.conditions, HEALTHY)
+                    .unwrap()
+                    .status,
+                "Unknown"
+            );
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! The synthetic shopper: what `kubectl nexus store check` runs against a
+//! live store, through its Service with the store's Host header, from a
+//! short-lived pod in the store's namespace. Step by step, as a guest would:
+//! the home page is the shop, a product is listed, and it goes into a cart
+//! (which is emptied again, so nothing is left behind). The first failing
+//! step ends the run, with its HTTP status and a short excerpt of the answer.
+//!
+//! Built on WooCommerce's Store API (`/wp-json/wc/store/v1`), as measured on
+//! WooCommerce 10.0.2: the products list carries no cart headers; `GET cart`
+//! answers with `Nonce` and `Cart-Token`; a cart write without the Nonce is
+//! refused 401 (`woocommerce_rest_missing_nonce`); `add-item` answers 201
+//! with the cart, `remove-item` 200.
+
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The steps, in order.
+pub const STEPS: [&str; 3] = [HOME, PRODUCT, ADD_TO_CART];
+/// The home page answers 200 and is the shop.
+pub const HOME: &str = "home";
+/// The Store API lists a product a guest can buy.
+pub const PRODUCT: &str = "product";
+/// That product goes into a guest's cart (and out again).
+pub const ADD_TO_CART: &str = "add-to-cart";
+
+/// Where the shopper goes.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// host:port of the store's WordPress Service.
+    pub address: String,
+    /// The store's URL (its scheme and host are sent as the Ingress would:
+    /// Host, X-Forwarded-Proto).
+    pub url: String,
+    /// How long one request may take, connection included.
+    pub timeout: Duration,
+}
+
+pub use crate::api::CheckStep as StepOutcome;
+
+/// A whole run: the steps taken, up to the first that failed.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct Report {
+    pub steps: Vec<StepOutcome>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.steps.len() == STEPS.len() && self.steps.iter().all(|s| s.passed)
+    }
+
+    /// The step that failed, if one did.
+    pub fn failure(&self) -> Option<&StepOutcome> {
+        self.steps.iter().find(|s| !s.passed)
+    }
+}
+
+/// The most characters of an answer kept in a report.
+pub const EXCERPT: usize = 200;
+/// The most bytes of an answer read: a page bigger than this is not read
+/// on (a shop's home page is a few hundred KiB).
+const MAX_BODY: usize = 4 << 20;
+/// Redirects followed on the store's own host (http to https, a slash).
+const MAX_REDIRECTS: usize = 3;
+
+/// One HTTP answer.
+struct Answer {
+    status: StatusCode,
+    headers: hyper::HeaderMap,
+    body: String,
+}
+
+/// A failed step before it is timed.
+struct Failed {
+    http_status: Option<u16>,
+    message: String,
+    excerpt: Option<String>,
+}
+
+impl Failed {
+    fn said(message: impl Into<String>) -> Self {
+        Failed {
+            http_status: None,
+            message: message.into(),
+            excerpt: None,
+        }
+    }
+
+    fn answered(answer: &Answer, message: impl Into<String>) -> Self {
+        Failed {
+            http_status: Some(answer.status.as_u16()),
+            message: message.into(),
+            excerpt: Some(excerpt(&answer.body)),
+        }
+    }
+}
+
+type StepResult<T> = Result<(T, u16), Failed>;
+
+/// Runs the steps against `target`, stopping at the first that fails.
+pub async fn run(target: &Target) -> Report {
+    let shopper = match Shopper::new(target) {
+        Ok(shopper) => shopper,
+        Err(message) => {
+            return Report {
+                steps: vec![StepOutcome {
+                    step: HOME.into(),
+                    passed: false,
+                    seconds: 0.0,
+                    http_status: None,
+                    message: Some(message),
+                    excerpt: None,
+                }],
+            };
+        }
+    };
+    let mut report = Report::default();
+    let started = Instant::now();
+    let home = shopper.home().await;
+    if !report.record(HOME, started, home.map(|(_, s)| ((), s))) {
+        return report;
+    }
+    let started = Instant::now();
+    let product = shopper.product().await;
+    let id = match product {
+        Ok((id, status)) => {
+            report.record(PRODUCT, started, Ok(((), status)));
+            id
+        }
+        Err(failed) => {
+            report.record(PRODUCT, started, Err::<((), u16), _>(failed));
+            return report;
+        }
+    };
+    let started = Instant::now();
+    let added = shopper.add_to_cart(id).await;
+    report.record(ADD_TO_CART, started, added);
+    report
+}
+
+impl Report {
+    /// Adds a step's outcome; whether it passed.
+    fn record(&mut self, step: &str, started: Instant, result: StepResult<()>) -> bool {
+        let seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+        let outcome = match result {
+            Ok(((), status)) => StepOutcome {
+                step: step.into(),
+                passed: true,
+                seconds,
+                http_status: Some(status),
+                message: None,
+                excerpt: None,
+            },
+            Err(failed) => StepOutcome {
+                step: step.into(),
+                passed: false,
+                seconds,
+                http_status: failed.http_status,
+                message: Some(failed.message),
+                excerpt: failed.excerpt,
+            },
+        };
+        let passed = outcome.passed;
+        self.steps.push(outcome);
+        passed
+    }
+}
+
+struct Shopper {
+    address: String,
+    host: String,
+    https: bool,
+    timeout: Duration,
+}
+
+const STORE_API: &str = "/wp-json/wc/store/v1";
+
+impl Shopper {
+    fn new(target: &Target) -> Result<Self, String> {
+        let (scheme, rest) = target
+            .url
+            .split_once("://")
+            .ok_or_else(|| format!("the store's URL {} has no scheme", target.url))?;
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() {
+            return Err(format!("the store's URL {} has no host", target.url));
+        }
+        Ok(Shopper {
+            address: target.address.clone(),
+            host: host.to_string(),
+            https: scheme == "https",
+            timeout: target.timeout,
+        })
+    }
+
+    /// The home page answers 200 and WooCommerce renders it as the shop
+    /// (its body classes hold `woocommerce-shop`, as on real WooCommerce
+    /// with the shop page as the front page).
+    async fn home(&self) -> StepResult<()> {
+        let answer = self.get_following("/").await?;
+        if answer.status != StatusCode::OK {
+            return Err(Failed::answered(
+                &answer,
+                format!("the home page answered {}", answer.status),
+            ));
+        }
+        if !body_classes(&answer.body).contains(&"woocommerce-shop") {
+            return Err(Failed::answered(
+                &answer,
+                "the home page is not the shop (its body has no woocommerce-shop class)",
+            ));
+        }
+        Ok(((), answer.status.as_u16()))
+    }
+
+    /// The first product the Store API lists that a guest can buy.
+    async fn product(&self) -> StepResult<u64> {
+        let path = format!("{STORE_API}/products?per_page=20");
+        let answer = self.exchange(Method::GET, &path, &[], None).await?;
+        if answer.status != StatusCode::OK {
+            return Err(Failed::answered(
+                &answer,
+                format!("the Store API's products answered {}", answer.status),
+            ));
+        }
+        let products: Value = json_of(&answer)?;
+        let id = products.as_array().and_then(|list| {
+            list.iter()
+                .filter(|p| p["is_purchasable"] == true && p["is_in_stock"] != false)
+                .find_map(|p| p["id"].as_u64())
+        });
+        match id {
+            Some(id) => Ok((id, answer.status.as_u16())),
+            None => Err(Failed::answered(
+                &answer,
+                "the shop lists no product a guest can buy",
+            )),
+        }
+    }
+
+    /// Product `id` into a new guest cart, and out again: the cart's Nonce
+    /// and Cart-Token come from `GET cart`, every write sends both.
+    async fn add_to_cart(&self, id: u64) -> StepResult<()> {
+        let cart = self
+            .exchange(Method::GET, &format!("{STORE_API}/cart"), &[], None)
+            .await?;
+        if cart.status != StatusCode::OK {
+            return Err(Failed::answered(
+                &cart,
+                format!("the Store API's cart answered {}", cart.status),
+            ));
+        }
+        let header = |name: &str| {
+            cart.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (Some(nonce), Some(token)) = (header("nonce"), header("cart-token")) else {
+            return Err(Failed::answered(
+                &cart,
+                "the Store API's cart came without its Nonce and Cart-Token headers",
+            ));
+        };
+        let auth = [("Nonce", nonce.as_str()), ("Cart-Token", token.as_str())];
+        let item = json!({"id": id, "quantity": 1});
+        let path = format!("{STORE_API}/cart/add-item");
+        let added = self
+            .exchange(Method::POST, &path, &auth, Some(item))
+            .await?;
+        if added.status != StatusCode::CREATED {
+            return Err(Failed::answered(
+                &added,
+                format!("adding product {id} to a cart answered {}", added.status),
+            ));
+        }
+        let cart: Value = json_of(&added)?;
+        let key = cart["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .find(|i| i["id"].as_u64() == Some(id))
+                .and_then(|i| i["key"].as_str())
+        });
+        let Some(key) = key else {
+            return Err(Failed::answered(
+                &added,
+                format!("product {id} is not in the cart it was added to"),
+            ));
+        };
+        let path = format!("{STORE_API}/cart/remove-item");
+        let removed = self
+            .exchange(Method::POST, &path, &auth, Some(json!({ "key": key })))
+            .await?;
+        if removed.status != StatusCode::OK {
+            return Err(Failed::answered(
+                &removed,
+                format!("emptying the cart again answered {}", removed.status),
+            ));
+        }
+        Ok(((), added.status.as_u16()))
+    }
+
+    /// A GET that follows redirects on the store's own host.
+    async fn get_following(&self, path: &str) -> Result<Answer, Failed> {
+        let mut path = path.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            let answer = self.exchange(Method::GET, &path, &[], None).await?;
+            if !answer.status.is_redirection() {
+                return Ok(answer);
+            }
+            let location = answer
+                .headers
+                .get(hyper::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            match self.own_path(&location) {
+                Some(next) => path = next,
+                None => {
+                    return Err(Failed::answered(
+                        &answer,
+                        format!("{path} redirects away from the store, to {location:?}"),
+                    ));
+                }
+            }
+        }
+        Err(Failed::said(format!(
+            "more than {MAX_REDIRECTS} redirects from {path}"
+        )))
+    }
+
+    /// The path of a redirect that stays on the store's host.
+    fn own_path(&self, location: &str) -> Option<String> {
+        if location.starts_with('/') {
+            return Some(location.to_string());
+        }
+        let rest = location
+            .strip_prefix("https://")
+            .or_else(|| location.strip_prefix("http://"))?;
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        (host == self.host).then(|| format!("/{path}"))
+    }
+
+    /// One request on a new connection.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Result<Answer, Failed> {
+        let within = |what: &str| format!("{what} took more than {:?}", self.timeout);
+        let stream =
+            tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect(&self.address))
+                .await
+                .map_err(|_| Failed::said(within(&format!("connecting to {}", self.address))))?
+                .map_err(|e| Failed::said(format!("cannot connect to {}: {e}", self.address)))?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| Failed::said(format!("HTTP with {}: {e}", self.address)))?;
+        tokio::spawn(connection);
+        let proto = if self.https { "https" } else { "http" };
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header(hyper::header::HOST, &self.host)
+            .header("X-Forwarded-Proto", proto)
+            .header(hyper::header::USER_AGENT, "nexus-store-check")
+            .header(hyper::header::ACCEPT, "text/html,application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let bytes = match body {
+            Some(body) => {
+                request = request.header(hyper::header::CONTENT_TYPE, "application/json");
+                Bytes::from(body.to_string())
+            }
+            None => Bytes::new(),
+        };
+        let request = request
+            .body(Full::new(bytes))
+            .map_err(|e| Failed::said(format!("cannot make the request {method} {path}: {e}")))?;
+        let response = tokio::time::timeout(self.timeout, sender.send_request(request))
+            .await
+            .map_err(|_| Failed::said(within(&format!("{method} {path}"))))?
+            .map_err(|e| Failed::said(format!("{method} {path}: {e}")))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let collected = tokio::time::timeout(
+            self.timeout,
+            Limited::new(response.into_body(), MAX_BODY).collect(),
+        )
+        .await
+        .map_err(|_| Failed::said(within(&format!("reading {method} {path}"))))?
+        .map_err(|e| Failed::said(format!("reading {method} {path}: {e}")))?;
+        Ok(Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
+        })
+    }
+}
+
+fn json_of(answer: &Answer) -> Result<Value, Failed> {
+    serde_json::from_str(&answer.body)
+        .map_err(|e| Failed::answered(answer, format!("the answer is not JSON: {e}")))
+}
+
+/// The classes of a page's `<body>` tag.
+fn body_classes(page: &str) -> Vec<&str> {
+    let Some(start) = page.find("<body") else {
+        return Vec::new();
+    };
+    let tag = &page[start..];
+    let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+    let Some(class) = tag.find("class=\"") else {
+        return Vec::new();
+    };
+    let value = &tag[class + 7..];
+    value[..value.find('"').unwrap_or(value.len())]
+        .split_whitespace()
+        .collect()
+}
+
+/// A short text of an answer: a Store API error's code and message, a
+/// page's title, or the start of the body with its whitespace collapsed.
+pub fn excerpt(body: &str) -> String {
+    let text = match serde_json::from_str::<Value>(body) {
+        Ok(error) if error["code"].is_string() => format!(
+            "{}: {}",
+            error["code"].as_str().unwrap_or_default(),
+            error["message"].as_str().unwrap_or_default()
+        ),
+        _ => match title(body) {
+            Some(title) => format!("<title>{title}</title>"),
+            None => body.split_whitespace().collect::<Vec<_>>().join(" "),
+        },
+    };
+    text.chars().take(EXCERPT).collect()
+}
+
+fn title(page: &str) -> Option<String> {
+    let start = page.find("<title>")? + "<title>".len();
+    let end = page[start..].find("</title>")? + start;
+    Some(
+        page[start..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+#[cfg(test)]
+mod tests;
