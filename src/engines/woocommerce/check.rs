@@ -2,6 +2,8 @@
 //! through its WordPress Service, from the store's own namespace (a
 //! NetworkPolicy lets check pods reach WordPress and nothing else), and
 //! leaves its report as the pod's termination message for the operator.
+//! It is given the Service's cluster IP: the agent's image is the static
+//! binary alone, with no resolver configuration to look a name up with.
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
@@ -9,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
 use super::{container_security, pod_security, resources};
-use crate::api::labels::{CHECK, WORDPRESS, WORDPRESS_PORT};
+use crate::api::labels::{CHECK, WORDPRESS_PORT};
 use crate::settings::ContainerSize;
 use crate::validated::ValidatedStore;
 
@@ -23,18 +25,20 @@ pub const CHECK_DEADLINE_SECONDS: i64 = 300;
 /// Nobody: the agent needs no file and no privilege.
 const NOBODY: i64 = 65534;
 
-/// The check Job answering `request`, against the store's URL.
-pub fn check_job(store: &ValidatedStore, request: &str) -> Job {
+/// The check Job answering `request`, against the store's URL, through
+/// the WordPress Service at `cluster_ip`.
+pub fn check_job(store: &ValidatedStore, request: &str, cluster_ip: &str) -> Job {
+    let address = match cluster_ip.contains(':') {
+        true => format!("[{cluster_ip}]:{WORDPRESS_PORT}"),
+        false => format!("{cluster_ip}:{WORDPRESS_PORT}"),
+    };
     let labels = store.template_labels(Some(CHECK));
     let agent = Container {
         name: "shopper".into(),
         image: Some(store.settings.agent_image.clone()),
         args: Some(vec![
             "check-agent".into(),
-            format!(
-                "--service={WORDPRESS}.{}.svc:{WORDPRESS_PORT}",
-                store.namespace
-            ),
+            format!("--service={address}"),
             format!("--url={}", store.url),
         ]),
         resources: Some(resources(&ContainerSize {
@@ -90,7 +94,7 @@ mod tests {
         let settings = crate::settings::Settings::for_tests();
         let raw = crate::validated::testing::store("shop", Plan::Small);
         let store = ValidatedStore::new(&raw, &settings).unwrap();
-        let job = check_job(&store, "r1");
+        let job = check_job(&store, "r1", "10.43.0.17");
         assert_eq!(
             job.metadata.annotations.unwrap()[CHECK_REQUEST_ANNOTATION],
             "r1"
@@ -109,11 +113,17 @@ mod tests {
             args,
             [
                 "check-agent",
-                &format!("--service=wordpress.{}.svc:80", store.namespace),
+                "--service=10.43.0.17:80",
                 "--url=http://shop.shops.example.com"
             ]
         );
         let labels = spec.template.metadata.unwrap().labels.unwrap();
         assert_eq!(labels["app.kubernetes.io/component"], "check");
+        let job = check_job(&store, "r1", "fd00:10:43::17");
+        let args = job.spec.unwrap().template.spec.unwrap().containers[0]
+            .args
+            .clone()
+            .unwrap();
+        assert_eq!(args[1], "--service=[fd00:10:43::17]:80");
     }
 }

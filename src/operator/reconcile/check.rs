@@ -5,7 +5,7 @@
 //! check runs at a time: a newer request replaces an older one's Job.
 
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt;
@@ -13,6 +13,7 @@ use kube::api::ListParams;
 
 use super::observe::{job_failed, job_succeeded};
 use crate::api::conditions::{self, HEALTHY};
+use crate::api::labels::WORDPRESS;
 use crate::api::{CHECK_ANNOTATION, Phase, Store, StoreCheck, StoreStatus};
 use crate::engines::woocommerce::{CHECK_JOB, CHECK_REQUEST_ANNOTATION, check_job};
 use crate::operator::children::Children;
@@ -55,9 +56,18 @@ pub async fn answer(
                 next.check = Some(not_run(&request, why));
                 Ok(())
             }
-            // Made already when the cache has not shown it yet.
             None => {
-                let job = check_job(validated, &request);
+                let service = write::get::<Service>(&children.client, owned, WORDPRESS).await?;
+                let address = service
+                    .and_then(|s| s.spec?.cluster_ip)
+                    .filter(|ip| ip != "None");
+                let Some(address) = address else {
+                    let why = "the store's WordPress Service has no address";
+                    next.check = Some(not_run(&request, why.into()));
+                    return Ok(());
+                };
+                // Made already when the cache has not shown it yet.
+                let job = check_job(validated, &request, &address);
                 write::create_once(&children.client, owned, &job).await
             }
         },
