@@ -36,6 +36,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 address: args.service,
                 url: args.url,
                 timeout: args.timeout,
+                connect_grace: args.connect_grace,
             };
             let report = crate::shopper::run(&target).await;
             let text = serde_json::to_string(&report).map_err(|e| Error::Other(e.to_string()))?;

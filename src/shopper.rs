@@ -39,6 +39,11 @@ pub struct Target {
     pub url: String,
     /// How long one request may take, connection included.
     pub timeout: Duration,
+    /// How long the first connection is tried again while it is refused or
+    /// unreachable: a new pod's NetworkPolicies are programmed by the
+    /// network plugin after it starts (kube-router refuses its first
+    /// connections for a moment). Later connections are not.
+    pub connect_grace: Duration,
 }
 
 pub use crate::api::CheckStep as StepOutcome;
@@ -176,6 +181,8 @@ struct Shopper {
     host: String,
     https: bool,
     timeout: Duration,
+    /// Until the first connection is made: how long to keep trying.
+    grace: std::cell::Cell<Duration>,
 }
 
 const STORE_API: &str = "/wp-json/wc/store/v1";
@@ -195,6 +202,7 @@ impl Shopper {
             host: host.to_string(),
             https: scheme == "https",
             timeout: target.timeout,
+            grace: std::cell::Cell::new(target.connect_grace),
         })
     }
 
@@ -355,11 +363,7 @@ impl Shopper {
         body: Option<Value>,
     ) -> Result<Answer, Failed> {
         let within = |what: &str| format!("{what} took more than {:?}", self.timeout);
-        let stream =
-            tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect(&self.address))
-                .await
-                .map_err(|_| Failed::said(within(&format!("connecting to {}", self.address))))?
-                .map_err(|e| Failed::said(format!("cannot connect to {}: {e}", self.address)))?;
+        let stream = self.connect().await?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| Failed::said(format!("HTTP with {}: {e}", self.address)))?;
@@ -403,6 +407,33 @@ impl Shopper {
             headers,
             body: String::from_utf8_lossy(&collected.to_bytes()).into_owned(),
         })
+    }
+}
+
+impl Shopper {
+    /// A connection to the store, tried again within the first one's grace.
+    async fn connect(&self) -> Result<tokio::net::TcpStream, Failed> {
+        let give_up = Instant::now() + self.grace.get();
+        loop {
+            let attempt =
+                tokio::time::timeout(self.timeout, tokio::net::TcpStream::connect(&self.address))
+                    .await;
+            let error = match attempt {
+                Ok(Ok(stream)) => {
+                    self.grace.set(Duration::ZERO);
+                    return Ok(stream);
+                }
+                Ok(Err(e)) => format!("cannot connect to {}: {e}", self.address),
+                Err(_) => format!(
+                    "connecting to {} took more than {:?}",
+                    self.address, self.timeout
+                ),
+            };
+            if Instant::now() >= give_up {
+                return Err(Failed::said(error));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 }
 

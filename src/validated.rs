@@ -41,6 +41,8 @@ pub struct ValidatedStore<'a> {
     pub url: String,
     pub plan: &'a PlanSpec,
     pub suspend: bool,
+    /// How often the operator checks the store as a shopper (spec.check).
+    pub check_interval: Option<std::time::Duration>,
     pub setup: SetupRequest,
     /// The Store's values for the operator's shard keys (none unsharded).
     pub shard: BTreeMap<String, String>,
@@ -98,6 +100,7 @@ impl<'a> ValidatedStore<'a> {
             None => Some(DEFAULT_CURRENCY.into()),
         };
         let sample_products = options.sample_products.unwrap_or(cloned_from.is_none());
+        let check_interval = spec.check.as_ref().map(|c| c.interval()).transpose()?;
         Ok(ValidatedStore {
             namespace: store_namespace(&name),
             setup: SetupRequest {
@@ -115,6 +118,7 @@ impl<'a> ValidatedStore<'a> {
             url,
             plan: settings.plans.get(spec.plan),
             suspend: spec.suspend,
+            check_interval,
             shard: settings
                 .shard_keys
                 .iter()
@@ -192,6 +196,7 @@ pub(crate) mod testing {
                 woocommerce: None,
                 suspend: false,
                 backup: None,
+                check: None,
                 source: None,
             },
         );

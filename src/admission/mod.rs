@@ -117,6 +117,16 @@ pub fn policy_refusal(
     }
 }
 
+/// What is wrong with the store's check policy: an interval a check
+/// cannot keep.
+pub fn check_refusal(me: &Store) -> Option<String> {
+    let policy = me.spec.check.as_ref()?;
+    policy
+        .interval()
+        .err()
+        .map(|invalid| format!("spec.check: {invalid}"))
+}
+
 /// What is wrong with the store's backup policy (on create, and when it
 /// changes): a schedule or keep that cannot work, or a schedule more
 /// frequent than the StorePolicy allows the requester. Cluster admins are
@@ -331,6 +341,7 @@ pub fn validate(request: &AdmissionRequest<DynamicObject>, facts: &Facts) -> Adm
             .or_else(|| reserved_label(&store, before.as_ref(), user, facts))
             .or_else(|| policy_refusal(&store, before.as_ref(), user, &facts.policy))
             .or_else(|| backup_refusal(&store, before.as_ref(), user, &facts.policy))
+            .or_else(|| check_refusal(&store))
             .or_else(|| {
                 let held = facts.storage_held.as_deref();
                 plan_storage_refusal(&store, before.as_ref(), &facts.plans, held)

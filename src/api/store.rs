@@ -76,6 +76,12 @@ pub struct StoreSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<BackupPolicy>,
 
+    /// Checks of the store as a shopper that the operator runs on its own
+    /// (as `kubectl nexus store check` does), their result in the Healthy
+    /// condition; a Ready store that fails one is Degraded. Off when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckPolicy>,
+
     /// Made as a clone of a completed Backup in this namespace: its data is
     /// loaded before the setup runs, with new secrets and the site's
     /// addresses rewritten to this store's. Fixed for the life of the store.
@@ -92,6 +98,22 @@ pub struct StoreSource {
     /// one deleted since).
     #[x_kube(validation = kube::core::Rule::new(OBJECT_REFERENCE_CEL).message("source.backup must name a Backup: a DNS subdomain of at most 253 characters"))]
     pub backup: String,
+}
+
+/// How often the operator checks a store as a shopper.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, KubeSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckPolicy {
+    /// Time between checks, such as "15m" or "1h": at least 1m, at most 24h.
+    #[schemars(length(max = 32))]
+    pub interval: String,
+}
+
+impl CheckPolicy {
+    /// The interval, when it is one a check can keep.
+    pub fn interval(&self) -> Result<std::time::Duration, super::validation::Invalid> {
+        super::validation::check_interval(&self.interval)
+    }
 }
 
 /// When a store is backed up on its own, and which of those backups are kept.

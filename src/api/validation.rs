@@ -281,6 +281,25 @@ pub fn backup_policy(
     Ok(())
 }
 
+/// The time between a store's checks: a duration from a minute to a day.
+pub fn check_interval(text: &str) -> Result<std::time::Duration, Invalid> {
+    let interval = crate::duration::parse(text).map_err(|e| invalid("check interval", e))?;
+    let (least, most) = (
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(24 * 3600),
+    );
+    if interval < least || interval > most {
+        return Err(invalid(
+            "check interval",
+            format!(
+                "{} is out of range: check at most every minute and at least once a day (1m to 24h)",
+                shown(text)
+            ),
+        ));
+    }
+    Ok(interval)
+}
+
 pub fn currency(code: &str) -> Result<(), Invalid> {
     if CURRENCIES.contains(&code) {
         Ok(())
@@ -454,6 +473,24 @@ pub mod cases {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_check_interval_is_a_minute_to_a_day() {
+        assert_eq!(
+            check_interval("15m"),
+            Ok(std::time::Duration::from_secs(900))
+        );
+        assert!(check_interval("1m").is_ok() && check_interval("24h").is_ok());
+        for (text, said) in [
+            ("30s", "out of range"),
+            ("2d", "out of range"),
+            ("often", ""),
+        ] {
+            let error = check_interval(text).unwrap_err().to_string();
+            assert!(error.starts_with("invalid check interval"), "{error}");
+            assert!(error.contains(said), "{error}");
+        }
+    }
 
     #[test]
     fn store_names_follow_the_shared_table() {

@@ -20,6 +20,12 @@ pub struct CheckAgentArgs {
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = crate::duration::parse)]
     pub timeout: Duration,
 
+    /// How long the first connection is tried again while it is refused:
+    /// the network plugin programs a new pod's NetworkPolicies after it
+    /// starts.
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = crate::duration::parse)]
+    pub connect_grace: Duration,
+
     /// Where the report goes as well as to standard output (the pod's
     /// termination message, which the operator reads).
     #[arg(long, value_name = "FILE", default_value = "/dev/termination-log")]

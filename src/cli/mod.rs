@@ -377,6 +377,11 @@ pub struct CreateArgs {
     #[arg(long, value_name = "AGE", requires = "backup_schedule")]
     pub keep_backups_for: Option<String>,
 
+    /// Have the operator check the store as a shopper this often, such as
+    /// 15m (1m to 24h); the result is its Healthy condition.
+    #[arg(long, value_name = "DURATION")]
+    pub check_interval: Option<String>,
+
     /// Make the store as a clone of a completed backup in this namespace (of
     /// any store, also one deleted since): its orders, customers, products
     /// and uploads, with new secrets and the site's addresses rewritten to
@@ -428,6 +433,15 @@ pub struct UpdateArgs {
     /// Do not create a sample product.
     #[arg(long)]
     pub no_sample_products: bool,
+
+    /// Have the operator check the store as a shopper this often, such as
+    /// 15m (1m to 24h).
+    #[arg(long, value_name = "DURATION", conflicts_with = "no_check")]
+    pub check_interval: Option<String>,
+
+    /// Stop the operator's own checks of the store.
+    #[arg(long)]
+    pub no_check: bool,
 
     /// Set a label, KEY=VALUE, or remove one, KEY- (repeatable).
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE|KEY-")]

@@ -61,9 +61,9 @@ fn cart_write(headers: &HeaderMap) -> Option<Response> {
     }
 }
 
-async fn serve(shop: Shop) -> Target {
+fn app(shop: Shop) -> Router {
     let shop = Arc::new(shop);
-    let app = Router::new()
+    Router::new()
         .route(
             "/",
             get(|State(shop): State<Arc<Shop>>, headers: HeaderMap| async move {
@@ -132,14 +132,23 @@ async fn serve(shop: Shop) -> Target {
                 json_response(StatusCode::OK, json!({"items": [], "items_count": 0}))
             }),
         )
-        .with_state(shop);
+        .with_state(shop)
+}
+
+async fn serve(shop: Shop) -> Target {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(shop, listener)
+}
+
+fn serve_on(shop: Shop, listener: tokio::net::TcpListener) -> Target {
     let address = listener.local_addr().unwrap().to_string();
+    let app = app(shop);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Target {
         address,
         url: "https://shop.example.com".into(),
         timeout: Duration::from_secs(5),
+        connect_grace: Duration::ZERO,
     }
 }
 
@@ -317,18 +326,42 @@ async fn a_store_that_does_not_answer_fails_at_home_without_a_status() {
         address,
         url: "http://shop.example.com".into(),
         timeout: Duration::from_secs(2),
+        connect_grace: Duration::from_secs(1),
     };
+    let started = std::time::Instant::now();
     let report = run(&target).await;
     let failed = report.failure().unwrap();
     assert_eq!((failed.step.as_str(), failed.http_status), (HOME, None));
+    let message = failed.message.as_deref().unwrap();
+    assert!(message.starts_with("cannot connect to"), "{message}");
     assert!(
-        failed
-            .message
-            .as_deref()
-            .unwrap()
-            .starts_with("cannot connect to"),
-        "{failed:?}"
+        started.elapsed() >= Duration::from_secs(1),
+        "tried again within its grace"
     );
+}
+
+#[tokio::test]
+async fn a_store_that_answers_within_the_grace_of_its_first_connection_is_checked() {
+    // Its port refuses at first (as a network plugin refuses a new pod's
+    // first connections for a moment), then the shop answers there.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let target = Target {
+        address: address.to_string(),
+        url: "https://shop.example.com".into(),
+        timeout: Duration::from_secs(2),
+        connect_grace: Duration::from_secs(10),
+    };
+    let opens = async move {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        serve_on(
+            shop(),
+            tokio::net::TcpListener::bind(address).await.unwrap(),
+        );
+    };
+    let ((), report) = tokio::join!(opens, run(&target));
+    assert!(report.passed(), "{report:?}");
 }
 
 #[test]

@@ -3,7 +3,9 @@ use kube::api::{ObjectMeta, PostParams};
 use super::wait::{self, Progress};
 use super::{StoreSummary, stores};
 use crate::api::store::{BackupKeep, BackupPolicy};
-use crate::api::{Engine, Store, StoreSource, StoreSpec, WooCommerceOptions, validation};
+use crate::api::{
+    CheckPolicy, Engine, Store, StoreSource, StoreSpec, WooCommerceOptions, validation,
+};
 use crate::cli::CreateArgs;
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
@@ -53,6 +55,16 @@ pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
         }
         None => None,
     };
+    let check = match &args.check_interval {
+        Some(interval) => {
+            let policy = CheckPolicy {
+                interval: interval.clone(),
+            };
+            policy.interval()?;
+            Some(policy)
+        }
+        None => None,
+    };
     let mut labels = std::collections::BTreeMap::new();
     for label in &args.labels {
         let (key, value) = validation::label(label)?;
@@ -73,6 +85,7 @@ pub fn desired_store(args: &CreateArgs, namespace: &str) -> Result<Store> {
             woocommerce,
             suspend: false,
             backup,
+            check,
             source,
         },
     );

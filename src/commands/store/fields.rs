@@ -20,18 +20,20 @@ pub enum Field {
     Currency,
     SampleProducts,
     Suspend,
+    Check,
     Label(String),
 }
 
 impl Field {
     /// Every field of the spec the CLI writes.
-    pub const SPEC: [Field; 6] = [
+    pub const SPEC: [Field; 7] = [
         Field::Plan,
         Field::Domain,
         Field::AdminEmail,
         Field::Currency,
         Field::SampleProducts,
         Field::Suspend,
+        Field::Check,
     ];
 
     /// Its path in the object's JSON.
@@ -43,6 +45,7 @@ impl Field {
             Field::Currency => vec!["spec", "woocommerce", "currency"],
             Field::SampleProducts => vec!["spec", "woocommerce", "sampleProducts"],
             Field::Suspend => vec!["spec", "suspend"],
+            Field::Check => vec!["spec", "check"],
             Field::Label(key) => vec!["metadata", "labels", key],
         }
     }

@@ -85,6 +85,16 @@ pub fn requested_changes(args: &UpdateArgs) -> Result<Vec<Change>> {
     if args.sample_products || args.no_sample_products {
         set(Field::SampleProducts, Some(json!(args.sample_products)));
     }
+    if let Some(interval) = &args.check_interval {
+        let policy = crate::api::CheckPolicy {
+            interval: interval.clone(),
+        };
+        policy.interval()?;
+        set(Field::Check, Some(json!(policy)));
+    }
+    if args.no_check {
+        set(Field::Check, None);
+    }
     for label in &args.labels {
         match label.strip_suffix('-').filter(|_| !label.contains('=')) {
             Some(key) => {
@@ -100,7 +110,7 @@ pub fn requested_changes(args: &UpdateArgs) -> Result<Vec<Change>> {
     }
     if changes.is_empty() {
         return Err(Error::Usage(
-            "nothing to change: name at least one of --plan, --domain, --default-domain, --admin-email, --currency, --sample-products, --no-sample-products, -l KEY=VALUE or -l KEY-\nhint: kubectl nexus store update --help".into(),
+            "nothing to change: name at least one of --plan, --domain, --default-domain, --admin-email, --currency, --sample-products, --no-sample-products, --check-interval, --no-check, -l KEY=VALUE or -l KEY-\nhint: kubectl nexus store update --help".into(),
         ));
     }
     let mut fields: Vec<&Field> = changes.iter().map(|c| &c.field).collect();
@@ -500,6 +510,14 @@ fn effects(after: &Store, changes: &[FieldChange]) -> Vec<String> {
             "scale WordPress and the database to zero, keeping every byte; the host stays the store's and answers 503 until it is resumed".into()
         } else {
             "start WordPress and the database again; the store is Ready once they serve".into()
+        });
+    }
+    if let Some(check) = changed(&Field::Check) {
+        effects.push(match check.to.as_ref().and_then(|to| to["interval"].as_str()) {
+            Some(interval) => format!(
+                "check the store as a shopper every {interval} (its Healthy condition; a Ready store that fails a check is Degraded)"
+            ),
+            None => "stop checking the store on its own (kubectl nexus store check still does)".into(),
         });
     }
     if !changes.is_empty() && effects.is_empty() {

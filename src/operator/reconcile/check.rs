@@ -1,8 +1,12 @@
-//! `kubectl nexus store check`: a request (a new value of the Store's
-//! `nexus.dev/check-requested` annotation) answered by one check Job in the
+//! Checks of a store as a shopper: asked for by `kubectl nexus store check`
+//! (a new value of the Store's `nexus.dev/check-requested` annotation) or
+//! due by `spec.check.interval`, each answered by one check Job in the
 //! store's namespace, whose pod shops once at the store. Its report becomes
-//! `status.check` and the `Healthy` condition; the Job is then removed. One
-//! check runs at a time: a newer request replaces an older one's Job.
+//! `status.check` and the `Healthy` condition (which the phase follows: a
+//! Ready store that fails a check is Degraded); the Job is then removed. One
+//! check runs at a time: a person's request replaces a Job of another.
+
+use std::time::Duration;
 
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Pod, Service};
@@ -26,8 +30,9 @@ use crate::validated::ValidatedStore;
 /// The label the Job controller puts on a Job's pods.
 const JOB_NAME_LABEL: &str = "batch.kubernetes.io/job-name";
 
-/// Answers the store's check request, if it has one not answered yet:
-/// starts its Job, or reads the finished Job's report into `next`.
+/// Answers the check asked for or due, if one is: starts its Job, or reads
+/// the finished Job's report into `next`. Returns when the next check of
+/// `spec.check` is due, when the store has one.
 pub async fn answer(
     children: &Children,
     metrics: &Metrics,
@@ -35,21 +40,64 @@ pub async fn answer(
     validated: &ValidatedStore<'_>,
     owned: &Owned,
     next: &mut StoreStatus,
-) -> Result<()> {
+) -> Result<Option<Duration>> {
     let answered = next.check.as_ref().map(|c| c.request.clone());
-    let request = store
-        .annotations()
-        .get(CHECK_ANNOTATION)
-        .filter(|request| Some(*request) != answered.as_ref())
-        .cloned();
+    let unanswered = |request: &&String| Some(*request) != answered.as_ref();
     let job = write::read(children, &children.caches.jobs, owned, CHECK_JOB).await?;
-    let Some(request) = request else {
+    let asked = store.annotations().get(CHECK_ANNOTATION).filter(unanswered);
+    let running = job
+        .as_ref()
+        .and_then(|job| job.annotations().get(CHECK_REQUEST_ANNOTATION))
+        .filter(unanswered);
+    let (due, wait) = periodic(validated, next, Timestamp::now());
+    let Some(request) = asked.or(running).cloned().or(due) else {
         // Nothing asked, or answered already: no Job is left behind.
-        return match job {
-            Some(_) => write::delete::<Job>(children, owned, CHECK_JOB).await,
-            None => Ok(()),
-        };
+        if job.is_some() {
+            write::delete::<Job>(children, owned, CHECK_JOB).await?;
+        }
+        return Ok(wait);
     };
+    serve(children, metrics, validated, owned, next, request, job).await?;
+    Ok(wait)
+}
+
+/// The request of a periodic check due now (None: not due, or no
+/// `spec.check`), and how long until the next is due. Only a store that
+/// serves (Ready or Degraded) is checked on its own; the last check, a
+/// person's or a periodic one, starts the interval.
+fn periodic(
+    store: &ValidatedStore,
+    status: &StoreStatus,
+    now: Timestamp,
+) -> (Option<String>, Option<Duration>) {
+    let Some(interval) = store.check_interval else {
+        return (None, None);
+    };
+    let serving = matches!(status.phase, Some(Phase::Ready | Phase::Degraded));
+    if !serving || store.suspend {
+        return (None, Some(interval));
+    }
+    let last = status.check.as_ref().map(|c| c.finished_at.0);
+    let since = last.map(|at| now.duration_since(at).unsigned_abs());
+    match since {
+        Some(since) if since < interval => (None, Some(interval - since)),
+        _ => {
+            let every = crate::duration::human(interval);
+            (Some(format!("every {every}, {now}")), Some(interval))
+        }
+    }
+}
+
+/// Moves the check of `request` on: its Job made, replaced or read.
+async fn serve(
+    children: &Children,
+    metrics: &Metrics,
+    validated: &ValidatedStore<'_>,
+    owned: &Owned,
+    next: &mut StoreStatus,
+    request: String,
+    job: Option<Job>,
+) -> Result<()> {
     match job {
         None => match cannot_check(validated, next) {
             Some(why) => {
@@ -80,6 +128,7 @@ pub async fn answer(
             let check = read_report(&request, &job, &pods);
             record_metrics(metrics, &check);
             set_healthy(next, &check);
+            super::status::follow_health(next);
             next.check = Some(check);
             write::delete::<Job>(children, owned, CHECK_JOB).await
         }
@@ -284,6 +333,40 @@ mod tests {
             healthy.message,
             "step product (HTTP 404): the Store API's products answered 404 Not Found"
         );
+    }
+
+    #[test]
+    fn a_periodic_check_is_due_an_interval_after_the_last_check_of_a_serving_store() {
+        let settings = crate::settings::Settings::for_tests();
+        let mut raw = crate::validated::testing::store("shop", crate::api::Plan::Small);
+        raw.spec.check = Some(crate::api::CheckPolicy {
+            interval: "15m".into(),
+        });
+        let store = ValidatedStore::new(&raw, &settings).unwrap();
+        let at = |s: i64| Timestamp::from_second(s).unwrap();
+        let mut status = StoreStatus {
+            phase: Some(Phase::Ready),
+            ..StoreStatus::default()
+        };
+        // Never checked: now.
+        let (due, wait) = periodic(&store, &status, at(1000));
+        assert!(due.unwrap().starts_with("every 15m, "));
+        assert_eq!(wait, Some(Duration::from_secs(900)));
+        // Checked 10 minutes ago (by a person or on its own): in 5 minutes.
+        status.check = Some(not_run("r", String::new()));
+        status.check.as_mut().unwrap().finished_at = Time(at(1000));
+        assert_eq!(
+            periodic(&store, &status, at(1600)),
+            (None, Some(Duration::from_secs(300)))
+        );
+        assert!(periodic(&store, &status, at(1900)).0.is_some());
+        // Not serving: not checked on its own.
+        status.phase = Some(Phase::Suspended);
+        assert_eq!(periodic(&store, &status, at(5000)).0, None);
+        // No spec.check: never, and nothing to wait for.
+        raw.spec.check = None;
+        let store = ValidatedStore::new(&raw, &settings).unwrap();
+        assert_eq!(periodic(&store, &status, at(5000)), (None, None));
     }
 
     #[test]

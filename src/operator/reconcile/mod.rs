@@ -183,11 +183,13 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
     // status changes only by it); its API error goes to the backoff after
     // the status is written, as a step's does.
     let mut error = error;
+    let mut check_due = None;
     if let (Some(owned), None) = (&owned, &error) {
         let metrics = &ctx.metrics;
-        error = check::answer(&ctx.children, metrics, store, &validated, owned, &mut next)
-            .await
-            .err();
+        match check::answer(&ctx.children, metrics, store, &validated, owned, &mut next).await {
+            Ok(due) => check_due = due,
+            Err(e) => error = Some(e),
+        }
     }
     if let Some(wait) = ctx.written_statuses.held(store, &previous, &next) {
         // Progress only: it is written with whatever else changed by then.
@@ -201,11 +203,8 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         return Err(error);
     }
     ctx.reset_backoff(&validated.key());
-    Ok(next_look(
-        &next,
-        &observed,
-        provisioning_timeout(&validated, ctx),
-    ))
+    let timeout = provisioning_timeout(&validated, ctx);
+    Ok(next_look(&next, &observed, timeout, check_due))
 }
 
 /// A clone's provisioning also loads its backup, which has a deadline of
@@ -218,14 +217,21 @@ fn provisioning_timeout(store: &ValidatedStore, ctx: &Context) -> Duration {
     }
 }
 
-/// When to look at the store again without an event.
-fn next_look(status: &StoreStatus, observed: &Observed, timeout: Duration) -> Action {
+/// When to look at the store again without an event (its next check of
+/// `spec.check` included).
+fn next_look(
+    status: &StoreStatus,
+    observed: &Observed,
+    timeout: Duration,
+    check_due: Option<Duration>,
+) -> Action {
     let waiting_for_certificate = observed
         .get(Step::Ingress)
         .is_some_and(|s| s.reason() == CERTIFICATE_PENDING);
+    let resync = check_due.map_or(RESYNC, |due| due.clamp(Duration::from_secs(1), RESYNC));
     match status.phase {
         _ if waiting_for_certificate => Action::requeue(CERTIFICATE_POLL),
-        Some(Phase::Ready | Phase::Suspended | Phase::Failed) => Action::requeue(RESYNC),
+        Some(Phase::Ready | Phase::Suspended | Phase::Failed) => Action::requeue(resync),
         _ => {
             let left = status::deadline(status, timeout)
                 .map(|deadline| deadline.duration_since(Timestamp::now()).unsigned_abs())

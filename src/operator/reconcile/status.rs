@@ -16,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 
 use super::step::{Step, StepState};
-use crate::api::conditions::{self, READY};
+use crate::api::conditions::{self, HEALTHY, READY};
 use crate::api::{Phase, StepTiming, StoreStatus};
 
 /// What the reconcile observed, step by step, in `Step::ALL` order. Steps it
@@ -108,12 +108,19 @@ pub fn compute(input: Inputs) -> StoreStatus {
             .map(|c| (c.reason.clone(), c.message.clone()))
             .unwrap_or_else(|| ("Failed".into(), "the store failed".into()))
     };
+    let failing_check = failing_check(&conditions);
     let (phase, ready_reason, ready_message) = match (&failure, &first_not_done) {
         (Some((reason, message)), _) => (Phase::Failed, reason.clone(), message.clone()),
         (None, None) if input.observed.suspended => (
             Phase::Suspended,
             "Suspended".into(),
             "scaled to zero by spec.suspend".to_string(),
+        ),
+        // Every part runs, and a shopper could not buy: not Ready.
+        (None, None) if failing_check.is_some() && been_ready => (
+            Phase::Degraded,
+            CHECK_FAILED.into(),
+            unsellable(failing_check.as_deref().unwrap_or_default()),
         ),
         (None, None) => (
             Phase::Ready,
@@ -220,6 +227,52 @@ pub fn compute(input: Inputs) -> StoreStatus {
         retry_token: input.retry_token,
         check: previous.check.clone(),
     }
+}
+
+/// The Ready condition's reason of a store whose last check failed.
+pub const CHECK_FAILED: &str = "CheckFailed";
+
+/// The message of its last check, when that check failed (`Healthy` False).
+fn failing_check(conditions: &[Condition]) -> Option<String> {
+    conditions::find(conditions, HEALTHY)
+        .filter(|c| c.status == "False")
+        .map(|c| c.message.clone())
+}
+
+fn unsellable(check: &str) -> String {
+    format!("every part runs, but a shopper could not buy: {check}")
+}
+
+/// The phase after a check changed `Healthy` within a reconcile: a Ready
+/// store whose check failed is Degraded, a store Degraded only by a failed
+/// check is Ready once one passes (as `compute` decides from then on).
+pub fn follow_health(status: &mut StoreStatus) {
+    let now = Time(Timestamp::now());
+    let ready = conditions::find(&status.conditions, READY).cloned();
+    let by_check = ready.as_ref().is_some_and(|c| c.reason == CHECK_FAILED);
+    let (phase, state, reason, message) = match (status.phase, failing_check(&status.conditions)) {
+        (Some(Phase::Ready), Some(check)) => {
+            (Phase::Degraded, "False", CHECK_FAILED, unsellable(&check))
+        }
+        (Some(Phase::Degraded), None) if by_check => {
+            status.ready_at = Some(now.clone());
+            let url = status.url.clone().unwrap_or_default();
+            (
+                Phase::Ready,
+                "True",
+                "Ready",
+                format!("the store serves {url}"),
+            )
+        }
+        _ => return,
+    };
+    status.phase = Some(phase);
+    let generation = ready.and_then(|c| c.observed_generation);
+    conditions::set(
+        &mut status.conditions,
+        condition(READY, state, reason, &message, generation),
+        now,
+    );
 }
 
 /// The steps of a provisioning on the clock: each starts when the one
@@ -492,6 +545,65 @@ mod tests {
         let back = compute(inputs(&long_down, &all_done(), 200 + 3700));
         assert_eq!(back.phase, Some(Phase::Ready));
         assert_eq!(back.ready_at.unwrap().0.as_second(), 200 + 3700);
+    }
+
+    fn with_health(status: &StoreStatus, state: &str, message: &str) -> StoreStatus {
+        let mut status = status.clone();
+        let healthy = condition(HEALTHY, state, "Check", message, Some(1));
+        conditions::set(
+            &mut status.conditions,
+            healthy,
+            Time(Timestamp::from_second(150).unwrap()),
+        );
+        status
+    }
+
+    #[test]
+    fn a_ready_store_that_fails_a_check_is_degraded_until_one_passes() {
+        let was_ready = compute(inputs(&StoreStatus::default(), &all_done(), 100));
+        // The check's answer within a reconcile: the phase follows at once.
+        let mut failed = with_health(&was_ready, "False", "step product (HTTP 404): gone");
+        follow_health(&mut failed);
+        assert_eq!(failed.phase, Some(Phase::Degraded));
+        assert_eq!(
+            (
+                ready(&failed).status.as_str(),
+                ready(&failed).reason.as_str()
+            ),
+            ("False", CHECK_FAILED)
+        );
+        assert_eq!(
+            ready(&failed).message,
+            "every part runs, but a shopper could not buy: step product (HTTP 404): gone"
+        );
+        // Later reconciles keep it so, and write nothing new.
+        let later = compute(inputs(&failed, &all_done(), 200));
+        assert_eq!(later.phase, Some(Phase::Degraded));
+        assert_eq!(later.ready_at, was_ready.ready_at);
+        assert_eq!(compute(inputs(&later, &all_done(), 300)), later);
+        // A check that could not run says nothing about selling.
+        let unknown = compute(inputs(
+            &with_health(&was_ready, "Unknown", "no report"),
+            &all_done(),
+            200,
+        ));
+        assert_eq!(unknown.phase, Some(Phase::Ready));
+        // One that passes: Ready again, then as Ready as before.
+        let mut passed = with_health(&later, "True", "home, product, add-to-cart passed in 0.40s");
+        follow_health(&mut passed);
+        assert_eq!(passed.phase, Some(Phase::Ready));
+        assert_eq!(
+            ready(&passed).message,
+            "the store serves http://demo.example.com"
+        );
+        let after = compute(inputs(&passed, &all_done(), 400));
+        assert_eq!(after.phase, Some(Phase::Ready));
+        assert_eq!(after.ready_at, passed.ready_at);
+        // A component down is still what a Degraded store says first.
+        let mut observed = all_done();
+        observed.steps[3].1 = StepState::waiting("Starting", "0/1 replicas ready");
+        let down = compute(inputs(&failed, &observed, 500));
+        assert_eq!(ready(&down).reason, "Starting");
     }
 
     #[test]
