@@ -410,7 +410,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__check__subcmd__agent)
-            opts="-n -o -h -V --service --url --timeout --report-file --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --service --url --timeout --connect-grace --report-file --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +425,10 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1502,7 +1506,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__create)
-            opts="-l -n -o -h -V --plan --domain --admin-email --currency --no-sample-products --label --backup-schedule --keep-backups --keep-backups-for --from-backup --wait --timeout --dry-run --kubeconfig --context --namespace --output --help --version"
+            opts="-l -n -o -h -V --plan --domain --admin-email --currency --no-sample-products --label --backup-schedule --keep-backups --keep-backups-for --check-interval --from-backup --wait --timeout --dry-run --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1541,6 +1545,10 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --keep-backups-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2264,7 +2272,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__update)
-            opts="-l -n -o -h -V --plan --domain --default-domain --admin-email --currency --sample-products --no-sample-products --label --force-conflicts --dry-run --wait --timeout --kubeconfig --context --namespace --output --help --version"
+            opts="-l -n -o -h -V --plan --domain --default-domain --admin-email --currency --sample-products --no-sample-products --check-interval --no-check --label --force-conflicts --dry-run --wait --timeout --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2283,6 +2291,10 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --currency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

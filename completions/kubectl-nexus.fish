@@ -81,6 +81,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and _
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l backup-schedule -d 'Back the store up on this schedule: cron\'s five fields in UTC, such as "0 3 * * *" (03:00 every day)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l keep-backups -d 'Keep the newest N scheduled backups (older ones are removed)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l keep-backups-for -d 'Keep scheduled backups for this long, such as 30d' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l check-interval -d 'Have the operator check the store as a shopper this often, such as 15m (1m to 24h); the result is its Healthy condition' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l from-backup -d 'Make the store as a clone of a completed backup in this namespace (of any store, also one deleted since): its orders, customers, products and uploads, with new secrets and the site\'s addresses rewritten to the new store\'s. Without --currency it keeps the backup\'s currency, and it gets no sample product' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from create" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
@@ -176,6 +177,7 @@ large\t''"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l domain -d 'Serve the store at this host name instead (the site\'s addresses are rewritten to it)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l admin-email -d 'Email address of the WordPress administrator' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l currency -d 'The shop\'s currency: an ISO 4217 code such as USD or EUR, or one WooCommerce adds such as BTC' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l check-interval -d 'Have the operator check the store as a shopper this often, such as 15m (1m to 24h)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -s l -l label -d 'Set a label, KEY=VALUE, or remove one, KEY- (repeatable)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l timeout -d 'How long --wait waits, such as 90s, 10m or 1h' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
@@ -189,6 +191,7 @@ name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l default-domain -d 'Serve the store at <name>.<base domain> again'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l sample-products -d 'Create the sample product (when the shop has none)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l no-sample-products -d 'Do not create a sample product'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l no-check -d 'Stop the operator\'s own checks of the store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l force-conflicts -d 'Take over fields another field manager set (their kubectl apply will then conflict with yours)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l dry-run -d 'Ask the API server what would change (admission included), print it as a diff with what the operator would do, and change nothing'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from update" -l wait -d 'Wait until the operation finished (Ready or Failed; for delete, gone; for a backup, Completed or Failed)'
@@ -467,6 +470,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand restore-agen
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l service -d 'host:port of the store\'s WordPress Service' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l url -d 'The store\'s URL: its host and scheme are sent as the Ingress sends them' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l timeout -d 'How long one request may take' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l connect-grace -d 'How long the first connection is tried again while it is refused: the network plugin programs a new pod\'s NetworkPolicies after it starts' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l report-file -d 'Where the report goes as well as to standard output (the pod\'s termination message, which the operator reads)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l context -d 'The kubeconfig context to use' -r

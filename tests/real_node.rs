@@ -953,8 +953,19 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
     // A bigger plan reaches the running store: its WordPress is replaced
     // with the plan's size, on the same data.
     let before = pod_of(admin, &workload, "wordpress").await;
-    as_alice_waiting(&tenant, &["store", "update", &name, "--plan", "medium"])
-        .succeeded("store update --plan medium --wait");
+    // alice made the store with kubectl apply, whose manager got the
+    // defaulted plan: the CLI takes it over only when told to.
+    let update = ["store", "update", &name, "--plan", "medium"];
+    let refused = as_alice_waiting(&tenant, &update);
+    assert!(
+        refused
+            .stderr_text()
+            .contains("spec.plan is managed by \"kubectl-client-side-apply\""),
+        "{}",
+        refused.stderr_text()
+    );
+    let update = [&update[..], &["--force-conflicts"]].concat();
+    as_alice_waiting(&tenant, &update).succeeded("store update --plan medium --wait");
     let after = pod_of(admin, &workload, "wordpress").await;
     assert_ne!(
         after.metadata.uid, before.metadata.uid,

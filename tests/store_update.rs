@@ -349,6 +349,51 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
         allowed[0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"],
         "wordpress"
     );
+    // Checked on its own: spec.check.interval, from the CLI (a bad one is
+    // refused before anything is sent, and by admission from kubectl).
+    let out = update(&ns.name, &name, &["--check-interval", "30s"]);
+    assert_eq!(out.status.code(), Some(2), "{}", out.stderr_text());
+    assert!(
+        out.stderr_text().contains("invalid check interval"),
+        "{}",
+        out.stderr_text()
+    );
+    let patch = r#"{"spec":{"check":{"interval":"2d"}}}"#;
+    let out = common::kubectl_output(
+        "alice",
+        &[
+            "patch",
+            "store",
+            &name,
+            "-n",
+            &ns.name,
+            "--type=merge",
+            "-p",
+            patch,
+        ],
+        "",
+    );
+    assert!(
+        !out.status.success()
+            && out
+                .stderr_text()
+                .contains("spec.check: invalid check interval"),
+        "{}",
+        out.stderr_text()
+    );
+    let out = update(&ns.name, &name, &["--check-interval", "1m"]);
+    assert!(
+        out.succeeded("update --check-interval")
+            .contains("check the store as a shopper every 1m")
+    );
+    let periodic = |s: Option<&Store>| {
+        let check = s.and_then(|s| s.status.as_ref()?.check.as_ref());
+        check.is_some_and(|c| c.request.starts_with("every "))
+    };
+    wait_for(&stores, &name, 60, "a check of its own", periodic).await;
+    update(&ns.name, &name, &["--no-check"]).succeeded("update --no-check");
+    assert!(stores.get(&name).await.unwrap().spec.check.is_none());
+
     let out = nexus_as("alice", &ns.name)
         .args(["store", "check", &name, "--timeout", "2m"])
         .output()

@@ -353,6 +353,22 @@ pub struct StepTiming {
     pub finished_at: Option<Time>,
 }
 
+impl CheckStep {
+    /// The step in one line: which, the HTTP status, what was wrong.
+    pub fn summary(&self) -> String {
+        let status = self
+            .http_status
+            .map(|s| format!(" (HTTP {s})"))
+            .unwrap_or_default();
+        let said = match (&self.message, self.passed) {
+            (Some(message), _) => message.as_str(),
+            (None, true) => "passed",
+            (None, false) => "failed",
+        };
+        format!("step {}{status}: {said}", self.step)
+    }
+}
+
 /// A reference to a Secret by namespace and name.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, schemars::JsonSchema)]
 pub struct SecretReference {

@@ -317,17 +317,22 @@ async fn a_cart_without_its_nonce_fails_at_add_to_cart() {
     );
 }
 
-#[tokio::test]
-async fn a_store_that_does_not_answer_fails_at_home_without_a_status() {
+/// A port nothing listens on (now), tried with `grace`.
+fn closed_port(grace: Duration) -> Target {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap().to_string();
     drop(listener);
-    let target = Target {
+    Target {
         address,
-        url: "http://shop.example.com".into(),
+        url: "https://shop.example.com".into(),
         timeout: Duration::from_secs(2),
-        connect_grace: Duration::from_secs(1),
-    };
+        connect_grace: grace,
+    }
+}
+
+#[tokio::test]
+async fn a_store_that_does_not_answer_fails_at_home_without_a_status() {
+    let target = closed_port(Duration::from_secs(1));
     let started = std::time::Instant::now();
     let report = run(&target).await;
     let failed = report.failure().unwrap();
@@ -344,15 +349,8 @@ async fn a_store_that_does_not_answer_fails_at_home_without_a_status() {
 async fn a_store_that_answers_within_the_grace_of_its_first_connection_is_checked() {
     // Its port refuses at first (as a network plugin refuses a new pod's
     // first connections for a moment), then the shop answers there.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    drop(listener);
-    let target = Target {
-        address: address.to_string(),
-        url: "https://shop.example.com".into(),
-        timeout: Duration::from_secs(2),
-        connect_grace: Duration::from_secs(10),
-    };
+    let target = closed_port(Duration::from_secs(10));
+    let address: std::net::SocketAddr = target.address.parse().unwrap();
     let opens = async move {
         tokio::time::sleep(Duration::from_millis(700)).await;
         serve_on(

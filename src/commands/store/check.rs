@@ -36,17 +36,7 @@ impl CheckOutcome {
             return None;
         }
         let what = match self.steps.iter().find(|s| !s.passed) {
-            Some(step) => {
-                let status = step
-                    .http_status
-                    .map(|s| format!(" (HTTP {s})"))
-                    .unwrap_or_default();
-                format!(
-                    "step {}{status}: {}",
-                    step.step,
-                    step.message.as_deref().unwrap_or("failed")
-                )
-            }
+            Some(step) => step.summary(),
             None => self.message.clone().unwrap_or_else(|| "no report".into()),
         };
         Some(Error::Other(format!(

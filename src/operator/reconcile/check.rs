@@ -252,7 +252,7 @@ fn set_healthy(status: &mut StoreStatus, check: &StoreCheck) {
                 format!("{} passed in {seconds:.2}s", names.join(", ")),
             )
         }
-        (false, Some(step)) => ("False", "CheckFailed", failed_step(step)),
+        (false, Some(step)) => ("False", "CheckFailed", step.summary()),
         (false, None) => (
             "Unknown",
             "CheckNotRun",
@@ -271,19 +271,6 @@ fn set_healthy(status: &mut StoreStatus, check: &StoreCheck) {
         },
         now(),
     );
-}
-
-/// A failed step in one line: which, the HTTP status, what was wrong.
-pub fn failed_step(step: &crate::api::CheckStep) -> String {
-    let status = step
-        .http_status
-        .map(|s| format!(" (HTTP {s})"))
-        .unwrap_or_default();
-    format!(
-        "step {}{status}: {}",
-        step.step,
-        step.message.as_deref().unwrap_or("failed")
-    )
 }
 
 #[cfg(test)]

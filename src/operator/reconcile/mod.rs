@@ -276,10 +276,13 @@ async fn write_status(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
     if &previous == next {
         return Ok(());
     }
+    // A check that moves the phase (Ready to Degraded and back) is told by
+    // the phase's record, which names the step.
     if previous.phase != next.phase {
         record_phase(store, next, ctx).await?;
+    } else {
+        record_health(store, &previous, next, ctx).await?;
     }
-    record_health(store, &previous, next, ctx).await?;
     let stores: Api<Store> = Api::namespaced(
         ctx.children.client.clone(),
         &store.namespace().unwrap_or_default(),
@@ -315,9 +318,18 @@ async fn record_phase(store: &Store, next: &StoreStatus, ctx: &Context) -> Resul
     let (reason, message) = ready
         .map(|c| (c.reason.as_str(), c.message.as_str()))
         .unwrap_or_default();
-    let Some(event) =
-        crate::audit::event::from_phase(next.phase.unwrap_or(Phase::Pending), reason, message)
-    else {
+    let event =
+        crate::audit::event::from_phase(next.phase.unwrap_or(Phase::Pending), reason, message);
+    report(store, event, ctx).await
+}
+
+/// The operator's audit record about the store, when there is one to write.
+async fn report(
+    store: &Store,
+    event: Option<(AuditAction, AuditOutcome, String)>,
+    ctx: &Context,
+) -> Result<()> {
+    let Some(event) = event else {
         return Ok(());
     };
     ctx.audit
@@ -343,17 +355,8 @@ async fn record_health(
         return Ok(());
     };
     let before = before.map(|c| c.status.as_str());
-    let Some(event) = crate::audit::event::from_health(before, &now.status, &now.message) else {
-        return Ok(());
-    };
-    ctx.audit
-        .report(
-            &store.namespace().unwrap_or_default(),
-            &store.name_any(),
-            event,
-        )
-        .await
-        .map(|_| ())
+    let event = crate::audit::event::from_health(before, &now.status, &now.message);
+    report(store, event, ctx).await
 }
 
 /// An Event on the Store for each phase transition, and the metrics that go with it.
