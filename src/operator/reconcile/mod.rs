@@ -179,9 +179,9 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
             .get_or_create(&label)
             .observe(seconds);
     }
-    // A check asked for is answered beside the steps (a Ready store's
-    // status changes only by it); its API error goes to the backoff after
-    // the status is written, as a step's does.
+    // A check asked for (or due by spec.check) is answered beside the
+    // steps; its API error goes to the backoff after the status is
+    // written, as a step's does.
     let mut error = error;
     let mut check_due = None;
     if let (Some(owned), None) = (&owned, &error) {
