@@ -940,7 +940,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__operator)
-            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --provisioning-timeout --orphan-scan-interval --concurrency --store-selector --lease-name --lease-namespace --identity --webhook-address --webhook-url --webhook-service --webhook-configuration --policy --webhook-secret --webhook-token-secret --webhook-client-ca --webhook-client-name --user-request-rate --user-request-burst --refusal-window --audit-retention --audit-sink-token-file --manage-crds --webhook-installed --metrics-address --backup-endpoint --backup-bucket --backup-region --backup-credentials-secret --backup-ca --backup-recipient --agent-image --backup-egress-cidrs --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --base-domain --ingress-class --ingress-namespace --tls-issuer --storage-class --cluster-cidrs --egress-deny-cidrs --wordpress-image --database-image --setup-image --wordpress-version --woocommerce-version --woocommerce-source --plans-file --check-before-ready --provisioning-timeout --orphan-scan-interval --concurrency --store-selector --lease-name --lease-namespace --identity --webhook-address --webhook-url --webhook-service --webhook-configuration --policy --webhook-secret --webhook-token-secret --webhook-client-ca --webhook-client-name --user-request-rate --user-request-burst --refusal-window --audit-retention --audit-sink-token-file --manage-crds --webhook-installed --metrics-address --backup-endpoint --backup-bucket --backup-region --backup-credentials-secret --backup-ca --backup-recipient --agent-image --backup-egress-cidrs --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1000,6 +1000,10 @@ _kubectl__nexus() {
                     ;;
                 --plans-file)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-before-ready)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --provisioning-timeout)

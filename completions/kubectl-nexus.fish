@@ -381,6 +381,8 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l woocommerce-version -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l woocommerce-source -d 'Where the setup Job takes WooCommerce from: `wordpress.org` (the plugin directory, at --woocommerce-version) or the http(s) URL of a zip the platform hosts, for clusters without internet access' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l plans-file -d 'YAML file with the plans\' quotas and container sizes (default: built in)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l check-before-ready -d 'A new store is Ready only once a shopper\'s check passed (home page, a product, a cart), run from a check pod once its Ingress routes. false: Ready as soon as every part runs (for clusters where check pods cannot run, such as simulated nodes)' -r -f -a "true\t''
+false\t''"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l provisioning-timeout -d 'A store not Ready this long after provisioning started is Failed' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l orphan-scan-interval -d 'How often the leader looks for store namespaces whose Store is gone' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand operator" -l concurrency -d 'Stores reconciled at once: auto (from 4, between 2 and 32, following how fast the API server answers and whether it turns requests away) or a fixed number' -r

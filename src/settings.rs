@@ -214,6 +214,8 @@ pub struct Settings {
     pub woocommerce_source: WooCommerceSource,
     pub plans: Plans,
     pub provisioning_timeout: Duration,
+    /// A new store is Ready only once a check as a shopper passed.
+    pub check_before_ready: bool,
     /// The label keys of the operator's store selector: each child of a
     /// store carries the Store's values for them (see `operator::shard`).
     pub shard_keys: Vec<String>,
@@ -257,6 +259,7 @@ impl Settings {
             woocommerce_source: WooCommerceSource::Directory,
             plans: Plans::default(),
             provisioning_timeout: Duration::from_secs(600),
+            check_before_ready: true,
             shard_keys: Vec::new(),
             backup: None,
         }

@@ -120,6 +120,8 @@ fn start_operator(
         format!("--database-image={DATABASE_IMAGE}"),
         format!("--setup-image={setup_image}"),
         "--wordpress-version=6.1.9".to_string(),
+        // A store is Ready only once a shopper's check passed, as in production.
+        "--check-before-ready=true".to_string(),
         ingress,
         cluster,
     ];

@@ -588,3 +588,53 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
+
+#[tokio::test]
+async fn a_new_store_waits_for_a_shoppers_check_before_it_is_ready() {
+    // kwok's check pods end without running the shopper, so no check ever
+    // passes: the store waits, checked again and again, then fails at its
+    // provisioning timeout saying why.
+    let (admin, ns, scope) = tenant("first-check").await;
+    let _operator = scope.start(
+        "a",
+        &["--check-before-ready=true", "--provisioning-timeout=40s"],
+    );
+    let name = store_name("first");
+    let yaml = common::stores::store_yaml(&scope, &ns.name, &name, "");
+    common::kubectl_stdin("alice", &["apply", "-f", "-"], &yaml);
+    let stores = Api::<Store>::namespaced(admin.clone(), &ns.name);
+    let reason = |s: Option<&Store>, wanted: &str| {
+        let status = s.and_then(|s| s.status.as_ref());
+        status
+            .and_then(|s| nexus::api::conditions::find(&s.conditions, "Ready"))
+            .is_some_and(|c| c.reason == wanted)
+    };
+    let waiting = wait_for(
+        &stores,
+        &name,
+        60,
+        "waiting for its check",
+        |s: Option<&Store>| reason(s, "Checking"),
+    )
+    .await;
+    assert_eq!(waiting.phase(), nexus::api::Phase::Provisioning);
+    let failed = wait_for(
+        &stores,
+        &name,
+        90,
+        "failed at its timeout",
+        |s: Option<&Store>| reason(s, "ProvisioningTimeout"),
+    )
+    .await;
+    let status = failed.status.unwrap();
+    let ready = nexus::api::conditions::find(&status.conditions, "Ready").unwrap();
+    assert!(
+        ready
+            .message
+            .starts_with("the store did not pass a shopper's check within 40s: its last check: "),
+        "{}",
+        ready.message
+    );
+    assert!(status.check.unwrap().request.starts_with("first, "));
+    assert!(status.ready_at.is_none());
+}

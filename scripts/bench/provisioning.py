@@ -271,6 +271,8 @@ class Bench:
             f"--store-selector=nexus.dev/bench={self.id}",
             f"--lease-name={self.id}-{tag}", "--lease-namespace=default",
             f"--metrics-address=127.0.0.1:{self.args.metrics_port}",
+            # kwok's pods never run a shopper: no store would become Ready.
+            "--check-before-ready=false",
         ]
         if self.args.concurrency:
             command.append(f"--concurrency={self.args.concurrency}")

@@ -104,6 +104,13 @@ pub struct OperatorArgs {
     #[arg(long, env = "NEXUS_PLANS_FILE", value_name = "FILE")]
     pub plans_file: Option<PathBuf>,
 
+    /// A new store is Ready only once a shopper's check passed (home page,
+    /// a product, a cart), run from a check pod once its Ingress routes.
+    /// false: Ready as soon as every part runs (for clusters where check
+    /// pods cannot run, such as simulated nodes).
+    #[arg(long, env = "NEXUS_CHECK_BEFORE_READY", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub check_before_ready: bool,
+
     /// A store not Ready this long after provisioning started is Failed.
     #[arg(long, env = "NEXUS_PROVISIONING_TIMEOUT", default_value = "10m", value_parser = crate::duration::parse)]
     pub provisioning_timeout: Duration,
@@ -566,6 +573,7 @@ fn settings(args: &OperatorArgs) -> Result<Settings, String> {
             .map_err(|e| format!("--woocommerce-source: {e}"))?,
         plans,
         provisioning_timeout: args.provisioning_timeout,
+        check_before_ready: args.check_before_ready,
         shard_keys: match &args.store_selector {
             Some(selector) => shard::selector_keys(selector)?,
             None => Vec::new(),

@@ -171,6 +171,12 @@ impl Scope {
             .arg(format!("--identity={identity}"))
             .arg(format!("--metrics-address=127.0.0.1:{metrics_port}"))
             .arg("--base-domain=shops.test")
+            // kwok's pods never run a shopper: a store would wait for a
+            // check that never reports. The real node's tests check first.
+            .args(
+                (!extra.iter().any(|a| a.starts_with("--check-before-ready")))
+                    .then_some("--check-before-ready=false"),
+            )
             .args(extra)
             .env_remove("KUBECONFIG")
             .stdout(Stdio::null())

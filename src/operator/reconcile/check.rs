@@ -49,7 +49,11 @@ pub async fn answer(
         .as_ref()
         .and_then(|job| job.annotations().get(CHECK_REQUEST_ANNOTATION))
         .filter(unanswered);
-    let (due, wait) = periodic(validated, next, Timestamp::now());
+    let now = Timestamp::now();
+    let (due, wait) = match first_check(validated, next, now) {
+        Some(first) => first,
+        None => periodic(validated, next, now),
+    };
     let Some(request) = asked.or(running).cloned().or(due) else {
         // Nothing asked, or answered already: no Job is left behind.
         if job.is_some() {
@@ -59,6 +63,31 @@ pub async fn answer(
     };
     serve(children, metrics, validated, owned, next, request, job).await?;
     Ok(wait)
+}
+
+/// How long after a new store's failed first check it is checked again.
+const FIRST_CHECK_AGAIN: Duration = Duration::from_secs(10);
+
+/// A new store whose every part runs waits for a shopper's check before it
+/// is Ready (`--check-before-ready`): the request of that check when it is
+/// due (at once, then again a moment after each one that failed), and how
+/// long until then. None: the store does not wait for one.
+fn first_check(
+    store: &ValidatedStore,
+    status: &StoreStatus,
+    now: Timestamp,
+) -> Option<(Option<String>, Option<Duration>)> {
+    let waiting = conditions::find(&status.conditions, conditions::READY)
+        .is_some_and(|c| c.reason == super::status::CHECKING);
+    if !store.settings.check_before_ready || status.ready_at.is_some() || !waiting {
+        return None;
+    }
+    let last = status.check.as_ref().map(|c| c.finished_at.0);
+    let since = last.map(|at| now.duration_since(at).unsigned_abs());
+    Some(match since {
+        Some(since) if since < FIRST_CHECK_AGAIN => (None, Some(FIRST_CHECK_AGAIN - since)),
+        _ => (Some(format!("first, {now}")), Some(FIRST_CHECK_AGAIN)),
+    })
 }
 
 /// The request of a periodic check due now (None: not due, or no
@@ -142,7 +171,9 @@ fn cannot_check(store: &ValidatedStore, status: &StoreStatus) -> Option<String> 
     if store.suspend || matches!(status.phase, Some(Phase::Suspended | Phase::Suspending)) {
         return Some("the store is suspended: resume it, then check it".into());
     }
-    if status.ready_at.is_none() {
+    let first = conditions::find(&status.conditions, conditions::READY)
+        .is_some_and(|c| c.reason == super::status::CHECKING);
+    if status.ready_at.is_none() && !first {
         return Some(
             "the store has not been Ready yet: nothing serves its shop (see kubectl nexus store get)"
                 .into(),

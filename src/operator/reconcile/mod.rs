@@ -169,6 +169,7 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
             database: Some(image_tag(&ctx.settings.database_image)),
         },
         retry_token: retry,
+        check_before_ready: ctx.settings.check_before_ready,
     });
     // Once each: the status computed here is the next one's starting point,
     // written or held back.
@@ -236,7 +237,8 @@ fn next_look(
             let left = status::deadline(status, timeout)
                 .map(|deadline| deadline.duration_since(Timestamp::now()).unsigned_abs())
                 .unwrap_or(PROVISIONING_POLL);
-            Action::requeue(left.clamp(Duration::from_secs(1), PROVISIONING_POLL))
+            let left = left.clamp(Duration::from_secs(1), PROVISIONING_POLL);
+            Action::requeue(check_due.map_or(left, |due| left.min(due.max(Duration::from_secs(1)))))
         }
     }
 }

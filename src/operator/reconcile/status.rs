@@ -55,6 +55,8 @@ pub struct Inputs<'a> {
     pub admin_secret: Option<crate::api::SecretReference>,
     pub versions: crate::api::EngineVersions,
     pub retry_token: Option<String>,
+    /// A new store is Ready only once a shopper's check passed.
+    pub check_before_ready: bool,
 }
 
 /// The new status. Conditions keep their transition times when unchanged, so
@@ -116,6 +118,30 @@ pub fn compute(input: Inputs) -> StoreStatus {
             "Suspended".into(),
             "scaled to zero by spec.suspend".to_string(),
         ),
+        // A new store: every part runs, and a shopper checks it before it
+        // is Ready (the check runs now; see `check`).
+        (None, None) if !been_ready && input.check_before_ready && !passed_check(&conditions) => {
+            let why = match conditions::find(&conditions, HEALTHY) {
+                Some(healthy) => format!("its last check: {}", healthy.message),
+                None => "a shopper checks it before it is Ready".to_string(),
+            };
+            if waited >= input.timeout {
+                (
+                    Phase::Failed,
+                    PROVISIONING_TIMEOUT.into(),
+                    format!(
+                        "the store did not pass a shopper's check within {}: {why}",
+                        crate::duration::human(input.timeout)
+                    ),
+                )
+            } else {
+                (
+                    Phase::Provisioning,
+                    CHECKING.into(),
+                    format!("every part runs; {why}"),
+                )
+            }
+        }
         // Every part runs, and a shopper could not buy: not Ready.
         (None, None) if failing_check.is_some() && been_ready => (
             Phase::Degraded,
@@ -231,6 +257,12 @@ pub fn compute(input: Inputs) -> StoreStatus {
 
 /// The Ready condition's reason of a store whose last check failed.
 pub const CHECK_FAILED: &str = "CheckFailed";
+/// The Ready condition's reason of a new store waiting for its first check.
+pub const CHECKING: &str = "Checking";
+
+fn passed_check(conditions: &[Condition]) -> bool {
+    conditions::find(conditions, HEALTHY).is_some_and(|c| c.status == "True")
+}
 
 /// The message of its last check, when that check failed (`Healthy` False).
 fn failing_check(conditions: &[Condition]) -> Option<String> {
@@ -385,6 +417,7 @@ mod tests {
             admin_secret: None,
             versions: Default::default(),
             retry_token: None,
+            check_before_ready: false,
         }
     }
 
@@ -556,6 +589,53 @@ mod tests {
             Time(Timestamp::from_second(150).unwrap()),
         );
         status
+    }
+
+    #[test]
+    fn a_new_store_is_ready_only_once_a_shoppers_check_passed() {
+        let checked = |status: &StoreStatus, now| {
+            compute(Inputs {
+                check_before_ready: true,
+                ..inputs(status, &all_done(), now)
+            })
+        };
+        let waiting = checked(&StoreStatus::default(), 100);
+        assert_eq!(waiting.phase, Some(Phase::Provisioning));
+        assert_eq!(ready(&waiting).reason, CHECKING);
+        assert_eq!(
+            ready(&waiting).message,
+            "every part runs; a shopper checks it before it is Ready"
+        );
+        // A failed check: still waiting, saying why; past the timeout, Failed.
+        let failed = with_health(
+            &waiting,
+            "False",
+            "step home (HTTP 500): the home page answered 500",
+        );
+        let still = checked(&failed, 200);
+        assert_eq!(still.phase, Some(Phase::Provisioning));
+        assert!(
+            ready(&still)
+                .message
+                .ends_with("its last check: step home (HTTP 500): the home page answered 500")
+        );
+        let late = checked(&still, 100 + 600);
+        assert_eq!(late.phase, Some(Phase::Failed));
+        assert_eq!(ready(&late).reason, PROVISIONING_TIMEOUT);
+        assert!(
+            ready(&late)
+                .message
+                .starts_with("the store did not pass a shopper's check within 10m")
+        );
+        // A passed one: Ready; once Ready, checks no longer hold it back.
+        let passed = checked(&with_health(&still, "True", "passed"), 300);
+        assert_eq!(passed.phase, Some(Phase::Ready));
+        assert_eq!(checked(&passed, 400).phase, Some(Phase::Ready));
+        // Without --check-before-ready: Ready at once.
+        assert_eq!(
+            compute(inputs(&StoreStatus::default(), &all_done(), 100)).phase,
+            Some(Phase::Ready)
+        );
     }
 
     #[test]
