@@ -65,6 +65,8 @@ impl RealTenant {
 
     async fn with_operator_flags(test: &str, setup_image: &str, extra: &[String]) -> Self {
         common::use_real_node();
+        // Every store's first check runs the agent from the operator's image.
+        import_operator_image();
         common::platform_installed().await;
         let admin = common::admin().await;
         let tenant = TestNamespace::new(&admin, test).await;
