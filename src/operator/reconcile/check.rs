@@ -196,6 +196,16 @@ fn not_run(request: &str, message: String) -> StoreCheck {
     }
 }
 
+/// Why the running check's pod does not run, from the pod cache (a pod in
+/// trouble wakes its store; see `children::watches`). None as well while
+/// the cache has not listed.
+pub fn pod_trouble(children: &Children, owned: &Owned) -> Option<String> {
+    let pods = children.caches.pods.in_namespace(owned.namespace())?;
+    pods.iter()
+        .filter(|pod| pod.labels().get(JOB_NAME_LABEL).map(String::as_str) == Some(CHECK_JOB))
+        .find_map(crate::operator::children::pods::pod_trouble)
+}
+
 async fn check_pods(children: &Children, owned: &Owned) -> Result<Vec<Pod>> {
     let selector = format!("{JOB_NAME_LABEL}={CHECK_JOB}");
     owned

@@ -150,6 +150,14 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         held: failed && !restart && !timed_out,
     };
     let (observed, owned, error) = steps::provision(&run).await;
+    // Only a new store waits on its check pod; the others' checks report
+    // through `store check` and the Healthy condition.
+    let check_trouble = match &owned {
+        Some(owned) if ctx.settings.check_before_ready && previous.ready_at.is_none() => {
+            check::pod_trouble(&ctx.children, owned)
+        }
+        _ => None,
+    };
     let mut next = status::compute(Inputs {
         previous: &previous,
         observed: &observed,
@@ -170,6 +178,7 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         },
         retry_token: retry,
         check_before_ready: ctx.settings.check_before_ready,
+        check_trouble,
     });
     // Once each: the status computed here is the next one's starting point,
     // written or held back.

@@ -57,6 +57,9 @@ pub struct Inputs<'a> {
     pub retry_token: Option<String>,
     /// A new store is Ready only once a shopper's check passed.
     pub check_before_ready: bool,
+    /// Why the running check's pod does not run, when it is stuck (an image
+    /// it cannot pull, a pod that cannot be scheduled).
+    pub check_trouble: Option<String>,
 }
 
 /// The new status. Conditions keep their transition times when unchanged, so
@@ -121,9 +124,10 @@ pub fn compute(input: Inputs) -> StoreStatus {
         // A new store: every part runs, and a shopper checks it before it
         // is Ready (the check runs now; see `check`).
         (None, None) if !been_ready && input.check_before_ready && !passed_check(&conditions) => {
-            let why = match conditions::find(&conditions, HEALTHY) {
-                Some(healthy) => format!("its last check: {}", healthy.message),
-                None => "a shopper checks it before it is Ready".to_string(),
+            let why = match (&input.check_trouble, conditions::find(&conditions, HEALTHY)) {
+                (Some(trouble), _) => format!("its check cannot run: {trouble}"),
+                (None, Some(healthy)) => format!("its last check: {}", healthy.message),
+                (None, None) => "a shopper checks it before it is Ready".to_string(),
             };
             if waited >= input.timeout {
                 (
@@ -418,6 +422,7 @@ mod tests {
             versions: Default::default(),
             retry_token: None,
             check_before_ready: false,
+            check_trouble: None,
         }
     }
 
@@ -626,6 +631,18 @@ mod tests {
             ready(&late)
                 .message
                 .starts_with("the store did not pass a shopper's check within 10m")
+        );
+        // A check pod that cannot run is named (the store would otherwise
+        // wait in silence until its timeout).
+        let stuck = compute(Inputs {
+            check_before_ready: true,
+            check_trouble: Some("pod check-x container check: ErrImagePull: not found".into()),
+            ..inputs(&still, &all_done(), 250)
+        });
+        assert_eq!(stuck.phase, Some(Phase::Provisioning));
+        assert_eq!(
+            ready(&stuck).message,
+            "every part runs; its check cannot run: pod check-x container check: ErrImagePull: not found"
         );
         // A passed one: Ready; once Ready, checks no longer hold it back.
         let passed = checked(&with_health(&still, "True", "passed"), 300);
