@@ -410,7 +410,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__check__subcmd__agent)
-            opts="-n -o -h -V --service --url --timeout --connect-grace --report-file --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --service --url --timeout --connect-grace --checkout --check-token --report-file --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -429,6 +429,10 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --connect-grace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check-token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1468,7 +1472,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__store__subcmd__check)
-            opts="-n -o -h -V --timeout --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --timeout --checkout --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

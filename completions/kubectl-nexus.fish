@@ -232,6 +232,7 @@ wide\t'The table with more columns'
 json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from check" -l checkout -d 'Also place a Cash on Delivery order for the store\'s hidden check product (free, virtual), which the store deletes at once without sending an email'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand store; and __fish_seen_subcommand_from report" -s f -l file -d 'Where to write the archive ("-": standard output); default nexus-report-<store>-<UTC time>.tar.gz in the current directory' -r -F
@@ -473,6 +474,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l url -d 'The store\'s URL: its host and scheme are sent as the Ingress sends them' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l timeout -d 'How long one request may take' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l connect-grace -d 'How long the first connection is tried again while it is refused: the network plugin programs a new pod\'s NetworkPolicies after it starts' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l check-token -d 'The store\'s check token (its Secret `check-token`), sent with every request of the checkout: the store sells its check product only to a request that carries it' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l report-file -d 'Where the report goes as well as to standard output (the pod\'s termination message, which the operator reads)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l context -d 'The kubeconfig context to use' -r
@@ -482,6 +484,7 @@ wide\t'The table with more columns'
 json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l checkout -d 'Also buy the store\'s check product with Cash on Delivery'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "store" -d 'Create, inspect and delete stores'

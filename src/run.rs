@@ -32,11 +32,21 @@ pub async fn run(cli: Cli) -> Result<()> {
                 .map_err(|failure| Error::Other(failure.to_string()))
         }
         Command::CheckAgent(args) => {
+            let checkout = match (args.checkout, args.check_token) {
+                (false, _) => None,
+                (true, Some(token)) if !token.is_empty() => Some(token),
+                (true, _) => {
+                    return Err(Error::Usage(
+                        "--checkout needs the store's check token (--check-token or NEXUS_CHECK_TOKEN, from the store's Secret check-token)".into(),
+                    ));
+                }
+            };
             let target = crate::shopper::Target {
                 address: args.service,
                 url: args.url,
                 timeout: args.timeout,
                 connect_grace: args.connect_grace,
+                checkout,
             };
             let report = crate::shopper::run(&target).await;
             let text = serde_json::to_string(&report).map_err(|e| Error::Other(e.to_string()))?;
@@ -248,8 +258,14 @@ async fn run_store(session: &Session, command: StoreCommand, format: OutputForma
         StoreCommand::Check(args) => {
             let mut progress =
                 output::progress_for_stderr(&format!("checking store {}", args.name));
-            let outcome =
-                store::check(session, &args.name, args.timeout, progress.as_mut()).await?;
+            let outcome = store::check(
+                session,
+                &args.name,
+                args.checkout,
+                args.timeout,
+                progress.as_mut(),
+            )
+            .await?;
             output::print(&outcome, format)?;
             outcome.failure().map_or(Ok(()), Err)
         }

@@ -2,8 +2,11 @@
 //! live store, through its Service with the store's Host header, from a
 //! short-lived pod in the store's namespace. Step by step, as a guest would:
 //! the home page is the shop, a product is listed, and it goes into a cart
-//! (which is emptied again, so nothing is left behind). The first failing
-//! step ends the run, with its HTTP status and a short excerpt of the answer.
+//! (which is emptied again, so nothing is left behind). With `--checkout`
+//! it also buys the store's hidden check product with Cash on Delivery (the
+//! store deletes that order at once and sends no email for it; see
+//! `engines/woocommerce/nexus-check.php`). The first failing step ends the
+//! run, with its HTTP status and a short excerpt of the answer.
 //!
 //! Built on WooCommerce's Store API (`/wp-json/wc/store/v1`), as measured on
 //! WooCommerce 10.0.2: the products list carries no cart headers; `GET cart`
@@ -20,7 +23,7 @@ use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// The steps, in order.
+/// The steps of a light check, in order.
 pub const STEPS: [&str; 3] = [HOME, PRODUCT, ADD_TO_CART];
 /// The home page answers 200 and is the shop.
 pub const HOME: &str = "home";
@@ -28,6 +31,17 @@ pub const HOME: &str = "home";
 pub const PRODUCT: &str = "product";
 /// That product goes into a guest's cart (and out again).
 pub const ADD_TO_CART: &str = "add-to-cart";
+/// A guest buys the check product with Cash on Delivery (`--checkout`).
+pub const CHECKOUT: &str = "checkout";
+
+/// The slug and SKU of the product a checkout check buys: private (no
+/// shopper sees it), free, virtual (no stock, no shipping), and for sale
+/// only to a request carrying the store's check token.
+pub const CHECK_PRODUCT: &str = "nexus-check";
+/// The header that carries the store's check token.
+pub const CHECK_TOKEN_HEADER: &str = "X-Nexus-Check";
+/// The check order's buyer: an address no mail can reach.
+const CHECK_EMAIL: &str = "nexus-check@example.invalid";
 
 /// Where the shopper goes.
 #[derive(Debug, Clone)]
@@ -44,6 +58,8 @@ pub struct Target {
     /// network plugin after it starts (kube-router refuses its first
     /// connections for a moment). Later connections are not.
     pub connect_grace: Duration,
+    /// The store's check token: with one, the shopper also checks out.
+    pub checkout: Option<String>,
 }
 
 pub use crate::api::CheckStep as StepOutcome;
@@ -52,11 +68,20 @@ pub use crate::api::CheckStep as StepOutcome;
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
 pub struct Report {
     pub steps: Vec<StepOutcome>,
+    /// Whether the check was to check out too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub checkout: bool,
+    /// Why the checkout was not tried, when the store has nothing for a
+    /// check to buy (its setup ran before checkout checks, or does not know
+    /// the token): no finding about the shop, which sold up to there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub untried: Option<String>,
 }
 
 impl Report {
     pub fn passed(&self) -> bool {
-        self.steps.len() == STEPS.len() && self.steps.iter().all(|s| s.passed)
+        let steps = STEPS.len() + usize::from(self.checkout);
+        self.untried.is_none() && self.steps.len() == steps && self.steps.iter().all(|s| s.passed)
     }
 
     /// The step that failed, if one did.
@@ -78,6 +103,32 @@ struct Answer {
     status: StatusCode,
     headers: hyper::HeaderMap,
     body: String,
+}
+
+/// A guest's cart, as `GET cart` answered.
+struct Cart {
+    nonce: String,
+    token: String,
+    body: Value,
+}
+
+impl Cart {
+    /// The headers of a write to this cart.
+    fn headers(&self) -> Vec<(&str, &str)> {
+        vec![("Nonce", &self.nonce), ("Cart-Token", &self.token)]
+    }
+
+    /// The check order's billing address: the cart's default country and
+    /// state (the shop's own, which it sells to) and an email no mail
+    /// reaches.
+    fn billing_address(&self) -> Value {
+        let default = &self.body["billing_address"];
+        json!({
+            "email": CHECK_EMAIL,
+            "country": default["country"].as_str().unwrap_or_default(),
+            "state": default["state"].as_str().unwrap_or_default(),
+        })
+    }
 }
 
 /// A failed step before it is timed.
@@ -109,10 +160,12 @@ type StepResult<T> = Result<(T, u16), Failed>;
 
 /// Runs the steps against `target`, stopping at the first that fails.
 pub async fn run(target: &Target) -> Report {
+    let checkout = target.checkout.is_some();
     let shopper = match Shopper::new(target) {
         Ok(shopper) => shopper,
         Err(message) => {
             return Report {
+                checkout,
                 steps: vec![StepOutcome {
                     step: HOME.into(),
                     passed: false,
@@ -121,10 +174,14 @@ pub async fn run(target: &Target) -> Report {
                     message: Some(message),
                     excerpt: None,
                 }],
+                untried: None,
             };
         }
     };
-    let mut report = Report::default();
+    let mut report = Report {
+        checkout,
+        ..Report::default()
+    };
     let started = Instant::now();
     let home = shopper.home().await;
     if !report.record(HOME, started, home.map(|(_, s)| ((), s))) {
@@ -144,8 +201,37 @@ pub async fn run(target: &Target) -> Report {
     };
     let started = Instant::now();
     let added = shopper.add_to_cart(id).await;
-    report.record(ADD_TO_CART, started, added);
+    if !report.record(ADD_TO_CART, started, added) {
+        return report;
+    }
+    if let Some(token) = &target.checkout {
+        let started = Instant::now();
+        match shopper.check_product(token).await {
+            Ok(id) => {
+                let bought = shopper.checkout(token, id).await;
+                report.record(CHECKOUT, started, bought);
+            }
+            Err(CheckProduct::Untried(why)) => report.untried = Some(why),
+            Err(CheckProduct::Failed(failed)) => {
+                report.record(CHECKOUT, started, Err(failed));
+            }
+        }
+    }
     report
+}
+
+/// Why the check product cannot be bought.
+enum CheckProduct {
+    /// The store has none for this check: nothing is tried.
+    Untried(String),
+    /// The store did not answer as a shop does.
+    Failed(Failed),
+}
+
+impl From<Failed> for CheckProduct {
+    fn from(failed: Failed) -> Self {
+        CheckProduct::Failed(failed)
+    }
 }
 
 impl Report {
@@ -254,39 +340,9 @@ impl Shopper {
     /// Product `id` into a new guest cart, and out again: the cart's Nonce
     /// and Cart-Token come from `GET cart`, every write sends both.
     async fn add_to_cart(&self, id: u64) -> StepResult<()> {
-        let cart = self
-            .exchange(Method::GET, &format!("{STORE_API}/cart"), &[], None)
-            .await?;
-        if cart.status != StatusCode::OK {
-            return Err(Failed::answered(
-                &cart,
-                format!("the Store API's cart answered {}", cart.status),
-            ));
-        }
-        let header = |name: &str| {
-            cart.headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let (Some(nonce), Some(token)) = (header("nonce"), header("cart-token")) else {
-            return Err(Failed::answered(
-                &cart,
-                "the Store API's cart came without its Nonce and Cart-Token headers",
-            ));
-        };
-        let auth = [("Nonce", nonce.as_str()), ("Cart-Token", token.as_str())];
-        let item = json!({"id": id, "quantity": 1});
-        let path = format!("{STORE_API}/cart/add-item");
-        let added = self
-            .exchange(Method::POST, &path, &auth, Some(item))
-            .await?;
-        if added.status != StatusCode::CREATED {
-            return Err(Failed::answered(
-                &added,
-                format!("adding product {id} to a cart answered {}", added.status),
-            ));
-        }
+        let cart = self.open_cart(&[]).await?;
+        let auth = cart.headers();
+        let added = self.add_item(&auth, id).await?;
         let cart: Value = json_of(&added)?;
         let key = cart["items"].as_array().and_then(|items| {
             items
@@ -311,6 +367,120 @@ impl Shopper {
             ));
         }
         Ok(((), added.status.as_u16()))
+    }
+
+    /// The check product's id: found by its slug (a private product is not
+    /// listed, but is answered by slug), for sale to the store's check
+    /// token (without it WooCommerce refuses to sell it).
+    async fn check_product(&self, token: &str) -> Result<u64, CheckProduct> {
+        let check = [(CHECK_TOKEN_HEADER, token)];
+        let path = format!("{STORE_API}/products/{CHECK_PRODUCT}");
+        let product = self.exchange(Method::GET, &path, &check, None).await?;
+        if product.status == StatusCode::NOT_FOUND {
+            return Err(CheckProduct::Untried(format!(
+                "the store has no check product ({CHECK_PRODUCT}): its setup makes it, and this store's setup last ran before checkout checks existed (it runs again when the store's setup is changed, such as with kubectl nexus store update)"
+            )));
+        }
+        if product.status != StatusCode::OK {
+            return Err(Failed::answered(
+                &product,
+                format!("the check product answered {}", product.status),
+            )
+            .into());
+        }
+        let found: Value = json_of(&product)?;
+        let Some(id) = found["id"].as_u64() else {
+            return Err(Failed::answered(&product, "the check product has no id").into());
+        };
+        if found["is_purchasable"] != true {
+            return Err(CheckProduct::Untried(
+                "the store does not sell its check product to this check: it does not know the store's check token (its setup records it; a token made after its last setup run is not known yet)".into(),
+            ));
+        }
+        Ok(id)
+    }
+
+    /// The check product bought by a guest with Cash on Delivery, put into
+    /// a new cart and ordered, every request with the store's check token.
+    /// The billing address is the cart's own default (the shop's country);
+    /// the store asks a check order for no other field and deletes it once
+    /// placed.
+    async fn checkout(&self, token: &str, id: u64) -> StepResult<()> {
+        let check = [(CHECK_TOKEN_HEADER, token)];
+        let cart = self.open_cart(&check).await?;
+        let billing = cart.billing_address();
+        let mut headers = cart.headers();
+        headers.extend(check);
+        self.add_item(&headers, id).await?;
+        let order = json!({
+            "billing_address": billing,
+            "payment_method": "cod",
+        });
+        let path = format!("{STORE_API}/checkout");
+        let placed = self
+            .exchange(Method::POST, &path, &headers, Some(order))
+            .await?;
+        if placed.status != StatusCode::OK {
+            return Err(Failed::answered(
+                &placed,
+                format!("placing the order answered {}", placed.status),
+            ));
+        }
+        let placed_order: Value = json_of(&placed)?;
+        let status = placed_order["status"].as_str().unwrap_or_default();
+        if !["completed", "processing"].contains(&status)
+            || placed_order["order_id"].as_u64().is_none()
+        {
+            return Err(Failed::answered(
+                &placed,
+                format!(
+                    "the order was not placed (its status is {status:?}, not completed or processing)"
+                ),
+            ));
+        }
+        Ok(((), placed.status.as_u16()))
+    }
+
+    /// A new guest cart: `GET cart`, whose answer carries the Nonce and
+    /// Cart-Token every cart write sends.
+    async fn open_cart(&self, headers: &[(&str, &str)]) -> Result<Cart, Failed> {
+        let cart = self
+            .exchange(Method::GET, &format!("{STORE_API}/cart"), headers, None)
+            .await?;
+        if cart.status != StatusCode::OK {
+            return Err(Failed::answered(
+                &cart,
+                format!("the Store API's cart answered {}", cart.status),
+            ));
+        }
+        let header = |name: &str| {
+            cart.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let (Some(nonce), Some(token)) = (header("nonce"), header("cart-token")) else {
+            return Err(Failed::answered(
+                &cart,
+                "the Store API's cart came without its Nonce and Cart-Token headers",
+            ));
+        };
+        let body = serde_json::from_str(&cart.body).unwrap_or(Value::Null);
+        Ok(Cart { nonce, token, body })
+    }
+
+    /// Product `id` into the cart of `auth`; the answer, 201.
+    async fn add_item(&self, auth: &[(&str, &str)], id: u64) -> Result<Answer, Failed> {
+        let item = json!({"id": id, "quantity": 1});
+        let path = format!("{STORE_API}/cart/add-item");
+        let added = self.exchange(Method::POST, &path, auth, Some(item)).await?;
+        if added.status != StatusCode::CREATED {
+            return Err(Failed::answered(
+                &added,
+                format!("adding product {id} to a cart answered {}", added.status),
+            ));
+        }
+        Ok(added)
     }
 
     /// A GET that follows redirects on the store's own host.

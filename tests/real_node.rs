@@ -611,6 +611,16 @@ async fn a_store_becomes_ready_with_real_pods_even_when_the_operator_restarts_mi
         stored, "wc-processing\tcod\tguest@example.com",
         "order {order}"
     );
+    // Its emails go out (the image's Store API records each it would send;
+    // a check's order sends none: see data_survives_...).
+    let sent = store_sql(
+        &workload,
+        &pod_name(&database),
+        "SELECT option_value FROM wp_options WHERE option_name = 'nexus_standin_emails'",
+    );
+    for email in ["new_order", "customer_processing_order"] {
+        assert!(sent.contains(&format!("{email} {order}")), "{sent}");
+    }
     println!(
         "real node: store {name} Ready {:.1}s after create (operator killed once); node processes' RSS: {}\nreal node: the setup's steps:\n  {}",
         to_ready.as_secs_f64(),
@@ -833,9 +843,10 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
     // store is Healthy.
     let tenant = fixture.tenant.name.clone();
     let database = pod_name(&pod_of(admin, &workload, "database").await);
-    let check = |expect_pass: bool| {
+    let check_with = |expect_pass: bool, extra: &[&str]| {
         let out = common::stores::nexus_as("alice", &tenant)
             .args(["store", "check", &name, "-o", "json", "--timeout", "5m"])
+            .args(extra)
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
@@ -847,6 +858,7 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
         );
         serde_json::from_str::<serde_json::Value>(&stdout).unwrap()
     };
+    let check = |expect_pass: bool| check_with(expect_pass, &[]);
     let passed = check(true);
     let steps: Vec<(String, u64)> = passed["steps"]
         .as_array()
@@ -878,11 +890,57 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 
+    // With --checkout a guest also buys the store's hidden check product with
+    // Cash on Delivery: the order is placed, deleted at once, and no email
+    // goes out for it (the image's Store API records each email it would
+    // send); to anyone without the store's check token the product is not
+    // for sale, and no shopper sees it listed.
+    let orders = || store_sql(&workload, &database, "SELECT COUNT(*) FROM wp_wc_orders");
+    let emails = || {
+        store_sql(
+            &workload,
+            &database,
+            "SELECT COUNT(*) FROM wp_options WHERE option_name = 'nexus_standin_emails'",
+        )
+    };
+    let (orders_before, emails_before) = (orders(), emails());
+    let bought = check_with(true, &["--checkout"]);
+    let last = bought["steps"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (
+            last["step"].as_str(),
+            last["passed"].as_bool(),
+            last["httpStatus"].as_u64()
+        ),
+        (Some("checkout"), Some(true), Some(200)),
+        "{bought}"
+    );
+    assert_eq!(orders(), orders_before, "the check's order was deleted");
+    assert_eq!(emails(), emails_before, "no email for the check's order");
+    let (status, _, body) = http_exchange(
+        &ip,
+        &host,
+        "GET",
+        "/wp-json/wc/store/v1/products/nexus-check",
+        &[("X-Nexus-Check", "a-guess-at-the-token-0123456789abcdefghij")],
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    let product: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(product["is_purchasable"], false, "{body}");
+    let (status, _, body) =
+        http_exchange(&ip, &host, "GET", "/wp-json/wc/store/v1/products", &[], "");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body.contains("nexus-check"),
+        "the check product is listed: {body}"
+    );
+
     // Nothing to buy: the check fails at product, and says so.
     store_sql(
         &workload,
         &database,
-        "UPDATE wp_posts SET post_status='draft' WHERE post_type='product'",
+        "UPDATE wp_posts SET post_status='draft' WHERE post_type='product' AND post_status='publish'",
     );
     let failed = check(false);
     let last = failed["steps"].as_array().unwrap().last().unwrap().clone();
@@ -905,7 +963,7 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
     store_sql(
         &workload,
         &database,
-        "UPDATE wp_posts SET post_status='publish' WHERE post_type='product'",
+        "UPDATE wp_posts SET post_status='publish' WHERE post_type='product' AND post_status='draft'",
     );
     store_sql(
         &workload,

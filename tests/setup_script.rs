@@ -86,7 +86,13 @@ case "$1 $2 ${3:-}" in
 	*) echo "Error: the stand-in wp does not model this eval: $2" >&2; exit 1 ;;
 	esac ;;
 "option get "?*) option "$3" ;;
-"option update "?*) printf '%s' "$4" >"$STUB_STATE/option-$3" ;;
+"option update "?*)
+	# wp-cli 2.10 (measured): the same value again is "unchanged", but with
+	# --autoload update_option() answers false and wp-cli refuses.
+	if [ -f "$STUB_STATE/option-$3" ] && [ "$(cat "$STUB_STATE/option-$3")" = "$4" ]; then
+		case " $* " in *" --autoload="*) echo "Error: Could not update option '$3'." >&2; exit 1 ;; esac
+	fi
+	printf '%s' "$4" >"$STUB_STATE/option-$3" ;;
 "rewrite structure "?*) echo "Success: Rewrite structure set." ;;
 "plugin get woocommerce") cat "$STUB_STATE/wc-version" 2>/dev/null || { echo "Error: The 'woocommerce' plugin could not be found." >&2; exit 1; } ;;
 "plugin install "?*)
@@ -112,8 +118,12 @@ case "$1 $2 ${3:-}" in
 "wc tool run") [ "$4" = install_pages ] || exit 1; [ -f "$STUB_STATE/option-woocommerce_shop_page_id" ] || printf 7 >"$STUB_STATE/option-woocommerce_shop_page_id" ;;
 "wc shipping_zone_method list") cat "$STUB_STATE/methods" 2>/dev/null || echo 0 ;;
 "wc shipping_zone_method create") echo 1 >"$STUB_STATE/methods" ;;
-"wc product list") cat "$STUB_STATE/products" 2>/dev/null || echo 0 ;;
-"wc product create") echo 1 >"$STUB_STATE/products" ;;
+"wc product list"|"wc product create")
+	sku=; for a; do case $a in --sku=*) sku=${a#--sku=} ;; esac; done
+	if [ "$3" = list ]; then cat "$STUB_STATE/products-$sku" 2>/dev/null || echo 0; exit 0; fi
+	# WooCommerce refuses a second product with a SKU (measured).
+	if [ -f "$STUB_STATE/products-$sku" ]; then echo "Error: Invalid or duplicated SKU." >&2; exit 1; fi
+	echo 1 >"$STUB_STATE/products-$sku"; echo "Success: Created product 11." ;;
 *)
 	# A call the script makes that this stand-in does not model fails the
 	# test: model it here from WooCommerce's or wp-cli's source first.
@@ -874,7 +884,7 @@ fn cloned_site(admin: bool) -> Site {
         ("wc-active", ""),
         ("hpos", ""),
         ("methods", "1"),
-        ("products", "1"),
+        ("products-nexus-sample", "1"),
         ("option-home", "http://shop.shops.test"),
         ("option-nexus_setup_first_run", "done"),
         ("option-woocommerce_shop_page_id", "7"),
@@ -961,10 +971,13 @@ fn a_clone_gets_this_stores_address_and_admin_once_and_keeps_the_shop() {
         "plugin install",
         "option update woocommerce_currency",
         "wc hpos enable",
-        "wc product create",
+        "wc product create --name=Sample product",
     ] {
         assert!(!called(&calls, step), "{step:?} ran on a clone: {calls:#?}");
     }
+    // A source set up before checkout checks had no check product: the
+    // clone gets one.
+    assert!(called(&calls, "wc product create --name=Nexus check"));
     assert_eq!(site.option("woocommerce_currency").as_deref(), Some("EUR"));
 
     // The owner changes the password in wp-admin; a later run leaves it.
@@ -1012,5 +1025,67 @@ fn a_new_domain_moves_every_address_of_the_site() {
     assert!(
         !called(&site.calls(), "user update"),
         "only a clone's admin is reset"
+    );
+}
+
+#[test]
+fn the_check_product_its_plugin_and_the_token_are_set_up_and_kept_current() {
+    let site = Site::new();
+    let plugin = "<?php\n// the check plugin\n";
+    let run = |token: &str| {
+        let out = site.run_with(
+            "Demo shop",
+            None,
+            &[("CHECK_TOKEN", token), ("CHECK_PLUGIN", plugin)],
+        );
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{said}");
+        assert!(!said.contains(token), "the token is never printed: {said}");
+        site.calls()
+    };
+    let first = run("first-token-0123456789abcdefghijklmnopqrstuv");
+    assert!(
+        called(
+            &first,
+            "wc product create --name=Nexus check --slug=nexus-check --sku=nexus-check --regular_price=0 --status=private --virtual=true --catalog_visibility=hidden"
+        ),
+        "{first:#?}"
+    );
+    assert_eq!(
+        site.option("nexus_check_token").as_deref(),
+        Some("first-token-0123456789abcdefghijklmnopqrstuv")
+    );
+    let installed = site.path("www/wp-content/mu-plugins/nexus-check.php");
+    assert_eq!(
+        std::fs::read_to_string(&installed).unwrap(),
+        format!("{plugin}\n")
+    );
+    // Again with the same token: nothing to write (wp-cli would refuse the
+    // same value with --autoload), the product is there.
+    std::fs::write(&installed, "<?php // an older plugin").unwrap();
+    let second = run("first-token-0123456789abcdefghijklmnopqrstuv");
+    assert!(
+        !called(&second, "option update nexus_check_token"),
+        "{second:#?}"
+    );
+    assert!(!called(&second, "wc product create"), "{second:#?}");
+    assert_eq!(
+        std::fs::read_to_string(&installed).unwrap(),
+        format!("{plugin}\n"),
+        "the platform's plugin is written on every run"
+    );
+    // A new token (its Secret was made again) is recorded.
+    let third = run("second-token-0123456789abcdefghijklmnopqrstu");
+    assert!(
+        called(&third, "option update nexus_check_token"),
+        "{third:#?}"
+    );
+    assert_eq!(
+        site.option("nexus_check_token").as_deref(),
+        Some("second-token-0123456789abcdefghijklmnopqrstu")
     );
 }

@@ -402,6 +402,15 @@ pub const REPORT_ANNOTATION: &str = "nexus.dev/report-requested";
 /// value) and the `Healthy` condition.
 pub const CHECK_ANNOTATION: &str = "nexus.dev/check-requested";
 
+/// How a check request that also checks out begins (`store check
+/// --checkout`): the rest is its time, as in a light one.
+pub const CHECKOUT_REQUEST: &str = "checkout ";
+
+/// Whether a check request asks for a checkout as well.
+pub fn checkout_requested(request: &str) -> bool {
+    request.starts_with(CHECKOUT_REQUEST)
+}
+
 /// Set to "true" by `kubectl nexus store delete --skip-final-backup`: the
 /// store is deleted without a final backup.
 pub const SKIP_FINAL_BACKUP_ANNOTATION: &str = "nexus.dev/skip-final-backup";

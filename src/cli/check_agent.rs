@@ -26,6 +26,21 @@ pub struct CheckAgentArgs {
     #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = crate::duration::parse)]
     pub connect_grace: Duration,
 
+    /// Also buy the store's check product with Cash on Delivery.
+    #[arg(long)]
+    pub checkout: bool,
+
+    /// The store's check token (its Secret `check-token`), sent with every
+    /// request of the checkout: the store sells its check product only to
+    /// a request that carries it.
+    #[arg(
+        long,
+        env = "NEXUS_CHECK_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub check_token: Option<String>,
+
     /// Where the report goes as well as to standard output (the pod's
     /// termination message, which the operator reads).
     #[arg(long, value_name = "FILE", default_value = "/dev/termination-log")]

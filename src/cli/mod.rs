@@ -162,7 +162,7 @@ pub enum StoreCommand {
 
     /// Shop at a store once as a guest would, and say what worked.
     #[command(
-        after_help = "The operator sends a shopper from a short-lived pod in the store's namespace to its WordPress Service, with the store's host: the home page must be the shop, the Store API must list a product a guest can buy, and that product must go into a cart (which is emptied again; nothing is ordered). Each step's HTTP status and time are shown; the first failing step ends the check with its status and the start of the answer. The result is also the store's Healthy condition.\n\nExit status: 0 when every step passed, 1 when one failed or the check could not run.\n\nExamples:\n  kubectl nexus store check shop\n  kubectl nexus store check shop -o json | jq '.steps[] | {step, seconds}'"
+        after_help = "The operator sends a shopper from a short-lived pod in the store's namespace to its WordPress Service, with the store's host: the home page must be the shop, the Store API must list a product a guest can buy, and that product must go into a cart (which is emptied again; nothing is ordered). With --checkout a guest then buys the store's check product (private, free, virtual: no stock moves) with Cash on Delivery; the store sells it only to the check, sends no email for the order and deletes it at once. Each step's HTTP status and time are shown; the first failing step ends the check with its status and the start of the answer. The result is also the store's Healthy condition.\n\nExit status: 0 when every step passed, 1 when one failed or the check could not run.\n\nExamples:\n  kubectl nexus store check shop\n  kubectl nexus store check shop --checkout\n  kubectl nexus store check shop -o json | jq '.steps[] | {step, seconds}'"
     )]
     Check(CheckArgs),
 
@@ -470,6 +470,12 @@ pub struct CheckArgs {
     /// for room in the store's quota while its setup runs).
     #[arg(long, value_name = "DURATION", default_value = "6m", value_parser = crate::duration::parse)]
     pub timeout: std::time::Duration,
+
+    /// Also place a Cash on Delivery order for the store's hidden check
+    /// product (free, virtual), which the store deletes at once without
+    /// sending an email.
+    #[arg(long)]
+    pub checkout: bool,
 }
 
 #[derive(Args, Debug)]

@@ -335,11 +335,31 @@ impl Render for CheckOutcome {
         }
         out.write_all(table::render(&t).as_bytes())?;
         match self.steps.iter().find(|s| !s.passed) {
-            None => writeln!(
-                out,
-                "{KIND}/{} sells: a guest found the shop at {address}, a product, and a cart",
-                self.store
-            ),
+            None if !self.passed => {
+                let why = self.message.as_deref().unwrap_or("no report");
+                writeln!(
+                    out,
+                    "{KIND}/{} sells to a guest at {address} (shop, product, cart), but {why}",
+                    self.store
+                )
+            }
+            None => {
+                let bought = self
+                    .steps
+                    .iter()
+                    .any(|s| s.step == crate::shopper::CHECKOUT);
+                let what = match bought {
+                    true => {
+                        "a product, a cart, and bought with Cash on Delivery (the order was removed)"
+                    }
+                    false => "a product, and a cart",
+                };
+                writeln!(
+                    out,
+                    "{KIND}/{} sells: a guest found the shop at {address}, {what}",
+                    self.store
+                )
+            }
             Some(step) => {
                 let said = step.message.as_deref().unwrap_or("failed");
                 writeln!(out, "{KIND}/{} failed at {}: {said}", self.store, step.step)?;

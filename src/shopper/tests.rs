@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,10 @@ struct Shop {
     cart_headers: bool,
     /// Where `/` redirects first, if it does.
     redirect: Option<&'static str>,
+    /// The check product, when the shop has one.
+    check_product: bool,
+    /// What the shop says of an order placed.
+    order_status: &'static str,
 }
 
 const SHOP_PAGE: &str = r#"<!DOCTYPE html><html><head><title>shop</title></head><body class="home archive post-type-archive post-type-archive-product wp-theme-twentytwentyfive woocommerce-shop woocommerce woocommerce-page"><ul><li>Sample product</li></ul></body></html>"#;
@@ -27,6 +31,9 @@ const BLOG_PAGE: &str = r#"<html><head><title>shop &#8211; Just another WordPres
 const NOT_FOUND: &str = r#"<html><head><title>Page not found &#8211; shop</title></head><body class="error404"></body></html>"#;
 const NONCE: &str = "07fc95fff7";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.cart.signature";
+/// The shop's check token.
+const CHECK_SECRET: &str = "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8L9z0";
+const CHECK_ID: u64 = 77;
 
 fn shop() -> Shop {
     Shop {
@@ -34,7 +41,16 @@ fn shop() -> Shop {
         products: json!([{"id": 10, "name": "Sample product", "is_purchasable": true, "is_in_stock": true}]),
         cart_headers: true,
         redirect: None,
+        check_product: true,
+        order_status: "completed",
     }
+}
+
+/// Whether a request carries the shop's check token.
+fn carries_token(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-nexus-check")
+        .is_some_and(|t| t == CHECK_SECRET)
 }
 
 fn json_response(status: StatusCode, body: Value) -> Response {
@@ -86,9 +102,42 @@ fn app(shop: Shop) -> Router {
             }),
         )
         .route(
+            "/wp-json/wc/store/v1/products/{slug}",
+            get(|State(shop): State<Arc<Shop>>, Path(slug): Path<String>, headers: HeaderMap| async move {
+                if slug != CHECK_PRODUCT || !shop.check_product {
+                    return json_response(
+                        StatusCode::NOT_FOUND,
+                        json!({"code": "woocommerce_rest_product_invalid_slug", "message": "Invalid product slug.", "data": {"status": 404}}),
+                    );
+                }
+                json_response(
+                    StatusCode::OK,
+                    json!({"id": CHECK_ID, "slug": CHECK_PRODUCT, "name": "Nexus check", "is_purchasable": carries_token(&headers)}),
+                )
+            }),
+        )
+        .route(
+            "/wp-json/wc/store/v1/checkout",
+            post(|State(shop): State<Arc<Shop>>, headers: HeaderMap, body: String| async move {
+                if let Some(refused) = cart_write(&headers) {
+                    return refused;
+                }
+                let order: Value = serde_json::from_str(&body).unwrap();
+                // The shop's own country, from the cart; no mail reaches the buyer.
+                assert_eq!(order["billing_address"]["country"], "DE", "{order}");
+                assert!(order["billing_address"]["email"].as_str().unwrap().ends_with(".invalid"));
+                assert_eq!(order["payment_method"], "cod");
+                assert!(carries_token(&headers), "every checkout request carries the token");
+                json_response(
+                    StatusCode::OK,
+                    json!({"order_id": 901, "status": shop.order_status, "payment_method": "cod", "payment_result": {"payment_status": "success"}}),
+                )
+            }),
+        )
+        .route(
             "/wp-json/wc/store/v1/cart",
             get(|State(shop): State<Arc<Shop>>| async move {
-                let mut response = json_response(StatusCode::OK, json!({"items": [], "items_count": 0}));
+                let mut response = json_response(StatusCode::OK, json!({"items": [], "items_count": 0, "billing_address": {"country": "DE", "state": "", "email": ""}}));
                 if shop.cart_headers {
                     let headers = response.headers_mut();
                     headers.insert("Nonce", NONCE.parse().unwrap());
@@ -104,7 +153,13 @@ fn app(shop: Shop) -> Router {
                     return refused;
                 }
                 let item: Value = serde_json::from_str(&body).unwrap();
-                if item["id"] != 10 {
+                if item["id"] == CHECK_ID && !carries_token(&headers) {
+                    return json_response(
+                        StatusCode::BAD_REQUEST,
+                        json!({"code": "woocommerce_rest_product_not_purchasable", "message": "&quot;Nexus check&quot; is not available for purchase."}),
+                    );
+                }
+                if item["id"] != 10 && item["id"] != CHECK_ID {
                     return json_response(
                         StatusCode::BAD_REQUEST,
                         json!({"code": "woocommerce_rest_cart_invalid_product", "message": format!("Product with ID &quot;{}&quot; was not found and cannot be added to the cart.", item["id"])}),
@@ -149,6 +204,14 @@ fn serve_on(shop: Shop, listener: tokio::net::TcpListener) -> Target {
         url: "https://shop.example.com".into(),
         timeout: Duration::from_secs(5),
         connect_grace: Duration::ZERO,
+        checkout: None,
+    }
+}
+
+fn checking_out(target: Target, token: &str) -> Target {
+    Target {
+        checkout: Some(token.into()),
+        ..target
     }
 }
 
@@ -327,6 +390,7 @@ fn closed_port(grace: Duration) -> Target {
         url: "https://shop.example.com".into(),
         timeout: Duration::from_secs(2),
         connect_grace: grace,
+        checkout: None,
     }
 }
 
@@ -367,4 +431,78 @@ fn an_excerpt_is_short_and_says_what_the_answer_said() {
     assert_eq!(excerpt(&"x ".repeat(500)).chars().count(), EXCERPT);
     assert_eq!(excerpt("{\"code\":\"c\",\"message\":\"m\"}"), "c: m");
     assert_eq!(excerpt("  Service\n\n Unavailable "), "Service Unavailable");
+}
+
+#[tokio::test]
+async fn a_checkout_buys_the_check_product_with_the_stores_token() {
+    let report = run(&checking_out(serve(shop()).await, CHECK_SECRET)).await;
+    assert!(report.passed(), "{report:?}");
+    assert_eq!(
+        steps(&report),
+        [
+            (HOME, true, Some(200)),
+            (PRODUCT, true, Some(200)),
+            (ADD_TO_CART, true, Some(201)),
+            (CHECKOUT, true, Some(200))
+        ]
+    );
+    // A light check's report is not a passed checkout.
+    let light = Report {
+        checkout: true,
+        steps: report.steps[..3].to_vec(),
+        untried: None,
+    };
+    assert!(!light.passed());
+}
+
+#[tokio::test]
+async fn a_store_with_nothing_for_a_check_to_buy_is_not_a_failed_shop() {
+    // A store whose setup made no check product, or does not know the
+    // token: the checkout is not tried, the light steps stand.
+    for (shop, token, said) in [
+        (
+            Shop {
+                check_product: false,
+                ..shop()
+            },
+            CHECK_SECRET,
+            "the store has no check product (nexus-check)",
+        ),
+        (
+            shop(),
+            "not-the-token",
+            "the store does not sell its check product to this check",
+        ),
+    ] {
+        let report = run(&checking_out(serve(shop).await, token)).await;
+        assert!(!report.passed(), "{report:?}");
+        assert!(report.failure().is_none(), "{report:?}");
+        assert_eq!(report.steps.len(), 3);
+        assert!(
+            report.untried.as_deref().unwrap().starts_with(said),
+            "{report:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_order_the_store_did_not_place_fails_the_checkout() {
+    let report = run(&checking_out(
+        serve(Shop {
+            order_status: "failed",
+            ..shop()
+        })
+        .await,
+        CHECK_SECRET,
+    ))
+    .await;
+    let failed = report.failure().unwrap();
+    assert_eq!(
+        (failed.step.as_str(), failed.http_status),
+        (CHECKOUT, Some(200))
+    );
+    assert!(
+        failed.message.as_deref().unwrap().contains("\"failed\""),
+        "{failed:?}"
+    );
 }

@@ -9,7 +9,7 @@ use kube::api::{Patch, PatchParams};
 use serde::Serialize;
 
 use super::{Progress, stores, wait};
-use crate::api::{CHECK_ANNOTATION, CheckStep, Phase};
+use crate::api::{CHECK_ANNOTATION, CHECKOUT_REQUEST, CheckStep, Phase};
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
 
@@ -49,6 +49,7 @@ impl CheckOutcome {
 pub async fn check(
     session: &Session,
     name: &str,
+    checkout: bool,
     timeout: Duration,
     progress: &mut dyn Progress,
 ) -> Result<CheckOutcome> {
@@ -66,7 +67,11 @@ pub async fn check(
         )));
     }
     // A new value each time: the operator answers each request once.
-    let request = k8s_openapi::jiff::Timestamp::now().to_string();
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let request = match checkout {
+        true => format!("{CHECKOUT_REQUEST}{now}"),
+        false => now.to_string(),
+    };
     let patch = serde_json::json!({ "metadata": { "annotations": { CHECK_ANNOTATION: request } } });
     let params = PatchParams {
         field_manager: Some(super::fields::FIELD_MANAGER.into()),

@@ -10,7 +10,8 @@ use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use std::collections::BTreeMap;
 
-use super::{container_security, pod_security, resources};
+use super::{CHECK_TOKEN_SECRET, container_security, pod_security, resources, secret_env_of};
+use crate::api::checkout_requested;
 use crate::api::labels::{CHECK, WORDPRESS_PORT};
 use crate::settings::ContainerSize;
 use crate::validated::ValidatedStore;
@@ -33,14 +34,28 @@ pub fn check_job(store: &ValidatedStore, request: &str, cluster_ip: &str) -> Job
         false => format!("{cluster_ip}:{WORDPRESS_PORT}"),
     };
     let labels = store.template_labels(Some(CHECK));
+    let mut args = vec![
+        "check-agent".into(),
+        format!("--service={address}"),
+        format!("--url={}", store.url),
+    ];
+    let mut environment = Vec::new();
+    if checkout_requested(request) {
+        args.push("--checkout".into());
+        // Missing (a store made before checkout checks, not reconciled
+        // since): the agent says so rather than the pod failing to start.
+        environment.push(secret_env_of(
+            "NEXUS_CHECK_TOKEN",
+            CHECK_TOKEN_SECRET,
+            "token",
+            true,
+        ));
+    }
     let agent = Container {
         name: "shopper".into(),
         image: Some(store.settings.agent_image.clone()),
-        args: Some(vec![
-            "check-agent".into(),
-            format!("--service={address}"),
-            format!("--url={}", store.url),
-        ]),
+        args: Some(args),
+        env: Some(environment),
         resources: Some(resources(&ContainerSize {
             cpu: "100m".into(),
             memory: "64Mi".into(),
@@ -125,5 +140,30 @@ mod tests {
             .clone()
             .unwrap();
         assert_eq!(args[1], "--service=[fd00:10:43::17]:80");
+    }
+
+    #[test]
+    fn a_checkout_check_carries_the_stores_check_token_from_its_secret_alone() {
+        let settings = crate::settings::Settings::for_tests();
+        let raw = crate::validated::testing::store("shop", Plan::Small);
+        let store = ValidatedStore::new(&raw, &settings).unwrap();
+        let container = |request: &str| {
+            let job = check_job(&store, request, "10.43.0.17");
+            job.spec.unwrap().template.spec.unwrap().containers[0].clone()
+        };
+        let light = container("2026-12-05T10:00:00Z");
+        assert!(!light.args.unwrap().contains(&"--checkout".to_string()));
+        assert_eq!(light.env, Some(Vec::new()), "a light check needs no token");
+        let checkout = container("checkout 2026-12-05T10:00:00Z");
+        assert_eq!(checkout.args.unwrap().last().unwrap(), "--checkout");
+        let env = checkout.env.unwrap();
+        assert_eq!(env.len(), 1);
+        assert_eq!(env[0].name, "NEXUS_CHECK_TOKEN");
+        assert_eq!(env[0].value, None, "never in the Job's text");
+        let from = env[0].value_from.clone().unwrap().secret_key_ref.unwrap();
+        assert_eq!(
+            (from.name.as_str(), from.key.as_str()),
+            ("check-token", "token")
+        );
     }
 }

@@ -20,7 +20,9 @@ pub use restore::{
     RESTORE_ANNOTATION, RESTORE_DEADLINE, RESTORE_JOB, RESTORE_UID_ANNOTATION, restore_job,
     restore_secret, restore_uid_of,
 };
-pub use secrets::{DATABASE_SECRET, SALTS_SECRET, generate_secrets};
+pub use secrets::{
+    CHECK_TOKEN_SECRET, DATABASE_SECRET, SALTS_SECRET, check_token_secret, generate_secrets,
+};
 pub use setup::{SETUP_HASH_ANNOTATION, SETUP_SCRIPT, SetupRound, setup_hash, setup_job};
 pub use verify::{
     VERIFY_ANNOTATION, VERIFY_COMPONENT, VERIFY_UID_ANNOTATION, verified_uid_of, verify_job,
@@ -67,13 +69,19 @@ fn env(name: &str, value: &str) -> EnvVar {
 }
 
 fn secret_env(name: &str, secret: &str, key: &str) -> EnvVar {
+    secret_env_of(name, secret, key, false)
+}
+
+/// An environment variable from a Secret's key; empty (not a failed
+/// container) when `optional` and the Secret or key is missing.
+fn secret_env_of(name: &str, secret: &str, key: &str, optional: bool) -> EnvVar {
     EnvVar {
         name: name.into(),
         value_from: Some(EnvVarSource {
             secret_key_ref: Some(SecretKeySelector {
                 name: secret.into(),
                 key: key.into(),
-                optional: Some(false),
+                optional: Some(optional),
             }),
             ..EnvVarSource::default()
         }),

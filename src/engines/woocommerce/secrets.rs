@@ -1,5 +1,6 @@
 //! The store's generated credentials. Made once from the OS CSPRNG and never
 //! regenerated: the database keeps the password it was initialised with.
+//! The check token alone may be made again (see `CHECK_TOKEN_SECRET`).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,12 @@ use crate::validated::ValidatedStore;
 pub const DATABASE_SECRET: &str = "database-credentials";
 pub const SALTS_SECRET: &str = "wordpress-salts";
 pub const ADMIN_USER: &str = "admin";
+/// The token a checkout check sends (key `token`): the store sells its
+/// check product only to a request that carries it. The setup records it
+/// in the site; nothing else depends on it, so a store made before it had
+/// one, or whose Secret was deleted, is given a new one (recorded by its
+/// next setup run).
+pub const CHECK_TOKEN_SECRET: &str = "check-token";
 
 /// The WordPress salt names, as its wp-config reads them from the environment.
 pub const SALT_KEYS: [&str; 8] = [
@@ -61,7 +68,13 @@ fn secret(store: &ValidatedStore, name: &str, data: BTreeMap<String, String>) ->
     }
 }
 
-/// The three Secrets of a new store, with fresh random values.
+/// A new check token Secret.
+pub fn check_token_secret(store: &ValidatedStore) -> Result<Secret, getrandom::Error> {
+    let token = BTreeMap::from([("token".to_string(), random_token(40)?)]);
+    Ok(secret(store, CHECK_TOKEN_SECRET, token))
+}
+
+/// The Secrets of a new store, with fresh random values.
 pub fn generate_secrets(store: &ValidatedStore) -> Result<Vec<Secret>, getrandom::Error> {
     let database = BTreeMap::from([
         ("database".to_string(), "wordpress".to_string()),
@@ -82,6 +95,7 @@ pub fn generate_secrets(store: &ValidatedStore) -> Result<Vec<Secret>, getrandom
         secret(store, DATABASE_SECRET, database),
         secret(store, ADMIN_SECRET, admin),
         secret(store, SALTS_SECRET, salts),
+        check_token_secret(store)?,
     ])
 }
 
@@ -113,7 +127,12 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["database-credentials", "wordpress-admin", "wordpress-salts"]
+            [
+                "database-credentials",
+                "wordpress-admin",
+                "wordpress-salts",
+                "check-token"
+            ]
         );
         assert!(
             secrets
@@ -125,5 +144,6 @@ mod tests {
         assert_eq!(admin["email"].0, b"owner@example.com");
         assert_eq!(admin["password"].0.len(), 24);
         assert_eq!(secrets[2].data.as_ref().unwrap().len(), 8);
+        assert_eq!(secrets[3].data.as_ref().unwrap()["token"].0.len(), 40);
     }
 }

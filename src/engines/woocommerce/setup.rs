@@ -17,7 +17,10 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::wordpress::{WWW_DATA_UID, content_volume, copy_wordpress, wordpress_env};
-use super::{container_security, env, mount, pod_security, resources, scratch, secret_env};
+use super::{
+    CHECK_TOKEN_SECRET, container_security, env, mount, pod_security, resources, scratch,
+    secret_env, secret_env_of,
+};
 use crate::api::labels::{ADMIN_SECRET, SETUP, WORDPRESS};
 use crate::fingerprint::fnv1a;
 use crate::quantity::add_cpu;
@@ -28,6 +31,10 @@ use crate::validated::{SetupRequest, ValidatedStore};
 /// whole pod template; a Job with only that one is adopted, not re-run.)
 pub const SETUP_HASH_ANNOTATION: &str = "nexus.dev/setup-request";
 pub const SETUP_SCRIPT: &str = include_str!("setup.sh");
+/// The must-use plugin the setup puts in every store: its check product is
+/// for sale to a request carrying the store's check token alone, and the
+/// order such a request places sends no email and is deleted at once.
+pub const CHECK_PLUGIN: &str = include_str!("nexus-check.php");
 
 /// Whom the setup Job runs for: a store not yet installed, or a live one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +79,9 @@ pub fn setup_job(store: &ValidatedStore, round: SetupRound) -> Job {
         ),
         secret_env("ADMIN_USER", ADMIN_SECRET, "username"),
         secret_env("ADMIN_PASSWORD", ADMIN_SECRET, "password"),
+        // The check product and what sells it to the check alone.
+        secret_env_of("CHECK_TOKEN", CHECK_TOKEN_SECRET, "token", true),
+        env("CHECK_PLUGIN", CHECK_PLUGIN),
     ]);
     let labels = store.template_labels(Some(SETUP));
     Job {
@@ -226,6 +236,21 @@ mod tests {
         env.iter()
             .find(|e| e.name == name)
             .and_then(|e| e.value.clone())
+    }
+
+    #[test]
+    fn the_setup_is_given_the_check_plugin_and_the_check_token_from_its_secret() {
+        let job = job_for(&store("demo", Plan::Small), &Settings::for_tests());
+        let env = env_of(&job);
+        assert_eq!(value(&env, "CHECK_PLUGIN").as_deref(), Some(CHECK_PLUGIN));
+        assert!(CHECK_PLUGIN.starts_with("<?php"));
+        let token = env.iter().find(|e| e.name == "CHECK_TOKEN").unwrap();
+        assert_eq!(token.value, None, "never in the Job's text");
+        let from = token.value_from.clone().unwrap().secret_key_ref.unwrap();
+        assert_eq!(
+            (from.name.as_str(), from.key.as_str(), from.optional),
+            ("check-token", "token", Some(true))
+        );
     }
 
     #[test]

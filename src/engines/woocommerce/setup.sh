@@ -2,8 +2,8 @@
 # Sets up WooCommerce in a Nexus store: the site on the WordPress core that
 # the WordPress image ships (copied in by the Job's init container), the
 # pinned WooCommerce, its pages, the shop as the front page, order tables,
-# Cash on Delivery with a shipping method, guest checkout, pretty permalinks
-# and a sample product. Idempotent: every step checks before it acts, so the
+# Cash on Delivery with a shipping method, guest checkout, pretty permalinks,
+# a sample product and the check product. Idempotent: every step checks before it acts, so the
 # Job can run again after any failure.
 #
 # What the owner asked for (address, currency, sample products) is applied on
@@ -183,6 +183,30 @@ if [ "$SAMPLE_PRODUCTS" = "true" ]; then
 		run sample-product wp wc product create --name="Sample product" --sku=nexus-sample \
 			--regular_price=10.00 --status=publish --user="$ADMIN_USER"
 	fi
+fi
+
+# What `kubectl nexus store check --checkout` buys: a private, free,
+# virtual product (no shopper sees it, no stock moves), for sale only to a
+# request carrying the store's check token, whose order sends no email and
+# is deleted at once (the must-use plugin). The plugin and the token are
+# the platform's and written on every run; the product is made once.
+if [ -n "${CHECK_PLUGIN:-}" ]; then
+	mkdir -p "$WP_PATH/wp-content/mu-plugins" 2>/dev/null || true
+	if ! printf '%s\n' "$CHECK_PLUGIN" >"$WP_PATH/wp-content/mu-plugins/nexus-check.php"; then
+		fail check-plugin "cannot write $WP_PATH/wp-content/mu-plugins/nexus-check.php"
+	fi
+fi
+# Written only when it differs: wp-cli refuses to update an option to the
+# value it has when --autoload is given ("Could not update option").
+if [ -n "${CHECK_TOKEN:-}" ] && [ "$(wp option get nexus_check_token 2>/dev/null || true)" != "$CHECK_TOKEN" ]; then
+	run check-token wp option update nexus_check_token "$CHECK_TOKEN" --autoload=no
+fi
+found=$(wp wc product list --sku=nexus-check --format=count --user="$ADMIN_USER" 2>/dev/null || echo 0)
+if [ "$found" = "0" ]; then
+	run check-product wp wc product create --name="Nexus check" --slug=nexus-check --sku=nexus-check \
+		--regular_price=0 --status=private --virtual=true --catalog_visibility=hidden \
+		--description="Bought by kubectl nexus store check --checkout; for sale to that check alone. Its orders are deleted at once." \
+		--user="$ADMIN_USER"
 fi
 
 echo "nexus setup: complete in $(($(date +%s) - started))s"

@@ -247,8 +247,11 @@ fn read_report(request: &str, job: &Job, pods: &[Pod]) -> StoreCheck {
             request: request.to_string(),
             finished_at: terminated.finished_at.unwrap_or_else(now),
             passed: report.passed(),
+            message: report
+                .untried
+                .as_ref()
+                .map(|why| format!("the checkout was not tried: {why}")),
             steps: report.steps,
-            message: None,
         },
         _ => {
             let said: String = message.trim().chars().take(300).collect();
@@ -294,6 +297,18 @@ fn set_healthy(status: &mut StoreStatus, check: &StoreCheck) {
             )
         }
         (false, Some(step)) => ("False", "CheckFailed", step.summary()),
+        // Every step taken passed, and a checkout was not tried (the store
+        // has nothing for a check to buy): the shop sells; the check says
+        // why it went no further.
+        (false, None) if !check.steps.is_empty() => {
+            let names: Vec<&str> = check.steps.iter().map(|s| s.step.as_str()).collect();
+            let untried = check.message.as_deref().unwrap_or_default();
+            (
+                "True",
+                "CheckPassed",
+                format!("{} passed; {untried}", names.join(", ")),
+            )
+        }
         (false, None) => (
             "Unknown",
             "CheckNotRun",

@@ -4,6 +4,8 @@
 //! operator process lists a store's Secrets once, through the binding it
 //! holds in that namespace alone, and trusts its condition from then on. The
 //! chart's policy keeps them from being deleted while the store lives.
+//! The check token alone is made again when missing (a store made before
+//! checkout checks had none).
 
 use k8s_openapi::api::core::v1::Secret;
 use kube::ResourceExt;
@@ -67,6 +69,13 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         .into_iter()
         .filter(|name| !present.iter().any(|p| p == name))
         .collect();
+    if !present.iter().any(|p| p == woocommerce::CHECK_TOKEN_SECRET) {
+        let token = woocommerce::check_token_secret(store).map_err(|source| Error::Random {
+            what: "the store's check token",
+            source,
+        })?;
+        write::create_once(client, owned, &token).await?;
+    }
     if missing.is_empty() {
         run.children.secrets_checked.remember(&store.uid);
         return Ok(exist());

@@ -22,6 +22,12 @@
 //    valid, the output and counts of wp-cli 2.10), `user get/update/create`
 //    `transient delete --all [--network]` and `eval` work on the real site
 //    as wp-cli's do, with its words on success and refusal;
+//  - `option update NAME VALUE --autoload=no` of the value the option has is
+//    refused ("Could not update option"), as wp-cli 2.10 refuses it (without
+//    --autoload it is "unchanged"); `wc product create` of a SKU a product
+//    has is refused "Invalid or duplicated SKU." (both measured on
+//    WooCommerce 10.0.2; a private product is counted by `wc product list
+//    --sku`);
 //  - the order tables are a real table, wp_wc_orders, where the Store API
 //    stand-in (store-api-standin.php, a must-use plugin of the WordPress
 //    image) writes a guest's Cash on Delivery order.
@@ -146,11 +152,18 @@ switch ($command) {
 
 	case 'option update':
 		$name = $words[2] ?? '';
+		$autoload = $opts['autoload'] ?? null;
+		// wp-cli 2.10 (measured): the same value is "unchanged" only
+		// without --autoload; with it, update_option() answers false and
+		// wp-cli says it could not update.
 		if (get_option($name) === ($words[3] ?? '')) {
+			if ($autoload !== null) {
+				standin_fail("Could not update option '$name'.");
+			}
 			echo "Success: Value passed for '$name' option is unchanged.\n";
 			exit(0);
 		}
-		update_option($name, $words[3] ?? '');
+		update_option($name, $words[3] ?? '', $autoload === null ? null : $autoload !== 'no');
 		echo "Success: Updated '$name' option.\n";
 		exit(0);
 
@@ -420,12 +433,25 @@ switch (true) {
 		exit(0);
 
 	case $wc === 'wc product create':
-		$product = wp_insert_post(array('post_title' => $opts['name'] ?? '', 'post_type' => 'product', 'post_status' => $opts['status'] ?? 'publish'), true);
+		$sku = $opts['sku'] ?? '';
+		$taken = $sku === '' ? array() : get_posts(array('post_type' => 'product', 'post_status' => 'any', 'meta_key' => '_sku', 'meta_value' => $sku, 'fields' => 'ids'));
+		if ($taken) {
+			// WooCommerce's REST answer to a second product with a SKU (measured).
+			standin_fail('Invalid or duplicated SKU. ' . json_encode(array('status' => 400, 'resource_id' => $taken[0], 'unique_sku' => "$sku-1")));
+		}
+		$post = array('post_title' => $opts['name'] ?? '', 'post_type' => 'product', 'post_status' => $opts['status'] ?? 'publish', 'post_content' => $opts['description'] ?? '');
+		if (isset($opts['slug'])) {
+			$post['post_name'] = $opts['slug'];
+		}
+		$product = wp_insert_post($post, true);
 		if (is_wp_error($product)) {
 			standin_fail($product->get_error_message());
 		}
-		update_post_meta($product, '_sku', $opts['sku'] ?? '');
+		update_post_meta($product, '_sku', $sku);
 		update_post_meta($product, '_regular_price', $opts['regular_price'] ?? '');
+		update_post_meta($product, '_price', $opts['regular_price'] ?? '');
+		update_post_meta($product, '_virtual', ($opts['virtual'] ?? 'false') === 'true' ? 'yes' : 'no');
+		update_post_meta($product, '_nexus_standin_catalog_visibility', $opts['catalog_visibility'] ?? 'visible');
 		echo "Success: Created product $product.\n";
 		exit(0);
 }
