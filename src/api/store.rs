@@ -322,7 +322,7 @@ pub struct StoreCheck {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckStep {
-    /// home, product, add-to-cart.
+    /// home, product, add-to-cart, checkout.
     #[schemars(length(max = 32))]
     pub step: String,
     pub passed: bool,

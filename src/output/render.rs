@@ -148,6 +148,12 @@ impl Render for StoreDetails {
             }
             write_indented(out, &table::render(&t))?;
         }
+        if let Some(interval) = &self.check_interval {
+            writeln!(out, "Checks:           every {interval} (spec.check)")?;
+        }
+        if let Some(check) = &self.last_check {
+            writeln!(out, "Last check:       {}", last_check(check))?;
+        }
         if !self.steps.is_empty() {
             writeln!(out)?;
             writeln!(out, "Provisioning (the last one, step by step):")?;
@@ -213,6 +219,34 @@ fn took(step: &StepView, span: (f64, f64)) -> String {
 }
 
 /// The steps as bars on one time axis `width` characters wide.
+/// The last check in one line: its result, when, and each step's time or
+/// what went wrong.
+fn last_check(check: &crate::api::StoreCheck) -> String {
+    let when = age(Some(&check.finished_at));
+    let failed = check.steps.iter().find(|s| !s.passed);
+    match (check.passed, failed, &check.message) {
+        (true, _, _) => {
+            let steps: Vec<String> = check
+                .steps
+                .iter()
+                .map(|s| format!("{} {:.0}ms", s.step, s.seconds * 1000.0))
+                .collect();
+            format!("passed {when} ago: {}", steps.join(", "))
+        }
+        (false, Some(step), _) => format!("failed {when} ago: {}", step.summary()),
+        (false, None, message) => {
+            let why = message.as_deref().unwrap_or("no report");
+            match check.steps.is_empty() {
+                true => format!("not run {when} ago: {why}"),
+                false => {
+                    let names: Vec<&str> = check.steps.iter().map(|s| s.step.as_str()).collect();
+                    format!("{} passed {when} ago; {why}", names.join(", "))
+                }
+            }
+        }
+    }
+}
+
 fn timeline_bars(steps: &[StepView], now: k8s_openapi::jiff::Timestamp, width: usize) -> String {
     let spans = step_spans(steps, now);
     let total = spans.last().map_or(0.0, |s| s.1).max(0.001);
@@ -917,5 +951,55 @@ mod tests {
         assert!(lines[0].starts_with("STEP"), "{columns}");
         assert!(lines[2].contains("Database") && lines[2].contains("30.0s"));
         assert!(lines[3].contains("10.0s, running") && lines[3].contains(" - "));
+    }
+
+    #[test]
+    fn the_last_check_is_one_line_saying_how_each_step_went() {
+        let step = |name: &str, passed: bool, message: Option<&str>| crate::api::CheckStep {
+            step: name.into(),
+            passed,
+            seconds: 0.25,
+            http_status: Some(200),
+            message: message.map(str::to_string),
+            excerpt: None,
+        };
+        let check = |passed, steps, message: Option<&str>| crate::api::StoreCheck {
+            request: "r".into(),
+            finished_at: Time(Timestamp::now()),
+            passed,
+            steps,
+            message: message.map(str::to_string),
+        };
+        let passed = check(
+            true,
+            vec![step("home", true, None), step("checkout", true, None)],
+            None,
+        );
+        assert!(last_check(&passed).starts_with("passed "));
+        assert!(last_check(&passed).ends_with(" ago: home 250ms, checkout 250ms"));
+        let failed = check(
+            false,
+            vec![
+                step("home", true, None),
+                step("product", false, Some("no product")),
+            ],
+            None,
+        );
+        assert!(last_check(&failed).ends_with(" ago: step product (HTTP 200): no product"));
+        let untried = check(
+            false,
+            vec![step("home", true, None)],
+            Some("the checkout was not tried: no check product"),
+        );
+        assert!(
+            last_check(&untried).starts_with("home passed "),
+            "{}",
+            last_check(&untried)
+        );
+        assert!(
+            last_check(&untried).ends_with(" ago; the checkout was not tried: no check product")
+        );
+        let not_run = check(false, Vec::new(), Some("the store is suspended"));
+        assert!(last_check(&not_run).starts_with("not run "));
     }
 }

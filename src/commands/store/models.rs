@@ -83,6 +83,12 @@ pub struct StoreDetails {
     /// The steps of the last provisioning on the clock, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepView>,
+    /// How often the operator checks the store as a shopper (spec.check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_interval: Option<String>,
+    /// The last check as a shopper, a person's or a periodic one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_check: Option<crate::api::StoreCheck>,
     pub events: Vec<EventView>,
     /// Parts of the story that could not be read, such as events when RBAC hides them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -118,6 +124,8 @@ impl StoreDetails {
                 })
                 .collect(),
             steps: status.steps.iter().map(StepView::from).collect(),
+            check_interval: store.spec.check.as_ref().map(|c| c.interval.clone()),
+            last_check: status.check.clone(),
             events,
             warnings,
         }
