@@ -121,7 +121,12 @@ async fn a_store_becomes_ready_with_every_guardrail() {
     assert_eq!(subjects, ["alice"]);
 
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
-    for secret in ["database-credentials", "wordpress-admin", "wordpress-salts"] {
+    for secret in [
+        "database-credentials",
+        "wordpress-admin",
+        "wordpress-salts",
+        "check-token",
+    ] {
         secrets
             .get(secret)
             .await
@@ -298,7 +303,26 @@ async fn deleted_children_are_put_back_but_lost_credentials_are_reported() {
     // this operator runs without it). No watch reports a Secret (the operator
     // reads none across the cluster): each operator process checks a store's
     // Secrets once, so the next one to start finds them gone.
+    // The check token alone is made again (a store made before checkout
+    // checks had none; nothing depends on its old value).
     let secrets = Api::<Secret>::namespaced(admin.clone(), &workload);
+    let token = |s: &Secret| s.data.as_ref().unwrap()["token"].0.clone();
+    let old_token = token(&secrets.get("check-token").await.unwrap());
+    secrets
+        .delete("check-token", &DeleteParams::default())
+        .await
+        .unwrap();
+    fixture.operator.stop();
+    fixture.operator = fixture.scope.start("again", &[]);
+    let made = |s: Option<&Secret>| s.is_some();
+    let remade = wait_for(&secrets, "check-token", 30, "made again", made).await;
+    assert_eq!(token(&remade).len(), 40);
+    assert_ne!(token(&remade), old_token);
+    assert_eq!(
+        wait_phase(admin, ns, name, Phase::Ready, 30).await.phase(),
+        Phase::Ready
+    );
+
     secrets
         .delete("database-credentials", &DeleteParams::default())
         .await

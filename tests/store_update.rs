@@ -426,6 +426,22 @@ async fn an_update_is_admitted_applied_waited_for_and_audited() {
         nexus::api::Phase::Ready,
         "a check is not Ready's business"
     );
+    // A checkout is asked for as such (kwok's pod ends without a report
+    // either way).
+    let out = nexus_as("alice", &ns.name)
+        .args(["store", "check", &name, "--checkout", "--timeout", "2m"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr_text());
+    let check = stores
+        .get(&name)
+        .await
+        .unwrap()
+        .status
+        .unwrap()
+        .check
+        .unwrap();
+    assert!(check.request.starts_with("checkout "), "{check:?}");
     let jobs = Api::<Job>::namespaced(admin.clone(), &workload);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while jobs.get_opt("check").await.unwrap().is_some() {
