@@ -1409,6 +1409,45 @@ podDisruptionBudget: {{enabled: false}}
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
+async fn a_new_store_whose_check_pod_cannot_run_says_why_while_it_waits() {
+    // An agent image nobody can pull: every part runs, the first check
+    // cannot, and the store says so rather than waiting in silence until
+    // its provisioning timeout.
+    let absent = "nexus.local/no-such-agent:1";
+    let fixture = RealTenant::with_operator_flags(
+        "real-check-stuck",
+        SETUP_IMAGE,
+        &[format!("--agent-image={absent}")],
+    )
+    .await;
+    let name = common::stores::store_name("stuck");
+    fixture.create_as_alice(&name);
+    let ready = |s: Option<&Store>| {
+        let status = s.and_then(|s| s.status.as_ref())?;
+        nexus::api::conditions::find(&status.conditions, "Ready").cloned()
+    };
+    let stuck = |s: Option<&Store>| {
+        ready(s).is_some_and(|c| c.reason == "Checking" && c.message.contains("cannot run"))
+    };
+    let store = common::wait_for(
+        &fixture.stores(),
+        &name,
+        READY_WITHIN,
+        "its check pod's trouble in its status",
+        stuck,
+    )
+    .await;
+    assert_eq!(store.phase(), Phase::Provisioning);
+    let message = ready(Some(&store)).unwrap().message;
+    assert!(
+        message.starts_with("every part runs; its check cannot run: pod check-")
+            && message.contains(absent),
+        "{message}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real node: scripts/test-cluster.sh up --real-node"]
 async fn wordpress_takes_no_traffic_before_its_setup_completed() {
     // A setup image with no shell: the setup never runs, so the site is
     // never installed and must never be offered to anyone.
