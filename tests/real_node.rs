@@ -1444,6 +1444,7 @@ async fn a_new_store_whose_check_pod_cannot_run_says_why_while_it_waits() {
             && message.contains(absent),
         "{message}"
     );
+    println!("real node: a store whose check cannot run says: {message}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
