@@ -651,6 +651,24 @@ async fn a_new_store_waits_for_a_shoppers_check_before_it_is_ready() {
         "{}",
         ready.message
     );
-    assert!(status.check.unwrap().request.starts_with("first, "));
+    let first = status.check.unwrap().request;
+    assert!(first.starts_with("first, "), "{first}");
     assert!(status.ready_at.is_none());
+    // Late is not given up: it is still checked (every 30s), and stays
+    // Failed while no check passes.
+    let checked_again = |s: Option<&Store>| {
+        let status = s.and_then(|s| s.status.as_ref());
+        status
+            .and_then(|s| s.check.as_ref())
+            .is_some_and(|c| c.request != first)
+    };
+    let again = wait_for(
+        &stores,
+        &name,
+        90,
+        "checked after its timeout",
+        checked_again,
+    )
+    .await;
+    assert_eq!(again.phase(), nexus::api::Phase::Failed);
 }

@@ -65,8 +65,10 @@ pub async fn answer(
     Ok(wait)
 }
 
-/// How long after a new store's failed first check it is checked again.
+/// How long after a new store's failed first check it is checked again;
+/// once it took longer than its provisioning timeout, less often.
 const FIRST_CHECK_AGAIN: Duration = Duration::from_secs(10);
+const LATE_CHECK_AGAIN: Duration = Duration::from_secs(30);
 
 /// A new store whose every part runs waits for a shopper's check before it
 /// is Ready (`--check-before-ready`): the request of that check when it is
@@ -77,16 +79,18 @@ fn first_check(
     status: &StoreStatus,
     now: Timestamp,
 ) -> Option<(Option<String>, Option<Duration>)> {
-    let waiting = conditions::find(&status.conditions, conditions::READY)
-        .is_some_and(|c| c.reason == super::status::CHECKING);
-    if !store.settings.check_before_ready || status.ready_at.is_some() || !waiting {
+    if !store.settings.check_before_ready {
         return None;
     }
+    let again = match super::status::waiting_for_first_check(status)? {
+        false => FIRST_CHECK_AGAIN,
+        true => LATE_CHECK_AGAIN,
+    };
     let last = status.check.as_ref().map(|c| c.finished_at.0);
     let since = last.map(|at| now.duration_since(at).unsigned_abs());
     Some(match since {
-        Some(since) if since < FIRST_CHECK_AGAIN => (None, Some(FIRST_CHECK_AGAIN - since)),
-        _ => (Some(format!("first, {now}")), Some(FIRST_CHECK_AGAIN)),
+        Some(since) if since < again => (None, Some(again - since)),
+        _ => (Some(format!("first, {now}")), Some(again)),
     })
 }
 
@@ -171,8 +175,7 @@ fn cannot_check(store: &ValidatedStore, status: &StoreStatus) -> Option<String> 
     if store.suspend || matches!(status.phase, Some(Phase::Suspended | Phase::Suspending)) {
         return Some("the store is suspended: resume it, then check it".into());
     }
-    let first = conditions::find(&status.conditions, conditions::READY)
-        .is_some_and(|c| c.reason == super::status::CHECKING);
+    let first = super::status::waiting_for_first_check(status).is_some();
     if status.ready_at.is_none() && !first {
         return Some(
             "the store has not been Ready yet: nothing serves its shop (see kubectl nexus store get)"

@@ -129,12 +129,16 @@ pub fn compute(input: Inputs) -> StoreStatus {
                 (None, Some(healthy)) => format!("its last check: {}", healthy.message),
                 (None, None) => "a shopper checks it before it is Ready".to_string(),
             };
-            if waited >= input.timeout {
+            // Reported late once, it stays so (the clock restarts on a
+            // Failed store) until a check passes.
+            let late =
+                was == Some(Phase::Failed) && waiting_for_first_check(previous) == Some(true);
+            if waited >= input.timeout || late {
                 (
                     Phase::Failed,
                     PROVISIONING_TIMEOUT.into(),
                     format!(
-                        "the store did not pass a shopper's check within {}: {why}",
+                        "{CHECK_LATE} within {}: {why}",
                         crate::duration::human(input.timeout)
                     ),
                 )
@@ -263,6 +267,25 @@ pub fn compute(input: Inputs) -> StoreStatus {
 pub const CHECK_FAILED: &str = "CheckFailed";
 /// The Ready condition's reason of a new store waiting for its first check.
 pub const CHECKING: &str = "Checking";
+/// How the Ready message of a new store that timed out waiting for a
+/// passing check begins.
+const CHECK_LATE: &str = "the store did not pass a shopper's check";
+
+/// Whether a new store waits for its first passing check: None if not;
+/// Some(true) when it already took longer than its provisioning timeout
+/// (reported Failed, and still checked: it goes on to Ready once one
+/// passes, as a store with any other late step does).
+pub fn waiting_for_first_check(status: &StoreStatus) -> Option<bool> {
+    if status.ready_at.is_some() {
+        return None;
+    }
+    let ready = conditions::find(&status.conditions, READY)?;
+    match ready.reason.as_str() {
+        CHECKING => Some(false),
+        PROVISIONING_TIMEOUT if ready.message.starts_with(CHECK_LATE) => Some(true),
+        _ => None,
+    }
+}
 
 fn passed_check(conditions: &[Condition]) -> bool {
     conditions::find(conditions, HEALTHY).is_some_and(|c| c.status == "True")
@@ -624,9 +647,24 @@ mod tests {
                 .message
                 .ends_with("its last check: step home (HTTP 500): the home page answered 500")
         );
+        assert_eq!(waiting_for_first_check(&still), Some(false));
         let late = checked(&still, 100 + 600);
         assert_eq!(late.phase, Some(Phase::Failed));
         assert_eq!(ready(&late).reason, PROVISIONING_TIMEOUT);
+        assert_eq!(waiting_for_first_check(&late), Some(true));
+        // Still not passed later: still Failed, saying the latest check.
+        let later = checked(
+            &with_health(&late, "False", "step product (HTTP 200): nothing to buy"),
+            100 + 700,
+        );
+        assert_eq!(later.phase, Some(Phase::Failed));
+        assert!(
+            ready(&later)
+                .message
+                .ends_with("its last check: step product (HTTP 200): nothing to buy"),
+            "{}",
+            ready(&later).message
+        );
         assert!(
             ready(&late)
                 .message
@@ -647,6 +685,10 @@ mod tests {
         // A passed one: Ready; once Ready, checks no longer hold it back.
         let passed = checked(&with_health(&still, "True", "passed"), 300);
         assert_eq!(passed.phase, Some(Phase::Ready));
+        assert_eq!(waiting_for_first_check(&passed), None);
+        // Late, then passed: Ready all the same.
+        let late_then_passed = checked(&with_health(&late, "True", "passed"), 900);
+        assert_eq!(late_then_passed.phase, Some(Phase::Ready));
         assert_eq!(checked(&passed, 400).phase, Some(Phase::Ready));
         // Without --check-before-ready: Ready at once.
         assert_eq!(
