@@ -540,7 +540,8 @@ async fn a_killed_operator_resumes_without_duplicates() {
         "statefulsets"
     );
     assert_eq!(count::<Ingress>(&admin, &workload).await, 1, "ingresses");
-    assert_eq!(count::<Secret>(&admin, &workload).await, 3, "secrets");
+    // database, admin, salts, check token.
+    assert_eq!(count::<Secret>(&admin, &workload).await, 4, "secrets");
 }
 
 #[tokio::test]
