@@ -24,8 +24,8 @@
  * cart, and a key not in the cart 409 woocommerce_rest_cart_invalid_key;
  * the shop page as the front page has the body classes `woocommerce-shop
  * woocommerce woocommerce-page`.
- * Measured by hand for `store check --checkout` (WooCommerce 10.0.2, wp-cli
- * 2.10; the facts are listed here and in docs/security.md):
+ * Measured by hand for `store check --checkout` on WooCommerce 10.0.2 with
+ * wp-cli 2.10, after reading its source (src/StoreApi):
  * `GET products/<slug>` answers any product by its slug, a private one
  * too, which the list leaves out; a product is purchasable when published
  * (or editable by the user) with a price, as the `woocommerce_is_purchasable`
