@@ -244,6 +244,8 @@ mod tests {
         let env = env_of(&job);
         assert_eq!(value(&env, "CHECK_PLUGIN").as_deref(), Some(CHECK_PLUGIN));
         assert!(CHECK_PLUGIN.starts_with("<?php"));
+        // The kubelet expands $(NAME) in an env value: the plugin has none.
+        assert!(!CHECK_PLUGIN.contains("$("));
         let token = env.iter().find(|e| e.name == "CHECK_TOKEN").unwrap();
         assert_eq!(token.value, None, "never in the Job's text");
         let from = token.value_from.clone().unwrap().secret_key_ref.unwrap();
