@@ -41,12 +41,22 @@ pub fn deployment_state(deployment: &Deployment, suspended: bool) -> (StepState,
         };
         return (state, false);
     }
+    // Until the Deployment controller has seen the latest spec (a plan
+    // change patched its resources) and made a pod of it, its status is the
+    // old pod's: a change is not applied yet.
+    let generation = deployment.metadata.generation.unwrap_or(0);
+    let seen = status.observed_generation.unwrap_or(0) >= generation;
+    let updated = status.updated_replicas.unwrap_or(0) >= 1;
     let available = status
         .conditions
         .unwrap_or_default()
         .iter()
         .any(|c| c.type_ == "Available" && c.status == "True")
         && status.available_replicas.unwrap_or(0) >= 1;
+    if available && !(seen && updated) {
+        let state = StepState::waiting("RollingOut", "a new WordPress pod replaces the old one");
+        return (state, replicas >= 1);
+    }
     let state = if available {
         StepState::done("Available", "1/1 replicas available")
     } else {
@@ -181,11 +191,21 @@ mod tests {
         let (state, is_placed) = deployment_state(&placed, false);
         assert!(!state.is_done() && is_placed);
         let available: Deployment =
-            serde_json::from_value(json!({"metadata": {"name": "wordpress"},
-            "status": {"replicas": 1, "availableReplicas": 1,
+            serde_json::from_value(json!({"metadata": {"name": "wordpress", "generation": 2},
+            "status": {"replicas": 1, "availableReplicas": 1, "updatedReplicas": 1, "observedGeneration": 2,
                 "conditions": [{"type": "Available", "status": "True"}]}}))
             .unwrap();
         assert!(deployment_state(&available, false).0.is_done());
+        // Just patched (a plan change): the old pod is still the available one.
+        let patched: Deployment =
+            serde_json::from_value(json!({"metadata": {"name": "wordpress", "generation": 3},
+            "status": {"replicas": 1, "availableReplicas": 1, "updatedReplicas": 1, "observedGeneration": 2,
+                "conditions": [{"type": "Available", "status": "True"}]}}))
+            .unwrap();
+        assert_eq!(
+            deployment_state(&patched, false).0,
+            StepState::waiting("RollingOut", "a new WordPress pod replaces the old one")
+        );
         let empty: Deployment =
             serde_json::from_value(json!({"metadata": {"name": "wordpress"}})).unwrap();
         assert!(!deployment_state(&empty, false).1, "no pod yet");
