@@ -353,6 +353,14 @@ pub struct StepTiming {
     pub finished_at: Option<Time>,
 }
 
+impl StoreCheck {
+    /// The steps taken, by name: "home, product, add-to-cart".
+    pub fn step_names(&self) -> String {
+        let names: Vec<&str> = self.steps.iter().map(|s| s.step.as_str()).collect();
+        names.join(", ")
+    }
+}
+
 impl CheckStep {
     /// The step in one line: which, the HTTP status, what was wrong.
     pub fn summary(&self) -> String {

@@ -218,7 +218,6 @@ fn took(step: &StepView, span: (f64, f64)) -> String {
     }
 }
 
-/// The steps as bars on one time axis `width` characters wide.
 /// The last check in one line: its result, when, and each step's time or
 /// what went wrong.
 fn last_check(check: &crate::api::StoreCheck) -> String {
@@ -238,15 +237,13 @@ fn last_check(check: &crate::api::StoreCheck) -> String {
             let why = message.as_deref().unwrap_or("no report");
             match check.steps.is_empty() {
                 true => format!("not run {when} ago: {why}"),
-                false => {
-                    let names: Vec<&str> = check.steps.iter().map(|s| s.step.as_str()).collect();
-                    format!("{} passed {when} ago; {why}", names.join(", "))
-                }
+                false => format!("{} passed {when} ago; {why}", check.step_names()),
             }
         }
     }
 }
 
+/// The steps as bars on one time axis `width` characters wide.
 fn timeline_bars(steps: &[StepView], now: k8s_openapi::jiff::Timestamp, width: usize) -> String {
     let spans = step_spans(steps, now);
     let total = spans.last().map_or(0.0, |s| s.1).max(0.001);

@@ -3,8 +3,8 @@
 # the WordPress image ships (copied in by the Job's init container), the
 # pinned WooCommerce, its pages, the shop as the front page, order tables,
 # Cash on Delivery with a shipping method, guest checkout, pretty permalinks,
-# a sample product and the check product. Idempotent: every step checks before it acts, so the
-# Job can run again after any failure.
+# a sample product and the check product. Idempotent: every step checks
+# before it acts, so the Job can run again after any failure.
 #
 # What the owner asked for (address, currency, sample products) is applied on
 # every run. A clone (CLONED_FROM) starts from its source's site, loaded from

@@ -292,11 +292,10 @@ fn set_healthy(status: &mut StoreStatus, check: &StoreCheck) {
     let (state, reason, message) = match (check.passed, check.steps.iter().find(|s| !s.passed)) {
         (true, _) => {
             let seconds: f64 = check.steps.iter().map(|s| s.seconds).sum();
-            let names: Vec<&str> = check.steps.iter().map(|s| s.step.as_str()).collect();
             (
                 "True",
                 "CheckPassed",
-                format!("{} passed in {seconds:.2}s", names.join(", ")),
+                format!("{} passed in {seconds:.2}s", check.step_names()),
             )
         }
         (false, Some(step)) => ("False", "CheckFailed", step.summary()),
@@ -304,12 +303,11 @@ fn set_healthy(status: &mut StoreStatus, check: &StoreCheck) {
         // has nothing for a check to buy): the shop sells; the check says
         // why it went no further.
         (false, None) if !check.steps.is_empty() => {
-            let names: Vec<&str> = check.steps.iter().map(|s| s.step.as_str()).collect();
             let untried = check.message.as_deref().unwrap_or_default();
             (
                 "True",
                 "CheckPassed",
-                format!("{} passed; {untried}", names.join(", ")),
+                format!("{} passed; {untried}", check.step_names()),
             )
         }
         (false, None) => (

@@ -150,12 +150,13 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         held: failed && !restart && !timed_out,
     };
     let (observed, owned, error) = steps::provision(&run).await;
-    // Only a new store waits on its check pod; the others' checks report
-    // through `store check` and the Healthy condition.
+    // Only a new store whose every part runs waits on its check pod; the
+    // others' checks report through `store check` and the Healthy condition.
+    let waits_for_check = ctx.settings.check_before_ready
+        && previous.ready_at.is_none()
+        && observed.steps.iter().all(|(_, state)| state.is_done());
     let check_trouble = match &owned {
-        Some(owned) if ctx.settings.check_before_ready && previous.ready_at.is_none() => {
-            check::pod_trouble(&ctx.children, owned)
-        }
+        Some(owned) if waits_for_check => check::pod_trouble(&ctx.children, owned),
         _ => None,
     };
     let mut next = status::compute(Inputs {
