@@ -1012,9 +1012,14 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
     as_alice_waiting(&tenant, &["store", "resume", &name]).succeeded("store resume --wait");
     wait_page(&ip, &host, &path, &title, "suspend and resume").await;
 
-    // A bigger plan reaches the running store: its WordPress is replaced
-    // with the plan's size, on the same data.
-    let before = pod_of(admin, &workload, "wordpress").await;
+    // A bigger plan reaches the running store: its WordPress and MariaDB
+    // are replaced with the plan's sizes, on the same data, before --wait
+    // returns.
+    let components = ["wordpress", "database"];
+    let mut before = Vec::new();
+    for component in components {
+        before.push(pod_of(admin, &workload, component).await);
+    }
     // alice made the store with kubectl apply, whose manager got the
     // defaulted plan: the CLI takes it over only when told to.
     let update = ["store", "update", &name, "--plan", "medium"];
@@ -1028,27 +1033,28 @@ async fn data_survives_pods_suspend_and_resume_and_goes_with_the_store() {
     );
     let update = [&update[..], &["--force-conflicts"]].concat();
     as_alice_waiting(&tenant, &update).succeeded("store update --plan medium --wait");
-    let after = pod_of(admin, &workload, "wordpress").await;
-    assert_ne!(
-        after.metadata.uid, before.metadata.uid,
-        "a new WordPress pod"
-    );
-    let wordpress_container = |pod: &Pod| {
-        let spec = pod.spec.clone().unwrap();
-        spec.containers
-            .into_iter()
-            .find(|c| c.name == "wordpress")
-            .expect("the wordpress container")
-    };
-    let limits = wordpress_container(&after)
-        .resources
-        .unwrap()
-        .limits
-        .unwrap();
     let plans = nexus::settings::Plans::default();
     let medium = plans.get(nexus::api::Plan::Medium);
-    assert_eq!(limits["cpu"].0, medium.wordpress.cpu, "{limits:?}");
-    assert_eq!(limits["memory"].0, medium.wordpress.memory, "{limits:?}");
+    for (component, before) in components.into_iter().zip(before) {
+        let after = pod_of(admin, &workload, component).await;
+        assert_ne!(
+            after.metadata.uid, before.metadata.uid,
+            "a new {component} pod"
+        );
+        let spec = after.spec.clone().unwrap();
+        let container = spec
+            .containers
+            .into_iter()
+            .find(|c| c.name == component)
+            .expect("the component's container");
+        let limits = container.resources.unwrap().limits.unwrap();
+        let size = match component {
+            "wordpress" => &medium.wordpress,
+            _ => &medium.database,
+        };
+        assert_eq!(limits["cpu"].0, size.cpu, "{component}: {limits:?}");
+        assert_eq!(limits["memory"].0, size.memory, "{component}: {limits:?}");
+    }
     wait_page(&ip, &host, &path, &title, "the plan change").await;
 
     // Its own domain: the setup runs again, the Ingress moves to the new

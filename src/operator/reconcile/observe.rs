@@ -21,11 +21,27 @@ pub fn statefulset_state(set: &StatefulSet, suspended: bool) -> StepState {
             )
         };
     }
-    if ready >= 1 {
+    let rolled_out = rolled_out(
+        set.metadata.generation,
+        status.observed_generation,
+        status.updated_replicas,
+    );
+    if ready >= 1 && !rolled_out {
+        StepState::waiting("RollingOut", "a new MariaDB pod replaces the old one")
+    } else if ready >= 1 {
         StepState::done("Ready", "1/1 replicas ready")
     } else {
         StepState::waiting("Starting", format!("{ready}/1 replicas ready"))
     }
+}
+
+/// Whether a workload's controller has seen its latest spec and made its pod
+/// of it. Until then its status is the old pod's: right after a plan change
+/// patched the resources, the old pod is still the ready one, and a change is
+/// not applied yet. Both workloads run one pod, replaced (not surged), so an
+/// updated pod is the only one.
+fn rolled_out(generation: Option<i64>, observed: Option<i64>, updated: Option<i32>) -> bool {
+    observed.unwrap_or(0) >= generation.unwrap_or(0) && updated.unwrap_or(0) >= 1
 }
 
 /// WordPress's state, and whether its pod exists (the setup Job runs beside it
@@ -41,19 +57,18 @@ pub fn deployment_state(deployment: &Deployment, suspended: bool) -> (StepState,
         };
         return (state, false);
     }
-    // Until the Deployment controller has seen the latest spec (a plan
-    // change patched its resources) and made a pod of it, its status is the
-    // old pod's: a change is not applied yet.
-    let generation = deployment.metadata.generation.unwrap_or(0);
-    let seen = status.observed_generation.unwrap_or(0) >= generation;
-    let updated = status.updated_replicas.unwrap_or(0) >= 1;
+    let rolled_out = rolled_out(
+        deployment.metadata.generation,
+        status.observed_generation,
+        status.updated_replicas,
+    );
     let available = status
         .conditions
         .unwrap_or_default()
         .iter()
         .any(|c| c.type_ == "Available" && c.status == "True")
         && status.available_replicas.unwrap_or(0) >= 1;
-    if available && !(seen && updated) {
+    if available && !rolled_out {
         let state = StepState::waiting("RollingOut", "a new WordPress pod replaces the old one");
         return (state, replicas >= 1);
     }
@@ -175,11 +190,20 @@ mod tests {
 
     #[test]
     fn workloads_are_ready_placed_or_scaled_down() {
-        let set: StatefulSet = serde_json::from_value(
-            json!({"metadata": {"name": "database"}, "status": {"replicas": 1, "readyReplicas": 1}}),
-        )
+        let set: StatefulSet = serde_json::from_value(json!({
+            "metadata": {"name": "database", "generation": 2},
+            "status": {"replicas": 1, "readyReplicas": 1, "updatedReplicas": 1, "observedGeneration": 2}}))
         .unwrap();
         assert!(statefulset_state(&set, false).is_done());
+        // Just patched (a plan change), and then the controller saw it: the
+        // ready pod is the old one until the new one is made.
+        let mut patched = set.clone();
+        patched.metadata.generation = Some(3);
+        let rolling = StepState::waiting("RollingOut", "a new MariaDB pod replaces the old one");
+        assert_eq!(statefulset_state(&patched, false), rolling);
+        let status = patched.status.as_mut().unwrap();
+        (status.observed_generation, status.updated_replicas) = (Some(3), Some(0));
+        assert_eq!(statefulset_state(&patched, false), rolling);
         assert_eq!(
             statefulset_state(&set, true),
             StepState::waiting("ScalingDown", "1 replica(s) still running")
