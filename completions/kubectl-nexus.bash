@@ -25,6 +25,9 @@ _kubectl__nexus() {
             kubectl__nexus,check-agent)
                 cmd="kubectl__nexus__subcmd__check__subcmd__agent"
                 ;;
+            kubectl__nexus,dashboard)
+                cmd="kubectl__nexus__subcmd__dashboard"
+                ;;
             kubectl__nexus,generate)
                 cmd="kubectl__nexus__subcmd__generate"
                 ;;
@@ -57,6 +60,9 @@ _kubectl__nexus() {
                 ;;
             kubectl__nexus__subcmd__help,check-agent)
                 cmd="kubectl__nexus__subcmd__help__subcmd__check__subcmd__agent"
+                ;;
+            kubectl__nexus__subcmd__help,dashboard)
+                cmd="kubectl__nexus__subcmd__help__subcmd__dashboard"
                 ;;
             kubectl__nexus__subcmd__help,generate)
                 cmd="kubectl__nexus__subcmd__help__subcmd__generate"
@@ -248,7 +254,7 @@ _kubectl__nexus() {
 
     case "${cmd}" in
         kubectl__nexus)
-            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota install version operator generate backup-agent restore-agent check-agent help"
+            opts="-n -o -h -V --kubeconfig --context --namespace --output --help --version store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,6 +477,52 @@ _kubectl__nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__nexus__subcmd__dashboard)
+            opts="-n -o -h -V --port --address --allow-remote --no-browser --kubeconfig --context --namespace --output --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__nexus__subcmd__generate)
             opts="-n -o -h -V --out --kubeconfig --context --namespace --output --help --version all crds completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -514,7 +566,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help)
-            opts="store audit quota install version operator generate backup-agent restore-agent check-agent help"
+            opts="store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -556,6 +608,20 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__help__subcmd__check__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__nexus__subcmd__help__subcmd__dashboard)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -38,6 +38,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "store" 
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "install" -d 'Install the platform without Helm: print its manifests, or apply them'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "dashboard" -d 'See the fleet and each store in your browser, as you'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "version" -d 'Print the client version and, when reachable, the server version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_needs_command" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
@@ -358,6 +359,20 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand install" -l 
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand install" -l dry-run -d 'Ask the API server what applying would change, and change nothing'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand install" -s V -l version -d 'Print version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l port -d 'The port to serve on (0: any free one)' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l address -d 'The address to serve on. Only this machine reaches the default' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -s o -l output -d 'Output format' -r -f -a "table\t'A human-readable table'
+wide\t'The table with more columns'
+json\t''
+yaml\t''
+name\t'Only resource names, one a line (kind/name)'"
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l allow-remote -d 'Serve on an address other machines reach (the dashboard acts with your credentials: anyone with its printed token does too)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l no-browser -d 'Print the address only; do not open a browser'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand version" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r
@@ -487,17 +502,18 @@ name\t'Only resource names, one a line (kind/name)'"
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -l checkout -d 'Also buy the store\'s check product with Cash on Delivery'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand check-agent" -s V -l version -d 'Print version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "store" -d 'Create, inspect and delete stores'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "install" -d 'Install the platform without Helm: print its manifests, or apply them'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "backup-agent" -d 'Take one backup inside a backup Job (the operator runs it)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "restore-agent" -d 'Fetch, check and open one backup inside a restore Job (the operator runs it)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "check-agent" -d 'Shop once at a store as a guest inside its check pod (the operator runs it)'
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install version operator generate backup-agent restore-agent check-agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "store" -d 'Create, inspect and delete stores'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "audit" -d 'Show who did what to stores: the audit records, oldest first'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "quota" -d 'Show your store limits and usage, and a store\'s resource quota'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "install" -d 'Install the platform without Helm: print its manifests, or apply them'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "dashboard" -d 'See the fleet and each store in your browser, as you'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "version" -d 'Print the client version and, when reachable, the server version'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "operator" -d 'Run the operator that provisions stores (in the cluster or from here)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "generate" -d 'Write the generated files: CRDs, shell completions, man pages'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "backup-agent" -d 'Take one backup inside a backup Job (the operator runs it)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "restore-agent" -d 'Fetch, check and open one backup inside a restore Job (the operator runs it)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "check-agent" -d 'Shop once at a store as a guest inside its check pod (the operator runs it)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and not __fish_seen_subcommand_from store audit quota install dashboard version operator generate backup-agent restore-agent check-agent help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "create" -d 'Create a store'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "list" -d 'List stores in the namespace, or in all namespaces with -A'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "get" -d 'Show a store: phase, conditions, URL, credentials reference, recent events'

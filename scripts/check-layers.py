@@ -18,6 +18,8 @@ from pathlib import Path
 LAYERS = [
     # The binary's entry: parses the command line, runs a command, prints its result.
     ["main", "run"],
+    # The dashboard: pages and JSON over the commands' models.
+    ["dashboard"],
     # How results are printed (tables, JSON/YAML, progress on a terminal).
     ["output"],
     # The commands: each returns a model for output to print.

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod cli;
 pub mod commands;
+pub mod dashboard;
 pub mod duration;
 pub mod engines;
 pub mod error;

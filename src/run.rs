@@ -16,6 +16,16 @@ pub async fn run(cli: Cli) -> Result<()> {
     let format = global.output;
     match cli.command {
         Command::Version => output::print(&version::version(global).await, format),
+        Command::Dashboard(args) => {
+            let session = Session::connect(global).await?;
+            let options = crate::dashboard::Options {
+                address: args.address,
+                port: args.port,
+                allow_remote: args.allow_remote,
+                open_browser: !args.no_browser,
+            };
+            crate::dashboard::serve(session, options).await
+        }
         Command::Generate(args) => run_generate(args.what, &args.out),
         Command::BackupAgent(args) => {
             let config = args.resolve().map_err(Error::Usage)?;

@@ -3,6 +3,7 @@
 
 pub mod backup_agent;
 pub mod check_agent;
+pub mod dashboard;
 pub mod operator;
 pub mod restore_agent;
 
@@ -87,6 +88,12 @@ pub enum Command {
         after_help = "The manifests are the Helm chart's (charts/nexus) with its default values, in namespace nexus-system.\n\nExamples:\n  kubectl nexus install > nexus.yaml      # review, then kubectl apply --server-side -f nexus.yaml\n  kubectl nexus install --dry-run         # what applying would change in the cluster\n  kubectl nexus install --apply"
     )]
     Install(InstallArgs),
+
+    /// See the fleet and each store in your browser, as you.
+    #[command(
+        after_help = "Served from this binary on this machine (every page and script is in it; it works offline) and acting with your kubeconfig identity, so you see and may do exactly what the CLI lets you. It prints its address with a one-time token and opens your browser where there is a desktop. Only your browser gets in: it answers only to its own address, refuses other sites' pages, and every change needs the page's CSRF token.\n\nExamples:\n  kubectl nexus dashboard\n  kubectl nexus dashboard --port 8765 --no-browser"
+    )]
+    Dashboard(dashboard::DashboardArgs),
 
     /// Print the client version and, when reachable, the server version.
     Version,

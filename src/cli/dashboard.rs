@@ -1,0 +1,25 @@
+//! `kubectl nexus dashboard`'s flags.
+
+use std::net::IpAddr;
+
+use clap::Args;
+
+#[derive(Args, Debug, Clone)]
+pub struct DashboardArgs {
+    /// The port to serve on (0: any free one).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub port: u16,
+
+    /// The address to serve on. Only this machine reaches the default.
+    #[arg(long, default_value = "127.0.0.1", value_name = "IP")]
+    pub address: IpAddr,
+
+    /// Serve on an address other machines reach (the dashboard acts with
+    /// your credentials: anyone with its printed token does too).
+    #[arg(long)]
+    pub allow_remote: bool,
+
+    /// Print the address only; do not open a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+}

@@ -1,0 +1,268 @@
+//! `kubectl nexus dashboard`: the fleet and each store in a browser, served
+//! from this binary on this machine and acting as the person who runs it
+//! (their kubeconfig identity): RBAC, admission and audit apply exactly as
+//! to the CLI, and the pages are drawn from the very models `-o json`
+//! prints. Every asset is in the binary (no CDN; works offline).
+
+pub mod guard;
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use crate::commands::Session;
+use crate::commands::store;
+use crate::error::{Error, Result};
+use guard::{Asked, Guard, Verdict};
+
+const INDEX: &str = include_str!("assets/index.html");
+const SCRIPT: &str = include_str!("assets/app.js");
+const STYLE: &str = include_str!("assets/app.css");
+
+/// Where and how to serve.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub address: IpAddr,
+    /// 0: any free port.
+    pub port: u16,
+    /// Serve on an address other machines reach (asked for explicitly).
+    pub allow_remote: bool,
+    pub open_browser: bool,
+}
+
+struct App {
+    session: Session,
+    guard: Guard,
+}
+
+/// Serves until interrupted.
+pub async fn serve(session: Session, options: Options) -> Result<()> {
+    if !options.address.is_loopback() && !options.allow_remote {
+        return Err(Error::Usage(format!(
+            "--address {} is reachable from other machines, and the dashboard acts with your credentials\nhint: keep the default 127.0.0.1, or pass --allow-remote if you mean it",
+            options.address
+        )));
+    }
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(options.address, options.port))
+        .await
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot listen on {}:{}: {e}",
+                options.address, options.port
+            ))
+        })?;
+    let bound = listener.local_addr().map_err(crate::error::io_error)?;
+    let secret = |what| {
+        random_token().map_err(|e| Error::Other(format!("cannot make the dashboard's {what}: {e}")))
+    };
+    let guard = Guard::new(secret("token")?, secret("CSRF token")?, hosts(bound));
+    let url = format!("http://{}/?token={}", host_of(bound), guard.token());
+    // Whoever reads the address may stop reading: the dashboard goes on.
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "Nexus dashboard: {url}").and_then(|()| stdout.flush());
+    eprintln!("(it acts as you, with your kubeconfig; stop it with Ctrl-C)");
+    if options.open_browser {
+        open_browser(&url);
+    }
+    let app = Arc::new(App { session, guard });
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(crate::error::io_error)
+}
+
+/// 32 random letters and digits from the OS CSPRNG (hex of 16 bytes).
+fn random_token() -> std::result::Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The Host values that name the dashboard at `bound`.
+fn hosts(bound: SocketAddr) -> Vec<String> {
+    let mut hosts = vec![host_of(bound)];
+    if bound.ip().is_loopback() {
+        hosts.push(format!("localhost:{}", bound.port()));
+    }
+    hosts
+}
+
+fn host_of(bound: SocketAddr) -> String {
+    match bound.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]:{}", bound.port()),
+        IpAddr::V4(ip) => format!("{ip}:{}", bound.port()),
+    }
+}
+
+/// Where there is a desktop, its browser opens the dashboard.
+fn open_browser(url: &str) {
+    let desktop = std::env::var_os("DISPLAY").is_some()
+        || std::env::var_os("WAYLAND_DISPLAY").is_some()
+        || cfg!(target_os = "macos");
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if desktop {
+        let _ = std::process::Command::new(opener)
+            .arg(url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+    }
+}
+
+fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|| async { asset(INDEX, "text/html; charset=utf-8") }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/app.css",
+            get(|| async { asset(STYLE, "text/css; charset=utf-8") }),
+        )
+        .route("/api/session", get(session))
+        .route("/api/stores", get(fleet))
+        .route("/api/stores/{namespace}/{name}", get(store_details))
+        // Before the layer: the guard answers for unknown paths too.
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                axum::Json(json!({ "error": "no such page" })),
+            )
+        })
+        .layer(middleware::from_fn_with_state(app.clone(), guarded))
+        .with_state(app)
+}
+
+fn asset(text: &'static str, kind: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, kind)], text).into_response()
+}
+
+/// Every request passes the guard first; every answer carries headers that
+/// keep it out of other sites' frames and caches.
+async fn guarded(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let query_token = request
+        .uri()
+        .query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("token="));
+    let asked = Asked {
+        write: !matches!(*request.method(), Method::GET | Method::HEAD),
+        host: text(header::HOST),
+        origin: text(header::ORIGIN),
+        cookie: text(header::COOKIE),
+        query_token,
+        csrf: headers
+            .get(guard::CSRF_HEADER)
+            .and_then(|v| v.to_str().ok()),
+    };
+    let mut response = match app.guard.check(&asked) {
+        Verdict::Pass => next.run(request).await,
+        Verdict::SignIn => {
+            let path = request.uri().path().to_string();
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::SEE_OTHER;
+            let headers = response.headers_mut();
+            headers.insert(header::LOCATION, header_value(&path));
+            headers.insert(
+                header::SET_COOKIE,
+                header_value(&app.guard.sign_in_cookie()),
+            );
+            response
+        }
+        Verdict::Refuse(status, why) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+            (status, axum::Json(json!({ "error": why }))).into_response()
+        }
+    };
+    protect(response.headers_mut());
+    response
+}
+
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("/"))
+}
+
+fn protect(headers: &mut HeaderMap) {
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+/// An error as the CLI words it.
+fn failed(error: Error) -> Response {
+    let status = match &error {
+        Error::Forbidden { .. } => StatusCode::FORBIDDEN,
+        Error::StoreNotFound { .. } | Error::NamespaceNotFound(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    (status, axum::Json(json!({ "error": error.to_string() }))).into_response()
+}
+
+/// What the page needs to know about this dashboard.
+async fn session(State(app): State<Arc<App>>) -> Response {
+    axum::Json(json!({
+        "csrf": app.guard.csrf(),
+        "namespace": app.session.namespace,
+    }))
+    .into_response()
+}
+
+/// The stores the person may list: in every namespace, or, when that is
+/// not theirs to list, in their own.
+async fn fleet(State(app): State<Arc<App>>) -> Response {
+    let listed = match store::list(&app.session, true, 500).await {
+        Err(Error::Forbidden { .. }) => store::list(&app.session, false, 500).await,
+        listed => listed,
+    };
+    match listed {
+        // `namespace`: the one namespace listed, when not every one was.
+        Ok(list) => {
+            axum::Json(json!({ "items": list.items, "namespace": list.scope })).into_response()
+        }
+        Err(error) => failed(error),
+    }
+}
+
+async fn store_details(
+    State(app): State<Arc<App>>,
+    Path((namespace, name)): Path<(String, String)>,
+) -> Response {
+    let session = Session {
+        client: app.session.client.clone(),
+        namespace,
+    };
+    match store::get(&session, &name).await {
+        Ok(details) => axum::Json(details).into_response(),
+        Err(error) => failed(error),
+    }
+}
