@@ -106,6 +106,8 @@ fn browser(url: &str, screenshot: Option<&std::path::Path>) -> String {
         "--headless",
         "--no-sandbox",
         "--disable-gpu",
+        // A container's small /dev/shm crashes Chromium's renderer.
+        "--disable-dev-shm-usage",
         "--window-size=1280,800",
         "--virtual-time-budget=10000",
     ]);
