@@ -159,6 +159,15 @@ async fn only_the_browser_with_the_printed_token_gets_in() {
         cookie_line.contains("HttpOnly") && cookie_line.contains("SameSite=Strict"),
         "{cookie_line}"
     );
+    // The sign-in's redirect stays on the dashboard, whatever path it was
+    // given (`//host` would be another site to the browser).
+    let away = format!("//attacker.example/?token={}", dashboard.token());
+    let (status, head, _) = dashboard.exchange("GET", &away, &[]);
+    assert_eq!(status, 303, "{head}");
+    let location = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("location:").map(|v| v.trim().to_string()));
+    assert_eq!(location.as_deref(), Some("/"), "{head}");
     let cookie = format!("nexus_dashboard={}", dashboard.token());
     let (status, head, body) = dashboard.exchange("GET", "/api/stores", &[("Cookie", &cookie)]);
     assert_eq!(status, 200, "{body}");

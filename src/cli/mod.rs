@@ -91,7 +91,7 @@ pub enum Command {
 
     /// See the fleet and each store in your browser, as you.
     #[command(
-        after_help = "Served from this binary on this machine (every page and script is in it; it works offline) and acting with your kubeconfig identity, so you see and may do exactly what the CLI lets you. It prints its address with a one-time token and opens your browser where there is a desktop. Only your browser gets in: it answers only to its own address, refuses other sites' pages, and every change needs the page's CSRF token.\n\nExamples:\n  kubectl nexus dashboard\n  kubectl nexus dashboard --port 8765 --no-browser"
+        after_help = "Served from this binary on this machine (every page and script is in it; it works offline) and acting with your kubeconfig identity, so you see and may do exactly what the CLI lets you. It prints its address with a token made for this run and opens your browser where there is a desktop. Only your browser gets in: it answers only to its own address, refuses other sites' pages, and every change needs the page's CSRF token.\n\nExamples:\n  kubectl nexus dashboard\n  kubectl nexus dashboard --port 8765 --no-browser"
     )]
     Dashboard(dashboard::DashboardArgs),
 

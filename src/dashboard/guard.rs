@@ -78,7 +78,7 @@ impl Guard {
                 Some(t) if !asked.write && same(t, &self.token) => Verdict::SignIn,
                 _ => Verdict::Refuse(
                     401,
-                    "open the address kubectl nexus dashboard printed (it carries a one-time token)",
+                    "open the address kubectl nexus dashboard printed (it carries the token of this run)",
                 ),
             };
         }
@@ -99,6 +99,14 @@ impl Guard {
     pub fn sign_in_cookie(&self) -> String {
         format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", self.token)
     }
+}
+
+/// Where a signed-in browser goes next: the path it asked for, unless that
+/// would leave this site (`//host/...` is another site's address to a
+/// browser, and browsers read `/\host` so too).
+pub fn sign_in_location(path: &str) -> &str {
+    let leaves = path.starts_with("//") || path.starts_with("/\\") || !path.starts_with('/');
+    if leaves { "/" } else { path }
 }
 
 /// The dashboard's token from a Cookie header.
@@ -167,6 +175,15 @@ mod tests {
             ..Asked::default()
         };
         assert_eq!(g.check(&nothing).status(), 401);
+    }
+
+    #[test]
+    fn signing_in_never_sends_the_browser_to_another_site() {
+        assert_eq!(sign_in_location("/"), "/");
+        assert_eq!(sign_in_location("/stores/a/b"), "/stores/a/b");
+        for away in ["//evil.example/", "/\\evil.example", "evil.example", ""] {
+            assert_eq!(sign_in_location(away), "/", "{away}");
+        }
     }
 
     #[test]

@@ -180,7 +180,7 @@ async fn guarded(State(app): State<Arc<App>>, request: Request, next: Next) -> R
     let mut response = match app.guard.check(&asked) {
         Verdict::Pass => next.run(request).await,
         Verdict::SignIn => {
-            let path = request.uri().path().to_string();
+            let path = guard::sign_in_location(request.uri().path()).to_string();
             let mut response = Response::new(Body::empty());
             *response.status_mut() = StatusCode::SEE_OTHER;
             let headers = response.headers_mut();
