@@ -164,9 +164,11 @@ async fn only_the_browser_with_the_printed_token_gets_in() {
     let away = format!("//attacker.example/?token={}", dashboard.token());
     let (status, head, _) = dashboard.exchange("GET", &away, &[]);
     assert_eq!(status, 303, "{head}");
-    let location = head
-        .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("location:").map(|v| v.trim().to_string()));
+    let location = head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("location:")
+            .map(|v| v.trim().to_string())
+    });
     assert_eq!(location.as_deref(), Some("/"), "{head}");
     let cookie = format!("nexus_dashboard={}", dashboard.token());
     let (status, head, body) = dashboard.exchange("GET", "/api/stores", &[("Cookie", &cookie)]);
