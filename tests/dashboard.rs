@@ -1,6 +1,8 @@
 //! `kubectl nexus dashboard` as alice on the test control plane: only her
 //! browser gets in (the printed token, its own Host and Origin), and a real
-//! browser (Debian's Chromium, headless) shows her stores and not bob's.
+//! browser (Debian's Chromium, headless, driven over WebDriver) shows her
+//! stores and not bob's, live: a store made or suspended meanwhile shows
+//! its new phase without a reload.
 
 mod common;
 
@@ -10,7 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
+use common::operator::Scope;
 use common::stores::nexus_as;
+use common::webdriver::Browser;
 use common::{TestNamespace, admin, kubeconfig};
 
 async fn tenant(user: &str) -> TestNamespace {
@@ -97,37 +101,12 @@ impl Drop for Dashboard {
     }
 }
 
-/// What Chromium (headless) shows at `url` once its scripts ran; with
-/// `screenshot`, a picture of it too.
-fn browser(url: &str, screenshot: Option<&std::path::Path>) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let mut command = Command::new("chromium");
-    command.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        // A container's small /dev/shm crashes Chromium's renderer.
-        "--disable-dev-shm-usage",
-        "--window-size=1280,800",
-        "--virtual-time-budget=10000",
-    ]);
-    command.arg(format!("--user-data-dir={}", profile.path().display()));
-    match screenshot {
-        Some(file) => command.arg(format!("--screenshot={}", file.display())),
-        None => command.arg("--dump-dom"),
-    };
-    let out = command.arg(url).output().expect("run chromium");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn create_store(user: &str, namespace: &str, name: &str) {
+/// A store of `user`'s in `namespace`, made with the CLI, in `scope` (its
+/// operator makes it).
+fn create_store(user: &str, namespace: &str, name: &str, scope: &Scope) {
+    let (key, value) = scope.label();
     let out = nexus_as(user, namespace)
-        .args(["store", "create", name])
+        .args(["store", "create", name, "-l", &format!("{key}={value}")])
         .output()
         .unwrap();
     assert!(
@@ -135,6 +114,12 @@ fn create_store(user: &str, namespace: &str, name: &str) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The fleet table's row of store `name` in the page's text.
+fn row_of<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    text.lines()
+        .find(|line| line.split('\t').next() == Some(name))
 }
 
 #[tokio::test]
@@ -206,40 +191,225 @@ async fn only_the_browser_with_the_printed_token_gets_in() {
 }
 
 #[tokio::test]
-async fn alice_sees_her_stores_and_not_bobs_in_a_real_browser() {
+async fn alice_sees_her_stores_live_and_not_bobs_in_a_real_browser() {
     let alice = tenant("alice").await;
     let bob = tenant("bob").await;
+    // An operator for this test's stores: they become Ready as on a cluster.
+    let scope = Scope::new();
+    let _operator = scope.start("dashboard", &[]);
     let hers = common::stores::store_name("hers");
     let his = common::stores::store_name("his");
-    create_store("alice", &alice.name, &hers);
-    create_store("bob", &bob.name, &his);
+    create_store("alice", &alice.name, &hers, &scope);
+    create_store("bob", &bob.name, &his, &scope);
     let dashboard = Dashboard::start("alice", &alice.name);
-    let page = browser(&dashboard.url, None);
-    assert!(page.contains("<h1>Stores</h1>"), "{page}");
-    assert!(!page.contains("null"), "{page}");
+    let browser = Browser::start();
+    browser.goto(&dashboard.url);
+    let page = browser.wait_for_text("her store listed", 60, |t| t.contains(&hers));
     assert!(
         page.contains(&format!("In namespace {}", alice.name)),
         "{page}"
     );
-    assert!(page.contains(&hers), "her store is listed: {page}");
-    assert!(!page.contains(&his), "bob's store is not: {page}");
-    let store_page = browser(
-        &format!("{}#/store/{}/{hers}", dashboard.url, alice.name),
-        None,
-    );
-    assert!(store_page.contains("Conditions"), "{store_page}");
-    assert!(!store_page.contains("null"), "{store_page}");
+    assert!(!page.contains(&his), "bob's store is not listed: {page}");
+    for drawn_wrong in ["null", "undefined", "[object"] {
+        assert!(!page.contains(drawn_wrong), "{drawn_wrong}: {page}");
+    }
+    let address = browser.run("return location.href;");
     assert!(
-        store_page.contains(&format!("store-{hers}")),
-        "{store_page}"
+        !address.as_str().unwrap().contains("token"),
+        "the token left the address bar: {address}"
+    );
+
+    // A store made now appears and becomes Ready on the page as it is.
+    browser.run("window.notReloaded = true; return null;");
+    let new = common::stores::store_name("new");
+    create_store("alice", &alice.name, &new, &scope);
+    browser.wait_for_text("the new store listed", 60, |t| row_of(t, &new).is_some());
+    let page = browser.wait_for_text("both stores Ready", 120, |t| {
+        [&hers, &new]
+            .iter()
+            .all(|name| row_of(t, name).is_some_and(|row| row.contains("Ready")))
+    });
+    assert!(page.contains("Ready 2"), "the counts: {page}");
+    assert_eq!(
+        browser.run("return window.notReloaded === true;"),
+        serde_json::json!(true),
+        "the page was loaded again"
     );
     // Pictures for the README, from the run.
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
     std::fs::create_dir_all(&dir).unwrap();
-    browser(&dashboard.url, Some(&dir.join("fleet.png")));
-    let store_url = format!("{}#/store/{}/{hers}", dashboard.url, alice.name);
-    browser(&store_url, Some(&dir.join("store.png")));
+    browser.screenshot(&dir.join("fleet.png"));
+
+    // Her store's page, by its link: its conditions and its provisioning;
+    // suspended from the CLI meanwhile, it says so without a reload.
+    browser.click_link(&hers);
+    let page = browser.wait_for_text("the store's page", 30, |t| {
+        t.contains("Conditions") && t.contains("Provisioning")
+    });
+    assert!(page.contains(&format!("store-{hers}")), "{page}");
+    // Every part of the page is drawn as itself, not as a word for a
+    // missing value or an element.
+    for drawn_wrong in ["null", "undefined", "[object"] {
+        assert!(!page.contains(drawn_wrong), "{drawn_wrong}: {page}");
+    }
+    // The timeline: a row per step (its name, a bar, how long it took).
+    let bars = browser.run("return document.querySelectorAll('.timeline .bar').length;");
+    assert!(bars.as_u64().unwrap_or(0) >= 5, "timeline bars: {bars}");
+    // Tall enough for the timeline below the conditions.
+    browser.resize(1280, 1250);
+    browser.run("window.scrollTo(0, 0); return null;");
+    browser.screenshot(&dir.join("store.png"));
+    browser.run("window.notReloaded = true; return null;");
+    let suspend = nexus_as("alice", &alice.name)
+        .args(["store", "suspend", &hers])
+        .output()
+        .unwrap();
+    assert!(suspend.status.success(), "{suspend:?}");
+    // The heading names the store and its phase.
+    browser.wait_for_text("the store suspending", 60, |t| {
+        t.lines()
+            .any(|line| line.starts_with(hers.as_str()) && line.contains("Suspend"))
+    });
+    assert_eq!(
+        browser.run("return window.notReloaded === true;"),
+        serde_json::json!(true),
+        "the page was loaded again"
+    );
     for picture in ["fleet.png", "store.png"] {
         assert!(std::fs::metadata(dir.join(picture)).unwrap().len() > 1000);
     }
+}
+
+/// The resident memory of a process, in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// The fleet page with many stores: how soon a fresh page shows all of them,
+/// what the fleet's JSON weighs, and the dashboard's memory as the fleet
+/// changes round after round. Prints figures; asserts only that it worked.
+#[tokio::test]
+#[ignore = "a benchmark, run by scripts/bench-dashboard.sh (CI skips bench_)"]
+async fn bench_the_fleet_page() {
+    use futures::StreamExt;
+    use kube::api::{Patch, PatchParams};
+    let count: usize = std::env::var("NEXUS_BENCH_DASHBOARD_STORES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    let rounds = 5;
+    common::platform_installed().await;
+    let admin = admin().await;
+    let ns = TestNamespace::new(&admin, "dash-bench").await;
+    let stores = kube::Api::<nexus::api::Store>::namespaced(admin.clone(), &ns.name);
+    let names: Vec<String> = (0..count).map(|i| format!("shop-{i:05}")).collect();
+    let made = std::time::Instant::now();
+    futures::stream::iter(&names)
+        .map(|name| {
+            let stores = stores.clone();
+            let store: nexus::api::Store = serde_json::from_value(serde_json::json!({
+                "apiVersion": "nexus.dev/v1alpha1", "kind": "Store",
+                "metadata": {"name": name}, "spec": {"engine": "woocommerce"}
+            }))
+            .unwrap();
+            async move { stores.create(&Default::default(), &store).await.unwrap() }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    println!(
+        "{count} Stores (objects only) made in {:.1}s",
+        made.elapsed().as_secs_f64()
+    );
+
+    let dashboard = Dashboard::start("admin", &ns.name);
+    let pid = dashboard.child.id();
+    let at_start = rss_mib(pid);
+    let browser = Browser::start();
+    // Signed in once; then a fresh page is timed.
+    browser.goto(&dashboard.url);
+    let rows = "return document.querySelectorAll('#main tbody tr').length;";
+    let all_drawn = |browser: &Browser| browser.run(rows).as_u64().unwrap_or(0) as usize >= count;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !all_drawn(&browser) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first page never showed every store"
+        );
+    }
+    let after_sync = rss_mib(pid);
+    let page = format!("http://{}/", dashboard.host);
+    let mut drawn_ms = Vec::new();
+    for _ in 0..5 {
+        browser.goto(&page);
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        // Polled as fast as WebDriver answers (a few ms a call).
+        loop {
+            let now = browser.run(
+                "return [document.querySelectorAll('#main tbody tr').length, performance.now()];",
+            );
+            if now[0].as_u64().unwrap_or(0) as usize >= count {
+                drawn_ms.push(now[1].as_f64().unwrap());
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the page never showed every store"
+            );
+        }
+    }
+    drawn_ms.sort_by(f64::total_cmp);
+    let cookie = format!("nexus_dashboard={}", dashboard.token());
+    let asked = std::time::Instant::now();
+    let (status, _, body) = dashboard.exchange("GET", "/api/stores", &[("Cookie", &cookie)]);
+    let json_ms = asked.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(status, 200);
+
+    // The fleet changes: every store, round after round, with the page open.
+    let mut after_rounds = Vec::new();
+    for round in 0..rounds {
+        futures::stream::iter(&names)
+            .map(|name| {
+                let stores = stores.clone();
+                let patch =
+                    serde_json::json!({"metadata": {"labels": {"bench-round": round.to_string()}}});
+                async move {
+                    stores
+                        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+                        .await
+                        .unwrap()
+                }
+            })
+            .buffer_unordered(16)
+            .collect::<Vec<_>>()
+            .await;
+        // The last push reached the page (it redraws the table).
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        after_rounds.push(rss_mib(pid));
+    }
+    let heap = browser.run("return performance.memory ? performance.memory.usedJSHeapSize : 0;");
+    let heap_mib = heap.as_f64().unwrap_or(0.0) / 1024.0 / 1024.0;
+    assert!(all_drawn(&browser), "the page still shows every store");
+
+    println!();
+    println!(
+        "| stores | fresh page: every row drawn (min / median / max of 5) | /api/stores | dashboard RSS: started / fleet listed / after each round of {count} changes | page JS heap |"
+    );
+    println!("|---|---|---|---|---|");
+    let rounds_rss: Vec<String> = after_rounds.iter().map(|m| format!("{m:.1}")).collect();
+    println!(
+        "| {count} | {:.0} / {:.0} / {:.0} ms | {:.0} ms, {} KiB | {at_start:.1} / {after_sync:.1} / {} MiB | {heap_mib:.1} MiB |",
+        drawn_ms[0],
+        drawn_ms[2],
+        drawn_ms[4],
+        json_ms,
+        body.len() / 1024,
+        rounds_rss.join(", "),
+    );
 }

@@ -2,27 +2,35 @@
 //! from this binary on this machine and acting as the person who runs it
 //! (their kubeconfig identity): RBAC, admission and audit apply exactly as
 //! to the CLI, and the pages are drawn from the very models `-o json`
-//! prints. Every asset is in the binary (no CDN; works offline).
+//! prints. Every asset is in the binary (no CDN; works offline). One watch
+//! of the Stores (`live`) feeds every page, pushed as server-sent events.
 
 pub mod guard;
+pub mod live;
 
+use std::convert::Infallible;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
+use axum::response::sse::{self, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures::{Stream, StreamExt};
 use serde_json::json;
+use tokio::sync::watch;
 
 use crate::commands::Session;
 use crate::commands::store;
 use crate::error::{Error, Result};
 use guard::{Asked, Guard, Verdict};
+use live::Fleet;
 
 const INDEX: &str = include_str!("assets/index.html");
 const SCRIPT: &str = include_str!("assets/app.js");
@@ -42,6 +50,11 @@ pub struct Options {
 struct App {
     session: Session,
     guard: Guard,
+    /// The fleet, as the dashboard's one watch of the Stores knows it.
+    fleet: watch::Receiver<Arc<Fleet>>,
+    /// True once the dashboard stops: pages' event streams end, so that the
+    /// server can finish.
+    stopping: watch::Receiver<bool>,
 }
 
 /// Serves until interrupted.
@@ -65,6 +78,7 @@ pub async fn serve(session: Session, options: Options) -> Result<()> {
         random_token().map_err(|e| Error::Other(format!("cannot make the dashboard's {what}: {e}")))
     };
     let guard = Guard::new(secret("token")?, secret("CSRF token")?, hosts(bound));
+    let fleet = live::follow(&session).await;
     let url = format!("http://{}/?token={}", host_of(bound), guard.token());
     // Whoever reads the address may stop reading: the dashboard goes on.
     let mut stdout = std::io::stdout();
@@ -73,10 +87,17 @@ pub async fn serve(session: Session, options: Options) -> Result<()> {
     if options.open_browser {
         open_browser(&url);
     }
-    let app = Arc::new(App { session, guard });
+    let (stop, stopping) = watch::channel(false);
+    let app = Arc::new(App {
+        session,
+        guard,
+        fleet,
+        stopping,
+    });
     axum::serve(listener, router(app))
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            stop.send_replace(true);
         })
         .await
         .map_err(crate::error::io_error)
@@ -140,6 +161,7 @@ fn router(app: Arc<App>) -> Router {
         )
         .route("/api/session", get(session))
         .route("/api/stores", get(fleet))
+        .route("/api/events", get(events))
         .route("/api/stores/{namespace}/{name}", get(store_details))
         // Before the layer: the guard answers for unknown paths too.
         .fallback(|| async {
@@ -237,20 +259,48 @@ async fn session(State(app): State<Arc<App>>) -> Response {
     .into_response()
 }
 
+/// How long a request waits for the watch's first list.
+const FIRST_LIST: Duration = Duration::from_secs(30);
+
 /// The stores the person may list: in every namespace, or, when that is
-/// not theirs to list, in their own.
+/// not theirs to list, in their own (`namespace` names it).
 async fn fleet(State(app): State<Arc<App>>) -> Response {
-    let listed = match store::list(&app.session, true, 500).await {
-        Err(Error::Forbidden { .. }) => store::list(&app.session, false, 500).await,
-        listed => listed,
-    };
-    match listed {
-        // `namespace`: the one namespace listed, when not every one was.
-        Ok(list) => {
-            axum::Json(json!({ "items": list.items, "namespace": list.scope })).into_response()
-        }
-        Err(error) => failed(error),
+    let mut fleet = app.fleet.clone();
+    let listed = |f: &Arc<Fleet>| f.synced || f.error.is_some();
+    let _ = tokio::time::timeout(FIRST_LIST, fleet.wait_for(listed)).await;
+    let fleet = fleet.borrow().clone();
+    if !fleet.synced {
+        let why = fleet.error.clone();
+        let why = why.unwrap_or_else(|| "the stores are not listed yet: try again".into());
+        return (StatusCode::BAD_GATEWAY, axum::Json(json!({ "error": why }))).into_response();
     }
+    axum::Json(json!({ "items": fleet.items, "namespace": fleet.namespace })).into_response()
+}
+
+/// The fleet pushed to a page: once listed (or once the watch says why it
+/// cannot list), then after each change, until the dashboard stops.
+async fn events(
+    State(app): State<Arc<App>>,
+) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
+    let first = |f: &Arc<Fleet>| f.synced || f.error.is_some();
+    let pushes = futures::stream::unfold(
+        (app.fleet.clone(), true),
+        move |(mut fleet, at_start)| async move {
+            let next = match at_start {
+                true => fleet.wait_for(first).await.map(drop),
+                false => fleet.changed().await,
+            };
+            next.ok()?;
+            let data = serde_json::to_string(&**fleet.borrow_and_update()).unwrap_or_default();
+            let push = sse::Event::default().event("fleet").data(data);
+            Some((Ok(push), (fleet, false)))
+        },
+    );
+    let mut stopping = app.stopping.clone();
+    let stopped = async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    Sse::new(pushes.take_until(stopped)).keep_alive(KeepAlive::default())
 }
 
 async fn store_details(

@@ -11,6 +11,7 @@ pub mod finished;
 pub mod operator;
 pub mod s3;
 pub mod stores;
+pub mod webdriver;
 
 #[allow(unused_imports)] // not every test binary checks a command's output
 pub use finished::Finished;

@@ -1,9 +1,42 @@
 // The Nexus dashboard's page: the fleet (#/) and a store (#/store/NS/NAME),
 // drawn from the dashboard's JSON, which is what `kubectl nexus ... -o json`
-// prints. Text goes into the page as text, never as HTML.
+// prints. Text goes into the page as text, never as HTML. The fleet is
+// pushed to the page by the dashboard's one watch (/api/events): the fleet
+// page redraws from it, a store's page reads its details again only when
+// that store changed. Nothing polls.
 "use strict";
 
 const main = () => document.getElementById("main");
+
+/**
+ * The fleet as last pushed, what the page on show does with a push, and
+ * what it does after the stream was lost for a while (changes may have been
+ * missed: a store's page reads its store again).
+ */
+const live = { fleet: null, onFleet: null, onReconnect: null };
+
+function follow() {
+  const state = document.getElementById("live");
+  const events = new EventSource("/api/events");
+  let lost = false;
+  events.addEventListener("open", () => {
+    state.textContent = "Live";
+    if (lost && live.onReconnect) live.onReconnect();
+    lost = false;
+  });
+  events.addEventListener("error", () => {
+    lost = true;
+    // Closed: the dashboard refused the stream (it was restarted, and its
+    // token is another); the browser will not try again.
+    state.textContent = events.readyState === EventSource.CLOSED
+      ? "Not live: open the address kubectl nexus dashboard printed" : "Reconnecting…";
+  });
+  events.addEventListener("fleet", (event) => {
+    live.fleet = JSON.parse(event.data);
+    state.textContent = live.fleet.error ? "Live updates paused" : "Live";
+    if (live.onFleet) live.onFleet(live.fleet);
+  });
+}
 
 /** An element with attributes and children (strings become text). */
 function el(tag, attrs, ...children) {
@@ -13,7 +46,8 @@ function el(tag, attrs, ...children) {
     if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? "" : String(value));
   }
-  for (const child of children.flat()) {
+  // Children may come as lists of lists (a row of cells per step).
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -51,20 +85,30 @@ function failure(error) {
 
 const PHASES = ["Pending", "Provisioning", "Ready", "Degraded", "Suspending", "Suspended", "Failed", "Deleting"];
 
-async function fleetPage() {
-  const list = await api("/api/stores");
-  const stores = list.items;
-  const counts = PHASES.map((p) => [p, stores.filter((s) => s.phase === p).length]).filter(([, n]) => n > 0);
+function fleetPage() {
   const search = el("input", { type: "search", id: "search", placeholder: "name, namespace or owner" });
   const which = el("select", { id: "phase" }, el("option", { value: "" }, "every phase"),
     PHASES.map((p) => el("option", { value: p }, p)));
   const body = el("tbody");
-  const shown = el("p", { class: "muted", "aria-live": "polite" });
+  const shown = el("p", { class: "muted", "aria-live": "polite" }, "Loading…");
+  const counts = el("ul", { class: "counts", "aria-label": "Stores by phase" });
+  const where = el("p", { class: "muted" });
+  const trouble = el("p", { class: "error", role: "alert", hidden: true });
   const draw = () => {
+    const fleet = live.fleet;
+    if (!fleet) return;
+    trouble.hidden = !fleet.error;
+    trouble.textContent = fleet.error ? `Live updates paused: ${fleet.error}` : "";
+    if (!fleet.synced) return;
+    const stores = fleet.items;
+    where.textContent = fleet.namespace
+      ? `In namespace ${fleet.namespace}: your account does not list stores across namespaces.` : "";
+    counts.replaceChildren(...PHASES.map((p) => [p, stores.filter((s) => s.phase === p).length])
+      .filter(([, n]) => n > 0).map(([p, n]) => el("li", {}, phase(p), ` ${n}`)));
     const words = search.value.trim().toLowerCase();
     const rows = stores.filter((s) => (!which.value || s.phase === which.value)
       && (!words || [s.name, s.namespace, s.owner || ""].some((t) => t.toLowerCase().includes(words))));
-    body.replaceChildren(...rows.map((s) => el("tr", {},
+    body.replaceChildren(...rows.map((s) => el("tr", { "data-store": `${s.namespace}/${s.name}` },
       el("td", {}, el("a", { href: `#/store/${encodeURIComponent(s.namespace)}/${encodeURIComponent(s.name)}` }, s.name)),
       el("td", {}, s.namespace),
       el("td", {}, s.plan),
@@ -76,15 +120,11 @@ async function fleetPage() {
   };
   search.addEventListener("input", draw);
   which.addEventListener("change", draw);
-  draw();
-  const where = list.namespace
-    ? el("p", { class: "muted" }, `In namespace ${list.namespace}: your account does not list stores across namespaces.`)
-    : null;
   show(
     el("h1", {}, "Stores"),
+    trouble,
     where,
-    el("ul", { class: "counts", "aria-label": "Stores by phase" },
-      counts.map(([p, n]) => el("li", {}, phase(p), ` ${n}`))),
+    counts,
     el("div", { class: "filters" },
       el("label", { for: "search" }, "Search", search),
       el("label", { for: "phase" }, "Phase", which)),
@@ -92,6 +132,8 @@ async function fleetPage() {
     el("table", {},
       el("thead", {}, el("tr", {}, ["Name", "Namespace", "Plan", "Phase", "URL", "Owner", "Age"].map((h) => el("th", { scope: "col" }, h)))),
       body));
+  live.onFleet = draw;
+  draw();
 }
 
 function timeline(steps) {
@@ -115,8 +157,25 @@ function timeline(steps) {
     }));
 }
 
+/** A store's page; read again each time the fleet says the store changed. */
 async function storePage(namespace, name) {
-  const store = await api(`/api/stores/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+  const key = `${namespace}/${name}`;
+  const page = location.hash;
+  let asked = 0;
+  const load = async () => {
+    const ticket = ++asked;
+    const store = await api(`/api/stores/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+    // A later read, or another page, has the last word.
+    if (ticket === asked && location.hash === page) drawStore(store);
+  };
+  live.onFleet = (fleet) => {
+    if (fleet.changed.includes(key)) load().catch(failure);
+  };
+  live.onReconnect = () => load().catch(failure);
+  await load();
+}
+
+function drawStore(store) {
   const row = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
   show(
     el("p", {}, el("a", { href: "#/" }, "← Stores")),
@@ -145,6 +204,8 @@ async function storePage(namespace, name) {
 }
 
 async function route() {
+  live.onFleet = null;
+  live.onReconnect = null;
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   try {
     if (parts[0] === "store" && parts.length === 3) await storePage(parts[1], parts[2]);
@@ -156,4 +217,5 @@ async function route() {
 }
 
 window.addEventListener("hashchange", route);
+follow();
 route();

@@ -1,0 +1,203 @@
+//! A real browser driven over WebDriver: Debian's chromium-driver starting
+//! headless Chromium. Just the commands the dashboard's tests use, spoken
+//! over plain HTTP/1.1 (one connection a command).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::operator::free_port;
+
+pub struct Browser {
+    driver: Child,
+    port: u16,
+    session: String,
+}
+
+impl Browser {
+    /// A new headless Chromium, as big as a laptop's screen.
+    pub fn start() -> Self {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver) runs");
+        let mut browser = Browser {
+            driver,
+            port,
+            session: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while browser.call("GET", "/status", None).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not answer");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                // No sandbox as root in a container; /dev/shm is small there.
+                "args": ["--headless", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--window-size=1280,900", "--hide-scrollbars"]
+            }
+        }}});
+        let answer = browser.command("POST", "/session", capabilities);
+        browser.session = answer["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {answer}"))
+            .to_string();
+        browser
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.session_command("POST", "url", json!({ "url": url }));
+    }
+
+    /// Runs `script` (a function body) in the page; its return value.
+    pub fn run(&self, script: &str) -> Value {
+        self.session_command(
+            "POST",
+            "execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
+    /// The page's text as a reader sees it.
+    pub fn text(&self) -> String {
+        self.run("return document.body.innerText;")
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Waits until the page's text satisfies `wanted`; that text.
+    pub fn wait_for_text(&self, what: &str, seconds: u64, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        loop {
+            let text = self.text();
+            if wanted(&text) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {seconds}s for {what}; the page says:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Clicks the link that reads `text`, as a person would.
+    pub fn click_link(&self, text: &str) {
+        let found = self.session_command(
+            "POST",
+            "element",
+            json!({ "using": "link text", "value": text }),
+        );
+        let element = found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no link {text:?}: {found}"))
+            .to_string();
+        self.session_command("POST", &format!("element/{element}/click"), json!({}));
+    }
+
+    /// The window's size in CSS pixels.
+    pub fn resize(&self, width: u32, height: u32) {
+        let size = json!({ "width": width, "height": height });
+        self.session_command("POST", "window/rect", size);
+    }
+
+    /// A PNG of the window.
+    pub fn screenshot(&self, path: &Path) {
+        let encoded = self.session_command("GET", "screenshot", Value::Null);
+        // Kubernetes' ByteString reads base64: no decoder of our own.
+        let png: k8s_openapi::ByteString = serde_json::from_value(encoded).unwrap();
+        std::fs::write(path, png.0).unwrap();
+    }
+
+    fn session_command(&self, method: &str, path: &str, body: Value) -> Value {
+        let path = format!("/session/{}/{path}", self.session);
+        self.command(method, &path, body)
+    }
+
+    /// A command's `value`; a WebDriver error fails the test with its words.
+    fn command(&self, method: &str, path: &str, body: Value) -> Value {
+        let body = (!body.is_null()).then_some(body);
+        let (status, answer) = self
+            .call(method, path, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let answer: Value = serde_json::from_str(&answer)
+            .unwrap_or_else(|_| panic!("{method} {path}: {status} {answer}"));
+        assert_eq!(status, 200, "{method} {path}: {answer}");
+        answer["value"].clone()
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> std::io::Result<(u16, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
+        );
+        stream.write_all(request.as_bytes())?;
+        // chromedriver keeps the connection open whatever it is asked: the
+        // answer ends where its Content-Length says.
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 65536];
+        let head_end = loop {
+            if let Some(at) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at;
+            }
+            let read = stream.read(&mut buffer)?;
+            if read == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            answer.extend_from_slice(&buffer[..read]);
+        };
+        let head = String::from_utf8_lossy(&answer[..head_end]).to_ascii_lowercase();
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0);
+        let mut body = answer.split_off(head_end + 4);
+        while body.len() < length {
+            let read = stream.read(&mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            body.extend_from_slice(&buffer[..read]);
+        }
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let path = format!("/session/{}", self.session);
+            let _ = self.call("DELETE", &path, None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
