@@ -520,6 +520,13 @@ EOF
   # Its controllers may send 100 requests a second (20 by default): the
   # volume controller binds a claim in about four writes, so 1,000 claims at
   # once bound at 5 a second.
+  # Its quota controller counts a quota again from its caches only when the
+  # quota's spec changes, a counted object is deleted, or at its full resync
+  # (5 minutes by default); admission counts creates. A recount that reads
+  # the quota just after admission counted a create, but before its own
+  # cache has seen that object, writes the old count back, and it stays
+  # until the next full resync: a test that waits a minute for the count
+  # then fails (seen in CI). Every 20 s here.
   start controller-manager "$bin/kube" controller-manager \
     --kubeconfig="$dir/controller-manager.kubeconfig" \
     --authentication-kubeconfig="$dir/controller-manager.kubeconfig" \
@@ -529,7 +536,7 @@ EOF
     --use-service-account-credentials=true \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
     --controllers='*' --profiling=false \
-    --kube-api-qps=100 --kube-api-burst=200
+    --kube-api-qps=100 --kube-api-burst=200 --resource-quota-sync-period=20s
   # A pod tried while its claim was being bound (a store's database-0: the
   # claim not yet in the scheduler's cache, then bound before the pod was set
   # aside) waits for the next look at unschedulable pods, 5 minutes by
