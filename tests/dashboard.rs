@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -63,34 +62,16 @@ impl Dashboard {
         self.url.split_once("token=").unwrap().1
     }
 
-    /// One HTTP/1.0 exchange: status, headers, body.
+    /// One request to the dashboard: status, head, body.
     fn exchange(
         &self,
         method: &str,
         path: &str,
         headers: &[(&str, &str)],
     ) -> (u16, String, String) {
-        let mut stream = TcpStream::connect(&self.host).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let mut request = format!("{method} {path} HTTP/1.0\r\n");
-        if !headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("host"))
-        {
-            request.push_str(&format!("Host: {}\r\n", self.host));
-        }
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str("Content-Length: 0\r\n\r\n");
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        (status, head.to_string(), body.to_string())
+        let answer = common::http::exchange(&self.host, method, path, headers, "")
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        (answer.status, answer.head, answer.body)
     }
 }
 
@@ -219,8 +200,14 @@ async fn alice_sees_her_stores_live_and_not_bobs_in_a_real_browser() {
         "the token left the address bar: {address}"
     );
 
-    // A store made now appears and becomes Ready on the page as it is.
+    // A store made now appears and becomes Ready on the page as it is. A
+    // keyboard's focus on her store's link stays there meanwhile.
     browser.run("window.notReloaded = true; return null;");
+    let focus_hers = format!(
+        "document.querySelector('tr[data-store=\"{}/{hers}\"] a').focus(); return null;",
+        alice.name
+    );
+    browser.run(&focus_hers);
     let new = common::stores::store_name("new");
     create_store("alice", &alice.name, &new, &scope);
     browser.wait_for_text("the new store listed", 60, |t| row_of(t, &new).is_some());
@@ -231,10 +218,16 @@ async fn alice_sees_her_stores_live_and_not_bobs_in_a_real_browser() {
     });
     assert!(page.contains("Ready 2"), "the counts: {page}");
     assert_eq!(
+        browser.run("return document.activeElement.textContent;"),
+        serde_json::json!(hers),
+        "the focus left her store's link"
+    );
+    assert_eq!(
         browser.run("return window.notReloaded === true;"),
         serde_json::json!(true),
         "the page was loaded again"
     );
+    browser.run("document.activeElement.blur(); return null;");
     // Pictures for the README, from the run.
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
     std::fs::create_dir_all(&dir).unwrap();
@@ -278,6 +271,260 @@ async fn alice_sees_her_stores_live_and_not_bobs_in_a_real_browser() {
     for picture in ["fleet.png", "store.png"] {
         assert!(std::fs::metadata(dir.join(picture)).unwrap().len() > 1000);
     }
+}
+
+/// Signed in as the browser is: the cookie, the dashboard's own Origin and
+/// the CSRF token a write needs.
+fn signed_in(dashboard: &Dashboard) -> (String, String, String) {
+    let cookie = format!("nexus_dashboard={}", dashboard.token());
+    let origin = format!("http://{}", dashboard.host);
+    let (status, _, body) = dashboard.exchange("GET", "/api/session", &[("Cookie", &cookie)]);
+    assert_eq!(status, 200, "{body}");
+    let session: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let csrf = session["csrf"].as_str().unwrap().to_string();
+    (cookie, origin, csrf)
+}
+
+#[tokio::test]
+async fn alice_suspends_resumes_and_deletes_her_store_from_its_page() {
+    use kube::Api;
+    use nexus::api::Store;
+    let alice = tenant("alice").await;
+    let scope = Scope::new();
+    let _operator = scope.start("dashboard-writes", &[]);
+    let name = common::stores::store_name("page");
+    create_store("alice", &alice.name, &name, &scope);
+    let stores = Api::<Store>::namespaced(admin().await, &alice.name);
+    let dashboard = Dashboard::start("alice", &alice.name);
+    let browser = Browser::start();
+    browser.goto(&dashboard.url);
+    browser.wait_for_text("her store listed", 60, |t| row_of(t, &name).is_some());
+    browser.click_link(&name);
+    browser.run("window.notReloaded = true; return null;");
+    let heading = |phase: &'static str| {
+        let name = name.clone();
+        move |t: &str| {
+            t.lines()
+                .any(|line| line.starts_with(name.as_str()) && line.ends_with(phase))
+        }
+    };
+    browser.wait_for_text("the store Ready", 120, heading("Ready"));
+
+    // Suspend and resume, by their buttons; the page follows on its own.
+    browser.click("#suspend");
+    browser.wait_for_text("the store suspended", 60, heading("Suspended"));
+    let suspended = stores.get(&name).await.unwrap();
+    assert!(
+        suspended.spec.suspend,
+        "the page's Suspend reached the Store"
+    );
+    browser.click("#resume");
+    browser.wait_for_text("the store Ready again", 120, heading("Ready"));
+    let page = browser.text();
+    assert!(page.contains("Resume: asked."), "{page}");
+    // Retry is for a Failed store: no button, and the dashboard refuses it
+    // in the CLI's words.
+    assert_eq!(
+        browser.run("return document.getElementById('retry') === null;"),
+        serde_json::json!(true)
+    );
+    let (cookie, origin, csrf) = signed_in(&dashboard);
+    let writing = [
+        ("Cookie", cookie.as_str()),
+        ("Origin", origin.as_str()),
+        ("X-CSRF-Token", csrf.as_str()),
+    ];
+    let path = format!("/api/stores/{}/{name}", alice.name);
+    let (status, _, body) = dashboard.exchange("POST", &format!("{path}/retry"), &writing);
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("nothing to retry"), "{body}");
+    let (status, _, body) = dashboard.exchange("POST", &format!("{path}/explode"), &writing);
+    assert_eq!(status, 404, "{body}");
+
+    // Deleting needs the name typed: the button stays disabled until it is,
+    // and the dashboard refuses a delete without it.
+    let disabled = || browser.property("#delete", "disabled");
+    assert_eq!(disabled(), serde_json::json!(true));
+    browser.type_into("#confirm-delete", &name[..name.len() - 1]);
+    assert_eq!(disabled(), serde_json::json!(true), "a name typed in part");
+    let (status, _, body) = dashboard.exchange("DELETE", &path, &writing);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("type the store's name"), "{body}");
+    assert!(stores.get_opt(&name).await.unwrap().is_some());
+    browser.type_into("#confirm-delete", &name[name.len() - 1..]);
+    assert_eq!(disabled(), serde_json::json!(false));
+    // A live redraw (the store changed) keeps what was typed and the focus.
+    // The heading drawn before it is marked, to see that the page was drawn
+    // anew.
+    browser.run("document.querySelector('h1').dataset.before = 'yes'; return null;");
+    let patch = serde_json::json!({"metadata": {"annotations": {"example.com/touched": "yes"}}});
+    stores
+        .patch(
+            &name,
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(&patch),
+        )
+        .await
+        .unwrap();
+    let redrawn = "return document.querySelector('h1').dataset.before === undefined;";
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while browser.run(redrawn) != serde_json::json!(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page was not drawn again"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        browser.property("#confirm-delete", "value"),
+        serde_json::json!(name)
+    );
+    assert_eq!(
+        browser.run("return document.activeElement.id;"),
+        serde_json::json!("confirm-delete")
+    );
+    browser.click("#delete");
+    let uid = stores
+        .get_opt(&name)
+        .await
+        .unwrap()
+        .and_then(|s| s.metadata.uid);
+    if let Some(uid) = uid {
+        common::wait_deleted(&stores, &name, &uid, 120).await;
+    }
+    // The page says so, without a reload.
+    let gone = format!("Store {name} was deleted");
+    browser.wait_for_text("the store gone", 60, |t| t.contains(&gone));
+    assert_eq!(
+        browser.run("return window.notReloaded === true;"),
+        serde_json::json!(true),
+        "the page was loaded again"
+    );
+}
+
+#[tokio::test]
+async fn alice_makes_a_store_from_the_page_and_sees_it_become_ready() {
+    use kube::Api;
+    use kube::api::ListParams;
+    use nexus::api::Store;
+    let alice = tenant("alice").await;
+    let scope = Scope::new();
+    // An operator serving admission under a policy that keeps a name for
+    // the platform: the page shows its refusal as the webhook words it.
+    let policy = format!(
+        "apiVersion: nexus.dev/v1alpha1\nkind: StorePolicy\nmetadata: {{name: nexus-{}}}\nspec:\n  defaults: {{allowedPlans: [small]}}\n  reservedNames: [admin]\n",
+        scope.id
+    );
+    common::kubectl_stdin("admin", &["apply", "-f", "-"], &policy);
+    let args = scope.webhook_args(common::operator::free_port());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _operator = scope.start("dashboard-create", &args);
+    common::stores::wait_until_admitting(&scope, &alice.name).await;
+    let (key, value) = scope.label();
+    let stores = Api::<Store>::namespaced(admin().await, &alice.name);
+    let dashboard = Dashboard::start("alice", &alice.name);
+    let browser = Browser::start();
+    browser.goto(&dashboard.url);
+    browser.wait_for_text("the fleet page", 60, |t| t.contains("0 of 0 stores"));
+    browser.click_link("New store");
+    browser.wait_for_text("the form", 30, |t| t.contains("Administrator's email"));
+    // The page starts in the dashboard's namespace, with the name to type.
+    assert_eq!(
+        browser.property("#namespace", "value"),
+        serde_json::json!(alice.name)
+    );
+    assert_eq!(
+        browser.run("return document.activeElement.id;"),
+        serde_json::json!("name")
+    );
+
+    // A bad name: the CLI's words beside the field, and nothing made.
+    browser.type_into("#name", "Bad_Shop");
+    browser.type_into("#labels", &format!("{key}={value}"));
+    browser.click("form button[type=submit]");
+    browser.wait_for_text("the name's error", 30, |t| t.contains("invalid store name"));
+    let beside = browser.run(
+        "const e = document.getElementById('name-error'); \
+         return !e.hidden && e.closest('.field').contains(document.getElementById('name'));",
+    );
+    assert_eq!(
+        beside,
+        serde_json::json!(true),
+        "the error is beside its field"
+    );
+    assert_eq!(
+        browser.run("return document.getElementById('name').getAttribute('aria-invalid');"),
+        serde_json::json!("true")
+    );
+    let listed = stores.list(&ListParams::default()).await.unwrap();
+    assert!(listed.items.is_empty(), "a store was made: {listed:?}");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
+    std::fs::create_dir_all(&dir).unwrap();
+    browser.screenshot(&dir.join("new-store.png"));
+
+    // A name the CLI allows and the platform's policy keeps: admission's
+    // words, above the form, and nothing made.
+    browser.clear("#name");
+    browser.type_into("#name", "admin");
+    browser.click("form button[type=submit]");
+    let page = browser.wait_for_text("admission's refusal", 30, |t| t.contains("is reserved"));
+    assert!(
+        page.contains(
+            "the store name \"admin\" is reserved by the platform (StorePolicy); pick another name"
+        ),
+        "{page}"
+    );
+    let listed = stores.list(&ListParams::default()).await.unwrap();
+    assert!(listed.items.is_empty(), "a store was made: {listed:?}");
+
+    // A good one: its page follows it to Ready, without a reload. The phases
+    // the heading shows are noted as they are drawn.
+    browser.run(
+        "window.notReloaded = true; window.phases = []; \
+         new MutationObserver(() => { \
+           const p = document.querySelector('h1 .phase'); \
+           if (p && window.phases[window.phases.length - 1] !== p.textContent) \
+             window.phases.push(p.textContent); \
+         }).observe(document.getElementById('main'), { childList: true, subtree: true }); \
+         return null;",
+    );
+    let name = common::stores::store_name("made");
+    browser.clear("#name");
+    browser.type_into("#name", &name);
+    browser.click("form button[type=submit]");
+    browser.wait_for_text("its page", 30, |t| t.contains("Created."));
+    browser.wait_for_text("it Ready", 120, |t| {
+        t.lines()
+            .any(|line| line.starts_with(name.as_str()) && line.ends_with("Ready"))
+    });
+    let phases = browser.run("return window.phases;");
+    let phases: Vec<String> = serde_json::from_value(phases).unwrap();
+    assert!(
+        phases.iter().any(|p| p == "Provisioning")
+            && phases.last().map(String::as_str) == Some("Ready"),
+        "the phases drawn: {phases:?}"
+    );
+    assert_eq!(
+        browser.run("return window.notReloaded === true;"),
+        serde_json::json!(true),
+        "the page was loaded again"
+    );
+    let made = stores.get(&name).await.unwrap();
+    assert_eq!(
+        made.metadata.labels.unwrap_or_default().get(&key),
+        Some(&value)
+    );
+
+    // The same name again: refused in the CLI's words, above the form.
+    browser.click_link("New store");
+    browser.wait_for_text("the form", 30, |t| t.contains("Administrator's email"));
+    browser.type_into("#name", &name);
+    browser.click("form button[type=submit]");
+    let page = browser.wait_for_text("the refusal", 30, |t| t.contains("already exists"));
+    assert!(
+        page.contains(&format!("store \"{name}\" already exists")),
+        "{page}"
+    );
 }
 
 /// The resident memory of a process, in MiB.

@@ -44,6 +44,14 @@ pub struct Fleet {
     pub error: Option<String>,
 }
 
+impl Fleet {
+    /// Known, or known not to be: the first list is in, or the watch says
+    /// why it cannot list. Pages wait for this before their first answer.
+    pub fn answered(&self) -> bool {
+        self.synced || self.error.is_some()
+    }
+}
+
 /// Starts the watch (every namespace, or the session's own when the person
 /// may not list across namespaces); it runs as long as the dashboard.
 pub async fn follow(session: &Session) -> watch::Receiver<Arc<Fleet>> {

@@ -7,6 +7,7 @@
 
 pub mod guard;
 pub mod live;
+mod writes;
 
 use std::convert::Infallible;
 use std::io::Write;
@@ -21,7 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::sse::{self, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use futures::{Stream, StreamExt};
 use serde_json::json;
 use tokio::sync::watch;
@@ -55,6 +56,16 @@ struct App {
     /// True once the dashboard stops: pages' event streams end, so that the
     /// server can finish.
     stopping: watch::Receiver<bool>,
+}
+
+impl App {
+    /// The person's session, in the namespace a page names.
+    fn session_in(&self, namespace: String) -> Session {
+        Session {
+            client: self.session.client.clone(),
+            namespace,
+        }
+    }
 }
 
 /// Serves until interrupted.
@@ -162,7 +173,15 @@ fn router(app: Arc<App>) -> Router {
         .route("/api/session", get(session))
         .route("/api/stores", get(fleet))
         .route("/api/events", get(events))
-        .route("/api/stores/{namespace}/{name}", get(store_details))
+        .route(
+            "/api/stores/{namespace}/{name}",
+            get(store_details).delete(writes::delete_store),
+        )
+        .route("/api/stores/{namespace}", post(writes::create_store))
+        .route(
+            "/api/stores/{namespace}/{name}/{action}",
+            post(writes::store_action),
+        )
         // Before the layer: the guard answers for unknown paths too.
         .fallback(|| async {
             (
@@ -240,21 +259,34 @@ fn protect(headers: &mut HeaderMap) {
     }
 }
 
-/// An error as the CLI words it.
+/// An error as the CLI words it. What the person asked for and may not
+/// have (admission's refusal, a retry of a store that has not failed) is
+/// theirs to change (422); what the cluster could not answer is not (502).
 fn failed(error: Error) -> Response {
+    let field = match &error {
+        Error::Invalid(invalid) => Some(invalid.field),
+        _ => None,
+    };
     let status = match &error {
         Error::Forbidden { .. } => StatusCode::FORBIDDEN,
         Error::StoreNotFound { .. } | Error::NamespaceNotFound(_) => StatusCode::NOT_FOUND,
+        Error::StoreExists { .. } => StatusCode::CONFLICT,
+        Error::Rejected(_) | Error::Usage(_) | Error::Invalid(_) | Error::Other(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         _ => StatusCode::BAD_GATEWAY,
     };
-    (status, axum::Json(json!({ "error": error.to_string() }))).into_response()
+    let body = json!({ "error": error.to_string(), "field": field });
+    (status, axum::Json(body)).into_response()
 }
 
-/// What the page needs to know about this dashboard.
+/// What the page needs to know about this dashboard: the CSRF token its
+/// writes carry, the namespace it was started in, the plans a store may have.
 async fn session(State(app): State<Arc<App>>) -> Response {
     axum::Json(json!({
         "csrf": app.guard.csrf(),
         "namespace": app.session.namespace,
+        "plans": writes::plan_names(),
     }))
     .into_response()
 }
@@ -266,8 +298,7 @@ const FIRST_LIST: Duration = Duration::from_secs(30);
 /// not theirs to list, in their own (`namespace` names it).
 async fn fleet(State(app): State<Arc<App>>) -> Response {
     let mut fleet = app.fleet.clone();
-    let listed = |f: &Arc<Fleet>| f.synced || f.error.is_some();
-    let _ = tokio::time::timeout(FIRST_LIST, fleet.wait_for(listed)).await;
+    let _ = tokio::time::timeout(FIRST_LIST, fleet.wait_for(|f| f.answered())).await;
     let fleet = fleet.borrow().clone();
     if !fleet.synced {
         let why = fleet.error.clone();
@@ -282,12 +313,11 @@ async fn fleet(State(app): State<Arc<App>>) -> Response {
 async fn events(
     State(app): State<Arc<App>>,
 ) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
-    let first = |f: &Arc<Fleet>| f.synced || f.error.is_some();
     let pushes = futures::stream::unfold(
         (app.fleet.clone(), true),
         move |(mut fleet, at_start)| async move {
             let next = match at_start {
-                true => fleet.wait_for(first).await.map(drop),
+                true => fleet.wait_for(|f| f.answered()).await.map(drop),
                 false => fleet.changed().await,
             };
             next.ok()?;
@@ -307,11 +337,7 @@ async fn store_details(
     State(app): State<Arc<App>>,
     Path((namespace, name)): Path<(String, String)>,
 ) -> Response {
-    let session = Session {
-        client: app.session.client.clone(),
-        namespace,
-    };
-    match store::get(&session, &name).await {
+    match store::get(&app.session_in(namespace), &name).await {
         Ok(details) => axum::Json(details).into_response(),
         Err(error) => failed(error),
     }

@@ -8,6 +8,7 @@
 
 pub mod backups;
 pub mod finished;
+pub mod http;
 pub mod operator;
 pub mod s3;
 pub mod stores;

@@ -1,9 +1,7 @@
 //! A real browser driven over WebDriver: Debian's chromium-driver starting
 //! headless Chromium. Just the commands the dashboard's tests use, spoken
-//! over plain HTTP/1.1 (one connection a command).
+//! over plain HTTP/1.1 (one connection a command, `super::http`).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -94,18 +92,62 @@ impl Browser {
 
     /// Clicks the link that reads `text`, as a person would.
     pub fn click_link(&self, text: &str) {
-        let found = self.session_command(
-            "POST",
-            "element",
-            json!({ "using": "link text", "value": text }),
-        );
-        let element = found
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("no link {text:?}: {found}"))
-            .to_string();
-        self.session_command("POST", &format!("element/{element}/click"), json!({}));
+        self.on_element(("link text", text), "POST", "click", json!({}));
+    }
+
+    /// Clicks the element `css` selects, as a person would.
+    pub fn click(&self, css: &str) {
+        self.on_element(("css selector", css), "POST", "click", json!({}));
+    }
+
+    /// Types `text` into the element `css` selects, key by key.
+    pub fn type_into(&self, css: &str, text: &str) {
+        let keys = json!({ "text": text });
+        self.on_element(("css selector", css), "POST", "value", keys);
+    }
+
+    /// Empties the field `css` selects.
+    pub fn clear(&self, css: &str) {
+        self.on_element(("css selector", css), "POST", "clear", json!({}));
+    }
+
+    /// A DOM property (`value`, `disabled`) of the element `css` selects.
+    pub fn property(&self, css: &str, name: &str) -> Value {
+        let what = format!("property/{name}");
+        self.on_element(("css selector", css), "GET", &what, Value::Null)
+    }
+
+    /// Finds an element and sends it a command. The dashboard's pages redraw
+    /// as the fleet changes, and an element found just before a redraw is
+    /// gone ("stale") by the time the command reaches it: it is found again,
+    /// as a person's eye finds the button again.
+    fn on_element(
+        &self,
+        (using, value): (&str, &str),
+        method: &str,
+        what: &str,
+        body: Value,
+    ) -> Value {
+        for _ in 0..5 {
+            let found =
+                self.session_command("POST", "element", json!({ "using": using, "value": value }));
+            let element = found
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("nothing matches {using} {value:?}: {found}"))
+                .to_string();
+            let path = format!("/session/{}/element/{element}/{what}", self.session);
+            let (status, answer) = self.answer(method, &path, body.clone());
+            if status == 200 {
+                return answer["value"].clone();
+            }
+            assert_eq!(
+                answer["value"]["error"], "stale element reference",
+                "{method} {path}: {answer}"
+            );
+        }
+        panic!("{using} {value:?} was drawn anew five times in a row")
     }
 
     /// The window's size in CSS pixels.
@@ -129,14 +171,20 @@ impl Browser {
 
     /// A command's `value`; a WebDriver error fails the test with its words.
     fn command(&self, method: &str, path: &str, body: Value) -> Value {
+        let (status, answer) = self.answer(method, path, body);
+        assert_eq!(status, 200, "{method} {path}: {answer}");
+        answer["value"].clone()
+    }
+
+    /// A command's status and answer, whatever they are.
+    fn answer(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
         let body = (!body.is_null()).then_some(body);
         let (status, answer) = self
             .call(method, path, body)
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let answer: Value = serde_json::from_str(&answer)
             .unwrap_or_else(|_| panic!("{method} {path}: {status} {answer}"));
-        assert_eq!(status, 200, "{method} {path}: {answer}");
-        answer["value"].clone()
+        (status, answer)
     }
 
     fn call(
@@ -145,49 +193,11 @@ impl Browser {
         path: &str,
         body: Option<Value>,
     ) -> std::io::Result<(u16, String)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(120)))?;
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.port,
-            body.len()
-        );
-        stream.write_all(request.as_bytes())?;
-        // chromedriver keeps the connection open whatever it is asked: the
-        // answer ends where its Content-Length says.
-        let mut answer = Vec::new();
-        let mut buffer = [0u8; 65536];
-        let head_end = loop {
-            if let Some(at) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
-                break at;
-            }
-            let read = stream.read(&mut buffer)?;
-            if read == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            answer.extend_from_slice(&buffer[..read]);
-        };
-        let head = String::from_utf8_lossy(&answer[..head_end]).to_ascii_lowercase();
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let length: usize = head
-            .lines()
-            .find_map(|line| line.strip_prefix("content-length:"))
-            .and_then(|value| value.trim().parse().ok())
-            .unwrap_or(0);
-        let mut body = answer.split_off(head_end + 4);
-        while body.len() < length {
-            let read = stream.read(&mut buffer)?;
-            if read == 0 {
-                break;
-            }
-            body.extend_from_slice(&buffer[..read]);
-        }
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+        let address = format!("127.0.0.1:{}", self.port);
+        let json = [("Content-Type", "application/json")];
+        let answer = super::http::exchange(&address, method, path, &json, &body)?;
+        Ok((answer.status, answer.body))
     }
 }
 

@@ -10,7 +10,8 @@ use crate::api::{Phase, Store, conditions};
 use crate::error::{Action, Error, Result};
 
 /// Shown while waiting; the output layer decides how (bar or plain lines).
-pub trait Progress {
+/// `Send`: the dashboard drives the same commands from its request handlers.
+pub trait Progress: Send {
     /// Where the thing waited for is now, in one line.
     fn update(&mut self, line: &str);
     fn finish(&mut self);

@@ -3,7 +3,8 @@
 // prints. Text goes into the page as text, never as HTML. The fleet is
 // pushed to the page by the dashboard's one watch (/api/events): the fleet
 // page redraws from it, a store's page reads its details again only when
-// that store changed. Nothing polls.
+// that store changed. Nothing polls. Writes (suspend, resume, retry,
+// delete) carry the dashboard's CSRF token and act as the person, as the CLI.
 "use strict";
 
 const main = () => document.getElementById("main");
@@ -11,9 +12,10 @@ const main = () => document.getElementById("main");
 /**
  * The fleet as last pushed, what the page on show does with a push, and
  * what it does after the stream was lost for a while (changes may have been
- * missed: a store's page reads its store again).
+ * missed: a store's page reads its store again), and what the last page
+ * said for the next one to show (a store made: the API server's warnings).
  */
-const live = { fleet: null, onFleet: null, onReconnect: null };
+const live = { fleet: null, onFleet: null, onReconnect: null, said: null };
 
 function follow() {
   const state = document.getElementById("live");
@@ -54,11 +56,34 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-async function api(path) {
-  const response = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  const body = await response.json().catch(() => ({ error: response.statusText }));
-  if (!response.ok) throw new Error(body.error || response.statusText);
-  return body;
+/** What the dashboard says of itself (its CSRF token, namespace, plans), asked once. */
+let asked = null;
+const session = () => {
+  asked = asked || api("/api/session").catch((error) => { asked = null; throw error; });
+  return asked;
+};
+
+/** An answer that is not a success: its words, and the field they are about. */
+class Refused extends Error {
+  constructor(answer, status) {
+    super(answer.error || status);
+    this.field = answer.field || null;
+  }
+}
+
+async function api(path, method = "GET", body = undefined) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") {
+    headers["X-CSRF-Token"] = (await session()).csrf;
+    headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(path, {
+    method, credentials: "same-origin", headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({ error: response.statusText }));
+  if (!response.ok) throw new Refused(answer, response.statusText);
+  return answer;
 }
 
 function age(time) {
@@ -72,6 +97,14 @@ function age(time) {
 
 function phase(name) {
   return el("span", { class: `phase ${name}` }, name);
+}
+
+/** Makes `parent`'s children `nodes`, moving only those out of place. */
+function place(parent, nodes) {
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] || null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
 }
 
 /** The page's content: nodes and lists of nodes; null and undefined are left out. */
@@ -94,6 +127,7 @@ function fleetPage() {
   const counts = el("ul", { class: "counts", "aria-label": "Stores by phase" });
   const where = el("p", { class: "muted" });
   const trouble = el("p", { class: "error", role: "alert", hidden: true });
+  const drawn = new Map(); // by namespace/name: the row and the summary it shows
   const draw = () => {
     const fleet = live.fleet;
     if (!fleet) return;
@@ -108,20 +142,42 @@ function fleetPage() {
     const words = search.value.trim().toLowerCase();
     const rows = stores.filter((s) => (!which.value || s.phase === which.value)
       && (!words || [s.name, s.namespace, s.owner || ""].some((t) => t.toLowerCase().includes(words))));
-    body.replaceChildren(...rows.map((s) => el("tr", { "data-store": `${s.namespace}/${s.name}` },
-      el("td", {}, el("a", { href: `#/store/${encodeURIComponent(s.namespace)}/${encodeURIComponent(s.name)}` }, s.name)),
-      el("td", {}, s.namespace),
-      el("td", {}, s.plan),
-      el("td", {}, phase(s.phase), s.reason && s.phase !== "Ready" ? el("span", { class: "muted" }, ` ${s.reason}`) : null),
-      el("td", {}, s.url ? el("a", { href: s.url, rel: "noreferrer", target: "_blank" }, s.url) : "-"),
-      el("td", {}, s.owner || "-"),
-      el("td", {}, age(s.createdAt)))));
+    // A row whose store did not change is the same element as before: the
+    // keyboard's focus on its link, and a pointer over it, stay put.
+    const focused = document.activeElement && document.activeElement.closest("tr[data-store]");
+    const present = new Set(stores.map((s) => `${s.namespace}/${s.name}`));
+    for (const key of drawn.keys()) if (!present.has(key)) drawn.delete(key);
+    place(body, rows.map((s) => {
+      const key = `${s.namespace}/${s.name}`;
+      const json = JSON.stringify(s);
+      const kept = drawn.get(key);
+      if (kept && kept.json === json) {
+        kept.tr.lastChild.textContent = age(s.createdAt);
+        return kept.tr;
+      }
+      const tr = el("tr", { "data-store": key },
+        el("td", {}, el("a", { href: `#/store/${encodeURIComponent(s.namespace)}/${encodeURIComponent(s.name)}` }, s.name)),
+        el("td", {}, s.namespace),
+        el("td", {}, s.plan),
+        el("td", {}, phase(s.phase), s.reason && s.phase !== "Ready" ? el("span", { class: "muted" }, ` ${s.reason}`) : null),
+        el("td", {}, s.url ? el("a", { href: s.url, rel: "noreferrer", target: "_blank" }, s.url) : "-"),
+        el("td", {}, s.owner || "-"),
+        el("td", {}, age(s.createdAt)));
+      drawn.set(key, { json, tr });
+      return tr;
+    }));
+    // A changed row is drawn anew: the focus goes to its new link.
+    if (focused && !focused.isConnected) {
+      const again = drawn.get(focused.dataset.store);
+      if (again && again.tr.isConnected) again.tr.querySelector("a").focus();
+    }
     shown.textContent = `${rows.length} of ${stores.length} stores`;
   };
   search.addEventListener("input", draw);
   which.addEventListener("change", draw);
   show(
     el("h1", {}, "Stores"),
+    el("p", {}, el("a", { href: "#/new", class: "button" }, "New store")),
     trouble,
     where,
     counts,
@@ -134,6 +190,93 @@ function fleetPage() {
       body));
   live.onFleet = draw;
   draw();
+}
+
+/**
+ * The form's fields: the API's name of each, what it is called, and which
+ * `store create` checks name it in their errors (shown beside it).
+ */
+const FIELDS = [
+  { id: "name", label: "Name", errors: ["store name"], input: { required: true, autocomplete: "off", spellcheck: "false" },
+    help: "Lowercase letters, digits and '-', at most 40; the store's address is NAME.<base domain>." },
+  { id: "plan", label: "Plan", errors: ["plan"], help: "Its resource quota and limits." },
+  { id: "adminEmail", label: "Administrator's email", errors: ["admin email"], input: { type: "email", autocomplete: "email" },
+    help: "Optional: WordPress's administrator (admin@ the store's host otherwise)." },
+  { id: "currency", label: "Currency", errors: ["currency"], input: { autocomplete: "off", size: 6 },
+    help: "Optional: an ISO 4217 code such as EUR (WooCommerce's default otherwise)." },
+  { id: "domain", label: "Domain", errors: ["domain"], input: { autocomplete: "off" },
+    help: "Optional: a host name of its own instead of NAME.<base domain>." },
+  { id: "backupSchedule", label: "Backup schedule", errors: ["backup schedule", "backup keep age"], input: { autocomplete: "off" },
+    help: "Optional: cron's five fields in UTC, such as 0 3 * * * (03:00 every day)." },
+  { id: "labels", label: "Labels", errors: ["label"], input: { autocomplete: "off", spellcheck: "false" },
+    help: "Optional: KEY=VALUE pairs for the Store, separated by commas, such as team=payments." },
+];
+
+/** A new store, made as `kubectl nexus store create` makes one. */
+async function newStorePage() {
+  const about = await session();
+  const namespace = el("input", { id: "namespace", required: true, autocomplete: "off", spellcheck: "false" });
+  namespace.value = about.namespace;
+  const errorOf = {};
+  const inputs = {};
+  const field = (f, control) => {
+    errorOf[f.id] = el("p", { id: `${f.id}-error`, class: "field-error", hidden: true });
+    control.setAttribute("aria-describedby", `${f.id}-help ${f.id}-error`);
+    inputs[f.id] = control;
+    return el("div", { class: "field" },
+      el("label", { for: f.id }, f.label),
+      control,
+      el("p", { id: `${f.id}-help`, class: "muted help" }, f.help),
+      errorOf[f.id]);
+  };
+  const sample = el("input", { id: "sampleProducts", type: "checkbox", checked: true });
+  const general = el("p", { class: "error", role: "alert", tabindex: "-1", hidden: true });
+  const submit = el("button", { type: "submit" }, "Create store");
+  const form = el("form", { novalidate: true, "aria-label": "New store" },
+    general,
+    el("div", { class: "field" }, el("label", { for: "namespace" }, "Namespace"), namespace),
+    FIELDS.map((f) => field(f, f.id === "plan"
+      ? el("select", { id: "plan" }, about.plans.map((p) => el("option", { value: p }, p)))
+      : el("input", { id: f.id, ...(f.input || {}) }))),
+    el("div", { class: "field" }, el("label", {}, sample, " A sample product")),
+    submit);
+  const clear = () => {
+    general.hidden = true;
+    for (const [id, node] of Object.entries(errorOf)) {
+      node.hidden = true;
+      node.textContent = "";
+      inputs[id].removeAttribute("aria-invalid");
+    }
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clear();
+    submit.disabled = true;
+    const body = { sampleProducts: sample.checked };
+    for (const f of FIELDS) body[f.id] = inputs[f.id].value;
+    try {
+      const ns = namespace.value.trim();
+      const made = await api(`/api/stores/${encodeURIComponent(ns)}`, "POST", body);
+      const warnings = (made.warnings || []).map((w) => ` Warning: ${w}`).join("");
+      live.said = `Created.${warnings}`;
+      location.hash = `#/store/${encodeURIComponent(made.store.namespace)}/${encodeURIComponent(made.store.name)}`;
+    } catch (error) {
+      submit.disabled = false;
+      const at = error.field && FIELDS.find((f) => f.errors.includes(error.field));
+      if (at) {
+        errorOf[at.id].textContent = error.message;
+        errorOf[at.id].hidden = false;
+        inputs[at.id].setAttribute("aria-invalid", "true");
+        inputs[at.id].focus();
+      } else {
+        general.textContent = error.message;
+        general.hidden = false;
+        general.focus();
+      }
+    }
+  });
+  show(el("p", {}, el("a", { href: "#/" }, "← Stores")), el("h1", {}, "New store"), form);
+  inputs.name.focus();
 }
 
 function timeline(steps) {
@@ -161,21 +304,108 @@ function timeline(steps) {
 async function storePage(namespace, name) {
   const key = `${namespace}/${name}`;
   const page = location.hash;
+  const path = `/api/stores/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
+  // What the person is doing on the page outlives its redraws: where the
+  // focus was, what the last action said (and the controls, below).
+  const state = { focus: null, said: live.said, saidIsError: false };
+  live.said = null;
   let asked = 0;
+  let last = null;
+  const redraw = () => {
+    const focused = document.activeElement;
+    if (focused && focused.id && main().contains(focused)) state.focus = focused.id;
+    drawStore(last, state, c);
+    const again = state.focus && document.getElementById(state.focus);
+    if (again) again.focus();
+  };
   const load = async () => {
     const ticket = ++asked;
-    const store = await api(`/api/stores/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`);
+    const store = await api(path);
     // A later read, or another page, has the last word.
-    if (ticket === asked && location.hash === page) drawStore(store);
+    if (ticket === asked && location.hash === page) {
+      last = store;
+      redraw();
+    }
   };
+  // An action from the page: said on the page, then the store as it is
+  // now (the live push follows it further).
+  const act = async (what, method, route, body) => {
+    state.said = `${what}…`;
+    state.saidIsError = false;
+    redraw();
+    try {
+      const answer = await api(`${path}${route}`, method, body);
+      const warnings = answer.warnings || [];
+      state.said = [`${what}: asked.`, ...warnings.map((w) => `Warning: ${w}`)].join(" ");
+      if (answer.deleted) {
+        state.said = `${what}: asked. The operator takes the final backup and cleans up; the store leaves the list when it is gone.`;
+      }
+    } catch (error) {
+      state.said = `${what} failed: ${error.message}`;
+      state.saidIsError = true;
+    }
+    if (location.hash !== page) return;
+    await load().catch(() => redraw());
+  };
+  // Gone from the fleet after it was shown: deleted (here or elsewhere).
+  const gone = () => show(
+    el("p", {}, el("a", { href: "#/" }, "← Stores")),
+    el("h1", {}, name),
+    el("p", { role: "status" }, `Store ${name} was deleted: it is gone from namespace ${namespace}.`));
+  const c = controls(name, act);
   live.onFleet = (fleet) => {
-    if (fleet.changed.includes(key)) load().catch(failure);
+    if (!fleet.changed.includes(key)) return;
+    const listed = fleet.items.some((s) => `${s.namespace}/${s.name}` === key);
+    if (last && fleet.synced && !listed) gone();
+    else load().catch(failure);
   };
   live.onReconnect = () => load().catch(failure);
   await load();
 }
 
-function drawStore(store) {
+/**
+ * The store page's buttons and the delete field, made once per page and
+ * put back at each redraw: what the person types, and the element they are
+ * about to click, are the same across live updates.
+ */
+function controls(name, act) {
+  const button = (id, label, handler) => el("button", { id, type: "button", onclick: handler }, label);
+  const c = {
+    suspend: button("suspend", "Suspend", () => act("Suspend", "POST", "/suspend")),
+    resume: button("resume", "Resume", () => act("Resume", "POST", "/resume")),
+    retry: button("retry", "Retry", () => act("Retry", "POST", "/retry")),
+    confirm: el("input", { id: "confirm-delete", type: "text", autocomplete: "off", spellcheck: "false" }),
+    remove: el("button", { id: "delete", type: "button", class: "danger", disabled: true }, `Delete ${name}`),
+  };
+  // Deleting asks for the store's name, typed: nothing else enables it.
+  c.confirm.addEventListener("input", () => { c.remove.disabled = c.confirm.value !== name; });
+  c.remove.addEventListener("click", () => act("Delete", "DELETE", "", { confirm: c.confirm.value }));
+  return c;
+}
+
+/** What the person may do with the store now, as buttons. */
+function actions(store, state, c) {
+  const suspended = store.phase === "Suspended" || store.phase === "Suspending";
+  return [
+    el("h2", {}, "Actions"),
+    el("div", { class: "actions" }, suspended ? c.resume : c.suspend, store.phase === "Failed" ? c.retry : null),
+    state.said ? el("p", { id: "said", class: state.saidIsError ? "error" : "muted", role: state.saidIsError ? "alert" : "status" }, state.said) : null,
+  ];
+}
+
+function deletion(store, c) {
+  if (store.phase === "Deleting") return [el("h2", {}, "Delete"), el("p", { class: "muted" }, "Being deleted.")];
+  c.remove.disabled = c.confirm.value !== store.name;
+  return [
+    el("h2", {}, "Delete"),
+    el("p", {}, "Deletes the store, its database and its files (after a final backup where backups are configured). This cannot be undone."),
+    el("div", { class: "actions" },
+      el("label", { for: "confirm-delete" }, `Type ${store.name} to confirm`, c.confirm),
+      c.remove),
+  ];
+}
+
+function drawStore(store, state, c) {
   const row = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
   show(
     el("p", {}, el("a", { href: "#/" }, "← Stores")),
@@ -188,6 +418,7 @@ function drawStore(store) {
       row("Store namespace", store.storeNamespace),
       row("Age", age(store.createdAt)),
       store.lastCheck ? row("Last check", `${store.lastCheck.passed ? "passed" : "did not pass"} ${age(store.lastCheck.finishedAt)} ago`) : null),
+    store.phase === "Deleting" ? null : actions(store, state, c),
     el("h2", {}, "Conditions"),
     el("table", {},
       el("thead", {}, el("tr", {}, ["Type", "Status", "Reason", "Age", "Message"].map((h) => el("th", { scope: "col" }, h)))),
@@ -200,7 +431,8 @@ function drawStore(store) {
       el("thead", {}, el("tr", {}, ["Type", "Reason", "Age", "Message"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, store.events.map((e) => el("tr", {},
         el("td", {}, e.type), el("td", {}, e.reason), el("td", {}, age(e.lastSeen)), el("td", {}, e.message)))))
-      : el("p", { class: "muted" }, "none"));
+      : el("p", { class: "muted" }, "none"),
+    deletion(store, c));
 }
 
 async function route() {
@@ -209,7 +441,10 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   try {
     if (parts[0] === "store" && parts.length === 3) await storePage(parts[1], parts[2]);
-    else await fleetPage();
+    else if (parts[0] === "new") {
+      await newStorePage();
+      return; // the focus is on its first field
+    } else await fleetPage();
   } catch (error) {
     failure(error);
   }
