@@ -307,7 +307,7 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --action)
-                    COMPREPLY=($(compgen -W "create update suspend resume retry report delete ready failed degraded deleted backup restore clone backup-removed check checkpoint" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "create update suspend resume retry report credentials delete ready failed degraded deleted backup restore clone backup-removed check checkpoint" -- "${cur}"))
                     return 0
                     ;;
                 --platform-namespace)
@@ -478,7 +478,7 @@ _kubectl__nexus() {
             return 0
             ;;
         kubectl__subcmd__nexus__subcmd__dashboard)
-            opts="-n -o -h -V --port --address --allow-remote --no-browser --kubeconfig --context --namespace --output --help --version"
+            opts="-n -o -h -V --port --address --allow-remote --no-browser --platform-namespace --kubeconfig --context --namespace --output --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,6 +489,10 @@ _kubectl__nexus() {
                     return 0
                     ;;
                 --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --platform-namespace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -310,6 +310,7 @@ suspend\t''
 resume\t''
 retry\t''
 report\t''
+credentials\t''
 delete\t''
 ready\t''
 failed\t''
@@ -361,6 +362,7 @@ complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand install" -s 
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand install" -s V -l version -d 'Print version'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l port -d 'The port to serve on (0: any free one)' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l address -d 'The address to serve on. Only this machine reaches the default' -r
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l platform-namespace -d 'Where the operator keeps each audit chain\'s anchor (its own namespace): a store\'s page compares the chain with it when you may read it, as `kubectl nexus audit --verify` does' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l kubeconfig -d 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)' -r -F
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l context -d 'The kubeconfig context to use' -r
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -s n -l namespace -d 'The namespace to act in (default: the context\'s namespace, then "default")' -r

@@ -487,6 +487,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-nexus' -ScriptBlock {
         'kubectl-nexus;dashboard' {
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port to serve on (0: any free one)')
             [CompletionResult]::new('--address', '--address', [CompletionResultType]::ParameterName, 'The address to serve on. Only this machine reaches the default')
+            [CompletionResult]::new('--platform-namespace', '--platform-namespace', [CompletionResultType]::ParameterName, 'Where the operator keeps each audit chain''s anchor (its own namespace): a store''s page compares the chain with it when you may read it, as `kubectl nexus audit --verify` does')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace to act in (default: the context''s namespace, then "default")')

@@ -23,6 +23,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 port: args.port,
                 allow_remote: args.allow_remote,
                 open_browser: !args.no_browser,
+                platform_namespace: args.platform_namespace,
             };
             crate::dashboard::serve(session, options).await
         }

@@ -515,6 +515,40 @@ async fn alice_makes_a_store_from_the_page_and_sees_it_become_ready() {
         Some(&value)
     );
 
+    // Its page's parts: its quota as bars with words, its audit trail with
+    // the chain's verdict (her create is in it), no backups yet.
+    let page = browser.wait_for_text("the store's parts", 60, |t| {
+        t.contains("Chain verified") && t.contains("Quota and usage") && t.contains("none yet")
+    });
+    assert!(page.contains("requests.storage"), "{page}");
+    let meters = browser.run("return document.querySelectorAll('.bars meter').length;");
+    assert!(meters.as_u64().unwrap_or(0) >= 3, "quota bars: {meters}");
+    let audit_row = |action: &str| {
+        format!(
+            "return [...document.querySelectorAll('tr')].some((tr) => \
+               [...tr.cells].map((c) => c.textContent).join('|').includes('|{action}|admitted|alice|'));"
+        )
+    };
+    assert_eq!(
+        browser.run(&audit_row("create")),
+        serde_json::json!(true),
+        "{page}"
+    );
+    // The credentials only on a click, which is itself in the trail.
+    assert!(!page.contains("Password"), "credentials shown unasked");
+    browser.click("#show-credentials");
+    let page = browser.wait_for_text("the credentials", 30, |t| t.contains("Password"));
+    assert!(page.contains("admin"), "{page}");
+    browser.wait_for_text("the read in the trail", 60, |_| {
+        browser.run(&audit_row("credentials")) == serde_json::json!(true)
+    });
+    browser.click("#hide-credentials");
+    browser.wait_for_text("the credentials hidden", 30, |t| !t.contains("Password"));
+    // The whole page, for the README.
+    browser.resize(1280, 2600);
+    browser.run("document.activeElement.blur(); window.scrollTo(0, 0); return null;");
+    browser.screenshot(&dir.join("store-parts.png"));
+
     // The same name again: refused in the CLI's words, above the form.
     browser.click_link("New store");
     browser.wait_for_text("the form", 30, |t| t.contains("Administrator's email"));

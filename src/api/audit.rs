@@ -75,6 +75,9 @@ pub enum AuditAction {
     Retry,
     /// Someone gathered the store's report (`kubectl nexus store report`).
     Report,
+    /// Someone read the store's admin credentials (`kubectl nexus store
+    /// credentials`, or the dashboard's button).
+    Credentials,
     Delete,
     /// The operator: the store became Ready.
     Ready,
@@ -104,13 +107,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Suspend,
         AuditAction::Resume,
         AuditAction::Retry,
         AuditAction::Report,
+        AuditAction::Credentials,
         AuditAction::Delete,
         AuditAction::Ready,
         AuditAction::Failed,
@@ -132,6 +136,7 @@ impl AuditAction {
             AuditAction::Resume => "resume",
             AuditAction::Retry => "retry",
             AuditAction::Report => "report",
+            AuditAction::Credentials => "credentials",
             AuditAction::Delete => "delete",
             AuditAction::Ready => "ready",
             AuditAction::Failed => "failed",

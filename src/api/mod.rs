@@ -13,9 +13,9 @@ pub mod validation;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 
 pub use store::{
-    CHECK_ANNOTATION, CHECKOUT_REQUEST, CheckPolicy, CheckStep, Engine, EngineVersions, Phase,
-    Plan, REPORT_ANNOTATION, RETRY_ANNOTATION, SecretReference, StepTiming, Store, StoreCheck,
-    StoreSource, StoreSpec, StoreStatus, WooCommerceOptions, checkout_requested,
+    CHECK_ANNOTATION, CHECKOUT_REQUEST, CREDENTIALS_ANNOTATION, CheckPolicy, CheckStep, Engine,
+    EngineVersions, Phase, Plan, REPORT_ANNOTATION, RETRY_ANNOTATION, SecretReference, StepTiming,
+    Store, StoreCheck, StoreSource, StoreSpec, StoreStatus, WooCommerceOptions, checkout_requested,
 };
 
 /// A Store as the operator and its webhook keep it in memory: without field

@@ -405,6 +405,12 @@ pub const RETRY_ANNOTATION: &str = "nexus.dev/retry";
 /// The operator does nothing with it.
 pub const REPORT_ANNOTATION: &str = "nexus.dev/report-requested";
 
+/// Set by `kubectl nexus store credentials` (and the dashboard's "Show
+/// credentials") to when they were asked for, before the Secret is read: the
+/// read leaves no trace at admission, this write does (an audit record
+/// `credentials`). The operator does nothing with it.
+pub const CREDENTIALS_ANNOTATION: &str = "nexus.dev/credentials-requested";
+
 /// Set by `kubectl nexus store check` to a new value for each check it asks
 /// for; the operator answers in `status.check` (whose `request` is that
 /// value) and the `Healthy` condition.

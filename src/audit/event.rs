@@ -10,7 +10,7 @@ use kube::core::admission::{AdmissionRequest, Operation};
 use crate::api::audit::{Actor, AuditAction, AuditOutcome};
 use crate::api::backup::BackupPhase;
 use crate::api::restore::RestorePhase;
-use crate::api::{Phase, REPORT_ANNOTATION, RETRY_ANNOTATION, Store};
+use crate::api::{CREDENTIALS_ANNOTATION, Phase, REPORT_ANNOTATION, RETRY_ANNOTATION, Store};
 
 /// A record before it takes its place in the chain.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +131,8 @@ fn updated(old: &Store, new: &Store) -> Option<(AuditAction, String)> {
         AuditAction::Update
     } else if asked(REPORT_ANNOTATION) {
         return Some((AuditAction::Report, "report requested".into()));
+    } else if asked(CREDENTIALS_ANNOTATION) {
+        return Some((AuditAction::Credentials, "credentials requested".into()));
     } else {
         return None;
     };
@@ -337,6 +339,13 @@ mod tests {
                 base.clone(),
                 json!({"nexus.dev/report-requested": "t2"}),
                 AuditAction::Report,
+            ),
+            (
+                base.clone(),
+                json!({"nexus.dev/credentials-requested": "t4"}),
+                base.clone(),
+                none.clone(),
+                AuditAction::Credentials,
             ),
             (
                 medium,

@@ -22,4 +22,15 @@ pub struct DashboardArgs {
     /// Print the address only; do not open a browser.
     #[arg(long)]
     pub no_browser: bool,
+
+    /// Where the operator keeps each audit chain's anchor (its own
+    /// namespace): a store's page compares the chain with it when you may
+    /// read it, as `kubectl nexus audit --verify` does.
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        env = "NEXUS_PLATFORM_NAMESPACE",
+        default_value = "nexus-system"
+    )]
+    pub platform_namespace: String,
 }

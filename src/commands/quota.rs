@@ -43,6 +43,19 @@ pub struct QuotaLine {
     pub resource: String,
     pub used: String,
     pub hard: String,
+    /// `used` as a share of `hard` (0.5 is half), when both read as
+    /// quantities of one kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+}
+
+/// `used` as a share of `hard`: CPU-like quantities ("250m", "2", counts)
+/// in thousandths, else memory-like ones ("512Mi", "1G") in bytes.
+fn share(used: &str, hard: &str) -> Option<f64> {
+    let both = |read: fn(&str) -> Result<u64, String>| Some((read(used).ok()?, read(hard).ok()?));
+    let (used, hard) =
+        both(crate::quantity::millicores).or_else(|| both(crate::quantity::bytes))?;
+    (hard > 0).then(|| used as f64 / hard as f64)
 }
 
 fn lines(quota: &ResourceQuota, only: Option<&str>) -> Vec<QuotaLine> {
@@ -51,14 +64,18 @@ fn lines(quota: &ResourceQuota, only: Option<&str>) -> Vec<QuotaLine> {
     let used = status.used.unwrap_or_default();
     hard.iter()
         .filter(|(resource, _)| only.is_none_or(|o| o == resource.as_str()))
-        .map(|(resource, limit)| QuotaLine {
-            quota: quota.name_any(),
-            resource: resource.clone(),
-            used: used
+        .map(|(resource, limit)| {
+            let used = used
                 .get(resource)
                 .map(|q| q.0.clone())
-                .unwrap_or_else(|| "0".into()),
-            hard: limit.0.clone(),
+                .unwrap_or_else(|| "0".into());
+            QuotaLine {
+                quota: quota.name_any(),
+                resource: resource.clone(),
+                share: share(&used, &limit.0),
+                used,
+                hard: limit.0.clone(),
+            }
         })
         .collect()
 }
@@ -124,19 +141,7 @@ pub async fn quota(session: &Session, args: &QuotaArgs) -> Result<QuotaView> {
         .collect();
     let store = match store {
         None => None,
-        Some(name) => {
-            let found = quotas(session, &store_namespace(name)).await?;
-            if found.is_empty() {
-                return Err(Error::Other(format!(
-                    "store {name:?} has no ResourceQuota yet (or you may not read namespace {:?})\nhint: kubectl nexus store get {name}",
-                    store_namespace(name)
-                )));
-            }
-            Some(StoreQuota {
-                name: name.to_string(),
-                lines: found.iter().flat_map(|q| lines(q, None)).collect(),
-            })
-        }
+        Some(name) => Some(store_quota(session, name).await?),
     };
     Ok(QuotaView {
         namespace: session.namespace.clone(),
@@ -146,10 +151,40 @@ pub async fn quota(session: &Session, args: &QuotaArgs) -> Result<QuotaView> {
     })
 }
 
+/// A store's ResourceQuota, resource by resource.
+pub async fn store_quota(session: &Session, name: &str) -> Result<StoreQuota> {
+    let found = quotas(session, &store_namespace(name)).await?;
+    if found.is_empty() {
+        return Err(Error::Other(format!(
+            "store {name:?} has no ResourceQuota yet (or you may not read namespace {:?})\nhint: kubectl nexus store get {name}",
+            store_namespace(name)
+        )));
+    }
+    Ok(StoreQuota {
+        name: name.to_string(),
+        lines: found.iter().flat_map(|q| lines(q, None)).collect(),
+    })
+}
+
 /// `used` of `limit`, or `used` with no limit.
 pub fn used_of(usage: &Usage) -> (String, String) {
     (
         usage.used.to_string(),
         usage.limit.map_or_else(|| "none".into(), |l| l.to_string()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn a_share_reads_cpu_memory_and_counts_and_gives_up_on_a_mix() {
+        assert_eq!(share("500m", "2"), Some(0.25));
+        assert_eq!(share("805306368", "1Gi"), Some(0.75));
+        assert_eq!(share("15Gi", "10Gi"), Some(1.5));
+        assert_eq!(share("3", "4"), Some(0.75));
+        assert_eq!(share("0", "0"), None, "no limit to share");
+        assert_eq!(share("1Gi", "500m"), None);
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod guard;
 pub mod live;
+mod parts;
 mod writes;
 
 use std::convert::Infallible;
@@ -46,10 +47,13 @@ pub struct Options {
     /// Serve on an address other machines reach (asked for explicitly).
     pub allow_remote: bool,
     pub open_browser: bool,
+    /// Where the audit chains' anchors are (`audit --platform-namespace`).
+    pub platform_namespace: String,
 }
 
 struct App {
     session: Session,
+    platform_namespace: String,
     guard: Guard,
     /// The fleet, as the dashboard's one watch of the Stores knows it.
     fleet: watch::Receiver<Arc<Fleet>>,
@@ -101,6 +105,7 @@ pub async fn serve(session: Session, options: Options) -> Result<()> {
     let (stop, stopping) = watch::channel(false);
     let app = Arc::new(App {
         session,
+        platform_namespace: options.platform_namespace.clone(),
         guard,
         fleet,
         stopping,
@@ -178,6 +183,16 @@ fn router(app: Arc<App>) -> Router {
             get(store_details).delete(writes::delete_store),
         )
         .route("/api/stores/{namespace}", post(writes::create_store))
+        .route("/api/stores/{namespace}/{name}/quota", get(parts::quota))
+        .route("/api/stores/{namespace}/{name}/audit", get(parts::audit))
+        .route(
+            "/api/stores/{namespace}/{name}/backups",
+            get(parts::backups),
+        )
+        .route(
+            "/api/stores/{namespace}/{name}/credentials",
+            post(parts::credentials),
+        )
         .route(
             "/api/stores/{namespace}/{name}/{action}",
             post(writes::store_action),

@@ -2,6 +2,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::Api;
 use serde::Serialize;
 
+use crate::api::CREDENTIALS_ANNOTATION;
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
 
@@ -51,6 +52,7 @@ pub async fn credentials(
             details.summary.phase
         )));
     };
+    record_request(session, name).await?;
     let secrets: Api<Secret> = Api::namespaced(session.client.clone(), &secret_ref.namespace);
     let action = Action {
         verb: "get",
@@ -95,6 +97,38 @@ pub async fn credentials(
             Some(format!("service {KEYRING_SERVICE:?}, user {account:?}"));
     }
     Ok(credentials)
+}
+
+/// Marks the Store with when its credentials were asked for, before the
+/// Secret is read: a write admission sees and records (action
+/// `credentials`), so who read a store's password is in its audit trail.
+/// No record, no password: a caller who may not patch the Store is told so.
+async fn record_request(session: &Session, name: &str) -> Result<()> {
+    let now = k8s_openapi::jiff::Timestamp::now().to_string();
+    let patch =
+        serde_json::json!({ "metadata": { "annotations": { CREDENTIALS_ANNOTATION: now } } });
+    let params = kube::api::PatchParams {
+        field_manager: Some(super::fields::FIELD_MANAGER.into()),
+        ..Default::default()
+    };
+    let action = Action {
+        verb: "patch",
+        resource: "stores",
+        namespace: &session.namespace,
+        name: Some(name),
+    };
+    match super::stores(session)
+        .patch(name, &params, &kube::api::Patch::Merge(&patch))
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) => Err(match action.error(e) {
+            Error::Forbidden { who, namespace, .. } => Error::Other(format!(
+                "{who} may not patch store {name:?} in namespace {namespace:?}, and reading its credentials is recorded on the Store (its audit trail says who read them)\nhint: ask a platform admin for the nexus-tenant role in that namespace"
+            )),
+            other => other,
+        }),
+    }
 }
 
 fn save_password(account: &str, password: &str) -> Result<()> {

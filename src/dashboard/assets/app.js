@@ -307,10 +307,23 @@ async function storePage(namespace, name) {
   const path = `/api/stores/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   // What the person is doing on the page outlives its redraws: where the
   // focus was, what the last action said (and the controls, below).
-  const state = { focus: null, said: live.said, saidIsError: false };
+  // The parts read apart (quota, audit, backups: each an answer or an
+  // error) and the credentials while shown.
+  const state = { focus: null, said: live.said, saidIsError: false, parts: {}, credentials: null };
   live.said = null;
   let asked = 0;
   let last = null;
+  // Read when the page opens, after an action, and when the phase changes:
+  // not at every status write of a store being provisioned.
+  const loadParts = async () => {
+    const names = ["quota", "audit", "backups"];
+    const answers = await Promise.allSettled(names.map((part) => api(`${path}/${part}`)));
+    if (location.hash !== page) return;
+    names.forEach((part, i) => {
+      state.parts[part] = answers[i].status === "fulfilled" ? answers[i].value : { error: answers[i].reason.message };
+    });
+    if (last) redraw();
+  };
   const redraw = () => {
     const focused = document.activeElement;
     if (focused && focused.id && main().contains(focused)) state.focus = focused.id;
@@ -323,8 +336,10 @@ async function storePage(namespace, name) {
     const store = await api(path);
     // A later read, or another page, has the last word.
     if (ticket === asked && location.hash === page) {
+      const moved = !last || last.phase !== store.phase;
       last = store;
       redraw();
+      if (moved) loadParts();
     }
   };
   // An action from the page: said on the page, then the store as it is
@@ -346,13 +361,31 @@ async function storePage(namespace, name) {
     }
     if (location.hash !== page) return;
     await load().catch(() => redraw());
+    loadParts();
+  };
+  // The credentials, on the person's click only (a write: the read is
+  // recorded in the store's audit trail), and gone again on Hide.
+  const reveal = async () => {
+    try {
+      state.credentials = await api(`${path}/credentials`, "POST");
+      state.focus = "hide-credentials";
+    } catch (error) {
+      state.credentials = { error: error.message };
+    }
+    redraw();
+    loadParts();
+  };
+  const conceal = () => {
+    state.credentials = null;
+    state.focus = "show-credentials";
+    redraw();
   };
   // Gone from the fleet after it was shown: deleted (here or elsewhere).
   const gone = () => show(
     el("p", {}, el("a", { href: "#/" }, "← Stores")),
     el("h1", {}, name),
     el("p", { role: "status" }, `Store ${name} was deleted: it is gone from namespace ${namespace}.`));
-  const c = controls(name, act);
+  const c = controls(name, act, reveal, conceal);
   live.onFleet = (fleet) => {
     if (!fleet.changed.includes(key)) return;
     const listed = fleet.items.some((s) => `${s.namespace}/${s.name}` === key);
@@ -368,9 +401,11 @@ async function storePage(namespace, name) {
  * put back at each redraw: what the person types, and the element they are
  * about to click, are the same across live updates.
  */
-function controls(name, act) {
+function controls(name, act, reveal, conceal) {
   const button = (id, label, handler) => el("button", { id, type: "button", onclick: handler }, label);
   const c = {
+    show: button("show-credentials", "Show credentials", reveal),
+    hide: button("hide-credentials", "Hide credentials", conceal),
     suspend: button("suspend", "Suspend", () => act("Suspend", "POST", "/suspend")),
     resume: button("resume", "Resume", () => act("Resume", "POST", "/resume")),
     retry: button("retry", "Retry", () => act("Retry", "POST", "/retry")),
@@ -405,6 +440,77 @@ function deletion(store, c) {
   ];
 }
 
+/** A part that could not be read says why, in its place. */
+function part(answer, draw) {
+  if (!answer) return el("p", { class: "muted" }, "Loading…");
+  if (answer.error) return el("p", { class: "error" }, answer.error);
+  return draw(answer);
+}
+
+function credentialsSection(state, c) {
+  const shown = state.credentials;
+  const row = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
+  return [
+    el("h2", {}, "Credentials"),
+    !shown || shown.error ? [
+      el("p", {}, "WordPress's administrator. Showing them is recorded in the store's audit trail."),
+      c.show,
+      shown ? el("p", { class: "error", role: "alert" }, shown.error) : null,
+    ] : [
+      el("dl", { class: "summary", id: "credentials" },
+        row("Login", shown.loginUrl ? el("a", { href: shown.loginUrl, rel: "noreferrer", target: "_blank" }, shown.loginUrl) : "-"),
+        row("Username", el("code", {}, shown.username)),
+        row("Password", el("code", {}, shown.password)),
+        shown.email ? row("Email", shown.email) : null),
+      c.hide,
+    ],
+  ];
+}
+
+function quotaSection(answer) {
+  return [el("h2", {}, "Quota and usage"), part(answer, (quota) => el("div", { class: "bars" },
+    quota.lines.map((line) => {
+      const share = line.share === undefined ? null : line.share;
+      const words = line.hard === "0" ? "none allowed"
+        : `${line.used} of ${line.hard}${share === null ? "" : ` (${Math.round(share * 100)} %)`}`;
+      return [
+        el("span", { id: `quota-${line.resource}` }, line.resource),
+        share === null ? el("span", {}, "") : el("meter", { min: 0, max: 1, low: 0.75, high: 0.9, optimum: 0,
+          value: Math.min(share, 1), "aria-labelledby": `quota-${line.resource}`, title: words }),
+        el("span", { class: share !== null && share >= 1 ? "over" : "" }, words),
+      ];
+    })))];
+}
+
+function backupsSection(answer) {
+  const size = (bytes) => bytes === undefined ? "-" : bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+  return [el("h2", {}, "Backups"), part(answer, (list) => list.items.length ? el("table", {},
+    el("thead", {}, el("tr", {}, ["Name", "Phase", "Size", "Age", "Restorable"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, list.items.map((b) => el("tr", {},
+      el("td", {}, b.name), el("td", {}, b.phase, b.reason ? el("span", { class: "muted" }, ` ${b.reason}`) : null),
+      el("td", {}, size(b.sizeBytes)), el("td", {}, age(b.createdAt)),
+      el("td", {}, b.verified ? `${b.verified.result}${b.verified.reason ? ` (${b.verified.reason})` : ""} ${age(b.verified.at)} ago` : "not checked yet")))))
+    : el("p", { class: "muted" }, "none yet"))];
+}
+
+function auditSection(answer) {
+  return [el("h2", {}, "Audit trail"), part(answer, (audit) => {
+    const chain = audit.chain;
+    const anchor = chain && chain.anchor.state === "checked" ? `; compared with the platform's anchor through record ${chain.anchor.through}`
+      : chain && chain.anchor.state === "notReadable" ? "; the platform's anchor is not readable with your account" : "";
+    const badge = !chain ? null : chain.broken
+      ? el("p", { class: "badge bad", role: "status" }, `✗ Chain broken: ${chain.broken}`)
+      : el("p", { class: "badge ok", role: "status" }, `✓ Chain verified: ${chain.records} records in namespace ${chain.namespace}${anchor}`);
+    const records = audit.records.slice().reverse();
+    return [badge, records.length ? el("table", {},
+      el("thead", {}, el("tr", {}, ["#", "Age", "Action", "Outcome", "User", "Details"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, records.map((r) => el("tr", {},
+        el("td", {}, r.sequence), el("td", {}, age(r.time)), el("td", {}, r.action), el("td", {}, r.outcome),
+        el("td", {}, r.user), el("td", {}, r.details)))))
+      : el("p", { class: "muted" }, "no records (is the admission webhook installed?)")];
+  })];
+}
+
 function drawStore(store, state, c) {
   const row = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
   show(
@@ -419,6 +525,8 @@ function drawStore(store, state, c) {
       row("Age", age(store.createdAt)),
       store.lastCheck ? row("Last check", `${store.lastCheck.passed ? "passed" : "did not pass"} ${age(store.lastCheck.finishedAt)} ago`) : null),
     store.phase === "Deleting" ? null : actions(store, state, c),
+    store.adminSecretRef ? credentialsSection(state, c) : null,
+    quotaSection(state.parts.quota),
     el("h2", {}, "Conditions"),
     el("table", {},
       el("thead", {}, el("tr", {}, ["Type", "Status", "Reason", "Age", "Message"].map((h) => el("th", { scope: "col" }, h)))),
@@ -426,6 +534,8 @@ function drawStore(store, state, c) {
         el("td", {}, c.type), el("td", {}, c.status), el("td", {}, c.reason),
         el("td", {}, age(c.lastTransitionTime)), el("td", {}, c.message))))),
     store.steps && store.steps.length ? [el("h2", {}, "Provisioning"), timeline(store.steps)] : null,
+    backupsSection(state.parts.backups),
+    auditSection(state.parts.audit),
     el("h2", {}, "Events"),
     store.events.length ? el("table", {},
       el("thead", {}, el("tr", {}, ["Type", "Reason", "Age", "Message"].map((h) => el("th", { scope: "col" }, h)))),
