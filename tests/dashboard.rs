@@ -13,7 +13,7 @@ use std::time::Duration;
 use assert_cmd::cargo::cargo_bin;
 use common::operator::Scope;
 use common::stores::nexus_as;
-use common::webdriver::Browser;
+use common::webdriver::{self, Browser};
 use common::{TestNamespace, admin, kubeconfig};
 
 async fn tenant(user: &str) -> TestNamespace {
@@ -561,6 +561,112 @@ async fn alice_makes_a_store_from_the_page_and_sees_it_become_ready() {
     );
 }
 
+/// Whether the page scrolls sideways (it must not, at 200 % zoom).
+fn scrolls_sideways(browser: &Browser) -> bool {
+    browser.run("return document.documentElement.scrollWidth > window.innerWidth + 1;")
+        == serde_json::json!(true)
+}
+
+/// Presses Tab until `wanted` (a script's condition on the focused element
+/// `e`) holds; each element reached must show that it has the focus.
+fn tab_to(browser: &Browser, what: &str, wanted: &str) {
+    for _ in 0..40 {
+        browser.press(webdriver::TAB);
+        let state = browser.run(&format!(
+            "const e = document.activeElement; const s = getComputedStyle(e); \
+             return [{wanted}, s.outlineStyle !== 'none' && s.outlineWidth !== '0px', e.outerHTML.slice(0, 80)];"
+        ));
+        assert_eq!(
+            state[1],
+            serde_json::json!(true),
+            "no visible focus on {}",
+            state[2]
+        );
+        if state[0] == serde_json::json!(true) {
+            return;
+        }
+    }
+    panic!("Tab never reached {what}");
+}
+
+/// A person with a keyboard alone, at 200 % zoom (a 1280-pixel screen is
+/// 640 CSS pixels wide then): every page reflows without scrolling
+/// sideways, every control shows its focus, and Tab and Enter reach a store,
+/// open it and suspend it.
+#[tokio::test]
+async fn a_keyboard_alone_at_200_percent_zoom_reaches_and_suspends_a_store() {
+    let alice = tenant("alice").await;
+    let scope = Scope::new();
+    let _operator = scope.start("dashboard-keys", &[]);
+    let name = common::stores::store_name("keys");
+    create_store("alice", &alice.name, &name, &scope);
+    let dashboard = Dashboard::start("alice", &alice.name);
+    let browser = Browser::start();
+    browser.resize(640, 900);
+    browser.goto(&dashboard.url);
+    browser.wait_for_text("her store Ready", 120, |t| {
+        row_of(t, &name).is_some_and(|row| row.contains("Ready"))
+    });
+    assert!(
+        !scrolls_sideways(&browser),
+        "the fleet page scrolls sideways"
+    );
+
+    let link = format!("e.textContent === '{name}' && e.tagName === 'A'");
+    tab_to(&browser, "her store's link", &link);
+    browser.press(webdriver::ENTER);
+    browser.wait_for_text("her store's page", 30, |t| t.contains("Conditions"));
+    browser.wait_for_text("its audit trail read", 60, |t| {
+        t.contains("Audit trail") && !t.contains("Loading")
+    });
+    assert!(
+        !scrolls_sideways(&browser),
+        "the store page scrolls sideways"
+    );
+    tab_to(&browser, "Suspend", "e.id === 'suspend'");
+    browser.press(webdriver::ENTER);
+    browser.wait_for_text("the store suspended", 60, |t| {
+        t.lines()
+            .any(|line| line.starts_with(name.as_str()) && line.ends_with("Suspended"))
+    });
+
+    // The New store page, from the main navigation of a page just opened.
+    browser.goto(&format!("http://{}/#/", dashboard.host));
+    browser.wait_for_text("the fleet page", 30, |t| row_of(t, &name).is_some());
+    tab_to(
+        &browser,
+        "New store",
+        "e.textContent === 'New store' && e.tagName === 'A'",
+    );
+    browser.press(webdriver::ENTER);
+    browser.wait_for_text("the form", 30, |t| t.contains("Administrator's email"));
+    assert!(
+        !scrolls_sideways(&browser),
+        "the New store page scrolls sideways"
+    );
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard");
+    std::fs::create_dir_all(&dir).unwrap();
+    browser.screenshot(&dir.join("zoomed-form.png"));
+}
+
+/// The CPU time (user and system) a process has used, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's closing parenthesis: utime and stime
+    // are the 12th and 13th of those, in clock ticks (100 a second here).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// The resident memory of a process, in MiB.
 fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -584,7 +690,12 @@ async fn bench_the_fleet_page() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
-    let rounds = 5;
+    // A soak: rounds for this many minutes (a pause between them), instead
+    // of five rounds back to back.
+    let minutes: u64 = std::env::var("NEXUS_BENCH_DASHBOARD_MINUTES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     common::platform_installed().await;
     let admin = admin().await;
     let ns = TestNamespace::new(&admin, "dash-bench").await;
@@ -653,8 +764,23 @@ async fn bench_the_fleet_page() {
     assert_eq!(status, 200);
 
     // The fleet changes: every store, round after round, with the page open.
+    let heap_js = "return performance.memory ? performance.memory.usedJSHeapSize : 0;";
+    let heap_at_start = browser.run(heap_js).as_f64().unwrap_or(0.0) / 1024.0 / 1024.0;
+    let cpu_at_start = cpu_seconds(pid);
+    let soak_started = std::time::Instant::now();
+    let soaking = minutes > 0;
     let mut after_rounds = Vec::new();
-    for round in 0..rounds {
+    for round in 0.. {
+        let done = match soaking {
+            true => soak_started.elapsed() >= Duration::from_secs(minutes * 60),
+            false => round == 5,
+        };
+        if done {
+            break;
+        }
+        if soaking && round > 0 {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+        }
         futures::stream::iter(&names)
             .map(|name| {
                 let stores = stores.clone();
@@ -674,9 +800,30 @@ async fn bench_the_fleet_page() {
         tokio::time::sleep(Duration::from_secs(2)).await;
         after_rounds.push(rss_mib(pid));
     }
-    let heap = browser.run("return performance.memory ? performance.memory.usedJSHeapSize : 0;");
-    let heap_mib = heap.as_f64().unwrap_or(0.0) / 1024.0 / 1024.0;
+    let heap_mib = browser.run(heap_js).as_f64().unwrap_or(0.0) / 1024.0 / 1024.0;
     assert!(all_drawn(&browser), "the page still shows every store");
+    if soaking {
+        let spent = soak_started.elapsed().as_secs_f64();
+        let cpu = cpu_seconds(pid) - cpu_at_start;
+        let (low, high) = after_rounds
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(l, h), m| (l.min(*m), h.max(*m)));
+        println!();
+        println!(
+            "| soak | rounds of {count} changes | dashboard RSS: first / lowest / highest / last round | its CPU | page JS heap: before / after |"
+        );
+        println!("|---|---|---|---|---|");
+        println!(
+            "| {:.0} min | {} ({} changes) | {:.1} / {low:.1} / {high:.1} / {:.1} MiB | {:.1} % of a core | {heap_at_start:.1} / {heap_mib:.1} MiB |",
+            spent / 60.0,
+            after_rounds.len(),
+            after_rounds.len() * count,
+            after_rounds[0],
+            after_rounds[after_rounds.len() - 1],
+            cpu / spent * 100.0,
+        );
+        return;
+    }
 
     println!();
     println!(

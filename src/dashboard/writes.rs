@@ -42,15 +42,15 @@ pub(super) async fn store_action(
 ) -> Response {
     let session = app.session_in(namespace);
     let mut said = Said::default();
-    let no_wait = || WriteOptions {
-        dry_run: false,
-        force_conflicts: false,
-        wait: None,
-    };
     let done = match action.as_str() {
         "suspend" | "resume" => {
             let suspend = action == "suspend";
-            store::set_suspended(&session, &name, suspend, no_wait(), &mut said)
+            let options = WriteOptions {
+                dry_run: false,
+                force_conflicts: false,
+                wait: None,
+            };
+            store::set_suspended(&session, &name, suspend, options, &mut said)
                 .await
                 .map(|outcome| outcome.store)
         }

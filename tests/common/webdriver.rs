@@ -10,6 +10,10 @@ use serde_json::{Value, json};
 
 use super::operator::free_port;
 
+/// WebDriver's keys (the specification's code points).
+pub const TAB: char = '\u{E004}';
+pub const ENTER: char = '\u{E007}';
+
 pub struct Browser {
     driver: Child,
     port: u16,
@@ -148,6 +152,16 @@ impl Browser {
             );
         }
         panic!("{using} {value:?} was drawn anew five times in a row")
+    }
+
+    /// Presses a key on the keyboard, as a person would: a WebDriver key
+    /// such as TAB or ENTER (below), on whatever has the focus.
+    pub fn press(&self, key: char) {
+        let keys = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key.to_string()},
+            {"type": "keyUp", "value": key.to_string()}
+        ]}]});
+        self.session_command("POST", "actions", keys);
     }
 
     /// The window's size in CSS pixels.

@@ -99,6 +99,15 @@ function phase(name) {
   return el("span", { class: `phase ${name}` }, name);
 }
 
+/**
+ * A table in a region of its own that scrolls sideways when the window is
+ * narrow (200 % zoom), so that the page itself never does; the region takes
+ * the keyboard's focus, to be scrolled without a mouse.
+ */
+function wide(label, ...parts) {
+  return el("div", { class: "wide", role: "region", "aria-label": label, tabindex: "0" }, el("table", {}, ...parts));
+}
+
 /** Makes `parent`'s children `nodes`, moving only those out of place. */
 function place(parent, nodes) {
   nodes.forEach((node, i) => {
@@ -185,7 +194,7 @@ function fleetPage() {
       el("label", { for: "search" }, "Search", search),
       el("label", { for: "phase" }, "Phase", which)),
     shown,
-    el("table", {},
+    wide("Stores",
       el("thead", {}, el("tr", {}, ["Name", "Namespace", "Plan", "Phase", "URL", "Owner", "Age"].map((h) => el("th", { scope: "col" }, h)))),
       body));
   live.onFleet = draw;
@@ -484,7 +493,7 @@ function quotaSection(answer) {
 
 function backupsSection(answer) {
   const size = (bytes) => bytes === undefined ? "-" : bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
-  return [el("h2", {}, "Backups"), part(answer, (list) => list.items.length ? el("table", {},
+  return [el("h2", {}, "Backups"), part(answer, (list) => list.items.length ? wide("Backups",
     el("thead", {}, el("tr", {}, ["Name", "Phase", "Size", "Age", "Restorable"].map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, list.items.map((b) => el("tr", {},
       el("td", {}, b.name), el("td", {}, b.phase, b.reason ? el("span", { class: "muted" }, ` ${b.reason}`) : null),
@@ -502,7 +511,7 @@ function auditSection(answer) {
       ? el("p", { class: "badge bad", role: "status" }, `✗ Chain broken: ${chain.broken}`)
       : el("p", { class: "badge ok", role: "status" }, `✓ Chain verified: ${chain.records} records in namespace ${chain.namespace}${anchor}`);
     const records = audit.records.slice().reverse();
-    return [badge, records.length ? el("table", {},
+    return [badge, records.length ? wide("Audit records",
       el("thead", {}, el("tr", {}, ["#", "Age", "Action", "Outcome", "User", "Details"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, records.map((r) => el("tr", {},
         el("td", {}, r.sequence), el("td", {}, age(r.time)), el("td", {}, r.action), el("td", {}, r.outcome),
@@ -528,7 +537,7 @@ function drawStore(store, state, c) {
     store.adminSecretRef ? credentialsSection(state, c) : null,
     quotaSection(state.parts.quota),
     el("h2", {}, "Conditions"),
-    el("table", {},
+    wide("Conditions",
       el("thead", {}, el("tr", {}, ["Type", "Status", "Reason", "Age", "Message"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, store.conditions.map((c) => el("tr", {},
         el("td", {}, c.type), el("td", {}, c.status), el("td", {}, c.reason),
@@ -537,7 +546,7 @@ function drawStore(store, state, c) {
     backupsSection(state.parts.backups),
     auditSection(state.parts.audit),
     el("h2", {}, "Events"),
-    store.events.length ? el("table", {},
+    store.events.length ? wide("Events",
       el("thead", {}, el("tr", {}, ["Type", "Reason", "Age", "Message"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, store.events.map((e) => el("tr", {},
         el("td", {}, e.type), el("td", {}, e.reason), el("td", {}, age(e.lastSeen)), el("td", {}, e.message)))))
