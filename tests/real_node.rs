@@ -54,6 +54,45 @@ struct RealTenant {
     admin: Client,
 }
 
+/// A failing test shows the node's pods, Jobs and warnings as they were
+/// when it failed (before its operator and namespaces go): on a slow CI
+/// machine a wait that runs out is explained by what did not run.
+impl Drop for RealTenant {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let show = |title: &str, args: &[&str]| {
+            let out = kubectl_output("admin", args, "");
+            eprintln!("--- {title} ---");
+            eprint!("{}", String::from_utf8_lossy(&out.stdout));
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        };
+        show(
+            "pods and Jobs on the node when the test failed",
+            &["get", "pods,jobs", "-A", "-o", "wide", "--no-headers"],
+        );
+        let events = kubectl_output(
+            "admin",
+            &[
+                "get",
+                "events",
+                "-A",
+                "--field-selector=type=Warning",
+                "--sort-by=.lastTimestamp",
+                "--no-headers",
+            ],
+            "",
+        );
+        let events = String::from_utf8_lossy(&events.stdout).to_string();
+        let lines: Vec<&str> = events.lines().collect();
+        eprintln!("--- the last warning events ---");
+        for line in &lines[lines.len().saturating_sub(20)..] {
+            eprintln!("{line}");
+        }
+    }
+}
+
 impl RealTenant {
     async fn new(test: &str) -> Self {
         Self::with_setup_image(test, SETUP_IMAGE).await

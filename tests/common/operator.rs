@@ -303,11 +303,26 @@ impl Drop for Operator {
     fn drop(&mut self) {
         self.kill();
         // A failing test shows what its operators said (the log goes with its directory).
+        // Its warnings come first: a wait that ran out is most often
+        // explained by a reconcile that kept failing minutes before the end.
         if std::thread::panicking() {
             let logs = self.logs();
-            let tail: Vec<&str> = logs.lines().rev().take(40).collect();
+            let last = |lines: Vec<&str>, n: usize| -> Vec<String> {
+                lines[lines.len().saturating_sub(n)..]
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect()
+            };
+            let warnings = logs
+                .lines()
+                .filter(|l| l.contains(r#""level":"WARN""#) || l.contains(r#""level":"ERROR""#))
+                .collect();
+            eprintln!("--- warnings of operator {} ---", self.identity);
+            for line in last(warnings, 30) {
+                eprintln!("{line}");
+            }
             eprintln!("--- last lines of operator {} ---", self.identity);
-            for line in tail.iter().rev() {
+            for line in last(logs.lines().collect(), 30) {
                 eprintln!("{line}");
             }
         }
