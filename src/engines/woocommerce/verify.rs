@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::database::MYSQL_UID;
-use super::{container_security, env, mount, pod_security, resources, scratch, secret_env};
+use super::{container_security, env, mount, pod_security, resources, scratch};
 use crate::api::labels::{COMPONENT, MANAGED_BY, MANAGER};
 use crate::settings::{BackupSettings, ContainerSize};
 
@@ -25,13 +25,26 @@ pub const VERIFY_COMPONENT: &str = "backup-verify";
 pub const VERIFY_ANNOTATION: &str = "nexus.dev/verify-of";
 pub const VERIFY_UID_ANNOTATION: &str = "nexus.dev/verify-of-uid";
 
+/// The scratch server, made without the image's entrypoint: on an empty
+/// data directory the entrypoint first runs a temporary server on the same
+/// socket to set the root password, and a check that reached that one
+/// (once the password was set, before it stopped) loaded into a server
+/// about to go, or shut it down and left the real one running: the pod never
+/// ended, and the verification waited for its deadline. Here the only server
+/// is the final one, its root password-less on a socket no other pod can
+/// reach (no network at all).
+const SCRATCH_SERVER_SCRIPT: &str = r#"set -eu
+mariadb-install-db --datadir=/var/lib/mysql --auth-root-authentication-method=normal \
+  --skip-test-db --skip-name-resolve >/dev/null
+exec mariadbd --datadir=/var/lib/mysql --socket=/run/mysqld/mysqld.sock \
+  --pid-file=/run/mysqld/mysqld.pid --skip-networking --innodb-buffer-pool-size=64M
+"#;
+
 /// The load and the count against the scratch server, then the server
 /// stopped (the pod ends with this container). Its last line on failure is
 /// `Reason: message`.
 const CHECK_SCRIPT: &str = r#"set -u
-# The server's socket, in the scratch space both containers share: root
-# there is root@localhost (the image may keep password-less root entries
-# for 127.0.0.1).
+# The server's socket, in the scratch space both containers share.
 connect="--socket=/run/mysqld/mysqld.sock --user=root"
 sql() { mariadb $connect --skip-column-names --batch -e "$1"; }
 # The server stops with the check, whatever happened (the pod shares its
@@ -125,18 +138,15 @@ pub fn verify_job(
         ]),
         ..Container::default()
     };
-    let root = secret_env("MARIADB_ROOT_PASSWORD", name, "root-password");
     let database = Container {
         name: "scratch-database".into(),
         image: Some(database_image.into()),
         // No network at all: the check talks to it through its socket.
-        args: Some(vec![
-            "mariadbd".into(),
-            "--innodb-buffer-pool-size=64M".into(),
-            "--skip-networking".into(),
-            "--pid-file=/run/mysqld/mysqld.pid".into(),
+        command: Some(vec![
+            "/bin/sh".into(),
+            "-c".into(),
+            SCRATCH_SERVER_SCRIPT.into(),
         ]),
-        env: Some(vec![root.clone()]),
         resources: Some(resources(&size("384Mi"))),
         security_context: Some(container_security()),
         volume_mounts: Some(vec![
@@ -150,10 +160,7 @@ pub fn verify_job(
         name: "check".into(),
         image: Some(database_image.into()),
         command: Some(vec!["/bin/sh".into(), "-c".into(), CHECK_SCRIPT.into()]),
-        env: Some(vec![
-            env("HOME", "/tmp"),
-            secret_env("MYSQL_PWD", name, "root-password"),
-        ]),
+        env: Some(vec![env("HOME", "/tmp")]),
         resources: Some(resources(&size("64Mi"))),
         security_context: Some(container_security()),
         termination_message_policy: Some("FallbackToLogsOnError".into()),
@@ -207,8 +214,7 @@ pub fn verify_job(
     }
 }
 
-/// The Job's Secret: the restore agent's plan and identity, the CA, and
-/// the scratch server's root password (random, for this pod only).
+/// The Job's Secret: the restore agent's plan and identity, and the CA.
 pub fn verify_secret(
     namespace: &str,
     name: &str,
@@ -216,12 +222,10 @@ pub fn verify_secret(
     (backup_key, backup_uid): (&str, &str),
     plan: String,
     identity: String,
-    root_password: String,
 ) -> Secret {
     let mut data = BTreeMap::from([
         ("plan.json".to_string(), plan),
         ("identity".to_string(), identity),
-        ("root-password".to_string(), root_password),
     ]);
     if let Some(ca) = &backup.ca_pem {
         data.insert("ca.crt".into(), ca.clone());

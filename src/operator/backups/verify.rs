@@ -133,22 +133,8 @@ pub async fn reconcile(backups: &Backups, backup: &Backup) -> Result<Action> {
         backup.namespace().unwrap_or_default(),
         backup.name_any()
     );
-    let mut password = [0u8; 24];
-    getrandom::fill(&mut password).map_err(|source| Error::Random {
-        what: "a scratch database's password",
-        source,
-    })?;
-    let password: String = password.iter().map(|b| format!("{b:02x}")).collect();
     remove(backups, &name).await?;
-    let secret = verify_secret(
-        home,
-        &name,
-        settings,
-        (&key, &ours),
-        plan,
-        identity,
-        password,
-    );
+    let secret = verify_secret(home, &name, settings, (&key, &ours), plan, identity);
     Api::<Secret>::namespaced(client.clone(), home)
         .create(&PostParams::default(), &secret)
         .await
