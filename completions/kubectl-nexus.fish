@@ -371,7 +371,7 @@ wide\t'The table with more columns'
 json\t''
 yaml\t''
 name\t'Only resource names, one a line (kind/name)'"
-complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l allow-remote -d 'Serve on an address other machines reach (the dashboard acts with your credentials: anyone with its printed token does too)'
+complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l allow-remote -d 'Serve on an address other machines reach (the dashboard acts with your credentials: whoever first opens its printed address does too)'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -l no-browser -d 'Print the address only; do not open a browser'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-nexus -n "__fish_kubectl_nexus_using_subcommand dashboard" -s V -l version -d 'Print version'

@@ -15,7 +15,7 @@ pub struct DashboardArgs {
     pub address: IpAddr,
 
     /// Serve on an address other machines reach (the dashboard acts with
-    /// your credentials: anyone with its printed token does too).
+    /// your credentials: whoever first opens its printed address does too).
     #[arg(long)]
     pub allow_remote: bool,
 

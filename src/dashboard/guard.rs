@@ -6,19 +6,29 @@
 //! - Host must be the address the dashboard serves (no DNS rebinding);
 //! - an Origin, when sent, must be the dashboard's own (no cross-site
 //!   reads by fetch, no cross-site writes);
-//! - the token, given once in the printed URL, becomes a cookie only this
-//!   site sends (HttpOnly, SameSite=Strict); every request needs it;
+//! - the token in the printed URL signs one browser in, once: it gets a
+//!   session cookie (a secret of its own, never printed) only this site
+//!   sends (HttpOnly, SameSite=Strict), and every request needs that
+//!   cookie; the URL opens nothing afterwards, so a copy of it (terminal
+//!   scrollback, shell history, a screen share) is worth nothing;
 //! - a write also needs the CSRF token the page reads from the dashboard.
 
-/// The cookie that carries the token.
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The cookie that carries the session.
 pub const COOKIE: &str = "nexus_dashboard";
 /// The header a write carries its CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// What a guard knows: the secrets and where it is served.
-#[derive(Clone, Debug)]
+/// What a guard knows: the secrets, whether the token was used, and where
+/// it is served.
+#[derive(Debug)]
 pub struct Guard {
     token: String,
+    /// Set once the token signed a browser in: it signs none in again.
+    spent: AtomicBool,
+    /// The signed-in browser's cookie.
+    session: String,
     csrf: String,
     /// Host header values that name this dashboard (host:port).
     hosts: Vec<String>,
@@ -40,8 +50,8 @@ pub struct Asked<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     Pass,
-    /// The printed URL's token: set the cookie and go to the page without
-    /// the token in its address.
+    /// The printed URL's token, its first use: set the session cookie and
+    /// go to the page without the token in its address.
     SignIn,
     /// 401 or 403, with why.
     Refuse(u16, &'static str),
@@ -49,8 +59,14 @@ pub enum Verdict {
 
 impl Guard {
     /// `hosts`: every host:port the dashboard answers to.
-    pub fn new(token: String, csrf: String, hosts: Vec<String>) -> Self {
-        Guard { token, csrf, hosts }
+    pub fn new(token: String, session: String, csrf: String, hosts: Vec<String>) -> Self {
+        Guard {
+            token,
+            spent: AtomicBool::new(false),
+            session,
+            csrf,
+            hosts,
+        }
     }
 
     pub fn token(&self) -> &str {
@@ -61,6 +77,8 @@ impl Guard {
         &self.csrf
     }
 
+    /// Whether `asked` may pass. A sign-in spends the token: of two
+    /// browsers given the URL, only the first gets in.
     pub fn check(&self, asked: &Asked) -> Verdict {
         let Some(host) = asked
             .host
@@ -72,10 +90,19 @@ impl Guard {
         if asked.origin.is_some_and(|o| o != own_origin) {
             return Verdict::Refuse(403, "requests from other sites are refused");
         }
-        let cookie_token = asked.cookie.and_then(cookie_value);
-        if !cookie_token.is_some_and(|t| same(t, &self.token)) {
+        let cookie = asked.cookie.and_then(cookie_value);
+        if !cookie.is_some_and(|c| same(c, &self.session)) {
             return match asked.query_token {
-                Some(t) if !asked.write && same(t, &self.token) => Verdict::SignIn,
+                Some(t) if !asked.write && same(t, &self.token) => {
+                    if self.spent.swap(true, Ordering::SeqCst) {
+                        Verdict::Refuse(
+                            401,
+                            "this address already signed a browser in, and it does so once: use that browser, or start kubectl nexus dashboard again for a new address",
+                        )
+                    } else {
+                        Verdict::SignIn
+                    }
+                }
                 _ => Verdict::Refuse(
                     401,
                     "open the address kubectl nexus dashboard printed (it carries the token of this run)",
@@ -97,7 +124,10 @@ impl Guard {
 
     /// The Set-Cookie value that signs a browser in.
     pub fn sign_in_cookie(&self) -> String {
-        format!("{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict", self.token)
+        format!(
+            "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
+            self.session
+        )
     }
 }
 
@@ -109,7 +139,7 @@ pub fn sign_in_location(path: &str) -> &str {
     if leaves { "/" } else { path }
 }
 
-/// The dashboard's token from a Cookie header.
+/// The dashboard's session from a Cookie header.
 fn cookie_value(header: &str) -> Option<&str> {
     header
         .split(';')
@@ -134,6 +164,7 @@ mod tests {
     fn guard() -> Guard {
         Guard::new(
             "T0kenT0kenT0kenT0kenT0kenT0ken00".into(),
+            "SessionSessionSessionSession0000".into(),
             "CsrfCsrfCsrfCsrfCsrfCsrfCsrfCsrf".into(),
             vec!["127.0.0.1:8765".into(), "localhost:8765".into()],
         )
@@ -142,22 +173,44 @@ mod tests {
     fn signed_in() -> Asked<'static> {
         Asked {
             host: Some("127.0.0.1:8765"),
-            cookie: Some("other=1; nexus_dashboard=T0kenT0kenT0kenT0kenT0kenT0ken00"),
+            cookie: Some("other=1; nexus_dashboard=SessionSessionSessionSession0000"),
             ..Asked::default()
         }
     }
 
     #[test]
-    fn the_printed_token_signs_a_browser_in_and_nothing_else_does() {
+    fn the_printed_token_signs_one_browser_in_once_and_nothing_else_does() {
         let g = guard();
-        let first = Asked {
+        let by_url = Asked {
             host: Some("localhost:8765"),
             query_token: Some(g.token()),
             ..Asked::default()
         };
-        assert_eq!(g.check(&first), Verdict::SignIn);
-        assert!(g.sign_in_cookie().contains("HttpOnly; SameSite=Strict"));
+        assert_eq!(g.check(&by_url), Verdict::SignIn);
+        let cookie = g.sign_in_cookie();
+        assert!(cookie.contains("HttpOnly; SameSite=Strict"), "{cookie}");
+        assert!(
+            !cookie.contains(g.token()),
+            "the cookie is not the token: {cookie}"
+        );
         assert_eq!(g.check(&signed_in()), Verdict::Pass);
+        // The address again, in another browser: spent.
+        match g.check(&by_url) {
+            Verdict::Refuse(401, why) => assert!(why.contains("once"), "{why}"),
+            other => panic!("a second sign-in: {other:?}"),
+        }
+        // The token is no cookie.
+        let token_as_cookie = Asked {
+            cookie: Some("nexus_dashboard=T0kenT0kenT0kenT0kenT0kenT0ken00"),
+            ..signed_in()
+        };
+        assert_eq!(g.check(&token_as_cookie).status(), 401);
+        // The browser signed in still is, token in its address or not.
+        let again = Asked {
+            query_token: Some(g.token()),
+            ..signed_in()
+        };
+        assert_eq!(g.check(&again), Verdict::Pass);
         let guessed = Asked {
             query_token: Some("T0kenT0kenT0kenT0kenT0kenT0ken01"),
             ..signed_in()

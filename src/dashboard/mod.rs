@@ -92,7 +92,12 @@ pub async fn serve(session: Session, options: Options) -> Result<()> {
     let secret = |what| {
         random_token().map_err(|e| Error::Other(format!("cannot make the dashboard's {what}: {e}")))
     };
-    let guard = Guard::new(secret("token")?, secret("CSRF token")?, hosts(bound));
+    let guard = Guard::new(
+        secret("token")?,
+        secret("session")?,
+        secret("CSRF token")?,
+        hosts(bound),
+    );
     let fleet = live::follow(&session).await;
     let url = format!("http://{}/?token={}", host_of(bound), guard.token());
     // Whoever reads the address may stop reading: the dashboard goes on.

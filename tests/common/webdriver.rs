@@ -164,6 +164,13 @@ impl Browser {
         self.session_command("POST", "actions", keys);
     }
 
+    /// The `name=value` of the page's cookie `name` (HttpOnly ones too:
+    /// what the browser sends, for a request of the test's own).
+    pub fn cookie(&self, name: &str) -> String {
+        let cookie = self.session_command("GET", &format!("cookie/{name}"), Value::Null);
+        format!("{name}={}", cookie["value"].as_str().unwrap())
+    }
+
     /// The window's size in CSS pixels.
     pub fn resize(&self, width: u32, height: u32) {
         let size = json!({ "width": width, "height": height });
