@@ -592,6 +592,70 @@ async fn only_the_leader_reconciles_and_a_killed_leader_hands_over() {
 }
 
 #[tokio::test]
+async fn a_new_leader_writes_nothing_that_is_right_and_puts_back_what_was_changed() {
+    let mut fixture = ready_store("op-failover", "failover", woocommerce()).await;
+    let (admin, workload) = (fixture.admin.clone(), fixture.workload.clone());
+    // The leader settles on its own writes, then goes.
+    fixture.operator.wait_finished_above(0.0, 30).await;
+    settled_versions(&admin, &workload).await;
+    fixture.operator.stop();
+
+    // While no operator runs, a person changes one child and leaves the rest.
+    let quotas = Api::<ResourceQuota>::namespaced(admin.clone(), &workload);
+    let hard = |q: &ResourceQuota| q.spec.as_ref().and_then(|s| s.hard.clone()).unwrap();
+    let original = hard(&quotas.get("store-quota").await.unwrap())["limits.cpu"].clone();
+    let edit = PatchParams {
+        field_manager: Some("kubectl-edit".into()),
+        ..PatchParams::default()
+    };
+    let raised = json!({"spec": {"hard": {"limits.cpu": "64"}}});
+    quotas
+        .patch("store-quota", &edit, &Patch::Merge(&raised))
+        .await
+        .unwrap();
+    let before = versions(&admin, &workload).await;
+
+    let successor = fixture.scope.start("b", &[]);
+    let restored = wait_for(
+        &quotas,
+        "store-quota",
+        60,
+        "restored",
+        |q: Option<&ResourceQuota>| q.is_some_and(|q| hard(q)["limits.cpu"] == original),
+    )
+    .await;
+    successor.wait_finished_above(0.0, 30).await;
+    let after = settled_versions(&admin, &workload).await;
+    let changed: Vec<_> = after
+        .iter()
+        .filter(|(child, version)| before.get(*child) != Some(version))
+        .map(|(child, _)| child.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        ["ResourceQuota/store-quota"],
+        "the new leader changed more than the edited child"
+    );
+    // Not even a no-op write: one apply, for the edited quota.
+    let metrics = successor.http_get("/metrics").await.unwrap().1;
+    let writes: Vec<_> = metrics
+        .lines()
+        .filter(|l| l.starts_with("nexus_child_writes_total"))
+        .collect();
+    assert_eq!(
+        writes,
+        ["nexus_child_writes_total{kind=\"ResourceQuota\"} 1"],
+        "the new leader's writes"
+    );
+    assert!(
+        successor
+            .metric_sum("nexus_child_writes_skipped_total")
+            .await
+            >= 15.0
+    );
+}
+
+#[tokio::test]
 async fn suspend_scales_to_zero_and_back_and_the_plan_can_grow() {
     let fixture = ready_store("op-suspend", "nap", woocommerce()).await;
     let (admin, ns, name) = (&fixture.admin, &fixture.ns, &fixture.name);

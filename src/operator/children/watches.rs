@@ -228,11 +228,20 @@ impl Watch<'_> {
     {
         let writes = track.then(|| self.writes.clone());
         let kind = K::kind(&()).into_owned();
+        if let Some(writes) = &writes {
+            writes.expect(&kind);
+        }
         let events = watcher(api, config).map_ok(move |mut event| {
             let (object, deleted) = match &mut event {
                 watcher::Event::Apply(o) | watcher::Event::InitApply(o) => (o, false),
                 watcher::Event::Delete(o) => (o, true),
-                watcher::Event::Init | watcher::Event::InitDone => return event,
+                watcher::Event::InitDone => {
+                    if let Some(writes) = &writes {
+                        writes.listed(&kind);
+                    }
+                    return event;
+                }
+                watcher::Event::Init => return event,
             };
             if let Some(writes) = &writes {
                 let key = write_record::Key {
@@ -244,10 +253,12 @@ impl Watch<'_> {
                     .then(|| write_record::shape(object.meta()))
                     .flatten();
                 let version = object.resource_version().unwrap_or_default();
-                writes.observed(key, &version, shape);
+                let applied = write_record::applied(object.meta());
+                writes.observed(key, &version, shape, applied);
             }
             // Steps read a child's name, labels, deletion and our own
-            // annotations; never who wrote it or what others annotated.
+            // annotations (but the fingerprint, which only the record
+            // reads); never who wrote it or what others annotated.
             let meta = object.meta_mut();
             meta.managed_fields = None;
             meta.owner_references = None;
@@ -255,6 +266,7 @@ impl Watch<'_> {
                 let ours: BTreeMap<_, _> = annotations
                     .into_iter()
                     .filter(|(key, _)| key.starts_with(ANNOTATION_PREFIX))
+                    .filter(|(key, _)| key != write_record::APPLIED_ANNOTATION)
                     .collect();
                 (!ours.is_empty()).then_some(ours)
             });

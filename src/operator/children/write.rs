@@ -10,7 +10,7 @@ use kube::{Api, Client, Resource};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::write_record::Key;
+use super::write_record::{APPLIED_ANNOTATION, Key};
 use super::{Children, FIELD_MANAGER};
 use crate::fingerprint::fnv1a;
 use crate::operator::error::{Error, Result};
@@ -169,6 +169,17 @@ pub fn fingerprint<K: Serialize>(object: &K) -> u64 {
     fnv1a(&serde_json::to_vec(object).unwrap_or_default())
 }
 
+/// `object` carrying its fingerprint, for the next leader
+/// (`write_record::applied`).
+pub fn stamped<K: Resource + Clone>(object: &K, fingerprint: u64) -> K {
+    let mut sent = object.clone();
+    sent.meta_mut().annotations.get_or_insert_default().insert(
+        APPLIED_ANNOTATION.to_string(),
+        format!("{fingerprint:016x}"),
+    );
+    sent
+}
+
 /// Server-side apply through `api` (any scope), skipped when `WriteRecord` says
 /// the same object was written and is untouched; records what it wrote.
 /// Returns the server's object when it wrote, None when it skipped.
@@ -183,6 +194,11 @@ where
     K: Resource + Serialize + DeserializeOwned + Clone + std::fmt::Debug,
 {
     let fingerprint = fingerprint(object);
+    // A new leader: what the watch shows of this child may say it is right.
+    children
+        .writes
+        .seeded(&key, super::write_record::SEED_WAIT)
+        .await;
     if children.writes.unchanged(&key, fingerprint) {
         children.metrics.writes_skipped.inc();
         return Ok(None);
@@ -194,9 +210,10 @@ where
             kind: key.kind.clone(),
         })
         .inc();
+    let sent = stamped(object, fingerprint);
     let params = PatchParams::apply(FIELD_MANAGER).force();
     let written = api
-        .patch(&key.name, &params, &Patch::Apply(object))
+        .patch(&key.name, &params, &Patch::Apply(&sent))
         .await
         .map_err(Error::api(action))?;
     let version = written.meta().resource_version.clone().unwrap_or_default();
@@ -242,6 +259,15 @@ where
     }
 }
 
+/// A patch under the operator's own name: its field owners then show that
+/// nobody else wrote the object (`write_record::applied`).
+fn ours() -> PatchParams {
+    PatchParams {
+        field_manager: Some(FIELD_MANAGER.to_string()),
+        ..PatchParams::default()
+    }
+}
+
 /// Sets one annotation of an object of the owned namespace (a merge patch:
 /// nothing else of the object is touched, immutable fields included).
 pub async fn annotate<K>(
@@ -257,7 +283,7 @@ where
     let patch = serde_json::json!({"metadata": {"annotations": {key: value}}});
     owned
         .api::<K>(client)
-        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .patch(name, &ours(), &Patch::Merge(&patch))
         .await
         .map_err(Error::api(format!(
             "annotate {}",
@@ -280,7 +306,7 @@ where
     let patch = serde_json::json!({"metadata": {"labels": labels}});
     owned
         .api::<K>(client)
-        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .patch(name, &ours(), &Patch::Merge(&patch))
         .await
         .map_err(Error::api(format!("label {}", describe::<K>(owned, name))))?;
     Ok(())

@@ -10,11 +10,23 @@
 //! changes the shape. Resource
 //! versions are compared as numbers (etcd's); one that is not a number just
 //! makes the next reconcile write again.
+//!
+//! A new leader starts with an empty record, yet its predecessor's writes
+//! are still right. Every applied child carries the fingerprint of what was
+//! applied (`APPLIED_ANNOTATION`); a child seen for the first time whose
+//! field owners say nobody but the cluster's own controllers wrote it after
+//! our last apply (`applied`) enters the record as written with that
+//! fingerprint, so the same desire is not sent again. A child a person or
+//! tool changed since is written once more, as is one whose owners the
+//! server did not keep. Until a kind's watch has listed, an apply of a
+//! child it has not seen waits for it (`seeded`), at most `SEED_WAIT`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
+use std::time::Duration;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, ObjectMeta};
+use tokio::sync::Notify;
 
 use super::FIELD_MANAGER;
 use crate::fingerprint::fnv1a;
@@ -36,6 +48,56 @@ struct Entry {
     version: Option<u64>,
     /// The shape at that version (see `shape`).
     shape: Option<u64>,
+}
+
+/// The annotation on every applied child: the fingerprint (hex) of the
+/// object as the operator rendered it, before this annotation was added.
+pub const APPLIED_ANNOTATION: &str = "nexus.dev/applied";
+
+/// The cluster's own controllers: they write fields of their own on our
+/// children (a claim's binding, a Deployment's revision), not ours. Any
+/// other writer (kubectl, a person, another tool) may have changed ours.
+const PLATFORM_MANAGERS: [&str; 4] = [
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubelet",
+    "kube-apiserver",
+];
+
+/// How long an apply waits for its kind's watch to list before it writes
+/// without knowing what the object holds (a watch that cannot list, say).
+pub const SEED_WAIT: Duration = Duration::from_secs(60);
+
+fn manager<'a>(entry: &&'a ManagedFieldsEntry) -> &'a str {
+    entry.manager.as_deref().unwrap_or_default()
+}
+
+/// The fingerprint the operator last applied to this object, when nobody but
+/// the cluster's controllers wrote it since (status aside): then the
+/// object still holds what that apply sent. Field owners' times are whole
+/// seconds, so a write in the same second as ours counts as after it.
+pub fn applied(meta: &ObjectMeta) -> Option<u64> {
+    let annotation = meta.annotations.as_ref()?.get(APPLIED_ANNOTATION)?;
+    let fingerprint = u64::from_str_radix(annotation, 16).ok()?;
+    let fields = meta.managed_fields.as_ref()?;
+    let ours = |operation: &str| {
+        fields.iter().find(|f| {
+            manager(f) == FIELD_MANAGER
+                && f.operation.as_deref() == Some(operation)
+                && f.subresource.is_none()
+        })
+    };
+    // Our last apply; for a child we made and never applied since (a
+    // Namespace is created), its creation.
+    let ours = ours("Apply").or_else(|| ours("Update"))?;
+    let applied_at = ours.time.as_ref()?;
+    let untouched = fields
+        .iter()
+        .filter(|f| manager(f) != FIELD_MANAGER)
+        .filter(|f| f.subresource.as_deref() != Some("status"))
+        .filter(|f| !PLATFORM_MANAGERS.contains(&manager(f)))
+        .all(|f| f.time.as_ref().is_some_and(|t| t < applied_at));
+    untouched.then_some(fingerprint)
 }
 
 /// The fields the operator owns in an object (its status aside): they
@@ -61,6 +123,9 @@ type OfOneStore = Vec<(Box<str>, Entry)>;
 #[derive(Default)]
 pub struct WriteRecord {
     entries: Mutex<HashMap<String, OfOneStore>>,
+    /// Kinds whose watch has not finished its first list.
+    unlisted: Mutex<HashSet<String>>,
+    listed: Notify,
 }
 
 impl Key {
@@ -128,6 +193,41 @@ impl WriteRecord {
         }
     }
 
+    fn unlisted(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.unlisted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A watch of `kind` starts: until it has listed, the record does not
+    /// know every child of that kind.
+    pub fn expect(&self, kind: &str) {
+        self.unlisted().insert(kind.to_string());
+    }
+
+    /// The watch of `kind` finished its first list.
+    pub fn listed(&self, kind: &str) {
+        if self.unlisted().remove(kind) {
+            self.listed.notify_waiters();
+        }
+    }
+
+    /// Returns once the record knows what the watches saw of `key` (its
+    /// kind has listed, or it was seen already), or after `wait`.
+    pub async fn seeded(&self, key: &Key, wait: Duration) {
+        let known = || self.get(key).is_some() || !self.unlisted().contains(&key.kind);
+        let _ = tokio::time::timeout(wait, async {
+            loop {
+                let listed = self.listed.notified();
+                tokio::pin!(listed);
+                listed.as_mut().enable();
+                if known() {
+                    return;
+                }
+                listed.await;
+            }
+        })
+        .await;
+    }
+
     /// Whether `fingerprint` is what we wrote and nobody wrote since.
     pub fn unchanged(&self, key: &Key, fingerprint: u64) -> bool {
         self.get(key)
@@ -152,15 +252,17 @@ impl WriteRecord {
     }
 
     /// The watch saw the child at `version` with `shape` (a change, or its
-    /// deletion: `shape` None).
-    pub fn observed(&self, key: Key, version: &str, shape: Option<u64>) {
+    /// deletion: `shape` None); `applied`: what it says we applied to it, if
+    /// nobody changed it since (see `applied`), which counts as our write
+    /// when the record did not know the child yet.
+    pub fn observed(&self, key: Key, version: &str, shape: Option<u64>, applied: Option<u64>) {
         let version = version_number(version);
         self.update(&key, |entry| {
             // Gone (or kept without field owners): nothing of ours to keep.
             shape?;
             let Some(mut entry) = entry else {
                 return Some(Entry {
-                    written: None,
+                    written: applied,
                     version,
                     shape,
                 });
@@ -206,19 +308,19 @@ mod tests {
         let written = WriteRecord::default();
         assert!(!written.unchanged(&key(), 7), "never written");
         written.record(key(), 7, "100", Some(1));
-        written.observed(key(), "100", Some(1)); // our own write's event
+        written.observed(key(), "100", Some(1), None); // our own write's event
         assert!(written.unchanged(&key(), 7));
         assert!(!written.unchanged(&key(), 8), "a changed desire is written");
-        written.observed(key(), "99", Some(2)); // an older event arriving late
+        written.observed(key(), "99", Some(2), None); // an older event arriving late
         assert!(written.unchanged(&key(), 7));
-        written.observed(key(), "101", Some(2)); // somebody else's change
+        written.observed(key(), "101", Some(2), None); // somebody else's change
         assert!(!written.unchanged(&key(), 7));
     }
 
     #[test]
     fn a_newer_change_seen_before_our_write_returns_is_not_forgotten() {
         let written = WriteRecord::default();
-        written.observed(key(), "105", Some(2));
+        written.observed(key(), "105", Some(2), None);
         written.record(key(), 7, "104", Some(1));
         assert!(!written.unchanged(&key(), 7));
     }
@@ -227,9 +329,9 @@ mod tests {
     fn a_status_change_is_not_a_write_but_a_deletion_is() {
         let written = WriteRecord::default();
         written.record(key(), 7, "100", Some(1));
-        written.observed(key(), "102", Some(1)); // a controller wrote the status
+        written.observed(key(), "102", Some(1), None); // a controller wrote the status
         assert!(written.unchanged(&key(), 7));
-        written.observed(key(), "103", None); // deleted
+        written.observed(key(), "103", None, None); // deleted
         assert!(!written.unchanged(&key(), 7));
     }
 
@@ -268,7 +370,7 @@ mod tests {
     fn versions_that_are_not_numbers_never_hide_a_change() {
         let written = WriteRecord::default();
         written.record(key(), 7, "abc", Some(1));
-        written.observed(key(), "abd", Some(2));
+        written.observed(key(), "abd", Some(2), None);
         assert!(!written.unchanged(&key(), 7));
     }
 
@@ -296,5 +398,135 @@ mod tests {
         written.record(key(), 7, "100", Some(1));
         written.forget_namespace("store-a");
         assert!(!written.unchanged(&key(), 7));
+    }
+
+    fn owners(entries: &[(&str, &str, Option<&str>, &str)]) -> ObjectMeta {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::{FieldsV1, Time};
+        let at = |time: &str| Time(time.parse().unwrap());
+        ObjectMeta {
+            annotations: Some(
+                [(
+                    APPLIED_ANNOTATION.to_string(),
+                    "00000000000000ff".to_string(),
+                )]
+                .into(),
+            ),
+            managed_fields: Some(
+                entries
+                    .iter()
+                    .map(
+                        |(manager, operation, subresource, time)| ManagedFieldsEntry {
+                            manager: Some(manager.to_string()),
+                            operation: Some(operation.to_string()),
+                            subresource: subresource.map(Into::into),
+                            time: Some(at(time)),
+                            fields_v1: Some(FieldsV1(serde_json::json!({"f:spec": {}}))),
+                            ..ManagedFieldsEntry::default()
+                        },
+                    )
+                    .collect(),
+            ),
+            ..ObjectMeta::default()
+        }
+    }
+
+    #[test]
+    fn what_we_applied_stands_until_someone_but_the_cluster_writes_after_us() {
+        const APPLY: (&str, &str, Option<&str>, &str) =
+            ("nexus-operator", "Apply", None, "2026-12-06T10:00:05Z");
+        // Only the cluster's controllers wrote since, or anyone before us.
+        let untouched = owners(&[
+            APPLY,
+            (
+                "kube-controller-manager",
+                "Update",
+                None,
+                "2026-12-06T10:00:09Z",
+            ),
+            ("kwok", "Update", Some("status"), "2026-12-06T10:00:09Z"),
+            ("kubectl-edit", "Update", None, "2026-12-06T10:00:04Z"),
+        ]);
+        assert_eq!(applied(&untouched), Some(0xff));
+        // A person's edit after our apply, or in the same second.
+        for time in ["2026-12-06T10:00:06Z", "2026-12-06T10:00:05Z"] {
+            let edited = owners(&[APPLY, ("kubectl-edit", "Update", None, time)]);
+            assert_eq!(applied(&edited), None, "edited at {time}");
+        }
+        // Scaled through a subresource that is not the status.
+        let scaled = owners(&[
+            APPLY,
+            ("hpa", "Update", Some("scale"), "2026-12-06T10:00:09Z"),
+        ]);
+        assert_eq!(applied(&scaled), None);
+        // Made by us (a Namespace is created, not applied) and left alone.
+        let created = owners(&[
+            ("nexus-operator", "Update", None, "2026-12-06T10:00:05Z"),
+            ("kube-apiserver", "Update", None, "2026-12-06T10:00:05Z"),
+        ]);
+        assert_eq!(applied(&created), Some(0xff));
+        // Never applied by us, or its owners not kept, or no annotation.
+        let foreign = owners(&[("helm", "Apply", None, "2026-12-06T10:00:05Z")]);
+        assert_eq!(applied(&foreign), None);
+        let mut no_owners = untouched.clone();
+        no_owners.managed_fields = None;
+        assert_eq!(applied(&no_owners), None);
+        let mut unannotated = untouched;
+        unannotated.annotations = None;
+        assert_eq!(applied(&unannotated), None);
+    }
+
+    #[test]
+    fn a_child_first_seen_as_we_applied_it_is_not_written_again() {
+        let written = WriteRecord::default();
+        written.observed(key(), "100", Some(1), Some(7));
+        assert!(written.unchanged(&key(), 7), "what the predecessor applied");
+        assert!(!written.unchanged(&key(), 8), "a changed desire is written");
+        // Once known, only our writes and the shape decide: a later event
+        // claiming the fingerprint does not hide somebody's change.
+        written.observed(key(), "101", Some(2), Some(7));
+        assert!(!written.unchanged(&key(), 7));
+        let other = Key {
+            name: "database".into(),
+            ..key()
+        };
+        written.observed(other.clone(), "100", Some(1), None);
+        assert!(
+            !written.unchanged(&other, 7),
+            "changed since: written again"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_apply_waits_for_its_kind_to_list_but_not_forever() {
+        let written = std::sync::Arc::new(WriteRecord::default());
+        written.expect("Service");
+        let waiting = tokio::spawn({
+            let written = written.clone();
+            async move { written.seeded(&key(), Duration::from_secs(30)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "the kind has not listed");
+        written.listed("Service");
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("listed: it goes on")
+            .unwrap();
+        // Another kind that never lists: the wait ends at its bound.
+        written.expect("Role");
+        let role = Key {
+            kind: "Role".into(),
+            ..key()
+        };
+        let started = std::time::Instant::now();
+        written.seeded(&role, Duration::from_millis(100)).await;
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        // A child already seen needs no wait.
+        written.observed(role.clone(), "5", Some(1), None);
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            written.seeded(&role, Duration::from_secs(30)),
+        )
+        .await
+        .expect("seen already");
     }
 }

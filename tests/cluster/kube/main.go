@@ -41,6 +41,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: kube apiserver|controller-manager|scheduler|kubelet|proxy|provisioner [flags...]")
 		os.Exit(2)
 	}
+	// The real binaries' names: client-go takes its user agent, and so the
+	// field manager of every write a component makes, from os.Args[0].
+	os.Args[0] = map[string]string{
+		"apiserver":          "kube-apiserver",
+		"controller-manager": "kube-controller-manager",
+		"scheduler":          "kube-scheduler",
+		"kubelet":            "kubelet",
+		"proxy":              "kube-proxy",
+	}[os.Args[1]]
 	command := components[os.Args[1]]()
 	command.SetArgs(os.Args[2:])
 	os.Exit(cli.Run(command))

@@ -41,14 +41,18 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
         namespace: String::new(),
         name: store.namespace.clone(),
     };
+    let fingerprint = write::fingerprint(&desired);
     let existing = match existing {
         Some(existing) => existing,
-        None => match namespaces.create(&create_params(), &desired).await {
+        None => match namespaces
+            .create(&create_params(), &write::stamped(&desired, fingerprint))
+            .await
+        {
             Ok(created) => {
                 // Recorded as written, so the next reconcile does not apply it again.
                 run.children.writes.record(
                     key,
-                    write::fingerprint(&desired),
+                    fingerprint,
                     &created.resource_version().unwrap_or_default(),
                     shape(&created.metadata),
                 );
