@@ -14,6 +14,7 @@ pub mod engines;
 pub mod error;
 pub mod fingerprint;
 pub mod guardrails;
+pub mod heap;
 pub mod operator;
 pub mod output;
 pub mod quantity;

@@ -10,6 +10,10 @@ use nexus::cli::Cli;
 use nexus::commands::complete;
 use nexus::error::Error;
 
+/// Counts the heap (the operator reports it: `nexus_heap_bytes`).
+#[global_allocator]
+static HEAP: nexus::heap::Counting = nexus::heap::Counting;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     // kubectl's plugin completion protocol, answered before clap parses.

@@ -616,7 +616,7 @@ async fn a_new_leader_writes_nothing_that_is_right_and_puts_back_what_was_change
     let before = versions(&admin, &workload).await;
 
     let successor = fixture.scope.start("b", &[]);
-    let restored = wait_for(
+    wait_for(
         &quotas,
         "store-quota",
         60,

@@ -215,6 +215,20 @@ def by_resource(requests):
     return ", ".join(f"{v} {r} {c}" for (v, r), c in sorted(counts.items(), key=lambda x: -x[1]))
 
 
+# Seconds between the operator's returns of freed memory (operator/mod.rs RELEASE_FREED_EVERY), and one.
+RELEASE_FREED_EVERY = 31
+
+# Seconds between writes of an audit anchor (operator/audit/anchors.rs EVERY), and a second.
+ANCHOR_BATCH = 6
+
+WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
+
+
+def writes_of(requests):
+    """Requests that change what the cluster stores (a review's create does not)."""
+    return [r for r in requests if r[0] in WRITE_VERBS and not r[1].endswith("reviews")]
+
+
 def without_lease(requests):
     return [r for r in requests if r[1] != "leases"]
 
@@ -529,7 +543,9 @@ class Bench:
         result["restart"] = time.time() - start
         time.sleep(self.args.quiet)
         result["restart_requests"] = without_lease(self.audit.requests(mark, self.audit.mark()))
+        time.sleep(RELEASE_FREED_EVERY)
         result["restart_peak_kib"], result["restart_rss_kib"] = operator.peak_kib(), operator.rss_kib()
+        result["restart_heap"] = self.metric("nexus_heap_bytes")
 
         burst_names = [f"{self.id}-b{i}" for i in range(burst)]
         if burst:
@@ -544,6 +560,10 @@ class Bench:
                 for s in self.stores() if s["metadata"]["name"] in set(burst_names)
             ]
             result["burst_p50"], result["burst_p95"] = percentile(durations, 0.5), percentile(durations, 0.95)
+            # Memory at rest with F + B stores, against F (same process): what a store adds.
+            time.sleep(max(self.args.quiet, RELEASE_FREED_EVERY))
+            result["burst_rss_kib"] = operator.rss_kib()
+            result["burst_heap"] = self.metric("nexus_heap_bytes")
         result["peak_kib"] = operator.peak_kib()
         result["concurrency"] = self.metric("nexus_reconcile_concurrency")
 
@@ -569,6 +589,9 @@ class Bench:
             "apiserver_cpu": self.apiserver.cpu() - apiserver_cpu,
             "reconciles": self.metric("nexus_reconciles_total"),
         }
+        # The audit trail's anchors are written in batches, ANCHOR_BATCH apart:
+        # the last Ready records' anchor belongs to the provisioning, not to rest.
+        time.sleep(ANCHOR_BATCH)
         ready_mark = self.audit.mark()
         result["requests"] = without_lease(self.audit.requests(mark, ready_mark))
         durations = [
@@ -709,9 +732,12 @@ def fleet_report(count, burst, fleet, rows):
     print(f"fleet: {count} stores Ready after {fleet['seeded']:.1f}s; at rest {len(quiet)} requests in a quiet "
           f"window besides the Lease" + (f" ({by_resource(quiet)})" if quiet else "") + "; operator RSS peak "
           f"{fleet['seed_peak_kib'] / 1024:.1f} MiB, at rest {fleet['seed_rss_kib'] / 1024:.1f} MiB", flush=True)
+    writes = writes_of(fleet["restart_requests"])
     print(f"  new leader over {count} stores: all reconciled after {fleet['restart']:.1f}s with "
-          f"{len(fleet['restart_requests'])} requests ({by_verb(fleet['restart_requests'])}); RSS peak "
-          f"{fleet['restart_peak_kib'] / 1024:.1f} MiB, then {fleet['restart_rss_kib'] / 1024:.1f} MiB", flush=True)
+          f"{len(fleet['restart_requests'])} requests ({by_verb(fleet['restart_requests'])}); "
+          f"{len(writes) / count:.2f} writes per store" + (f" ({by_resource(writes)})" if writes else "")
+          + f"; RSS peak {fleet['restart_peak_kib'] / 1024:.1f} MiB, then {fleet['restart_rss_kib'] / 1024:.1f} MiB",
+          flush=True)
     if burst:
         empty = [nexus for n, _, nexus in rows if n == burst]
         against = (f" (on an empty cluster: p50 {empty[0]['p50']:.0f}s p95 {empty[0]['p95']:.0f}s, "
@@ -720,6 +746,12 @@ def fleet_report(count, burst, fleet, rows):
               f"p95 {fleet['burst_p95']:.0f}s{against}; {len(fleet['burst_requests']) / burst:.1f} requests per "
               f"new store; operator RSS peak {fleet['peak_kib'] / 1024:.1f} MiB; concurrency at the end "
               f"{fleet['concurrency']:.0f}", flush=True)
+        slope = (fleet["burst_rss_kib"] - fleet["restart_rss_kib"]) / burst
+        heap_slope = (fleet["burst_heap"] - fleet["restart_heap"]) / 1024 / burst
+        print(f"  memory at rest, resident: {fleet['restart_rss_kib'] / 1024:.1f} MiB with {count} stores, "
+              f"{fleet['burst_rss_kib'] / 1024:.1f} MiB with {count + burst}: {slope:.1f} KiB per store; "
+              f"heap held: {fleet['restart_heap'] / 2**20:.1f} and {fleet['burst_heap'] / 2**20:.1f} MiB: "
+              f"{heap_slope:.1f} KiB per store", flush=True)
     print(f"  delete all {count + burst}: gone after {fleet['deleted']:.1f}s", flush=True)
 
 

@@ -69,6 +69,8 @@ pub struct Metrics {
     pub check_failures: Family<StepLabel, Counter>,
     pub stores: Family<PhaseLabel, Gauge>,
     pub is_leader: Gauge,
+    /// Bytes the process holds on its heap, at the last scrape.
+    pub heap: Gauge,
     pub orphaned_namespaces: Gauge,
     /// Reconciles allowed at once (see `concurrency`).
     pub concurrency: Gauge,
@@ -114,6 +116,7 @@ impl Default for Metrics {
         );
         let stores = Family::<PhaseLabel, Gauge>::default();
         let is_leader = Gauge::default();
+        let heap = Gauge::default();
         let orphaned_namespaces = Gauge::default();
         let concurrency = Gauge::default();
         let writes = Family::<KindLabel, Counter>::default();
@@ -169,6 +172,11 @@ impl Default for Metrics {
             is_leader.clone(),
         );
         registry.register(
+            "heap_bytes",
+            "Bytes allocated and not freed (what the process holds; its resident set also counts memory kept for reuse)",
+            heap.clone(),
+        );
+        registry.register(
             "orphaned_namespaces",
             "Store namespaces whose Store is gone (forced away), kept with their data",
             orphaned_namespaces.clone(),
@@ -195,6 +203,7 @@ impl Default for Metrics {
             check_failures,
             stores,
             is_leader,
+            heap,
             registry,
         }
     }
@@ -214,6 +223,7 @@ impl Metrics {
                     .set(count as i64);
             }
         }
+        self.heap.set(crate::heap::live_bytes() as i64);
         let mut text = String::new();
         if prometheus_client::encoding::text::encode(&mut text, &self.registry).is_err() {
             text.clear();

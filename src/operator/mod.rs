@@ -121,6 +121,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
             error!(error = %e, "metrics server stopped");
         }
     });
+    tokio::spawn(release_freed_memory());
 
     let (object_store, backup_master) = match backup {
         Some(backup) => (
@@ -407,4 +408,20 @@ async fn shutdown_signal() {
         let _ = interrupt.await;
     }
     info!("shutting down");
+}
+
+/// How often memory the operator freed goes back to the system.
+const RELEASE_FREED_EVERY: Duration = Duration::from_secs(30);
+
+/// A new leader's first lists and a burst of provisioning decode and drop
+/// far more than the operator keeps; without this the allocator holds that
+/// peak for the process's life. A pass over a fragmented 60 MiB heap took
+/// 12 to 17 ms on the 2-core test machine: under 0.1 % of a core.
+async fn release_freed_memory() {
+    let mut every = tokio::time::interval(RELEASE_FREED_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        crate::heap::release_freed();
+    }
 }

@@ -10,8 +10,11 @@
 //! Objects are kept as their (slimmed) JSON, by namespace, and decoded when
 //! read: a decoded k8s-openapi object takes its whole struct's size however
 //! few fields are set (a Pod several KiB), its JSON a few hundred bytes, and
-//! a store's reconcile reads only a handful of them. This is most of what
-//! the operator's memory grows by per store.
+//! a store's reconcile reads only a handful of them. Each cache keeps only
+//! what its readers look at (`trim`): of network policies and ingresses,
+//! that they exist; of a namespace, the store it belongs to; of workloads,
+//! claims and bindings, no labels. This is most of what the operator's
+//! memory grows by per store (about 5 KiB of JSON a store).
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -24,6 +27,7 @@ use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::ResourceExt;
+use kube::api::ObjectMeta;
 use kube::core::PartialObjectMeta;
 use kube::runtime::watcher::Event;
 use serde::Serialize;
@@ -31,9 +35,19 @@ use serde::de::DeserializeOwned;
 use tracing::warn;
 
 use super::pods::pod_worth_a_look;
+use crate::api::labels::STORE_UID_LABEL;
 
-/// Objects by namespace ("" for cluster-scoped ones), then by name.
-type Objects = HashMap<String, HashMap<String, Box<[u8]>>>;
+/// Objects by namespace ("" for cluster-scoped ones), then by name: a
+/// store namespace holds one to six of a kind, so a short list is smaller
+/// than a map and as fast.
+type Objects = HashMap<Box<str>, Vec<(Box<str>, Box<[u8]>)>>;
+
+fn named<'a>(names: &'a [(Box<str>, Box<[u8]>)], name: &str) -> Option<&'a [u8]> {
+    names
+        .iter()
+        .find(|(n, _)| &**n == name)
+        .map(|(_, json)| &**json)
+}
 
 #[derive(Default)]
 struct Shared {
@@ -57,16 +71,18 @@ impl<K> Clone for Cached<K> {
 }
 
 impl<K: DeserializeOwned> Cached<K> {
-    fn new() -> (Self, Writer<K>) {
-        Self::keeping(|_| true)
+    /// A cache of what `trim` leaves of each object.
+    fn new(trim: fn(&mut K)) -> (Self, Writer<K>) {
+        Self::keeping(|_| true, trim)
     }
 
-    fn keeping(keep: fn(&K) -> bool) -> (Self, Writer<K>) {
+    fn keeping(keep: fn(&K) -> bool, trim: fn(&mut K)) -> (Self, Writer<K>) {
         let shared = Arc::new(Shared::default());
         let writer = Writer {
             shared: shared.clone(),
             relisted: None,
             keep,
+            trim,
         };
         let cached = Cached {
             shared,
@@ -93,8 +109,8 @@ impl<K: DeserializeOwned> Cached<K> {
         let objects = self.objects()?;
         let json = objects
             .get(namespace.unwrap_or_default())
-            .and_then(|names| names.get(name));
-        Some(json.and_then(|json| decode(json)))
+            .and_then(|names| named(names, name));
+        Some(json.and_then(decode))
     }
 
     /// Every cached object of `namespace`; None while it has not listed yet.
@@ -121,14 +137,17 @@ pub struct Writer<K> {
     relisted: Option<Objects>,
     /// Which objects are worth keeping (the rest are as good as absent).
     keep: fn(&K) -> bool,
+    /// Removes what no reader of this kind looks at.
+    trim: fn(&mut K),
 }
 
-impl<K: kube::Resource + Serialize> Writer<K> {
+impl<K: kube::Resource + Serialize + Clone> Writer<K> {
     pub fn apply_event(&mut self, event: &Event<K>) {
         match event {
             Event::Init => self.relisted = Some(Objects::new()),
             Event::InitApply(object) if (self.keep)(object) => {
-                if let (Some(objects), Some(json)) = (self.relisted.as_mut(), encode(object)) {
+                let json = self.encode(object);
+                if let (Some(objects), Some(json)) = (self.relisted.as_mut(), json) {
                     insert(objects, object, json);
                 }
             }
@@ -140,17 +159,18 @@ impl<K: kube::Resource + Serialize> Writer<K> {
                 self.shared.listed.store(true, Ordering::Release);
             }
             Event::Apply(object) if (self.keep)(object) => {
-                if let Some(json) = encode(object) {
+                if let Some(json) = self.encode(object) {
                     insert(&mut self.write(), object, json);
                 }
             }
             Event::Apply(object) | Event::Delete(object) => {
                 let namespace = object.namespace().unwrap_or_default();
+                let name = object.name_any();
                 let mut objects = self.write();
-                if let Some(names) = objects.get_mut(&namespace) {
-                    names.remove(&object.name_any());
+                if let Some(names) = objects.get_mut(namespace.as_str()) {
+                    names.retain(|(n, _)| **n != *name);
                     if names.is_empty() {
-                        objects.remove(&namespace);
+                        objects.remove(namespace.as_str());
                     }
                 }
             }
@@ -163,18 +183,61 @@ impl<K: kube::Resource + Serialize> Writer<K> {
             .write()
             .unwrap_or_else(|e| e.into_inner())
     }
-}
 
-fn encode<K: Serialize>(object: &K) -> Option<Box<[u8]>> {
-    serde_json::to_vec(object).ok().map(Vec::into_boxed_slice)
+    fn encode(&self, object: &K) -> Option<Box<[u8]>> {
+        let mut trimmed = object.clone();
+        (self.trim)(&mut trimmed);
+        serde_json::to_vec(&trimmed).ok().map(Vec::into_boxed_slice)
+    }
 }
 
 fn insert<K: kube::Resource>(objects: &mut Objects, object: &K, json: Box<[u8]>) {
-    objects
-        .entry(object.namespace().unwrap_or_default())
-        .or_default()
-        .insert(object.name_any(), json);
+    let names = objects
+        .entry(object.namespace().unwrap_or_default().into_boxed_str())
+        .or_default();
+    let name = object.name_any();
+    match names.iter_mut().find(|(n, _)| **n == *name) {
+        Some((_, old)) => *old = json,
+        None => {
+            names.push((name.into_boxed_str(), json));
+            names.shrink_to_fit();
+        }
+    }
 }
+
+/// Readers of workloads, claims and bindings look at neither labels nor
+/// when an object was made.
+fn unlabelled<K: kube::Resource>(object: &mut K) {
+    let meta = object.meta_mut();
+    meta.labels = None;
+    meta.creation_timestamp = None;
+}
+
+/// Only whether it exists (network policies, ingresses), and which one.
+fn existence<K: kube::Resource>(object: &mut K) {
+    let meta = object.meta_mut();
+    *meta = ObjectMeta {
+        name: meta.name.take(),
+        namespace: meta.namespace.take(),
+        uid: meta.uid.take(),
+        deletion_timestamp: meta.deletion_timestamp.take(),
+        ..ObjectMeta::default()
+    };
+}
+
+/// A namespace is read for the store it belongs to and its deletion.
+fn store_namespace(namespace: &mut PartialObjectMeta<Namespace>) {
+    let meta = &mut namespace.metadata;
+    let owner = meta
+        .labels
+        .take()
+        .and_then(|mut labels| labels.remove_entry(STORE_UID_LABEL));
+    existence(namespace);
+    namespace.metadata.labels = owner.map(|(k, v)| [(k, v)].into());
+}
+
+/// Pods are matched by their labels: all of them stay.
+fn whole<K>(_: &mut K) {}
 
 /// The readers; the controller's watches hold the writers (`Writers`).
 #[derive(Clone)]
@@ -207,15 +270,15 @@ pub struct Writers {
 
 impl Caches {
     pub fn new() -> (Caches, Writers) {
-        let (namespaces, namespaces_w) = Cached::new();
-        let (network_policies, network_policies_w) = Cached::new();
-        let (ingresses, ingresses_w) = Cached::new();
-        let (statefulsets, statefulsets_w) = Cached::new();
-        let (deployments, deployments_w) = Cached::new();
-        let (jobs, jobs_w) = Cached::new();
-        let (volume_claims, volume_claims_w) = Cached::new();
-        let (pods, pods_w) = Cached::keeping(pod_worth_a_look);
-        let (role_bindings, role_bindings_w) = Cached::new();
+        let (namespaces, namespaces_w) = Cached::new(store_namespace);
+        let (network_policies, network_policies_w) = Cached::new(existence);
+        let (ingresses, ingresses_w) = Cached::new(existence);
+        let (statefulsets, statefulsets_w) = Cached::new(unlabelled);
+        let (deployments, deployments_w) = Cached::new(unlabelled);
+        let (jobs, jobs_w) = Cached::new(unlabelled);
+        let (volume_claims, volume_claims_w) = Cached::new(unlabelled);
+        let (pods, pods_w) = Cached::keeping(pod_worth_a_look, whole);
+        let (role_bindings, role_bindings_w) = Cached::new(unlabelled);
         (
             Caches {
                 namespaces,
@@ -371,5 +434,72 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn each_cache_keeps_only_what_its_readers_read() {
+        let labels = |pairs: &[(&str, &str)]| {
+            Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        let meta = ObjectMeta {
+            name: Some("store-a".into()),
+            namespace: Some("store-a".into()),
+            uid: Some("u-1".into()),
+            labels: labels(&[(STORE_UID_LABEL, "s-1"), ("app.kubernetes.io/managed-by", "nexus")]),
+            creation_timestamp: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                "2026-12-06T10:00:00Z".parse().unwrap(),
+            )),
+            ..ObjectMeta::default()
+        };
+        let (caches, mut writers) = Caches::new();
+        let namespace = PartialObjectMeta::<Namespace> {
+            types: None,
+            metadata: ObjectMeta {
+                namespace: None,
+                ..meta.clone()
+            },
+            _phantom: PhantomData,
+        };
+        writers.namespaces.apply_event(&Event::InitDone);
+        writers.namespaces.apply_event(&Event::Apply(namespace));
+        let cached = caches.namespaces.lookup(None, "store-a").unwrap().unwrap();
+        assert_eq!(cached.metadata.labels, labels(&[(STORE_UID_LABEL, "s-1")]));
+        assert_eq!(cached.metadata.uid.as_deref(), Some("u-1"));
+
+        let policy = PartialObjectMeta::<NetworkPolicy> {
+            types: None,
+            metadata: ObjectMeta {
+                name: Some("allow-ingress".into()),
+                ..meta.clone()
+            },
+            _phantom: PhantomData,
+        };
+        writers.network_policies.apply_event(&Event::InitDone);
+        writers.network_policies.apply_event(&Event::Apply(policy));
+        let cached = caches
+            .network_policies
+            .lookup(Some("store-a"), "allow-ingress")
+            .unwrap()
+            .unwrap();
+        let only_which = ObjectMeta {
+            name: Some("allow-ingress".into()),
+            namespace: Some("store-a".into()),
+            uid: Some("u-1".into()),
+            ..ObjectMeta::default()
+        };
+        assert_eq!(cached.metadata, only_which);
+
+        let mut setup = job("store-a", "setup", 1);
+        setup.metadata.labels = meta.labels.clone();
+        setup.metadata.creation_timestamp = meta.creation_timestamp.clone();
+        writers.jobs.apply_event(&Event::InitDone);
+        writers.jobs.apply_event(&Event::Apply(setup));
+        let cached = caches.jobs.lookup(Some("store-a"), "setup").unwrap();
+        assert_eq!(cached, Some(job("store-a", "setup", 1)), "status kept, labels not");
     }
 }

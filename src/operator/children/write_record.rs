@@ -115,14 +115,14 @@ pub fn shape(meta: &ObjectMeta) -> Option<u64> {
     Some(fnv1a(&serde_json::to_vec(&ours).ok()?))
 }
 
-/// A store's children, found by "kind/name": some twenty per store, so a
-/// short list is smaller than a map and as fast.
-type OfOneStore = Vec<(Box<str>, Entry)>;
+/// A store's children, found by the fingerprint of "kind/name" (`Key::id`):
+/// some twenty per store, so a short list is smaller than a map and as fast.
+type OfOneStore = Vec<(u64, Entry)>;
 
 /// By the store namespace a child belongs to (a Namespace: its own name).
 #[derive(Default)]
 pub struct WriteRecord {
-    entries: Mutex<HashMap<String, OfOneStore>>,
+    entries: Mutex<HashMap<Box<str>, OfOneStore>>,
     /// Kinds whose watch has not finished its first list.
     unlisted: Mutex<HashSet<String>>,
     listed: Notify,
@@ -137,17 +137,16 @@ impl Key {
         }
     }
 
-    fn child(&self) -> String {
-        format!("{}/{}", self.kind, self.name)
-    }
-
-    /// Whether a stored "kind/name" is this child (no allocation: every
-    /// apply asks).
-    fn is(&self, child: &str) -> bool {
-        child
-            .strip_prefix(self.kind.as_str())
-            .and_then(|rest| rest.strip_prefix('/'))
-            == Some(self.name.as_str())
+    /// The child within its store: 8 bytes instead of its name (two
+    /// children of one namespace with the same 64-bit fingerprint are as
+    /// likely as two objects with the same one, which the record relies on
+    /// already).
+    fn id(&self) -> u64 {
+        let mut named = Vec::with_capacity(self.kind.len() + self.name.len() + 1);
+        named.extend_from_slice(self.kind.as_bytes());
+        named.push(b'/');
+        named.extend_from_slice(self.name.as_bytes());
+        fnv1a(&named)
     }
 }
 
@@ -161,16 +160,17 @@ fn older(a: Option<u64>, b: Option<u64>) -> bool {
 }
 
 impl WriteRecord {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, OfOneStore>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, OfOneStore>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn get(&self, key: &Key) -> Option<Entry> {
         let entries = self.entries();
         let children = entries.get(key.bucket())?;
+        let id = key.id();
         children
             .iter()
-            .find(|(child, _)| key.is(child))
+            .find(|(child, _)| *child == id)
             .map(|(_, entry)| *entry)
     }
 
@@ -178,14 +178,19 @@ impl WriteRecord {
     /// what it returns.
     fn update(&self, key: &Key, change: impl FnOnce(Option<Entry>) -> Option<Entry>) {
         let mut entries = self.entries();
-        let children = entries.entry(key.bucket().to_string()).or_default();
-        let found = children.iter().position(|(child, _)| key.is(child));
+        let children = entries.entry(key.bucket().into()).or_default();
+        let id = key.id();
+        let found = children.iter().position(|(child, _)| *child == id);
         match (found, change(found.map(|i| children[i].1))) {
             (Some(i), Some(entry)) => children[i].1 = entry,
             (Some(i), None) => {
                 children.swap_remove(i);
             }
-            (None, Some(entry)) => children.push((key.child().into_boxed_str(), entry)),
+            (None, Some(entry)) => {
+                // Made once a store, kept as long as it lives: no room to spare.
+                children.push((id, entry));
+                children.shrink_to_fit();
+            }
             (None, None) => {}
         }
         if children.is_empty() {
