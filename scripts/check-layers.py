@@ -39,7 +39,7 @@ LAYERS = [
     ["admission", "audit", "backup", "engines", "guardrails", "s3", "shopper"],
     ["validated", "settings"],
     ["api"],
-    ["duration", "fingerprint", "quantity", "schedule", "testing"],
+    ["duration", "fingerprint", "heap", "quantity", "schedule", "testing"],
 ]
 
 SRC = Path("src")

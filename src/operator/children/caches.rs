@@ -450,7 +450,10 @@ mod tests {
             name: Some("store-a".into()),
             namespace: Some("store-a".into()),
             uid: Some("u-1".into()),
-            labels: labels(&[(STORE_UID_LABEL, "s-1"), ("app.kubernetes.io/managed-by", "nexus")]),
+            labels: labels(&[
+                (STORE_UID_LABEL, "s-1"),
+                ("app.kubernetes.io/managed-by", "nexus"),
+            ]),
             creation_timestamp: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
                 "2026-12-06T10:00:00Z".parse().unwrap(),
             )),
@@ -500,6 +503,10 @@ mod tests {
         writers.jobs.apply_event(&Event::InitDone);
         writers.jobs.apply_event(&Event::Apply(setup));
         let cached = caches.jobs.lookup(Some("store-a"), "setup").unwrap();
-        assert_eq!(cached, Some(job("store-a", "setup", 1)), "status kept, labels not");
+        assert_eq!(
+            cached,
+            Some(job("store-a", "setup", 1)),
+            "status kept, labels not"
+        );
     }
 }
