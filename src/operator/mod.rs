@@ -36,7 +36,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use kube::api::ListParams;
 use kube::runtime::controller::{self, Controller};
-use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::events::Reporter;
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Api, Client, ResourceExt};
 use kube_lease_manager::LeaseManagerBuilder;
@@ -47,7 +47,7 @@ use children::{caches, watches, write_record};
 pub use config::Config;
 pub use error::Error;
 use metrics::{HttpState, Metrics};
-use reconcile::context::Context;
+use reconcile::context::{self, Context};
 
 /// How often the leader prunes audit records past retention.
 const AUDIT_RETENTION_EVERY: Duration = Duration::from_secs(3600);
@@ -213,7 +213,7 @@ pub async fn run(kubeconfig: kube::Config, config: Config) -> Result<(), Error> 
                 },
                 settings,
                 operator: operator_subject.clone(),
-                recorder: Recorder::new(
+                recorder: context::Events::new(
                     client.clone(),
                     Reporter {
                         controller: "nexus-operator".into(),

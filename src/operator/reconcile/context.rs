@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kube::runtime::events::Recorder;
+use k8s_openapi::api::core::v1::ObjectReference;
+use kube::Client;
+use kube::runtime::events::{Event, Recorder, Reporter};
 use kube::runtime::reflector::Store as Cache;
 
 use super::written_statuses::WrittenStatuses;
@@ -43,13 +45,39 @@ pub fn all_stores(cache: &StoreCache) -> Vec<Arc<Store>> {
         .unwrap_or_default()
 }
 
+/// Publishes the operator's Events. kube's `Recorder` keeps each Event it
+/// published, to count a repeat into a series, until a later publish finds
+/// it six minutes old: after a burst, a fleet at rest held two Events a store
+/// for good. A recorder for each Event keeps none; the operator's Events are
+/// phase changes and finished backups and restores, not repeats.
+pub struct Events {
+    client: Client,
+    reporter: Reporter,
+}
+
+impl Events {
+    pub fn new(client: Client, reporter: Reporter) -> Self {
+        Events { client, reporter }
+    }
+
+    pub async fn publish(
+        &self,
+        event: &Event,
+        reference: &ObjectReference,
+    ) -> Result<(), kube::Error> {
+        Recorder::new(self.client.clone(), self.reporter.clone())
+            .publish(event, reference)
+            .await
+    }
+}
+
 pub struct Context {
     /// The client, the record of writes and the caches: what the steps use.
     pub children: Children,
     pub settings: Settings,
     /// The operator's identity as an RBAC subject: what it binds to itself.
     pub operator: k8s_openapi::api::rbac::v1::Subject,
-    pub recorder: Recorder,
+    pub recorder: Events,
     pub metrics: Arc<Metrics>,
     /// Consecutive errors per store (namespace/name), for its backoff.
     pub failures: Mutex<HashMap<String, u32>>,
