@@ -273,6 +273,14 @@ impl Watch<'_> {
             slim(object);
             event
         });
+        // A watch that cannot list (its role forbids the kind, say) will not
+        // tell the record what exists: applies stop waiting for it at once.
+        let listing = track.then(|| (self.writes.clone(), K::kind(&()).into_owned()));
+        let events = events.inspect_err(move |_| {
+            if let Some((writes, kind)) = &listing {
+                writes.listed(kind);
+            }
+        });
         match cache {
             Some(mut writer) => events
                 .map_ok(move |event| {
