@@ -98,14 +98,21 @@ build_s3s_fs() {
     return
   fi
   local log=$bin_dir/s3s-fs.build.log started=$SECONDS attempt=1
+  local -a install=(cargo install --quiet --locked --version "$S3S_FS_VERSION" --features binary
+    --root "$bin_dir/s3s-fs.root" --target-dir "$root/target/s3s-fs-build" s3s-fs)
   echo "build: building s3s-fs $S3S_FS_VERSION (cargo install --locked)"
-  until cargo install --quiet --locked --version "$S3S_FS_VERSION" --features binary \
-    --root "$bin_dir/s3s-fs.root" --target-dir "$root/target/s3s-fs-build" s3s-fs >"$log" 2>&1; do
-    retry_on_network_error s3s-fs "$log" "$attempt" && { attempt=$((attempt + 1)); continue; }
-    echo "build: building s3s-fs failed; the end of $log:" >&2
-    tail -n 30 "$log" >&2
-    exit 1
-  done
+  # From what this machine's cargo already holds first: cargo install asks the
+  # crate index even when every crate is in its cache, and a CI run lost the
+  # index for its whole length (no connection at all). Offline fails at once
+  # when a crate is missing; then the registry, with the retries above.
+  if ! "${install[@]}" --offline >"$log" 2>&1; then
+    until "${install[@]}" >"$log" 2>&1; do
+      retry_on_network_error s3s-fs "$log" "$attempt" && { attempt=$((attempt + 1)); continue; }
+      echo "build: building s3s-fs failed; the end of $log:" >&2
+      tail -n 30 "$log" >&2
+      exit 1
+    done
+  fi
   mv "$bin_dir/s3s-fs.root/bin/s3s-fs" "$out"
   echo "$want" >"$stamp"
   echo "build: s3s-fs built in $((SECONDS - started))s"

@@ -8,9 +8,12 @@
 #                                      and a stand-in for WooCommerce's Store API (a must-use plugin)
 #   nexus.local/wordpress-cli:standin  the setup image: a stand-in `wp` (no wp-cli or WooCommerce here)
 #   nexus.local/netcheck:1             busybox, for the isolation tests' probes
-# The Debian base (debootstrap + packages, ~2-4 minutes) is cached under
-# target/node-images and rebuilt only when its package list or base.sh
-# changes. Layers are written with fixed times, owners and order.
+# The Debian base (debootstrap + packages, ~2-4 minutes, the only step that
+# needs Debian's mirror) is kept in this machine's cache, beside cargo's and
+# Go's downloads ($NEXUS_IMAGE_CACHE, default ~/.cache/nexus/debian-base), so
+# a fresh clone on a machine that built it once needs no network; it is
+# rebuilt only when its package list or base.sh changes. Layers are written
+# with fixed times, owners and order.
 #
 #   tests/cluster/images/build.sh    # prints the archive's path last
 set -euo pipefail
@@ -36,7 +39,10 @@ layer_tar() {
 }
 
 base_key=$( (printf '%s\n' "${packages[@]}" "$mirror"; cat "$here/base.sh") | sha256sum | cut -d' ' -f1)
-if [[ ! -f $out/base.tar || $(cat "$out/base.stamp" 2>/dev/null) != "$base_key" ]]; then
+base_cache=${NEXUS_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nexus/debian-base}
+base=$base_cache/$base_key.tar
+mkdir -p "$base_cache"
+if [[ ! -f $base ]]; then
   say "building the Debian base (debootstrap bookworm from $mirror, then ${#packages[@]} packages)"
   started=$SECONDS
   rootfs=$out/base-rootfs
@@ -53,10 +59,11 @@ if [[ ! -f $out/base.tar || $(cat "$out/base.stamp" 2>/dev/null) != "$base_key" 
   chroot "$rootfs" /bin/sh /base.sh >>"$out/base.log" 2>&1 ||
     { tail -n 20 "$out/base.log" >&2; say "base.sh failed (log: $out/base.log)"; exit 1; }
   rm -f "$rootfs/base.sh"
-  layer_tar "$rootfs" "$out/base.tar"
+  layer_tar "$rootfs" "$base"
   rm -rf --one-file-system "$rootfs"
-  echo "$base_key" >"$out/base.stamp"
-  say "Debian base built in $((SECONDS - started))s ($(du -h "$out/base.tar" | cut -f1))"
+  # One base is kept: an older package list's is of no more use.
+  find "$base_cache" -maxdepth 1 -name '*.tar' ! -name "$base_key.tar" -delete
+  say "Debian base built in $((SECONDS - started))s ($(du -h "$base" | cut -f1)), kept in $base_cache"
 fi
 
 # The small layers: our scripts over the base, pause, CoreDNS.
@@ -77,7 +84,7 @@ for layer in overlay pause coredns; do layer_tar "$work/$layer" "$work/$layer.ta
 
 cat >"$work/spec.json" <<JSON
 {
-  "layers": {"base": "$out/base.tar", "overlay": "$work/overlay.tar", "pause": "$work/pause.tar", "coredns": "$work/coredns.tar"},
+  "layers": {"base": "$base", "overlay": "$work/overlay.tar", "pause": "$work/pause.tar", "coredns": "$work/coredns.tar"},
   "images": [
     {"tag": "nexus.local/pause:1", "layers": ["pause"], "config": {"Entrypoint": ["/pause"], "User": "65535:65535"}},
     {"tag": "nexus.local/coredns:1.15.0", "layers": ["coredns"], "config": {"Entrypoint": ["/coredns"], "User": "65532:65532", "ExposedPorts": {"53/udp": {}, "53/tcp": {}}}},
