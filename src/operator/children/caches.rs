@@ -73,10 +73,11 @@ impl<K> Clone for Cached<K> {
 impl<K: DeserializeOwned> Cached<K> {
     /// A cache of what `trim` leaves of each object.
     fn new(trim: fn(&mut K)) -> (Self, Writer<K>) {
-        Self::keeping(|_| true, trim)
+        Self::keeping(|_| true, Some(trim))
     }
 
-    fn keeping(keep: fn(&K) -> bool, trim: fn(&mut K)) -> (Self, Writer<K>) {
+    /// A cache of the objects `keep` accepts, trimmed by `trim` if any.
+    fn keeping(keep: fn(&K) -> bool, trim: Option<fn(&mut K)>) -> (Self, Writer<K>) {
         let shared = Arc::new(Shared::default());
         let writer = Writer {
             shared: shared.clone(),
@@ -122,7 +123,7 @@ impl<K: DeserializeOwned> Cached<K> {
 }
 
 fn decode<K: DeserializeOwned>(json: &[u8]) -> Option<K> {
-    // WriteRecord by `Writer` from a K: cannot fail but for a bug, and a miss
+    // Written by `Writer` from a K: cannot fail but for a bug, and a miss
     // then only costs a read from the API server.
     serde_json::from_slice(json)
         .map_err(|e| warn!(error = %e, "a cached object did not decode"))
@@ -137,8 +138,8 @@ pub struct Writer<K> {
     relisted: Option<Objects>,
     /// Which objects are worth keeping (the rest are as good as absent).
     keep: fn(&K) -> bool,
-    /// Removes what no reader of this kind looks at.
-    trim: fn(&mut K),
+    /// Removes what no reader of this kind looks at (None: they read all).
+    trim: Option<fn(&mut K)>,
 }
 
 impl<K: kube::Resource + Serialize + Clone> Writer<K> {
@@ -185,9 +186,15 @@ impl<K: kube::Resource + Serialize + Clone> Writer<K> {
     }
 
     fn encode(&self, object: &K) -> Option<Box<[u8]>> {
-        let mut trimmed = object.clone();
-        (self.trim)(&mut trimmed);
-        serde_json::to_vec(&trimmed).ok().map(Vec::into_boxed_slice)
+        let json = match self.trim {
+            Some(trim) => {
+                let mut trimmed = object.clone();
+                trim(&mut trimmed);
+                serde_json::to_vec(&trimmed)
+            }
+            None => serde_json::to_vec(object),
+        };
+        json.ok().map(Vec::into_boxed_slice)
     }
 }
 
@@ -236,9 +243,6 @@ fn store_namespace(namespace: &mut PartialObjectMeta<Namespace>) {
     namespace.metadata.labels = owner.map(|(k, v)| [(k, v)].into());
 }
 
-/// Pods are matched by their labels: all of them stay.
-fn whole<K>(_: &mut K) {}
-
 /// The readers; the controller's watches hold the writers (`Writers`).
 #[derive(Clone)]
 pub struct Caches {
@@ -277,7 +281,8 @@ impl Caches {
         let (deployments, deployments_w) = Cached::new(unlabelled);
         let (jobs, jobs_w) = Cached::new(unlabelled);
         let (volume_claims, volume_claims_w) = Cached::new(unlabelled);
-        let (pods, pods_w) = Cached::keeping(pod_worth_a_look, whole);
+        // Pods are matched by their labels: all of a pod stays.
+        let (pods, pods_w) = Cached::keeping(pod_worth_a_look, None);
         let (role_bindings, role_bindings_w) = Cached::new(unlabelled);
         (
             Caches {

@@ -231,6 +231,9 @@ impl Watch<'_> {
         if let Some(writes) = &writes {
             writes.expect(&kind);
         }
+        // A watch that cannot list (its role forbids the kind, say) will not
+        // tell the record what exists: applies stop waiting for it at once.
+        let released = writes.clone().map(|writes| (writes, kind.clone()));
         let events = watcher(api, config).map_ok(move |mut event| {
             let (object, deleted) = match &mut event {
                 watcher::Event::Apply(o) | watcher::Event::InitApply(o) => (o, false),
@@ -273,11 +276,8 @@ impl Watch<'_> {
             slim(object);
             event
         });
-        // A watch that cannot list (its role forbids the kind, say) will not
-        // tell the record what exists: applies stop waiting for it at once.
-        let listing = track.then(|| (self.writes.clone(), K::kind(&()).into_owned()));
         let events = events.inspect_err(move |_| {
-            if let Some((writes, kind)) = &listing {
+            if let Some((writes, kind)) = &released {
                 writes.listed(kind);
             }
         });

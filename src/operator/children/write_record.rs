@@ -523,7 +523,13 @@ mod tests {
             ..key()
         };
         let started = std::time::Instant::now();
-        written.seeded(&role, Duration::from_millis(100)).await;
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            written.seeded(&role, Duration::from_millis(100)),
+        )
+        .await
+        .expect("the wait ends at its bound");
+        // It did wait: a timer never fires before its time.
         assert!(started.elapsed() >= Duration::from_millis(100));
         // A child already seen needs no wait.
         written.observed(role.clone(), "5", Some(1), None);
