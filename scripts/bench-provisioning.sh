@@ -9,11 +9,13 @@
 # server's audit log counts its requests apart; kwok nodes with room for N
 # stores are added for the run and removed after it.
 #
-#   scripts/bench-provisioning.sh [N...] [--concurrency C] [--cli-stores M]
+#   scripts/bench-provisioning.sh [N...] [--concurrency C] [--fleet F [--burst B]] [--cli-stores M] [--profile]
 #
 # Default N: 50 200 500; the operator's own default concurrency; M = 10000
 # Stores (objects only) for `store list -A` against `kubectl get stores -A`,
-# 0 to skip. Operator logs go to target/bench/. See scripts/bench/provisioning.py.
+# 0 to skip. Operator logs go to target/bench/. --profile: CPU profiles of the
+# API server during each run into target/bench/ (start the cluster with
+# NEXUS_CLUSTER_PROFILING=true). See scripts/bench/provisioning.py.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

@@ -13,7 +13,9 @@
 #
 # Data, logs, pids and kubeconfigs live in $NEXUS_TEST_CLUSTER_DIR
 # (default: target/test-cluster). Ports are picked free at start, so two
-# clusters with different directories can run at once.
+# clusters with different directories can run at once. NEXUS_CLUSTER_PROFILING=true
+# at `up` serves the API server's /debug/pprof to the admin (what
+# scripts/bench-provisioning.sh --profile reads); off by default.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -508,7 +510,7 @@ EOF
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 --service-node-port-range="$node_port_range" \
-    --authorization-mode=RBAC --allow-privileged=true --profiling=false \
+    --authorization-mode=RBAC --allow-privileged=true --profiling="${NEXUS_CLUSTER_PROFILING:-false}" \
     --kubelet-preferred-address-types=InternalIP \
     --audit-policy-file="$dir/audit-policy.yaml" --audit-webhook-config-file="$dir/audit-webhook.kubeconfig" \
     --audit-webhook-mode=batch --audit-webhook-batch-max-wait=1s --audit-webhook-initial-backoff=1s \

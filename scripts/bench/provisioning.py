@@ -13,7 +13,11 @@ the release binary. For each N it measures:
   nexus    N Store objects created at once; time until all are Ready, time to
            Ready per store, the operator's API requests by verb (counted by the
            API server: its audit log of the operator's own identity), its CPU
-           and peak memory, the API server's CPU.
+           and peak memory, the API server's CPU, and how soon after its Store
+           each store's first and last objects were made (the operator's pace).
+           Both runs print every cluster process's CPU per store and how busy
+           the cores were: on 2 cores both runs keep them busy, so what the
+           Nexus run costs the machine beyond the ceiling's is what it loses.
   rest     with the N stores Ready: the operator's requests in a quiet window
            (its Lease aside), and what one reconcile of every store costs
            (what a resync costs).
@@ -124,6 +128,19 @@ class Api:
             raise RuntimeError(f"{method} {path}: {status} {payload and payload.get('message')}")
         return payload
 
+    def raw(self, path, timeout):
+        """The bytes of a GET, on a connection of its own."""
+        conn = http.client.HTTPSConnection(self.host, self.port, context=self.tls, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            payload = response.read()
+        finally:
+            conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {payload[:200]!r}")
+        return payload
+
     def items(self, path, selector=None):
         query = f"?labelSelector={quote(selector)}" if selector else ""
         return self.ok("GET", path + query)["items"]
@@ -171,6 +188,83 @@ class Process:
 
     def rss_kib(self):
         return self.memory_kib("VmRSS")
+
+
+class Machine:
+    """CPU time of every process of the test cluster and of the machine as a
+    whole, so a run says where its time went: which process worked more than
+    in the ceiling run, and whether the cores were busy at all."""
+
+    COMPONENTS = ["apiserver", "etcd", "controller-manager", "scheduler", "kwok", "provisioner"]
+
+    def __init__(self, cluster_dir):
+        self.processes = {}
+        for name in self.COMPONENTS:
+            path = os.path.join(cluster_dir, "pids", f"{name}.pid")
+            if os.path.exists(path):
+                self.processes[name] = Process(int(open(path).read()))
+        # The benchmark itself: the ceiling's writers, and its polling.
+        self.processes["bench"] = Process(os.getpid())
+
+    @staticmethod
+    def busy_and_total():
+        fields = [int(f) for f in open("/proc/stat").readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle, iowait
+        return (sum(fields) - idle) / Process.TICKS, sum(fields) / Process.TICKS
+
+    def snapshot(self, operator=None):
+        processes = dict(self.processes)
+        if operator is not None:
+            processes["operator"] = operator
+        return {name: p.cpu() for name, p in processes.items()}, self.busy_and_total(), processes
+
+    def since(self, snapshot):
+        """CPU seconds each process used since `snapshot`, and how busy the
+        machine's cores were meanwhile (0 to 1)."""
+        before, (busy, total), processes = snapshot
+        used = {name: p.cpu() - before[name] for name, p in processes.items()}
+        busy_now, total_now = self.busy_and_total()
+        return {"cpu": used, "busy": (busy_now - busy) / max(total_now - total, 1e-9)}
+
+
+class ApiServerProfile:
+    """CPU profiles of the API server while a run lasts (--profile), in
+    pieces of PIECE seconds, since its pprof endpoint takes a fixed length:
+    target/bench/apiserver-TAG-K.pb.gz, to read with `go tool pprof -top
+    FILES...`, or against another run with -diff_base. Needs a cluster started
+    with NEXUS_CLUSTER_PROFILING=true."""
+
+    PIECE = 10
+
+    def __init__(self, api, out, tag):
+        self.api, self.out, self.tag = api, out, tag
+        self.stop = threading.Event()
+        self.files = []
+        self.thread = threading.Thread(target=self.capture, daemon=True)
+
+    def capture(self):
+        while not self.stop.is_set():
+            path = os.path.join(self.out, f"apiserver-{self.tag}-{len(self.files)}.pb.gz")
+            profile = self.api.raw(f"/debug/pprof/profile?seconds={self.PIECE}", self.PIECE + 30)
+            with open(path, "wb") as f:
+                f.write(profile)
+            self.files.append(path)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.stop.set()
+        self.thread.join()
+
+
+class NoProfile:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        pass
 
 
 class AuditLog:
@@ -272,9 +366,15 @@ class Bench:
         self.admin = Api(self.admin_config)
         self.audit = AuditLog(os.path.join(self.dir, "logs", "apiserver-audit.log"))
         self.apiserver = Process(int(open(os.path.join(self.dir, "pids", "apiserver.pid")).read()))
+        self.machine = Machine(self.dir)
         self.id = f"bench{int(time.time())}"
         self.operator = None
         self.nodes = []
+
+    def profile(self, tag):
+        if not self.args.profile:
+            return NoProfile()
+        return ApiServerProfile(self.admin, self.args.out, tag)
 
     # The operator, as the benchmark's own identity bound to the operator's role.
     def start_operator(self, tag):
@@ -402,6 +502,23 @@ class Bench:
         ready = sum(1 for s in stores if (s.get("status") or {}).get("phase") == "Ready")
         return ready >= count or f"{ready}/{count} Ready"
 
+    def pacing(self, names):
+        """How long after its Store each store's first object (its namespace)
+        and its last (the setup Job) were created: the operator's queue and
+        pace, to set beside the ceiling's time to write every object."""
+        stores = {s["metadata"]["name"]: parse_time(s["metadata"]["creationTimestamp"]) for s in self.stores()}
+        wanted = {f"store-{n}": n for n in names}
+        first, last = [], []
+        for ns in self.admin.items("/api/v1/namespaces"):
+            store = wanted.get(ns["metadata"]["name"])
+            if store in stores:
+                first.append((parse_time(ns["metadata"]["creationTimestamp"]) - stores[store]).total_seconds())
+        for job in self.admin.items("/apis/batch/v1/jobs"):
+            store = wanted.get(job["metadata"]["namespace"])
+            if store in stores:
+                last.append((parse_time(job["metadata"]["creationTimestamp"]) - stores[store]).total_seconds())
+        return {"first": first, "last": last}
+
     def store_namespaces_gone(self, names):
         left = {n["metadata"]["name"] for n in self.admin.items("/api/v1/namespaces")}
         stores = len(self.stores())
@@ -445,14 +562,17 @@ class Bench:
         namespaces = [c[0] for c in copies]
         rest = [obj for c in copies for obj in c[1:]]
         cpu = self.apiserver.cpu()
-        start = time.time()
-        with ThreadPoolExecutor(self.args.writers) as pool:
-            list(pool.map(self.apply, namespaces))
-            list(pool.map(self.apply, rest))
-        written = time.time()
-        wait_until(f"{count} ceiling copies ready", lambda: self.ceiling_ready(label, count), 1800)
-        ready = time.time()
+        machine = self.machine.snapshot()
+        with self.profile(f"ceiling-{count}"):
+            start = time.time()
+            with ThreadPoolExecutor(self.args.writers) as pool:
+                list(pool.map(self.apply, namespaces))
+                list(pool.map(self.apply, rest))
+            written = time.time()
+            wait_until(f"{count} ceiling copies ready", lambda: self.ceiling_ready(label, count), 1800)
+            ready = time.time()
         apiserver_cpu = self.apiserver.cpu() - cpu
+        profile = self.machine.since(machine)
         for ns in namespaces:
             self.admin.ok("DELETE", path_of("Namespace", name=ns["metadata"]["name"]))
         wait_until("ceiling namespaces gone", lambda: self.ceiling_gone(label), 1800)
@@ -463,6 +583,7 @@ class Bench:
             "ready": ready - start,
             "deleted": gone - ready,
             "apiserver_cpu": apiserver_cpu,
+            "profile": profile,
         }
 
     def apply(self, obj):
@@ -579,15 +700,19 @@ class Bench:
         operator = self.start_operator(f"n{count}")
         operator_cpu, apiserver_cpu = operator.cpu(), self.apiserver.cpu()
         mark = self.audit.mark()
-        start = time.time()
-        self.create_stores(names)
-        wait_until(f"{count} stores Ready", lambda: self.all_ready(count), 1800)
-        ready = time.time()
+        machine = self.machine.snapshot(operator)
+        with self.profile(f"nexus-{count}"):
+            start = time.time()
+            self.create_stores(names)
+            wait_until(f"{count} stores Ready", lambda: self.all_ready(count), 1800)
+            ready = time.time()
         result = {
             "ready": ready - start,
             "operator_cpu": operator.cpu() - operator_cpu,
             "apiserver_cpu": self.apiserver.cpu() - apiserver_cpu,
             "reconciles": self.metric("nexus_reconciles_total"),
+            "profile": self.machine.since(machine),
+            "pacing": self.pacing(names),
         }
         # The audit trail's anchors are written in batches, ANCHOR_BATCH apart:
         # the last Ready records' anchor belongs to the provisioning, not to rest.
@@ -683,6 +808,8 @@ def main():
     parser.add_argument("--quiet", type=int, default=20, help="seconds of the quiet window at rest")
     parser.add_argument("--fleet", type=int, default=0, help="stores Ready at rest for the fleet run (0: skip)")
     parser.add_argument("--burst", type=int, default=500, help="stores created at once over the fleet")
+    parser.add_argument("--profile", action="store_true",
+                        help="CPU profiles of the API server during each run (NEXUS_CLUSTER_PROFILING=true at up)")
     parser.add_argument("--cli-stores", type=int, default=10000,
                         help="Stores for the CLI's list at scale (0: skip)")
     args = parser.parse_args()
@@ -716,6 +843,12 @@ def report(count, ceiling, nexus):
     requests = nexus["requests"]
     print(f"N={count} nexus: all Ready after {nexus['ready']:.1f}s; p50 {nexus['p50']:.0f}s p95 {nexus['p95']:.0f}s; "
           f"{nexus['reconciles'] / count:.1f} reconciles per store", flush=True)
+    pacing = nexus["pacing"]
+    if pacing["first"] and pacing["last"]:
+        print(f"  pace: a store's namespace made after p50 {percentile(pacing['first'], 0.5):.0f}s "
+              f"max {max(pacing['first']):.0f}s, its setup Job after p50 {percentile(pacing['last'], 0.5):.0f}s "
+              f"max {max(pacing['last']):.0f}s (the ceiling wrote every object in {ceiling['written']:.1f}s)")
+    print(f"  CPU, ceiling -> Nexus: {cpu_profile(ceiling['profile'], nexus['profile'], count)}")
     print(f"  operator requests per store until Ready: {len(requests) / count:.1f} ({by_verb(requests, count)})")
     print(f"    by resource (all stores): {by_resource(requests)}")
     print(f"  at rest, {len(nexus['quiet'])} requests in a quiet window besides the Lease"
@@ -725,6 +858,16 @@ def report(count, ceiling, nexus):
     print(f"  delete: all gone after {nexus['deleted']:.1f}s (ceiling's namespaces: {ceiling['deleted']:.1f}s); "
           f"operator requests per store {len(nexus['delete_requests']) / count:.1f} "
           f"({by_verb(nexus['delete_requests'], count)})", flush=True)
+
+
+def cpu_profile(ceiling, nexus, count):
+    """Each process's CPU per store in both runs, the busiest first, and how
+    busy the machine's cores were."""
+    names = sorted(set(ceiling["cpu"]) | set(nexus["cpu"]), key=lambda n: -nexus["cpu"].get(n, 0))
+    parts = [f"{name} {1000 * ceiling['cpu'].get(name, 0) / count:.0f} -> {1000 * nexus['cpu'].get(name, 0) / count:.0f}"
+             for name in names]
+    return (f"ms per store: {', '.join(parts)}; cores busy {100 * ceiling['busy']:.0f} % -> "
+            f"{100 * nexus['busy']:.0f} %")
 
 
 def fleet_report(count, burst, fleet, rows):
