@@ -202,7 +202,7 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
             Err(e) => error = Some(e),
         }
     }
-    if let Some(wait) = ctx.written_statuses.held(store, &previous, &next) {
+    if let Some(wait) = ctx.written_statuses.held(store, &next) {
         // Progress only: it is written with whatever else changed by then.
         return match error {
             Some(error) => Err(error),
@@ -434,6 +434,7 @@ async fn cleanup(store: &Store, ctx: &Context) -> Result<Action> {
         ctx.children.writes.forget_namespace(&namespace);
         ctx.children.deleted.forget_namespace(&namespace);
         ctx.children.secrets_checked.forget(&uid);
+        ctx.written_statuses.forget(&uid);
         record_deleted(store, ctx).await?;
         return Ok(Action::await_change());
     };
