@@ -37,6 +37,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import ssl
 import subprocess
 import sys
@@ -144,6 +145,94 @@ class Api:
     def items(self, path, selector=None):
         query = f"?labelSelector={quote(selector)}" if selector else ""
         return self.ok("GET", path + query)["items"]
+
+
+class Watched:
+    """The objects of one collection as a watch reports them, each reduced by
+    `summary`: what a wait for N stores (or N ceiling copies) to be ready
+    reads. Listing the collection every half second instead would cost the
+    API server more than the work it measures (500 Stores are a list of
+    1.5 MB, encoded afresh for each request), in both runs; a watch costs it
+    one event per change, encoded once for every watcher of that object."""
+
+    def __init__(self, api, path, selector=None, summary=lambda obj: obj):
+        self.api, self.path, self.summary = api, path, summary
+        self.query = f"labelSelector={quote(selector)}" if selector else ""
+        self.objects = {}
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.conn = None
+        self.listed = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        if not self.listed.wait(60):
+            raise RuntimeError(f"bench: could not list {self.path}")
+        return self
+
+    def __exit__(self, *_):
+        self.stopped.set()
+        sock = self.conn and self.conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the thread's read
+            except OSError:
+                pass
+        self.thread.join(10)
+
+    def values(self):
+        with self.lock:
+            return list(self.objects.values())
+
+    def run(self):
+        while not self.stopped.is_set():
+            try:
+                version = self.relist()
+                while version and not self.stopped.is_set():
+                    version = self.watch(version)
+            except (OSError, http.client.HTTPException, ValueError, RuntimeError):
+                if not self.stopped.is_set():
+                    time.sleep(0.5)
+
+    def relist(self):
+        listed = self.api.ok("GET", f"{self.path}?{self.query}")
+        with self.lock:
+            self.objects = {self.key(o): self.summary(o) for o in listed["items"]}
+        self.listed.set()
+        return listed["metadata"]["resourceVersion"]
+
+    @staticmethod
+    def key(obj):
+        return (obj["metadata"].get("namespace"), obj["metadata"]["name"])
+
+    def watch(self, version):
+        """Follows the collection from `version` until the server ends the
+        watch; the version to go on from, or None when it is too old (the
+        caller lists again)."""
+        self.conn = http.client.HTTPSConnection(self.api.host, self.api.port, context=self.api.tls, timeout=120)
+        query = f"{self.query}&watch=1&allowWatchBookmarks=true&timeoutSeconds=60&resourceVersion={version}"
+        self.conn.request("GET", f"{self.path}?{query}", headers={"Accept": "application/json"})
+        response = self.conn.getresponse()
+        if response.status != 200:
+            return None
+        try:
+            for line in iter(response.readline, b""):
+                event = json.loads(line)
+                obj = event["object"]
+                if event["type"] == "ERROR":
+                    return None  # 410 Gone: the version is too old
+                version = obj["metadata"]["resourceVersion"]
+                if event["type"] == "BOOKMARK":
+                    continue
+                with self.lock:
+                    if event["type"] == "DELETED":
+                        self.objects.pop(self.key(obj), None)
+                    else:
+                        self.objects[self.key(obj)] = self.summary(obj)
+        finally:
+            self.conn.close()
+        return version
 
 
 def path_of(kind, namespace=None, name=None):
@@ -358,7 +447,7 @@ def failure_of(store):
     return "no Ready condition"
 
 
-def wait_until(what, check, timeout):
+def wait_until(what, check, timeout, every=0.5):
     deadline = time.time() + timeout
     while True:
         state = check()
@@ -366,7 +455,14 @@ def wait_until(what, check, timeout):
             return
         if time.time() > deadline:
             sys.exit(f"bench: {what} not reached within {timeout}s: {state}")
-        time.sleep(0.5)
+        time.sleep(every)
+
+
+def store_state(store):
+    """What a wait reads of a Store: its phase, and why it failed."""
+    phase = (store.get("status") or {}).get("phase")
+    failure = failure_of(store) if phase == "Failed" else None
+    return {"name": store["metadata"]["name"], "phase": phase, "failure": failure}
 
 
 # --- the bench ----------------------------------------------------------------
@@ -505,16 +601,23 @@ class Bench:
     def stores(self):
         return self.admin.items(f"{STORE_PATH}/namespaces/{self.id}/stores")
 
-    def all_ready(self, count):
-        """True once `count` stores are Ready; a run in which any store failed
-        is no result: it stops at once, naming each failed store and why."""
-        stores = self.stores()
-        failed = [s for s in stores if (s.get("status") or {}).get("phase") == "Failed"]
-        if failed:
-            lines = [f"  {s['metadata']['name']}: {failure_of(s)}" for s in failed]
-            sys.exit(f"bench: not a result: {len(failed)} of {len(stores)} stores Failed\n" + "\n".join(lines))
-        ready = sum(1 for s in stores if (s.get("status") or {}).get("phase") == "Ready")
-        return ready >= count or f"{ready}/{count} Ready"
+    def wait_ready(self, what, count, timeout):
+        """Until `count` stores are Ready, as a watch of the Stores reports
+        them; a run in which any store failed is no result: it stops at once,
+        naming each failed store and why."""
+        path = f"{STORE_PATH}/namespaces/{self.id}/stores"
+        with Watched(self.admin, path, summary=store_state) as stores:
+
+            def all_ready():
+                states = stores.values()
+                failed = [s for s in states if s["phase"] == "Failed"]
+                if failed:
+                    lines = [f"  {s['name']}: {s['failure']}" for s in failed]
+                    sys.exit(f"bench: not a result: {len(failed)} of {len(states)} stores Failed\n" + "\n".join(lines))
+                ready = sum(1 for s in states if s["phase"] == "Ready")
+                return ready >= count or f"{ready}/{count} Ready"
+
+            wait_until(what, all_ready, timeout, every=0.1)
 
     def pacing(self, names):
         """How long after its Store each store's first object (its namespace)
@@ -546,7 +649,7 @@ class Bench:
         name = f"{self.id}-tpl"
         self.start_operator("template")
         self.create_stores([name])
-        wait_until("template store Ready", lambda: self.all_ready(1), 120)
+        self.wait_ready("template store Ready", 1, 120)
         store = self.stores()[0]
         namespace = f"store-{name}"
         objects = []
@@ -583,7 +686,7 @@ class Bench:
                 list(pool.map(self.apply, namespaces))
                 list(pool.map(self.apply, rest))
             written = time.time()
-            wait_until(f"{count} ceiling copies ready", lambda: self.ceiling_ready(label, count), 1800)
+            self.wait_ceiling_ready(label, count)
             ready = time.time()
         apiserver_cpu = self.apiserver.cpu() - cpu
         profile = self.machine.since(machine)
@@ -607,17 +710,23 @@ class Bench:
         self.admin.ok("PATCH", path + "?fieldManager=nexus-ceiling&force=true", obj,
                       "application/apply-patch+yaml")
 
-    def ceiling_ready(self, label, count):
+    def wait_ceiling_ready(self, label, count):
+        """Until every copy's database, WordPress and setup Job are ready, as
+        watches of the three kinds report them."""
         selector = f"nexus.dev/ceiling={label}"
-        sets = self.admin.items("/apis/apps/v1/statefulsets", selector)
-        deployments = self.admin.items("/apis/apps/v1/deployments", selector)
-        jobs = self.admin.items("/apis/batch/v1/jobs", selector)
-        ready = (
-            sum(1 for s in sets if (s.get("status") or {}).get("readyReplicas", 0) >= 1),
-            sum(1 for d in deployments if (d.get("status") or {}).get("availableReplicas", 0) >= 1),
-            sum(1 for j in jobs if (j.get("status") or {}).get("succeeded", 0) >= 1),
-        )
-        return all(r >= count for r in ready) or f"databases/WordPress/setups ready: {ready} of {count}"
+
+        def status(field):
+            return lambda obj: (obj.get("status") or {}).get(field, 0) >= 1
+
+        with Watched(self.admin, "/apis/apps/v1/statefulsets", selector, status("readyReplicas")) as sets, \
+                Watched(self.admin, "/apis/apps/v1/deployments", selector, status("availableReplicas")) as deps, \
+                Watched(self.admin, "/apis/batch/v1/jobs", selector, status("succeeded")) as jobs:
+
+            def all_ready():
+                counts = tuple(sum(w.values()) for w in (sets, deps, jobs))
+                return all(c >= count for c in counts) or f"databases/WordPress/setups ready: {counts} of {count}"
+
+            wait_until(f"{count} ceiling copies ready", all_ready, 1800, every=0.1)
 
     def ceiling_gone(self, label):
         left = len(self.admin.items("/api/v1/namespaces", f"nexus.dev/ceiling={label}"))
@@ -660,7 +769,7 @@ class Bench:
         operator = self.start_operator("fleet")
         start = time.time()
         self.create_stores(names)
-        wait_until(f"{count} fleet stores Ready", lambda: self.all_ready(count), 3600)
+        self.wait_ready(f"{count} fleet stores Ready", count, 3600)
         result = {"seeded": time.time() - start}
         time.sleep(self.args.quiet)
         mark = self.audit.mark()
@@ -687,7 +796,7 @@ class Bench:
             mark = self.audit.mark()
             start = time.time()
             self.create_stores(burst_names)
-            wait_until(f"{burst} burst stores Ready", lambda: self.all_ready(count + burst), 3600)
+            self.wait_ready(f"{burst} burst stores Ready", count + burst, 3600)
             result["burst"] = time.time() - start
             result["burst_requests"] = without_lease(self.audit.requests(mark, self.audit.mark()))
             durations = [
@@ -718,7 +827,7 @@ class Bench:
         with self.profile(f"nexus-{count}"):
             start = time.time()
             self.create_stores(names)
-            wait_until(f"{count} stores Ready", lambda: self.all_ready(count), 1800)
+            self.wait_ready(f"{count} stores Ready", count, 1800)
             ready = time.time()
         result = {
             "ready": ready - start,
