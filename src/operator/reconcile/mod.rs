@@ -202,11 +202,14 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
             Err(e) => error = Some(e),
         }
     }
+    let timeout = provisioning_timeout(&validated, ctx);
+    let look = next_look(&next, &observed, timeout, check_due);
     if let Some(wait) = ctx.written_statuses.held(store, &next) {
-        // Progress only: it is written with whatever else changed by then.
+        // Progress only: it is written with whatever else changed by then,
+        // or when it is due (a deadline or a check may come sooner).
         return match error {
             Some(error) => Err(error),
-            None => Ok(Action::requeue(wait)),
+            None => Ok(Action::requeue(wait.min(look))),
         };
     }
     write_status(store, &next, ctx).await?;
@@ -214,8 +217,7 @@ async fn converge(store: &Store, ctx: &Context) -> Result<Action> {
         return Err(error);
     }
     ctx.reset_backoff(&validated.key());
-    let timeout = provisioning_timeout(&validated, ctx);
-    Ok(next_look(&next, &observed, timeout, check_due))
+    Ok(Action::requeue(look))
 }
 
 /// A clone's provisioning also loads its backup, which has a deadline of
@@ -228,27 +230,27 @@ fn provisioning_timeout(store: &ValidatedStore, ctx: &Context) -> Duration {
     }
 }
 
-/// When to look at the store again without an event (its next check of
+/// How soon to look at the store again without an event (its next check of
 /// `spec.check` included).
 fn next_look(
     status: &StoreStatus,
     observed: &Observed,
     timeout: Duration,
     check_due: Option<Duration>,
-) -> Action {
+) -> Duration {
     let waiting_for_certificate = observed
         .get(Step::Ingress)
         .is_some_and(|s| s.reason() == CERTIFICATE_PENDING);
     let resync = check_due.map_or(RESYNC, |due| due.clamp(Duration::from_secs(1), RESYNC));
     match status.phase {
-        _ if waiting_for_certificate => Action::requeue(CERTIFICATE_POLL),
-        Some(Phase::Ready | Phase::Suspended | Phase::Failed) => Action::requeue(resync),
+        _ if waiting_for_certificate => CERTIFICATE_POLL,
+        Some(Phase::Ready | Phase::Suspended | Phase::Failed) => resync,
         _ => {
             let left = status::deadline(status, timeout)
                 .map(|deadline| deadline.duration_since(Timestamp::now()).unsigned_abs())
                 .unwrap_or(PROVISIONING_POLL);
             let left = left.clamp(Duration::from_secs(1), PROVISIONING_POLL);
-            Action::requeue(check_due.map_or(left, |due| left.min(due.max(Duration::from_secs(1)))))
+            check_due.map_or(left, |due| left.min(due.max(Duration::from_secs(1))))
         }
     }
 }
