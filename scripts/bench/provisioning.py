@@ -212,11 +212,13 @@ class Watched:
         caller lists again)."""
         self.conn = http.client.HTTPSConnection(self.api.host, self.api.port, context=self.api.tls, timeout=120)
         query = f"{self.query}&watch=1&allowWatchBookmarks=true&timeoutSeconds=60&resourceVersion={version}"
-        self.conn.request("GET", f"{self.path}?{query}", headers={"Accept": "application/json"})
-        response = self.conn.getresponse()
-        if response.status != 200:
-            return None
         try:
+            if self.stopped.is_set():  # stopped while listing: no new watch
+                return None
+            self.conn.request("GET", f"{self.path}?{query}", headers={"Accept": "application/json"})
+            response = self.conn.getresponse()
+            if response.status != 200:
+                return None
             for line in iter(response.readline, b""):
                 event = json.loads(line)
                 obj = event["object"]

@@ -135,11 +135,14 @@ impl WrittenStatuses {
     /// status was written less than `progress_spacing` ago; None: write it.
     /// A status held back is kept as the store's current one.
     pub fn held(&self, store: &Store, next: &StoreStatus) -> Option<Duration> {
+        let provisioning = Some(Phase::Provisioning);
+        if next.phase != provisioning {
+            return None;
+        }
         // Compared with what is stored, not with where the reconcile
         // started (the status held back, computed again).
         let stored = self.stored(store);
-        let provisioning = Some(Phase::Provisioning);
-        if &stored == next || stored.phase != provisioning || next.phase != provisioning {
+        if &stored == next || stored.phase != provisioning {
             return None;
         }
         let uid = store.uid()?;
