@@ -185,6 +185,10 @@ class Watched:
         with self.lock:
             return list(self.objects.values())
 
+    def names(self):
+        with self.lock:
+            return [name for _, name in self.objects]
+
     def run(self):
         while not self.stopped.is_set():
             try:
@@ -638,11 +642,21 @@ class Bench:
                 last.append((parse_time(job["metadata"]["creationTimestamp"]) - stores[store]).total_seconds())
         return {"first": first, "last": last}
 
-    def store_namespaces_gone(self, names):
-        left = {n["metadata"]["name"] for n in self.admin.items("/api/v1/namespaces")}
-        stores = len(self.stores())
-        remaining = sum(1 for n in names if f"store-{n}" in left)
-        return (stores == 0 and remaining == 0) or f"{stores} Stores and {remaining} namespaces left"
+    def wait_deleted(self, what, names, timeout):
+        """Until every Store of `names` and its namespace are gone, as watches
+        report them: listing 2,000 Stores and every namespace twice a second
+        would slow down the deletion it measures."""
+        wanted = {f"store-{n}" for n in names}
+        path = f"{STORE_PATH}/namespaces/{self.id}/stores"
+        with Watched(self.admin, path, summary=lambda _: None) as stores, \
+                Watched(self.admin, "/api/v1/namespaces", summary=lambda _: None) as namespaces:
+
+            def gone():
+                left_stores = len(stores.names())
+                left = sum(1 for name in namespaces.names() if name in wanted)
+                return (left_stores == 0 and left == 0) or f"{left_stores} Stores and {left} namespaces left"
+
+            wait_until(what, gone, timeout, every=0.1)
 
     # --- the ceiling's object graph ------------------------------------------
 
@@ -694,7 +708,9 @@ class Bench:
         profile = self.machine.since(machine)
         for ns in namespaces:
             self.admin.ok("DELETE", path_of("Namespace", name=ns["metadata"]["name"]))
-        wait_until("ceiling namespaces gone", lambda: self.ceiling_gone(label), 1800)
+        with Watched(self.admin, "/api/v1/namespaces", f"nexus.dev/ceiling={label}", lambda _: None) as left:
+            wait_until("ceiling namespaces gone", lambda: not left.names() or f"{len(left.names())} namespaces left",
+                       1800, every=0.1)
         gone = time.time()
         return {
             "objects": len(namespaces) + len(rest),
@@ -730,10 +746,6 @@ class Bench:
 
             wait_until(f"{count} ceiling copies ready", all_ready, 1800, every=0.1)
 
-    def ceiling_gone(self, label):
-        left = len(self.admin.items("/api/v1/namespaces", f"nexus.dev/ceiling={label}"))
-        return left == 0 or f"{left} namespaces left"
-
     # --- the CLI at scale -----------------------------------------------------
 
     def cli(self, count):
@@ -766,7 +778,9 @@ class Bench:
 
     # --- Nexus --------------------------------------------------------------
 
-    def fleet(self, count, burst):
+    def fleet(self, count, burst, rows):
+        """The fleet run; each phase is printed as soon as it is measured (a
+        fleet's deletion is long, and what came before is a result of its own)."""
         names = [f"{self.id}-f{i}" for i in range(count)]
         operator = self.start_operator("fleet")
         start = time.time()
@@ -779,6 +793,7 @@ class Bench:
         result["quiet"] = without_lease(self.audit.requests(mark, self.audit.mark()))
         result["seed_peak_kib"], result["seed_rss_kib"] = operator.peak_kib(), operator.rss_kib()
         self.stop_operator()
+        report_seed(count, result)
 
         # A new leader over the fleet: it lists every child and reconciles every store.
         mark = self.audit.mark()
@@ -792,6 +807,7 @@ class Bench:
         time.sleep(RELEASE_FREED_EVERY)
         result["restart_peak_kib"], result["restart_rss_kib"] = operator.peak_kib(), operator.rss_kib()
         result["restart_heap"] = self.metric("nexus_heap_bytes")
+        report_restart(count, result)
 
         burst_names = [f"{self.id}-b{i}" for i in range(burst)]
         if burst:
@@ -810,15 +826,15 @@ class Bench:
             time.sleep(max(self.args.quiet, RELEASE_FREED_EVERY))
             result["burst_rss_kib"] = operator.rss_kib()
             result["burst_heap"] = self.metric("nexus_heap_bytes")
-        result["peak_kib"] = operator.peak_kib()
-        result["concurrency"] = self.metric("nexus_reconcile_concurrency")
+            result["peak_kib"] = operator.peak_kib()
+            result["concurrency"] = self.metric("nexus_reconcile_concurrency")
+            report_burst(count, burst, result, rows)
 
         start = time.time()
         kubectl(self.admin_config, "delete", "stores", "-n", self.id, "--all", "--wait=false")
-        wait_until(f"{count + burst} stores deleted", lambda: self.store_namespaces_gone(names + burst_names), 3600)
-        result["deleted"] = time.time() - start
+        self.wait_deleted(f"{count + burst} stores deleted", names + burst_names, 3600)
+        print(f"  delete all {count + burst}: gone after {time.time() - start:.1f}s", flush=True)
         self.stop_operator()
-        return result
 
     def nexus(self, count):
         names = [f"{self.id}-n{count}-{i}" for i in range(count)]
@@ -868,7 +884,7 @@ class Bench:
 
         start = time.time()
         kubectl(self.admin_config, "delete", "stores", "-n", self.id, "--all", "--wait=false")
-        wait_until(f"{count} stores deleted", lambda: self.store_namespaces_gone(names), 1800)
+        self.wait_deleted(f"{count} stores deleted", names, 1800)
         result["deleted"] = time.time() - start
         result["delete_requests"] = without_lease(self.audit.requests(poke_mark, self.audit.mark()))
         self.stop_operator()
@@ -954,7 +970,7 @@ def main():
             report(count, ceiling, nexus)
             rows.append((count, ceiling, nexus))
         if args.fleet:
-            fleet_report(args.fleet, args.burst, bench.fleet(args.fleet, args.burst), rows)
+            bench.fleet(args.fleet, args.burst, rows)
         if args.cli_stores:
             for label, (seconds, kib) in bench.cli(args.cli_stores).items():
                 print(f"{args.cli_stores} Stores, {label}: {seconds:.2f}s (best of 3), peak memory {kib / 1024:.0f} MiB",
@@ -994,31 +1010,34 @@ def cpu_profile(ceiling, nexus, count):
             f"{100 * nexus['busy']:.0f} %")
 
 
-def fleet_report(count, burst, fleet, rows):
-    quiet = fleet["quiet"]
-    print(f"fleet: {count} stores Ready after {fleet['seeded']:.1f}s; at rest {at_rest(quiet)}; operator RSS peak "
-          f"{fleet['seed_peak_kib'] / 1024:.1f} MiB, at rest {fleet['seed_rss_kib'] / 1024:.1f} MiB", flush=True)
+def report_seed(count, fleet):
+    print(f"fleet: {count} stores Ready after {fleet['seeded']:.1f}s; at rest {at_rest(fleet['quiet'])}; operator RSS "
+          f"peak {fleet['seed_peak_kib'] / 1024:.1f} MiB, at rest {fleet['seed_rss_kib'] / 1024:.1f} MiB", flush=True)
+
+
+def report_restart(count, fleet):
     writes = writes_of(fleet["restart_requests"])
     print(f"  new leader over {count} stores: all reconciled after {fleet['restart']:.1f}s with "
           f"{len(fleet['restart_requests'])} requests ({by_verb(fleet['restart_requests'])}); "
           f"{len(writes) / count:.2f} writes per store" + (f" ({by_resource(writes)})" if writes else "")
           + f"; RSS peak {fleet['restart_peak_kib'] / 1024:.1f} MiB, then {fleet['restart_rss_kib'] / 1024:.1f} MiB",
           flush=True)
-    if burst:
-        empty = [nexus for n, _, nexus in rows if n == burst]
-        against = (f" (on an empty cluster: p50 {empty[0]['p50']:.0f}s p95 {empty[0]['p95']:.0f}s, "
-                   f"p95 ratio {fleet['burst_p95'] / empty[0]['p95']:.2f})") if empty else ""
-        print(f"  burst of {burst} over them: all Ready after {fleet['burst']:.1f}s; p50 {fleet['burst_p50']:.0f}s "
-              f"p95 {fleet['burst_p95']:.0f}s{against}; {len(fleet['burst_requests']) / burst:.1f} requests per "
-              f"new store; operator RSS peak {fleet['peak_kib'] / 1024:.1f} MiB; concurrency at the end "
-              f"{fleet['concurrency']:.0f}", flush=True)
-        slope = (fleet["burst_rss_kib"] - fleet["restart_rss_kib"]) / burst
-        heap_slope = (fleet["burst_heap"] - fleet["restart_heap"]) / 1024 / burst
-        print(f"  memory at rest, resident: {fleet['restart_rss_kib'] / 1024:.1f} MiB with {count} stores, "
-              f"{fleet['burst_rss_kib'] / 1024:.1f} MiB with {count + burst}: {slope:.1f} KiB per store; "
-              f"heap held: {fleet['restart_heap'] / 2**20:.1f} and {fleet['burst_heap'] / 2**20:.1f} MiB: "
-              f"{heap_slope:.1f} KiB per store", flush=True)
-    print(f"  delete all {count + burst}: gone after {fleet['deleted']:.1f}s", flush=True)
+
+
+def report_burst(count, burst, fleet, rows):
+    empty = [nexus for n, _, nexus in rows if n == burst]
+    against = (f" (on an empty cluster: p50 {empty[0]['p50']:.0f}s p95 {empty[0]['p95']:.0f}s, "
+               f"p95 ratio {fleet['burst_p95'] / empty[0]['p95']:.2f})") if empty else ""
+    print(f"  burst of {burst} over them: all Ready after {fleet['burst']:.1f}s; p50 {fleet['burst_p50']:.0f}s "
+          f"p95 {fleet['burst_p95']:.0f}s{against}; {len(fleet['burst_requests']) / burst:.1f} requests per "
+          f"new store; operator RSS peak {fleet['peak_kib'] / 1024:.1f} MiB; concurrency at the end "
+          f"{fleet['concurrency']:.0f}", flush=True)
+    slope = (fleet["burst_rss_kib"] - fleet["restart_rss_kib"]) / burst
+    heap_slope = (fleet["burst_heap"] - fleet["restart_heap"]) / 1024 / burst
+    print(f"  memory at rest, resident: {fleet['restart_rss_kib'] / 1024:.1f} MiB with {count} stores, "
+          f"{fleet['burst_rss_kib'] / 1024:.1f} MiB with {count + burst}: {slope:.1f} KiB per store; "
+          f"heap held: {fleet['restart_heap'] / 2**20:.1f} and {fleet['burst_heap'] / 2**20:.1f} MiB: "
+          f"{heap_slope:.1f} KiB per store", flush=True)
 
 
 def table(rows):
