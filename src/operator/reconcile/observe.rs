@@ -105,6 +105,15 @@ pub fn job_state(job: &Job, message: Option<String>) -> StepState {
         });
         return StepState::failed("SetupFailed", message);
     }
+    // The Job controller sets the start time when it makes the first pod: a
+    // busy control plane can take minutes, and a report at the deadline must
+    // not say the setup ran when it never started.
+    if status.start_time.is_none() && status.active.unwrap_or(0) == 0 {
+        return StepState::waiting(
+            "NotStarted",
+            "setup Job not started yet: the cluster's Job controller has not made its pod",
+        );
+    }
     StepState::waiting(
         "Running",
         format!(
@@ -185,6 +194,19 @@ mod tests {
         assert_eq!(
             job_state(&job(json!({"active": 1, "failed": 1})), None),
             StepState::waiting("Running", "setup Job running (1 failed attempt(s))")
+        );
+        let created = job(json!({}));
+        assert_eq!(
+            job_state(&created, None),
+            StepState::waiting(
+                "NotStarted",
+                "setup Job not started yet: the cluster's Job controller has not made its pod"
+            )
+        );
+        let started = job(json!({"startTime": "2026-12-07T00:57:10Z"}));
+        assert_eq!(
+            job_state(&started, None),
+            StepState::waiting("Running", "setup Job running (0 failed attempt(s))")
         );
     }
 

@@ -388,7 +388,7 @@ pub const PROVISIONING_TIMEOUT: &str = "ProvisioningTimeout";
 
 /// The Setup step's reasons while its Job runs again (observe::job_state,
 /// steps::setup): on an installed store, only because its owner asked.
-const SETUP_RERUN: [&str; 2] = ["Restarting", "Running"];
+const SETUP_RERUN: [&str; 3] = ["Restarting", "NotStarted", "Running"];
 
 /// When the provisioning clock runs out, for the requeue.
 pub fn deadline(status: &StoreStatus, timeout: Duration) -> Option<Timestamp> {
@@ -753,6 +753,10 @@ mod tests {
             (
                 "Restarting",
                 "the store's settings changed; the setup runs again",
+            ),
+            (
+                "NotStarted",
+                "setup Job not started yet: the cluster's Job controller has not made its pod",
             ),
             ("Running", "setup Job running (0 failed attempt(s))"),
         ] {
