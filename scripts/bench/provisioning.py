@@ -604,6 +604,21 @@ class Bench:
 
     def cleanup(self):
         self.stop_operator()
+        # A run stopped early (a Failed store, an interrupt) leaves Stores
+        # that no operator will release: their namespaces are deleted and
+        # their finalizers dropped here, so that the next run on this cluster
+        # does not carry them.
+        try:
+            left = self.stores()
+        except RuntimeError:  # stopped before its namespace was made
+            left = []
+        if left:
+            print(f"bench: removing the {len(left)} Stores this run left", flush=True)
+        for store in left:
+            name = store["metadata"]["name"]
+            self.admin.request("DELETE", f"/api/v1/namespaces/store-{name}")
+            self.admin.request("PATCH", f"{STORE_PATH}/namespaces/{self.id}/stores/{name}",
+                               {"metadata": {"finalizers": None}}, "application/merge-patch+json")
         for name in self.nodes:
             self.admin.request("DELETE", f"/api/v1/nodes/{name}")
         self.admin.request("DELETE", f"/api/v1/namespaces/{self.id}")
