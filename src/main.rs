@@ -27,11 +27,18 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let cli = Cli::parse();
-    init_logging(matches!(cli.command, nexus::cli::Command::Operator(_)));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let operator = matches!(cli.command, nexus::cli::Command::Operator(_));
+    init_logging(operator);
+    // The operator runs on one thread: its work is many short tasks waiting
+    // on the API server, and worker threads waking each other for them cost
+    // more than they gain (a run of 50 stores: a quarter of the context
+    // switches and less CPU; docs/benchmarks.md).
+    let mut builder = if operator {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             return fail(&Error::Other(format!(
