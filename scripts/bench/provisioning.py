@@ -1054,7 +1054,8 @@ def report_restart(count, fleet):
           f"{len(writes) / count:.2f} writes per store" + (f" ({by_resource(writes)})" if writes else "")
           + f"; RSS peak {fleet['restart_peak_kib'] / 1024:.1f} MiB, then {fleet['restart_rss_kib'] / 1024:.1f} MiB; "
           f"heap held {fleet['restart_heap'] / 2**20:.1f} MiB", flush=True)
-    # What its watches read to start: list pages per kind.
+    # Its list requests by kind: its watches' first pages, and one list of
+    # Secret names per store (each operator process checks them once).
     lists = [r for r in fleet["restart_requests"] if r[0] == "list"]
     print(f"  its lists: {by_resource(lists) or 'none'}", flush=True)
 
