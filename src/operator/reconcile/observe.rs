@@ -279,4 +279,165 @@ mod tests {
         let ready = cert(json!({"conditions": [{"type": "Ready", "status": "True"}]}));
         assert!(certificate_state(Some(&ready), "shop-tls").is_done());
     }
+
+    /// A cache that keeps only some fields must answer every reader as the
+    /// whole object would: each workload's state, in each state it can be in.
+    #[test]
+    fn what_a_cache_keeps_reads_as_the_whole_object() {
+        use crate::operator::children::caches::Caches;
+        use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+        use kube::runtime::watcher::Event;
+        let meta = json!({
+            "name": "x", "namespace": "store-a", "uid": "u-1", "generation": 3,
+            "labels": {"app.kubernetes.io/name": "x"},
+            "annotations": {"nexus.dev/setup-hash": "abc"},
+            "creationTimestamp": "2026-12-06T10:00:00Z"
+        });
+        let time = "2026-12-06T10:00:00Z";
+        let condition = |kind: &str, status: &str| {
+            json!({"type": kind, "status": status, "reason": "Why", "message": format!("{kind} is {status}"),
+                   "lastTransitionTime": time, "lastUpdateTime": time, "lastProbeTime": time})
+        };
+        let (caches, mut writers) = Caches::new();
+        writers.statefulsets.apply_event(&Event::InitDone);
+        writers.deployments.apply_event(&Event::InitDone);
+        writers.jobs.apply_event(&Event::InitDone);
+        writers.volume_claims.apply_event(&Event::InitDone);
+        let claim_spec = json!({
+            "accessModes": ["ReadWriteOnce"], "storageClassName": "standard", "volumeName": "pv-1",
+            "resources": {"requests": {"storage": "2Gi"}}
+        });
+
+        for status in [
+            json!({"replicas": 1, "readyReplicas": 1, "updatedReplicas": 1, "observedGeneration": 3,
+                   "currentReplicas": 1, "availableReplicas": 1, "currentRevision": "r1", "updateRevision": "r1"}),
+            json!({"replicas": 1, "readyReplicas": 1, "updatedReplicas": 0, "observedGeneration": 2}),
+            json!({"replicas": 1, "readyReplicas": 0, "observedGeneration": 3}),
+            json!({"replicas": 0}),
+        ] {
+            let set: StatefulSet = serde_json::from_value(json!({
+                "metadata": meta.clone(),
+                "spec": {"replicas": 1, "serviceName": "database", "selector": {"matchLabels": {"a": "b"}},
+                         "template": {"spec": {"containers": [{"name": "mariadb", "image": "mariadb"}]}},
+                         "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": claim_spec.clone()}]},
+                "status": status
+            }))
+            .unwrap();
+            writers.statefulsets.apply_event(&Event::Apply(set.clone()));
+            let cached = caches
+                .statefulsets
+                .lookup(Some("store-a"), "x")
+                .unwrap()
+                .unwrap();
+            for suspended in [false, true] {
+                assert_eq!(
+                    statefulset_state(&cached, suspended),
+                    statefulset_state(&set, suspended)
+                );
+            }
+            let sizes = |set: &StatefulSet| {
+                let claims = set
+                    .spec
+                    .as_ref()
+                    .unwrap()
+                    .volume_claim_templates
+                    .clone()
+                    .unwrap();
+                claims
+                    .into_iter()
+                    .map(|c| c.spec.unwrap().resources)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                sizes(&cached),
+                sizes(&set),
+                "a plan change keeps the volumes' sizes"
+            );
+            assert_eq!(cached.metadata.uid, set.metadata.uid);
+        }
+
+        for status in [
+            json!({"replicas": 1, "updatedReplicas": 1, "availableReplicas": 1, "readyReplicas": 1,
+                   "observedGeneration": 3,
+                   "conditions": [condition("Available", "True"), condition("Progressing", "True")]}),
+            json!({"replicas": 1, "updatedReplicas": 1, "availableReplicas": 1, "observedGeneration": 2,
+                   "conditions": [condition("Available", "True")]}),
+            json!({"replicas": 1, "availableReplicas": 0, "observedGeneration": 3,
+                   "conditions": [condition("Available", "False"), condition("Progressing", "True")]}),
+            json!({"replicas": 1, "availableReplicas": 1, "conditions": [condition("Progressing", "True")]}),
+            json!({}),
+        ] {
+            let deployment: Deployment = serde_json::from_value(json!({
+                "metadata": meta.clone(),
+                "spec": {"replicas": 1, "selector": {"matchLabels": {"a": "b"}},
+                         "template": {"spec": {"containers": [{"name": "wordpress", "image": "wordpress"}]}}},
+                "status": status
+            }))
+            .unwrap();
+            writers
+                .deployments
+                .apply_event(&Event::Apply(deployment.clone()));
+            let cached = caches
+                .deployments
+                .lookup(Some("store-a"), "x")
+                .unwrap()
+                .unwrap();
+            for suspended in [false, true] {
+                assert_eq!(
+                    deployment_state(&cached, suspended),
+                    deployment_state(&deployment, suspended)
+                );
+            }
+        }
+
+        for status in [
+            json!({"succeeded": 1, "startTime": time, "completionTime": time,
+                   "conditions": [condition("SuccessCriteriaMet", "True"), condition("Complete", "True")]}),
+            json!({"failed": 3, "startTime": time,
+                   "conditions": [condition("FailureTarget", "True"), condition("Failed", "True")]}),
+            json!({"active": 1, "failed": 2, "startTime": time, "ready": 1}),
+            json!({"active": 0}),
+            json!({}),
+        ] {
+            let job: Job = serde_json::from_value(json!({
+                "metadata": meta.clone(),
+                "spec": {"backoffLimit": 3, "template": {"spec": {"containers": [{"name": "setup", "image": "wp"}],
+                         "restartPolicy": "Never"}}},
+                "status": status
+            }))
+            .unwrap();
+            writers.jobs.apply_event(&Event::Apply(job.clone()));
+            let cached = caches.jobs.lookup(Some("store-a"), "x").unwrap().unwrap();
+            for message in [None, Some("the pod's last words".to_string())] {
+                assert_eq!(
+                    job_state(&cached, message.clone()),
+                    job_state(&job, message)
+                );
+            }
+            assert_eq!(
+                crate::engines::woocommerce::setup_hash(&cached),
+                crate::engines::woocommerce::setup_hash(&job),
+                "which request a Job runs"
+            );
+        }
+
+        let claim: PersistentVolumeClaim = serde_json::from_value(json!({
+            "metadata": meta.clone(), "spec": claim_spec,
+            "status": {"phase": "Bound", "capacity": {"storage": "2Gi"}}
+        }))
+        .unwrap();
+        writers
+            .volume_claims
+            .apply_event(&Event::Apply(claim.clone()));
+        let cached = caches
+            .volume_claims
+            .lookup(Some("store-a"), "x")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            cached.spec.unwrap().resources,
+            claim.spec.unwrap().resources,
+            "a bound claim keeps its size"
+        );
+    }
 }
