@@ -18,6 +18,11 @@ the release binary. For each N it measures:
            Both runs print every cluster process's CPU per store and how busy
            the cores were: on 2 cores both runs keep them busy, so what the
            Nexus run costs the machine beyond the ceiling's is what it loses.
+           And what the API server did in each, from its metrics: requests by
+           verb and resource from every client, watch events and their bytes
+           by resource, requests by client (flow schema); per store, the
+           entries that changed most (target/bench/apiserver-work-N.json
+           holds them all).
   rest     with the N stores Ready: the operator's requests in a quiet window
            (its Lease aside), and what one reconcile of every store costs
            (what a resync costs).
@@ -328,6 +333,46 @@ class Machine:
         return {"cpu": used, "busy": (busy_now - busy) / max(total_now - total, 1e-9)}
 
 
+class ApiServerWork:
+    """What the API server did while a run lasted, from its own metrics
+    (counters read before and after): requests by verb and resource from
+    every client, watch events sent by resource (one per watcher) and their
+    bytes, and requests by flow schema (which client). Side by side with the
+    ceiling run, it says which requests and which watchers the extra time
+    went to."""
+
+    SERIES = {
+        "apiserver_request_total": ("verb", "resource", "subresource"),
+        "apiserver_watch_events_total": ("resource",),
+        "apiserver_watch_events_sizes_sum": ("resource",),
+        "apiserver_flowcontrol_dispatched_requests_total": ("flow_schema",),
+    }
+
+    def __init__(self, api):
+        self.api = api
+
+    def read(self):
+        totals = {name: {} for name in self.SERIES}
+        for line in self.api.raw("/metrics", 30).decode().splitlines():
+            name, _, rest = line.partition("{")
+            if name not in self.SERIES or "} " not in rest:
+                continue
+            labels_text, _, value = rest.rpartition("} ")
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', labels_text))
+            key = " ".join(labels.get(k, "") for k in self.SERIES[name] if labels.get(k))
+            totals[name][key] = totals[name].get(key, 0.0) + float(value)
+        return totals
+
+    def snapshot(self):
+        return self.read()
+
+    def since(self, before):
+        after = self.read()
+        return {name: {key: value - before[name].get(key, 0.0) for key, value in after[name].items()
+                       if value - before[name].get(key, 0.0) > 0}
+                for name in self.SERIES}
+
+
 class ApiServerProfile:
     """CPU profiles of the API server while a run lasts (--profile), in
     pieces of PIECE seconds, since its pprof endpoint takes a fixed length:
@@ -495,6 +540,7 @@ class Bench:
         self.audit = AuditLog(os.path.join(self.dir, "logs", "apiserver-audit.log"))
         self.apiserver = Process(int(open(os.path.join(self.dir, "pids", "apiserver.pid")).read()))
         self.machine = Machine(self.dir)
+        self.work = ApiServerWork(self.admin)
         self.id = f"bench{int(time.time())}"
         self.operator = None
         self.nodes = []
@@ -725,6 +771,7 @@ class Bench:
         rest = [obj for c in copies for obj in c[1:]]
         cpu = self.apiserver.cpu()
         machine = self.machine.snapshot()
+        work = self.work.snapshot()
         with self.profile(f"ceiling-{count}"):
             start = time.time()
             with ThreadPoolExecutor(self.args.writers) as pool:
@@ -735,6 +782,7 @@ class Bench:
             ready = time.time()
         apiserver_cpu = self.apiserver.cpu() - cpu
         profile = self.machine.since(machine)
+        work = self.work.since(work)
         for ns in namespaces:
             self.admin.ok("DELETE", path_of("Namespace", name=ns["metadata"]["name"]))
         with Watched(self.admin, "/api/v1/namespaces", f"nexus.dev/ceiling={label}", lambda _: None) as left:
@@ -748,6 +796,7 @@ class Bench:
             "deleted": gone - ready,
             "apiserver_cpu": apiserver_cpu,
             "profile": profile,
+            "work": work,
         }
 
     def apply(self, obj):
@@ -871,12 +920,14 @@ class Bench:
         operator_cpu, apiserver_cpu = operator.cpu(), self.apiserver.cpu()
         mark = self.audit.mark()
         machine = self.machine.snapshot(operator)
+        work = self.work.snapshot()
         with self.profile(f"nexus-{count}"):
             start = time.time()
             self.create_stores(names)
             self.wait_ready(f"{count} stores Ready", count, 1800)
             ready = time.time()
         result = {
+            "work": self.work.since(work),
             "ready": ready - start,
             "operator_cpu": operator.cpu() - operator_cpu,
             "apiserver_cpu": self.apiserver.cpu() - apiserver_cpu,
@@ -999,6 +1050,8 @@ def main():
             print(f"N={count} ceiling: {ceiling['objects']} objects written in {ceiling['written']:.1f}s, "
                   f"all ready after {ceiling['ready']:.1f}s, namespaces deleted in {ceiling['deleted']:.1f}s", flush=True)
             nexus = bench.nexus(count)
+            with open(os.path.join(args.out, f"apiserver-work-{count}.json"), "w") as f:
+                json.dump({"ceiling": ceiling["work"], "nexus": nexus["work"]}, f, indent=1, sort_keys=True)
             report(count, ceiling, nexus)
             rows.append((count, ceiling, nexus))
         if args.fleet:
@@ -1022,6 +1075,8 @@ def report(count, ceiling, nexus):
               f"max {max(pacing['first']):.0f}s, its setup Job after p50 {percentile(pacing['last'], 0.5):.0f}s "
               f"max {max(pacing['last']):.0f}s (the ceiling wrote every object in {ceiling['written']:.1f}s)")
     print(f"  CPU, ceiling -> Nexus: {cpu_profile(ceiling['profile'], nexus['profile'], count)}")
+    for line in work_profile(ceiling["work"], nexus["work"], count):
+        print(f"  {line}")
     print(f"  operator requests per store until Ready: {len(requests) / count:.1f} ({by_verb(requests, count)})")
     print(f"    by resource (all stores): {by_resource(requests)}")
     print(f"  at rest, {at_rest(nexus['quiet'])}")
@@ -1040,6 +1095,29 @@ def cpu_profile(ceiling, nexus, count):
              for name in names]
     return (f"ms per store: {', '.join(parts)}; cores busy {100 * ceiling['busy']:.0f} % -> "
             f"{100 * nexus['busy']:.0f} %")
+
+
+def work_profile(ceiling, nexus, count, top=8):
+    """The API server's work per store in both runs (ApiServerWork): for each
+    series, the entries that grew or shrank most, in all clients' requests."""
+    titles = {
+        "apiserver_request_total": ("API server requests per store, ceiling -> Nexus", "{:.1f}"),
+        "apiserver_watch_events_total": ("watch events sent per store (one per watcher)", "{:.1f}"),
+        "apiserver_watch_events_sizes_sum": ("watch KiB sent per store", "{:.1f}"),
+        "apiserver_flowcontrol_dispatched_requests_total": ("requests per store by client (flow schema)", "{:.1f}"),
+    }
+    lines = []
+    for name, (title, form) in titles.items():
+        scale = 1 / 1024 if name.endswith("sizes_sum") else 1
+        before, after = ceiling.get(name, {}), nexus.get(name, {})
+        keys = sorted(set(before) | set(after),
+                      key=lambda k: -abs(after.get(k, 0) - before.get(k, 0)))[:top]
+        parts = [f"{k} {form.format(scale * before.get(k, 0) / count)} -> {form.format(scale * after.get(k, 0) / count)}"
+                 for k in keys]
+        total = (f"{form.format(scale * sum(before.values()) / count)} -> "
+                 f"{form.format(scale * sum(after.values()) / count)}")
+        lines.append(f"{title}: all {total}; most changed: {', '.join(parts)}")
+    return lines
 
 
 def report_seed(count, fleet):
