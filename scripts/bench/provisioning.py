@@ -351,7 +351,7 @@ class ApiServerWork:
     def __init__(self, api):
         self.api = api
 
-    def read(self):
+    def snapshot(self):
         totals = {name: {} for name in self.SERIES}
         for line in self.api.raw("/metrics", 30).decode().splitlines():
             name, _, rest = line.partition("{")
@@ -363,14 +363,12 @@ class ApiServerWork:
             totals[name][key] = totals[name].get(key, 0.0) + float(value)
         return totals
 
-    def snapshot(self):
-        return self.read()
-
     def since(self, before):
-        after = self.read()
-        return {name: {key: value - before[name].get(key, 0.0) for key, value in after[name].items()
-                       if value - before[name].get(key, 0.0) > 0}
-                for name in self.SERIES}
+        """What each counter grew by since `before` (counters only grow)."""
+        after = self.snapshot()
+        grown = {name: {key: value - before[name].get(key, 0.0) for key, value in after[name].items()}
+                 for name in self.SERIES}
+        return {name: {key: value for key, value in values.items() if value > 0} for name, values in grown.items()}
 
 
 class ApiServerProfile:
@@ -1099,7 +1097,7 @@ def cpu_profile(ceiling, nexus, count):
 
 def work_profile(ceiling, nexus, count, top=8):
     """The API server's work per store in both runs (ApiServerWork): for each
-    series, the entries that grew or shrank most, in all clients' requests."""
+    series, its total and the entries that differ most between the runs."""
     titles = {
         "apiserver_request_total": ("API server requests per store, ceiling -> Nexus", "{:.1f}"),
         "apiserver_watch_events_total": ("watch events sent per store (one per watcher)", "{:.1f}"),
