@@ -31,6 +31,13 @@ impl Observed {
     pub fn push(&mut self, step: Step, state: StepState) {
         self.steps.push((step, state));
     }
+    /// Replaces what a step reported earlier in the same run.
+    pub fn replace(&mut self, step: Step, state: StepState) {
+        match self.steps.iter_mut().find(|(s, _)| *s == step) {
+            Some(entry) => entry.1 = state,
+            None => self.push(step, state),
+        }
+    }
     pub fn get(&self, step: Step) -> Option<&StepState> {
         self.steps
             .iter()

@@ -1,6 +1,6 @@
-//! Guardrails: quota, limits, network policies and the tenant's read access.
-//! Applied in every phase, Failed included, so access follows the tenant's
-//! RoleBindings at once.
+//! Guardrails: limits, network policies and the tenant's read access,
+//! applied in every phase, Failed included, so access follows the tenant's
+//! RoleBindings at once; and the quota, once the store's pods exist.
 
 use super::Run;
 use crate::guardrails;
@@ -22,7 +22,6 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
         &guardrails::operator_role_binding(store, run.operator),
     )
     .await?;
-    write::ensure(run.children, owned, &guardrails::resource_quota(store)).await?;
     write::ensure(run.children, owned, &guardrails::limit_range(store)).await?;
     let unreachable = run.addresses.cidrs();
     for policy in guardrails::network_policies(store, &unreachable) {
@@ -55,6 +54,20 @@ pub async fn ensure(run: &Run<'_>, owned: &Owned) -> Result<StepState> {
     .await?;
     Ok(StepState::done(
         "Applied",
-        "quota, limits, network policies and tenant access are in place",
+        "limits, network policies and tenant access are in place",
     ))
+}
+
+/// The store's ResourceQuota. Written once the setup is done (or the store
+/// was Ready or is Failed), when every pod the store starts with exists:
+/// the API server's quota admission rewrites a quota's status for each pod
+/// and claim created under it (8 writes a store, each sent to every quota
+/// watcher), where a quota made after them is counted once. Only the
+/// operator writes in a store's namespace, and every plan's pods fit its
+/// quota (`settings` tests), so nothing goes unfenced that the quota would
+/// refuse; the LimitRange, which sets each container's defaults and
+/// bounds, comes first.
+pub async fn quota(run: &Run<'_>, owned: &Owned) -> Result<()> {
+    write::ensure(run.children, owned, &guardrails::resource_quota(run.store)).await?;
+    Ok(())
 }

@@ -22,8 +22,8 @@ use kube::api::ListParams;
 use super::context::StoreCache;
 use super::status::Observed;
 use super::step::{Step, StepState};
-use crate::api::StoreStatus;
 use crate::api::labels::{DATABASE, SETUP, WORDPRESS};
+use crate::api::{Phase, StoreStatus};
 use crate::operator::children::Children;
 use crate::operator::children::pods::{pod_trouble, stopping};
 use crate::operator::children::write::Owned;
@@ -128,6 +128,17 @@ async fn walk(run: &Run<'_>, observed: &mut Observed, proven: &mut Option<Owned>
     observed.push(Step::Setup, state);
 
     let setup_done = observed.is_done(Step::Setup);
+    // The quota once the store's pods exist (see `guardrails::quota`).
+    let failed = run.previous.phase == Some(Phase::Failed);
+    if (setup_done || run.installed() || failed)
+        && let Err(error) = guardrails::quota(run, &owned).await
+    {
+        observed.replace(
+            Step::Guardrails,
+            StepState::waiting("ApiError", error.to_string()),
+        );
+        return Err(error);
+    }
     let state = record(
         observed,
         Step::Ingress,

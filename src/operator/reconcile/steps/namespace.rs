@@ -56,7 +56,20 @@ pub async fn ensure(run: &Run<'_>) -> Result<(StepState, Option<Owned>)> {
                     &created.resource_version().unwrap_or_default(),
                     shape(&created.metadata),
                 );
-                return Ok(created_here(store));
+                // The next steps wait for the watch to report it: the API
+                // server admits a create into a namespace its own cache
+                // does not hold yet only after a 50 ms pause and a read of
+                // the namespace, and both caches are fed by the same watch.
+                return Ok((
+                    StepState::waiting(
+                        "Created",
+                        format!(
+                            "namespace {} was created; the next steps start once the watch reports it",
+                            store.namespace
+                        ),
+                    ),
+                    None,
+                ));
             }
             // It exists: somebody else's, ours not yet in the cache, or ours
             // without the labels this operator's watch selects on (made
