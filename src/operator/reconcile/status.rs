@@ -28,14 +28,12 @@ pub struct Observed {
 }
 
 impl Observed {
+    /// What a step reports; a later report in the same run (the quota's
+    /// API error after the rest of Guardrails was done) replaces it.
     pub fn push(&mut self, step: Step, state: StepState) {
-        self.steps.push((step, state));
-    }
-    /// Replaces what a step reported earlier in the same run.
-    pub fn replace(&mut self, step: Step, state: StepState) {
         match self.steps.iter_mut().find(|(s, _)| *s == step) {
             Some(entry) => entry.1 = state,
-            None => self.push(step, state),
+            None => self.steps.push((step, state)),
         }
     }
     pub fn get(&self, step: Step) -> Option<&StepState> {

@@ -130,14 +130,12 @@ async fn walk(run: &Run<'_>, observed: &mut Observed, proven: &mut Option<Owned>
     let setup_done = observed.is_done(Step::Setup);
     // The quota once the store's pods exist (see `guardrails::quota`).
     let failed = run.previous.phase == Some(Phase::Failed);
-    if (setup_done || run.installed() || failed)
-        && let Err(error) = guardrails::quota(run, &owned).await
-    {
-        observed.replace(
+    if setup_done || run.installed() || failed {
+        record(
+            observed,
             Step::Guardrails,
-            StepState::waiting("ApiError", error.to_string()),
-        );
-        return Err(error);
+            guardrails::quota(run, &owned).await,
+        )?;
     }
     let state = record(
         observed,
