@@ -3,7 +3,8 @@
 // prints. Text goes into the page as text, never as HTML. The fleet is
 // pushed to the page by the dashboard's one watch (/api/events): the fleet
 // page redraws from it, a store's page reads its details again only when
-// that store changed. Nothing polls. Writes (suspend, resume, retry,
+// that store changed. Nothing polls (but a part of a store's page that
+// failed to load is asked again, less and less often). Writes (suspend, resume, retry,
 // delete) carry the dashboard's CSRF token and act as the person, as the CLI.
 "use strict";
 
@@ -322,16 +323,31 @@ async function storePage(namespace, name) {
   live.said = null;
   let asked = 0;
   let last = null;
+  const shownHere = pagesShown;
+  const here = () => shownHere === pagesShown && location.hash === page;
   // Read when the page opens, after an action, and when the phase changes:
-  // not at every status write of a store being provisioned.
-  const loadParts = async () => {
+  // not at every status write of a store being provisioned. The newest
+  // read has the last word (an earlier one may answer later). A part that
+  // failed is read again, 2 s later, then 4, up to a minute apart: the
+  // store's namespace opens to its tenant only once the operator has made
+  // it, and a refusal read then must not stay on the page.
+  let partsAsked = 0;
+  let partsAgain = null;
+  const loadParts = async (wait = 2000) => {
+    const ticket = ++partsAsked;
+    clearTimeout(partsAgain);
     const names = ["quota", "audit", "backups"];
     const answers = await Promise.allSettled(names.map((part) => api(`${path}/${part}`)));
-    if (location.hash !== page) return;
+    if (ticket !== partsAsked || !here()) return;
     names.forEach((part, i) => {
       state.parts[part] = answers[i].status === "fulfilled" ? answers[i].value : { error: answers[i].reason.message };
     });
     if (last) redraw();
+    if (answers.some((answer) => answer.status === "rejected")) {
+      partsAgain = setTimeout(() => {
+        if (ticket === partsAsked && here()) loadParts(Math.min(wait * 2, 60000));
+      }, wait);
+    }
   };
   const redraw = () => {
     const focused = document.activeElement;
@@ -344,7 +360,7 @@ async function storePage(namespace, name) {
     const ticket = ++asked;
     const store = await api(path);
     // A later read, or another page, has the last word.
-    if (ticket === asked && location.hash === page) {
+    if (ticket === asked && here()) {
       const moved = !last || last.phase !== store.phase;
       last = store;
       redraw();
@@ -368,7 +384,7 @@ async function storePage(namespace, name) {
       state.said = `${what} failed: ${error.message}`;
       state.saidIsError = true;
     }
-    if (location.hash !== page) return;
+    if (!here()) return;
     await load().catch(() => redraw());
     loadParts();
   };
@@ -554,7 +570,11 @@ function drawStore(store, state, c) {
     deletion(store, c));
 }
 
+/** Counts the pages shown: a page's late answers and timers check it is still the one on show. */
+let pagesShown = 0;
+
 async function route() {
+  pagesShown += 1;
   live.onFleet = null;
   live.onReconnect = null;
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
