@@ -559,6 +559,16 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
         refused.contains("may not ask about another user's quota"),
         "{refused}"
     );
+    // A store that is not there is named as such, not as a missing grant.
+    let absent = store_name("absent");
+    let refused = quota_json(&scope, "bob", &bob_ns.name, &[&absent]).unwrap_err();
+    assert!(
+        refused.contains(&format!(
+            "store {absent:?} not found in namespace {:?}",
+            bob_ns.name
+        )),
+        "{refused}"
+    );
     // An admin may.
     let asked = quota_json(&scope, "admin", &ns.name, &["--user", "alice"]).unwrap();
     assert_eq!(asked["report"]["stores"]["used"], 2);
@@ -579,6 +589,18 @@ async fn quota_tells_each_caller_their_own_usage_and_nobody_elses() {
             assert!(text.contains("next creation allowed at"), "{text}");
             break;
         }
+        // Until then, the store's namespace is not open to her yet, or its
+        // quota is not written yet: said so, not sent to a platform admin.
+        let said = out.stderr_text();
+        assert!(
+            out.status.success()
+                || said.contains(&format!(
+                    "alice may not read store {:?}'s namespace",
+                    names[0]
+                ))
+                || said.contains(&format!("store {:?} has no ResourceQuota yet", names[0])),
+            "{said}"
+        );
         assert!(
             tokio::time::Instant::now() < deadline,
             "{text}{}",

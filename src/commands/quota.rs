@@ -9,7 +9,7 @@ use kube::{Api, ResourceExt};
 use serde::Serialize;
 
 use crate::api::quota::{QuotaReport, QuotaReview, QuotaReviewSpec, Usage};
-use crate::api::store_namespace;
+use crate::api::{Store, store_namespace};
 use crate::cli::QuotaArgs;
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
@@ -153,11 +153,30 @@ pub async fn quota(session: &Session, args: &QuotaArgs) -> Result<QuotaView> {
 
 /// A store's ResourceQuota, resource by resource.
 pub async fn store_quota(session: &Session, name: &str) -> Result<StoreQuota> {
-    let found = quotas(session, &store_namespace(name)).await?;
+    let found = match quotas(session, &store_namespace(name)).await {
+        // Read access to a store's namespace is the operator's to grant, to
+        // the store's tenants, as it makes the namespace (the general hint,
+        // a RoleBinding in a tenant namespace, does not apply). Someone
+        // else's store, or none, is named as such.
+        Err(Error::Forbidden { who, .. }) => {
+            let stores: Api<Store> = Api::namespaced(session.client.clone(), &session.namespace);
+            let action = Action {
+                verb: "get",
+                resource: "stores",
+                namespace: &session.namespace,
+                name: Some(name),
+            };
+            stores.get(name).await.map_err(|e| action.error(e))?;
+            return Err(Error::Other(format!(
+                "{who} may not read store {name:?}'s namespace {:?} (yet: the operator opens it to the store's tenants as it provisions the store)\nhint: kubectl nexus store get {name}",
+                store_namespace(name)
+            )));
+        }
+        found => found?,
+    };
     if found.is_empty() {
         return Err(Error::Other(format!(
-            "store {name:?} has no ResourceQuota yet (or you may not read namespace {:?})\nhint: kubectl nexus store get {name}",
-            store_namespace(name)
+            "store {name:?} has no ResourceQuota yet: the operator writes it once the store's setup is done\nhint: kubectl nexus store get {name}"
         )));
     }
     Ok(StoreQuota {
