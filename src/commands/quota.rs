@@ -9,7 +9,7 @@ use kube::{Api, ResourceExt};
 use serde::Serialize;
 
 use crate::api::quota::{QuotaReport, QuotaReview, QuotaReviewSpec, Usage};
-use crate::api::{Store, store_namespace};
+use crate::api::store_namespace;
 use crate::cli::QuotaArgs;
 use crate::commands::Session;
 use crate::error::{Action, Error, Result};
@@ -159,14 +159,16 @@ pub async fn store_quota(session: &Session, name: &str) -> Result<StoreQuota> {
         // a RoleBinding in a tenant namespace, does not apply). Someone
         // else's store, or none, is named as such.
         Err(Error::Forbidden { who, .. }) => {
-            let stores: Api<Store> = Api::namespaced(session.client.clone(), &session.namespace);
             let action = Action {
                 verb: "get",
                 resource: "stores",
                 namespace: &session.namespace,
                 name: Some(name),
             };
-            stores.get(name).await.map_err(|e| action.error(e))?;
+            super::store::stores(session)
+                .get(name)
+                .await
+                .map_err(|e| action.error(e))?;
             return Err(Error::Other(format!(
                 "{who} may not read store {name:?}'s namespace {:?} (yet: the operator opens it to the store's tenants as it provisions the store)\nhint: kubectl nexus store get {name}",
                 store_namespace(name)

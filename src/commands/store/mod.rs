@@ -38,6 +38,7 @@ use kube::Api;
 use crate::api::Store;
 use crate::commands::Session;
 
-fn stores(session: &Session) -> Api<Store> {
+/// The Store API in the session's namespace.
+pub(crate) fn stores(session: &Session) -> Api<Store> {
     Api::namespaced(session.client.clone(), &session.namespace)
 }
