@@ -159,16 +159,7 @@ pub async fn store_quota(session: &Session, name: &str) -> Result<StoreQuota> {
         // a RoleBinding in a tenant namespace, does not apply). Someone
         // else's store, or none, is named as such.
         Err(Error::Forbidden { who, .. }) => {
-            let action = Action {
-                verb: "get",
-                resource: "stores",
-                namespace: &session.namespace,
-                name: Some(name),
-            };
-            super::store::stores(session)
-                .get(name)
-                .await
-                .map_err(|e| action.error(e))?;
+            super::store::fetch(session, name).await?;
             return Err(Error::Other(format!(
                 "{who} may not read store {name:?}'s namespace {:?} (yet: the operator opens it to the store's tenants as it provisions the store)\nhint: kubectl nexus store get {name}",
                 store_namespace(name)

@@ -2,7 +2,7 @@ use k8s_openapi::api::core::v1::Event;
 use kube::Api;
 use kube::api::ListParams;
 
-use super::{EventView, StoreDetails, stores};
+use super::{EventView, StoreDetails, fetch};
 use crate::commands::Session;
 use crate::error::{Action, Result};
 
@@ -10,16 +10,7 @@ use crate::error::{Action, Result};
 const RECENT_EVENTS: usize = 10;
 
 pub async fn get(session: &Session, name: &str) -> Result<StoreDetails> {
-    let action = Action {
-        verb: "get",
-        resource: "stores",
-        namespace: &session.namespace,
-        name: Some(name),
-    };
-    let store = stores(session)
-        .get(name)
-        .await
-        .map_err(|e| action.error(e))?;
+    let store = fetch(session, name).await?;
     let mut warnings = Vec::new();
     let uid = store.metadata.uid.clone().unwrap_or_default();
     let events = match recent_events(session, &uid).await {

@@ -37,8 +37,20 @@ use kube::Api;
 
 use crate::api::Store;
 use crate::commands::Session;
+use crate::error::{Action, Result};
 
-/// The Store API in the session's namespace.
-pub(crate) fn stores(session: &Session) -> Api<Store> {
+fn stores(session: &Session) -> Api<Store> {
     Api::namespaced(session.client.clone(), &session.namespace)
+}
+
+/// One Store of the session's namespace; a refusal or absence in the
+/// words every command uses for a Store it cannot get.
+pub(crate) async fn fetch(session: &Session, name: &str) -> Result<Store> {
+    let action = Action {
+        verb: "get",
+        resource: "stores",
+        namespace: &session.namespace,
+        name: Some(name),
+    };
+    stores(session).get(name).await.map_err(|e| action.error(e))
 }

@@ -21,7 +21,7 @@ use super::stores;
 use crate::api::{REPORT_ANNOTATION, store_namespace};
 use crate::cli::AuditArgs;
 use crate::commands::{Session, audit};
-use crate::error::{Action, Error, Result};
+use crate::error::{Error, Result};
 
 /// What `store report` wrote.
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -76,16 +76,7 @@ impl Parts {
 
 pub async fn report(session: &Session, request: &ReportRequest<'_>) -> Result<ReportOutcome> {
     let name = request.name;
-    let action = Action {
-        verb: "get",
-        resource: "stores",
-        namespace: &session.namespace,
-        name: Some(name),
-    };
-    let mut store = stores(session)
-        .get(name)
-        .await
-        .map_err(|e| action.error(e))?;
+    let mut store = super::fetch(session, name).await?;
     store.metadata.managed_fields = None;
     let mut parts = Parts::default();
     if let Err(e) = record_request(session, name).await {
